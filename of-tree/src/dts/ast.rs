@@ -1,0 +1,87 @@
+//! The syntax tree of a DTS file, before it is merged into a device tree.
+
+use super::lex::Ref;
+
+/// A place in the expanded source, kept as the length of the text that follows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct At(pub usize);
+
+impl At {
+    /// An `At` for the start of `rest`.
+    pub fn of(rest: &str) -> At {
+        At(rest.len())
+    }
+
+    /// The byte offset in a text of `total` bytes.
+    pub fn offset(self, total: usize) -> usize {
+        total.saturating_sub(self.0)
+    }
+}
+
+/// A reference and where it was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RefAt {
+    pub r: Ref,
+    pub at: At,
+}
+
+/// One cell of a `< >` array.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Cell {
+    Num(u64, At),
+    Ref(RefAt),
+}
+
+/// One comma-separated piece of a property value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Piece {
+    /// A string (with its NUL) or a byte string.
+    Bytes(Vec<u8>),
+    /// A `< >` array of `bits`-wide elements.
+    Cells { bits: u32, cells: Vec<Cell> },
+    /// A bare `&label`: the path of the node as a string.
+    PathRef(RefAt),
+}
+
+/// A property definition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PropDef {
+    pub labels: Vec<String>,
+    pub name: String,
+    pub value: Vec<Piece>,
+    pub at: At,
+}
+
+/// A node definition (or an extension of an existing node).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct NodeDef {
+    pub labels: Vec<String>,
+    pub name: String,
+    pub items: Vec<Item>,
+    pub at: At,
+}
+
+/// An entry of a node body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Item {
+    Prop(PropDef),
+    DelProp(String, At),
+    Node(NodeDef),
+    DelNode(String, At),
+}
+
+/// A top-level statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Top {
+    Memreserve(u64, u64),
+    /// `/ { ... };`
+    Root(Vec<Item>),
+    /// `labels &ref { ... };`
+    Extend {
+        labels: Vec<String>,
+        target: RefAt,
+        items: Vec<Item>,
+    },
+    /// `/delete-node/ &ref;`
+    DeleteNode(RefAt),
+}

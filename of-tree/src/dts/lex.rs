@@ -1,0 +1,342 @@
+//! Tokens of dtc's source dialect, as nom parsers over the expanded text.
+
+use nom::branch::alt;
+use nom::bytes::complete::{tag, take_while, take_while1};
+use nom::character::complete::{char, satisfy};
+use nom::combinator::{opt, recognize};
+use nom::sequence::pair;
+use nom::IResult;
+use std::borrow::Cow;
+
+/// A parse failure: where (the rest of the input) and what was expected.
+#[derive(Debug, Clone)]
+pub(crate) struct PErr<'a> {
+    pub input: &'a str,
+    pub msg: Cow<'static, str>,
+}
+
+impl<'a> nom::error::ParseError<&'a str> for PErr<'a> {
+    fn from_error_kind(input: &'a str, kind: nom::error::ErrorKind) -> Self {
+        PErr {
+            input,
+            msg: Cow::Owned(format!("syntax error ({})", kind.description())),
+        }
+    }
+
+    fn append(_: &'a str, _: nom::error::ErrorKind, other: Self) -> Self {
+        other
+    }
+
+    fn or(self, other: Self) -> Self {
+        // Keep whichever alternative got further.
+        if other.input.len() <= self.input.len() {
+            other
+        } else {
+            self
+        }
+    }
+}
+
+/// Result of a token or grammar parser.
+pub(crate) type PResult<'a, T> = IResult<&'a str, T, PErr<'a>>;
+
+/// A recoverable error at `input`.
+pub(crate) fn fail<T>(input: &str, msg: impl Into<Cow<'static, str>>) -> PResult<'_, T> {
+    Err(nom::Err::Error(PErr {
+        input,
+        msg: msg.into(),
+    }))
+}
+
+/// An unrecoverable error at `input` (no other alternative is tried).
+pub(crate) fn fatal<T>(input: &str, msg: impl Into<Cow<'static, str>>) -> PResult<'_, T> {
+    Err(nom::Err::Failure(PErr {
+        input,
+        msg: msg.into(),
+    }))
+}
+
+/// Runs `p`; when it fails without consuming anything, says "expected `what`".
+pub(crate) fn expect<'a, O>(
+    what: &'static str,
+    mut p: impl FnMut(&'a str) -> PResult<'a, O>,
+) -> impl FnMut(&'a str) -> PResult<'a, O> {
+    move |i: &'a str| {
+        p(i).map_err(|e| {
+            e.map(|mut err| {
+                if err.input.len() >= i.len() {
+                    err.input = i;
+                    err.msg = Cow::Owned(format!("expected {what}"));
+                }
+                err
+            })
+        })
+    }
+}
+
+/// Like [`expect`], and a failure is final.
+pub(crate) fn must<'a, O>(
+    what: &'static str,
+    p: impl FnMut(&'a str) -> PResult<'a, O>,
+) -> impl FnMut(&'a str) -> PResult<'a, O> {
+    let mut p = expect(what, p);
+    move |i: &'a str| {
+        p(i).map_err(|e| match e {
+            nom::Err::Error(x) => nom::Err::Failure(x),
+            other => other,
+        })
+    }
+}
+
+/// Skips white space, `//` comments and `/* */` comments.
+pub(crate) fn ws(mut i: &str) -> PResult<'_, ()> {
+    loop {
+        let t = i.trim_start();
+        if let Some(r) = t.strip_prefix("//") {
+            i = r.find('\n').map(|n| &r[n..]).unwrap_or("");
+        } else if let Some(r) = t.strip_prefix("/*") {
+            match r.find("*/") {
+                Some(n) => i = &r[n + 2..],
+                None => return fatal(t, "unterminated /* comment"),
+            }
+        } else {
+            return Ok((t, ()));
+        }
+    }
+}
+
+/// A fixed token after optional white space.
+pub(crate) fn sym<'a>(s: &'static str) -> impl FnMut(&'a str) -> PResult<'a, &'a str> {
+    move |i: &'a str| {
+        let (i, _) = ws(i)?;
+        tag(s)(i)
+    }
+}
+
+fn is_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || ",._+*#?@-".contains(c)
+}
+
+fn is_label_start(c: char) -> bool {
+    c.is_ascii_alphabetic() || c == '_'
+}
+
+fn is_label_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_'
+}
+
+/// A label definition `name:` (after optional white space).
+pub(crate) fn label_def(i: &str) -> PResult<'_, &str> {
+    let (i, _) = ws(i)?;
+    let (r, l) = recognize(pair(satisfy(is_label_start), take_while(is_label_char)))(i)?;
+    let (r, _) = char(':')(r)?;
+    Ok((r, l))
+}
+
+/// Zero or more label definitions.
+pub(crate) fn labels(mut i: &str) -> PResult<'_, Vec<String>> {
+    let mut out = Vec::new();
+    while let Ok((r, l)) = label_def(i) {
+        out.push(l.to_string());
+        i = r;
+    }
+    Ok((i, out))
+}
+
+/// A node or property name (dtc's PROPNODENAME characters).
+pub(crate) fn name(i: &str) -> PResult<'_, &str> {
+    let (i, _) = ws(i)?;
+    take_while1(is_name_char)(i)
+}
+
+/// A reference to a node: `&label` or `&{/path}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Ref {
+    /// `&label`
+    Label(String),
+    /// `&{/path}`
+    Path(String),
+}
+
+impl std::fmt::Display for Ref {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Ref::Label(l) => write!(f, "&{l}"),
+            Ref::Path(p) => write!(f, "&{{{p}}}"),
+        }
+    }
+}
+
+/// A reference, returning where it starts too.
+pub(crate) fn reference(i: &str) -> PResult<'_, (Ref, &str)> {
+    let (i, _) = ws(i)?;
+    let at = i;
+    let (r, _) = char('&')(i)?;
+    if let Some(body) = r.strip_prefix('{') {
+        let Some(end) = body.find('}') else {
+            return fatal(r, "unterminated &{...} reference");
+        };
+        let inner = &body[..end];
+        let rest = &body[end + 1..];
+        if inner.starts_with('/') {
+            return Ok((rest, (Ref::Path(inner.to_string()), at)));
+        }
+        return Ok((rest, (Ref::Label(inner.to_string()), at)));
+    }
+    let (r, l) = must(
+        "a label after '&'",
+        recognize(pair(satisfy(is_label_start), take_while(is_label_char))),
+    )(r)?;
+    Ok((r, (Ref::Label(l.to_string()), at)))
+}
+
+/// An integer literal: decimal, `0x` hex or `0` octal, with dtc's U/L suffixes.
+pub(crate) fn literal(i: &str) -> PResult<'_, u64> {
+    let (i, _) = ws(i)?;
+    let start = i;
+    let (r, digits) = alt((
+        recognize(pair(alt((tag("0x"), tag("0X"))), take_while1(|c: char| c.is_ascii_hexdigit()))),
+        take_while1(|c: char| c.is_ascii_digit()),
+    ))(i)?;
+    let (r, _) = opt(alt((tag("ULL"), tag("UL"), tag("LL"), tag("U"), tag("L"))))(r)?;
+    let parsed = if let Some(h) = digits.strip_prefix("0x").or_else(|| digits.strip_prefix("0X")) {
+        u64::from_str_radix(h, 16)
+    } else if digits.len() > 1 && digits.starts_with('0') {
+        u64::from_str_radix(&digits[1..], 8)
+    } else {
+        digits.parse::<u64>()
+    };
+    match parsed {
+        Ok(v) => {
+            if r.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_') {
+                return fatal(start, format!("bad integer literal '{digits}{}'", &r[..1]));
+            }
+            Ok((r, v))
+        }
+        Err(e) => fatal(start, format!("bad integer literal '{digits}': {e}")),
+    }
+}
+
+/// One possibly escaped character of a string or char literal; returns its byte.
+fn escaped_char(i: &str) -> PResult<'_, u8> {
+    let mut chars = i.char_indices();
+    let Some((_, c)) = chars.next() else {
+        return fail(i, "unexpected end of input");
+    };
+    if c != '\\' {
+        if !c.is_ascii() {
+            // Multi-byte characters are copied byte by byte by the caller.
+            return fail(i, "non-ASCII character");
+        }
+        return Ok((&i[1..], c as u8));
+    }
+    let r = &i[1..];
+    let Some(e) = r.chars().next() else {
+        return fatal(i, "unterminated escape sequence");
+    };
+    let simple = match e {
+        'a' => Some(7),
+        'b' => Some(8),
+        't' => Some(9),
+        'n' => Some(10),
+        'v' => Some(11),
+        'f' => Some(12),
+        'r' => Some(13),
+        _ => None,
+    };
+    if let Some(v) = simple {
+        return Ok((&r[1..], v));
+    }
+    if e == 'x' {
+        let hex: String = r[1..].chars().take_while(|c| c.is_ascii_hexdigit()).take(2).collect();
+        if hex.is_empty() {
+            return fatal(i, "\\x with no hex digits");
+        }
+        let v = u8::from_str_radix(&hex, 16).unwrap_or(0);
+        return Ok((&r[1 + hex.len()..], v));
+    }
+    if ('0'..='7').contains(&e) {
+        let oct: String = r.chars().take_while(|c| ('0'..='7').contains(c)).take(3).collect();
+        let v = u32::from_str_radix(&oct, 8).unwrap_or(0);
+        if v > 255 {
+            return fatal(i, format!("octal escape \\{oct} is larger than a byte"));
+        }
+        return Ok((&r[oct.len()..], v as u8));
+    }
+    if e.is_ascii() {
+        return Ok((&r[1..], e as u8));
+    }
+    Ok((&r[e.len_utf8()..], b'?'))
+}
+
+/// A string literal; returns its bytes without the terminating NUL.
+pub(crate) fn string_lit(i: &str) -> PResult<'_, Vec<u8>> {
+    let (i, _) = ws(i)?;
+    let start = i;
+    let (mut r, _) = char('"')(i)?;
+    let mut out = Vec::new();
+    loop {
+        match r.chars().next() {
+            None | Some('\n') => return fatal(start, "unterminated string"),
+            Some('"') => return Ok((&r[1..], out)),
+            Some(c) if !c.is_ascii() => {
+                out.extend_from_slice(c.to_string().as_bytes());
+                r = &r[c.len_utf8()..];
+            }
+            Some(_) => {
+                let (rr, b) = escaped_char(r)?;
+                out.push(b);
+                r = rr;
+            }
+        }
+    }
+}
+
+/// A character literal `'c'`.
+pub(crate) fn char_lit(i: &str) -> PResult<'_, u64> {
+    let (i, _) = ws(i)?;
+    let start = i;
+    let (r, _) = char('\'')(i)?;
+    let (r, b) = escaped_char(r).or_else(|_| fatal(start, "bad character literal"))?;
+    let (r, _) = char::<_, PErr>('\'')(r).or_else(|_| fatal(start, "character literal must hold exactly one character"))?;
+    Ok((r, b as u64))
+}
+
+/// Two hex digits of a byte string.
+pub(crate) fn hex_byte(i: &str) -> PResult<'_, u8> {
+    let (i, _) = ws(i)?;
+    let (r, h) = take_while1(|c: char| c.is_ascii_hexdigit())(i)?;
+    if h.len() < 2 {
+        return fatal(i, "byte strings take pairs of hex digits");
+    }
+    let v = u8::from_str_radix(&h[..2], 16).unwrap_or(0);
+    Ok((&i[2..], v)).map(|(rest, v)| (if h.len() == 2 { r } else { rest }, v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens() {
+        assert_eq!(literal(" 0x1fUL,").unwrap(), (",", 0x1f));
+        assert_eq!(literal("017 ").unwrap().1, 0o17);
+        assert_eq!(literal("42").unwrap().1, 42);
+        assert!(literal("08").is_err());
+        assert!(literal("0x1g").is_err());
+        assert_eq!(char_lit("'a'").unwrap().1, 97);
+        assert_eq!(char_lit("'\\n'").unwrap().1, 10);
+        assert_eq!(char_lit("'\\x41'").unwrap().1, 0x41);
+        assert_eq!(string_lit("\"a\\\"b\\101\\x7\"").unwrap().1, b"a\"bA\x07".to_vec());
+        assert!(string_lit("\"abc").is_err());
+        assert_eq!(label_def(" lab_1: x").unwrap(), (" x", "lab_1"));
+        assert!(label_def("#size-cells").is_err());
+        assert_eq!(name(" ibm,req#msi-x =").unwrap(), (" =", "ibm,req#msi-x"));
+        assert_eq!(reference("&{/a/b} ").unwrap().1 .0, Ref::Path("/a/b".into()));
+        assert_eq!(reference("&lbl>").unwrap().0, ">");
+        assert_eq!(ws("  /* c */ // d\n x").unwrap().0, "x");
+        assert!(ws("/* open").is_err());
+        assert_eq!(hex_byte("0a1b").unwrap(), ("1b", 0x0a));
+        assert!(hex_byte("a ").is_err());
+    }
+}

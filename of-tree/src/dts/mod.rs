@@ -1,0 +1,47 @@
+//! Device tree source (DTS): parsing dtc's dialect and printing.
+
+mod ast;
+mod build;
+mod expr;
+mod lex;
+mod parse;
+mod print;
+mod source;
+
+pub use print::print;
+
+use crate::error::Error;
+use crate::tree::Tree;
+use source::Source;
+use std::path::Path;
+
+/// Parses DTS text named `origin` (for messages); `/include/` resolves against the
+/// current directory.
+pub fn parse_str(text: &str, origin: &str) -> Result<Tree, Error> {
+    parse_in(text, origin, Path::new("."))
+}
+
+/// Parses a DTS file; `/include/` resolves against the file's directory.
+pub fn parse_file(path: &Path) -> Result<Tree, Error> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
+        path: path.display().to_string(),
+        msg: e.to_string(),
+    })?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    parse_in(&text, &path.display().to_string(), dir)
+}
+
+fn parse_in(text: &str, origin: &str, dir: &Path) -> Result<Tree, Error> {
+    let src = Source::load(text, origin, dir)?;
+    let tops = match parse::file(&src.text) {
+        Ok((_, tops)) => tops,
+        Err(nom::Err::Error(e)) | Err(nom::Err::Failure(e)) => {
+            let off = src.text.len() - e.input.len();
+            return Err(src.error(off, e.msg));
+        }
+        Err(nom::Err::Incomplete(_)) => {
+            return Err(src.error(src.text.len(), "unexpected end of input"));
+        }
+    };
+    build::build(&src, tops)
+}

@@ -1,0 +1,286 @@
+//! The grammar of dtc's source dialect, producing the syntax tree.
+
+use super::ast::{At, Cell, Item, NodeDef, Piece, PropDef, RefAt, Top};
+use super::expr::prim;
+use super::lex::{
+    expect, fatal, hex_byte, label_def, labels, literal, must, name, reference, string_lit, sym,
+    ws, PResult,
+};
+
+/// A whole source file: headers, memory reservations, then tree blocks.
+pub(crate) fn file(i: &str) -> PResult<'_, Vec<Top>> {
+    let (mut i, _) = must("'/dts-v1/;' at the start", sym("/dts-v1/"))(i)?;
+    i = must("';' after /dts-v1/", sym(";"))(i)?.0;
+    let mut out = Vec::new();
+    loop {
+        let (t, _) = ws(i)?;
+        if t.is_empty() {
+            return Ok((t, out));
+        }
+        if let Ok((r, _)) = sym("/dts-v1/")(t) {
+            i = must("';'", sym(";"))(r)?.0;
+            continue;
+        }
+        if sym("/plugin/")(t).is_ok() {
+            return fatal(t, "/plugin/ overlays are not supported");
+        }
+        let (r, labs) = labels(t)?;
+        if let Ok((r, _)) = sym("/memreserve/")(r) {
+            let (r, addr) = must("an address", prim)(r)?;
+            let (r, size) = must("a size", prim)(r)?;
+            let (r, _) = must("';'", sym(";"))(r)?;
+            out.push(Top::Memreserve(addr, size));
+            i = r;
+            continue;
+        }
+        if let Ok((r, _)) = sym("/delete-node/")(r) {
+            let (r, (target, at)) = must("a &reference after /delete-node/", reference)(r)?;
+            let (r, _) = must("';'", sym(";"))(r)?;
+            out.push(Top::DeleteNode(RefAt {
+                r: target,
+                at: At::of(at),
+            }));
+            i = r;
+            continue;
+        }
+        if let Ok((r2, _)) = sym("/")(r) {
+            if labs.is_empty() {
+                let (r2, items) = must("'{' of the root node", body)(r2)?;
+                let (r2, _) = must("';' after '}'", sym(";"))(r2)?;
+                out.push(Top::Root(items));
+                i = r2;
+                continue;
+            }
+        }
+        if let Ok((r2, (target, at))) = reference(r) {
+            let (r2, items) = must("'{' after the reference", body)(r2)?;
+            let (r2, _) = must("';' after '}'", sym(";"))(r2)?;
+            out.push(Top::Extend {
+                labels: labs,
+                target: RefAt {
+                    r: target,
+                    at: At::of(at),
+                },
+                items,
+            });
+            i = r2;
+            continue;
+        }
+        return fatal(
+            r,
+            "expected '/ {', '&label {', /memreserve/ or /delete-node/ at the top level",
+        );
+    }
+}
+
+/// A node body `{ items }` (without the closing `;`).
+fn body(i: &str) -> PResult<'_, Vec<Item>> {
+    let (mut i, _) = sym("{")(i)?;
+    let mut items = Vec::new();
+    loop {
+        let (t, _) = ws(i)?;
+        if let Some(r) = t.strip_prefix('}') {
+            return Ok((r, items));
+        }
+        if t.is_empty() {
+            return fatal(t, "expected '}': the node is not closed");
+        }
+        let (r, item) = item(t)?;
+        items.push(item);
+        i = r;
+    }
+}
+
+fn item(i: &str) -> PResult<'_, Item> {
+    if let Ok((r, _)) = sym("/delete-property/")(i) {
+        let (r, n) = must("a property name", name)(r)?;
+        let (r, _) = must("';'", sym(";"))(r)?;
+        return Ok((r, Item::DelProp(n.to_string(), At::of(i))));
+    }
+    if let Ok((r, _)) = sym("/delete-node/")(i) {
+        let (r, n) = must("a node name", name)(r)?;
+        let (r, _) = must("';'", sym(";"))(r)?;
+        return Ok((r, Item::DelNode(n.to_string(), At::of(i))));
+    }
+    let (r, labs) = labels(i)?;
+    let (r, _) = ws(r)?;
+    let at = At::of(r);
+    let (r, n) = must("a property or node name, or '}'", name)(r)?;
+    let (t, _) = ws(r)?;
+    if t.starts_with('{') {
+        let (r, items) = body(t)?;
+        let (r, _) = must("';' after '}'", sym(";"))(r)?;
+        return Ok((
+            r,
+            Item::Node(NodeDef {
+                labels: labs,
+                name: n.to_string(),
+                items,
+                at,
+            }),
+        ));
+    }
+    if let Some(r) = t.strip_prefix(';') {
+        return Ok((
+            r,
+            Item::Prop(PropDef {
+                labels: labs,
+                name: n.to_string(),
+                value: Vec::new(),
+                at,
+            }),
+        ));
+    }
+    if let Some(r) = t.strip_prefix('=') {
+        let (r, value) = value(r)?;
+        let (r, _) = must("';' or ',' after the property value", sym(";"))(r)?;
+        return Ok((
+            r,
+            Item::Prop(PropDef {
+                labels: labs,
+                name: n.to_string(),
+                value,
+                at,
+            }),
+        ));
+    }
+    fatal(t, "expected '=', ';' or '{' after the name")
+}
+
+/// Labels are allowed before and after each piece; they mark offsets dtc uses only
+/// for overlays, so they are checked and dropped.
+fn skip_labels(mut i: &str) -> &str {
+    while let Ok((r, _)) = label_def(i) {
+        i = r;
+    }
+    i
+}
+
+fn value(i: &str) -> PResult<'_, Vec<Piece>> {
+    let mut out = Vec::new();
+    let mut i = i;
+    loop {
+        i = skip_labels(i);
+        let (r, p) = piece(i)?;
+        out.push(p);
+        i = skip_labels(r);
+        match sym(",")(i) {
+            Ok((r, _)) => i = r,
+            Err(_) => return Ok((i, out)),
+        }
+    }
+}
+
+fn piece(i: &str) -> PResult<'_, Piece> {
+    let (t, _) = ws(i)?;
+    if t.starts_with('"') {
+        let (r, mut s) = string_lit(t)?;
+        s.push(0);
+        return Ok((r, Piece::Bytes(s)));
+    }
+    if t.starts_with('[') {
+        return bytestring(t);
+    }
+    if t.starts_with('&') {
+        let (r, (target, at)) = reference(t)?;
+        return Ok((
+            r,
+            Piece::PathRef(RefAt {
+                r: target,
+                at: At::of(at),
+            }),
+        ));
+    }
+    if let Ok((r, _)) = sym("/bits/")(t) {
+        let (r2, bits) = must("an element size after /bits/", literal)(r)?;
+        if ![8, 16, 32, 64].contains(&bits) {
+            return fatal(ws(r)?.0, "array elements must be 8, 16, 32 or 64 bits");
+        }
+        let (r2, _) = must("'<' after /bits/ N", sym("<"))(r2)?;
+        return cells(r2, bits as u32);
+    }
+    if t.starts_with('<') {
+        return cells(&t[1..], 32);
+    }
+    fatal(t, "expected a property value: \"string\", <cells>, [bytes] or &reference")
+}
+
+fn cells(mut i: &str, bits: u32) -> PResult<'_, Piece> {
+    let mut out = Vec::new();
+    loop {
+        i = skip_labels(i);
+        let (t, _) = ws(i)?;
+        if let Some(r) = t.strip_prefix('>') {
+            return Ok((r, Piece::Cells { bits, cells: out }));
+        }
+        if t.starts_with('&') {
+            if bits != 32 {
+                return fatal(t, "references are only allowed in arrays with 32-bit elements");
+            }
+            let (r, (target, at)) = reference(t)?;
+            out.push(Cell::Ref(RefAt {
+                r: target,
+                at: At::of(at),
+            }));
+            i = r;
+            continue;
+        }
+        let (r, v) = expect("a number, '(', '&reference' or '>'", prim)(t).map_err(|e| match e {
+            nom::Err::Error(x) => nom::Err::Failure(x),
+            other => other,
+        })?;
+        if bits < 64 {
+            let mask = (1u64 << bits) - 1;
+            if v & !mask != 0 && (v | mask) != u64::MAX {
+                return fatal(t, format!("value out of range for a {bits}-bit array element"));
+            }
+        }
+        out.push(Cell::Num(v, At::of(t)));
+        i = r;
+    }
+}
+
+fn bytestring(i: &str) -> PResult<'_, Piece> {
+    let mut i = &i[1..];
+    let mut out = Vec::new();
+    loop {
+        i = skip_labels(i);
+        let (t, _) = ws(i)?;
+        if let Some(r) = t.strip_prefix(']') {
+            return Ok((r, Piece::Bytes(out)));
+        }
+        let (r, b) = must("hex byte pairs or ']'", hex_byte)(t)?;
+        out.push(b);
+        i = r;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_small_file() {
+        let src = "/dts-v1/;\n/memreserve/ 0x1000 (4096 * 2);\n/ {\n a: n@1 { p = <1 &a>, \"s\", [00ff]; q; };\n /delete-node/ x;\n};\n&a { /delete-property/ q; };\n";
+        let (rest, tops) = file(src).unwrap();
+        assert!(rest.is_empty());
+        assert_eq!(tops.len(), 3);
+        assert_eq!(tops[0], Top::Memreserve(0x1000, 8192));
+        let Top::Root(items) = &tops[1] else { panic!("root expected") };
+        let Item::Node(n) = &items[0] else { panic!("node expected") };
+        assert_eq!(n.labels, vec!["a".to_string()]);
+        assert_eq!(n.items.len(), 2);
+    }
+
+    #[test]
+    fn errors_point_at_the_problem() {
+        let src = "/dts-v1/;\n/ { p = <1 2; };";
+        let e = file(src).unwrap_err();
+        let nom::Err::Failure(e) = e else { panic!("failure expected") };
+        assert!(e.msg.contains("expected"), "{}", e.msg);
+        assert!(file("/ { };").is_err());
+        assert!(file("/dts-v1/; / { p = /bits/ 7 <1>; };").is_err());
+        assert!(file("/dts-v1/; / { p = /bits/ 8 <256>; };").is_err());
+        assert!(file("/dts-v1/; / { p = /bits/ 8 <(-1)>; };").is_ok());
+    }
+}

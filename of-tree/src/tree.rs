@@ -1,0 +1,404 @@
+//! The in-memory tree: an arena of nodes, each with ordered properties and children.
+
+use crate::error::Error;
+use std::sync::Arc;
+
+/// Index of a node in its [`Tree`]'s arena.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NodeId(pub(crate) u32);
+
+impl NodeId {
+    /// The arena index.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// A property: a name, raw bytes, and the labels the source gave it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Property {
+    name: Arc<str>,
+    /// The raw value as it is stored in a blob (big-endian cells, NUL-terminated strings).
+    pub value: Vec<u8>,
+    /// Labels attached in DTS source.
+    pub labels: Vec<String>,
+}
+
+impl Property {
+    /// A property with a name and value and no labels.
+    pub fn new(name: impl Into<Arc<str>>, value: Vec<u8>) -> Self {
+        Property {
+            name: name.into(),
+            value,
+            labels: Vec::new(),
+        }
+    }
+
+    /// The property name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub(crate) fn name_arc(&self) -> &Arc<str> {
+        &self.name
+    }
+}
+
+/// A node: its full name (`name@unit`), properties in order, children in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Node {
+    name: String,
+    /// Properties in insertion order.
+    pub props: Vec<Property>,
+    children: Vec<NodeId>,
+    parent: Option<NodeId>,
+    /// Labels attached in DTS source.
+    pub labels: Vec<String>,
+}
+
+impl Node {
+    /// The full node name, `name@unit` (empty for the root).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The name without the unit address.
+    pub fn base_name(&self) -> &str {
+        self.name.split('@').next().unwrap_or("")
+    }
+
+    /// The unit address, if the name has one.
+    pub fn unit_address(&self) -> Option<&str> {
+        self.name.split_once('@').map(|(_, u)| u)
+    }
+
+    /// Children in order.
+    pub fn children(&self) -> &[NodeId] {
+        &self.children
+    }
+
+    /// The parent (none for the root).
+    pub fn parent(&self) -> Option<NodeId> {
+        self.parent
+    }
+
+    /// A property by name.
+    pub fn prop(&self, name: &str) -> Option<&Property> {
+        self.props.iter().find(|p| p.name() == name)
+    }
+}
+
+/// A memory reservation: start address and size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reservation {
+    /// Start address.
+    pub address: u64,
+    /// Size in bytes.
+    pub size: u64,
+}
+
+/// A device tree: nodes in an arena, rooted at [`Tree::root`], plus the blob header data
+/// that is not part of the node structure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tree {
+    nodes: Vec<Node>,
+    /// Memory reservations, in order.
+    pub reservations: Vec<Reservation>,
+    /// The boot CPU's physical id (blob header field).
+    pub boot_cpuid: u32,
+}
+
+impl Default for Tree {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Tree {
+    /// A tree with only an empty root node.
+    pub fn new() -> Self {
+        Tree {
+            nodes: vec![Node {
+                name: String::new(),
+                props: Vec::new(),
+                children: Vec::new(),
+                parent: None,
+                labels: Vec::new(),
+            }],
+            reservations: Vec::new(),
+            boot_cpuid: 0,
+        }
+    }
+
+    /// A tree with room reserved for `nodes` nodes.
+    pub fn with_capacity(nodes: usize) -> Self {
+        let mut t = Tree::new();
+        t.nodes.reserve(nodes);
+        t
+    }
+
+    /// The root node's id.
+    pub fn root(&self) -> NodeId {
+        NodeId(0)
+    }
+
+    /// A node by id. Ids come from this tree; one from elsewhere panics.
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id.index()]
+    }
+
+    /// A node by id, mutable.
+    pub fn node_mut(&mut self, id: NodeId) -> &mut Node {
+        &mut self.nodes[id.index()]
+    }
+
+    /// Adds a child node named `name` (`name@unit`) under `parent`, after its other children.
+    pub fn add_child(&mut self, parent: NodeId, name: &str) -> NodeId {
+        let id = NodeId(self.nodes.len() as u32);
+        self.nodes.push(Node {
+            name: name.to_string(),
+            props: Vec::new(),
+            children: Vec::new(),
+            parent: Some(parent),
+            labels: Vec::new(),
+        });
+        self.nodes[parent.index()].children.push(id);
+        id
+    }
+
+    /// Sets a property: replaces the value in place when it exists, else appends it.
+    pub fn set_prop(&mut self, node: NodeId, name: &str, value: Vec<u8>) {
+        let n = &mut self.nodes[node.index()];
+        match n.props.iter_mut().find(|p| p.name() == name) {
+            Some(p) => p.value = value,
+            None => n.props.push(Property::new(name, value)),
+        }
+    }
+
+    /// Appends a property without looking for an existing one of that name.
+    pub fn push_prop(&mut self, node: NodeId, prop: Property) {
+        self.nodes[node.index()].props.push(prop);
+    }
+
+    /// Removes a property; tells whether it existed.
+    pub fn remove_prop(&mut self, node: NodeId, name: &str) -> bool {
+        let n = &mut self.nodes[node.index()];
+        let before = n.props.len();
+        n.props.retain(|p| p.name() != name);
+        before != n.props.len()
+    }
+
+    /// Detaches a node (and so its subtree) from its parent. The root cannot be removed.
+    pub fn remove_node(&mut self, id: NodeId) -> Result<(), Error> {
+        let parent = self.nodes[id.index()]
+            .parent
+            .ok_or_else(|| Error::NoNode("/ cannot be deleted".into()))?;
+        self.nodes[parent.index()].children.retain(|&c| c != id);
+        self.nodes[id.index()].parent = None;
+        Ok(())
+    }
+
+    /// Whether a node is still part of the tree (reachable from the root).
+    pub fn is_attached(&self, mut id: NodeId) -> bool {
+        loop {
+            if id == self.root() {
+                return true;
+            }
+            match self.nodes[id.index()].parent {
+                Some(p) => id = p,
+                None => return false,
+            }
+        }
+    }
+
+    /// A child of `parent` by its full name.
+    pub fn child_by_name(&self, parent: NodeId, name: &str) -> Option<NodeId> {
+        self.nodes[parent.index()]
+            .children
+            .iter()
+            .copied()
+            .find(|&c| self.nodes[c.index()].name == name)
+    }
+
+    /// The full path of a node (`/` for the root).
+    pub fn path(&self, id: NodeId) -> String {
+        let mut parts = Vec::new();
+        let mut cur = Some(id);
+        while let Some(c) = cur {
+            let n = &self.nodes[c.index()];
+            if n.parent.is_some() {
+                parts.push(n.name.as_str());
+            }
+            cur = n.parent;
+        }
+        if parts.is_empty() {
+            return "/".to_string();
+        }
+        let mut s = String::new();
+        for p in parts.iter().rev() {
+            s.push('/');
+            s.push_str(p);
+        }
+        s
+    }
+
+    /// Every node reachable from the root, in depth-first pre-order (the blob's order).
+    pub fn walk(&self) -> Vec<NodeId> {
+        let mut out = Vec::with_capacity(self.nodes.len());
+        let mut stack = vec![self.root()];
+        while let Some(id) = stack.pop() {
+            out.push(id);
+            for &c in self.nodes[id.index()].children.iter().rev() {
+                stack.push(c);
+            }
+        }
+        out
+    }
+
+    /// Number of nodes reachable from the root.
+    pub fn node_count(&self) -> usize {
+        self.walk().len()
+    }
+
+    /// Looks a node up by path. Each component may leave out its unit address when only
+    /// one child has that base name. A path may also start with a label (`label/sub`).
+    pub fn find(&self, path: &str) -> Result<NodeId, Error> {
+        let (mut cur, rest) = if let Some(r) = path.strip_prefix('/') {
+            (self.root(), r)
+        } else {
+            let (label, rest) = path.split_once('/').unwrap_or((path, ""));
+            let id = self
+                .find_label(label)
+                .ok_or_else(|| Error::NoNode(path.to_string()))?;
+            (id, rest)
+        };
+        for comp in rest.split('/').filter(|c| !c.is_empty()) {
+            cur = self.find_child(cur, comp).map_err(|e| match e {
+                Error::Ambiguous(_) => Error::Ambiguous(path.to_string()),
+                _ => Error::NoNode(path.to_string()),
+            })?;
+        }
+        Ok(cur)
+    }
+
+    fn find_child(&self, parent: NodeId, comp: &str) -> Result<NodeId, Error> {
+        if let Some(id) = self.child_by_name(parent, comp) {
+            return Ok(id);
+        }
+        if comp.contains('@') {
+            return Err(Error::NoNode(comp.to_string()));
+        }
+        let mut found = None;
+        for &c in self.nodes[parent.index()].children.iter() {
+            if self.nodes[c.index()].base_name() == comp {
+                if found.is_some() {
+                    return Err(Error::Ambiguous(comp.to_string()));
+                }
+                found = Some(c);
+            }
+        }
+        found.ok_or_else(|| Error::NoNode(comp.to_string()))
+    }
+
+    /// The node carrying a label.
+    pub fn find_label(&self, label: &str) -> Option<NodeId> {
+        self.walk()
+            .into_iter()
+            .find(|&id| self.nodes[id.index()].labels.iter().any(|l| l == label))
+    }
+
+    /// The phandle of a node (`phandle`, else `linux,phandle`), if it has one.
+    pub fn phandle_of(&self, id: NodeId) -> Option<u32> {
+        let n = &self.nodes[id.index()];
+        let p = n.prop("phandle").or_else(|| n.prop("linux,phandle"))?;
+        let b: [u8; 4] = p.value.as_slice().try_into().ok()?;
+        Some(u32::from_be_bytes(b))
+    }
+
+    /// The node with a phandle.
+    pub fn find_phandle(&self, phandle: u32) -> Option<NodeId> {
+        self.walk()
+            .into_iter()
+            .find(|&id| self.phandle_of(id) == Some(phandle))
+    }
+
+    /// Nodes whose `compatible` string list contains `compat`, in tree order.
+    pub fn find_compatible(&self, compat: &str) -> Vec<NodeId> {
+        self.walk()
+            .into_iter()
+            .filter(|&id| {
+                self.nodes[id.index()]
+                    .prop("compatible")
+                    .is_some_and(|p| split_strings(&p.value).any(|s| s == compat.as_bytes()))
+            })
+            .collect()
+    }
+
+    /// Nodes whose `device_type` is `ty`, in tree order.
+    pub fn find_device_type(&self, ty: &str) -> Vec<NodeId> {
+        self.walk()
+            .into_iter()
+            .filter(|&id| {
+                self.nodes[id.index()]
+                    .prop("device_type")
+                    .is_some_and(|p| p.value.strip_suffix(b"\0") == Some(ty.as_bytes()))
+            })
+            .collect()
+    }
+}
+
+/// Splits a NUL-separated string list (trailing NUL optional).
+pub(crate) fn split_strings(v: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let v = v.strip_suffix(b"\0").unwrap_or(v);
+    v.split(|&b| b == 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Tree {
+        let mut t = Tree::new();
+        let r = t.root();
+        let pci = t.add_child(r, "pci@800000020000000");
+        let a = t.add_child(pci, "ethernet@1");
+        t.add_child(pci, "disk@2");
+        t.add_child(pci, "disk@3");
+        t.set_prop(pci, "device_type", b"pci\0".to_vec());
+        t.set_prop(a, "compatible", b"foo\0bar\0".to_vec());
+        t.set_prop(a, "phandle", 7u32.to_be_bytes().to_vec());
+        t.node_mut(a).labels.push("eth".into());
+        t
+    }
+
+    #[test]
+    fn paths_and_lookups() {
+        let t = sample();
+        let a = t.find("/pci@800000020000000/ethernet@1").unwrap();
+        assert_eq!(t.path(a), "/pci@800000020000000/ethernet@1");
+        assert_eq!(t.find("/pci/ethernet").unwrap(), a);
+        assert_eq!(t.find("eth").unwrap(), a);
+        assert!(matches!(t.find("/pci/disk"), Err(Error::Ambiguous(_))));
+        assert!(matches!(t.find("/pci/nothing"), Err(Error::NoNode(_))));
+        assert_eq!(t.find_phandle(7), Some(a));
+        assert_eq!(t.find_compatible("bar"), vec![a]);
+        assert_eq!(t.find_compatible("ba"), vec![]);
+        assert_eq!(t.find_device_type("pci").len(), 1);
+        assert_eq!(t.path(t.root()), "/");
+    }
+
+    #[test]
+    fn set_replaces_in_place_and_remove_detaches() {
+        let mut t = sample();
+        let pci = t.find("/pci").unwrap();
+        t.set_prop(pci, "a", vec![1]);
+        t.set_prop(pci, "device_type", vec![2]);
+        assert_eq!(t.node(pci).props[0].value, vec![2]);
+        assert_eq!(t.node(pci).props[1].name(), "a");
+        let d = t.find("/pci/disk@2").unwrap();
+        t.remove_node(d).unwrap();
+        assert!(!t.is_attached(d));
+        assert_eq!(t.find("/pci/disk").unwrap(), t.find("/pci/disk@3").unwrap());
+        assert!(t.remove_node(t.root()).is_err());
+    }
+}

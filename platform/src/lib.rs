@@ -1,0 +1,1 @@
+//! The OS side of pseries-sim (filled by the platform issue).

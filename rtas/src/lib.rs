@@ -1,0 +1,1 @@
+//! Simulated pSeries firmware (filled by the hardware and RTAS issues).

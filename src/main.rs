@@ -1,0 +1,43 @@
+//! The `pseries-sim` command: device trees, pSeries firmware and the OS side of MSI.
+
+mod cmd;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Simulates IBM pSeries (PAPR) firmware as an operating system sees it.
+#[derive(Parser)]
+#[command(name = "pseries-sim", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    Dt(cmd::dt::DtArgs),
+}
+
+fn main() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn"))
+        .format_timestamp(None)
+        .init();
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result = match cli.command {
+        Command::Dt(a) => cmd::dt::run(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("pseries-sim: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
