@@ -77,6 +77,7 @@ pub(crate) fn file(i: &str) -> PResult<'_, Vec<Top>> {
 fn body(i: &str) -> PResult<'_, Vec<Item>> {
     let (mut i, _) = sym("{")(i)?;
     let mut items = Vec::new();
+    let mut seen_node = false;
     loop {
         let (t, _) = ws(i)?;
         if let Some(r) = t.strip_prefix('}') {
@@ -86,6 +87,13 @@ fn body(i: &str) -> PResult<'_, Vec<Item>> {
             return fatal(t, "expected '}': the node is not closed");
         }
         let (r, item) = item(t)?;
+        match item {
+            Item::Node(_) | Item::DelNode(..) => seen_node = true,
+            Item::Prop(_) | Item::DelProp(..) if seen_node => {
+                return fatal(t, "properties must precede subnodes");
+            }
+            _ => {}
+        }
         items.push(item);
         i = r;
     }
