@@ -16,6 +16,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     Dt(cmd::dt::DtArgs),
+    Gen(cmd::gen::GenArgs),
 }
 
 fn main() -> ExitCode {
@@ -32,6 +33,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Dt(a) => cmd::dt::run(a),
+        Command::Gen(a) => cmd::gen::run(a),
     };
     match result {
         Ok(code) => code,

@@ -25,7 +25,12 @@ fn fixture_dtb_round_trips_through_of_tree() {
         std::fs::write(&text, dts::print(&tree)).unwrap();
         let via_dtc = dir.join("via-dtc.dtb");
         dtc_compile(&text, &via_dtc);
-        assert_eq!(canonical(&via_dtc), want, "DTS round trip of {}", f.display());
+        assert_eq!(
+            canonical(&via_dtc),
+            want,
+            "DTS round trip of {}",
+            f.display()
+        );
 
         // and our own DTS reader gives the same tree back
         let back = dts::parse_file(&text).unwrap();

@@ -59,7 +59,10 @@ impl<'t> NodeRef<'t> {
             return Ok(None);
         };
         let b: [u8; 4] = p.value.as_slice().try_into().map_err(|_| {
-            self.err(name, format!("expected one cell (4 bytes), found {} bytes", p.value.len()))
+            self.err(
+                name,
+                format!("expected one cell (4 bytes), found {} bytes", p.value.len()),
+            )
         })?;
         Ok(Some(u32::from_be_bytes(b)))
     }
@@ -70,7 +73,9 @@ impl<'t> NodeRef<'t> {
             return Ok(None);
         };
         match p.value.len() {
-            4 => Ok(Some(u32::from_be_bytes([p.value[0], p.value[1], p.value[2], p.value[3]]) as u64)),
+            4 => Ok(Some(
+                u32::from_be_bytes([p.value[0], p.value[1], p.value[2], p.value[3]]) as u64,
+            )),
             8 => {
                 let mut b = [0u8; 8];
                 b.copy_from_slice(&p.value);
@@ -139,7 +144,10 @@ impl<'t> NodeRef<'t> {
             Some(p) if p.value.is_empty() => Ok(true),
             Some(p) => Err(self.err(
                 name,
-                format!("expected an empty (flag) property, found {} bytes", p.value.len()),
+                format!(
+                    "expected an empty (flag) property, found {} bytes",
+                    p.value.len()
+                ),
             )),
         }
     }
@@ -157,7 +165,10 @@ impl<'t> NodeRef<'t> {
     fn cells_count(&self, name: &str, default: u32) -> Result<u32, Error> {
         let v = self.u32(name)?.unwrap_or(default);
         if v > 4 {
-            return Err(self.err(name, format!("{v} cells is more than this reader supports (4)")));
+            return Err(self.err(
+                name,
+                format!("{v} cells is more than this reader supports (4)"),
+            ));
         }
         Ok(v)
     }

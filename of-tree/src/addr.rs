@@ -138,7 +138,11 @@ mod tests {
             be(&[0x100_0000, 0, 0, 0x2000, 0, 0, 0x1_0000]),
         );
         let dev = t.add_child(phb, "eth@1");
-        t.set_prop(dev, "reg", be(&[0x800, 0, 0, 0, 0, 0x300_0810, 0, 0, 0, 0x4000]));
+        t.set_prop(
+            dev,
+            "reg",
+            be(&[0x800, 0, 0, 0, 0, 0x300_0810, 0, 0, 0, 0x4000]),
+        );
         let reg = t.at(phb).reg().unwrap().unwrap();
         assert_eq!(reg[0].address_u64(), 0x800_0000_2000_0000);
         assert_eq!(reg[0].size, 0);
@@ -152,6 +156,9 @@ mod tests {
         assert_eq!(ranges[0].size, 0x1_0000);
         t.set_prop(dev, "reg", be(&[1, 2, 3]));
         let e = t.at(dev).reg().unwrap_err().to_string();
-        assert!(e.contains("/pci@800000020000000/eth@1") && e.contains("reg"), "{e}");
+        assert!(
+            e.contains("/pci@800000020000000/eth@1") && e.contains("reg"),
+            "{e}"
+        );
     }
 }

@@ -94,6 +94,9 @@ mod tests {
             prop: "reg".into(),
             msg: "length 5 is not a multiple of 4".into(),
         };
-        assert_eq!(e.to_string(), "/pci@1: property 'reg': length 5 is not a multiple of 4");
+        assert_eq!(
+            e.to_string(),
+            "/pci@1: property 'reg': length 5 is not a multiple of 4"
+        );
     }
 }

@@ -8,12 +8,13 @@ mod addr;
 pub mod dtb;
 pub mod dts;
 mod error;
+mod fxhash;
 mod tree;
 
 pub use access::NodeRef;
 pub use addr::{RangeEntry, RegEntry};
 pub use error::{Error, Location};
-pub use tree::{Node, NodeId, Property, Reservation, Tree};
+pub use tree::{Labels, Node, NodeId, Property, Reservation, Tree, Value};
 
 /// Reads a tree from bytes that are either a DTB (by its magic) or DTS text.
 ///

@@ -14,23 +14,65 @@ impl NodeId {
     }
 }
 
+/// A property's raw bytes: short values (most cells and strings) are stored inline.
+pub type Value = smallvec::SmallVec<[u8; 16]>;
+
+/// Labels a DTS source attached. Most nodes and properties have none, so they are kept
+/// out of line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Labels(Option<Box<Vec<String>>>);
+
+impl Labels {
+    /// The labels in the order they were given.
+    pub fn iter(&self) -> std::slice::Iter<'_, String> {
+        self.0.as_deref().map(|v| v.iter()).unwrap_or_default()
+    }
+
+    /// Adds a label unless it is there already.
+    pub fn push(&mut self, label: String) {
+        if !self.contains(&label) {
+            self.0.get_or_insert_with(Default::default).push(label);
+        }
+    }
+
+    /// Whether a label is there.
+    pub fn contains(&self, label: &str) -> bool {
+        self.iter().any(|l| l == label)
+    }
+
+    /// Whether there are no labels.
+    pub fn is_empty(&self) -> bool {
+        self.0.as_ref().is_none_or(|v| v.is_empty())
+    }
+}
+
+impl From<Vec<String>> for Labels {
+    fn from(v: Vec<String>) -> Self {
+        Labels(if v.is_empty() {
+            None
+        } else {
+            Some(Box::new(v))
+        })
+    }
+}
+
 /// A property: a name, raw bytes, and the labels the source gave it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Property {
     name: Arc<str>,
     /// The raw value as it is stored in a blob (big-endian cells, NUL-terminated strings).
-    pub value: Vec<u8>,
+    pub value: Value,
     /// Labels attached in DTS source.
-    pub labels: Vec<String>,
+    pub labels: Labels,
 }
 
 impl Property {
     /// A property with a name and value and no labels.
-    pub fn new(name: impl Into<Arc<str>>, value: Vec<u8>) -> Self {
+    pub fn new(name: impl Into<Arc<str>>, value: impl Into<Value>) -> Self {
         Property {
             name: name.into(),
-            value,
-            labels: Vec::new(),
+            value: value.into(),
+            labels: Labels::default(),
         }
     }
 
@@ -53,7 +95,7 @@ pub struct Node {
     children: Vec<NodeId>,
     parent: Option<NodeId>,
     /// Labels attached in DTS source.
-    pub labels: Vec<String>,
+    pub labels: Labels,
 }
 
 impl Node {
@@ -123,7 +165,7 @@ impl Tree {
                 props: Vec::new(),
                 children: Vec::new(),
                 parent: None,
-                labels: Vec::new(),
+                labels: Labels::default(),
             }],
             reservations: Vec::new(),
             boot_cpuid: 0,
@@ -160,17 +202,17 @@ impl Tree {
             props: Vec::new(),
             children: Vec::new(),
             parent: Some(parent),
-            labels: Vec::new(),
+            labels: Labels::default(),
         });
         self.nodes[parent.index()].children.push(id);
         id
     }
 
     /// Sets a property: replaces the value in place when it exists, else appends it.
-    pub fn set_prop(&mut self, node: NodeId, name: &str, value: Vec<u8>) {
+    pub fn set_prop(&mut self, node: NodeId, name: &str, value: impl Into<Value>) {
         let n = &mut self.nodes[node.index()];
         match n.props.iter_mut().find(|p| p.name() == name) {
-            Some(p) => p.value = value,
+            Some(p) => p.value = value.into(),
             None => n.props.push(Property::new(name, value)),
         }
     }
@@ -311,7 +353,7 @@ impl Tree {
     pub fn phandle_of(&self, id: NodeId) -> Option<u32> {
         let n = &self.nodes[id.index()];
         let p = n.prop("phandle").or_else(|| n.prop("linux,phandle"))?;
-        let b: [u8; 4] = p.value.as_slice().try_into().ok()?;
+        let b: [u8; 4] = p.value[..].try_into().ok()?;
         Some(u32::from_be_bytes(b))
     }
 
@@ -393,7 +435,7 @@ mod tests {
         let pci = t.find("/pci").unwrap();
         t.set_prop(pci, "a", vec![1]);
         t.set_prop(pci, "device_type", vec![2]);
-        assert_eq!(t.node(pci).props[0].value, vec![2]);
+        assert_eq!(&t.node(pci).props[0].value[..], &[2]);
         assert_eq!(t.node(pci).props[1].name(), "a");
         let d = t.find("/pci/disk@2").unwrap();
         t.remove_node(d).unwrap();

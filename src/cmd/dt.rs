@@ -41,11 +41,16 @@ pub fn run(a: DtArgs) -> Result<ExitCode, String> {
     } else {
         of_tree::dts::parse_file(&a.input).map_err(|e| e.to_string())?
     };
-    let to = a.to.unwrap_or(if is_dtb { Format::Dts } else { Format::Dtb });
+    let to =
+        a.to.unwrap_or(if is_dtb { Format::Dts } else { Format::Dtb });
     let out: Vec<u8> = match to {
         Format::Dts => of_tree::dts::print(&tree).into_bytes(),
-        Format::Dtb => of_tree::dtb::write(&tree, &Default::default()).map_err(|e| e.to_string())?,
+        Format::Dtb => {
+            of_tree::dtb::write(&tree, &Default::default()).map_err(|e| e.to_string())?
+        }
     };
+    // A large tree takes a while to free, and the process ends right after: skip it.
+    std::mem::forget(tree);
     match a.output {
         Some(p) => std::fs::write(&p, &out).map_err(|e| format!("{}: {e}", p.display()))?,
         None => {

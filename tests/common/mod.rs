@@ -33,8 +33,14 @@ pub fn fixture_dtbs() -> Vec<PathBuf> {
 
 /// Fails loudly when dtc is missing: the tests that need it must not skip silently.
 pub fn dtc() -> &'static str {
-    let ok = Command::new("dtc").arg("--version").output().is_ok_and(|o| o.status.success());
-    assert!(ok, "dtc is required (Debian: device-tree-compiler); run scripts/test.sh, which installs it");
+    let ok = Command::new("dtc")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        ok,
+        "dtc is required (Debian: device-tree-compiler); run scripts/test.sh, which installs it"
+    );
     "dtc"
 }
 
@@ -45,7 +51,12 @@ pub fn canonical(dtb: &Path) -> String {
         .arg(dtb)
         .output()
         .expect("run dtc");
-    assert!(out.status.success(), "dtc failed on {}: {}", dtb.display(), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "dtc failed on {}: {}",
+        dtb.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).expect("dtc output is text")
 }
 
@@ -57,7 +68,12 @@ pub fn dtc_compile(dts: &Path, out: &Path) {
         .arg(dts)
         .output()
         .expect("run dtc");
-    assert!(o.status.success(), "dtc failed on {}: {}", dts.display(), String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "dtc failed on {}: {}",
+        dts.display(),
+        String::from_utf8_lossy(&o.stderr)
+    );
 }
 
 /// A fresh scratch folder for one test.

@@ -46,11 +46,17 @@ impl Header {
     /// `totalsize`, which lies inside the buffer.
     pub fn parse(b: &[u8]) -> Result<Header, Error> {
         if b.len() < Self::V16_LEN {
-            return Err(bad(0, format!("blob of {} bytes is shorter than a header", b.len())));
+            return Err(bad(
+                0,
+                format!("blob of {} bytes is shorter than a header", b.len()),
+            ));
         }
         let f = |i: usize| BigEndian::read_u32(&b[i * 4..i * 4 + 4]);
         if f(0) != FDT_MAGIC {
-            return Err(bad(0, format!("bad magic {:#010x}, expected 0xd00dfeed", f(0))));
+            return Err(bad(
+                0,
+                format!("bad magic {:#010x}, expected 0xd00dfeed", f(0)),
+            ));
         }
         let version = f(5);
         let last_comp_version = f(6);
@@ -63,9 +69,16 @@ impl Header {
                 format!("last compatible version {last_comp_version} is newer than 17"),
             ));
         }
-        let hdr_len = if version >= 17 { Self::V17_LEN } else { Self::V16_LEN };
+        let hdr_len = if version >= 17 {
+            Self::V17_LEN
+        } else {
+            Self::V16_LEN
+        };
         if b.len() < hdr_len {
-            return Err(bad(0, format!("blob of {} bytes is shorter than its header", b.len())));
+            return Err(bad(
+                0,
+                format!("blob of {} bytes is shorter than its header", b.len()),
+            ));
         }
         let h = Header {
             totalsize: f(1),
@@ -80,15 +93,27 @@ impl Header {
         };
         let total = h.totalsize as usize;
         if total > b.len() {
-            return Err(bad(4, format!("totalsize {total} is larger than the {} bytes given", b.len())));
+            return Err(bad(
+                4,
+                format!(
+                    "totalsize {total} is larger than the {} bytes given",
+                    b.len()
+                ),
+            ));
         }
         if total < hdr_len {
-            return Err(bad(4, format!("totalsize {total} is smaller than the header")));
+            return Err(bad(
+                4,
+                format!("totalsize {total} is smaller than the header"),
+            ));
         }
         let check_off = |field: usize, off: u32, what: &str| -> Result<(), Error> {
             let off = off as usize;
             if off < hdr_len || off > total {
-                return Err(bad(field, format!("{what} offset {off:#x} lies outside the blob")));
+                return Err(bad(
+                    field,
+                    format!("{what} offset {off:#x} lies outside the blob"),
+                ));
             }
             Ok(())
         };

@@ -3,9 +3,9 @@
 use super::header::Header;
 use super::{FDT_BEGIN_NODE, FDT_END, FDT_END_NODE, FDT_NOP, FDT_PROP};
 use crate::error::Error;
+use crate::fxhash::FxHashMap;
 use crate::tree::{Property, Reservation, Tree};
 use byteorder::{BigEndian, ByteOrder};
-use std::collections::HashMap;
 use std::sync::Arc;
 
 fn bad(offset: usize, msg: impl Into<String>) -> Error {
@@ -26,16 +26,26 @@ pub fn read(blob: &[u8]) -> Result<Tree, Error> {
     tree.reservations = read_reservations(blob, h.off_mem_rsvmap as usize)?;
     let strings = &blob[h.strings_range()];
     let sr = h.struct_range();
-    read_structure(&mut tree, blob, sr.start, sr.end, strings, h.off_dt_strings as usize)?;
+    read_structure(
+        &mut tree,
+        blob,
+        sr.start,
+        sr.end,
+        strings,
+        h.off_dt_strings as usize,
+    )?;
     Ok(tree)
 }
 
 fn read_reservations(blob: &[u8], mut off: usize) -> Result<Vec<Reservation>, Error> {
     let mut out = Vec::new();
     loop {
-        let entry = blob
-            .get(off..off + 16)
-            .ok_or_else(|| bad(off, "memory reservation block runs past the end of the blob"))?;
+        let entry = blob.get(off..off + 16).ok_or_else(|| {
+            bad(
+                off,
+                "memory reservation block runs past the end of the blob",
+            )
+        })?;
         let address = BigEndian::read_u64(&entry[..8]);
         let size = BigEndian::read_u64(&entry[8..]);
         if address == 0 && size == 0 {
@@ -54,7 +64,7 @@ fn read_structure(
     strings: &[u8],
     strings_off: usize,
 ) -> Result<(), Error> {
-    let mut names: HashMap<u32, Arc<str>> = HashMap::new();
+    let mut names: FxHashMap<u32, Arc<str>> = FxHashMap::default();
     let mut off = start;
     let u32_at = |off: usize| -> Result<u32, Error> {
         if off + 4 > end {
@@ -113,11 +123,13 @@ fn read_structure(
                 let len = u32_at(off)? as usize;
                 let nameoff = u32_at(off + 4)?;
                 off += 8;
-                let vend = off
-                    .checked_add(len)
-                    .filter(|&e| e <= end)
-                    .ok_or_else(|| bad(off, format!("property value of {len} bytes runs past the structure block")))?;
-                let value = blob[off..vend].to_vec();
+                let vend = off.checked_add(len).filter(|&e| e <= end).ok_or_else(|| {
+                    bad(
+                        off,
+                        format!("property value of {len} bytes runs past the structure block"),
+                    )
+                })?;
+                let value = crate::tree::Value::from_slice(&blob[off..vend]);
                 off = align4(vend);
                 let name = match names.get(&nameoff) {
                     Some(n) => n.clone(),
@@ -137,7 +149,10 @@ fn read_structure(
             FDT_NOP => {}
             FDT_END => {
                 if !stack.is_empty() {
-                    return Err(bad(tok_off, format!("END with {} node(s) still open", stack.len())));
+                    return Err(bad(
+                        tok_off,
+                        format!("END with {} node(s) still open", stack.len()),
+                    ));
                 }
                 if !seen_root {
                     return Err(bad(tok_off, "no root node"));
@@ -187,7 +202,10 @@ mod tests {
         t.set_prop(r, "compatible", b"qemu,pseries\0".to_vec());
         let c = t.add_child(r, "cpus");
         t.set_prop(c, "#size-cells", vec![0, 0, 0, 0]);
-        t.reservations.push(Reservation { address: 0x1000, size: 0x2000 });
+        t.reservations.push(Reservation {
+            address: 0x1000,
+            size: 0x2000,
+        });
         t.boot_cpuid = 3;
         let b = write(&t, &Default::default()).unwrap();
         assert_eq!(read(&b).unwrap(), t);

@@ -3,8 +3,10 @@
 use super::header::FDT_MAGIC;
 use super::{FDT_BEGIN_NODE, FDT_END, FDT_END_NODE, FDT_PROP};
 use crate::error::Error;
+use crate::fxhash::FxHashMap;
 use crate::tree::{NodeId, Tree};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Options for writing a blob.
 #[derive(Debug, Clone, Default)]
@@ -17,6 +19,8 @@ struct Writer<'t> {
     out: Vec<u8>,
     strings: Vec<u8>,
     string_offs: HashMap<&'t str, u32>,
+    /// Offsets by name allocation: trees read from a blob share one `Arc` per name.
+    by_ptr: FxHashMap<usize, u32>,
 }
 
 impl<'t> Writer<'t> {
@@ -28,6 +32,16 @@ impl<'t> Writer<'t> {
         while self.out.len() % 4 != 0 {
             self.out.push(0);
         }
+    }
+
+    fn name_off(&mut self, name: &'t Arc<str>) -> Result<u32, Error> {
+        let key = Arc::as_ptr(name) as *const u8 as usize;
+        if let Some(&o) = self.by_ptr.get(&key) {
+            return Ok(o);
+        }
+        let o = self.string_off(name)?;
+        self.by_ptr.insert(key, o);
+        Ok(o)
     }
 
     fn string_off(&mut self, name: &'t str) -> Result<u32, Error> {
@@ -50,7 +64,10 @@ impl<'t> Writer<'t> {
             if child_idx == 0 {
                 self.u32(FDT_BEGIN_NODE);
                 if n.name().as_bytes().contains(&0) {
-                    return Err(Error::Write(format!("node name {:?} contains NUL", n.name())));
+                    return Err(Error::Write(format!(
+                        "node name {:?} contains NUL",
+                        n.name()
+                    )));
                 }
                 self.out.extend_from_slice(n.name().as_bytes());
                 self.out.push(0);
@@ -59,7 +76,7 @@ impl<'t> Writer<'t> {
                     let len = u32::try_from(p.value.len()).map_err(|_| {
                         Error::Write(format!("property {} larger than 4 GiB", p.name()))
                     })?;
-                    let off = self.string_off(p.name_arc())?;
+                    let off = self.name_off(p.name_arc())?;
                     self.u32(FDT_PROP);
                     self.u32(len);
                     self.u32(off);
@@ -85,6 +102,7 @@ pub fn write(tree: &Tree, opts: &WriteOptions) -> Result<Vec<u8>, Error> {
         out: Vec::with_capacity(4096),
         strings: Vec::new(),
         string_offs: HashMap::new(),
+        by_ptr: FxHashMap::default(),
     };
     w.out.resize(40, 0);
     let off_mem_rsvmap = w.out.len();
@@ -102,9 +120,8 @@ pub fn write(tree: &Tree, opts: &WriteOptions) -> Result<Vec<u8>, Error> {
     w.out.extend_from_slice(&strings);
     w.out.resize(w.out.len() + opts.pad, 0);
     let totalsize = w.out.len();
-    let to32 = |v: usize| {
-        u32::try_from(v).map_err(|_| Error::Write("blob larger than 4 GiB".into()))
-    };
+    let to32 =
+        |v: usize| u32::try_from(v).map_err(|_| Error::Write("blob larger than 4 GiB".into()));
     let fields = [
         FDT_MAGIC,
         to32(totalsize)?,

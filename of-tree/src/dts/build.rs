@@ -34,7 +34,9 @@ pub(crate) fn build(src: &Source, tops: Vec<Top>) -> Result<Tree, Error> {
     let root = b.tree.root();
     for top in tops {
         match top {
-            Top::Memreserve(address, size) => b.tree.reservations.push(Reservation { address, size }),
+            Top::Memreserve(address, size) => {
+                b.tree.reservations.push(Reservation { address, size })
+            }
             Top::Root(items) => b.apply(root, items)?,
             Top::Extend {
                 labels,
@@ -69,24 +71,35 @@ impl Builder<'_> {
             if other != id && self.tree.is_attached(other) {
                 return Err(self.err(
                     at,
-                    format!("duplicate label '{label}' on {} and {}", self.tree.path(other), self.tree.path(id)),
+                    format!(
+                        "duplicate label '{label}' on {} and {}",
+                        self.tree.path(other),
+                        self.tree.path(id)
+                    ),
                 ));
             }
         }
         self.labels.insert(label.clone(), id);
         let n = self.tree.node_mut(id);
-        if !n.labels.contains(&label) {
-            n.labels.push(label);
-        }
+        n.labels.push(label);
         Ok(())
     }
 
     fn resolve(&self, r: &RefAt) -> Result<NodeId, Error> {
         let found = match &r.r {
-            Ref::Label(l) => self.labels.get(l).copied().filter(|&id| self.tree.is_attached(id)),
+            Ref::Label(l) => self
+                .labels
+                .get(l)
+                .copied()
+                .filter(|&id| self.tree.is_attached(id)),
             Ref::Path(p) => self.tree.find(p).ok(),
         };
-        found.ok_or_else(|| self.err(r.at, format!("reference to non-existent node or label {}", r.r)))
+        found.ok_or_else(|| {
+            self.err(
+                r.at,
+                format!("reference to non-existent node or label {}", r.r),
+            )
+        })
     }
 
     fn apply(&mut self, node: NodeId, items: Vec<Item>) -> Result<(), Error> {
@@ -98,16 +111,14 @@ impl Builder<'_> {
                     let n = self.tree.node_mut(node);
                     match n.props.iter_mut().find(|x| x.name() == p.name) {
                         Some(old) => {
-                            old.value = value;
+                            old.value = value.into();
                             for l in p.labels {
-                                if !old.labels.contains(&l) {
-                                    old.labels.push(l);
-                                }
+                                old.labels.push(l);
                             }
                         }
                         None => {
                             let mut prop = Property::new(p.name.as_str(), value);
-                            prop.labels = p.labels;
+                            prop.labels = p.labels.into();
                             n.props.push(prop);
                         }
                     }
@@ -190,14 +201,24 @@ impl Builder<'_> {
         let mut assigned: HashMap<NodeId, u32> = HashMap::new();
         let mut next = 1u32;
         for &id in &order {
-            let names: Vec<String> = self.tree.node(id).props.iter().map(|p| p.name().to_string()).collect();
+            let names: Vec<String> = self
+                .tree
+                .node(id)
+                .props
+                .iter()
+                .map(|p| p.name().to_string())
+                .collect();
             for pname in names {
                 let Some(markers) = self.markers.get(&(id, pname.clone())).cloned() else {
                     continue;
                 };
                 for m in markers.iter().filter(|m| m.phandle) {
                     let target = self.resolve(&m.target)?;
-                    let ph = match self.tree.phandle_of(target).or_else(|| assigned.get(&target).copied()) {
+                    let ph = match self
+                        .tree
+                        .phandle_of(target)
+                        .or_else(|| assigned.get(&target).copied())
+                    {
                         Some(p) if p != 0 && p != u32::MAX => p,
                         _ => {
                             while used.contains(&next) {
@@ -207,20 +228,34 @@ impl Builder<'_> {
                             used.insert(p);
                             assigned.insert(target, p);
                             if self.tree.node(target).prop("phandle").is_none() {
-                                self.tree
-                                    .push_prop(target, Property::new("phandle", p.to_be_bytes().to_vec()));
+                                self.tree.push_prop(
+                                    target,
+                                    Property::new("phandle", p.to_be_bytes().to_vec()),
+                                );
                             }
                             p
                         }
                     };
-                    if let Some(prop) = self.tree.node_mut(id).props.iter_mut().find(|p| p.name() == pname) {
+                    if let Some(prop) = self
+                        .tree
+                        .node_mut(id)
+                        .props
+                        .iter_mut()
+                        .find(|p| p.name() == pname)
+                    {
                         prop.value[m.offset..m.offset + 4].copy_from_slice(&ph.to_be_bytes());
                     }
                 }
             }
         }
         for &id in &order {
-            let names: Vec<String> = self.tree.node(id).props.iter().map(|p| p.name().to_string()).collect();
+            let names: Vec<String> = self
+                .tree
+                .node(id)
+                .props
+                .iter()
+                .map(|p| p.name().to_string())
+                .collect();
             for pname in names {
                 let Some(markers) = self.markers.get(&(id, pname.clone())).cloned() else {
                     continue;
@@ -231,8 +266,14 @@ impl Builder<'_> {
                     let target = self.resolve(&m.target)?;
                     let mut path = self.tree.path(target).into_bytes();
                     path.push(0);
-                    if let Some(prop) = self.tree.node_mut(id).props.iter_mut().find(|p| p.name() == pname) {
-                        prop.value.splice(m.offset..m.offset, path);
+                    if let Some(prop) = self
+                        .tree
+                        .node_mut(id)
+                        .props
+                        .iter_mut()
+                        .find(|p| p.name() == pname)
+                    {
+                        prop.value.insert_many(m.offset, path);
                     }
                 }
             }

@@ -81,8 +81,20 @@ fn binary(i: &str, level: usize) -> PResult<'_, u64> {
             ">=" => (acc >= rhs) as u64,
             "<" => (acc < rhs) as u64,
             ">" => (acc > rhs) as u64,
-            "<<" => if rhs < 64 { acc << rhs } else { 0 },
-            ">>" => if rhs < 64 { acc >> rhs } else { 0 },
+            "<<" => {
+                if rhs < 64 {
+                    acc << rhs
+                } else {
+                    0
+                }
+            }
+            ">>" => {
+                if rhs < 64 {
+                    acc >> rhs
+                } else {
+                    0
+                }
+            }
             "+" => acc.wrapping_add(rhs),
             "-" => acc.wrapping_sub(rhs),
             "*" => acc.wrapping_mul(rhs),
@@ -90,7 +102,11 @@ fn binary(i: &str, level: usize) -> PResult<'_, u64> {
                 if rhs == 0 {
                     return fatal(at, "division by zero");
                 }
-                if op == "/" { acc / rhs } else { acc % rhs }
+                if op == "/" {
+                    acc / rhs
+                } else {
+                    acc % rhs
+                }
             }
             _ => unreachable!("operator table and evaluator agree"),
         };

@@ -62,14 +62,15 @@ pub(crate) fn expect<'a, O>(
     mut p: impl FnMut(&'a str) -> PResult<'a, O>,
 ) -> impl FnMut(&'a str) -> PResult<'a, O> {
     move |i: &'a str| {
-        p(i).map_err(|e| {
-            e.map(|mut err| {
+        p(i).map_err(|e| match e {
+            nom::Err::Error(mut err) => {
                 if err.input.len() >= i.len() {
-                    err.input = i;
+                    err.input = ws(i).map(|(t, _)| t).unwrap_or(i);
                     err.msg = Cow::Owned(format!("expected {what}"));
                 }
-                err
-            })
+                nom::Err::Error(err)
+            }
+            other => other,
         })
     }
 }
@@ -195,11 +196,17 @@ pub(crate) fn literal(i: &str) -> PResult<'_, u64> {
     let (i, _) = ws(i)?;
     let start = i;
     let (r, digits) = alt((
-        recognize(pair(alt((tag("0x"), tag("0X"))), take_while1(|c: char| c.is_ascii_hexdigit()))),
+        recognize(pair(
+            alt((tag("0x"), tag("0X"))),
+            take_while1(|c: char| c.is_ascii_hexdigit()),
+        )),
         take_while1(|c: char| c.is_ascii_digit()),
     ))(i)?;
     let (r, _) = opt(alt((tag("ULL"), tag("UL"), tag("LL"), tag("U"), tag("L"))))(r)?;
-    let parsed = if let Some(h) = digits.strip_prefix("0x").or_else(|| digits.strip_prefix("0X")) {
+    let parsed = if let Some(h) = digits
+        .strip_prefix("0x")
+        .or_else(|| digits.strip_prefix("0X"))
+    {
         u64::from_str_radix(h, 16)
     } else if digits.len() > 1 && digits.starts_with('0') {
         u64::from_str_radix(&digits[1..], 8)
@@ -248,7 +255,11 @@ fn escaped_char(i: &str) -> PResult<'_, u8> {
         return Ok((&r[1..], v));
     }
     if e == 'x' {
-        let hex: String = r[1..].chars().take_while(|c| c.is_ascii_hexdigit()).take(2).collect();
+        let hex: String = r[1..]
+            .chars()
+            .take_while(|c| c.is_ascii_hexdigit())
+            .take(2)
+            .collect();
         if hex.is_empty() {
             return fatal(i, "\\x with no hex digits");
         }
@@ -256,7 +267,11 @@ fn escaped_char(i: &str) -> PResult<'_, u8> {
         return Ok((&r[1 + hex.len()..], v));
     }
     if ('0'..='7').contains(&e) {
-        let oct: String = r.chars().take_while(|c| ('0'..='7').contains(c)).take(3).collect();
+        let oct: String = r
+            .chars()
+            .take_while(|c| ('0'..='7').contains(c))
+            .take(3)
+            .collect();
         let v = u32::from_str_radix(&oct, 8).unwrap_or(0);
         if v > 255 {
             return fatal(i, format!("octal escape \\{oct} is larger than a byte"));
@@ -298,7 +313,8 @@ pub(crate) fn char_lit(i: &str) -> PResult<'_, u64> {
     let start = i;
     let (r, _) = char('\'')(i)?;
     let (r, b) = escaped_char(r).or_else(|_| fatal(start, "bad character literal"))?;
-    let (r, _) = char::<_, PErr>('\'')(r).or_else(|_| fatal(start, "character literal must hold exactly one character"))?;
+    let (r, _) = char::<_, PErr>('\'')(r)
+        .or_else(|_| fatal(start, "character literal must hold exactly one character"))?;
     Ok((r, b as u64))
 }
 
@@ -327,12 +343,18 @@ mod tests {
         assert_eq!(char_lit("'a'").unwrap().1, 97);
         assert_eq!(char_lit("'\\n'").unwrap().1, 10);
         assert_eq!(char_lit("'\\x41'").unwrap().1, 0x41);
-        assert_eq!(string_lit("\"a\\\"b\\101\\x7\"").unwrap().1, b"a\"bA\x07".to_vec());
+        assert_eq!(
+            string_lit("\"a\\\"b\\101\\x7\"").unwrap().1,
+            b"a\"bA\x07".to_vec()
+        );
         assert!(string_lit("\"abc").is_err());
         assert_eq!(label_def(" lab_1: x").unwrap(), (" x", "lab_1"));
         assert!(label_def("#size-cells").is_err());
         assert_eq!(name(" ibm,req#msi-x =").unwrap(), (" =", "ibm,req#msi-x"));
-        assert_eq!(reference("&{/a/b} ").unwrap().1 .0, Ref::Path("/a/b".into()));
+        assert_eq!(
+            reference("&{/a/b} ").unwrap().1 .0,
+            Ref::Path("/a/b".into())
+        );
         assert_eq!(reference("&lbl>").unwrap().0, ">");
         assert_eq!(ws("  /* c */ // d\n x").unwrap().0, "x");
         assert!(ws("/* open").is_err());

@@ -210,7 +210,10 @@ fn piece(i: &str) -> PResult<'_, Piece> {
     if t.starts_with('<') {
         return cells(&t[1..], 32);
     }
-    fatal(t, "expected a property value: \"string\", <cells>, [bytes] or &reference")
+    fatal(
+        t,
+        "expected a property value: \"string\", <cells>, [bytes] or &reference",
+    )
 }
 
 fn cells(mut i: &str, bits: u32) -> PResult<'_, Piece> {
@@ -223,7 +226,10 @@ fn cells(mut i: &str, bits: u32) -> PResult<'_, Piece> {
         }
         if t.starts_with('&') {
             if bits != 32 {
-                return fatal(t, "references are only allowed in arrays with 32-bit elements");
+                return fatal(
+                    t,
+                    "references are only allowed in arrays with 32-bit elements",
+                );
             }
             let (r, (target, at)) = reference(t)?;
             out.push(Cell::Ref(RefAt {
@@ -233,14 +239,18 @@ fn cells(mut i: &str, bits: u32) -> PResult<'_, Piece> {
             i = r;
             continue;
         }
-        let (r, v) = expect("a number, '(', '&reference' or '>'", prim)(t).map_err(|e| match e {
-            nom::Err::Error(x) => nom::Err::Failure(x),
-            other => other,
-        })?;
+        let (r, v) =
+            expect("a number, '(', '&reference' or '>'", prim)(t).map_err(|e| match e {
+                nom::Err::Error(x) => nom::Err::Failure(x),
+                other => other,
+            })?;
         if bits < 64 {
             let mask = (1u64 << bits) - 1;
             if v & !mask != 0 && (v | mask) != u64::MAX {
-                return fatal(t, format!("value out of range for a {bits}-bit array element"));
+                return fatal(
+                    t,
+                    format!("value out of range for a {bits}-bit array element"),
+                );
             }
         }
         out.push(Cell::Num(v, At::of(t)));
@@ -274,8 +284,12 @@ mod tests {
         assert!(rest.is_empty());
         assert_eq!(tops.len(), 3);
         assert_eq!(tops[0], Top::Memreserve(0x1000, 8192));
-        let Top::Root(items) = &tops[1] else { panic!("root expected") };
-        let Item::Node(n) = &items[0] else { panic!("node expected") };
+        let Top::Root(items) = &tops[1] else {
+            panic!("root expected")
+        };
+        let Item::Node(n) = &items[0] else {
+            panic!("node expected")
+        };
         assert_eq!(n.labels, vec!["a".to_string()]);
         assert_eq!(n.items.len(), 2);
     }
@@ -284,7 +298,9 @@ mod tests {
     fn errors_point_at_the_problem() {
         let src = "/dts-v1/;\n/ { p = <1 2; };";
         let e = file(src).unwrap_err();
-        let nom::Err::Failure(e) = e else { panic!("failure expected") };
+        let nom::Err::Failure(e) = e else {
+            panic!("failure expected")
+        };
         assert!(e.msg.contains("expected"), "{}", e.msg);
         assert!(file("/ { };").is_err());
         assert!(file("/dts-v1/; / { p = /bits/ 7 <1>; };").is_err());

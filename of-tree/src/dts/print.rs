@@ -29,7 +29,7 @@ fn node(tree: &Tree, id: NodeId, depth: usize, out: &mut String) {
         let indent = "\t".repeat(d);
         if idx == 0 {
             out.push_str(&indent);
-            for l in &n.labels {
+            for l in n.labels.iter() {
                 let _ = write!(out, "{l}: ");
             }
             out.push_str(if n.parent().is_none() { "/" } else { n.name() });
@@ -57,7 +57,7 @@ fn node(tree: &Tree, id: NodeId, depth: usize, out: &mut String) {
 }
 
 fn prop(p: &Property, out: &mut String) {
-    for l in &p.labels {
+    for l in p.labels.iter() {
         let _ = write!(out, "{l}: ");
     }
     out.push_str(p.name());
@@ -143,7 +143,10 @@ mod tests {
         t.set_prop(r, "bytes", vec![1, 2, 3]);
         t.set_prop(r, "flag", vec![]);
         t.set_prop(r, "nul", vec![0]);
-        let c = t.add_child(r, "ibm,a-very-long-node-name-over-sixty-four-characters-xxxxxxxxxxxxxxxx@1");
+        let c = t.add_child(
+            r,
+            "ibm,a-very-long-node-name-over-sixty-four-characters-xxxxxxxxxxxxxxxx@1",
+        );
         t.set_prop(c, "x", vec![0, 0]);
         t.add_child(c, "leaf");
         let text = print(&t);

@@ -37,13 +37,22 @@ impl Source {
         Ok(s)
     }
 
-    fn expand(&mut self, text: String, name: String, dir: PathBuf, depth: usize) -> Result<(), Error> {
+    fn expand(
+        &mut self,
+        text: String,
+        name: String,
+        dir: PathBuf,
+        depth: usize,
+    ) -> Result<(), Error> {
         let file = self.files.len();
         self.files.push(File { name, text });
         let mut pos = 0;
         loop {
             let found = find_include(&self.files[file].text, pos);
-            let end = found.as_ref().map(|f| f.start).unwrap_or(self.files[file].text.len());
+            let end = found
+                .as_ref()
+                .map(|f| f.start)
+                .unwrap_or(self.files[file].text.len());
             self.segments.push(Segment {
                 start: self.text.len(),
                 file,
@@ -70,7 +79,10 @@ impl Source {
                 loc: loc.clone(),
                 msg: format!("cannot include \"{}\": {e}", full.display()),
             })?;
-            let sub_dir = full.parent().map(Path::to_path_buf).unwrap_or_else(|| dir.clone());
+            let sub_dir = full
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| dir.clone());
             self.expand(body, full.display().to_string(), sub_dir, depth + 1)?;
             pos = inc.end;
         }
@@ -81,16 +93,31 @@ impl Source {
         let offset = offset.min(f.text.len());
         let before = &f.text[..offset];
         let line = before.matches('\n').count() + 1;
-        let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+        let col = before
+            .rsplit('\n')
+            .next()
+            .map(|l| l.chars().count())
+            .unwrap_or(0)
+            + 1;
         Location::new(&f.name, line, col)
     }
 
     /// The file location of an offset into the combined text.
     pub fn location(&self, offset: usize) -> Location {
-        let idx = self.segments.partition_point(|s| s.start <= offset).saturating_sub(1);
+        let idx = self
+            .segments
+            .partition_point(|s| s.start <= offset)
+            .saturating_sub(1);
         match self.segments.get(idx) {
             Some(seg) => self.file_location(seg.file, seg.file_offset + (offset - seg.start)),
-            None => Location::new(self.files.first().map(|f| f.name.as_str()).unwrap_or("<dts>"), 1, 1),
+            None => Location::new(
+                self.files
+                    .first()
+                    .map(|f| f.name.as_str())
+                    .unwrap_or("<dts>"),
+                1,
+                1,
+            ),
         }
     }
 
@@ -119,7 +146,10 @@ fn find_include(t: &str, from: usize) -> Option<Include> {
                 i = t[i..].find('\n').map(|n| i + n).unwrap_or(b.len());
             }
             b'/' if b[i..].starts_with(b"/*") => {
-                i = t[i + 2..].find("*/").map(|n| i + 2 + n + 2).unwrap_or(b.len());
+                i = t[i + 2..]
+                    .find("*/")
+                    .map(|n| i + 2 + n + 2)
+                    .unwrap_or(b.len());
             }
             b'"' | b'\'' => {
                 let q = b[i];

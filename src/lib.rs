@@ -1,0 +1,5 @@
+//! Library side of the `pseries-sim` command: pieces the command, the integration tests
+//! and the benchmarks share.
+#![deny(missing_docs)]
+
+pub mod gen;
