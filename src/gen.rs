@@ -65,7 +65,7 @@ pub const QEMU_RTAS_SERVICES: &[&str] = &[
 ];
 
 /// QEMU's first PHB BUID; PHB n has this plus n.
-pub const QEMU_BUID_BASE: u64 = 0x8000_0002_0000_000;
+pub const QEMU_BUID_BASE: u64 = 0x0800_0000_2000_0000;
 
 /// Functions that fit on one bus (32 devices of 8 functions).
 const PER_BUS: u32 = 256;

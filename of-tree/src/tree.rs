@@ -20,6 +20,7 @@ pub type Value = smallvec::SmallVec<[u8; 16]>;
 /// Labels a DTS source attached. Most nodes and properties have none, so they are kept
 /// out of line.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[allow(clippy::box_collection)] // one pointer wide: most properties have no labels
 pub struct Labels(Option<Box<Vec<String>>>);
 
 impl Labels {

@@ -120,10 +120,10 @@ impl Header {
         check_off(8, h.off_dt_struct, "structure block")?;
         check_off(12, h.off_dt_strings, "strings block")?;
         check_off(16, h.off_mem_rsvmap, "memory reservation block")?;
-        if h.off_dt_struct % 4 != 0 {
+        if !h.off_dt_struct.is_multiple_of(4) {
             return Err(bad(8, "structure block is not 4-byte aligned"));
         }
-        if h.off_mem_rsvmap % 8 != 0 {
+        if !h.off_mem_rsvmap.is_multiple_of(8) {
             return Err(bad(16, "memory reservation block is not 8-byte aligned"));
         }
         let strings_end = h.off_dt_strings as u64 + h.size_dt_strings as u64;

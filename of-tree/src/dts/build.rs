@@ -261,7 +261,7 @@ impl Builder<'_> {
                     continue;
                 };
                 let mut paths: Vec<&Marker> = markers.iter().filter(|m| !m.phandle).collect();
-                paths.sort_by(|a, b| b.offset.cmp(&a.offset));
+                paths.sort_by_key(|m| std::cmp::Reverse(m.offset));
                 for m in paths {
                     let target = self.resolve(&m.target)?;
                     let mut path = self.tree.path(target).into_bytes();

@@ -41,7 +41,7 @@ const LEVELS: &[&[&str]] = &[
     &["*", "/", "%"],
 ];
 
-fn op_at<'a>(i: &'a str, level: usize) -> Option<(&'a str, &'static str)> {
+fn op_at(i: &str, level: usize) -> Option<(&str, &'static str)> {
     let (t, _) = ws(i).ok()?;
     for &op in LEVELS[level] {
         if let Some(rest) = t.strip_prefix(op) {

@@ -207,8 +207,8 @@ fn piece(i: &str) -> PResult<'_, Piece> {
         let (r2, _) = must("'<' after /bits/ N", sym("<"))(r2)?;
         return cells(r2, bits as u32);
     }
-    if t.starts_with('<') {
-        return cells(&t[1..], 32);
+    if let Some(r) = t.strip_prefix('<') {
+        return cells(r, 32);
     }
     fatal(
         t,

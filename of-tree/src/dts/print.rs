@@ -89,7 +89,7 @@ fn prop(p: &Property, out: &mut String) {
             }
             out.push('"');
         }
-    } else if v.len() % 4 == 0 {
+    } else if v.len().is_multiple_of(4) {
         out.push('<');
         for (i, c) in v.chunks_exact(4).enumerate() {
             if i > 0 {
