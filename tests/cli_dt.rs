@@ -20,12 +20,23 @@ fn dtb_to_dts_on_stdout_and_back() {
     let dts = dir.join("c.dts");
     std::fs::write(&dts, &text).unwrap();
     let dtb = dir.join("c.dtb");
-    let st = sim().arg("dt").arg(&dts).arg("-o").arg(&dtb).status().unwrap();
+    let st = sim()
+        .arg("dt")
+        .arg(&dts)
+        .arg("-o")
+        .arg(&dtb)
+        .status()
+        .unwrap();
     assert!(st.success());
     assert_eq!(canonical(&dtb), canonical(&f));
     // --to keeps the format when asked
     let same = dir.join("same.dtb");
-    let st = sim().args(["dt", "--to", "dtb", "-o"]).arg(&same).arg(&f).status().unwrap();
+    let st = sim()
+        .args(["dt", "--to", "dtb", "-o"])
+        .arg(&same)
+        .arg(&f)
+        .status()
+        .unwrap();
     assert!(st.success());
     assert_eq!(canonical(&same), canonical(&f));
 }
@@ -38,7 +49,10 @@ fn bad_input_exits_1_with_a_located_message() {
     let out = sim().arg("dt").arg(&bad).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.contains("bad.dts:3:") && err.contains("expected"), "{err}");
+    assert!(
+        err.contains("bad.dts:3:") && err.contains("expected"),
+        "{err}"
+    );
     let mut blob = std::fs::read(fixture("qemu/a_default.dtb")).unwrap();
     blob.truncate(100);
     let trunc = dir.join("t.dtb");
@@ -63,7 +77,18 @@ fn generated_trees_compile_with_dtc() {
     let dts = dir.join("g.dts");
     for (out, fmt) in [(&dtb, "dtb"), (&dts, "dts")] {
         let st = sim()
-            .args(["gen", "--phbs", "2", "--functions", "300", "--msix", "16", "--msi", "1", "-o"])
+            .args([
+                "gen",
+                "--phbs",
+                "2",
+                "--functions",
+                "300",
+                "--msix",
+                "16",
+                "--msi",
+                "1",
+                "-o",
+            ])
             .arg(out)
             .status()
             .unwrap();
