@@ -1,1 +1,26 @@
-//! Simulated pSeries firmware (filled by the hardware and RTAS issues).
+//! Simulated pSeries firmware: PHBs and PCI functions with config space and MSI/MSI-X
+//! capabilities, XICS-style interrupt source controllers, MSI source allocation, and
+//! the RTAS services an OS calls.
+#![deny(missing_docs)]
+
+pub mod alloc;
+pub mod calllog;
+pub mod clock;
+pub mod config;
+mod error;
+pub mod faults;
+pub mod firmware;
+pub mod ics;
+pub mod machine;
+pub mod memory;
+pub mod pci;
+pub mod phb;
+pub mod replay;
+pub mod service;
+mod services;
+pub mod status;
+
+pub use error::Error;
+pub use firmware::{CallError, Firmware};
+pub use machine::{FnRef, Machine, MachineConfig, Profile, Signal};
+pub use service::Service;

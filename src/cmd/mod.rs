@@ -2,3 +2,4 @@
 
 pub mod dt;
 pub mod gen;
+pub mod replay;

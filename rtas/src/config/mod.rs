@@ -1,0 +1,167 @@
+//! PCI configuration space: little-endian registers with per-bit write rules, and the
+//! capabilities that live in it.
+
+pub(crate) mod header;
+mod msi;
+mod msix;
+
+pub use header::{Bar, BarKind, HeaderType};
+pub use msi::MsiCap;
+pub use msix::{MsixCap, MsixTable, MSIX_ENTRY_SIZE};
+
+use serde::{Deserialize, Serialize};
+
+/// Why a configuration or BAR access was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum AccessError {
+    /// Size other than 1, 2 or 4 (8 also for MSI-X tables).
+    #[error("access size {0} is not 1, 2 or 4")]
+    BadSize(u32),
+    /// Offset not a multiple of the size.
+    #[error("offset {offset:#x} is not aligned to the access size {size}")]
+    Misaligned {
+        /// Offset of the access.
+        offset: u32,
+        /// Size of the access.
+        size: u32,
+    },
+    /// Access past the end of the space.
+    #[error("offset {offset:#x} size {size} lies past the {limit:#x}-byte space")]
+    OutOfRange {
+        /// Offset of the access.
+        offset: u32,
+        /// Size of the access.
+        size: u32,
+        /// Size of the space.
+        limit: u32,
+    },
+}
+
+/// Checks the PCI rules for a register access: size 1, 2 or 4, naturally aligned,
+/// inside `limit` bytes.
+pub fn check_access(offset: u32, size: u32, limit: u32) -> Result<(), AccessError> {
+    if !matches!(size, 1 | 2 | 4) {
+        return Err(AccessError::BadSize(size));
+    }
+    if offset % size != 0 {
+        return Err(AccessError::Misaligned { offset, size });
+    }
+    if offset as u64 + size as u64 > limit as u64 {
+        return Err(AccessError::OutOfRange { offset, size, limit });
+    }
+    Ok(())
+}
+
+/// A function's configuration space: the bytes, which bits software may write, and
+/// which bits are cleared by writing one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigSpace {
+    bytes: Vec<u8>,
+    wmask: Vec<u8>,
+    w1cmask: Vec<u8>,
+}
+
+impl ConfigSpace {
+    /// An all-zero, read-only space of `size` bytes (256 or 4096).
+    pub fn new(size: usize) -> Self {
+        ConfigSpace {
+            bytes: vec![0; size],
+            wmask: vec![0; size],
+            w1cmask: vec![0; size],
+        }
+    }
+
+    /// Size in bytes.
+    pub fn size(&self) -> u32 {
+        self.bytes.len() as u32
+    }
+
+    /// A software read: little-endian, checked for size, alignment and range.
+    pub fn read(&self, offset: u32, size: u32) -> Result<u32, AccessError> {
+        check_access(offset, size, self.size())?;
+        let o = offset as usize;
+        Ok((0..size as usize).fold(0u32, |acc, i| acc | (self.bytes[o + i] as u32) << (8 * i)))
+    }
+
+    /// A software write: only writable bits change; write-one-to-clear bits clear.
+    pub fn write(&mut self, offset: u32, size: u32, value: u32) -> Result<(), AccessError> {
+        check_access(offset, size, self.size())?;
+        let o = offset as usize;
+        for i in 0..size as usize {
+            let v = (value >> (8 * i)) as u8;
+            let w = self.wmask[o + i];
+            let c = self.w1cmask[o + i];
+            let old = self.bytes[o + i];
+            self.bytes[o + i] = ((old & !w) | (v & w)) & !(v & c);
+        }
+        Ok(())
+    }
+
+    /// Hardware's view: sets bytes regardless of the write rules.
+    pub(crate) fn set_raw(&mut self, offset: usize, value: u32, size: usize) {
+        for i in 0..size {
+            self.bytes[offset + i] = (value >> (8 * i)) as u8;
+        }
+    }
+
+    /// Hardware's view of a register.
+    pub(crate) fn get_raw(&self, offset: usize, size: usize) -> u32 {
+        (0..size).fold(0u32, |acc, i| acc | (self.bytes[offset + i] as u32) << (8 * i))
+    }
+
+    /// Marks bits writable by software.
+    pub(crate) fn set_wmask(&mut self, offset: usize, mask: u32, size: usize) {
+        for i in 0..size {
+            self.wmask[offset + i] = (mask >> (8 * i)) as u8;
+        }
+    }
+
+    /// Marks bits as write-one-to-clear.
+    pub(crate) fn set_w1cmask(&mut self, offset: usize, mask: u32, size: usize) {
+        for i in 0..size {
+            self.w1cmask[offset + i] = (mask >> (8 * i)) as u8;
+        }
+    }
+
+    /// Restores the power-on values: every writable or write-one-to-clear bit to zero.
+    pub(crate) fn reset(&mut self) {
+        for i in 0..self.bytes.len() {
+            self.bytes[i] &= !(self.wmask[i] | self.w1cmask[i]);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn access_rules() {
+        assert_eq!(check_access(0, 3, 256), Err(AccessError::BadSize(3)));
+        assert_eq!(check_access(2, 4, 256), Err(AccessError::Misaligned { offset: 2, size: 4 }));
+        assert!(matches!(check_access(256, 1, 256), Err(AccessError::OutOfRange { .. })));
+        assert!(check_access(255, 1, 256).is_ok());
+        assert!(check_access(0xffc, 4, 4096).is_ok());
+        assert!(check_access(0x100, 4, 256).is_err());
+    }
+
+    #[test]
+    fn masks_decide_what_changes() {
+        let mut c = ConfigSpace::new(256);
+        c.set_raw(0, 0x1234_5678, 4);
+        c.set_wmask(0, 0x0000_ff00, 4);
+        c.set_w1cmask(4, 0x80, 1);
+        c.set_raw(4, 0x81, 1);
+        c.write(0, 4, 0xffff_ffff).unwrap();
+        assert_eq!(c.read(0, 4).unwrap(), 0x1234_ff78);
+        c.write(1, 1, 0x00).unwrap();
+        assert_eq!(c.read(0, 2).unwrap(), 0x0078);
+        c.write(4, 1, 0x01).unwrap();
+        assert_eq!(c.read(4, 1).unwrap(), 0x81, "writing 0 to a w1c bit and to ro bit 0 changes nothing");
+        c.write(4, 1, 0x80).unwrap();
+        assert_eq!(c.read(4, 1).unwrap(), 0x01);
+        c.write(0, 2, 0xabcd).unwrap();
+        c.reset();
+        assert_eq!(c.read(0, 4).unwrap(), 0x1234_0078);
+    }
+}

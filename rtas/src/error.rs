@@ -1,0 +1,35 @@
+//! The error type of the rtas crate.
+
+/// Why a machine could not be built from a tree, or a state blob not used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// A node of the tree does not describe what it should.
+    #[error("{path}: {msg}")]
+    Tree {
+        /// Node path.
+        path: String,
+        /// What is wrong.
+        msg: String,
+    },
+    /// A property could not be read (wrong size or type).
+    #[error(transparent)]
+    Property(#[from] of_tree::Error),
+    /// The machine asks for more than the simulator can hold.
+    #[error("{0}")]
+    Limit(String),
+    /// A call log line could not be read.
+    #[error("line {line}: {msg}")]
+    Log {
+        /// Line number, from 1.
+        line: usize,
+        /// What is wrong.
+        msg: String,
+    },
+}
+
+pub(crate) fn tree_err(path: impl Into<String>, msg: impl Into<String>) -> Error {
+    Error::Tree {
+        path: path.into(),
+        msg: msg.into(),
+    }
+}

@@ -1,0 +1,247 @@
+//! The RTAS entry point: a call buffer in OS memory is decoded, dispatched by token to
+//! a service, and its outputs written back. The typed API goes through the same path.
+
+use crate::calllog::CallRecord;
+use crate::clock::SimClock;
+use crate::error::Error;
+use crate::faults::FaultPlan;
+use crate::machine::{Machine, MachineConfig, Profile};
+use crate::memory::Memory;
+use crate::service::{Service, Tokens};
+use crate::status;
+use of_tree::Tree;
+use serde::{Deserialize, Serialize};
+
+/// Most cells of arguments plus outputs a call may have (LoPAPR).
+pub const MAX_CELLS: u32 = 16;
+
+/// Why a call buffer could not be used at all (no status can be written).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CallError {
+    /// The buffer does not lie inside OS memory.
+    #[error("RTAS buffer at {addr:#x} ({len} bytes) lies outside OS memory")]
+    BufferOutside {
+        /// Buffer address.
+        addr: u64,
+        /// Bytes the header announces.
+        len: u64,
+    },
+    /// The typed API was asked for a service the machine does not publish.
+    #[error("the machine has no {0} service")]
+    NoService(Service),
+}
+
+/// The input cells of a call, as the service reads them.
+pub(crate) struct Args<'a> {
+    mem: &'a Memory,
+    addr: u64,
+    /// Cells the caller declared.
+    pub n: u32,
+}
+
+impl Args<'_> {
+    /// Argument `i` as QEMU reads it: from memory, whatever nargs said. `None` when
+    /// that cell lies outside memory.
+    pub fn raw(&self, i: u32) -> Option<u32> {
+        self.mem.read_u32(self.addr + 4 * i as u64)
+    }
+
+    /// All declared arguments.
+    pub fn all(&self) -> Vec<u32> {
+        (0..self.n).filter_map(|i| self.raw(i)).collect()
+    }
+}
+
+/// The output cells a service writes; cells it leaves alone keep what the OS put there.
+pub(crate) struct Rets {
+    cells: Vec<Option<u32>>,
+}
+
+impl Rets {
+    fn new(n: u32) -> Self {
+        Rets {
+            cells: vec![None; n as usize],
+        }
+    }
+
+    /// Number of outputs the caller asked for.
+    pub fn n(&self) -> u32 {
+        self.cells.len() as u32
+    }
+
+    /// Sets output `i` (ignored beyond nret).
+    pub fn set(&mut self, i: u32, v: u32) {
+        if let Some(c) = self.cells.get_mut(i as usize) {
+            *c = Some(v);
+        }
+    }
+
+    /// Sets the status.
+    pub fn status(&mut self, s: i32) {
+        self.set(0, s as u32);
+    }
+}
+
+/// A change-msi that answered busy and waits for its continuation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Pending {
+    pub buid: u64,
+    pub config_addr: u32,
+    pub func: u32,
+    pub count: u32,
+    pub seq: u32,
+}
+
+/// The firmware: the machine, what `/rtas` publishes, and the call interface's state.
+#[derive(Debug, Clone)]
+pub struct Firmware {
+    /// The hardware.
+    pub machine: Machine,
+    /// Published tokens and flags.
+    pub tokens: Tokens,
+    /// Every call made, in order.
+    pub log: Vec<CallRecord>,
+    /// Injected faults.
+    pub faults: FaultPlan,
+    /// The time-of-day clock.
+    pub clock: SimClock,
+    /// What display-character printed.
+    pub console: String,
+    /// Set by power-off.
+    pub powered_off: bool,
+    /// Set by suspend-me until resumed.
+    pub suspended: bool,
+    /// Number of system-reboot resets.
+    pub reboots: u32,
+    pub(crate) pending: Option<Pending>,
+    scratch: Memory,
+}
+
+/// Where the typed API builds its buffers.
+const SCRATCH_BASE: u64 = 0x1000;
+
+impl Firmware {
+    /// Firmware for the machine a tree describes.
+    pub fn new(tree: &Tree, cfg: &MachineConfig) -> Result<Firmware, Error> {
+        Ok(Firmware {
+            machine: Machine::from_tree(tree, cfg)?,
+            tokens: Tokens::from_tree(tree)?,
+            log: Vec::new(),
+            faults: FaultPlan::default(),
+            clock: SimClock::default(),
+            console: String::new(),
+            powered_off: false,
+            suspended: false,
+            reboots: 0,
+            pending: None,
+            scratch: Memory::new(SCRATCH_BASE, 4 * (3 + MAX_CELLS as usize)),
+        })
+    }
+
+    /// The behaviour profile.
+    pub fn profile(&self) -> Profile {
+        self.machine.profile
+    }
+
+    /// The RTAS entry point: executes the call whose buffer is at `addr` in `mem`.
+    pub fn call_buffer(&mut self, mem: &mut Memory, addr: u64) -> Result<(), CallError> {
+        let outside = |len: u64| CallError::BufferOutside { addr, len };
+        let token = mem.read_u32(addr).ok_or(outside(12))?;
+        let nargs = mem.read_u32(addr + 4).ok_or(outside(12))?;
+        let nret = mem.read_u32(addr + 8).ok_or(outside(12))?;
+        let len = 12 + 4 * (nargs as u64 + nret as u64);
+        if !mem.contains(addr, usize::try_from(len).unwrap_or(usize::MAX)) {
+            return Err(outside(len));
+        }
+        let args_addr = addr + 12;
+        let rets_addr = args_addr + 4 * nargs as u64;
+        let service = self.tokens.service(token);
+        let mut rets = Rets::new(nret);
+        {
+            let args = Args {
+                mem,
+                addr: args_addr,
+                n: nargs,
+            };
+            let too_many = nargs + nret > MAX_CELLS && self.profile() == Profile::Papr;
+            match service {
+                _ if nret == 0 => {}
+                None => rets.status(status::PARAM_ERROR),
+                Some(s) if too_many => {
+                    log::debug!("{s}: {nargs} args + {nret} rets is more than {MAX_CELLS} cells");
+                    rets.status(status::PARAM_ERROR)
+                }
+                Some(s) => self.dispatch(s, &args, &mut rets),
+            }
+        }
+        for (i, c) in rets.cells.iter().enumerate() {
+            if let Some(v) = c {
+                mem.write_u32(rets_addr + 4 * i as u64, *v);
+            }
+        }
+        let args: Vec<u32> = (0..nargs).filter_map(|i| mem.read_u32(args_addr + 4 * i as u64)).collect();
+        let out: Vec<u32> = (0..nret).filter_map(|i| mem.read_u32(rets_addr + 4 * i as u64)).collect();
+        let name = service.map(|s| s.name().to_string()).unwrap_or_else(|| format!("token:{token:#x}"));
+        log::trace!("rtas {name} {args:?} -> {out:?}");
+        self.log.push(CallRecord::new(name, args, &out));
+        Ok(())
+    }
+
+    /// The typed API: calls a service with `args`, asking for `nret` outputs (zeroed
+    /// first, as Linux does), through the same buffer path.
+    pub fn call(&mut self, s: Service, args: &[u32], nret: usize) -> Result<Vec<u32>, CallError> {
+        let token = self.tokens.token(s).ok_or(CallError::NoService(s))?;
+        self.call_token(token, args, nret)
+    }
+
+    /// Like [`Firmware::call`] with a raw token.
+    pub fn call_token(&mut self, token: u32, args: &[u32], nret: usize) -> Result<Vec<u32>, CallError> {
+        let cells = 3 + args.len() + nret;
+        let mut mem = std::mem::replace(&mut self.scratch, Memory::new(0, 0));
+        if mem.len() < 4 * cells {
+            mem = Memory::new(SCRATCH_BASE, 4 * cells);
+        }
+        mem.bytes_mut().iter_mut().for_each(|b| *b = 0);
+        let base = mem.base();
+        mem.write_u32(base, token);
+        mem.write_u32(base + 4, args.len() as u32);
+        mem.write_u32(base + 8, nret as u32);
+        for (i, a) in args.iter().enumerate() {
+            mem.write_u32(base + 12 + 4 * i as u64, *a);
+        }
+        let r = self.call_buffer(&mut mem, base);
+        let rets_at = base + 12 + 4 * args.len() as u64;
+        let out = (0..nret).filter_map(|i| mem.read_u32(rets_at + 4 * i as u64)).collect();
+        self.scratch = mem;
+        r.map(|_| out)
+    }
+
+    fn dispatch(&mut self, s: Service, args: &Args, rets: &mut Rets) {
+        match s {
+            Service::ChangeMsi => self.change_msi(args, rets),
+            Service::QueryInterruptSourceNumber => self.query_source(args, rets),
+            Service::IbmReadPciConfig => self.read_config(args, rets, true),
+            Service::IbmWritePciConfig => self.write_config(args, rets, true),
+            Service::ReadPciConfig => self.read_config(args, rets, false),
+            Service::WritePciConfig => self.write_config(args, rets, false),
+            Service::SetXive => self.set_xive(args, rets),
+            Service::GetXive => self.get_xive(args, rets),
+            Service::IntOff => self.int_off(args, rets),
+            Service::IntOn => self.int_on(args, rets),
+            Service::SuspendMe => self.suspend_me(args, rets),
+            Service::GetTimeOfDay => self.get_time_of_day(args, rets),
+            Service::DisplayCharacter => self.display_character(args, rets),
+            Service::PowerOff => self.power_off(args, rets),
+            Service::SystemReboot => self.system_reboot(args, rets),
+        }
+    }
+
+    /// Checks declared counts in the papr profile; answers -3 when they are wrong.
+    pub(crate) fn counts_ok(&self, args: &Args, rets: &mut Rets, nargs: u32, nret: &[u32]) -> bool {
+        if args.n == nargs && nret.contains(&rets.n()) {
+            return true;
+        }
+        rets.status(status::PARAM_ERROR);
+        false
+    }
+}

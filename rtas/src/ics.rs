@@ -1,0 +1,261 @@
+//! XICS-style interrupt source controllers: each owns a contiguous range of global
+//! source numbers and keeps per-source server, priority and status.
+
+use serde::{Deserialize, Serialize};
+
+/// Priority that masks a source.
+pub const PRIORITY_MASKED: u8 = 0xff;
+
+/// Source status bits, as XICS keeps them.
+pub mod status {
+    /// An LSI whose line is asserted.
+    pub const ASSERTED: u8 = 0x1;
+    /// Presented to a server and not yet accepted.
+    pub const SENT: u8 = 0x2;
+    /// Rejected by the presentation controller.
+    pub const REJECTED: u8 = 0x4;
+    /// Arrived while masked: delivered when unmasked.
+    pub const MASKED_PENDING: u8 = 0x8;
+}
+
+/// What a source is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SourceKind {
+    /// Not allocated.
+    Free,
+    /// Level-signalled (PCI INTx).
+    Lsi,
+    /// Message-signalled.
+    Msi,
+}
+
+/// One interrupt source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Source {
+    /// The server (CPU) it is routed to.
+    pub server: u32,
+    /// Priority; 0xff masks.
+    pub priority: u8,
+    /// Priority saved by int-off, restored by int-on.
+    pub saved_priority: u8,
+    /// Status bits (see [`status`]).
+    pub status: u8,
+    /// LSI, MSI, or free.
+    pub kind: SourceKind,
+}
+
+impl Default for Source {
+    fn default() -> Self {
+        Source {
+            server: 0,
+            priority: PRIORITY_MASKED,
+            saved_priority: PRIORITY_MASKED,
+            status: 0,
+            kind: SourceKind::Free,
+        }
+    }
+}
+
+/// A source presented to a server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Presentation {
+    /// The server it went to.
+    pub server: u32,
+    /// Global source number.
+    pub source: u32,
+    /// Priority at presentation.
+    pub priority: u8,
+}
+
+/// One controller: global numbers `offset .. offset + count`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Controller {
+    /// First global number.
+    pub offset: u32,
+    /// Number of sources.
+    pub count: u32,
+    /// Sources that have ever been touched; the rest are in the reset state. Grown on
+    /// demand so that huge pools cost memory only where used.
+    sources: Vec<Source>,
+}
+
+impl Controller {
+    /// A controller for `count` sources from `offset`.
+    pub fn new(offset: u32, count: u32) -> Self {
+        Controller {
+            offset,
+            count,
+            sources: Vec::new(),
+        }
+    }
+
+    fn get(&self, src: u32) -> Source {
+        self.sources.get(src as usize).copied().unwrap_or_default()
+    }
+
+    fn get_mut(&mut self, src: u32) -> &mut Source {
+        let i = src as usize;
+        if i >= self.sources.len() {
+            self.sources.resize(i + 1, Source::default());
+        }
+        &mut self.sources[i]
+    }
+}
+
+/// Every controller of a machine, and what they have presented.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ics {
+    /// Controllers, ordered by offset, not overlapping.
+    pub controllers: Vec<Controller>,
+    /// Sources presented to servers, oldest first.
+    pub presented: Vec<Presentation>,
+}
+
+impl Ics {
+    /// Controllers from (offset, count) pairs; they must not overlap.
+    pub fn new(mut ranges: Vec<(u32, u32)>) -> Self {
+        ranges.sort();
+        Ics {
+            controllers: ranges.into_iter().map(|(o, c)| Controller::new(o, c)).collect(),
+            presented: Vec::new(),
+        }
+    }
+
+    /// Splits a global number into (controller index, source within it).
+    pub fn split(&self, global: u32) -> Option<(usize, u32)> {
+        let i = self.controllers.partition_point(|c| c.offset <= global).checked_sub(1)?;
+        let c = &self.controllers[i];
+        (global - c.offset < c.count).then_some((i, global - c.offset))
+    }
+
+    /// Whether a global number belongs to some controller.
+    pub fn valid(&self, global: u32) -> bool {
+        self.split(global).is_some()
+    }
+
+    /// A source's state.
+    pub fn source(&self, global: u32) -> Option<Source> {
+        let (c, s) = self.split(global)?;
+        Some(self.controllers[c].get(s))
+    }
+
+    fn source_mut(&mut self, global: u32) -> Option<&mut Source> {
+        let (c, s) = self.split(global)?;
+        Some(self.controllers[c].get_mut(s))
+    }
+
+    /// Claims a source as LSI or MSI; false when it is invalid or already claimed.
+    pub fn claim(&mut self, global: u32, kind: SourceKind) -> bool {
+        match self.source_mut(global) {
+            Some(s) if s.kind == SourceKind::Free => {
+                *s = Source { kind, ..Source::default() };
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Frees a source back to the reset state.
+    pub fn free(&mut self, global: u32) {
+        if let Some(s) = self.source_mut(global) {
+            *s = Source::default();
+        }
+    }
+
+    /// Sets server and priority (and saved priority), as `ibm,set-xive` does, and sends
+    /// what was held while masked.
+    pub fn write_xive(&mut self, global: u32, server: u32, priority: u8, saved: u8) -> bool {
+        let Some(s) = self.source_mut(global) else {
+            return false;
+        };
+        s.server = server;
+        s.priority = priority;
+        s.saved_priority = saved;
+        let resend = priority != PRIORITY_MASKED
+            && (s.status & status::MASKED_PENDING != 0
+                || (s.kind == SourceKind::Lsi && s.status & status::ASSERTED != 0));
+        if resend {
+            s.status &= !status::MASKED_PENDING;
+            self.present(global);
+        }
+        true
+    }
+
+    /// A message or level arrives at a source: presented to its server, or held pending
+    /// while masked. False when the number is invalid or the source free.
+    pub fn trigger(&mut self, global: u32) -> bool {
+        let Some(s) = self.source_mut(global) else {
+            return false;
+        };
+        if s.kind == SourceKind::Free {
+            return false;
+        }
+        if s.kind == SourceKind::Lsi {
+            s.status |= status::ASSERTED;
+        }
+        if s.priority == PRIORITY_MASKED {
+            s.status |= status::MASKED_PENDING;
+            return true;
+        }
+        self.present(global);
+        true
+    }
+
+    fn present(&mut self, global: u32) {
+        if let Some(s) = self.source_mut(global) {
+            s.status |= status::SENT;
+            let p = Presentation {
+                server: s.server,
+                source: global,
+                priority: s.priority,
+            };
+            self.presented.push(p);
+        }
+    }
+
+    /// Every source back to its reset state, claims kept as `keep` says.
+    pub fn reset(&mut self, keep: impl Fn(u32, SourceKind) -> bool) {
+        for c in &mut self.controllers {
+            for (i, s) in c.sources.iter_mut().enumerate() {
+                let global = c.offset + i as u32;
+                let kind = if keep(global, s.kind) { s.kind } else { SourceKind::Free };
+                *s = Source { kind, ..Source::default() };
+            }
+        }
+        self.presented.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_and_claim() {
+        let mut ics = Ics::new(vec![(0x1_0000, 0x1_0000), (0x1000, 0x1000)]);
+        assert_eq!(ics.split(0x1200), Some((0, 0x200)));
+        assert_eq!(ics.split(0x1_0005), Some((1, 5)));
+        assert_eq!(ics.split(0x2000), None);
+        assert_eq!(ics.split(0xfff), None);
+        assert!(ics.claim(0x1300, SourceKind::Msi));
+        assert!(!ics.claim(0x1300, SourceKind::Msi), "claimed twice");
+        assert!(!ics.claim(0x3000, SourceKind::Msi));
+        ics.free(0x1300);
+        assert!(ics.claim(0x1300, SourceKind::Lsi));
+    }
+
+    #[test]
+    fn masked_sources_hold_then_deliver() {
+        let mut ics = Ics::new(vec![(0x1000, 0x1000)]);
+        ics.claim(0x1300, SourceKind::Msi);
+        assert!(ics.trigger(0x1300));
+        assert!(ics.presented.is_empty(), "masked at reset");
+        assert_ne!(ics.source(0x1300).unwrap().status & status::MASKED_PENDING, 0);
+        ics.write_xive(0x1300, 2, 5, 5);
+        assert_eq!(ics.presented, vec![Presentation { server: 2, source: 0x1300, priority: 5 }]);
+        assert_eq!(ics.source(0x1300).unwrap().status & status::MASKED_PENDING, 0);
+        ics.trigger(0x1300);
+        assert_eq!(ics.presented.len(), 2);
+        assert!(!ics.trigger(0x1301), "a free source takes nothing");
+    }
+}

@@ -1,0 +1,491 @@
+//! A simulated pSeries machine: its PHBs and functions, interrupt controllers and MSI
+//! pools, built from a device tree, and the delivery of signalled vectors.
+
+use crate::alloc::{BuddyPool, Pools, QemuPool};
+use crate::error::{tree_err, Error};
+use crate::ics::{Ics, SourceKind};
+use crate::pci::{PciAddr, PciFunction};
+use crate::phb::{Phb, QEMU_BUID_BASE};
+use of_tree::{NodeId, Tree};
+use serde::{Deserialize, Serialize};
+
+/// Firmware behaviour: what the spec says, or what QEMU 7.2 does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Profile {
+    /// LoPAPR.
+    Papr,
+    /// QEMU 7.2, bug for bug.
+    Qemu,
+}
+
+impl std::str::FromStr for Profile {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "papr" => Ok(Profile::Papr),
+            "qemu" => Ok(Profile::Qemu),
+            o => Err(format!("unknown profile '{o}': use papr or qemu")),
+        }
+    }
+}
+
+impl std::fmt::Display for Profile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Profile::Papr => "papr",
+            Profile::Qemu => "qemu",
+        })
+    }
+}
+
+/// How to build a machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MachineConfig {
+    /// Firmware behaviour (and allocation policy).
+    pub profile: Profile,
+    /// PAPR only: MSI sources per PHB pool, overriding what the tree implies.
+    pub pool_size: Option<u32>,
+}
+
+impl Default for MachineConfig {
+    fn default() -> Self {
+        MachineConfig {
+            profile: Profile::Papr,
+            pool_size: None,
+        }
+    }
+}
+
+/// The address of QEMU's MSI window: a message written here with data N triggers
+/// source N.
+pub const MSI_WINDOW: u64 = 0x400_0000_0000;
+/// The controller every machine has: QEMU's XICS range.
+pub const ICS_BASE: u32 = 0x1000;
+/// Sources in that controller.
+pub const ICS_COUNT: u32 = 0x1000;
+/// QEMU's first PCI LSI: PHB n's pins are at 0x1200 + 4n.
+pub const LSI_BASE: u32 = 0x1200;
+
+/// Counters of messages that reached no source.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DropCounters {
+    /// Address was not the MSI window.
+    pub bad_address: u64,
+    /// Data named a source the function does not own.
+    pub not_owner: u64,
+    /// The function had neither MSI nor MSI-X enabled, or no such vector.
+    pub disabled: u64,
+}
+
+/// What became of a signalled vector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Signal {
+    /// The message reached this source (presented, or held there while it is masked).
+    Delivered {
+        /// Global source number.
+        source: u32,
+    },
+    /// The vector is masked in the function: its pending bit is set.
+    PendingInDevice,
+    /// The message reached nothing.
+    Dropped,
+}
+
+/// The machine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Machine {
+    /// Firmware behaviour.
+    pub profile: Profile,
+    /// PHBs in tree order.
+    pub phbs: Vec<Phb>,
+    /// Interrupt source controllers.
+    pub ics: Ics,
+    /// MSI pools.
+    pub pools: Pools,
+    /// Number of interrupt servers (CPU threads).
+    pub servers: u32,
+    /// Dropped messages.
+    pub drops: DropCounters,
+}
+
+/// A function by PHB and position, as the machine's callers name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct FnRef {
+    /// Index into [`Machine::phbs`].
+    pub phb: usize,
+    /// Index into the PHB's functions.
+    pub func: usize,
+}
+
+fn count_servers(tree: &Tree) -> Result<u32, Error> {
+    let mut n = 0u32;
+    for id in tree.find_device_type("cpu") {
+        let at = tree.at(id);
+        n += match at.cells("ibm,ppc-interrupt-server#s")? {
+            Some(c) => c.len() as u32,
+            None => 1,
+        };
+    }
+    Ok(n.max(1))
+}
+
+/// The global source a PHB's interrupt-map gives a pin on bus 0, if the map says.
+fn map_lsi(tree: &Tree, phb: NodeId, addr: PciAddr, pin: u8) -> Result<Option<u32>, Error> {
+    let at = tree.at(phb);
+    let (Some(map), mask) = (at.cells("interrupt-map")?, at.cells("interrupt-map-mask")?) else {
+        return Ok(None);
+    };
+    let mask = mask.unwrap_or_else(|| vec![u32::MAX; 4]);
+    if mask.len() != 4 {
+        return Err(tree_err(at.path(), "'interrupt-map-mask' must have 4 cells"));
+    }
+    let key = [addr.config_addr() & mask[0], 0, 0, pin as u32 & mask[3]];
+    let mut i = 0;
+    while i + 5 <= map.len() {
+        let parent = tree.find_phandle(map[i + 4]).ok_or_else(|| {
+            tree_err(at.path(), format!("'interrupt-map' names phandle {:#x}, which no node has", map[i + 4]))
+        })?;
+        let pcells = tree.at(parent).u32("#interrupt-cells")?.unwrap_or(2) as usize;
+        let end = i + 5 + pcells;
+        if end > map.len() || pcells == 0 {
+            return Err(tree_err(at.path(), "'interrupt-map' entry runs past the end"));
+        }
+        let child = [map[i] & mask[0], map[i + 1] & mask[1], map[i + 2] & mask[2], map[i + 3] & mask[3]];
+        if child == key {
+            return Ok(Some(map[i + 5]));
+        }
+        i = end;
+    }
+    Ok(None)
+}
+
+/// Functions below a bus node, depth first, bridges before what lies behind them.
+fn collect_functions(tree: &Tree, bus: NodeId, out: &mut Vec<NodeId>) {
+    for &c in tree.node(bus).children() {
+        if tree.node(c).prop("reg").is_none() {
+            continue;
+        }
+        out.push(c);
+        let is_bridge = tree.at(c).string("device_type").ok().flatten() == Some("pci");
+        if is_bridge {
+            collect_functions(tree, c, out);
+        }
+    }
+}
+
+impl Machine {
+    /// Builds the machine a tree describes.
+    pub fn from_tree(tree: &Tree, cfg: &MachineConfig) -> Result<Machine, Error> {
+        let root = tree.root();
+        let phb_nodes: Vec<NodeId> = tree
+            .node(root)
+            .children()
+            .iter()
+            .copied()
+            .filter(|&c| tree.at(c).string("device_type").ok().flatten() == Some("pci"))
+            .collect();
+        let mut phbs = Vec::with_capacity(phb_nodes.len());
+        let mut used_index = std::collections::BTreeSet::new();
+        for (ordinal, &pn) in phb_nodes.iter().enumerate() {
+            let at = tree.at(pn);
+            let path = at.path();
+            let reg = at.reg()?.ok_or_else(|| tree_err(&path, "PHB without 'reg' (no BUID)"))?;
+            let first = reg.first().ok_or_else(|| tree_err(&path, "PHB 'reg' is empty (no BUID)"))?;
+            let buid = first.address_u64();
+            let index = match buid.checked_sub(QEMU_BUID_BASE) {
+                Some(i) if i < 256 => i as u32,
+                _ => ordinal as u32,
+            };
+            if !used_index.insert(index) {
+                return Err(tree_err(&path, format!("a second PHB with number {index}")));
+            }
+            let mut fn_nodes = Vec::new();
+            collect_functions(tree, pn, &mut fn_nodes);
+            let mut functions = Vec::with_capacity(fn_nodes.len());
+            for fnode in fn_nodes {
+                let f = PciFunction::from_node(tree, fnode, |addr, pin| {
+                    // Behind a bridge: swizzle up to the bridge on bus 0, then use the map.
+                    let (addr0, pin0) = if addr.bus == 0 {
+                        (addr, pin)
+                    } else {
+                        let parent = tree.node(fnode).parent()?;
+                        let preg = tree.at(parent).reg().ok()??;
+                        let phi = preg.first()?.address.first().copied()?;
+                        let bridge = PciAddr { bus: (phi >> 16) as u8, devfn: (phi >> 8) as u8 };
+                        (bridge, ((pin - 1 + addr.device()) % 4) + 1)
+                    };
+                    match map_lsi(tree, pn, addr0, pin0) {
+                        Ok(Some(s)) => Some(s),
+                        Ok(None) => Some(LSI_BASE + 4 * index + ((addr0.device() as u32 + pin0 as u32 - 1) % 4)),
+                        Err(_) => None,
+                    }
+                })?;
+                if functions.iter().any(|g: &PciFunction| g.addr == f.addr) {
+                    return Err(tree_err(&f.info.path, format!("a second function at {}", f.addr)));
+                }
+                functions.push(f);
+            }
+            let pe_total = at.u32("ibm,pe-total-#msi")?;
+            phbs.push(Phb::new(index, buid, path, pe_total, functions));
+        }
+        let (ics, pools) = match cfg.profile {
+            Profile::Qemu => (Ics::new(vec![(ICS_BASE, ICS_COUNT)]), Pools::Qemu(QemuPool::qemu())),
+            Profile::Papr => {
+                let sizes: Vec<u64> = phbs
+                    .iter()
+                    .map(|p| {
+                        let want: u64 = p
+                            .functions
+                            .iter()
+                            .map(|f| {
+                                let msi = f.info.req_msi.unwrap_or(0).min(32).next_power_of_two() as u64;
+                                let msix = f.info.req_msix.unwrap_or(0) as u64;
+                                msi.max(msix)
+                            })
+                            .sum();
+                        let want = want.max(p.pe_total_msi.unwrap_or(0) as u64).max(64);
+                        cfg.pool_size.map(|s| s as u64).unwrap_or(want).next_power_of_two()
+                    })
+                    .collect();
+                let largest = sizes.iter().copied().max().unwrap_or(64);
+                let shift = largest.trailing_zeros().max(16);
+                let needed = (phbs.len() as u64 + 1) << shift;
+                if needed > u32::MAX as u64 {
+                    return Err(Error::Limit(format!(
+                        "{} PHBs with pools of {largest} sources need source numbers past 2^32",
+                        phbs.len()
+                    )));
+                }
+                let mut ranges = vec![(ICS_BASE, ICS_COUNT)];
+                let mut pools = Vec::new();
+                for (k, &s) in sizes.iter().enumerate() {
+                    let base = ((k as u32) + 1) << shift;
+                    ranges.push((base, s as u32));
+                    pools.push(BuddyPool::new(base, s as u32));
+                }
+                (Ics::new(ranges), Pools::Papr(pools))
+            }
+        };
+        let mut m = Machine {
+            profile: cfg.profile,
+            phbs,
+            ics,
+            pools,
+            servers: count_servers(tree)?,
+            drops: DropCounters::default(),
+        };
+        m.claim_lsis()?;
+        Ok(m)
+    }
+
+    fn claim_lsis(&mut self) -> Result<(), Error> {
+        for p in &self.phbs {
+            for pin in 0..4 {
+                let s = LSI_BASE + 4 * p.index + pin;
+                if !self.ics.claim(s, SourceKind::Lsi) && self.ics.source(s).map(|x| x.kind) != Some(SourceKind::Lsi) {
+                    return Err(tree_err(&p.path, format!("LSI source {s:#x} lies outside every controller")));
+                }
+            }
+            for f in &p.functions {
+                if let Some(l) = f.lsi {
+                    if !self.ics.valid(l.source) {
+                        return Err(tree_err(&f.info.path, format!("LSI source {:#x} lies outside every controller", l.source)));
+                    }
+                    self.ics.claim(l.source, SourceKind::Lsi);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The PHB with a BUID.
+    pub fn phb_by_buid(&self, buid: u64) -> Option<usize> {
+        self.phbs.iter().position(|p| p.buid == buid)
+    }
+
+    /// The PHB with a number (the PCI domain).
+    pub fn phb_by_index(&self, index: u32) -> Option<usize> {
+        self.phbs.iter().position(|p| p.index == index)
+    }
+
+    /// A function by BUID and address.
+    pub fn find(&self, buid: u64, addr: PciAddr) -> Option<FnRef> {
+        let phb = self.phb_by_buid(buid)?;
+        let func = self.phbs[phb].find(addr)?;
+        Some(FnRef { phb, func })
+    }
+
+    /// A function.
+    pub fn function(&self, r: FnRef) -> &PciFunction {
+        &self.phbs[r.phb].functions[r.func]
+    }
+
+    /// A function, mutable.
+    pub fn function_mut(&mut self, r: FnRef) -> &mut PciFunction {
+        &mut self.phbs[r.phb].functions[r.func]
+    }
+
+    /// Every function, in order.
+    pub fn functions(&self) -> impl Iterator<Item = FnRef> + '_ {
+        self.phbs
+            .iter()
+            .enumerate()
+            .flat_map(|(p, phb)| (0..phb.functions.len()).map(move |f| FnRef { phb: p, func: f }))
+    }
+
+    /// The function's MSI block, if it holds one.
+    pub fn block(&self, r: FnRef) -> Option<crate::phb::MsiBlock> {
+        let addr = self.function(r).addr;
+        self.phbs[r.phb].block_of(addr).map(|(_, b)| b)
+    }
+
+    /// The function signals vector `i`: the message in its MSI capability or MSI-X
+    /// entry goes out, unless the vector is masked (then its pending bit is set).
+    pub fn signal(&mut self, r: FnRef, i: u32) -> Signal {
+        let f = &mut self.phbs[r.phb].functions[r.func];
+        let message = if let (Some(cap), Some(t)) = (f.msix, f.msix_table.as_mut()) {
+            if cap.enabled(&f.config) && i < t.len() as u32 {
+                if cap.function_masked(&f.config) || t.masked(i) {
+                    t.set_pending(i, true);
+                    return Signal::PendingInDevice;
+                }
+                t.message(i)
+            } else {
+                None
+            }
+        } else {
+            None
+        };
+        let message = message.or_else(|| {
+            let cap = f.msi?;
+            if !cap.enabled(&f.config) || i >= cap.vectors_enabled(&f.config) {
+                return None;
+            }
+            if cap.masked(&f.config, i) {
+                cap.set_pending(&mut f.config, i, true);
+                return Some((u64::MAX, u32::MAX));
+            }
+            Some(cap.message(&f.config, i))
+        });
+        match message {
+            None => {
+                self.drops.disabled += 1;
+                Signal::Dropped
+            }
+            Some((u64::MAX, u32::MAX)) => Signal::PendingInDevice,
+            Some((addr, data)) => self.deliver(r, addr, data),
+        }
+    }
+
+    /// A message write from a function reaches the MSI window.
+    pub fn deliver(&mut self, r: FnRef, addr: u64, data: u32) -> Signal {
+        if addr != MSI_WINDOW {
+            self.drops.bad_address += 1;
+            log::debug!("message to {addr:#x} is outside the MSI window: dropped");
+            return Signal::Dropped;
+        }
+        let owned = self
+            .block(r)
+            .is_some_and(|b| data >= b.first && data < b.first + b.count);
+        if !owned || !self.ics.trigger(data) {
+            self.drops.not_owner += 1;
+            log::debug!("message data {data:#x} names no source of this function: dropped");
+            return Signal::Dropped;
+        }
+        Signal::Delivered { source: data }
+    }
+
+    /// Sends what a function held pending in its MSI-X table or MSI pending bits once
+    /// the vector is unmasked and enabled.
+    pub fn flush_pending(&mut self, r: FnRef) -> Vec<Signal> {
+        let mut out = Vec::new();
+        let f = &self.phbs[r.phb].functions[r.func];
+        let mut msix_ready = Vec::new();
+        if let (Some(cap), Some(t)) = (f.msix, f.msix_table.as_ref()) {
+            if cap.enabled(&f.config) && !cap.function_masked(&f.config) {
+                msix_ready = (0..t.len() as u32).filter(|&i| t.pending(i) && !t.masked(i)).collect();
+            }
+        }
+        let mut msi_ready = Vec::new();
+        if let Some(cap) = f.msi {
+            if cap.enabled(&f.config) {
+                let p = cap.pending(&f.config);
+                msi_ready = (0..32).filter(|&i| p >> i & 1 != 0 && !cap.masked(&f.config, i)).collect();
+            }
+        }
+        for i in msix_ready {
+            if let Some(t) = self.phbs[r.phb].functions[r.func].msix_table.as_mut() {
+                t.set_pending(i, false);
+            }
+            out.push(self.signal(r, i));
+        }
+        for i in msi_ready {
+            let f = &mut self.phbs[r.phb].functions[r.func];
+            if let Some(cap) = f.msi {
+                cap.set_pending(&mut f.config, i, false);
+            }
+            out.push(self.signal(r, i));
+        }
+        out
+    }
+
+    /// An OS access to the MSI-X table or PBA in BAR memory (`bar`, byte `offset`).
+    pub fn bar_read(&self, r: FnRef, bar: u8, offset: u32, size: u32) -> Result<u64, crate::config::AccessError> {
+        let f = self.function(r);
+        let (Some(cap), Some(t)) = (f.msix, f.msix_table.as_ref()) else {
+            return Err(crate::config::AccessError::OutOfRange { offset, size, limit: 0 });
+        };
+        if bar == cap.pba_bir && offset >= cap.pba_offset && offset - cap.pba_offset < cap.pba_bytes() {
+            return t.read_pba(offset - cap.pba_offset, size);
+        }
+        if bar == cap.table_bir && offset >= cap.table_offset {
+            return t.read_table(offset - cap.table_offset, size);
+        }
+        Err(crate::config::AccessError::OutOfRange { offset, size, limit: cap.table_bytes() })
+    }
+
+    /// An OS write to the MSI-X table; unmasking sends what was pending.
+    pub fn bar_write(&mut self, r: FnRef, bar: u8, offset: u32, size: u32, value: u64) -> Result<Vec<Signal>, crate::config::AccessError> {
+        let f = self.function_mut(r);
+        let (Some(cap), Some(t)) = (f.msix, f.msix_table.as_mut()) else {
+            return Err(crate::config::AccessError::OutOfRange { offset, size, limit: 0 });
+        };
+        if bar != cap.table_bir || offset < cap.table_offset {
+            return Err(crate::config::AccessError::OutOfRange { offset, size, limit: cap.table_bytes() });
+        }
+        t.write_table(offset - cap.table_offset, size, value)?;
+        Ok(self.flush_pending(r))
+    }
+
+    /// Sources owned by more than one function, or by a function and the free pool
+    /// (a consistency check for tests).
+    pub fn ownership_problems(&self) -> Vec<String> {
+        let mut seen = std::collections::HashMap::new();
+        let mut out = Vec::new();
+        for p in &self.phbs {
+            for (k, b) in &p.msi {
+                for s in b.first..b.first + b.reserved {
+                    if let Some(prev) = seen.insert(s, (p.index, *k)) {
+                        out.push(format!("source {s:#x} owned by {prev:?} and {:?}", (p.index, *k)));
+                    }
+                    if self.ics.source(s).map(|x| x.kind) != Some(SourceKind::Msi) && s < b.first + b.count {
+                        out.push(format!("source {s:#x} assigned but not claimed"));
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn profile_names() {
+        assert_eq!("qemu".parse::<Profile>(), Ok(Profile::Qemu));
+        assert!("x".parse::<Profile>().is_err());
+        assert_eq!(Profile::Papr.to_string(), "papr");
+    }
+}

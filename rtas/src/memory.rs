@@ -1,0 +1,85 @@
+//! A region of simulated OS memory that RTAS argument buffers live in.
+
+use byteorder::{BigEndian, ByteOrder};
+
+/// OS memory from `base` for `len` bytes; RTAS reads and writes big-endian cells here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Memory {
+    base: u64,
+    bytes: Vec<u8>,
+}
+
+impl Memory {
+    /// Zeroed memory of `len` bytes at `base`.
+    pub fn new(base: u64, len: usize) -> Self {
+        Memory {
+            base,
+            bytes: vec![0; len],
+        }
+    }
+
+    /// First address.
+    pub fn base(&self) -> u64 {
+        self.base
+    }
+
+    /// Length in bytes.
+    pub fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Whether it has no bytes.
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    fn range(&self, addr: u64, len: usize) -> Option<std::ops::Range<usize>> {
+        let off = addr.checked_sub(self.base)?;
+        let off = usize::try_from(off).ok()?;
+        let end = off.checked_add(len)?;
+        (end <= self.bytes.len()).then_some(off..end)
+    }
+
+    /// The big-endian cell at `addr`, if it lies inside.
+    pub fn read_u32(&self, addr: u64) -> Option<u32> {
+        let r = self.range(addr, 4)?;
+        Some(BigEndian::read_u32(&self.bytes[r]))
+    }
+
+    /// Writes a big-endian cell; false when outside.
+    pub fn write_u32(&mut self, addr: u64, v: u32) -> bool {
+        match self.range(addr, 4) {
+            Some(r) => {
+                self.bytes[r].copy_from_slice(&v.to_be_bytes());
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Whether `len` bytes from `addr` lie inside.
+    pub fn contains(&self, addr: u64, len: usize) -> bool {
+        self.range(addr, len).is_some()
+    }
+
+    /// Raw bytes, for tests that scribble on memory.
+    pub fn bytes_mut(&mut self) -> &mut [u8] {
+        &mut self.bytes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounds() {
+        let mut m = Memory::new(0x1000, 16);
+        assert!(m.write_u32(0x100c, 0xdead_beef));
+        assert_eq!(m.read_u32(0x100c), Some(0xdead_beef));
+        assert_eq!(m.read_u32(0x100d), None);
+        assert_eq!(m.read_u32(0xffc), None);
+        assert!(!m.write_u32(u64::MAX - 1, 1));
+        assert!(m.contains(0x1000, 16) && !m.contains(0x1000, 17));
+    }
+}

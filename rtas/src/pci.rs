@@ -1,0 +1,332 @@
+//! PCI functions: identity, config space, MSI / MSI-X capabilities and the LSI pin,
+//! built from a function's device tree node.
+
+use crate::config::{Bar, BarKind, ConfigSpace, HeaderType, MsiCap, MsixCap, MsixTable};
+use crate::config::{header, AccessError};
+use crate::error::{tree_err, Error};
+use of_tree::{NodeId, Tree};
+use serde::{Deserialize, Serialize};
+
+/// Bus number and device/function of a function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct PciAddr {
+    /// Bus number.
+    pub bus: u8,
+    /// Device << 3 | function.
+    pub devfn: u8,
+}
+
+impl PciAddr {
+    /// Device number (0..31).
+    pub fn device(self) -> u8 {
+        self.devfn >> 3
+    }
+
+    /// Function number (0..7).
+    pub fn function(self) -> u8 {
+        self.devfn & 7
+    }
+
+    /// The RTAS config address of register 0: `bus << 16 | devfn << 8`.
+    pub fn config_addr(self) -> u32 {
+        (self.bus as u32) << 16 | (self.devfn as u32) << 8
+    }
+
+    /// Splits an RTAS config address into the function and register number:
+    /// `((reg & 0xf00) << 20) | (bus << 16) | (devfn << 8) | (reg & 0xff)`.
+    pub fn from_config_addr(addr: u32) -> (PciAddr, u32) {
+        let reg = ((addr >> 20) & 0xf00) | (addr & 0xff);
+        (
+            PciAddr {
+                bus: (addr >> 16) as u8,
+                devfn: (addr >> 8) as u8,
+            },
+            reg,
+        )
+    }
+}
+
+impl std::fmt::Display for PciAddr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:02x}:{:02x}.{:x}", self.bus, self.device(), self.function())
+    }
+}
+
+/// A function's legacy interrupt: its pin and the global source it is wired to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lsi {
+    /// INTA..INTD as 1..4.
+    pub pin: u8,
+    /// Global source number.
+    pub source: u32,
+}
+
+/// What the device tree says of a function.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FunctionInfo {
+    /// Node path.
+    pub path: String,
+    /// Vendor id.
+    pub vendor_id: u16,
+    /// Device id.
+    pub device_id: u16,
+    /// Class code (24 bits).
+    pub class_code: u32,
+    /// `ibm,req#msi`.
+    pub req_msi: Option<u32>,
+    /// `ibm,req#msi-x`.
+    pub req_msix: Option<u32>,
+    /// A PCI-PCI bridge (`device_type = "pci"` below a PHB).
+    pub is_bridge: bool,
+}
+
+/// A simulated PCI function.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PciFunction {
+    /// Bus / devfn.
+    pub addr: PciAddr,
+    /// Tree facts.
+    pub info: FunctionInfo,
+    /// Config space (256 bytes, or 4 KiB for `ibm,pci-config-space-type = 1`).
+    pub config: ConfigSpace,
+    /// BARs.
+    pub bars: Vec<Bar>,
+    /// MSI capability, when `ibm,req#msi` is present.
+    pub msi: Option<MsiCap>,
+    /// MSI-X capability, when `ibm,req#msi-x` is present.
+    pub msix: Option<MsixCap>,
+    /// The MSI-X table and PBA in BAR memory.
+    pub msix_table: Option<MsixTable>,
+    /// The LSI, when `interrupts` is present.
+    pub lsi: Option<Lsi>,
+}
+
+/// Where the capability list starts.
+const CAP_START: u16 = 0x40;
+/// The largest MSI-X table the capability can describe.
+pub const MAX_MSIX_VECTORS: u32 = 2048;
+
+fn u16_prop(tree: &Tree, id: NodeId, name: &str) -> Result<u16, Error> {
+    let v = tree.at(id).u32(name)?.unwrap_or(0xffff);
+    Ok(v as u16)
+}
+
+/// The BARs a function's `reg` describes (entries after the config-space one).
+fn bars_from_reg(cells: &[Vec<u32>], sizes: &[u128]) -> Vec<Bar> {
+    let mut out: Vec<Bar> = Vec::new();
+    for (addr, &size) in cells.iter().zip(sizes).skip(1) {
+        let hi = addr[0];
+        let reg = hi & 0xff;
+        if !(0x10..=0x24).contains(&reg) || reg % 4 != 0 || size == 0 {
+            continue;
+        }
+        let kind = match (hi >> 24) & 3 {
+            1 => BarKind::Io,
+            2 => BarKind::Mem32,
+            3 => BarKind::Mem64,
+            _ => continue,
+        };
+        let index = ((reg - 0x10) / 4) as u8;
+        if out.iter().any(|b| b.index == index) {
+            continue;
+        }
+        out.push(Bar {
+            index,
+            kind,
+            size: (size as u64).next_power_of_two(),
+        });
+    }
+    out
+}
+
+impl PciFunction {
+    /// Builds a function from its node. `lsi_source` maps its pin to a global source.
+    pub fn from_node(
+        tree: &Tree,
+        id: NodeId,
+        lsi_source: impl Fn(PciAddr, u8) -> Option<u32>,
+    ) -> Result<PciFunction, Error> {
+        let node = tree.at(id);
+        let path = node.path();
+        let reg = node
+            .reg()?
+            .ok_or_else(|| tree_err(&path, "PCI function without 'reg'"))?;
+        let first = reg.first().ok_or_else(|| tree_err(&path, "'reg' is empty"))?;
+        if first.address.len() != 3 {
+            return Err(tree_err(
+                &path,
+                format!("'reg' has {} address cells; PCI needs 3", first.address.len()),
+            ));
+        }
+        let hi = first.address[0];
+        let addr = PciAddr {
+            bus: (hi >> 16) as u8,
+            devfn: (hi >> 8) as u8,
+        };
+        let is_bridge = node.string("device_type").ok().flatten() == Some("pci");
+        let info = FunctionInfo {
+            path: path.clone(),
+            vendor_id: u16_prop(tree, id, "vendor-id")?,
+            device_id: u16_prop(tree, id, "device-id")?,
+            class_code: node.u32("class-code")?.unwrap_or(0) & 0xff_ffff,
+            req_msi: node.u32("ibm,req#msi")?,
+            req_msix: node.u32("ibm,req#msi-x")?,
+            is_bridge,
+        };
+        let ext = node.u32("ibm,pci-config-space-type")? == Some(1);
+        let mut config = ConfigSpace::new(if ext { 4096 } else { 256 });
+        let cells: Vec<Vec<u32>> = reg.iter().map(|r| r.address.clone()).collect();
+        let sizes: Vec<u128> = reg.iter().map(|r| r.size).collect();
+        let mut bars = if is_bridge { Vec::new() } else { bars_from_reg(&cells, &sizes) };
+        let pin = match node.u32("interrupts")? {
+            Some(p @ 1..=4) => Some(p as u8),
+            Some(0) | None => None,
+            Some(p) => return Err(tree_err(&path, format!("'interrupts' pin {p} is not 1..4"))),
+        };
+
+        // Capabilities, chained from 0x40.
+        let mut caps_at = CAP_START;
+        let msi = match info.req_msi {
+            Some(0) | None => None,
+            Some(n) => {
+                let cap = MsiCap::for_vectors(caps_at, n, true, true);
+                caps_at = (caps_at + cap.len() + 3) & !3;
+                Some(cap)
+            }
+        };
+        let (msix, msix_table) = match info.req_msix {
+            Some(0) | None => (None, None),
+            Some(n) if n > MAX_MSIX_VECTORS => {
+                return Err(tree_err(
+                    &path,
+                    format!("'ibm,req#msi-x' {n} is more than an MSI-X table holds ({MAX_MSIX_VECTORS})"),
+                ))
+            }
+            Some(n) => {
+                let size = n as u16;
+                let table_bytes = n * 16;
+                let pba_off = (table_bytes + 0x7ff) & !0x7ff;
+                let need = (pba_off + n.div_ceil(64) * 8) as u64;
+                // The smallest memory BAR that holds table and PBA, else a synthetic one.
+                let bar = bars
+                    .iter()
+                    .filter(|b| b.kind != BarKind::Io && b.size >= need)
+                    .min_by_key(|b| (b.size, b.index))
+                    .map(|b| b.index);
+                let bir = match bar {
+                    Some(b) => b,
+                    None => {
+                        let free = (0..6u8)
+                            .rev()
+                            .find(|i| !bars.iter().any(|b| b.index == *i || (b.kind == BarKind::Mem64 && b.index + 1 == *i)))
+                            .ok_or_else(|| tree_err(&path, "no free BAR for the MSI-X table"))?;
+                        bars.push(Bar {
+                            index: free,
+                            kind: BarKind::Mem32,
+                            size: need.next_power_of_two().max(0x1000),
+                        });
+                        free
+                    }
+                };
+                let cap = MsixCap {
+                    offset: caps_at,
+                    table_size: size,
+                    table_bir: bir,
+                    table_offset: 0,
+                    pba_bir: bir,
+                    pba_offset: pba_off,
+                };
+                (Some(cap), Some(MsixTable::new(size)))
+            }
+        };
+        let id_hdr = header::Identity {
+            vendor_id: info.vendor_id,
+            device_id: info.device_id,
+            revision: node.u32("revision-id")?.unwrap_or(0) as u8,
+            class_code: info.class_code,
+            subsystem_vendor: node.u32("subsystem-vendor-id")?.unwrap_or(0) as u16,
+            subsystem_id: node.u32("subsystem-id")?.unwrap_or(0) as u16,
+            int_pin: pin.unwrap_or(0),
+        };
+        let ty = if is_bridge { HeaderType::Bridge } else { HeaderType::Device };
+        header::init_header(&mut config, ty, &id_hdr, &bars);
+        let first_cap = msi.map(|c| c.offset).or(msix.map(|c| c.offset));
+        if let Some(fc) = first_cap {
+            config.set_raw(header::reg::CAP_PTR, fc as u32, 1);
+            let st = config.get_raw(header::reg::STATUS, 2) | header::STATUS_CAP_LIST;
+            config.set_raw(header::reg::STATUS, st, 2);
+        }
+        if let Some(c) = &msi {
+            c.install(&mut config, msix.map(|x| x.offset as u8).unwrap_or(0));
+        }
+        if let Some(c) = &msix {
+            c.install(&mut config, 0);
+        }
+        let lsi = match pin {
+            Some(p) => Some(Lsi {
+                pin: p,
+                source: lsi_source(addr, p).ok_or_else(|| {
+                    tree_err(&path, format!("pin {p} maps to no interrupt source"))
+                })?,
+            }),
+            None => None,
+        };
+        Ok(PciFunction {
+            addr,
+            info,
+            config,
+            bars,
+            msi,
+            msix,
+            msix_table,
+            lsi,
+        })
+    }
+
+    /// A software read of config space.
+    pub fn config_read(&self, offset: u32, size: u32) -> Result<u32, AccessError> {
+        self.config.read(offset, size)
+    }
+
+    /// A software write of config space.
+    pub fn config_write(&mut self, offset: u32, size: u32, value: u32) -> Result<(), AccessError> {
+        self.config.write(offset, size, value)
+    }
+
+    /// Whether legacy INTx is disabled in the command register.
+    pub fn intx_disabled(&self) -> bool {
+        self.config.get_raw(header::reg::COMMAND, 2) & header::COMMAND_INTX_DISABLE != 0
+    }
+
+    /// Firmware sets or clears INTx disable.
+    pub(crate) fn set_intx_disabled(&mut self, on: bool) {
+        let c = self.config.get_raw(header::reg::COMMAND, 2);
+        let c = if on {
+            c | header::COMMAND_INTX_DISABLE
+        } else {
+            c & !header::COMMAND_INTX_DISABLE
+        };
+        self.config.set_raw(header::reg::COMMAND, c, 2);
+    }
+
+    /// Back to the power-on state: writable registers cleared, MSI-X table masked.
+    pub(crate) fn reset(&mut self) {
+        self.config.reset();
+        if let Some(t) = &mut self.msix_table {
+            t.reset();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_addr_round_trip() {
+        let a = PciAddr { bus: 2, devfn: 0x1b };
+        assert_eq!(a.config_addr(), 0x0002_1b00);
+        assert_eq!(PciAddr::from_config_addr(0x1002_1b44), (a, 0x144));
+        assert_eq!(a.to_string(), "02:03.3");
+    }
+}

@@ -1,0 +1,182 @@
+//! RTAS services by name, and the token table a machine publishes under `/rtas`.
+
+use crate::error::Error;
+use of_tree::Tree;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+macro_rules! services {
+    ($($variant:ident => $name:literal,)*) => {
+        /// An RTAS service this firmware implements.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        pub enum Service {
+            $(
+                #[doc = concat!("`", $name, "`")]
+                $variant,
+            )*
+        }
+
+        impl Service {
+            /// Every service.
+            pub const ALL: &'static [Service] = &[$(Service::$variant,)*];
+
+            /// The name the device tree and call logs use.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Service::$variant => $name,)*
+                }
+            }
+
+            /// The service with a name.
+            pub fn from_name(name: &str) -> Option<Service> {
+                match name {
+                    $($name => Some(Service::$variant),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+services! {
+    DisplayCharacter => "display-character",
+    GetTimeOfDay => "get-time-of-day",
+    PowerOff => "power-off",
+    SystemReboot => "system-reboot",
+    SetXive => "ibm,set-xive",
+    GetXive => "ibm,get-xive",
+    IntOff => "ibm,int-off",
+    IntOn => "ibm,int-on",
+    ReadPciConfig => "read-pci-config",
+    WritePciConfig => "write-pci-config",
+    IbmReadPciConfig => "ibm,read-pci-config",
+    IbmWritePciConfig => "ibm,write-pci-config",
+    QueryInterruptSourceNumber => "ibm,query-interrupt-source-number",
+    ChangeMsi => "ibm,change-msi",
+    SuspendMe => "ibm,suspend-me",
+}
+
+impl std::fmt::Display for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// QEMU 7.2's token for each of its services, from 0x2000 in its fixed order.
+pub fn qemu_token(s: Service) -> u32 {
+    match s {
+        Service::DisplayCharacter => 0x2000,
+        Service::GetTimeOfDay => 0x2001,
+        Service::PowerOff => 0x2003,
+        Service::SystemReboot => 0x2004,
+        Service::SetXive => 0x200a,
+        Service::GetXive => 0x200b,
+        Service::IntOff => 0x200c,
+        Service::IntOn => 0x200d,
+        Service::ReadPciConfig => 0x2014,
+        Service::WritePciConfig => 0x2015,
+        Service::IbmReadPciConfig => 0x2016,
+        Service::IbmWritePciConfig => 0x2017,
+        Service::QueryInterruptSourceNumber => 0x2018,
+        Service::ChangeMsi => 0x2019,
+        Service::SuspendMe => 0x202a,
+    }
+}
+
+/// What `/rtas` publishes: tokens, and the flags that change the interface.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tokens {
+    by_token: BTreeMap<u32, Service>,
+    by_service: BTreeMap<Service, u32>,
+    /// `ibm,hypertas-functions` present: the OS runs under a hypervisor.
+    pub hypervisor: bool,
+    /// `ibm,change-msix-capable`: change-msi has 4 outputs and functions 3 to 6.
+    pub change_msix_capable: bool,
+}
+
+impl Tokens {
+    fn from_pairs(pairs: impl IntoIterator<Item = (Service, u32)>, hypervisor: bool, msix: bool) -> Tokens {
+        let mut t = Tokens {
+            by_token: BTreeMap::new(),
+            by_service: BTreeMap::new(),
+            hypervisor,
+            change_msix_capable: msix,
+        };
+        for (s, tok) in pairs {
+            t.by_token.insert(tok, s);
+            t.by_service.insert(s, tok);
+        }
+        t
+    }
+
+    /// QEMU's services and numbers (for a tree without `/rtas`).
+    pub fn qemu() -> Tokens {
+        Self::from_pairs(Service::ALL.iter().map(|&s| (s, qemu_token(s))), true, true)
+    }
+
+    /// What a tree's `/rtas` node publishes: a service exists if and only if its
+    /// property exists, holding one cell.
+    pub fn from_tree(tree: &Tree) -> Result<Tokens, Error> {
+        let Ok(rtas) = tree.find("/rtas") else {
+            return Ok(Self::qemu());
+        };
+        let at = tree.at(rtas);
+        let mut pairs = Vec::new();
+        for &s in Service::ALL {
+            if let Some(tok) = at.u32(s.name())? {
+                pairs.push((s, tok));
+            }
+        }
+        let mut seen = BTreeMap::new();
+        for &(s, tok) in &pairs {
+            if let Some(other) = seen.insert(tok, s) {
+                return Err(crate::error::tree_err(
+                    at.path(),
+                    format!("services {other} and {s} share token {tok:#x}"),
+                ));
+            }
+        }
+        let hyp = at.has("ibm,hypertas-functions");
+        let msix = at.has("ibm,change-msix-capable");
+        Ok(Self::from_pairs(pairs, hyp, msix))
+    }
+
+    /// The service behind a token.
+    pub fn service(&self, token: u32) -> Option<Service> {
+        self.by_token.get(&token).copied()
+    }
+
+    /// The token of a service, if the machine has it.
+    pub fn token(&self, s: Service) -> Option<u32> {
+        self.by_service.get(&s).copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for &s in Service::ALL {
+            assert_eq!(Service::from_name(s.name()), Some(s));
+        }
+        assert_eq!(Service::from_name("ibm,nope"), None);
+    }
+
+    #[test]
+    fn tokens_from_tree() {
+        let mut t = Tree::new();
+        let r = t.add_child(t.root(), "rtas");
+        t.set_prop(r, "ibm,change-msi", 0x99u32.to_be_bytes().to_vec());
+        t.set_prop(r, "ibm,change-msix-capable", Vec::new());
+        let tok = Tokens::from_tree(&t).unwrap();
+        assert_eq!(tok.service(0x99), Some(Service::ChangeMsi));
+        assert_eq!(tok.token(Service::QueryInterruptSourceNumber), None);
+        assert!(tok.change_msix_capable && !tok.hypervisor);
+        t.set_prop(r, "ibm,int-on", vec![0, 0x99]);
+        assert!(Tokens::from_tree(&t).is_err(), "a two-byte token is a wrong-sized property");
+        let q = Tokens::from_tree(&Tree::new()).unwrap();
+        assert_eq!(q.token(Service::ChangeMsi), Some(0x2019));
+    }
+}

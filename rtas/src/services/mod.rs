@@ -1,0 +1,6 @@
+//! The RTAS services, one file per family.
+
+mod config;
+mod misc;
+mod msi;
+mod xics;

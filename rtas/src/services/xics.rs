@@ -1,0 +1,61 @@
+//! `ibm,set-xive`, `ibm,get-xive`, `ibm,int-off`, `ibm,int-on`.
+
+use crate::firmware::{Args, Firmware, Rets};
+use crate::ics::PRIORITY_MASKED;
+use crate::status;
+
+impl Firmware {
+    fn valid_source(&self, irq: u32) -> bool {
+        self.machine.ics.source(irq).is_some()
+    }
+
+    pub(crate) fn set_xive(&mut self, args: &Args, rets: &mut Rets) {
+        if !self.counts_ok(args, rets, 3, &[1]) {
+            return;
+        }
+        let a = args.all();
+        let (irq, server, prio) = (a[0], a[1], a[2]);
+        if !self.valid_source(irq) || server >= self.machine.servers || prio > 0xff {
+            return rets.status(status::PARAM_ERROR);
+        }
+        self.machine.ics.write_xive(irq, server, prio as u8, prio as u8);
+        rets.status(status::SUCCESS);
+    }
+
+    pub(crate) fn get_xive(&mut self, args: &Args, rets: &mut Rets) {
+        if !self.counts_ok(args, rets, 1, &[3]) {
+            return;
+        }
+        let irq = args.all()[0];
+        let Some(s) = self.machine.ics.source(irq) else {
+            return rets.status(status::PARAM_ERROR);
+        };
+        rets.status(status::SUCCESS);
+        rets.set(1, s.server);
+        rets.set(2, s.priority as u32);
+    }
+
+    pub(crate) fn int_off(&mut self, args: &Args, rets: &mut Rets) {
+        if !self.counts_ok(args, rets, 1, &[1]) {
+            return;
+        }
+        let irq = args.all()[0];
+        let Some(s) = self.machine.ics.source(irq) else {
+            return rets.status(status::PARAM_ERROR);
+        };
+        self.machine.ics.write_xive(irq, s.server, PRIORITY_MASKED, s.priority);
+        rets.status(status::SUCCESS);
+    }
+
+    pub(crate) fn int_on(&mut self, args: &Args, rets: &mut Rets) {
+        if !self.counts_ok(args, rets, 1, &[1]) {
+            return;
+        }
+        let irq = args.all()[0];
+        let Some(s) = self.machine.ics.source(irq) else {
+            return rets.status(status::PARAM_ERROR);
+        };
+        self.machine.ics.write_xive(irq, s.server, s.saved_priority, s.saved_priority);
+        rets.status(status::SUCCESS);
+    }
+}
