@@ -86,8 +86,15 @@ mod tests {
 
     #[test]
     fn round_trip_and_signed_status() {
-        let r = CallRecord::new("ibm,change-msi", vec![2048, 1, 2, 3, 0, 1], &[(-3i32) as u32, 0, 0, 0]);
-        assert_eq!(r.to_json(), r#"{"service":"ibm,change-msi","args":[2048,1,2,3,0,1],"rets":[-3,0,0,0]}"#);
+        let r = CallRecord::new(
+            "ibm,change-msi",
+            vec![2048, 1, 2, 3, 0, 1],
+            &[(-3i32) as u32, 0, 0, 0],
+        );
+        assert_eq!(
+            r.to_json(),
+            r#"{"service":"ibm,change-msi","args":[2048,1,2,3,0,1],"rets":[-3,0,0,0]}"#
+        );
         let back = from_jsonl(&format!("{}\n\n", r.to_json())).unwrap();
         assert_eq!(back, vec![r.clone()]);
         assert_eq!(r.ret_cells()[0], 0xffff_fffd);

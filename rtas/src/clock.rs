@@ -82,10 +82,19 @@ mod tests {
     fn calendar() {
         let c = SimClock::default().civil();
         assert_eq!((c.year, c.month, c.day, c.hour), (2026, 11, 21, 0));
-        let mut k = SimClock { secs: 951_782_400, nanos: 0 }; // 2000-02-29
-        assert_eq!((k.civil().year, k.civil().month, k.civil().day), (2000, 2, 29));
+        let mut k = SimClock {
+            secs: 951_782_400,
+            nanos: 0,
+        }; // 2000-02-29
+        assert_eq!(
+            (k.civil().year, k.civil().month, k.civil().day),
+            (2000, 2, 29)
+        );
         k.advance(86_400 * 1_000_000_000 + 3_723_000_000_001);
         let c = k.civil();
-        assert_eq!((c.month, c.day, c.hour, c.minute, c.second, c.nanos), (3, 1, 1, 2, 3, 1));
+        assert_eq!(
+            (c.month, c.day, c.hour, c.minute, c.second, c.nanos),
+            (3, 1, 1, 2, 3, 1)
+        );
     }
 }

@@ -84,7 +84,11 @@ mod tests {
         let mut p = FaultPlan::default();
         p.add(FaultRule::new(Service::ChangeMsi, 1, 2, Fault::Busy));
         assert_eq!(p.take(Service::ChangeMsi, true), None);
-        assert_eq!(p.take(Service::ChangeMsi, false), None, "busy never hits an ineligible call");
+        assert_eq!(
+            p.take(Service::ChangeMsi, false),
+            None,
+            "busy never hits an ineligible call"
+        );
         assert_eq!(p.take(Service::QueryInterruptSourceNumber, true), None);
         assert_eq!(p.take(Service::ChangeMsi, true), Some(Fault::Busy));
         assert_eq!(p.take(Service::ChangeMsi, true), Some(Fault::Busy));

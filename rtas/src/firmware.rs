@@ -179,9 +179,15 @@ impl Firmware {
                 mem.write_u32(rets_addr + 4 * i as u64, *v);
             }
         }
-        let args: Vec<u32> = (0..nargs).filter_map(|i| mem.read_u32(args_addr + 4 * i as u64)).collect();
-        let out: Vec<u32> = (0..nret).filter_map(|i| mem.read_u32(rets_addr + 4 * i as u64)).collect();
-        let name = service.map(|s| s.name().to_string()).unwrap_or_else(|| format!("token:{token:#x}"));
+        let args: Vec<u32> = (0..nargs)
+            .filter_map(|i| mem.read_u32(args_addr + 4 * i as u64))
+            .collect();
+        let out: Vec<u32> = (0..nret)
+            .filter_map(|i| mem.read_u32(rets_addr + 4 * i as u64))
+            .collect();
+        let name = service
+            .map(|s| s.name().to_string())
+            .unwrap_or_else(|| format!("token:{token:#x}"));
         log::trace!("rtas {name} {args:?} -> {out:?}");
         self.log.push(CallRecord::new(name, args, &out));
         Ok(())
@@ -195,7 +201,12 @@ impl Firmware {
     }
 
     /// Like [`Firmware::call`] with a raw token.
-    pub fn call_token(&mut self, token: u32, args: &[u32], nret: usize) -> Result<Vec<u32>, CallError> {
+    pub fn call_token(
+        &mut self,
+        token: u32,
+        args: &[u32],
+        nret: usize,
+    ) -> Result<Vec<u32>, CallError> {
         let cells = 3 + args.len() + nret;
         let mut mem = std::mem::replace(&mut self.scratch, Memory::new(0, 0));
         if mem.len() < 4 * cells {
@@ -211,7 +222,9 @@ impl Firmware {
         }
         let r = self.call_buffer(&mut mem, base);
         let rets_at = base + 12 + 4 * args.len() as u64;
-        let out = (0..nret).filter_map(|i| mem.read_u32(rets_at + 4 * i as u64)).collect();
+        let out = (0..nret)
+            .filter_map(|i| mem.read_u32(rets_at + 4 * i as u64))
+            .collect();
         self.scratch = mem;
         r.map(|_| out)
     }

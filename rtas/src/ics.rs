@@ -93,6 +93,13 @@ impl Controller {
         self.sources.get(src as usize).copied().unwrap_or_default()
     }
 
+    /// Drops trailing reset-state entries, so equal states compare equal.
+    fn trim(&mut self) {
+        while self.sources.last() == Some(&Source::default()) {
+            self.sources.pop();
+        }
+    }
+
     fn get_mut(&mut self, src: u32) -> &mut Source {
         let i = src as usize;
         if i >= self.sources.len() {
@@ -116,14 +123,20 @@ impl Ics {
     pub fn new(mut ranges: Vec<(u32, u32)>) -> Self {
         ranges.sort();
         Ics {
-            controllers: ranges.into_iter().map(|(o, c)| Controller::new(o, c)).collect(),
+            controllers: ranges
+                .into_iter()
+                .map(|(o, c)| Controller::new(o, c))
+                .collect(),
             presented: Vec::new(),
         }
     }
 
     /// Splits a global number into (controller index, source within it).
     pub fn split(&self, global: u32) -> Option<(usize, u32)> {
-        let i = self.controllers.partition_point(|c| c.offset <= global).checked_sub(1)?;
+        let i = self
+            .controllers
+            .partition_point(|c| c.offset <= global)
+            .checked_sub(1)?;
         let c = &self.controllers[i];
         (global - c.offset < c.count).then_some((i, global - c.offset))
     }
@@ -148,7 +161,10 @@ impl Ics {
     pub fn claim(&mut self, global: u32, kind: SourceKind) -> bool {
         match self.source_mut(global) {
             Some(s) if s.kind == SourceKind::Free => {
-                *s = Source { kind, ..Source::default() };
+                *s = Source {
+                    kind,
+                    ..Source::default()
+                };
                 true
             }
             _ => false,
@@ -157,8 +173,12 @@ impl Ics {
 
     /// Frees a source back to the reset state.
     pub fn free(&mut self, global: u32) {
-        if let Some(s) = self.source_mut(global) {
-            *s = Source::default();
+        if let Some((c, s)) = self.split(global) {
+            let ctl = &mut self.controllers[c];
+            if let Some(x) = ctl.sources.get_mut(s as usize) {
+                *x = Source::default();
+            }
+            ctl.trim();
         }
     }
 
@@ -218,9 +238,17 @@ impl Ics {
         for c in &mut self.controllers {
             for (i, s) in c.sources.iter_mut().enumerate() {
                 let global = c.offset + i as u32;
-                let kind = if keep(global, s.kind) { s.kind } else { SourceKind::Free };
-                *s = Source { kind, ..Source::default() };
+                let kind = if keep(global, s.kind) {
+                    s.kind
+                } else {
+                    SourceKind::Free
+                };
+                *s = Source {
+                    kind,
+                    ..Source::default()
+                };
             }
+            c.trim();
         }
         self.presented.clear();
     }
@@ -250,10 +278,23 @@ mod tests {
         ics.claim(0x1300, SourceKind::Msi);
         assert!(ics.trigger(0x1300));
         assert!(ics.presented.is_empty(), "masked at reset");
-        assert_ne!(ics.source(0x1300).unwrap().status & status::MASKED_PENDING, 0);
+        assert_ne!(
+            ics.source(0x1300).unwrap().status & status::MASKED_PENDING,
+            0
+        );
         ics.write_xive(0x1300, 2, 5, 5);
-        assert_eq!(ics.presented, vec![Presentation { server: 2, source: 0x1300, priority: 5 }]);
-        assert_eq!(ics.source(0x1300).unwrap().status & status::MASKED_PENDING, 0);
+        assert_eq!(
+            ics.presented,
+            vec![Presentation {
+                server: 2,
+                source: 0x1300,
+                priority: 5
+            }]
+        );
+        assert_eq!(
+            ics.source(0x1300).unwrap().status & status::MASKED_PENDING,
+            0
+        );
         ics.trigger(0x1300);
         assert_eq!(ics.presented.len(), 2);
         assert!(!ics.trigger(0x1301), "a free source takes nothing");

@@ -137,20 +137,37 @@ fn map_lsi(tree: &Tree, phb: NodeId, addr: PciAddr, pin: u8) -> Result<Option<u3
     };
     let mask = mask.unwrap_or_else(|| vec![u32::MAX; 4]);
     if mask.len() != 4 {
-        return Err(tree_err(at.path(), "'interrupt-map-mask' must have 4 cells"));
+        return Err(tree_err(
+            at.path(),
+            "'interrupt-map-mask' must have 4 cells",
+        ));
     }
     let key = [addr.config_addr() & mask[0], 0, 0, pin as u32 & mask[3]];
     let mut i = 0;
     while i + 5 <= map.len() {
         let parent = tree.find_phandle(map[i + 4]).ok_or_else(|| {
-            tree_err(at.path(), format!("'interrupt-map' names phandle {:#x}, which no node has", map[i + 4]))
+            tree_err(
+                at.path(),
+                format!(
+                    "'interrupt-map' names phandle {:#x}, which no node has",
+                    map[i + 4]
+                ),
+            )
         })?;
         let pcells = tree.at(parent).u32("#interrupt-cells")?.unwrap_or(2) as usize;
         let end = i + 5 + pcells;
         if end > map.len() || pcells == 0 {
-            return Err(tree_err(at.path(), "'interrupt-map' entry runs past the end"));
+            return Err(tree_err(
+                at.path(),
+                "'interrupt-map' entry runs past the end",
+            ));
         }
-        let child = [map[i] & mask[0], map[i + 1] & mask[1], map[i + 2] & mask[2], map[i + 3] & mask[3]];
+        let child = [
+            map[i] & mask[0],
+            map[i + 1] & mask[1],
+            map[i + 2] & mask[2],
+            map[i + 3] & mask[3],
+        ];
         if child == key {
             return Ok(Some(map[i + 5]));
         }
@@ -189,8 +206,12 @@ impl Machine {
         for (ordinal, &pn) in phb_nodes.iter().enumerate() {
             let at = tree.at(pn);
             let path = at.path();
-            let reg = at.reg()?.ok_or_else(|| tree_err(&path, "PHB without 'reg' (no BUID)"))?;
-            let first = reg.first().ok_or_else(|| tree_err(&path, "PHB 'reg' is empty (no BUID)"))?;
+            let reg = at
+                .reg()?
+                .ok_or_else(|| tree_err(&path, "PHB without 'reg' (no BUID)"))?;
+            let first = reg
+                .first()
+                .ok_or_else(|| tree_err(&path, "PHB 'reg' is empty (no BUID)"))?;
             let buid = first.address_u64();
             let index = match buid.checked_sub(QEMU_BUID_BASE) {
                 Some(i) if i < 256 => i as u32,
@@ -211,17 +232,25 @@ impl Machine {
                         let parent = tree.node(fnode).parent()?;
                         let preg = tree.at(parent).reg().ok()??;
                         let phi = preg.first()?.address.first().copied()?;
-                        let bridge = PciAddr { bus: (phi >> 16) as u8, devfn: (phi >> 8) as u8 };
+                        let bridge = PciAddr {
+                            bus: (phi >> 16) as u8,
+                            devfn: (phi >> 8) as u8,
+                        };
                         (bridge, ((pin - 1 + addr.device()) % 4) + 1)
                     };
                     match map_lsi(tree, pn, addr0, pin0) {
                         Ok(Some(s)) => Some(s),
-                        Ok(None) => Some(LSI_BASE + 4 * index + ((addr0.device() as u32 + pin0 as u32 - 1) % 4)),
+                        Ok(None) => Some(
+                            LSI_BASE + 4 * index + ((addr0.device() as u32 + pin0 as u32 - 1) % 4),
+                        ),
                         Err(_) => None,
                     }
                 })?;
                 if functions.iter().any(|g: &PciFunction| g.addr == f.addr) {
-                    return Err(tree_err(&f.info.path, format!("a second function at {}", f.addr)));
+                    return Err(tree_err(
+                        &f.info.path,
+                        format!("a second function at {}", f.addr),
+                    ));
                 }
                 functions.push(f);
             }
@@ -229,7 +258,10 @@ impl Machine {
             phbs.push(Phb::new(index, buid, path, pe_total, functions));
         }
         let (ics, pools) = match cfg.profile {
-            Profile::Qemu => (Ics::new(vec![(ICS_BASE, ICS_COUNT)]), Pools::Qemu(QemuPool::qemu())),
+            Profile::Qemu => (
+                Ics::new(vec![(ICS_BASE, ICS_COUNT)]),
+                Pools::Qemu(QemuPool::qemu()),
+            ),
             Profile::Papr => {
                 let sizes: Vec<u64> = phbs
                     .iter()
@@ -238,13 +270,17 @@ impl Machine {
                             .functions
                             .iter()
                             .map(|f| {
-                                let msi = f.info.req_msi.unwrap_or(0).min(32).next_power_of_two() as u64;
+                                let msi =
+                                    f.info.req_msi.unwrap_or(0).min(32).next_power_of_two() as u64;
                                 let msix = f.info.req_msix.unwrap_or(0) as u64;
                                 msi.max(msix)
                             })
                             .sum();
                         let want = want.max(p.pe_total_msi.unwrap_or(0) as u64).max(64);
-                        cfg.pool_size.map(|s| s as u64).unwrap_or(want).next_power_of_two()
+                        cfg.pool_size
+                            .map(|s| s as u64)
+                            .unwrap_or(want)
+                            .next_power_of_two()
                     })
                     .collect();
                 let largest = sizes.iter().copied().max().unwrap_or(64);
@@ -282,14 +318,22 @@ impl Machine {
         for p in &self.phbs {
             for pin in 0..4 {
                 let s = LSI_BASE + 4 * p.index + pin;
-                if !self.ics.claim(s, SourceKind::Lsi) && self.ics.source(s).map(|x| x.kind) != Some(SourceKind::Lsi) {
-                    return Err(tree_err(&p.path, format!("LSI source {s:#x} lies outside every controller")));
+                if !self.ics.claim(s, SourceKind::Lsi)
+                    && self.ics.source(s).map(|x| x.kind) != Some(SourceKind::Lsi)
+                {
+                    return Err(tree_err(
+                        &p.path,
+                        format!("LSI source {s:#x} lies outside every controller"),
+                    ));
                 }
             }
             for f in &p.functions {
                 if let Some(l) = f.lsi {
                     if !self.ics.valid(l.source) {
-                        return Err(tree_err(&f.info.path, format!("LSI source {:#x} lies outside every controller", l.source)));
+                        return Err(tree_err(
+                            &f.info.path,
+                            format!("LSI source {:#x} lies outside every controller", l.source),
+                        ));
                     }
                     self.ics.claim(l.source, SourceKind::Lsi);
                 }
@@ -403,14 +447,18 @@ impl Machine {
         let mut msix_ready = Vec::new();
         if let (Some(cap), Some(t)) = (f.msix, f.msix_table.as_ref()) {
             if cap.enabled(&f.config) && !cap.function_masked(&f.config) {
-                msix_ready = (0..t.len() as u32).filter(|&i| t.pending(i) && !t.masked(i)).collect();
+                msix_ready = (0..t.len() as u32)
+                    .filter(|&i| t.pending(i) && !t.masked(i))
+                    .collect();
             }
         }
         let mut msi_ready = Vec::new();
         if let Some(cap) = f.msi {
             if cap.enabled(&f.config) {
                 let p = cap.pending(&f.config);
-                msi_ready = (0..32).filter(|&i| p >> i & 1 != 0 && !cap.masked(&f.config, i)).collect();
+                msi_ready = (0..32)
+                    .filter(|&i| p >> i & 1 != 0 && !cap.masked(&f.config, i))
+                    .collect();
             }
         }
         for i in msix_ready {
@@ -430,28 +478,60 @@ impl Machine {
     }
 
     /// An OS access to the MSI-X table or PBA in BAR memory (`bar`, byte `offset`).
-    pub fn bar_read(&self, r: FnRef, bar: u8, offset: u32, size: u32) -> Result<u64, crate::config::AccessError> {
+    pub fn bar_read(
+        &self,
+        r: FnRef,
+        bar: u8,
+        offset: u32,
+        size: u32,
+    ) -> Result<u64, crate::config::AccessError> {
         let f = self.function(r);
         let (Some(cap), Some(t)) = (f.msix, f.msix_table.as_ref()) else {
-            return Err(crate::config::AccessError::OutOfRange { offset, size, limit: 0 });
+            return Err(crate::config::AccessError::OutOfRange {
+                offset,
+                size,
+                limit: 0,
+            });
         };
-        if bar == cap.pba_bir && offset >= cap.pba_offset && offset - cap.pba_offset < cap.pba_bytes() {
+        if bar == cap.pba_bir
+            && offset >= cap.pba_offset
+            && offset - cap.pba_offset < cap.pba_bytes()
+        {
             return t.read_pba(offset - cap.pba_offset, size);
         }
         if bar == cap.table_bir && offset >= cap.table_offset {
             return t.read_table(offset - cap.table_offset, size);
         }
-        Err(crate::config::AccessError::OutOfRange { offset, size, limit: cap.table_bytes() })
+        Err(crate::config::AccessError::OutOfRange {
+            offset,
+            size,
+            limit: cap.table_bytes(),
+        })
     }
 
     /// An OS write to the MSI-X table; unmasking sends what was pending.
-    pub fn bar_write(&mut self, r: FnRef, bar: u8, offset: u32, size: u32, value: u64) -> Result<Vec<Signal>, crate::config::AccessError> {
+    pub fn bar_write(
+        &mut self,
+        r: FnRef,
+        bar: u8,
+        offset: u32,
+        size: u32,
+        value: u64,
+    ) -> Result<Vec<Signal>, crate::config::AccessError> {
         let f = self.function_mut(r);
         let (Some(cap), Some(t)) = (f.msix, f.msix_table.as_mut()) else {
-            return Err(crate::config::AccessError::OutOfRange { offset, size, limit: 0 });
+            return Err(crate::config::AccessError::OutOfRange {
+                offset,
+                size,
+                limit: 0,
+            });
         };
         if bar != cap.table_bir || offset < cap.table_offset {
-            return Err(crate::config::AccessError::OutOfRange { offset, size, limit: cap.table_bytes() });
+            return Err(crate::config::AccessError::OutOfRange {
+                offset,
+                size,
+                limit: cap.table_bytes(),
+            });
         }
         t.write_table(offset - cap.table_offset, size, value)?;
         Ok(self.flush_pending(r))
@@ -466,9 +546,14 @@ impl Machine {
             for (k, b) in &p.msi {
                 for s in b.first..b.first + b.reserved {
                     if let Some(prev) = seen.insert(s, (p.index, *k)) {
-                        out.push(format!("source {s:#x} owned by {prev:?} and {:?}", (p.index, *k)));
+                        out.push(format!(
+                            "source {s:#x} owned by {prev:?} and {:?}",
+                            (p.index, *k)
+                        ));
                     }
-                    if self.ics.source(s).map(|x| x.kind) != Some(SourceKind::Msi) && s < b.first + b.count {
+                    if self.ics.source(s).map(|x| x.kind) != Some(SourceKind::Msi)
+                        && s < b.first + b.count
+                    {
                         out.push(format!("source {s:#x} assigned but not claimed"));
                     }
                 }

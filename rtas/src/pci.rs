@@ -1,8 +1,8 @@
 //! PCI functions: identity, config space, MSI / MSI-X capabilities and the LSI pin,
 //! built from a function's device tree node.
 
-use crate::config::{Bar, BarKind, ConfigSpace, HeaderType, MsiCap, MsixCap, MsixTable};
 use crate::config::{header, AccessError};
+use crate::config::{Bar, BarKind, ConfigSpace, HeaderType, MsiCap, MsixCap, MsixTable};
 use crate::error::{tree_err, Error};
 use of_tree::{NodeId, Tree};
 use serde::{Deserialize, Serialize};
@@ -48,7 +48,13 @@ impl PciAddr {
 
 impl std::fmt::Display for PciAddr {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:02x}:{:02x}.{:x}", self.bus, self.device(), self.function())
+        write!(
+            f,
+            "{:02x}:{:02x}.{:x}",
+            self.bus,
+            self.device(),
+            self.function()
+        )
     }
 }
 
@@ -151,11 +157,16 @@ impl PciFunction {
         let reg = node
             .reg()?
             .ok_or_else(|| tree_err(&path, "PCI function without 'reg'"))?;
-        let first = reg.first().ok_or_else(|| tree_err(&path, "'reg' is empty"))?;
+        let first = reg
+            .first()
+            .ok_or_else(|| tree_err(&path, "'reg' is empty"))?;
         if first.address.len() != 3 {
             return Err(tree_err(
                 &path,
-                format!("'reg' has {} address cells; PCI needs 3", first.address.len()),
+                format!(
+                    "'reg' has {} address cells; PCI needs 3",
+                    first.address.len()
+                ),
             ));
         }
         let hi = first.address[0];
@@ -177,7 +188,11 @@ impl PciFunction {
         let mut config = ConfigSpace::new(if ext { 4096 } else { 256 });
         let cells: Vec<Vec<u32>> = reg.iter().map(|r| r.address.clone()).collect();
         let sizes: Vec<u128> = reg.iter().map(|r| r.size).collect();
-        let mut bars = if is_bridge { Vec::new() } else { bars_from_reg(&cells, &sizes) };
+        let mut bars = if is_bridge {
+            Vec::new()
+        } else {
+            bars_from_reg(&cells, &sizes)
+        };
         let pin = match node.u32("interrupts")? {
             Some(p @ 1..=4) => Some(p as u8),
             Some(0) | None => None,
@@ -199,7 +214,9 @@ impl PciFunction {
             Some(n) if n > MAX_MSIX_VECTORS => {
                 return Err(tree_err(
                     &path,
-                    format!("'ibm,req#msi-x' {n} is more than an MSI-X table holds ({MAX_MSIX_VECTORS})"),
+                    format!(
+                    "'ibm,req#msi-x' {n} is more than an MSI-X table holds ({MAX_MSIX_VECTORS})"
+                ),
                 ))
             }
             Some(n) => {
@@ -218,7 +235,11 @@ impl PciFunction {
                     None => {
                         let free = (0..6u8)
                             .rev()
-                            .find(|i| !bars.iter().any(|b| b.index == *i || (b.kind == BarKind::Mem64 && b.index + 1 == *i)))
+                            .find(|i| {
+                                !bars.iter().any(|b| {
+                                    b.index == *i || (b.kind == BarKind::Mem64 && b.index + 1 == *i)
+                                })
+                            })
                             .ok_or_else(|| tree_err(&path, "no free BAR for the MSI-X table"))?;
                         bars.push(Bar {
                             index: free,
@@ -248,7 +269,11 @@ impl PciFunction {
             subsystem_id: node.u32("subsystem-id")?.unwrap_or(0) as u16,
             int_pin: pin.unwrap_or(0),
         };
-        let ty = if is_bridge { HeaderType::Bridge } else { HeaderType::Device };
+        let ty = if is_bridge {
+            HeaderType::Bridge
+        } else {
+            HeaderType::Device
+        };
         header::init_header(&mut config, ty, &id_hdr, &bars);
         let first_cap = msi.map(|c| c.offset).or(msix.map(|c| c.offset));
         if let Some(fc) = first_cap {
@@ -324,7 +349,10 @@ mod tests {
 
     #[test]
     fn config_addr_round_trip() {
-        let a = PciAddr { bus: 2, devfn: 0x1b };
+        let a = PciAddr {
+            bus: 2,
+            devfn: 0x1b,
+        };
         assert_eq!(a.config_addr(), 0x0002_1b00);
         assert_eq!(PciAddr::from_config_addr(0x1002_1b44), (a, 0x144));
         assert_eq!(a.to_string(), "02:03.3");

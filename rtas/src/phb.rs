@@ -42,8 +42,18 @@ pub struct Phb {
 
 impl Phb {
     /// A PHB with its functions.
-    pub fn new(index: u32, buid: u64, path: String, pe_total_msi: Option<u32>, functions: Vec<PciFunction>) -> Self {
-        let by_addr = functions.iter().enumerate().map(|(i, f)| (f.addr, i)).collect();
+    pub fn new(
+        index: u32,
+        buid: u64,
+        path: String,
+        pe_total_msi: Option<u32>,
+        functions: Vec<PciFunction>,
+    ) -> Self {
+        let by_addr = functions
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.addr, i))
+            .collect();
         Phb {
             index,
             buid,

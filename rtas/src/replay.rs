@@ -19,8 +19,16 @@ impl std::fmt::Display for Difference {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let e = &self.expected;
         match &self.got {
-            Some(g) => write!(f, "line {}: {} {:?}: expected {:?}, got {:?}", self.line, e.service, e.args, e.rets, g),
-            None => write!(f, "line {}: {} {:?}: expected {:?}, got: the machine has no such service", self.line, e.service, e.args, e.rets),
+            Some(g) => write!(
+                f,
+                "line {}: {} {:?}: expected {:?}, got {:?}",
+                self.line, e.service, e.args, e.rets, g
+            ),
+            None => write!(
+                f,
+                "line {}: {} {:?}: expected {:?}, got: the machine has no such service",
+                self.line, e.service, e.args, e.rets
+            ),
         }
     }
 }
@@ -56,7 +64,8 @@ pub fn replay(fw: &mut Firmware, log: &[CallRecord]) -> Report {
         rep.calls += 1;
         let token = Service::from_name(&rec.service).and_then(|s| fw.tokens.token(s));
         let got = token.and_then(|t| fw.call_token(t, &rec.args, rec.rets.len()).ok());
-        let got = got.map(|cells| CallRecord::new(rec.service.clone(), rec.args.clone(), &cells).rets);
+        let got =
+            got.map(|cells| CallRecord::new(rec.service.clone(), rec.args.clone(), &cells).rets);
         if got.as_ref() == Some(&rec.rets) {
             rep.identical += 1;
         } else {

@@ -95,7 +95,11 @@ pub struct Tokens {
 }
 
 impl Tokens {
-    fn from_pairs(pairs: impl IntoIterator<Item = (Service, u32)>, hypervisor: bool, msix: bool) -> Tokens {
+    fn from_pairs(
+        pairs: impl IntoIterator<Item = (Service, u32)>,
+        hypervisor: bool,
+        msix: bool,
+    ) -> Tokens {
         let mut t = Tokens {
             by_token: BTreeMap::new(),
             by_service: BTreeMap::new(),
@@ -175,7 +179,10 @@ mod tests {
         assert_eq!(tok.token(Service::QueryInterruptSourceNumber), None);
         assert!(tok.change_msix_capable && !tok.hypervisor);
         t.set_prop(r, "ibm,int-on", vec![0, 0x99]);
-        assert!(Tokens::from_tree(&t).is_err(), "a two-byte token is a wrong-sized property");
+        assert!(
+            Tokens::from_tree(&t).is_err(),
+            "a two-byte token is a wrong-sized property"
+        );
         let q = Tokens::from_tree(&Tree::new()).unwrap();
         assert_eq!(q.token(Service::ChangeMsi), Some(0x2019));
     }

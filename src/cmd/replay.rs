@@ -26,7 +26,10 @@ pub struct ReplayArgs {
 /// Runs the replay.
 pub fn run(a: ReplayArgs) -> Result<ExitCode, String> {
     let tree = of_tree::read_file(&a.machine).map_err(|e| e.to_string())?;
-    let cfg = MachineConfig { profile: a.profile, pool_size: None };
+    let cfg = MachineConfig {
+        profile: a.profile,
+        pool_size: None,
+    };
     let mut fw = Firmware::new(&tree, &cfg).map_err(|e| format!("{}: {e}", a.machine.display()))?;
     let text = std::fs::read_to_string(&a.log).map_err(|e| format!("{}: {e}", a.log.display()))?;
     let log = calllog::from_jsonl(&text).map_err(|e| format!("{}: {e}", a.log.display()))?;
@@ -35,5 +38,9 @@ pub fn run(a: ReplayArgs) -> Result<ExitCode, String> {
         println!("{d}");
     }
     println!("{rep}");
-    Ok(if rep.differences.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if rep.differences.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

@@ -152,7 +152,11 @@ mod tests {
         p.free(b, 3);
         p.free(a, 4);
         assert_eq!(p.free_count(), 0x1_0000);
-        assert_eq!(p.lists.iter().map(|l| l.len()).sum::<usize>(), 1, "merged back to one block");
+        assert_eq!(
+            p.lists.iter().map(|l| l.len()).sum::<usize>(),
+            1,
+            "merged back to one block"
+        );
         assert_eq!(p.alloc(0x1_0000, BlockKind::Msix), Some(0x1_0000));
         assert_eq!(p.alloc(1, BlockKind::Msi), None);
     }

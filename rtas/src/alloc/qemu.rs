@@ -66,7 +66,9 @@ impl QemuPool {
                 Some(busy) => start = start + busy + 1,
             }
         }
-        self.used[start..start + n].iter_mut().for_each(|u| *u = true);
+        self.used[start..start + n]
+            .iter_mut()
+            .for_each(|u| *u = true);
         Some(self.base + start as u32)
     }
 
@@ -93,11 +95,19 @@ mod tests {
         assert_eq!(p.alloc(4, BlockKind::Msix), Some(0x1300));
         assert_eq!(p.alloc(1, BlockKind::Msi), Some(0x1304));
         assert_eq!(p.alloc(3, BlockKind::Msix), Some(0x1306));
-        assert_eq!(p.alloc(1, BlockKind::Msi), Some(0x1305), "MSI fills the hole");
+        assert_eq!(
+            p.alloc(1, BlockKind::Msi),
+            Some(0x1305),
+            "MSI fills the hole"
+        );
         p.free(0x1300, 4);
         assert_eq!(p.alloc(2, BlockKind::Msix), Some(0x1300));
         assert_eq!(p.alloc(1, BlockKind::Msi), Some(0x1302));
-        assert_eq!(p.alloc(2, BlockKind::Msix), Some(0x130a), "0x1303 is odd: skip to 0x130a");
+        assert_eq!(
+            p.alloc(2, BlockKind::Msix),
+            Some(0x130a),
+            "0x1303 is odd: skip to 0x130a"
+        );
         assert_eq!(p.free_count(), QEMU_MSI_COUNT - 10);
     }
 
@@ -107,7 +117,11 @@ mod tests {
         assert_eq!(p.alloc(8, BlockKind::Msix), Some(0x1300));
         assert_eq!(p.alloc(1, BlockKind::Msi), None);
         p.free(0x1301, 1);
-        assert_eq!(p.alloc(1, BlockKind::Msix), None, "only an odd slot is free");
+        assert_eq!(
+            p.alloc(1, BlockKind::Msix),
+            None,
+            "only an odd slot is free"
+        );
         assert_eq!(p.alloc(1, BlockKind::Msi), Some(0x1301));
         assert_eq!(p.alloc(0, BlockKind::Msi), None);
     }

@@ -151,9 +151,21 @@ mod tests {
             ..Default::default()
         };
         let bars = [
-            Bar { index: 0, kind: BarKind::Mem32, size: 0x1000 },
-            Bar { index: 2, kind: BarKind::Mem64, size: 0x4000 },
-            Bar { index: 5, kind: BarKind::Io, size: 0x20 },
+            Bar {
+                index: 0,
+                kind: BarKind::Mem32,
+                size: 0x1000,
+            },
+            Bar {
+                index: 2,
+                kind: BarKind::Mem64,
+                size: 0x4000,
+            },
+            Bar {
+                index: 5,
+                kind: BarKind::Io,
+                size: 0x20,
+            },
         ];
         init_header(&mut cs, HeaderType::Device, &id, &bars);
         cs
@@ -179,7 +191,11 @@ mod tests {
         cs.write(6, 2, 0x0010).unwrap();
         assert_eq!(cs.read(6, 2).unwrap(), 0x8010, "cap list bit is read-only");
         cs.write(6, 2, 0x8000).unwrap();
-        assert_eq!(cs.read(6, 2).unwrap(), 0x0010, "error bit cleared by writing one");
+        assert_eq!(
+            cs.read(6, 2).unwrap(),
+            0x0010,
+            "error bit cleared by writing one"
+        );
         cs.write(0x3c, 1, 0x5a).unwrap();
         assert_eq!(cs.read(0x3c, 1).unwrap(), 0x5a);
     }

@@ -43,11 +43,15 @@ pub fn check_access(offset: u32, size: u32, limit: u32) -> Result<(), AccessErro
     if !matches!(size, 1 | 2 | 4) {
         return Err(AccessError::BadSize(size));
     }
-    if offset % size != 0 {
+    if !offset.is_multiple_of(size) {
         return Err(AccessError::Misaligned { offset, size });
     }
     if offset as u64 + size as u64 > limit as u64 {
-        return Err(AccessError::OutOfRange { offset, size, limit });
+        return Err(AccessError::OutOfRange {
+            offset,
+            size,
+            limit,
+        });
     }
     Ok(())
 }
@@ -106,7 +110,9 @@ impl ConfigSpace {
 
     /// Hardware's view of a register.
     pub(crate) fn get_raw(&self, offset: usize, size: usize) -> u32 {
-        (0..size).fold(0u32, |acc, i| acc | (self.bytes[offset + i] as u32) << (8 * i))
+        (0..size).fold(0u32, |acc, i| {
+            acc | (self.bytes[offset + i] as u32) << (8 * i)
+        })
     }
 
     /// Marks bits writable by software.
@@ -138,8 +144,14 @@ mod tests {
     #[test]
     fn access_rules() {
         assert_eq!(check_access(0, 3, 256), Err(AccessError::BadSize(3)));
-        assert_eq!(check_access(2, 4, 256), Err(AccessError::Misaligned { offset: 2, size: 4 }));
-        assert!(matches!(check_access(256, 1, 256), Err(AccessError::OutOfRange { .. })));
+        assert_eq!(
+            check_access(2, 4, 256),
+            Err(AccessError::Misaligned { offset: 2, size: 4 })
+        );
+        assert!(matches!(
+            check_access(256, 1, 256),
+            Err(AccessError::OutOfRange { .. })
+        ));
         assert!(check_access(255, 1, 256).is_ok());
         assert!(check_access(0xffc, 4, 4096).is_ok());
         assert!(check_access(0x100, 4, 256).is_err());
@@ -157,7 +169,11 @@ mod tests {
         c.write(1, 1, 0x00).unwrap();
         assert_eq!(c.read(0, 2).unwrap(), 0x0078);
         c.write(4, 1, 0x01).unwrap();
-        assert_eq!(c.read(4, 1).unwrap(), 0x81, "writing 0 to a w1c bit and to ro bit 0 changes nothing");
+        assert_eq!(
+            c.read(4, 1).unwrap(),
+            0x81,
+            "writing 0 to a w1c bit and to ro bit 0 changes nothing"
+        );
         c.write(4, 1, 0x80).unwrap();
         assert_eq!(c.read(4, 1).unwrap(), 0x01);
         c.write(0, 2, 0xabcd).unwrap();

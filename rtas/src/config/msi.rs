@@ -99,7 +99,11 @@ impl MsiCap {
         }
         cs.set_wmask(self.data_off(), 0xffff_ffff, 4);
         if self.per_vector_mask {
-            let m = if self.capable() == 32 { u32::MAX } else { (1u32 << self.capable()) - 1 };
+            let m = if self.capable() == 32 {
+                u32::MAX
+            } else {
+                (1u32 << self.capable()) - 1
+            };
             cs.set_wmask(self.mask_off(), m, 4);
         }
     }
@@ -123,7 +127,11 @@ impl MsiCap {
     /// Message address.
     pub fn address(&self, cs: &ConfigSpace) -> u64 {
         let lo = cs.get_raw(self.o(4), 4) as u64;
-        let hi = if self.is_64bit { cs.get_raw(self.o(8), 4) as u64 } else { 0 };
+        let hi = if self.is_64bit {
+            cs.get_raw(self.o(8), 4) as u64
+        } else {
+            0
+        };
         hi << 32 | lo
     }
 
@@ -169,20 +177,38 @@ impl MsiCap {
 
     /// Firmware programs the message: address, data, and (when given) how many
     /// vectors are enabled.
-    pub(crate) fn set_message(&self, cs: &mut ConfigSpace, address: u64, data: u32, vectors: Option<u32>) {
+    pub(crate) fn set_message(
+        &self,
+        cs: &mut ConfigSpace,
+        address: u64,
+        data: u32,
+        vectors: Option<u32>,
+    ) {
         cs.set_raw(self.o(4), address as u32 & 0xffff_fffc, 4);
         if self.is_64bit {
             cs.set_raw(self.o(8), (address >> 32) as u32, 4);
         }
         let ext = data > 0xffff;
-        cs.set_raw(self.data_off(), if ext { data } else { data & 0xffff }, if ext { 4 } else { 2 });
+        cs.set_raw(
+            self.data_off(),
+            if ext { data } else { data & 0xffff },
+            if ext { 4 } else { 2 },
+        );
         let c = self.control(cs) as u32;
-        let c = if ext { c | CTRL_EXT_DATA_EN } else { c & !CTRL_EXT_DATA_EN };
+        let c = if ext {
+            c | CTRL_EXT_DATA_EN
+        } else {
+            c & !CTRL_EXT_DATA_EN
+        };
         cs.set_raw(self.o(2), c, 2);
         let Some(vectors) = vectors else {
             return;
         };
-        let mme = vectors.max(1).next_power_of_two().trailing_zeros().min(self.mmc as u32);
+        let mme = vectors
+            .max(1)
+            .next_power_of_two()
+            .trailing_zeros()
+            .min(self.mmc as u32);
         let ctrl = (self.control(cs) as u32 & !CTRL_MME_MASK) | mme << CTRL_MME_SHIFT;
         cs.set_raw(self.o(2), ctrl, 2);
     }
@@ -190,7 +216,11 @@ impl MsiCap {
     /// Firmware turns MSI on or off.
     pub(crate) fn set_enabled(&self, cs: &mut ConfigSpace, on: bool) {
         let c = self.control(cs) as u32;
-        let c = if on { c | CTRL_ENABLE } else { c & !CTRL_ENABLE };
+        let c = if on {
+            c | CTRL_ENABLE
+        } else {
+            c & !CTRL_ENABLE
+        };
         cs.set_raw(self.o(2), c, 2);
     }
 }
@@ -217,14 +247,30 @@ mod tests {
         let ctrl = cs.read(0x42, 2).unwrap();
         assert_eq!(ctrl & 1, 1);
         assert_eq!((ctrl >> 1) & 7, 2, "MMC read-only");
-        assert_eq!((ctrl >> 4) & 7, 7, "MME writable (software's business to keep it sane)");
-        assert_eq!(ctrl & 0x380, 0x380, "64-bit, PVM and extended data capable read-only set");
+        assert_eq!(
+            (ctrl >> 4) & 7,
+            7,
+            "MME writable (software's business to keep it sane)"
+        );
+        assert_eq!(
+            ctrl & 0x380,
+            0x380,
+            "64-bit, PVM and extended data capable read-only set"
+        );
         assert_eq!(ctrl & 0x400, 0x400, "extended data enable writable");
         assert_eq!(cap.vectors_enabled(&cs), 4, "MME beyond MMC is clamped");
         cs.write(0x44, 4, 0xffff_ffff).unwrap();
-        assert_eq!(cs.read(0x44, 4).unwrap(), 0xffff_fffc, "address bits 1:0 read-only");
+        assert_eq!(
+            cs.read(0x44, 4).unwrap(),
+            0xffff_fffc,
+            "address bits 1:0 read-only"
+        );
         cs.write(0x50, 4, 0xffff_ffff).unwrap();
-        assert_eq!(cs.read(0x50, 4).unwrap(), 0xf, "mask bits only for capable vectors");
+        assert_eq!(
+            cs.read(0x50, 4).unwrap(),
+            0xf,
+            "mask bits only for capable vectors"
+        );
         cs.write(0x54, 4, 0xffff_ffff).unwrap();
         assert_eq!(cs.read(0x54, 4).unwrap(), 0, "pending is read-only");
     }
@@ -239,7 +285,11 @@ mod tests {
         cap.set_message(&mut cs, 0xfee0_0000, 0x1304, Some(4));
         assert_eq!(cap.message(&cs, 3), (0xfee0_0000, 0x1307));
         cap.set_message(&mut cs, 0xfee0_0000, 0x2_0004, None);
-        assert_eq!(cap.message(&cs, 1), (0xfee0_0000, 0x2_0005), "extended data carries 32 bits");
+        assert_eq!(
+            cap.message(&cs, 1),
+            (0xfee0_0000, 0x2_0005),
+            "extended data carries 32 bits"
+        );
         assert!(!cap.masked(&cs, 1));
         cs.write(0x4c, 4, 0x2).unwrap();
         assert!(cap.masked(&cs, 1));

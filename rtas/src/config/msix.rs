@@ -51,7 +51,11 @@ impl MsixCap {
     /// Writes the read-only fields and write masks into config space.
     pub(crate) fn install(&self, cs: &mut ConfigSpace, next: u8) {
         cs.set_raw(self.o(0), CAP_ID_MSIX as u32 | (next as u32) << 8, 2);
-        cs.set_raw(self.o(2), (self.table_size as u32 - 1) & CTRL_TABLE_SIZE_MASK, 2);
+        cs.set_raw(
+            self.o(2),
+            (self.table_size as u32 - 1) & CTRL_TABLE_SIZE_MASK,
+            2,
+        );
         cs.set_wmask(self.o(2), CTRL_FUNCTION_MASK | CTRL_ENABLE, 2);
         cs.set_raw(self.o(4), self.table_offset | self.table_bir as u32, 4);
         cs.set_raw(self.o(8), self.pba_offset | self.pba_bir as u32, 4);
@@ -80,7 +84,11 @@ impl MsixCap {
     /// Firmware turns MSI-X on or off.
     pub(crate) fn set_enabled(&self, cs: &mut ConfigSpace, on: bool) {
         let c = self.control(cs) as u32;
-        let c = if on { c | CTRL_ENABLE } else { c & !CTRL_ENABLE };
+        let c = if on {
+            c | CTRL_ENABLE
+        } else {
+            c & !CTRL_ENABLE
+        };
         cs.set_raw(self.o(2), c, 2);
     }
 }
@@ -165,11 +173,15 @@ impl MsixTable {
         if size != 4 && size != 8 {
             return Err(AccessError::BadSize(size));
         }
-        if offset % size != 0 {
+        if !offset.is_multiple_of(size) {
             return Err(AccessError::Misaligned { offset, size });
         }
         if offset as u64 + size as u64 > limit as u64 {
-            return Err(AccessError::OutOfRange { offset, size, limit });
+            return Err(AccessError::OutOfRange {
+                offset,
+                size,
+                limit,
+            });
         }
         Ok(())
     }
@@ -178,12 +190,21 @@ impl MsixTable {
     pub fn read_table(&self, offset: u32, size: u32) -> Result<u64, AccessError> {
         Self::check(offset, size, self.entries.len() as u32 * MSIX_ENTRY_SIZE)?;
         let dw = |o: u32| self.entries[(o / 16) as usize][((o % 16) / 4) as usize] as u64;
-        Ok(if size == 8 { dw(offset) | dw(offset + 4) << 32 } else { dw(offset) })
+        Ok(if size == 8 {
+            dw(offset) | dw(offset + 4) << 32
+        } else {
+            dw(offset)
+        })
     }
 
     /// Writes the table at a byte offset; returns the entries whose mask bit was
     /// cleared by the write (so pending messages can be sent).
-    pub fn write_table(&mut self, offset: u32, size: u32, value: u64) -> Result<Vec<u32>, AccessError> {
+    pub fn write_table(
+        &mut self,
+        offset: u32,
+        size: u32,
+        value: u64,
+    ) -> Result<Vec<u32>, AccessError> {
         Self::check(offset, size, self.entries.len() as u32 * MSIX_ENTRY_SIZE)?;
         let mut unmasked = Vec::new();
         let dwords = if size == 8 { 2 } else { 1 };
@@ -211,7 +232,11 @@ impl MsixTable {
     pub fn read_pba(&self, offset: u32, size: u32) -> Result<u64, AccessError> {
         Self::check(offset, size, self.pba.len() as u32 * 8)?;
         let q = self.pba[(offset / 8) as usize];
-        Ok(if size == 8 { q } else { (q >> (8 * (offset % 8))) & 0xffff_ffff })
+        Ok(if size == 8 {
+            q
+        } else {
+            (q >> (8 * (offset % 8))) & 0xffff_ffff
+        })
     }
 }
 
@@ -221,13 +246,28 @@ mod tests {
 
     #[test]
     fn control_bits() {
-        let cap = MsixCap { offset: 0x50, table_size: 2048, table_bir: 1, table_offset: 0, pba_bir: 1, pba_offset: 0x8000 };
+        let cap = MsixCap {
+            offset: 0x50,
+            table_size: 2048,
+            table_bir: 1,
+            table_offset: 0,
+            pba_bir: 1,
+            pba_offset: 0x8000,
+        };
         let mut cs = ConfigSpace::new(256);
         cap.install(&mut cs, 0);
-        assert_eq!(cs.read(0x52, 2).unwrap() & 0x7ff, 0x7ff, "table size N-1 in bits 10:0");
+        assert_eq!(
+            cs.read(0x52, 2).unwrap() & 0x7ff,
+            0x7ff,
+            "table size N-1 in bits 10:0"
+        );
         assert_eq!(cap.size_from_control(&cs), 2048);
         cs.write(0x52, 2, 0xffff).unwrap();
-        assert_eq!(cs.read(0x52, 2).unwrap(), 0xc7ff, "only function mask and enable are writable");
+        assert_eq!(
+            cs.read(0x52, 2).unwrap(),
+            0xc7ff,
+            "only function mask and enable are writable"
+        );
         assert!(cap.enabled(&cs) && cap.function_masked(&cs));
         cs.write(0x54, 4, 0).unwrap();
         assert_eq!(cs.read(0x54, 4).unwrap(), 1, "table offset/BIR read-only");
@@ -241,7 +281,10 @@ mod tests {
         assert!(t.masked(0), "entries start masked");
         assert_eq!(t.read_table(12, 4).unwrap(), 1);
         assert_eq!(t.read_table(2, 2), Err(AccessError::BadSize(2)));
-        assert_eq!(t.read_table(4, 8), Err(AccessError::Misaligned { offset: 4, size: 8 }));
+        assert_eq!(
+            t.read_table(4, 8),
+            Err(AccessError::Misaligned { offset: 4, size: 8 })
+        );
         assert!(t.read_table(48, 4).is_err());
         t.write_table(16, 8, 0x0000_0400_0000_1303).unwrap();
         assert_eq!(t.message(1), Some((0x400_0000_1300, 0)));
@@ -249,7 +292,11 @@ mod tests {
         let un = t.write_table(28, 4, 0xffff_fffe).unwrap();
         assert_eq!(un, vec![1]);
         assert!(!t.masked(1));
-        assert_eq!(t.read_table(28, 4).unwrap(), 0, "reserved vector control bits read zero");
+        assert_eq!(
+            t.read_table(28, 4).unwrap(),
+            0,
+            "reserved vector control bits read zero"
+        );
         t.set_pending(2, true);
         assert!(t.pending(2));
         assert_eq!(t.read_pba(0, 8).unwrap(), 4);

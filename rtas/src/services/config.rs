@@ -17,7 +17,11 @@ impl Firmware {
         rets: &mut Rets,
     ) -> Option<(usize, Option<usize>, u32)> {
         let qemu = self.profile() == Profile::Qemu;
-        let bad = if qemu { status::HW_ERROR } else { status::PARAM_ERROR };
+        let bad = if qemu {
+            status::HW_ERROR
+        } else {
+            status::PARAM_ERROR
+        };
         let buid = if ibm {
             (a[1] as u64) << 32 | a[2] as u64
         } else if qemu {
@@ -36,7 +40,9 @@ impl Firmware {
         };
         let (addr, reg) = PciAddr::from_config_addr(a[0]);
         let func = self.machine.phbs[phb].find(addr);
-        let limit = func.map(|f| self.machine.phbs[phb].functions[f].config.size()).unwrap_or(256);
+        let limit = func
+            .map(|f| self.machine.phbs[phb].functions[f].config.size())
+            .unwrap_or(256);
         if reg % size != 0 || reg + size > limit || (qemu && func.is_none()) {
             rets.status(bad);
             return None;
@@ -47,7 +53,11 @@ impl Firmware {
     pub(crate) fn read_config(&mut self, args: &Args, rets: &mut Rets, ibm: bool) {
         let nargs = if ibm { 4 } else { 2 };
         if args.n != nargs || rets.n() != 2 {
-            let st = if self.profile() == Profile::Qemu { status::HW_ERROR } else { status::PARAM_ERROR };
+            let st = if self.profile() == Profile::Qemu {
+                status::HW_ERROR
+            } else {
+                status::PARAM_ERROR
+            };
             return rets.status(st);
         }
         let a = args.all();
@@ -56,7 +66,9 @@ impl Firmware {
             return;
         };
         let value = match func {
-            Some(f) => self.machine.phbs[phb].functions[f].config_read(reg, size).unwrap_or(u32::MAX),
+            Some(f) => self.machine.phbs[phb].functions[f]
+                .config_read(reg, size)
+                .unwrap_or(u32::MAX),
             // LoPAPR: an absent device reads all ones.
             None => u32::MAX >> (32 - 8 * size),
         };
@@ -67,7 +79,11 @@ impl Firmware {
     pub(crate) fn write_config(&mut self, args: &Args, rets: &mut Rets, ibm: bool) {
         let nargs = if ibm { 5 } else { 3 };
         if args.n != nargs || rets.n() != 1 {
-            let st = if self.profile() == Profile::Qemu { status::HW_ERROR } else { status::PARAM_ERROR };
+            let st = if self.profile() == Profile::Qemu {
+                status::HW_ERROR
+            } else {
+                status::PARAM_ERROR
+            };
             return rets.status(st);
         }
         let a = args.all();

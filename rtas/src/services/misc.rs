@@ -12,7 +12,10 @@ impl Firmware {
         }
         let c = self.clock.civil();
         rets.status(status::SUCCESS);
-        for (i, v) in [c.year, c.month, c.day, c.hour, c.minute, c.second, c.nanos].into_iter().enumerate() {
+        for (i, v) in [c.year, c.month, c.day, c.hour, c.minute, c.second, c.nanos]
+            .into_iter()
+            .enumerate()
+        {
             rets.set(i as u32 + 1, v);
         }
     }

@@ -96,13 +96,21 @@ impl Firmware {
     // ---------------------------------------------------------------- QEMU 7.2
 
     fn change_msi_qemu(&mut self, args: &Args, rets: &mut Rets) {
-        let (Some(config_addr), Some(hi), Some(lo), Some(f), Some(req), Some(seq)) =
-            (args.raw(0), args.raw(1), args.raw(2), args.raw(3), args.raw(4), args.raw(5))
-        else {
+        let (Some(config_addr), Some(hi), Some(lo), Some(f), Some(req), Some(seq)) = (
+            args.raw(0),
+            args.raw(1),
+            args.raw(2),
+            args.raw(3),
+            args.raw(4),
+            args.raw(5),
+        ) else {
             return rets.status(status::PARAM_ERROR);
         };
         let buid = (hi as u64) << 32 | lo as u64;
-        let Some(r) = self.machine.find(buid, PciAddr::from_config_addr(config_addr).0) else {
+        let Some(r) = self
+            .machine
+            .find(buid, PciAddr::from_config_addr(config_addr).0)
+        else {
             return rets.status(status::PARAM_ERROR);
         };
         let (has_msi, has_msix) = {
@@ -115,7 +123,9 @@ impl Firmware {
             func::MSI if has_msi => BlockKind::Msi,
             func::MSIX if has_msix => BlockKind::Msix,
             _ => {
-                log::debug!("qemu: change-msi function {f} is not implemented or not supported here");
+                log::debug!(
+                    "qemu: change-msi function {f} is not implemented or not supported here"
+                );
                 return rets.status(status::PARAM_ERROR);
             }
         };
@@ -169,12 +179,16 @@ impl Firmware {
     }
 
     fn query_qemu(&mut self, args: &Args, rets: &mut Rets) {
-        let (Some(config_addr), Some(hi), Some(lo), Some(i)) = (args.raw(0), args.raw(1), args.raw(2), args.raw(3))
+        let (Some(config_addr), Some(hi), Some(lo), Some(i)) =
+            (args.raw(0), args.raw(1), args.raw(2), args.raw(3))
         else {
             return rets.status(status::PARAM_ERROR);
         };
         let buid = (hi as u64) << 32 | lo as u64;
-        let Some(r) = self.machine.find(buid, PciAddr::from_config_addr(config_addr).0) else {
+        let Some(r) = self
+            .machine
+            .find(buid, PciAddr::from_config_addr(config_addr).0)
+        else {
             return rets.status(status::PARAM_ERROR);
         };
         match self.machine.phbs[r.phb].msi.get(&config_addr) {
@@ -188,7 +202,15 @@ impl Firmware {
     }
 
     /// Writes a block's messages into the function.
-    fn program(&mut self, r: FnRef, kind: BlockKind, window: u64, first: u32, count: u32, set_mme: bool) {
+    fn program(
+        &mut self,
+        r: FnRef,
+        kind: BlockKind,
+        window: u64,
+        first: u32,
+        count: u32,
+        set_mme: bool,
+    ) {
         let fun = self.machine.function_mut(r);
         match kind {
             BlockKind::Msi => {
@@ -233,10 +255,14 @@ impl Firmware {
             return;
         }
         let a: Vec<u32> = args.all();
-        let (config_addr, buid, f, req, seq) = (a[0], (a[1] as u64) << 32 | a[2] as u64, a[3], a[4], a[5]);
+        let (config_addr, buid, f, req, seq) =
+            (a[0], (a[1] as u64) << 32 | a[2] as u64, a[3], a[4], a[5]);
         let capable = self.tokens.change_msix_capable;
         if (rets.n() == 4 || f > func::RESET || f == func::QUERY) && !capable {
-            log::debug!("change-msi function {f} with {} outputs needs ibm,change-msix-capable", rets.n());
+            log::debug!(
+                "change-msi function {f} with {} outputs needs ibm,change-msix-capable",
+                rets.n()
+            );
             return rets.status(status::PARAM_ERROR);
         }
         let (addr, reg) = PciAddr::from_config_addr(config_addr);
@@ -249,7 +275,10 @@ impl Firmware {
         }
         let (req_msi, req_msix) = {
             let fun = self.machine.function(r);
-            (fun.msi.map(|_| fun.info.req_msi.unwrap_or(0)), fun.msix.map(|_| fun.info.req_msix.unwrap_or(0)))
+            (
+                fun.msi.map(|_| fun.info.req_msi.unwrap_or(0)),
+                fun.msix.map(|_| fun.info.req_msix.unwrap_or(0)),
+            )
         };
         let kind = match f {
             func::SET if req_msi.is_some() => Some(BlockKind::Msi),
@@ -261,9 +290,19 @@ impl Firmware {
         };
 
         // Continuations: the same inputs with the sequence number we returned.
-        let me = Pending { buid, config_addr, func: f, count: req, seq };
+        let me = Pending {
+            buid,
+            config_addr,
+            func: f,
+            count: req,
+            seq,
+        };
         match self.pending {
-            Some(p) if f == func::RESET && seq == 1 && (p.buid, p.config_addr) == (buid, config_addr) => {
+            Some(p)
+                if f == func::RESET
+                    && seq == 1
+                    && (p.buid, p.config_addr) == (buid, config_addr) =>
+            {
                 log::debug!("change-msi: function 2 aborts the change in progress");
                 self.pending = None;
             }
@@ -296,7 +335,10 @@ impl Firmware {
 
         let current = self.machine.block(r);
         let (count, ty) = match (f, kind) {
-            (func::QUERY, _) => (current.map(|b| b.count).unwrap_or(0), current.map(|b| type_of(b.kind)).unwrap_or(TYPE_NONE)),
+            (func::QUERY, _) => (
+                current.map(|b| b.count).unwrap_or(0),
+                current.map(|b| type_of(b.kind)).unwrap_or(TYPE_NONE),
+            ),
             (func::RESET, _) | (_, None) => {
                 self.release_all(r);
                 (0, TYPE_NONE)
@@ -308,11 +350,21 @@ impl Firmware {
             (_, Some(kind)) => {
                 let most = match kind {
                     BlockKind::Msi => {
-                        let cap = self.machine.function(r).msi.map(|c| c.capable()).unwrap_or(0);
+                        let cap = self
+                            .machine
+                            .function(r)
+                            .msi
+                            .map(|c| c.capable())
+                            .unwrap_or(0);
                         req_msi.unwrap_or(0).min(cap)
                     }
                     BlockKind::Msix => {
-                        let size = self.machine.function(r).msix.map(|c| c.table_size as u32).unwrap_or(0);
+                        let size = self
+                            .machine
+                            .function(r)
+                            .msix
+                            .map(|c| c.table_size as u32)
+                            .unwrap_or(0);
                         req_msix.unwrap_or(0).min(size)
                     }
                 };
@@ -325,7 +377,11 @@ impl Firmware {
                         break Some(b);
                     }
                     // Grant less: the largest power of two below what did not fit.
-                    want = if want.is_power_of_two() { want / 2 } else { 1 << (31 - want.leading_zeros()) };
+                    want = if want.is_power_of_two() {
+                        want / 2
+                    } else {
+                        1 << (31 - want.leading_zeros())
+                    };
                 };
                 let Some(block) = block else {
                     return rets.status(status::HW_ERROR);
@@ -335,7 +391,11 @@ impl Firmware {
                 while let Some((key, _)) = self.machine.phbs[r.phb].block_of(addr) {
                     self.free_block(r.phb, key);
                 }
-                let window = if f == func::MSI_32 || f == func::MSIX_32 { MSI_WINDOW_32 } else { MSI_WINDOW };
+                let window = if f == func::MSI_32 || f == func::MSIX_32 {
+                    MSI_WINDOW_32
+                } else {
+                    MSI_WINDOW
+                };
                 let fun = self.machine.function_mut(r);
                 if let Some(t) = fun.msix_table.as_mut() {
                     t.reset();

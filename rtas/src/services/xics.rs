@@ -18,7 +18,9 @@ impl Firmware {
         if !self.valid_source(irq) || server >= self.machine.servers || prio > 0xff {
             return rets.status(status::PARAM_ERROR);
         }
-        self.machine.ics.write_xive(irq, server, prio as u8, prio as u8);
+        self.machine
+            .ics
+            .write_xive(irq, server, prio as u8, prio as u8);
         rets.status(status::SUCCESS);
     }
 
@@ -43,7 +45,9 @@ impl Firmware {
         let Some(s) = self.machine.ics.source(irq) else {
             return rets.status(status::PARAM_ERROR);
         };
-        self.machine.ics.write_xive(irq, s.server, PRIORITY_MASKED, s.priority);
+        self.machine
+            .ics
+            .write_xive(irq, s.server, PRIORITY_MASKED, s.priority);
         rets.status(status::SUCCESS);
     }
 
@@ -55,7 +59,9 @@ impl Firmware {
         let Some(s) = self.machine.ics.source(irq) else {
             return rets.status(status::PARAM_ERROR);
         };
-        self.machine.ics.write_xive(irq, s.server, s.saved_priority, s.saved_priority);
+        self.machine
+            .ics
+            .write_xive(irq, s.server, s.saved_priority, s.saved_priority);
         rets.status(status::SUCCESS);
     }
 }

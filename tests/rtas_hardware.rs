@@ -1,0 +1,157 @@
+//! The simulated hardware against the real QEMU trees, checked through RTAS config
+//! reads by code that knows only the PCI specification.
+
+mod common;
+
+use common::*;
+use of_tree::Tree;
+use rtas::{Profile, Service};
+
+/// Functions below a PHB node, counted from the tree alone.
+fn tree_functions(t: &Tree, phb: of_tree::NodeId, out: &mut Vec<of_tree::NodeId>) {
+    for &c in t.node(phb).children() {
+        if t.node(c).prop("reg").is_some() {
+            out.push(c);
+            if t.at(c).string("device_type").ok().flatten() == Some("pci") {
+                tree_functions(t, c, out);
+            }
+        }
+    }
+}
+
+fn read_cfg(fw: &mut rtas::Firmware, buid: u64, cfg: u32, reg: u32, size: u32) -> u32 {
+    let addr = ((reg & 0xf00) << 20) | cfg | (reg & 0xff);
+    let r = fw
+        .call(
+            Service::IbmReadPciConfig,
+            &[addr, (buid >> 32) as u32, buid as u32, size],
+            2,
+        )
+        .unwrap();
+    assert_eq!(r[0], 0, "read of {cfg:#x} reg {reg:#x} failed");
+    r[1]
+}
+
+#[test]
+fn machines_have_the_trees_phbs_functions_and_capabilities() {
+    let mut checked_msi = 0;
+    let mut checked_msix = 0;
+    for path in fixture_dtbs() {
+        let rel = path
+            .strip_prefix(root().join("fixtures"))
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
+        let tree = fixture_tree(&rel);
+        for profile in [Profile::Qemu, Profile::Papr] {
+            let mut fw = firmware(&rel, profile);
+            let phbs: Vec<_> = tree
+                .node(tree.root())
+                .children()
+                .iter()
+                .copied()
+                .filter(|&c| tree.at(c).string("device_type").unwrap() == Some("pci"))
+                .collect();
+            assert_eq!(fw.machine.phbs.len(), phbs.len(), "{rel}");
+            for (pi, &pn) in phbs.iter().enumerate() {
+                let mut fns = Vec::new();
+                tree_functions(&tree, pn, &mut fns);
+                let buid = fw.machine.phbs[pi].buid;
+                assert_eq!(fw.machine.phbs[pi].functions.len(), fns.len(), "{rel}");
+                for fnode in fns {
+                    let at = tree.at(fnode);
+                    let hi = at.cells("reg").unwrap().unwrap()[0];
+                    let cfg = hi & 0x00ff_ff00;
+                    // Identity as the tree gives it.
+                    let ids = read_cfg(&mut fw, buid, cfg, 0, 4);
+                    assert_eq!(
+                        ids & 0xffff,
+                        at.u32("vendor-id").unwrap().unwrap_or(0xffff),
+                        "{}",
+                        at.path()
+                    );
+                    // Walk the capability list as the PCI spec describes it.
+                    let status = read_cfg(&mut fw, buid, cfg, 6, 2);
+                    let mut msi_mmc = None;
+                    let mut msix_size = None;
+                    if status & 0x10 != 0 {
+                        let mut ptr = read_cfg(&mut fw, buid, cfg, 0x34, 1) & 0xfc;
+                        let mut hops = 0;
+                        while ptr != 0 {
+                            hops += 1;
+                            assert!(hops < 48, "capability list loops");
+                            let id = read_cfg(&mut fw, buid, cfg, ptr, 1);
+                            let ctrl = read_cfg(&mut fw, buid, cfg, ptr + 2, 2);
+                            match id {
+                                0x05 => msi_mmc = Some((ctrl >> 1) & 7),
+                                0x11 => msix_size = Some((ctrl & 0x7ff) + 1),
+                                _ => {}
+                            }
+                            ptr = read_cfg(&mut fw, buid, cfg, ptr + 1, 1) & 0xfc;
+                        }
+                    }
+                    match at.u32("ibm,req#msi").unwrap() {
+                        Some(n) if n > 0 => {
+                            let cap = 1u32 << msi_mmc.expect("MSI capability");
+                            assert!(
+                                cap >= n && cap < 2 * n.max(1),
+                                "{}: MMC {cap} for req {n}",
+                                at.path()
+                            );
+                            checked_msi += 1;
+                        }
+                        _ => assert_eq!(msi_mmc, None, "{}", at.path()),
+                    }
+                    match at.u32("ibm,req#msi-x").unwrap() {
+                        Some(n) if n > 0 => {
+                            assert_eq!(msix_size, Some(n), "{}", at.path());
+                            checked_msix += 1;
+                        }
+                        _ => assert_eq!(msix_size, None, "{}", at.path()),
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        checked_msi >= 10 && checked_msix >= 10,
+        "{checked_msi} MSI, {checked_msix} MSI-X checked"
+    );
+}
+
+#[test]
+fn extended_config_space_only_with_type_1() {
+    let mut fw = firmware("qemu/b_devices.dtb", Profile::Papr);
+    for r in fw.machine.functions().collect::<Vec<_>>() {
+        let (hi, lo) = buid_cells(&fw, r);
+        let ext = fw.machine.function(r).config.size() == 4096;
+        let addr = (0x100 << 20) | cfg_addr(&fw, r);
+        let got = fw
+            .call(Service::IbmReadPciConfig, &[addr, hi, lo, 4], 2)
+            .unwrap();
+        assert_eq!(got[0] == 0, ext, "{}", fw.machine.function(r).info.path);
+    }
+}
+
+#[test]
+fn lsis_are_claimed_at_qemu_numbers() {
+    let fw = firmware("qemu/c_phb1.dtb", Profile::Qemu);
+    for (i, p) in fw.machine.phbs.iter().enumerate() {
+        assert_eq!(p.index as usize, i);
+        for pin in 0..4 {
+            let s = fw.machine.ics.source(0x1200 + 4 * i as u32 + pin).unwrap();
+            assert_eq!(s.kind, rtas::ics::SourceKind::Lsi);
+        }
+    }
+    // The interrupt-map routes device 1 pin A to 0x1201 on PHB 0.
+    let r = fw.machine.find(
+        fw.machine.phbs[0].buid,
+        rtas::pci::PciAddr { bus: 0, devfn: 8 },
+    );
+    if let Some(r) = r {
+        if let Some(l) = fw.machine.function(r).lsi {
+            assert_eq!(l.source, 0x1200 + ((1 + l.pin as u32 - 1) % 4));
+        }
+    }
+}
