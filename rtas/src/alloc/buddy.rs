@@ -1,11 +1,11 @@
 //! The PAPR policy: a buddy allocator over power-of-two aligned blocks. Multi-vector
 //! MSI gets an aligned power-of-two block (its data low bits carry the vector number);
-//! MSI-X gets exactly what it asks for, carved from an aligned block. Every operation
+//! MSI-X gets exactly what it asks for, carved from an aligned block. Free blocks are
+//! bits in one bitmap per order, with a stack per order to find one: every operation
 //! costs O(log2 of the request), whatever the pool size.
 
 use super::BlockKind;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 
 const ORDERS: usize = 33;
 
@@ -15,23 +15,33 @@ pub struct BuddyPool {
     base: u32,
     size: u32,
     free_count: u32,
-    /// Free block starts, per order.
-    lists: Vec<Vec<u32>>,
-    /// Free block start -> (order, index in its list).
-    free: HashMap<u32, (u8, u32)>,
+    /// Candidate free block starts per order; an entry whose bit is clear is stale.
+    stacks: Vec<Vec<u32>>,
+    /// Free blocks per order, one bit per aligned block from `base >> order`.
+    bits: Vec<Vec<u64>>,
+    /// Free blocks per order.
+    counts: Vec<u32>,
 }
 
 impl BuddyPool {
     /// A pool of `size` sources from global number `base`, all free.
     pub fn new(base: u32, size: u32) -> Self {
+        let end = base as u64 + size as u64;
+        let bits = (0..ORDERS)
+            .map(|o| {
+                let n = (end >> o) - (base as u64 >> o) + 1;
+                vec![0u64; n.div_ceil(64) as usize]
+            })
+            .collect();
         let mut p = BuddyPool {
             base,
             size,
             free_count: 0,
-            lists: vec![Vec::new(); ORDERS],
-            free: HashMap::new(),
+            stacks: vec![Vec::new(); ORDERS],
+            bits,
+            counts: vec![0; ORDERS],
         };
-        p.release_range(base as u64, base as u64 + size as u64);
+        p.release_range(base as u64, end);
         p
     }
 
@@ -50,36 +60,65 @@ impl BuddyPool {
         self.free_count
     }
 
-    fn push(&mut self, start: u32, order: u8) {
-        let list = &mut self.lists[order as usize];
-        self.free.insert(start, (order, list.len() as u32));
-        list.push(start);
-        self.free_count += 1 << order;
+    fn slot(&self, start: u32, order: usize) -> (usize, u64) {
+        let i = (start as u64 >> order) - (self.base as u64 >> order);
+        ((i / 64) as usize, 1u64 << (i % 64))
     }
 
-    fn remove(&mut self, start: u32) -> Option<u8> {
-        let (order, idx) = self.free.remove(&start)?;
-        let list = &mut self.lists[order as usize];
-        list.swap_remove(idx as usize);
-        if let Some(&moved) = list.get(idx as usize) {
-            if let Some(e) = self.free.get_mut(&moved) {
-                e.1 = idx;
+    fn is_free(&self, start: u32, order: usize) -> bool {
+        let (w, m) = self.slot(start, order);
+        self.bits[order].get(w).is_some_and(|x| x & m != 0)
+    }
+
+    fn set(&mut self, start: u32, order: usize, on: bool) {
+        let (w, m) = self.slot(start, order);
+        let word = &mut self.bits[order][w];
+        if on {
+            *word |= m;
+            self.counts[order] += 1;
+            self.free_count += 1 << order;
+        } else {
+            *word &= !m;
+            self.counts[order] -= 1;
+            self.free_count -= 1 << order;
+        }
+    }
+
+    fn push(&mut self, start: u32, order: usize) {
+        self.set(start, order, true);
+        let stack = &mut self.stacks[order];
+        stack.push(start);
+        if stack.len() > 2 * self.counts[order] as usize + 1024 {
+            let bits = &self.bits[order];
+            let origin = self.base as u64 >> order;
+            stack.retain(|&s| {
+                let i = (s as u64 >> order) - origin;
+                bits[(i / 64) as usize] & (1 << (i % 64)) != 0
+            });
+            stack.dedup();
+        }
+    }
+
+    fn pop(&mut self, order: usize) -> Option<u32> {
+        while let Some(s) = self.stacks[order].pop() {
+            if self.is_free(s, order) {
+                self.set(s, order, false);
+                return Some(s);
             }
         }
-        self.free_count -= 1 << order;
-        Some(order)
+        None
     }
 
     /// Frees the aligned block `start` of `order`, merging with free buddies.
-    fn release_block(&mut self, mut start: u32, mut order: u8) {
-        while (order as usize) < ORDERS - 1 {
+    fn release_block(&mut self, mut start: u32, mut order: usize) {
+        while order < ORDERS - 1 {
             let buddy = start ^ (1u32 << order);
             let buddy_end = buddy as u64 + (1u64 << order);
             let inside = buddy >= self.base && buddy_end <= self.base as u64 + self.size as u64;
-            if !inside || self.free.get(&buddy).map(|e| e.0) != Some(order) {
+            if !inside || !self.is_free(buddy, order) {
                 break;
             }
-            self.remove(buddy);
+            self.set(buddy, order, false);
             start = start.min(buddy);
             order += 1;
         }
@@ -92,7 +131,7 @@ impl BuddyPool {
             let align = if s == 0 { 63 } else { s.trailing_zeros() };
             let fit = 63 - (e - s).leading_zeros();
             let order = align.min(fit).min(ORDERS as u32 - 2);
-            self.release_block(s as u32, order as u8);
+            self.release_block(s as u32, order as usize);
             s += 1 << order;
         }
     }
@@ -104,14 +143,17 @@ impl BuddyPool {
         }
         let want = count.checked_next_power_of_two()?;
         let k = want.trailing_zeros() as usize;
-        let found = (k..ORDERS).find(|&o| !self.lists[o].is_empty())?;
-        let start = *self.lists[found].last()?;
-        self.remove(start);
+        let (start, found) = (k..ORDERS).find_map(|o| {
+            if self.counts[o] == 0 {
+                return None;
+            }
+            self.pop(o).map(|s| (s, o))
+        })?;
         // Split down to order k, freeing the upper halves.
         let mut order = found;
         while order > k {
             order -= 1;
-            self.push(start + (1u32 << order), order as u8);
+            self.push(start + (1u32 << order), order);
         }
         let used = match kind {
             BlockKind::Msi => want,
@@ -123,8 +165,7 @@ impl BuddyPool {
         Some(start)
     }
 
-    /// Returns a block (the count it was allocated with; MSI blocks are rounded up to a
-    /// power of two by the caller's allocation and freed the same way).
+    /// Returns a block: `first` and the number of sources it took from the pool.
     pub fn free(&mut self, first: u32, count: u32) {
         let s = first as u64;
         let e = (s + count as u64).min(self.base as u64 + self.size as u64);
@@ -152,11 +193,7 @@ mod tests {
         p.free(b, 3);
         p.free(a, 4);
         assert_eq!(p.free_count(), 0x1_0000);
-        assert_eq!(
-            p.lists.iter().map(|l| l.len()).sum::<usize>(),
-            1,
-            "merged back to one block"
-        );
+        assert_eq!(p.counts.iter().sum::<u32>(), 1, "merged back to one block");
         assert_eq!(p.alloc(0x1_0000, BlockKind::Msix), Some(0x1_0000));
         assert_eq!(p.alloc(1, BlockKind::Msi), None);
     }
