@@ -18,6 +18,7 @@ enum Command {
     Dt(cmd::dt::DtArgs),
     Gen(cmd::gen::GenArgs),
     Replay(cmd::replay::ReplayArgs),
+    Run(cmd::run::RunArgs),
 }
 
 fn main() -> ExitCode {
@@ -36,6 +37,7 @@ fn main() -> ExitCode {
         Command::Dt(a) => cmd::dt::run(a),
         Command::Gen(a) => cmd::gen::run(a),
         Command::Replay(a) => cmd::replay::run(a),
+        Command::Run(a) => cmd::run::run(a),
     };
     match result {
         Ok(code) => code,

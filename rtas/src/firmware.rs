@@ -99,8 +99,10 @@ pub struct Firmware {
     pub machine: Machine,
     /// Published tokens and flags.
     pub tokens: Tokens,
-    /// Every call made, in order.
+    /// Every call made, in order (while `log_enabled`).
     pub log: Vec<CallRecord>,
+    /// Whether calls are logged.
+    pub log_enabled: bool,
     /// Injected faults.
     pub faults: FaultPlan,
     /// The time-of-day clock.
@@ -127,6 +129,7 @@ impl Firmware {
             machine: Machine::from_tree(tree, cfg)?,
             tokens: Tokens::from_tree(tree)?,
             log: Vec::new(),
+            log_enabled: true,
             faults: FaultPlan::default(),
             clock: SimClock::default(),
             console: String::new(),

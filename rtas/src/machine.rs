@@ -537,6 +537,22 @@ impl Machine {
         Ok(self.flush_pending(r))
     }
 
+    /// Records (or with `None`, removes) the block a bare-metal OS programmed into a
+    /// function itself, so that its messages are routed; the firmware does this in
+    /// change-msi.
+    pub fn set_block(&mut self, r: FnRef, block: Option<crate::phb::MsiBlock>) {
+        let key = self.function(r).addr.config_addr();
+        let phb = &mut self.phbs[r.phb];
+        match block {
+            Some(b) => {
+                phb.msi.insert(key, b);
+            }
+            None => {
+                phb.msi.remove(&key);
+            }
+        }
+    }
+
     /// Sources owned by more than one function, or by a function and the free pool
     /// (a consistency check for tests).
     pub fn ownership_problems(&self) -> Vec<String> {

@@ -3,3 +3,4 @@
 pub mod dt;
 pub mod gen;
 pub mod replay;
+pub mod run;

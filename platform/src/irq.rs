@@ -1,0 +1,110 @@
+//! The OS interrupt number space: an irq-domain-like table from OS numbers (virqs) to
+//! hardware sources and their owners.
+
+use std::collections::HashMap;
+
+/// First virq handed out (below it, Linux keeps legacy numbers).
+pub const FIRST_VIRQ: u32 = 16;
+
+/// What a virq stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IrqDesc {
+    /// Hardware source number.
+    pub hwirq: u32,
+    /// Owning device index and vector (None for an LSI).
+    pub owner: (usize, Option<u32>),
+    /// Times the handler ran.
+    pub count: u64,
+}
+
+/// The table.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IrqDomain {
+    descs: Vec<Option<IrqDesc>>,
+    by_hw: HashMap<u32, u32>,
+    free: std::collections::BTreeSet<u32>,
+}
+
+impl IrqDomain {
+    /// Maps a hardware source to a new virq (the lowest free one).
+    pub fn map(&mut self, hwirq: u32, owner: (usize, Option<u32>)) -> u32 {
+        let virq = match self.free.pop_first() {
+            Some(v) => v,
+            None => FIRST_VIRQ + self.descs.len() as u32,
+        };
+        let i = (virq - FIRST_VIRQ) as usize;
+        if i >= self.descs.len() {
+            self.descs.resize(i + 1, None);
+        }
+        self.descs[i] = Some(IrqDesc { hwirq, owner, count: 0 });
+        self.by_hw.insert(hwirq, virq);
+        virq
+    }
+
+    /// Points an existing virq at another hardware source (after a renumbering resume).
+    pub fn remap(&mut self, virq: u32, hwirq: u32) -> Option<u32> {
+        let d = self.descs.get_mut(virq.checked_sub(FIRST_VIRQ)? as usize)?.as_mut()?;
+        let old = d.hwirq;
+        if self.by_hw.get(&old) == Some(&virq) {
+            self.by_hw.remove(&old);
+        }
+        d.hwirq = hwirq;
+        self.by_hw.insert(hwirq, virq);
+        Some(old)
+    }
+
+    /// Disposes of a virq.
+    pub fn dispose(&mut self, virq: u32) -> Option<IrqDesc> {
+        let d = self.descs.get_mut(virq.checked_sub(FIRST_VIRQ)? as usize)?.take()?;
+        if self.by_hw.get(&d.hwirq) == Some(&virq) {
+            self.by_hw.remove(&d.hwirq);
+        }
+        self.free.insert(virq);
+        Some(d)
+    }
+
+    /// The virq of a hardware source.
+    pub fn find(&self, hwirq: u32) -> Option<u32> {
+        self.by_hw.get(&hwirq).copied()
+    }
+
+    /// A virq's description.
+    pub fn get(&self, virq: u32) -> Option<&IrqDesc> {
+        self.descs.get(virq.checked_sub(FIRST_VIRQ)? as usize)?.as_ref()
+    }
+
+    /// A virq's description, mutable.
+    pub fn get_mut(&mut self, virq: u32) -> Option<&mut IrqDesc> {
+        self.descs.get_mut(virq.checked_sub(FIRST_VIRQ)? as usize)?.as_mut()
+    }
+
+    /// Number of live mappings.
+    pub fn len(&self) -> usize {
+        self.by_hw.len()
+    }
+
+    /// Whether nothing is mapped.
+    pub fn is_empty(&self) -> bool {
+        self.by_hw.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lowest_free_and_remap() {
+        let mut d = IrqDomain::default();
+        let a = d.map(0x1300, (0, Some(0)));
+        let b = d.map(0x1301, (0, Some(1)));
+        assert_eq!((a, b), (16, 17));
+        assert_eq!(d.dispose(a).unwrap().hwirq, 0x1300);
+        assert_eq!(d.find(0x1300), None);
+        assert_eq!(d.map(0x1400, (1, None)), 16, "lowest free reused");
+        assert_eq!(d.remap(b, 0x2000), Some(0x1301));
+        assert_eq!(d.find(0x2000), Some(b));
+        assert_eq!(d.find(0x1301), None);
+        assert_eq!(d.len(), 2);
+    }
+}

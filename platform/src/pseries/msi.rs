@@ -1,0 +1,370 @@
+//! Linux's pSeries MSI negotiation (arch/powerpc/platforms/pseries/msi.c), step by
+//! step: the property check, the PE quota, MSI-X rounding and retry, change-msi with
+//! busy retries, then a query and a mapping per vector.
+
+use crate::error::MsiError;
+use crate::kernel::{DevId, Kernel, MsiState};
+use crate::ops::MsiType;
+use of_tree::{NodeId, Tree};
+use rtas::{status, Service};
+
+const FN_SET: u32 = 1;
+const FN_MSI: u32 = 3;
+const FN_MSIX: u32 = 4;
+const FN_MSI_32: u32 = 5;
+const FN_MSIX_32: u32 = 6;
+
+/// Linux's PCI class of a PCI-PCI bridge (class code >> 8).
+const CLASS_BRIDGE_PCI: u32 = 0x0604;
+
+/// Quota assumed when no `ibm,pe-total-#msi` is found.
+pub const DEFAULT_PE_TOTAL: u32 = 8;
+
+pub(super) fn init(k: &mut Kernel) -> bool {
+    let have = k.fw.tokens.token(Service::ChangeMsi).is_some() && k.fw.tokens.token(Service::QueryInterruptSourceNumber).is_some();
+    if !have {
+        k.msg("rtas_msi: no RTAS tokens, no MSI support.".into());
+        return false;
+    }
+    k.msg("rtas_msi: Registering RTAS MSI callbacks.".into());
+    true
+}
+
+fn prop_name(kind: MsiType) -> &'static str {
+    match kind {
+        MsiType::Msi => "ibm,req#msi",
+        MsiType::Msix => "ibm,req#msi-x",
+    }
+}
+
+/// Linux's check_req: missing property -> -ENOENT; 0 -> -ENOSPC; fewer than asked
+/// -> that many.
+pub(crate) fn check_req(k: &mut Kernel, dev: DevId, nvec: u32, kind: MsiType) -> Result<(), MsiError> {
+    let node = k.devices[dev].node;
+    let prop = prop_name(kind);
+    let value = k.tree.at(node).u32(prop).ok().flatten();
+    let Some(req) = value else {
+        if k.verbose() {
+            let path = k.devices[dev].path.clone();
+            k.msg(format!("rtas_msi: No {prop} on {path}"));
+        }
+        return Err(MsiError::NoEnt);
+    };
+    if req < nvec {
+        if k.verbose() {
+            k.msg(format!("rtas_msi: {prop} requests < {nvec} MSIs"));
+        }
+        if req == 0 {
+            return Err(MsiError::NoSpc);
+        }
+        return Err(MsiError::TryFewer(req));
+    }
+    Ok(())
+}
+
+pub(super) fn check_device(k: &mut Kernel, dev: DevId, nvec: u32, kind: MsiType) -> Result<(), MsiError> {
+    check_req(k, dev, nvec, kind)
+}
+
+/// The PE of a node: the nearest node up from it with `ibm,pe-total-#msi`, else its
+/// parent with Linux's assumed 8. Messages are added to `say`.
+pub fn find_pe(tree: &Tree, node: NodeId, say: Option<&mut Vec<String>>) -> Option<(NodeId, u32)> {
+    let mut say = say;
+    let mut cur = Some(node);
+    while let Some(n) = cur {
+        if let Ok(Some(total)) = tree.at(n).u32("ibm,pe-total-#msi") {
+            if let Some(say) = say.as_mut() {
+                say.push(format!("rtas_msi: found prop on dn {}", tree.path(n)));
+            }
+            return Some((n, total));
+        }
+        cur = tree.node(n).parent();
+    }
+    let parent = tree.node(node).parent()?;
+    if let Some(say) = say.as_mut() {
+        say.push(format!("rtas_msi: using PE dn {}", tree.path(parent)));
+    }
+    Some((parent, DEFAULT_PE_TOTAL))
+}
+
+fn descendants(tree: &Tree, pe: NodeId, out: &mut Vec<NodeId>) {
+    for &c in tree.node(pe).children() {
+        out.push(c);
+        descendants(tree, c, out);
+    }
+}
+
+/// The non-bridge nodes below a PE, as Linux counts them.
+pub fn pe_devices(tree: &Tree, pe: NodeId) -> Vec<NodeId> {
+    let mut nodes = Vec::new();
+    descendants(tree, pe, &mut nodes);
+    nodes
+        .into_iter()
+        .filter(|&n| tree.at(n).u32("class-code").ok().flatten().unwrap_or(0) >> 8 != CLASS_BRIDGE_PCI)
+        .collect()
+}
+
+/// Linux's msi_quota_for_device for the function at `node` asking for `request`
+/// vectors; `name` is its PCI name. Messages are added to `say`.
+pub fn quota_for(tree: &Tree, node: NodeId, name: &str, request: u32, mut say: Option<&mut Vec<String>>) -> u32 {
+    if let Some(say) = say.as_mut() {
+        say.push(format!("rtas_msi: calc quota for {name}, request {request}"));
+    }
+    let Some((pe, total)) = find_pe(tree, node, say.as_deref_mut()) else {
+        return request;
+    };
+    if let Some(say) = say.as_mut() {
+        say.push(format!("rtas_msi: found PE {}", tree.path(pe)));
+    }
+    let mut nodes = Vec::new();
+    descendants(tree, pe, &mut nodes);
+    let mut num_devices = 0u32;
+    for &n in &nodes {
+        if let Some(say) = say.as_mut() {
+            say.push(format!("rtas_msi: counting {}", tree.path(n)));
+        }
+        let class = tree.at(n).u32("class-code").ok().flatten().unwrap_or(0);
+        if class >> 8 != CLASS_BRIDGE_PCI {
+            num_devices += 1;
+        }
+    }
+    if num_devices == 0 {
+        return request;
+    }
+    let mut quota = total / num_devices;
+    if request <= quota {
+        return request;
+    }
+    let mut spare = 0u32;
+    let mut over = 0u32;
+    for &n in &nodes {
+        let req = if n == node {
+            request
+        } else {
+            let at = tree.at(n);
+            let a = at.u32("ibm,req#msi").ok().flatten().unwrap_or(0);
+            let b = at.u32("ibm,req#msi-x").ok().flatten().unwrap_or(0);
+            a.max(b)
+        };
+        if req < quota {
+            spare += quota - req;
+        } else if req > quota {
+            over += 1;
+        }
+    }
+    spare += total % num_devices;
+    if over > 0 {
+        quota += spare / over;
+    }
+    let request = quota.min(request);
+    if let Some(say) = say.as_mut() {
+        say.push(format!("rtas_msi: request clamped to quota {request}"));
+    }
+    request
+}
+
+/// [`quota_for`] for a device of the kernel, its messages in the trace.
+pub(crate) fn quota_for_device(k: &mut Kernel, dev: DevId, request: u32) -> u32 {
+    let node = k.devices[dev].node;
+    let name = k.devices[dev].name.clone();
+    let verbose = k.verbose();
+    let mut msgs = Vec::new();
+    let q = quota_for(&k.tree, node, &name, request, if verbose { Some(&mut msgs) } else { None });
+    for m in msgs {
+        k.msg(m);
+    }
+    q
+}
+
+/// Linux's rtas_change_msi: busy and extended delay retried with the returned
+/// sequence number. Returns the count (status 0) or a negative status.
+pub(crate) fn change_msi(k: &mut Kernel, dev: DevId, func: u32, num: u32) -> i64 {
+    let d = &k.devices[dev];
+    let (addr, buid) = (d.addr.config_addr(), d.buid);
+    let nret = if matches!(func, FN_MSI | FN_MSIX | FN_MSI_32 | FN_MSIX_32) { 4 } else { 3 };
+    let mut seq = 1u32;
+    let (rc, got) = loop {
+        let Some(r) = k.rtas(Service::ChangeMsi, &[addr, (buid >> 32) as u32, buid as u32, func, num, seq], nret) else {
+            return status::PARAM_ERROR as i64;
+        };
+        seq = r[2] as u32;
+        if !status::is_busy(r[0] as i32) {
+            break (r[0], r[1]);
+        }
+    };
+    let rc = match rc {
+        0 => got,
+        r if r > 0 => -r,
+        r => r,
+    };
+    if k.verbose() {
+        k.msg(format!("rtas_msi: ibm,change_msi(func={func},num={num}), got {got} rc = {rc}"));
+    }
+    rc
+}
+
+/// Linux's rtas_query_irq_number, busy retried.
+fn query(k: &mut Kernel, dev: DevId, i: u32) -> Result<u32, i64> {
+    let d = &k.devices[dev];
+    let (addr, buid) = (d.addr.config_addr(), d.buid);
+    loop {
+        let Some(r) = k.rtas(Service::QueryInterruptSourceNumber, &[addr, (buid >> 32) as u32, buid as u32, i], 3) else {
+            return Err(status::PARAM_ERROR as i64);
+        };
+        if status::is_busy(r[0] as i32) {
+            continue;
+        }
+        if r[0] != 0 {
+            if k.verbose() {
+                k.msg(format!("rtas_msi: error ({}) querying source number", r[0]));
+            }
+            return Err(r[0]);
+        }
+        return Ok(r[1] as u32);
+    }
+}
+
+/// Linux's rtas_disable_msi: function 3 count 0, else function 1 count 0.
+pub(crate) fn disable_msi(k: &mut Kernel, dev: DevId) -> bool {
+    if change_msi(k, dev, FN_MSI, 0) != 0 && change_msi(k, dev, FN_SET, 0) != 0 {
+        k.msg("rtas_msi: Setting MSIs to 0 failed!".into());
+        return false;
+    }
+    true
+}
+
+pub(super) fn pci_irq_fixup(k: &mut Kernel, dev: DevId) {
+    if !k.msi_enabled {
+        return;
+    }
+    let name = k.devices[dev].name.clone();
+    if k.devices[dev].lsi.is_none() {
+        if k.verbose() {
+            k.msg(format!("{name}: rtas_msi: no LSI, nothing to do."));
+        }
+        return;
+    }
+    if check_req(k, dev, 1, MsiType::Msi).is_err() && check_req(k, dev, 1, MsiType::Msix).is_err() {
+        if k.verbose() {
+            k.msg(format!("{name}: rtas_msi: no req#msi/x, nothing to do."));
+        }
+        return;
+    }
+    if k.verbose() {
+        k.msg(format!("{name}: rtas_msi: disabling existing MSI."));
+    }
+    disable_msi(k, dev);
+}
+
+/// Linux's rtas_prepare_msi_irqs, then the per-vector query and mapping of the
+/// pseries irq domain.
+pub(super) fn setup_msi_irqs(k: &mut Kernel, dev: DevId, nvec_in: u32, kind: MsiType) -> Result<(), MsiError> {
+    check_req(k, dev, nvec_in, kind)?;
+    let quota = quota_for_device(k, dev, nvec_in);
+    if quota != 0 && quota < nvec_in {
+        return Err(MsiError::TryFewer(quota));
+    }
+    let mut nvec = nvec_in;
+    if kind == MsiType::Msix {
+        let m = nvec_in.next_power_of_two();
+        let q = quota_for_device(k, dev, m);
+        if q >= m {
+            nvec = m;
+        }
+    }
+    let no64 = k.devices[dev].no_64bit_msi;
+    let rc = loop {
+        let rc = match kind {
+            MsiType::Msi => {
+                let mut rc = -1;
+                if no64 {
+                    rc = change_msi(k, dev, FN_MSI_32, nvec);
+                    if rc < 0 {
+                        return Err(MsiError::Rtas(rc as i32));
+                    }
+                }
+                if rc < 0 {
+                    rc = change_msi(k, dev, FN_MSI, nvec);
+                }
+                if rc < 0 {
+                    k.msg("rtas_msi: trying the old firmware call.".into());
+                    rc = change_msi(k, dev, FN_SET, nvec);
+                }
+                rc
+            }
+            MsiType::Msix => change_msi(k, dev, if no64 { FN_MSIX_32 } else { FN_MSIX }, nvec),
+        };
+        if rc != nvec as i64 && nvec != nvec_in {
+            nvec = nvec_in;
+            continue;
+        }
+        break rc;
+    };
+    if rc != nvec as i64 {
+        k.msg("rtas_msi: rtas_change_msi() failed".into());
+        return Err(if rc > 0 { MsiError::TryFewer(rc as u32) } else { MsiError::Rtas(rc as i32) });
+    }
+    // One query and one mapping per vector the driver asked for.
+    let mut state = MsiState { kind, virqs: Vec::with_capacity(nvec_in as usize), sources: Vec::with_capacity(nvec_in as usize), messages: Vec::new(), granted: nvec };
+    for i in 0..nvec_in {
+        let src = match query(k, dev, i) {
+            Ok(s) => s,
+            Err(rc) => {
+                k.devices[dev].msi = Some(state);
+                k.unmap_vectors(dev);
+                k.devices[dev].msi = None;
+                disable_msi(k, dev);
+                return Err(MsiError::Rtas(rc as i32));
+            }
+        };
+        let virq = k.map_vector(dev, i, src);
+        state.virqs.push(virq);
+        state.sources.push(src);
+    }
+    state.messages = read_messages(k, dev, kind, nvec_in);
+    k.devices[dev].msi = Some(state);
+    Ok(())
+}
+
+/// Reads back what the firmware wrote: the MSI capability through config space, the
+/// MSI-X table through its BAR.
+pub(crate) fn read_messages(k: &mut Kernel, dev: DevId, kind: MsiType, n: u32) -> Vec<(u64, u32)> {
+    match kind {
+        MsiType::Msi => {
+            let Some(cap) = k.find_capability(dev, 0x05) else {
+                return Vec::new();
+            };
+            let ctrl = k.config_read(dev, cap + 2, 2).unwrap_or(0);
+            let is64 = ctrl & 0x80 != 0;
+            let lo = k.config_read(dev, cap + 4, 4).unwrap_or(0) as u64;
+            let hi = if is64 { k.config_read(dev, cap + 8, 4).unwrap_or(0) as u64 } else { 0 };
+            let data_reg = if is64 { cap + 12 } else { cap + 8 };
+            let data = if ctrl & 0x400 != 0 {
+                k.config_read(dev, data_reg, 4).unwrap_or(0)
+            } else {
+                k.config_read(dev, data_reg, 2).unwrap_or(0)
+            };
+            (0..n).map(|i| (hi << 32 | lo, data | i)).collect()
+        }
+        MsiType::Msix => {
+            let r = k.devices[dev].fnref;
+            let Some(cap) = k.fw.machine.function(r).msix else {
+                return Vec::new();
+            };
+            (0..n)
+                .map(|i| {
+                    let off = cap.table_offset + 16 * i;
+                    let m = &k.fw.machine;
+                    let lo = m.bar_read(r, cap.table_bir, off, 4).unwrap_or(0);
+                    let hi = m.bar_read(r, cap.table_bir, off + 4, 4).unwrap_or(0);
+                    let data = m.bar_read(r, cap.table_bir, off + 8, 4).unwrap_or(0);
+                    (hi << 32 | lo, data as u32)
+                })
+                .collect()
+        }
+    }
+}
+
+pub(super) fn teardown_msi_irqs(k: &mut Kernel, dev: DevId) {
+    disable_msi(k, dev);
+}

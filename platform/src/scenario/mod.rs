@@ -1,0 +1,8 @@
+//! Scenario files: a machine, a profile, a boot, and the driver actions and
+//! expectations that follow, one command a line.
+
+mod parse;
+mod run;
+
+pub use parse::{parse, Command, Step};
+pub use run::{run_file, Output, Runner};

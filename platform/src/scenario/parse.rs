@@ -1,0 +1,189 @@
+//! The scenario grammar, parsed with nom; errors say file:line:column.
+//!
+//! ```text
+//! # comment
+//! machine PATH                 # DTS or DTB, relative to the scenario file
+//! profile qemu|papr
+//! boot
+//! request DDDD:BB:DD.F msix|msi N [min M]
+//! free DDDD:BB:DD.F
+//! fire DDDD:BB:DD.F V
+//! expect rtas-log PATH.jsonl
+//! ```
+
+use crate::error::Error;
+use crate::ops::MsiType;
+use nom::branch::alt;
+use nom::bytes::complete::{tag, take_till1, take_while1, take_while_m_n};
+use nom::character::complete::{char, digit1, space0, space1};
+use nom::combinator::{all_consuming, map, map_res, opt, value};
+use nom::sequence::{preceded, tuple};
+use nom::IResult;
+use rtas::Profile;
+
+/// One command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// `machine PATH`
+    Machine(String),
+    /// `profile qemu|papr`
+    Profile(Profile),
+    /// `boot`
+    Boot,
+    /// `request DEV msix|msi N [min M]`
+    Request {
+        /// Device name.
+        dev: String,
+        /// Kind.
+        kind: MsiType,
+        /// Vectors asked for.
+        n: u32,
+        /// Fewest accepted.
+        min: u32,
+    },
+    /// `free DEV`
+    Free(String),
+    /// `fire DEV V`
+    Fire(String, u32),
+    /// `expect rtas-log PATH`
+    ExpectRtasLog(String),
+}
+
+/// A command and where it stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// Line, from 1.
+    pub line: usize,
+    /// The command.
+    pub cmd: Command,
+}
+
+type R<'a, T> = IResult<&'a str, T>;
+
+fn number(i: &str) -> R<'_, u32> {
+    alt((
+        map_res(preceded(tag("0x"), take_while1(|c: char| c.is_ascii_hexdigit())), |h| u32::from_str_radix(h, 16)),
+        map_res(digit1, str::parse::<u32>),
+    ))(i)
+}
+
+fn hex<'a>(n: usize) -> impl FnMut(&'a str) -> R<'a, &'a str> {
+    take_while_m_n(n, n, |c: char| c.is_ascii_hexdigit())
+}
+
+/// `DDDD:BB:DD.F`
+fn device(i: &str) -> R<'_, String> {
+    map(
+        tuple((hex(4), char(':'), hex(2), char(':'), hex(2), char('.'), take_while_m_n(1, 1, |c: char| ('0'..='7').contains(&c)))),
+        |(d, _, b, _, s, _, f)| format!("{}:{}:{}.{}", d.to_lowercase(), b.to_lowercase(), s.to_lowercase(), f),
+    )(i)
+}
+
+fn path(i: &str) -> R<'_, String> {
+    map(take_till1(|c: char| c.is_whitespace() || c == '#'), str::to_string)(i)
+}
+
+fn kind(i: &str) -> R<'_, MsiType> {
+    alt((value(MsiType::Msix, tag("msix")), value(MsiType::Msi, tag("msi"))))(i)
+}
+
+fn command(i: &str) -> R<'_, Command> {
+    alt((
+        map(preceded(tuple((tag("machine"), space1)), path), Command::Machine),
+        map(
+            preceded(tuple((tag("profile"), space1)), alt((value(Profile::Qemu, tag("qemu")), value(Profile::Papr, tag("papr"))))),
+            Command::Profile,
+        ),
+        value(Command::Boot, tag("boot")),
+        map(
+            tuple((
+                tag("request"),
+                preceded(space1, device),
+                preceded(space1, kind),
+                preceded(space1, number),
+                opt(preceded(tuple((space1, tag("min"), space1)), number)),
+            )),
+            |(_, dev, kind, n, min)| Command::Request { dev, kind, n, min: min.unwrap_or(n) },
+        ),
+        map(preceded(tuple((tag("free"), space1)), device), Command::Free),
+        map(tuple((tag("fire"), preceded(space1, device), preceded(space1, number))), |(_, d, v)| Command::Fire(d, v)),
+        map(preceded(tuple((tag("expect"), space1, tag("rtas-log"), space1)), path), Command::ExpectRtasLog),
+    ))(i)
+}
+
+fn line(i: &str) -> R<'_, Option<Command>> {
+    let comment = |i| -> R<'_, ()> { value((), tuple((char('#'), nom::combinator::rest)))(i) };
+    all_consuming(map(tuple((space0, opt(command), space0, opt(comment))), |(_, c, _, _)| c))(i)
+}
+
+/// What each command expects, for error messages.
+fn expected(word: &str) -> &'static str {
+    match word {
+        "machine" => "machine PATH",
+        "profile" => "profile qemu|papr",
+        "boot" => "boot",
+        "request" => "request DDDD:BB:DD.F msix|msi N [min M]",
+        "free" => "free DDDD:BB:DD.F",
+        "fire" => "fire DDDD:BB:DD.F V",
+        "expect" => "expect rtas-log PATH",
+        _ => "a command: machine, profile, boot, request, free, fire or expect",
+    }
+}
+
+/// Parses a scenario; `file` names it in errors.
+pub fn parse(text: &str, file: &str) -> Result<Vec<Step>, Error> {
+    let mut steps = Vec::new();
+    for (n, raw) in text.lines().enumerate() {
+        match line(raw) {
+            Ok((_, Some(cmd))) => steps.push(Step { line: n + 1, cmd }),
+            Ok((_, None)) => {}
+            Err(e) => {
+                let rest = match &e {
+                    nom::Err::Error(x) | nom::Err::Failure(x) => x.input,
+                    nom::Err::Incomplete(_) => "",
+                };
+                let trimmed = raw.trim_start();
+                let word = trimmed.split_whitespace().next().unwrap_or("");
+                // Point at the command when nothing of it parsed, else where it stopped.
+                let at = if rest.len() >= trimmed.len() { raw.len() - trimmed.len() } else { raw.len() - rest.len() };
+                return Err(Error::Scenario {
+                    file: file.to_string(),
+                    line: n + 1,
+                    col: raw[..at].chars().count() + 1,
+                    msg: format!("expected {}", expected(word)),
+                });
+            }
+        }
+    }
+    Ok(steps)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands() {
+        let s = parse(
+            "# c\nmachine a.dtb\nprofile qemu\nboot  # go\nrequest 0000:00:01.0 msix 3\nrequest 0001:00:02.0 msi 4 min 2\nfree 0000:00:03.0\nfire 0000:00:01.0 2\nexpect rtas-log x.jsonl\n\n",
+            "s",
+        )
+        .unwrap();
+        assert_eq!(s.len(), 8);
+        assert_eq!(s[0], Step { line: 2, cmd: Command::Machine("a.dtb".into()) });
+        assert_eq!(s[3].cmd, Command::Request { dev: "0000:00:01.0".into(), kind: MsiType::Msix, n: 3, min: 3 });
+        assert_eq!(s[4].cmd, Command::Request { dev: "0001:00:02.0".into(), kind: MsiType::Msi, n: 4, min: 2 });
+        assert_eq!(s[6].cmd, Command::Fire("0000:00:01.0".into(), 2));
+    }
+
+    #[test]
+    fn errors_say_where() {
+        let e = parse("boot\nrequest 0000:00:01.0 msiy 3\n", "f.scenario").unwrap_err().to_string();
+        assert!(e.starts_with("f.scenario:2:"), "{e}");
+        assert!(e.contains("request DDDD:BB:DD.F"), "{e}");
+        let e = parse("  frob\n", "f").unwrap_err().to_string();
+        assert!(e.starts_with("f:1:3:"), "{e}");
+        assert!(parse("request 0000:00:1.0 msix 3", "f").is_err());
+        assert!(parse("fire 0000:00:01.0", "f").is_err());
+    }
+}

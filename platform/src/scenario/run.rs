@@ -1,0 +1,155 @@
+//! Running a scenario: each command in order, the trace as it goes, and the first
+//! failed expectation ends the run.
+
+use super::parse::{parse, Command, Step};
+use crate::error::Error;
+use crate::kernel::{BootOptions, Kernel};
+use rtas::calllog::{self, CallRecord};
+use rtas::{Profile, Service};
+use std::path::{Path, PathBuf};
+
+/// Where the trace goes as the run proceeds.
+pub trait Output {
+    /// A line of output.
+    fn line(&mut self, s: &str);
+}
+
+impl Output for Vec<String> {
+    fn line(&mut self, s: &str) {
+        self.push(s.to_string());
+    }
+}
+
+/// Runs a scenario's steps.
+pub struct Runner<'o> {
+    file: String,
+    dir: PathBuf,
+    machine: Option<PathBuf>,
+    profile: Profile,
+    /// The booted kernel.
+    pub kernel: Option<Kernel>,
+    json: bool,
+    out: &'o mut dyn Output,
+    printed: usize,
+}
+
+impl<'o> Runner<'o> {
+    /// A runner for a scenario file (paths resolve against its folder).
+    pub fn new(file: &Path, json: bool, out: &'o mut dyn Output) -> Self {
+        Runner {
+            file: file.display().to_string(),
+            dir: file.parent().map(Path::to_path_buf).unwrap_or_default(),
+            machine: None,
+            profile: Profile::Papr,
+            kernel: None,
+            json,
+            out,
+            printed: 0,
+        }
+    }
+
+    fn fail(&self, step: &Step, msg: impl Into<String>) -> Error {
+        Error::Scenario { file: self.file.clone(), line: step.line, col: 1, msg: msg.into() }
+    }
+
+    fn flush(&mut self) {
+        if let Some(k) = &self.kernel {
+            for e in &k.trace[self.printed..] {
+                let s = if self.json { e.to_json() } else { e.to_string() };
+                self.out.line(&s);
+            }
+            self.printed = k.trace.len();
+        }
+    }
+
+    fn kernel(&mut self, step: &Step) -> Result<&mut Kernel, Error> {
+        let f = self.fail(step, "the machine is not booted yet: put 'boot' first");
+        self.kernel.as_mut().ok_or(f)
+    }
+
+    fn device(&mut self, step: &Step, name: &str) -> Result<crate::kernel::DevId, Error> {
+        let found = self.kernel(step)?.device(name).ok();
+        found.ok_or_else(|| self.fail(step, format!("no device {name}")))
+    }
+
+    /// Runs one step.
+    pub fn step(&mut self, step: &Step) -> Result<(), Error> {
+        match &step.cmd {
+            Command::Machine(p) => self.machine = Some(self.dir.join(p)),
+            Command::Profile(p) => self.profile = *p,
+            Command::Boot => {
+                let path = self.machine.clone().ok_or_else(|| self.fail(step, "'boot' before 'machine'"))?;
+                let tree = of_tree::read_file(&path).map_err(|e| self.fail(step, e.to_string()))?;
+                let opts = BootOptions { profile: self.profile, ..Default::default() };
+                let k = Kernel::boot(tree, opts).map_err(|e| self.fail(step, format!("{}: {e}", path.display())))?;
+                self.kernel = Some(k);
+            }
+            Command::Request { dev, kind, n, min } => {
+                let d = self.device(step, dev)?;
+                let k = self.kernel(step)?;
+                // A refused request is the driver's business (it falls back to LSI): traced.
+                let _ = k.request(d, *kind, *n, *min);
+            }
+            Command::Free(dev) => {
+                let d = self.device(step, dev)?;
+                let k = self.kernel(step)?;
+                if k.free(d).is_err() {
+                    return Err(self.fail(step, format!("{dev} holds no vectors to free")));
+                }
+            }
+            Command::Fire(dev, v) => {
+                let d = self.device(step, dev)?;
+                let k = self.kernel(step)?;
+                if let Err(why) = k.fire(d, *v) {
+                    self.flush();
+                    return Err(self.fail(step, format!("fire {dev} {v}: the handler did not run: {why}")));
+                }
+            }
+            Command::ExpectRtasLog(p) => {
+                let path = self.dir.join(p);
+                let text = std::fs::read_to_string(&path).map_err(|e| self.fail(step, format!("{}: {e}", path.display())))?;
+                let want = calllog::from_jsonl(&text).map_err(|e| self.fail(step, format!("{}: {e}", path.display())))?;
+                let k = self.kernel(step)?;
+                let got = k.fw.log.clone();
+                if let Some(diff) = compare_logs(&got, &want) {
+                    self.flush();
+                    return Err(self.fail(step, format!("RTAS calls differ from {}: {diff}", path.display())));
+                }
+            }
+        }
+        self.flush();
+        Ok(())
+    }
+}
+
+/// Compares the calls of the services the expected log mentions (the MSI services when
+/// it is empty), in order. Says the first difference.
+pub fn compare_logs(got: &[CallRecord], want: &[CallRecord]) -> Option<String> {
+    let mut services: Vec<&str> = want.iter().map(|r| r.service.as_str()).collect();
+    if services.is_empty() {
+        services = vec![Service::ChangeMsi.name(), Service::QueryInterruptSourceNumber.name()];
+    }
+    let ours: Vec<&CallRecord> = got.iter().filter(|r| services.contains(&r.service.as_str())).collect();
+    for (i, w) in want.iter().enumerate() {
+        match ours.get(i) {
+            None => return Some(format!("call {} (line {}) expected {}, but only {} calls were made", i + 1, i + 1, w.to_json(), ours.len())),
+            Some(g) if *g != w => return Some(format!("call {} (line {}): expected {}, got {}", i + 1, i + 1, w.to_json(), g.to_json())),
+            _ => {}
+        }
+    }
+    if ours.len() > want.len() {
+        return Some(format!("{} more calls than expected, the first: {}", ours.len() - want.len(), ours[want.len()].to_json()));
+    }
+    None
+}
+
+/// Parses and runs a scenario file.
+pub fn run_file(file: &Path, json: bool, out: &mut dyn Output) -> Result<Option<Kernel>, Error> {
+    let text = std::fs::read_to_string(file).map_err(|e| Error::Failed(format!("{}: {e}", file.display())))?;
+    let steps = parse(&text, &file.display().to_string())?;
+    let mut r = Runner::new(file, json, out);
+    for s in &steps {
+        r.step(s)?;
+    }
+    Ok(r.kernel.take())
+}

@@ -1,0 +1,103 @@
+//! The boot and scenario trace: every hook call, RTAS call and interrupt mapping, in
+//! order, as text or JSON Lines.
+
+use serde::Serialize;
+
+/// One event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "event", rename_all = "kebab-case")]
+pub enum Event {
+    /// A hook of the ops table ran.
+    Hook {
+        /// Hook name.
+        hook: &'static str,
+        /// Machine description.
+        machine: &'static str,
+        /// What it was called for.
+        detail: String,
+    },
+    /// An RTAS call.
+    Rtas {
+        /// Service.
+        service: String,
+        /// Inputs.
+        args: Vec<u32>,
+        /// Outputs; status signed.
+        rets: Vec<i64>,
+    },
+    /// A message in the words of Linux's pseries debug output.
+    Msg {
+        /// The text.
+        text: String,
+    },
+    /// A hardware source mapped to an OS interrupt number.
+    Map {
+        /// Device.
+        device: String,
+        /// Vector (None: the LSI).
+        vector: Option<u32>,
+        /// Hardware source.
+        source: u32,
+        /// OS interrupt number.
+        virq: u32,
+    },
+    /// A mapping disposed of.
+    Unmap {
+        /// Device.
+        device: String,
+        /// OS interrupt number.
+        virq: u32,
+        /// Hardware source it had.
+        source: u32,
+    },
+    /// A driver's handler ran.
+    Handler {
+        /// Device.
+        device: String,
+        /// Vector.
+        vector: u32,
+        /// OS interrupt number.
+        virq: u32,
+        /// Times it has run.
+        count: u64,
+    },
+    /// A driver action's result.
+    Driver {
+        /// Device.
+        device: String,
+        /// What happened.
+        text: String,
+    },
+}
+
+impl std::fmt::Display for Event {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Event::Hook { hook, machine, detail } => {
+                write!(f, "hook   {machine}.{hook}")?;
+                if !detail.is_empty() {
+                    write!(f, " {detail}")?;
+                }
+                Ok(())
+            }
+            Event::Rtas { service, args, rets } => write!(f, "rtas   {service} {args:?} -> {rets:?}"),
+            Event::Msg { text } => write!(f, "msg    {text}"),
+            Event::Map { device, vector, source, virq } => match vector {
+                Some(v) => write!(f, "map    {device} vector {v}: source {source:#x} -> virq {virq}"),
+                None => write!(f, "map    {device} LSI: source {source:#x} -> virq {virq}"),
+            },
+            Event::Unmap { device, virq, source } => write!(f, "unmap  {device} virq {virq} (source {source:#x})"),
+            Event::Handler { device, vector, virq, count } => {
+                write!(f, "irq    {device} vector {vector} virq {virq}: handler ran ({count})")
+            }
+            Event::Driver { device, text } => write!(f, "driver {device}: {text}"),
+        }
+    }
+}
+
+impl Event {
+    /// One JSON line.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
