@@ -15,6 +15,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    Boot(cmd::boot::BootArgs),
+    Check(cmd::check::CheckArgs),
     Dt(cmd::dt::DtArgs),
     Gen(cmd::gen::GenArgs),
     Replay(cmd::replay::ReplayArgs),
@@ -34,6 +36,8 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
+        Command::Boot(a) => cmd::boot::run(a),
+        Command::Check(a) => cmd::check::run(a),
         Command::Dt(a) => cmd::dt::run(a),
         Command::Gen(a) => cmd::gen::run(a),
         Command::Replay(a) => cmd::replay::run(a),

@@ -4,6 +4,8 @@
 #![deny(missing_docs)]
 
 mod error;
+pub mod boot;
+pub mod check;
 pub mod generic;
 pub mod irq;
 pub mod kernel;

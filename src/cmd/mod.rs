@@ -1,5 +1,7 @@
 //! One module per subcommand.
 
+pub mod boot;
+pub mod check;
 pub mod dt;
 pub mod gen;
 pub mod replay;

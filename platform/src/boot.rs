@@ -1,0 +1,79 @@
+//! The `boot` job: boot a tree, then every function's driver asks for every vector its
+//! `ibm,req#msi-x` (else `ibm,req#msi`) offers; the interrupt table that results.
+
+use crate::error::Error;
+use crate::kernel::{BootOptions, Kernel};
+use crate::ops::MsiType;
+use of_tree::Tree;
+use serde::Serialize;
+
+/// One row of the interrupt table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VectorRow {
+    /// Device name.
+    pub device: String,
+    /// Vector.
+    pub vector: u32,
+    /// Hardware source.
+    pub source: u32,
+    /// OS interrupt number.
+    pub virq: u32,
+    /// Message address read back from the device.
+    pub address: u64,
+    /// Message data read back from the device.
+    pub data: u32,
+}
+
+/// What a boot came to.
+pub struct BootReport {
+    /// The kernel after the drivers' requests.
+    pub kernel: Kernel,
+    /// Functions whose driver asked for vectors.
+    pub requested: usize,
+    /// Functions whose request failed (they use their LSI).
+    pub failed: usize,
+    /// Vectors held in all.
+    pub vectors: u64,
+}
+
+/// The request a function's driver makes: kind and count, from its properties.
+pub fn driver_request(tree: &Tree, node: of_tree::NodeId) -> Option<(MsiType, u32)> {
+    let at = tree.at(node);
+    match (at.u32("ibm,req#msi-x").ok().flatten(), at.u32("ibm,req#msi").ok().flatten()) {
+        (Some(n), _) if n > 0 => Some((MsiType::Msix, n)),
+        (_, Some(n)) if n > 0 => Some((MsiType::Msi, n)),
+        _ => None,
+    }
+}
+
+/// Boots and runs every driver's request (each accepts as few as one vector).
+pub fn boot_all(tree: Tree, opts: BootOptions) -> Result<BootReport, Error> {
+    let mut k = Kernel::boot(tree, opts)?;
+    let (mut requested, mut failed, mut vectors) = (0, 0, 0u64);
+    for d in 0..k.devices.len() {
+        let Some((kind, n)) = driver_request(&k.tree, k.devices[d].node) else {
+            continue;
+        };
+        requested += 1;
+        match k.request(d, kind, n, 1) {
+            Ok(got) => vectors += got as u64,
+            Err(_) => failed += 1,
+        }
+    }
+    Ok(BootReport { kernel: k, requested, failed, vectors })
+}
+
+impl BootReport {
+    /// The interrupt table: every vector held, in device order.
+    pub fn table(&self) -> Vec<VectorRow> {
+        let mut rows = Vec::new();
+        for d in &self.kernel.devices {
+            let Some(m) = &d.msi else { continue };
+            for (i, (&virq, &source)) in m.virqs.iter().zip(&m.sources).enumerate() {
+                let (address, data) = m.messages.get(i).copied().unwrap_or((0, 0));
+                rows.push(VectorRow { device: d.name.clone(), vector: i as u32, source, virq, address, data });
+            }
+        }
+        rows
+    }
+}

@@ -1,0 +1,253 @@
+//! The nvec sanity report: per function its req# properties, its PE and the quota
+//! Linux would compute, with the errors and warnings a user should know of.
+
+use crate::pseries::{find_pe, pe_devices, quota_for};
+use of_tree::{NodeId, Tree};
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// The tree is wrong.
+    Error,
+    /// Linux will do something the user may not expect.
+    Warning,
+}
+
+/// One finding, about a node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// Error or warning.
+    pub severity: Severity,
+    /// Node path.
+    pub path: String,
+    /// What.
+    pub msg: String,
+}
+
+impl std::fmt::Display for Finding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        write!(f, "{s}: {}: {}", self.path, self.msg)
+    }
+}
+
+/// What the report says of one function.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionLine {
+    /// Linux's name, when the function decodes.
+    pub name: Option<String>,
+    /// Node path.
+    pub path: String,
+    /// `ibm,req#msi`.
+    pub req_msi: Option<u32>,
+    /// `ibm,req#msi-x`.
+    pub req_msix: Option<u32>,
+    /// The PE node.
+    pub pe: Option<String>,
+    /// Vectors the PE may hold (8 when assumed).
+    pub pe_total: u32,
+    /// Quota of an even share.
+    pub quota: u32,
+    /// What Linux grants this function for its largest request, spares counted.
+    pub grant: u32,
+}
+
+/// The report.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    /// Functions, in tree order.
+    pub functions: Vec<FunctionLine>,
+    /// Errors and warnings.
+    pub findings: Vec<Finding>,
+}
+
+impl Report {
+    /// Whether any finding is an error.
+    pub fn has_errors(&self) -> bool {
+        self.findings.iter().any(|f| f.severity == Severity::Error)
+    }
+}
+
+fn functions_below(tree: &Tree, bus: NodeId, out: &mut Vec<NodeId>) {
+    for &c in tree.node(bus).children() {
+        out.push(c);
+        if tree.at(c).string("device_type").ok().flatten() == Some("pci") {
+            functions_below(tree, c, out);
+        }
+    }
+}
+
+/// Checks a tree.
+pub fn check(tree: &Tree) -> Report {
+    let mut rep = Report::default();
+    let err = |rep: &mut Report, sev, path: String, msg: String| rep.findings.push(Finding { severity: sev, path, msg });
+    let root = tree.root();
+    let mut ordinal = 0u32;
+    let mut warned_pe = std::collections::BTreeSet::new();
+    for &phb in tree.node(root).children() {
+        if tree.at(phb).string("device_type").ok().flatten() != Some("pci") {
+            continue;
+        }
+        let phb_path = tree.path(phb);
+        let domain = match tree.at(phb).reg() {
+            Ok(Some(r)) if !r.is_empty() && r[0].address.len() >= 2 => {
+                let buid = r[0].address_u64();
+                match buid.checked_sub(0x0800_0000_2000_0000) {
+                    Some(i) if i < 256 => i as u32,
+                    _ => ordinal,
+                }
+            }
+            Ok(_) => {
+                err(&mut rep, Severity::Error, phb_path.clone(), "PHB without a usable BUID: 'reg' is missing or empty".into());
+                ordinal
+            }
+            Err(e) => {
+                err(&mut rep, Severity::Error, phb_path.clone(), format!("PHB without a usable BUID: {e}"));
+                ordinal
+            }
+        };
+        ordinal += 1;
+        let mut fns = Vec::new();
+        functions_below(tree, phb, &mut fns);
+        for f in fns {
+            let at = tree.at(f);
+            let path = at.path();
+            let name = match at.reg() {
+                Ok(Some(r)) if !r.is_empty() && r[0].address.len() == 3 => {
+                    let hi = r[0].address[0];
+                    Some(format!("{:04x}:{:02x}:{:02x}.{:x}", domain, (hi >> 16) & 0xff, (hi >> 11) & 0x1f, (hi >> 8) & 7))
+                }
+                Ok(Some(_)) => {
+                    err(&mut rep, Severity::Error, path.clone(), "'reg' does not decode as a PCI address (3 cells)".into());
+                    None
+                }
+                Ok(None) => {
+                    err(&mut rep, Severity::Error, path.clone(), "no 'reg': not a PCI function".into());
+                    None
+                }
+                Err(e) => {
+                    err(&mut rep, Severity::Error, path.clone(), format!("'reg' does not decode: {e}"));
+                    None
+                }
+            };
+            let read = |prop: &str, rep: &mut Report| match at.u32(prop) {
+                Ok(Some(0)) => {
+                    err(rep, Severity::Error, path.clone(), format!("'{prop}' is 0: Linux answers -ENOSPC to every request"));
+                    Some(0)
+                }
+                Ok(v) => v,
+                Err(e) => {
+                    err(rep, Severity::Error, path.clone(), format!("{e}"));
+                    None
+                }
+            };
+            let req_msi = read("ibm,req#msi", &mut rep);
+            let req_msix = read("ibm,req#msi-x", &mut rep);
+            let want = req_msi.unwrap_or(0).max(req_msix.unwrap_or(0));
+            let Some((pe, total)) = find_pe(tree, f, None) else { continue };
+            let pe_path = tree.path(pe);
+            let assumed = tree.at(pe).u32("ibm,pe-total-#msi").ok().flatten().is_none();
+            if assumed && warned_pe.insert(pe_path.clone()) && want > 0 {
+                err(&mut rep, Severity::Warning, pe_path.clone(), "no 'ibm,pe-total-#msi' here or above: Linux assumes 8 for the PE".into());
+            }
+            let devs = pe_devices(tree, pe);
+            let wanting = devs
+                .iter()
+                .filter(|&&d| {
+                    let a = tree.at(d);
+                    a.u32("ibm,req#msi").ok().flatten().unwrap_or(0) > 0 || a.u32("ibm,req#msi-x").ok().flatten().unwrap_or(0) > 0
+                })
+                .count() as u32;
+            if !assumed && total < wanting && warned_pe.insert(pe_path.clone()) {
+                err(
+                    &mut rep,
+                    Severity::Warning,
+                    pe_path.clone(),
+                    format!("PE total {total} is smaller than the {wanting} functions that want vectors"),
+                );
+            }
+            let quota = if devs.is_empty() { total } else { total / devs.len() as u32 };
+            let grant = if want > 0 { quota_for(tree, f, name.as_deref().unwrap_or(""), want, None) } else { 0 };
+            if want > total {
+                err(&mut rep, Severity::Warning, path.clone(), format!("req# {want} is larger than the PE total {total}: Linux grants at most {grant}"));
+            }
+            if let Some(n) = req_msix.filter(|n| *n > 0 && !n.is_power_of_two()) {
+                let m = n.next_power_of_two();
+                if quota_for(tree, f, "", m, None) >= m {
+                    err(
+                        &mut rep,
+                        Severity::Warning,
+                        path.clone(),
+                        format!("Linux rounds an MSI-X request of {n} up to {m}, past the table of {n}: expect a second change-msi at {n}"),
+                    );
+                }
+            }
+            rep.functions.push(FunctionLine { name, path, req_msi, req_msix, pe: Some(pe_path), pe_total: total, quota, grant });
+        }
+    }
+    rep
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn be(v: u32) -> Vec<u8> {
+        v.to_be_bytes().to_vec()
+    }
+
+    fn tree() -> (Tree, NodeId) {
+        let mut t = Tree::new();
+        let r = t.root();
+        t.set_prop(r, "#address-cells", be(2));
+        t.set_prop(r, "#size-cells", be(2));
+        let phb = t.add_child(r, "pci@800000020000000");
+        t.set_prop(phb, "device_type", b"pci\0".to_vec());
+        t.set_prop(phb, "#address-cells", be(3));
+        t.set_prop(phb, "#size-cells", be(2));
+        t.set_prop(phb, "reg", [be(0x0800_0000), be(0x2000_0000), be(0), be(0)].concat());
+        for d in 1..=3u32 {
+            let f = t.add_child(phb, &format!("eth@{d}"));
+            t.set_prop(f, "reg", [be(d << 11), be(0), be(0), be(0), be(0)].concat());
+            t.set_prop(f, "ibm,req#msi-x", be(3));
+        }
+        (t, phb)
+    }
+
+    #[test]
+    fn quota_and_warnings() {
+        let (t, _) = tree();
+        let rep = check(&t);
+        assert!(!rep.has_errors(), "{:?}", rep.findings);
+        assert_eq!(rep.functions.len(), 3);
+        assert_eq!(rep.functions[0].name.as_deref(), Some("0000:00:01.0"));
+        assert_eq!((rep.functions[0].pe_total, rep.functions[0].quota), (8, 2));
+        assert!(rep.findings.iter().any(|f| f.msg.contains("assumes 8")));
+        // 3 each of 8: quota 2, spare 8 % 3 = 2 shared among 3 over quota -> 2.
+        assert_eq!(rep.functions[0].grant, 2);
+    }
+
+    #[test]
+    fn errors() {
+        let (mut t, phb) = tree();
+        let f = t.find("/pci/eth@1").unwrap();
+        t.set_prop(f, "ibm,req#msi", be(0));
+        let g = t.find("/pci/eth@2").unwrap();
+        t.set_prop(g, "ibm,req#msi-x", vec![0, 3]);
+        let h = t.find("/pci/eth@3").unwrap();
+        t.set_prop(h, "reg", vec![0, 0, 0, 1]);
+        t.set_prop(phb, "ibm,pe-total-#msi", be(1));
+        let rep = check(&t);
+        assert!(rep.has_errors());
+        let errs: Vec<String> = rep.findings.iter().filter(|f| f.severity == Severity::Error).map(|f| f.to_string()).collect();
+        assert!(errs.iter().any(|e| e.contains("eth@1") && e.contains("is 0")), "{errs:?}");
+        assert!(errs.iter().any(|e| e.contains("eth@2") && e.contains("ibm,req#msi-x")), "{errs:?}");
+        assert!(errs.iter().any(|e| e.contains("eth@3") && e.contains("reg")), "{errs:?}");
+        assert!(rep.findings.iter().any(|f| f.msg.contains("smaller than the")), "{:?}", rep.findings);
+        t.remove_prop(phb, "reg");
+        assert!(check(&t).findings.iter().any(|f| f.msg.contains("BUID")));
+    }
+}
