@@ -11,9 +11,20 @@ fn fragmented(size: u32) -> (BuddyPool, Vec<(u32, u32)>) {
     let mut n = 1u32;
     while p.free_count() > size - size / 4 {
         let c = 1 + n % 13;
-        let kind = if n % 3 == 0 { BlockKind::Msi } else { BlockKind::Msix };
+        let kind = if n % 3 == 0 {
+            BlockKind::Msi
+        } else {
+            BlockKind::Msix
+        };
         if let Some(f) = p.alloc(c, kind) {
-            live.push((f, if kind == BlockKind::Msi { c.next_power_of_two() } else { c }));
+            live.push((
+                f,
+                if kind == BlockKind::Msi {
+                    c.next_power_of_two()
+                } else {
+                    c
+                },
+            ));
         }
         n += 1;
     }
@@ -33,16 +44,28 @@ fn alloc(c: &mut Criterion) {
     for bits in [16u32, 24] {
         let (mut pool, _) = fragmented(1 << bits);
         let mut i = 0u32;
-        g.bench_with_input(BenchmarkId::from_parameter(format!("2^{bits}")), &bits, |b, _| {
-            b.iter(|| {
-                i = i.wrapping_add(1);
-                let count = 1 + i % 16;
-                let kind = if i % 4 == 0 { BlockKind::Msi } else { BlockKind::Msix };
-                let first = pool.alloc(count, kind).expect("room");
-                let len = if kind == BlockKind::Msi { count.next_power_of_two() } else { count };
-                pool.free(first, len);
-            })
-        });
+        g.bench_with_input(
+            BenchmarkId::from_parameter(format!("2^{bits}")),
+            &bits,
+            |b, _| {
+                b.iter(|| {
+                    i = i.wrapping_add(1);
+                    let count = 1 + i % 16;
+                    let kind = if i % 4 == 0 {
+                        BlockKind::Msi
+                    } else {
+                        BlockKind::Msix
+                    };
+                    let first = pool.alloc(count, kind).expect("room");
+                    let len = if kind == BlockKind::Msi {
+                        count.next_power_of_two()
+                    } else {
+                        count
+                    };
+                    pool.free(first, len);
+                })
+            },
+        );
     }
     g.finish();
 }

@@ -39,7 +39,10 @@ pub struct BootReport {
 /// The request a function's driver makes: kind and count, from its properties.
 pub fn driver_request(tree: &Tree, node: of_tree::NodeId) -> Option<(MsiType, u32)> {
     let at = tree.at(node);
-    match (at.u32("ibm,req#msi-x").ok().flatten(), at.u32("ibm,req#msi").ok().flatten()) {
+    match (
+        at.u32("ibm,req#msi-x").ok().flatten(),
+        at.u32("ibm,req#msi").ok().flatten(),
+    ) {
         (Some(n), _) if n > 0 => Some((MsiType::Msix, n)),
         (_, Some(n)) if n > 0 => Some((MsiType::Msi, n)),
         _ => None,
@@ -60,7 +63,12 @@ pub fn boot_all(tree: Tree, opts: BootOptions) -> Result<BootReport, Error> {
             Err(_) => failed += 1,
         }
     }
-    Ok(BootReport { kernel: k, requested, failed, vectors })
+    Ok(BootReport {
+        kernel: k,
+        requested,
+        failed,
+        vectors,
+    })
 }
 
 impl BootReport {
@@ -71,7 +79,14 @@ impl BootReport {
             let Some(m) = &d.msi else { continue };
             for (i, (&virq, &source)) in m.virqs.iter().zip(&m.sources).enumerate() {
                 let (address, data) = m.messages.get(i).copied().unwrap_or((0, 0));
-                rows.push(VectorRow { device: d.name.clone(), vector: i as u32, source, virq, address, data });
+                rows.push(VectorRow {
+                    device: d.name.clone(),
+                    vector: i as u32,
+                    source,
+                    virq,
+                    address,
+                    data,
+                });
             }
         }
         rows

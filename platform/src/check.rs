@@ -83,7 +83,13 @@ fn functions_below(tree: &Tree, bus: NodeId, out: &mut Vec<NodeId>) {
 /// Checks a tree.
 pub fn check(tree: &Tree) -> Report {
     let mut rep = Report::default();
-    let err = |rep: &mut Report, sev, path: String, msg: String| rep.findings.push(Finding { severity: sev, path, msg });
+    let err = |rep: &mut Report, sev, path: String, msg: String| {
+        rep.findings.push(Finding {
+            severity: sev,
+            path,
+            msg,
+        })
+    };
     let root = tree.root();
     let mut ordinal = 0u32;
     let mut warned_pe = std::collections::BTreeSet::new();
@@ -101,11 +107,21 @@ pub fn check(tree: &Tree) -> Report {
                 }
             }
             Ok(_) => {
-                err(&mut rep, Severity::Error, phb_path.clone(), "PHB without a usable BUID: 'reg' is missing or empty".into());
+                err(
+                    &mut rep,
+                    Severity::Error,
+                    phb_path.clone(),
+                    "PHB without a usable BUID: 'reg' is missing or empty".into(),
+                );
                 ordinal
             }
             Err(e) => {
-                err(&mut rep, Severity::Error, phb_path.clone(), format!("PHB without a usable BUID: {e}"));
+                err(
+                    &mut rep,
+                    Severity::Error,
+                    phb_path.clone(),
+                    format!("PHB without a usable BUID: {e}"),
+                );
                 ordinal
             }
         };
@@ -118,24 +134,50 @@ pub fn check(tree: &Tree) -> Report {
             let name = match at.reg() {
                 Ok(Some(r)) if !r.is_empty() && r[0].address.len() == 3 => {
                     let hi = r[0].address[0];
-                    Some(format!("{:04x}:{:02x}:{:02x}.{:x}", domain, (hi >> 16) & 0xff, (hi >> 11) & 0x1f, (hi >> 8) & 7))
+                    Some(format!(
+                        "{:04x}:{:02x}:{:02x}.{:x}",
+                        domain,
+                        (hi >> 16) & 0xff,
+                        (hi >> 11) & 0x1f,
+                        (hi >> 8) & 7
+                    ))
                 }
                 Ok(Some(_)) => {
-                    err(&mut rep, Severity::Error, path.clone(), "'reg' does not decode as a PCI address (3 cells)".into());
+                    err(
+                        &mut rep,
+                        Severity::Error,
+                        path.clone(),
+                        "'reg' does not decode as a PCI address (3 cells)".into(),
+                    );
                     None
                 }
                 Ok(None) => {
-                    err(&mut rep, Severity::Error, path.clone(), "no 'reg': not a PCI function".into());
+                    err(
+                        &mut rep,
+                        Severity::Error,
+                        path.clone(),
+                        "no 'reg': not a PCI function".into(),
+                    );
                     None
                 }
                 Err(e) => {
-                    err(&mut rep, Severity::Error, path.clone(), format!("'reg' does not decode: {e}"));
+                    err(
+                        &mut rep,
+                        Severity::Error,
+                        path.clone(),
+                        format!("'reg' does not decode: {e}"),
+                    );
                     None
                 }
             };
             let read = |prop: &str, rep: &mut Report| match at.u32(prop) {
                 Ok(Some(0)) => {
-                    err(rep, Severity::Error, path.clone(), format!("'{prop}' is 0: Linux answers -ENOSPC to every request"));
+                    err(
+                        rep,
+                        Severity::Error,
+                        path.clone(),
+                        format!("'{prop}' is 0: Linux answers -ENOSPC to every request"),
+                    );
                     Some(0)
                 }
                 Ok(v) => v,
@@ -147,18 +189,31 @@ pub fn check(tree: &Tree) -> Report {
             let req_msi = read("ibm,req#msi", &mut rep);
             let req_msix = read("ibm,req#msi-x", &mut rep);
             let want = req_msi.unwrap_or(0).max(req_msix.unwrap_or(0));
-            let Some((pe, total)) = find_pe(tree, f, None) else { continue };
+            let Some((pe, total)) = find_pe(tree, f, None) else {
+                continue;
+            };
             let pe_path = tree.path(pe);
-            let assumed = tree.at(pe).u32("ibm,pe-total-#msi").ok().flatten().is_none();
+            let assumed = tree
+                .at(pe)
+                .u32("ibm,pe-total-#msi")
+                .ok()
+                .flatten()
+                .is_none();
             if assumed && warned_pe.insert(pe_path.clone()) && want > 0 {
-                err(&mut rep, Severity::Warning, pe_path.clone(), "no 'ibm,pe-total-#msi' here or above: Linux assumes 8 for the PE".into());
+                err(
+                    &mut rep,
+                    Severity::Warning,
+                    pe_path.clone(),
+                    "no 'ibm,pe-total-#msi' here or above: Linux assumes 8 for the PE".into(),
+                );
             }
             let devs = pe_devices(tree, pe);
             let wanting = devs
                 .iter()
                 .filter(|&&d| {
                     let a = tree.at(d);
-                    a.u32("ibm,req#msi").ok().flatten().unwrap_or(0) > 0 || a.u32("ibm,req#msi-x").ok().flatten().unwrap_or(0) > 0
+                    a.u32("ibm,req#msi").ok().flatten().unwrap_or(0) > 0
+                        || a.u32("ibm,req#msi-x").ok().flatten().unwrap_or(0) > 0
                 })
                 .count() as u32;
             if !assumed && total < wanting && warned_pe.insert(pe_path.clone()) {
@@ -169,8 +224,16 @@ pub fn check(tree: &Tree) -> Report {
                     format!("PE total {total} is smaller than the {wanting} functions that want vectors"),
                 );
             }
-            let quota = if devs.is_empty() { total } else { total / devs.len() as u32 };
-            let grant = if want > 0 { quota_for(tree, f, name.as_deref().unwrap_or(""), want, None) } else { 0 };
+            let quota = if devs.is_empty() {
+                total
+            } else {
+                total / devs.len() as u32
+            };
+            let grant = if want > 0 {
+                quota_for(tree, f, name.as_deref().unwrap_or(""), want, None)
+            } else {
+                0
+            };
             if want > total {
                 err(&mut rep, Severity::Warning, path.clone(), format!("req# {want} is larger than the PE total {total}: Linux grants at most {grant}"));
             }
@@ -185,7 +248,16 @@ pub fn check(tree: &Tree) -> Report {
                     );
                 }
             }
-            rep.functions.push(FunctionLine { name, path, req_msi, req_msix, pe: Some(pe_path), pe_total: total, quota, grant });
+            rep.functions.push(FunctionLine {
+                name,
+                path,
+                req_msi,
+                req_msix,
+                pe: Some(pe_path),
+                pe_total: total,
+                quota,
+                grant,
+            });
         }
     }
     rep
@@ -208,7 +280,11 @@ mod tests {
         t.set_prop(phb, "device_type", b"pci\0".to_vec());
         t.set_prop(phb, "#address-cells", be(3));
         t.set_prop(phb, "#size-cells", be(2));
-        t.set_prop(phb, "reg", [be(0x0800_0000), be(0x2000_0000), be(0), be(0)].concat());
+        t.set_prop(
+            phb,
+            "reg",
+            [be(0x0800_0000), be(0x2000_0000), be(0), be(0)].concat(),
+        );
         for d in 1..=3u32 {
             let f = t.add_child(phb, &format!("eth@{d}"));
             t.set_prop(f, "reg", [be(d << 11), be(0), be(0), be(0), be(0)].concat());
@@ -242,11 +318,34 @@ mod tests {
         t.set_prop(phb, "ibm,pe-total-#msi", be(1));
         let rep = check(&t);
         assert!(rep.has_errors());
-        let errs: Vec<String> = rep.findings.iter().filter(|f| f.severity == Severity::Error).map(|f| f.to_string()).collect();
-        assert!(errs.iter().any(|e| e.contains("eth@1") && e.contains("is 0")), "{errs:?}");
-        assert!(errs.iter().any(|e| e.contains("eth@2") && e.contains("ibm,req#msi-x")), "{errs:?}");
-        assert!(errs.iter().any(|e| e.contains("eth@3") && e.contains("reg")), "{errs:?}");
-        assert!(rep.findings.iter().any(|f| f.msg.contains("smaller than the")), "{:?}", rep.findings);
+        let errs: Vec<String> = rep
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .map(|f| f.to_string())
+            .collect();
+        assert!(
+            errs.iter()
+                .any(|e| e.contains("eth@1") && e.contains("is 0")),
+            "{errs:?}"
+        );
+        assert!(
+            errs.iter()
+                .any(|e| e.contains("eth@2") && e.contains("ibm,req#msi-x")),
+            "{errs:?}"
+        );
+        assert!(
+            errs.iter()
+                .any(|e| e.contains("eth@3") && e.contains("reg")),
+            "{errs:?}"
+        );
+        assert!(
+            rep.findings
+                .iter()
+                .any(|f| f.msg.contains("smaller than the")),
+            "{:?}",
+            rep.findings
+        );
         t.remove_prop(phb, "reg");
         assert!(check(&t).findings.iter().any(|f| f.msg.contains("BUID")));
     }

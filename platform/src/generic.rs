@@ -35,7 +35,11 @@ fn probe(_tree: &Tree) -> bool {
 
 /// Generic init_irq: the first node marked `interrupt-controller`.
 pub(crate) fn init_irq(k: &mut Kernel) -> Result<(), Error> {
-    let found = k.tree.walk().into_iter().find(|&n| k.tree.node(n).prop("interrupt-controller").is_some());
+    let found = k
+        .tree
+        .walk()
+        .into_iter()
+        .find(|&n| k.tree.node(n).prop("interrupt-controller").is_some());
     if let Some(n) = found {
         let path = k.tree.path(n);
         k.msg(format!("interrupt controller {path}"));
@@ -54,14 +58,24 @@ pub(crate) fn discover_phbs(k: &mut Kernel) -> Result<(), Error> {
         if k.tree.at(c).string("device_type")? != Some("pci") {
             continue;
         }
-        let Some(reg) = k.tree.at(c).reg()? else { continue };
+        let Some(reg) = k.tree.at(c).reg()? else {
+            continue;
+        };
         let Some(first) = reg.first() else { continue };
         let buid = first.address_u64();
-        let Some(i) = k.fw.machine.phb_by_buid(buid) else { continue };
+        let Some(i) = k.fw.machine.phb_by_buid(buid) else {
+            continue;
+        };
         let domain = k.fw.machine.phbs[i].index;
-        k.phbs.push(PhbInfo { domain, buid, node: c });
+        k.phbs.push(PhbInfo {
+            domain,
+            buid,
+            node: c,
+        });
         let path = k.tree.path(c);
-        k.msg(format!("PCI host bridge {path}, domain {domain:04x}, BUID {buid:#x}"));
+        k.msg(format!(
+            "PCI host bridge {path}, domain {domain:04x}, BUID {buid:#x}"
+        ));
     }
     Ok(())
 }
@@ -85,8 +99,16 @@ fn setup_msi_irqs(k: &mut Kernel, dev: DevId, nvec: u32, kind: MsiType) -> Resul
         MsiType::Msi => BlockKind::Msi,
         MsiType::Msix => BlockKind::Msix,
     };
-    let reserve = if kind == MsiType::Msi { nvec.next_power_of_two() } else { nvec };
-    let first = k.fw.machine.pools.alloc(r.phb, reserve, bk).ok_or(MsiError::NoSpc)?;
+    let reserve = if kind == MsiType::Msi {
+        nvec.next_power_of_two()
+    } else {
+        nvec
+    };
+    let first =
+        k.fw.machine
+            .pools
+            .alloc(r.phb, reserve, bk)
+            .ok_or(MsiError::NoSpc)?;
     for s in first..first + nvec {
         k.fw.machine.ics.claim(s, SourceKind::Msi);
     }
@@ -98,7 +120,8 @@ fn setup_msi_irqs(k: &mut Kernel, dev: DevId, nvec: u32, kind: MsiType) -> Resul
                 let off = cap.table_offset + 16 * i;
                 let m = &mut k.fw.machine;
                 let ok = m.bar_write(r, cap.table_bir, off, 8, MSI_WINDOW).is_ok()
-                    && m.bar_write(r, cap.table_bir, off + 8, 4, (first + i) as u64).is_ok()
+                    && m.bar_write(r, cap.table_bir, off + 8, 4, (first + i) as u64)
+                        .is_ok()
                     && m.bar_write(r, cap.table_bir, off + 12, 4, 0).is_ok();
                 if !ok {
                     return Err(MsiError::Inval);
@@ -111,12 +134,31 @@ fn setup_msi_irqs(k: &mut Kernel, dev: DevId, nvec: u32, kind: MsiType) -> Resul
             k.config_write(dev, cap + 4, 4, MSI_WINDOW as u32);
             k.config_write(dev, cap + 8, 4, (MSI_WINDOW >> 32) as u32);
             let ext = first > 0xffff;
-            k.config_write(dev, cap + 2, 2, if ext { ctrl | 0x400 } else { ctrl & !0x400 });
+            k.config_write(
+                dev,
+                cap + 2,
+                2,
+                if ext { ctrl | 0x400 } else { ctrl & !0x400 },
+            );
             k.config_write(dev, cap + 12, if ext { 4 } else { 2 }, first);
         }
     }
-    k.fw.machine.set_block(r, Some(MsiBlock { first, count: nvec, reserved: reserve, kind: bk }));
-    let mut state = MsiState { kind, virqs: Vec::new(), sources: Vec::new(), messages: Vec::new(), granted: nvec };
+    k.fw.machine.set_block(
+        r,
+        Some(MsiBlock {
+            first,
+            count: nvec,
+            reserved: reserve,
+            kind: bk,
+        }),
+    );
+    let mut state = MsiState {
+        kind,
+        virqs: Vec::new(),
+        sources: Vec::new(),
+        messages: Vec::new(),
+        granted: nvec,
+    };
     for i in 0..nvec {
         let virq = k.map_vector(dev, i, first + i);
         state.virqs.push(virq);

@@ -36,14 +36,21 @@ impl IrqDomain {
         if i >= self.descs.len() {
             self.descs.resize(i + 1, None);
         }
-        self.descs[i] = Some(IrqDesc { hwirq, owner, count: 0 });
+        self.descs[i] = Some(IrqDesc {
+            hwirq,
+            owner,
+            count: 0,
+        });
         self.by_hw.insert(hwirq, virq);
         virq
     }
 
     /// Points an existing virq at another hardware source (after a renumbering resume).
     pub fn remap(&mut self, virq: u32, hwirq: u32) -> Option<u32> {
-        let d = self.descs.get_mut(virq.checked_sub(FIRST_VIRQ)? as usize)?.as_mut()?;
+        let d = self
+            .descs
+            .get_mut(virq.checked_sub(FIRST_VIRQ)? as usize)?
+            .as_mut()?;
         let old = d.hwirq;
         if self.by_hw.get(&old) == Some(&virq) {
             self.by_hw.remove(&old);
@@ -55,7 +62,10 @@ impl IrqDomain {
 
     /// Disposes of a virq.
     pub fn dispose(&mut self, virq: u32) -> Option<IrqDesc> {
-        let d = self.descs.get_mut(virq.checked_sub(FIRST_VIRQ)? as usize)?.take()?;
+        let d = self
+            .descs
+            .get_mut(virq.checked_sub(FIRST_VIRQ)? as usize)?
+            .take()?;
         if self.by_hw.get(&d.hwirq) == Some(&virq) {
             self.by_hw.remove(&d.hwirq);
         }
@@ -70,12 +80,16 @@ impl IrqDomain {
 
     /// A virq's description.
     pub fn get(&self, virq: u32) -> Option<&IrqDesc> {
-        self.descs.get(virq.checked_sub(FIRST_VIRQ)? as usize)?.as_ref()
+        self.descs
+            .get(virq.checked_sub(FIRST_VIRQ)? as usize)?
+            .as_ref()
     }
 
     /// A virq's description, mutable.
     pub fn get_mut(&mut self, virq: u32) -> Option<&mut IrqDesc> {
-        self.descs.get_mut(virq.checked_sub(FIRST_VIRQ)? as usize)?.as_mut()
+        self.descs
+            .get_mut(virq.checked_sub(FIRST_VIRQ)? as usize)?
+            .as_mut()
     }
 
     /// Number of live mappings.

@@ -8,7 +8,7 @@ use crate::trace::Event;
 use of_tree::{NodeId, Tree};
 use rtas::calllog::CallRecord;
 use rtas::pci::PciAddr;
-use rtas::{FnRef, Firmware, MachineConfig, Profile, Service, Signal};
+use rtas::{Firmware, FnRef, MachineConfig, Profile, Service, Signal};
 
 /// Index of a device in [`Kernel::devices`].
 pub type DevId = usize;
@@ -130,7 +130,13 @@ pub struct Kernel {
 }
 
 fn name_of(domain: u32, addr: PciAddr) -> String {
-    format!("{:04x}:{:02x}:{:02x}.{:x}", domain, addr.bus, addr.device(), addr.function())
+    format!(
+        "{:04x}:{:02x}:{:02x}.{:x}",
+        domain,
+        addr.bus,
+        addr.device(),
+        addr.function()
+    )
 }
 
 impl Kernel {
@@ -154,7 +160,11 @@ impl Kernel {
                         trace.push(Event::Hook {
                             hook: "probe",
                             machine: d.name,
-                            detail: if ok { "accepted".into() } else { "declined".into() },
+                            detail: if ok {
+                                "accepted".into()
+                            } else {
+                                "declined".into()
+                            },
                         });
                     }
                     if ok {
@@ -218,7 +228,10 @@ impl Kernel {
                 let Some(hi) = reg.first().and_then(|r| r.address.first().copied()) else {
                     continue;
                 };
-                let addr = PciAddr { bus: (hi >> 16) as u8, devfn: (hi >> 8) as u8 };
+                let addr = PciAddr {
+                    bus: (hi >> 16) as u8,
+                    devfn: (hi >> 8) as u8,
+                };
                 let Some(fnref) = self.fw.machine.find(p.buid, addr) else {
                     continue;
                 };
@@ -247,7 +260,12 @@ impl Kernel {
                     let virq = self.irq.map(src, (id, None));
                     self.devices[id].lsi_virq = Some(virq);
                     if self.opts.trace {
-                        self.trace.push(Event::Map { device: name.clone(), vector: None, source: src, virq });
+                        self.trace.push(Event::Map {
+                            device: name.clone(),
+                            vector: None,
+                            source: src,
+                            virq,
+                        });
                     }
                 }
                 self.hook("pci_irq_fixup", &name);
@@ -263,7 +281,11 @@ impl Kernel {
     pub(crate) fn hook(&mut self, hook: &'static str, detail: &str) {
         log::debug!("{}.{hook} {detail}", self.desc.name);
         if self.opts.trace {
-            self.trace.push(Event::Hook { hook, machine: self.desc.name, detail: detail.to_string() });
+            self.trace.push(Event::Hook {
+                hook,
+                machine: self.desc.name,
+                detail: detail.to_string(),
+            });
         }
     }
 
@@ -286,7 +308,11 @@ impl Kernel {
         let cells = self.fw.call(s, args, nret).ok()?;
         let rec = CallRecord::new(s.name(), args.to_vec(), &cells);
         if self.opts.trace {
-            self.trace.push(Event::Rtas { service: rec.service.clone(), args: rec.args.clone(), rets: rec.rets.clone() });
+            self.trace.push(Event::Rtas {
+                service: rec.service.clone(),
+                args: rec.args.clone(),
+                rets: rec.rets.clone(),
+            });
         }
         Some(rec.rets)
     }
@@ -303,7 +329,12 @@ impl Kernel {
     pub fn config_read(&mut self, dev: DevId, reg: u32, size: u32) -> Option<u32> {
         match self.desc.read_config {
             Some(h) => h(self, dev, reg, size),
-            None => self.fw.machine.function(self.devices[dev].fnref).config_read(reg, size).ok(),
+            None => self
+                .fw
+                .machine
+                .function(self.devices[dev].fnref)
+                .config_read(reg, size)
+                .ok(),
         }
     }
 
@@ -313,7 +344,12 @@ impl Kernel {
             Some(h) => h(self, dev, reg, size, value),
             None => {
                 let r = self.devices[dev].fnref;
-                let ok = self.fw.machine.function_mut(r).config_write(reg, size, value).is_ok();
+                let ok = self
+                    .fw
+                    .machine
+                    .function_mut(r)
+                    .config_write(reg, size, value)
+                    .is_ok();
                 self.fw.machine.flush_pending(r);
                 ok
             }
@@ -359,7 +395,13 @@ impl Kernel {
     /// A driver asks for between `min` and `max` vectors of a kind, as Linux's
     /// `pci_enable_msi(x)_range` does: a grant below `min` fails, a grant between `min`
     /// and `max` is retried at that count. Returns the number of vectors held.
-    pub fn request(&mut self, dev: DevId, kind: MsiType, max: u32, min: u32) -> Result<u32, MsiError> {
+    pub fn request(
+        &mut self,
+        dev: DevId,
+        kind: MsiType,
+        max: u32,
+        min: u32,
+    ) -> Result<u32, MsiError> {
         let name = self.devices[dev].name.clone();
         let r = self.request_inner(dev, kind, max, min);
         let text = match &r {
@@ -372,7 +414,13 @@ impl Kernel {
         r
     }
 
-    fn request_inner(&mut self, dev: DevId, kind: MsiType, max: u32, min: u32) -> Result<u32, MsiError> {
+    fn request_inner(
+        &mut self,
+        dev: DevId,
+        kind: MsiType,
+        max: u32,
+        min: u32,
+    ) -> Result<u32, MsiError> {
         if self.devices[dev].msi.is_some() || min == 0 || min > max {
             return Err(MsiError::Inval);
         }
@@ -408,7 +456,11 @@ impl Kernel {
         }
         self.enable_capability(dev, kind, nvec);
         if self.opts.request_irqs {
-            let sources = self.devices[dev].msi.as_ref().map(|m| m.sources.clone()).unwrap_or_default();
+            let sources = self.devices[dev]
+                .msi
+                .as_ref()
+                .map(|m| m.sources.clone())
+                .unwrap_or_default();
             for s in sources {
                 self.unmask(s);
             }
@@ -453,20 +505,31 @@ impl Kernel {
     /// Unmasks a source at the interrupt controller (request_irq): set-xive to the
     /// default server and priority, then int-on, as Linux's XICS code does.
     pub fn unmask(&mut self, source: u32) {
-        if self.desc.name == "pseries" {
+        let xics = self.fw.tokens.token(Service::SetXive).is_some();
+        if self.desc.name == "pseries" && xics {
             self.rtas(Service::SetXive, &[source, 0, DEFAULT_PRIORITY], 1);
             self.rtas(Service::IntOn, &[source], 1);
         } else {
-            self.fw.machine.ics.write_xive(source, 0, DEFAULT_PRIORITY as u8, DEFAULT_PRIORITY as u8);
+            // Bare metal, or XIVE: the source is configured without RTAS (on XIVE
+            // through the H_INT_SET_SOURCE_CONFIG hypervisor call).
+            self.fw.machine.ics.write_xive(
+                source,
+                0,
+                DEFAULT_PRIORITY as u8,
+                DEFAULT_PRIORITY as u8,
+            );
         }
     }
 
     /// Masks a source (free_irq).
     pub fn mask(&mut self, source: u32) {
-        if self.desc.name == "pseries" {
+        if self.desc.name == "pseries" && self.fw.tokens.token(Service::IntOff).is_some() {
             self.rtas(Service::IntOff, &[source], 1);
         } else {
-            self.fw.machine.ics.write_xive(source, 0, 0xff, DEFAULT_PRIORITY as u8);
+            self.fw
+                .machine
+                .ics
+                .write_xive(source, 0, 0xff, DEFAULT_PRIORITY as u8);
         }
     }
 
@@ -475,7 +538,12 @@ impl Kernel {
         let virq = self.irq.map(source, (dev, Some(vector)));
         if self.opts.trace {
             let device = self.devices[dev].name.clone();
-            self.trace.push(Event::Map { device, vector: Some(vector), source, virq });
+            self.trace.push(Event::Map {
+                device,
+                vector: Some(vector),
+                source,
+                virq,
+            });
         }
         virq
     }
@@ -490,7 +558,11 @@ impl Kernel {
             if let Some(d) = self.irq.dispose(v) {
                 if self.opts.trace {
                     let device = self.devices[dev].name.clone();
-                    self.trace.push(Event::Unmap { device, virq: v, source: d.hwirq });
+                    self.trace.push(Event::Unmap {
+                        device,
+                        virq: v,
+                        source: d.hwirq,
+                    });
                 }
             }
         }
@@ -516,7 +588,10 @@ impl Kernel {
         }
         self.devices[dev].msi = None;
         if self.opts.trace {
-            self.trace.push(Event::Driver { device: name, text: "free: vectors released".into() });
+            self.trace.push(Event::Driver {
+                device: name,
+                text: "free: vectors released".into(),
+            });
         }
         Ok(())
     }
@@ -531,12 +606,18 @@ impl Kernel {
         match (sig, handled.first()) {
             (Signal::Delivered { source }, Some(&(virq, owner))) => {
                 if owner != (dev, Some(v)) {
-                    return Err(format!("source {source:#x} reached virq {virq}, which belongs to another vector"));
+                    return Err(format!(
+                        "source {source:#x} reached virq {virq}, which belongs to another vector"
+                    ));
                 }
                 Ok(virq)
             }
-            (Signal::Delivered { source }, None) => Err(format!("source {source:#x} is masked or mapped to no handler")),
-            (Signal::PendingInDevice, _) => Err("the vector is masked in the device (pending)".into()),
+            (Signal::Delivered { source }, None) => Err(format!(
+                "source {source:#x} is masked or mapped to no handler"
+            )),
+            (Signal::PendingInDevice, _) => {
+                Err("the vector is masked in the device (pending)".into())
+            }
             (Signal::Dropped, _) => Err("the message reached no source (dropped)".into()),
         }
     }
@@ -553,7 +634,12 @@ impl Kernel {
                     let (count, owner) = (d.count, d.owner);
                     if self.opts.trace {
                         let device = self.devices[owner.0].name.clone();
-                        self.trace.push(Event::Handler { device, vector: owner.1.unwrap_or(0), virq, count });
+                        self.trace.push(Event::Handler {
+                            device,
+                            vector: owner.1.unwrap_or(0),
+                            virq,
+                            count,
+                        });
                     }
                     out.push((virq, owner));
                 }
@@ -568,7 +654,11 @@ impl Kernel {
         self.hook("suspend", "");
         match self.desc.suspend {
             Some(h) => h(self)?,
-            None => return Err(Error::Failed("suspend is not supported on this machine".into())),
+            None => {
+                return Err(Error::Failed(
+                    "suspend is not supported on this machine".into(),
+                ))
+            }
         }
         self.suspended = true;
         Ok(())
@@ -576,7 +666,14 @@ impl Kernel {
 
     /// Resumes through the platform's hook.
     pub fn resume(&mut self, mode: ResumeMode) -> Result<(), Error> {
-        self.hook("resume", if mode == ResumeMode::Keep { "keep" } else { "renumber" });
+        self.hook(
+            "resume",
+            if mode == ResumeMode::Keep {
+                "keep"
+            } else {
+                "renumber"
+            },
+        );
         if let Some(h) = self.desc.resume {
             h(self, mode)?;
         }

@@ -3,9 +3,9 @@
 //! MSI negotiation, interrupt number mapping, drivers and scenarios.
 #![deny(missing_docs)]
 
-mod error;
 pub mod boot;
 pub mod check;
+mod error;
 pub mod generic;
 pub mod irq;
 pub mod kernel;

@@ -35,6 +35,14 @@ pub enum ResumeMode {
 
 /// A step hook.
 pub type StepHook = fn(&mut Kernel) -> Result<(), Error>;
+/// An MSI hook: device, vector count, kind.
+pub type MsiHook = fn(&mut Kernel, DevId, u32, MsiType) -> Result<(), MsiError>;
+/// A config read hook: device, register, size.
+pub type ReadConfigHook = fn(&mut Kernel, DevId, u32, u32) -> Option<u32>;
+/// A config write hook: device, register, size, value.
+pub type WriteConfigHook = fn(&mut Kernel, DevId, u32, u32, u32) -> bool;
+/// The resume hook.
+pub type ResumeHook = fn(&mut Kernel, ResumeMode) -> Result<(), Error>;
 
 /// A machine description: its name, how it recognises a tree, and its hooks.
 #[derive(Clone, Copy)]
@@ -54,19 +62,19 @@ pub struct MachineDescription {
     /// Per-function fix-up at PCI scan.
     pub pci_irq_fixup: Option<fn(&mut Kernel, DevId)>,
     /// Sanity check of a request of `nvec` vectors.
-    pub msi_check_device: Option<fn(&mut Kernel, DevId, u32, MsiType) -> Result<(), MsiError>>,
+    pub msi_check_device: Option<MsiHook>,
     /// Sets up a device's whole request at once.
-    pub setup_msi_irqs: Option<fn(&mut Kernel, DevId, u32, MsiType) -> Result<(), MsiError>>,
+    pub setup_msi_irqs: Option<MsiHook>,
     /// Releases all of a device's vectors.
     pub teardown_msi_irqs: Option<fn(&mut Kernel, DevId)>,
     /// Reads config space (None: direct hardware access).
-    pub read_config: Option<fn(&mut Kernel, DevId, u32, u32) -> Option<u32>>,
+    pub read_config: Option<ReadConfigHook>,
     /// Writes config space (None: direct hardware access).
-    pub write_config: Option<fn(&mut Kernel, DevId, u32, u32, u32) -> bool>,
+    pub write_config: Option<WriteConfigHook>,
     /// Suspends the partition.
     pub suspend: Option<StepHook>,
     /// Resumes it.
-    pub resume: Option<fn(&mut Kernel, ResumeMode) -> Result<(), Error>>,
+    pub resume: Option<ResumeHook>,
 }
 
 impl std::fmt::Debug for MachineDescription {
@@ -76,7 +84,8 @@ impl std::fmt::Debug for MachineDescription {
 }
 
 /// The descriptions, probed in this order.
-static DESCRIPTIONS: [&MachineDescription; 2] = [&crate::pseries::PSERIES, &crate::generic::GENERIC];
+static DESCRIPTIONS: [&MachineDescription; 2] =
+    [&crate::pseries::PSERIES, &crate::generic::GENERIC];
 
 /// The descriptions, probed in this order.
 pub fn descriptions() -> &'static [&'static MachineDescription] {

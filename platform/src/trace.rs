@@ -73,22 +73,50 @@ pub enum Event {
 impl std::fmt::Display for Event {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Event::Hook { hook, machine, detail } => {
+            Event::Hook {
+                hook,
+                machine,
+                detail,
+            } => {
                 write!(f, "hook   {machine}.{hook}")?;
                 if !detail.is_empty() {
                     write!(f, " {detail}")?;
                 }
                 Ok(())
             }
-            Event::Rtas { service, args, rets } => write!(f, "rtas   {service} {args:?} -> {rets:?}"),
+            Event::Rtas {
+                service,
+                args,
+                rets,
+            } => write!(f, "rtas   {service} {args:?} -> {rets:?}"),
             Event::Msg { text } => write!(f, "msg    {text}"),
-            Event::Map { device, vector, source, virq } => match vector {
-                Some(v) => write!(f, "map    {device} vector {v}: source {source:#x} -> virq {virq}"),
+            Event::Map {
+                device,
+                vector,
+                source,
+                virq,
+            } => match vector {
+                Some(v) => write!(
+                    f,
+                    "map    {device} vector {v}: source {source:#x} -> virq {virq}"
+                ),
                 None => write!(f, "map    {device} LSI: source {source:#x} -> virq {virq}"),
             },
-            Event::Unmap { device, virq, source } => write!(f, "unmap  {device} virq {virq} (source {source:#x})"),
-            Event::Handler { device, vector, virq, count } => {
-                write!(f, "irq    {device} vector {vector} virq {virq}: handler ran ({count})")
+            Event::Unmap {
+                device,
+                virq,
+                source,
+            } => write!(f, "unmap  {device} virq {virq} (source {source:#x})"),
+            Event::Handler {
+                device,
+                vector,
+                virq,
+                count,
+            } => {
+                write!(
+                    f,
+                    "irq    {device} vector {vector} virq {virq}: handler ran ({count})"
+                )
             }
             Event::Driver { device, text } => write!(f, "driver {device}: {text}"),
         }

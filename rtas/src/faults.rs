@@ -61,17 +61,18 @@ impl FaultPlan {
     /// Counts a call of `service` that a fault of this kind may hit; the fault, if one
     /// fires. `busy_ok` is false for calls that must never be busy.
     pub fn take(&mut self, service: Service, busy_ok: bool) -> Option<Fault> {
+        let mut fired = None;
         for r in self.rules.iter_mut().filter(|r| r.service == service) {
             let eligible = busy_ok || !matches!(r.fault, Fault::Busy | Fault::Delay(_));
             if !eligible {
                 continue;
             }
             r.seen += 1;
-            if r.seen > r.skip && r.seen <= r.skip + r.times {
-                return Some(r.fault);
+            if fired.is_none() && r.seen > r.skip && r.seen <= r.skip + r.times {
+                fired = Some(r.fault);
             }
         }
-        None
+        fired
     }
 }
 

@@ -233,6 +233,17 @@ impl Firmware {
     }
 
     fn dispatch(&mut self, s: Service, args: &Args, rets: &mut Rets) {
+        // change-msi applies its own faults (busy only where LoPAPR allows it).
+        if s != Service::ChangeMsi {
+            match self.faults.take(s, true) {
+                Some(crate::faults::Fault::Busy) => return rets.status(status::BUSY),
+                Some(crate::faults::Fault::Delay(d)) => {
+                    return rets.status(status::EXTENDED_DELAY_BASE + d.min(5) as i32)
+                }
+                Some(crate::faults::Fault::HwError) => return rets.status(status::HW_ERROR),
+                _ => {}
+            }
+        }
         match s {
             Service::ChangeMsi => self.change_msi(args, rets),
             Service::QueryInterruptSourceNumber => self.query_source(args, rets),

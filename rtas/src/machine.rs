@@ -59,6 +59,9 @@ impl Default for MachineConfig {
 /// The address of QEMU's MSI window: a message written here with data N triggers
 /// source N.
 pub const MSI_WINDOW: u64 = 0x400_0000_0000;
+/// The MSI window below 4 GiB, for functions that cannot send 64-bit addresses
+/// (change-msi functions 5 and 6 in the papr profile).
+pub const MSI_WINDOW_32: u64 = 0xfff0_0000;
 /// The controller every machine has: QEMU's XICS range.
 pub const ICS_BASE: u32 = 0x1000;
 /// Sources in that controller.
@@ -423,7 +426,7 @@ impl Machine {
 
     /// A message write from a function reaches the MSI window.
     pub fn deliver(&mut self, r: FnRef, addr: u64, data: u32) -> Signal {
-        if addr != MSI_WINDOW {
+        if addr != MSI_WINDOW && !(addr == MSI_WINDOW_32 && self.profile == Profile::Papr) {
             self.drops.bad_address += 1;
             log::debug!("message to {addr:#x} is outside the MSI window: dropped");
             return Signal::Dropped;

@@ -58,7 +58,9 @@ pub fn run(a: BootArgs) -> Result<ExitCode, String> {
     let started = Instant::now();
     let tree = match &a.tree {
         Some(p) => of_tree::read_file(p).map_err(|e| e.to_string())?,
-        None => of_tree::dtb::read(DEFAULT_MACHINE).map_err(|e| format!("built-in machine: {e}"))?,
+        None => {
+            of_tree::dtb::read(DEFAULT_MACHINE).map_err(|e| format!("built-in machine: {e}"))?
+        }
     };
     let opts = BootOptions {
         profile: a.profile,
@@ -80,9 +82,13 @@ pub fn run(a: BootArgs) -> Result<ExitCode, String> {
         eprintln!(" done");
     }
     let mut out = std::io::stdout().lock();
-    let w = |o: &mut std::io::StdoutLock, s: String| writeln!(o, "{s}").map_err(|e| format!("stdout: {e}"));
+    let w = |o: &mut std::io::StdoutLock, s: String| {
+        writeln!(o, "{s}").map_err(|e| format!("stdout: {e}"))
+    };
     if a.quiet {
-        let mem = peak_memory().map(|b| format!("{:.1} MiB", b as f64 / (1 << 20) as f64)).unwrap_or_else(|| "unknown".into());
+        let mem = peak_memory()
+            .map(|b| format!("{:.1} MiB", b as f64 / (1 << 20) as f64))
+            .unwrap_or_else(|| "unknown".into());
         w(
             &mut out,
             format!(
@@ -108,11 +114,20 @@ pub fn run(a: BootArgs) -> Result<ExitCode, String> {
         }
     } else {
         w(&mut out, String::new())?;
-        w(&mut out, format!("{:<14} {:>6} {:>10} {:>6} {:>18} {:>10}", "device", "vector", "source", "virq", "address", "data"))?;
+        w(
+            &mut out,
+            format!(
+                "{:<14} {:>6} {:>10} {:>6} {:>18} {:>10}",
+                "device", "vector", "source", "virq", "address", "data"
+            ),
+        )?;
         for r in &table {
             w(
                 &mut out,
-                format!("{:<14} {:>6} {:>#10x} {:>6} {:>#18x} {:>#10x}", r.device, r.vector, r.source, r.virq, r.address, r.data),
+                format!(
+                    "{:<14} {:>6} {:>#10x} {:>6} {:>#18x} {:>#10x}",
+                    r.device, r.vector, r.source, r.virq, r.address, r.data
+                ),
             )?;
         }
         w(

@@ -23,7 +23,10 @@ pub fn run(a: CheckArgs) -> Result<ExitCode, String> {
     let tree = of_tree::read_file(&a.tree).map_err(|e| e.to_string())?;
     let rep = platform::check::check(&tree);
     let opt = |v: Option<u32>| v.map(|n| n.to_string()).unwrap_or_else(|| "-".into());
-    println!("{:<14} {:>8} {:>10} {:>9} {:>6} {:>6}  {}", "function", "req#msi", "req#msi-x", "PE total", "quota", "grant", "node (PE)");
+    println!(
+        "{:<14} {:>8} {:>10} {:>9} {:>6} {:>6}  node (PE)",
+        "function", "req#msi", "req#msi-x", "PE total", "quota", "grant"
+    );
     for f in &rep.functions {
         println!(
             "{:<14} {:>8} {:>10} {:>9} {:>6} {:>6}  {} ({})",
@@ -40,7 +43,20 @@ pub fn run(a: CheckArgs) -> Result<ExitCode, String> {
     for x in &rep.findings {
         println!("{x}");
     }
-    let errors = rep.findings.iter().filter(|f| f.severity == platform::check::Severity::Error).count();
-    println!("{} functions, {} errors, {} warnings", rep.functions.len(), errors, rep.findings.len() - errors);
-    Ok(if errors > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    let errors = rep
+        .findings
+        .iter()
+        .filter(|f| f.severity == platform::check::Severity::Error)
+        .count();
+    println!(
+        "{} functions, {} errors, {} warnings",
+        rep.functions.len(),
+        errors,
+        rep.findings.len() - errors
+    );
+    Ok(if errors > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

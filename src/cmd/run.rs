@@ -34,7 +34,11 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
     let k = run_file(&a.file, a.json, &mut Stdout).map_err(|e| e.to_string())?;
     if let Some(k) = k {
         if !a.json {
-            println!("scenario passed: {} RTAS calls, {} virqs mapped", k.fw.log.len(), k.irq.len());
+            println!(
+                "scenario passed: {} RTAS calls, {} virqs mapped",
+                k.fw.log.len(),
+                k.irq.len()
+            );
         }
     }
     Ok(ExitCode::SUCCESS)

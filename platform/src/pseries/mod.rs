@@ -36,7 +36,11 @@ fn probe(tree: &Tree) -> bool {
 
 fn setup_arch(k: &mut Kernel) -> Result<(), Error> {
     k.hypervisor = k.fw.tokens.hypervisor;
-    let mode = if k.hypervisor { "LPAR (under a hypervisor)" } else { "bare firmware (no hypervisor)" };
+    let mode = if k.hypervisor {
+        "LPAR (under a hypervisor)"
+    } else {
+        "bare firmware (no hypervisor)"
+    };
     k.msg(format!("pseries: running in {mode}"));
     Ok(())
 }
@@ -45,7 +49,10 @@ fn setup_arch(k: &mut Kernel) -> Result<(), Error> {
 fn init_irq(k: &mut Kernel) -> Result<(), Error> {
     let xics = k.tree.find_compatible("IBM,ppc-xicp");
     let xive = k.tree.find_compatible("ibm,power-ivpe");
-    let found = xics.first().map(|&n| (n, "XICS")).or(xive.first().map(|&n| (n, "XIVE")));
+    let found = xics
+        .first()
+        .map(|&n| (n, "XICS"))
+        .or(xive.first().map(|&n| (n, "XIVE")));
     match found {
         Some((n, kind)) => {
             let path = k.tree.path(n);
@@ -62,7 +69,11 @@ fn read_config(k: &mut Kernel, dev: DevId, reg: u32, size: u32) -> Option<u32> {
     let d = &k.devices[dev];
     let addr = ((reg & 0xf00) << 20) | d.addr.config_addr() | (reg & 0xff);
     let buid = d.buid;
-    let r = k.rtas(Service::IbmReadPciConfig, &[addr, (buid >> 32) as u32, buid as u32, size], 2)?;
+    let r = k.rtas(
+        Service::IbmReadPciConfig,
+        &[addr, (buid >> 32) as u32, buid as u32, size],
+        2,
+    )?;
     (r[0] == 0).then_some(r[1] as u32)
 }
 
@@ -71,8 +82,12 @@ fn write_config(k: &mut Kernel, dev: DevId, reg: u32, size: u32, value: u32) -> 
     let d = &k.devices[dev];
     let addr = ((reg & 0xf00) << 20) | d.addr.config_addr() | (reg & 0xff);
     let buid = d.buid;
-    k.rtas(Service::IbmWritePciConfig, &[addr, (buid >> 32) as u32, buid as u32, size, value], 1)
-        .is_some_and(|r| r[0] == 0)
+    k.rtas(
+        Service::IbmWritePciConfig,
+        &[addr, (buid >> 32) as u32, buid as u32, size, value],
+        1,
+    )
+    .is_some_and(|r| r[0] == 0)
 }
 
 fn suspend(k: &mut Kernel) -> Result<(), Error> {

@@ -21,7 +21,11 @@ const CLASS_BRIDGE_PCI: u32 = 0x0604;
 pub const DEFAULT_PE_TOTAL: u32 = 8;
 
 pub(super) fn init(k: &mut Kernel) -> bool {
-    let have = k.fw.tokens.token(Service::ChangeMsi).is_some() && k.fw.tokens.token(Service::QueryInterruptSourceNumber).is_some();
+    let have = k.fw.tokens.token(Service::ChangeMsi).is_some()
+        && k.fw
+            .tokens
+            .token(Service::QueryInterruptSourceNumber)
+            .is_some();
     if !have {
         k.msg("rtas_msi: no RTAS tokens, no MSI support.".into());
         return false;
@@ -39,7 +43,12 @@ fn prop_name(kind: MsiType) -> &'static str {
 
 /// Linux's check_req: missing property -> -ENOENT; 0 -> -ENOSPC; fewer than asked
 /// -> that many.
-pub(crate) fn check_req(k: &mut Kernel, dev: DevId, nvec: u32, kind: MsiType) -> Result<(), MsiError> {
+pub(crate) fn check_req(
+    k: &mut Kernel,
+    dev: DevId,
+    nvec: u32,
+    kind: MsiType,
+) -> Result<(), MsiError> {
     let node = k.devices[dev].node;
     let prop = prop_name(kind);
     let value = k.tree.at(node).u32(prop).ok().flatten();
@@ -62,7 +71,12 @@ pub(crate) fn check_req(k: &mut Kernel, dev: DevId, nvec: u32, kind: MsiType) ->
     Ok(())
 }
 
-pub(super) fn check_device(k: &mut Kernel, dev: DevId, nvec: u32, kind: MsiType) -> Result<(), MsiError> {
+pub(super) fn check_device(
+    k: &mut Kernel,
+    dev: DevId,
+    nvec: u32,
+    kind: MsiType,
+) -> Result<(), MsiError> {
     check_req(k, dev, nvec, kind)
 }
 
@@ -100,15 +114,25 @@ pub fn pe_devices(tree: &Tree, pe: NodeId) -> Vec<NodeId> {
     descendants(tree, pe, &mut nodes);
     nodes
         .into_iter()
-        .filter(|&n| tree.at(n).u32("class-code").ok().flatten().unwrap_or(0) >> 8 != CLASS_BRIDGE_PCI)
+        .filter(|&n| {
+            tree.at(n).u32("class-code").ok().flatten().unwrap_or(0) >> 8 != CLASS_BRIDGE_PCI
+        })
         .collect()
 }
 
 /// Linux's msi_quota_for_device for the function at `node` asking for `request`
 /// vectors; `name` is its PCI name. Messages are added to `say`.
-pub fn quota_for(tree: &Tree, node: NodeId, name: &str, request: u32, mut say: Option<&mut Vec<String>>) -> u32 {
+pub fn quota_for(
+    tree: &Tree,
+    node: NodeId,
+    name: &str,
+    request: u32,
+    mut say: Option<&mut Vec<String>>,
+) -> u32 {
     if let Some(say) = say.as_mut() {
-        say.push(format!("rtas_msi: calc quota for {name}, request {request}"));
+        say.push(format!(
+            "rtas_msi: calc quota for {name}, request {request}"
+        ));
     }
     let Some((pe, total)) = find_pe(tree, node, say.as_deref_mut()) else {
         return request;
@@ -153,9 +177,7 @@ pub fn quota_for(tree: &Tree, node: NodeId, name: &str, request: u32, mut say: O
         }
     }
     spare += total % num_devices;
-    if over > 0 {
-        quota += spare / over;
-    }
+    quota += spare.checked_div(over).unwrap_or(0);
     let request = quota.min(request);
     if let Some(say) = say.as_mut() {
         say.push(format!("rtas_msi: request clamped to quota {request}"));
@@ -169,7 +191,13 @@ pub(crate) fn quota_for_device(k: &mut Kernel, dev: DevId, request: u32) -> u32 
     let name = k.devices[dev].name.clone();
     let verbose = k.verbose();
     let mut msgs = Vec::new();
-    let q = quota_for(&k.tree, node, &name, request, if verbose { Some(&mut msgs) } else { None });
+    let q = quota_for(
+        &k.tree,
+        node,
+        &name,
+        request,
+        if verbose { Some(&mut msgs) } else { None },
+    );
     for m in msgs {
         k.msg(m);
     }
@@ -181,10 +209,18 @@ pub(crate) fn quota_for_device(k: &mut Kernel, dev: DevId, request: u32) -> u32 
 pub(crate) fn change_msi(k: &mut Kernel, dev: DevId, func: u32, num: u32) -> i64 {
     let d = &k.devices[dev];
     let (addr, buid) = (d.addr.config_addr(), d.buid);
-    let nret = if matches!(func, FN_MSI | FN_MSIX | FN_MSI_32 | FN_MSIX_32) { 4 } else { 3 };
+    let nret = if matches!(func, FN_MSI | FN_MSIX | FN_MSI_32 | FN_MSIX_32) {
+        4
+    } else {
+        3
+    };
     let mut seq = 1u32;
     let (rc, got) = loop {
-        let Some(r) = k.rtas(Service::ChangeMsi, &[addr, (buid >> 32) as u32, buid as u32, func, num, seq], nret) else {
+        let Some(r) = k.rtas(
+            Service::ChangeMsi,
+            &[addr, (buid >> 32) as u32, buid as u32, func, num, seq],
+            nret,
+        ) else {
             return status::PARAM_ERROR as i64;
         };
         seq = r[2] as u32;
@@ -198,7 +234,9 @@ pub(crate) fn change_msi(k: &mut Kernel, dev: DevId, func: u32, num: u32) -> i64
         r => r,
     };
     if k.verbose() {
-        k.msg(format!("rtas_msi: ibm,change_msi(func={func},num={num}), got {got} rc = {rc}"));
+        k.msg(format!(
+            "rtas_msi: ibm,change_msi(func={func},num={num}), got {got} rc = {rc}"
+        ));
     }
     rc
 }
@@ -208,7 +246,11 @@ fn query(k: &mut Kernel, dev: DevId, i: u32) -> Result<u32, i64> {
     let d = &k.devices[dev];
     let (addr, buid) = (d.addr.config_addr(), d.buid);
     loop {
-        let Some(r) = k.rtas(Service::QueryInterruptSourceNumber, &[addr, (buid >> 32) as u32, buid as u32, i], 3) else {
+        let Some(r) = k.rtas(
+            Service::QueryInterruptSourceNumber,
+            &[addr, (buid >> 32) as u32, buid as u32, i],
+            3,
+        ) else {
             return Err(status::PARAM_ERROR as i64);
         };
         if status::is_busy(r[0] as i32) {
@@ -258,7 +300,12 @@ pub(super) fn pci_irq_fixup(k: &mut Kernel, dev: DevId) {
 
 /// Linux's rtas_prepare_msi_irqs, then the per-vector query and mapping of the
 /// pseries irq domain.
-pub(super) fn setup_msi_irqs(k: &mut Kernel, dev: DevId, nvec_in: u32, kind: MsiType) -> Result<(), MsiError> {
+pub(super) fn setup_msi_irqs(
+    k: &mut Kernel,
+    dev: DevId,
+    nvec_in: u32,
+    kind: MsiType,
+) -> Result<(), MsiError> {
     check_req(k, dev, nvec_in, kind)?;
     let quota = quota_for_device(k, dev, nvec_in);
     if quota != 0 && quota < nvec_in {
@@ -302,10 +349,20 @@ pub(super) fn setup_msi_irqs(k: &mut Kernel, dev: DevId, nvec_in: u32, kind: Msi
     };
     if rc != nvec as i64 {
         k.msg("rtas_msi: rtas_change_msi() failed".into());
-        return Err(if rc > 0 { MsiError::TryFewer(rc as u32) } else { MsiError::Rtas(rc as i32) });
+        return Err(if rc > 0 {
+            MsiError::TryFewer(rc as u32)
+        } else {
+            MsiError::Rtas(rc as i32)
+        });
     }
     // One query and one mapping per vector the driver asked for.
-    let mut state = MsiState { kind, virqs: Vec::with_capacity(nvec_in as usize), sources: Vec::with_capacity(nvec_in as usize), messages: Vec::new(), granted: nvec };
+    let mut state = MsiState {
+        kind,
+        virqs: Vec::with_capacity(nvec_in as usize),
+        sources: Vec::with_capacity(nvec_in as usize),
+        messages: Vec::new(),
+        granted: nvec,
+    };
     for i in 0..nvec_in {
         let src = match query(k, dev, i) {
             Ok(s) => s,
@@ -337,7 +394,11 @@ pub(crate) fn read_messages(k: &mut Kernel, dev: DevId, kind: MsiType, n: u32) -
             let ctrl = k.config_read(dev, cap + 2, 2).unwrap_or(0);
             let is64 = ctrl & 0x80 != 0;
             let lo = k.config_read(dev, cap + 4, 4).unwrap_or(0) as u64;
-            let hi = if is64 { k.config_read(dev, cap + 8, 4).unwrap_or(0) as u64 } else { 0 };
+            let hi = if is64 {
+                k.config_read(dev, cap + 8, 4).unwrap_or(0) as u64
+            } else {
+                0
+            };
             let data_reg = if is64 { cap + 12 } else { cap + 8 };
             let data = if ctrl & 0x400 != 0 {
                 k.config_read(dev, data_reg, 4).unwrap_or(0)

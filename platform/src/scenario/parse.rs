@@ -62,7 +62,10 @@ type R<'a, T> = IResult<&'a str, T>;
 
 fn number(i: &str) -> R<'_, u32> {
     alt((
-        map_res(preceded(tag("0x"), take_while1(|c: char| c.is_ascii_hexdigit())), |h| u32::from_str_radix(h, 16)),
+        map_res(
+            preceded(tag("0x"), take_while1(|c: char| c.is_ascii_hexdigit())),
+            |h| u32::from_str_radix(h, 16),
+        ),
         map_res(digit1, str::parse::<u32>),
     ))(i)
 }
@@ -74,24 +77,55 @@ fn hex<'a>(n: usize) -> impl FnMut(&'a str) -> R<'a, &'a str> {
 /// `DDDD:BB:DD.F`
 fn device(i: &str) -> R<'_, String> {
     map(
-        tuple((hex(4), char(':'), hex(2), char(':'), hex(2), char('.'), take_while_m_n(1, 1, |c: char| ('0'..='7').contains(&c)))),
-        |(d, _, b, _, s, _, f)| format!("{}:{}:{}.{}", d.to_lowercase(), b.to_lowercase(), s.to_lowercase(), f),
+        tuple((
+            hex(4),
+            char(':'),
+            hex(2),
+            char(':'),
+            hex(2),
+            char('.'),
+            take_while_m_n(1, 1, |c: char| ('0'..='7').contains(&c)),
+        )),
+        |(d, _, b, _, s, _, f)| {
+            format!(
+                "{}:{}:{}.{}",
+                d.to_lowercase(),
+                b.to_lowercase(),
+                s.to_lowercase(),
+                f
+            )
+        },
     )(i)
 }
 
 fn path(i: &str) -> R<'_, String> {
-    map(take_till1(|c: char| c.is_whitespace() || c == '#'), str::to_string)(i)
+    map(
+        take_till1(|c: char| c.is_whitespace() || c == '#'),
+        str::to_string,
+    )(i)
 }
 
 fn kind(i: &str) -> R<'_, MsiType> {
-    alt((value(MsiType::Msix, tag("msix")), value(MsiType::Msi, tag("msi"))))(i)
+    alt((
+        value(MsiType::Msix, tag("msix")),
+        value(MsiType::Msi, tag("msi")),
+    ))(i)
 }
 
 fn command(i: &str) -> R<'_, Command> {
     alt((
-        map(preceded(tuple((tag("machine"), space1)), path), Command::Machine),
         map(
-            preceded(tuple((tag("profile"), space1)), alt((value(Profile::Qemu, tag("qemu")), value(Profile::Papr, tag("papr"))))),
+            preceded(tuple((tag("machine"), space1)), path),
+            Command::Machine,
+        ),
+        map(
+            preceded(
+                tuple((tag("profile"), space1)),
+                alt((
+                    value(Profile::Qemu, tag("qemu")),
+                    value(Profile::Papr, tag("papr")),
+                )),
+            ),
             Command::Profile,
         ),
         value(Command::Boot, tag("boot")),
@@ -103,17 +137,41 @@ fn command(i: &str) -> R<'_, Command> {
                 preceded(space1, number),
                 opt(preceded(tuple((space1, tag("min"), space1)), number)),
             )),
-            |(_, dev, kind, n, min)| Command::Request { dev, kind, n, min: min.unwrap_or(n) },
+            |(_, dev, kind, n, min)| Command::Request {
+                dev,
+                kind,
+                n,
+                min: min.unwrap_or(n),
+            },
         ),
-        map(preceded(tuple((tag("free"), space1)), device), Command::Free),
-        map(tuple((tag("fire"), preceded(space1, device), preceded(space1, number))), |(_, d, v)| Command::Fire(d, v)),
-        map(preceded(tuple((tag("expect"), space1, tag("rtas-log"), space1)), path), Command::ExpectRtasLog),
+        map(
+            preceded(tuple((tag("free"), space1)), device),
+            Command::Free,
+        ),
+        map(
+            tuple((
+                tag("fire"),
+                preceded(space1, device),
+                preceded(space1, number),
+            )),
+            |(_, d, v)| Command::Fire(d, v),
+        ),
+        map(
+            preceded(
+                tuple((tag("expect"), space1, tag("rtas-log"), space1)),
+                path,
+            ),
+            Command::ExpectRtasLog,
+        ),
     ))(i)
 }
 
 fn line(i: &str) -> R<'_, Option<Command>> {
     let comment = |i| -> R<'_, ()> { value((), tuple((char('#'), nom::combinator::rest)))(i) };
-    all_consuming(map(tuple((space0, opt(command), space0, opt(comment))), |(_, c, _, _)| c))(i)
+    all_consuming(map(
+        tuple((space0, opt(command), space0, opt(comment))),
+        |(_, c, _, _)| c,
+    ))(i)
 }
 
 /// What each command expects, for error messages.
@@ -145,7 +203,11 @@ pub fn parse(text: &str, file: &str) -> Result<Vec<Step>, Error> {
                 let trimmed = raw.trim_start();
                 let word = trimmed.split_whitespace().next().unwrap_or("");
                 // Point at the command when nothing of it parsed, else where it stopped.
-                let at = if rest.len() >= trimmed.len() { raw.len() - trimmed.len() } else { raw.len() - rest.len() };
+                let at = if rest.len() >= trimmed.len() {
+                    raw.len() - trimmed.len()
+                } else {
+                    raw.len() - rest.len()
+                };
                 return Err(Error::Scenario {
                     file: file.to_string(),
                     line: n + 1,
@@ -170,15 +232,39 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s.len(), 8);
-        assert_eq!(s[0], Step { line: 2, cmd: Command::Machine("a.dtb".into()) });
-        assert_eq!(s[3].cmd, Command::Request { dev: "0000:00:01.0".into(), kind: MsiType::Msix, n: 3, min: 3 });
-        assert_eq!(s[4].cmd, Command::Request { dev: "0001:00:02.0".into(), kind: MsiType::Msi, n: 4, min: 2 });
+        assert_eq!(
+            s[0],
+            Step {
+                line: 2,
+                cmd: Command::Machine("a.dtb".into())
+            }
+        );
+        assert_eq!(
+            s[3].cmd,
+            Command::Request {
+                dev: "0000:00:01.0".into(),
+                kind: MsiType::Msix,
+                n: 3,
+                min: 3
+            }
+        );
+        assert_eq!(
+            s[4].cmd,
+            Command::Request {
+                dev: "0001:00:02.0".into(),
+                kind: MsiType::Msi,
+                n: 4,
+                min: 2
+            }
+        );
         assert_eq!(s[6].cmd, Command::Fire("0000:00:01.0".into(), 2));
     }
 
     #[test]
     fn errors_say_where() {
-        let e = parse("boot\nrequest 0000:00:01.0 msiy 3\n", "f.scenario").unwrap_err().to_string();
+        let e = parse("boot\nrequest 0000:00:01.0 msiy 3\n", "f.scenario")
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("f.scenario:2:"), "{e}");
         assert!(e.contains("request DDDD:BB:DD.F"), "{e}");
         let e = parse("  frob\n", "f").unwrap_err().to_string();

@@ -49,13 +49,22 @@ impl<'o> Runner<'o> {
     }
 
     fn fail(&self, step: &Step, msg: impl Into<String>) -> Error {
-        Error::Scenario { file: self.file.clone(), line: step.line, col: 1, msg: msg.into() }
+        Error::Scenario {
+            file: self.file.clone(),
+            line: step.line,
+            col: 1,
+            msg: msg.into(),
+        }
     }
 
     fn flush(&mut self) {
         if let Some(k) = &self.kernel {
             for e in &k.trace[self.printed..] {
-                let s = if self.json { e.to_json() } else { e.to_string() };
+                let s = if self.json {
+                    e.to_json()
+                } else {
+                    e.to_string()
+                };
                 self.out.line(&s);
             }
             self.printed = k.trace.len();
@@ -78,10 +87,17 @@ impl<'o> Runner<'o> {
             Command::Machine(p) => self.machine = Some(self.dir.join(p)),
             Command::Profile(p) => self.profile = *p,
             Command::Boot => {
-                let path = self.machine.clone().ok_or_else(|| self.fail(step, "'boot' before 'machine'"))?;
+                let path = self
+                    .machine
+                    .clone()
+                    .ok_or_else(|| self.fail(step, "'boot' before 'machine'"))?;
                 let tree = of_tree::read_file(&path).map_err(|e| self.fail(step, e.to_string()))?;
-                let opts = BootOptions { profile: self.profile, ..Default::default() };
-                let k = Kernel::boot(tree, opts).map_err(|e| self.fail(step, format!("{}: {e}", path.display())))?;
+                let opts = BootOptions {
+                    profile: self.profile,
+                    ..Default::default()
+                };
+                let k = Kernel::boot(tree, opts)
+                    .map_err(|e| self.fail(step, format!("{}: {e}", path.display())))?;
                 self.kernel = Some(k);
             }
             Command::Request { dev, kind, n, min } => {
@@ -102,18 +118,26 @@ impl<'o> Runner<'o> {
                 let k = self.kernel(step)?;
                 if let Err(why) = k.fire(d, *v) {
                     self.flush();
-                    return Err(self.fail(step, format!("fire {dev} {v}: the handler did not run: {why}")));
+                    return Err(self.fail(
+                        step,
+                        format!("fire {dev} {v}: the handler did not run: {why}"),
+                    ));
                 }
             }
             Command::ExpectRtasLog(p) => {
                 let path = self.dir.join(p);
-                let text = std::fs::read_to_string(&path).map_err(|e| self.fail(step, format!("{}: {e}", path.display())))?;
-                let want = calllog::from_jsonl(&text).map_err(|e| self.fail(step, format!("{}: {e}", path.display())))?;
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| self.fail(step, format!("{}: {e}", path.display())))?;
+                let want = calllog::from_jsonl(&text)
+                    .map_err(|e| self.fail(step, format!("{}: {e}", path.display())))?;
                 let k = self.kernel(step)?;
                 let got = k.fw.log.clone();
                 if let Some(diff) = compare_logs(&got, &want) {
                     self.flush();
-                    return Err(self.fail(step, format!("RTAS calls differ from {}: {diff}", path.display())));
+                    return Err(self.fail(
+                        step,
+                        format!("RTAS calls differ from {}: {diff}", path.display()),
+                    ));
                 }
             }
         }
@@ -127,25 +151,52 @@ impl<'o> Runner<'o> {
 pub fn compare_logs(got: &[CallRecord], want: &[CallRecord]) -> Option<String> {
     let mut services: Vec<&str> = want.iter().map(|r| r.service.as_str()).collect();
     if services.is_empty() {
-        services = vec![Service::ChangeMsi.name(), Service::QueryInterruptSourceNumber.name()];
+        services = vec![
+            Service::ChangeMsi.name(),
+            Service::QueryInterruptSourceNumber.name(),
+        ];
     }
-    let ours: Vec<&CallRecord> = got.iter().filter(|r| services.contains(&r.service.as_str())).collect();
+    let ours: Vec<&CallRecord> = got
+        .iter()
+        .filter(|r| services.contains(&r.service.as_str()))
+        .collect();
     for (i, w) in want.iter().enumerate() {
         match ours.get(i) {
-            None => return Some(format!("call {} (line {}) expected {}, but only {} calls were made", i + 1, i + 1, w.to_json(), ours.len())),
-            Some(g) if *g != w => return Some(format!("call {} (line {}): expected {}, got {}", i + 1, i + 1, w.to_json(), g.to_json())),
+            None => {
+                return Some(format!(
+                    "call {} (line {}) expected {}, but only {} calls were made",
+                    i + 1,
+                    i + 1,
+                    w.to_json(),
+                    ours.len()
+                ))
+            }
+            Some(g) if *g != w => {
+                return Some(format!(
+                    "call {} (line {}): expected {}, got {}",
+                    i + 1,
+                    i + 1,
+                    w.to_json(),
+                    g.to_json()
+                ))
+            }
             _ => {}
         }
     }
     if ours.len() > want.len() {
-        return Some(format!("{} more calls than expected, the first: {}", ours.len() - want.len(), ours[want.len()].to_json()));
+        return Some(format!(
+            "{} more calls than expected, the first: {}",
+            ours.len() - want.len(),
+            ours[want.len()].to_json()
+        ));
     }
     None
 }
 
 /// Parses and runs a scenario file.
 pub fn run_file(file: &Path, json: bool, out: &mut dyn Output) -> Result<Option<Kernel>, Error> {
-    let text = std::fs::read_to_string(file).map_err(|e| Error::Failed(format!("{}: {e}", file.display())))?;
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| Error::Failed(format!("{}: {e}", file.display())))?;
     let steps = parse(&text, &file.display().to_string())?;
     let mut r = Runner::new(file, json, out);
     for s in &steps {

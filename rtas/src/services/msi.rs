@@ -5,7 +5,7 @@ use crate::alloc::BlockKind;
 use crate::faults::Fault;
 use crate::firmware::{Args, Firmware, Pending, Rets};
 use crate::ics::SourceKind;
-use crate::machine::{FnRef, Profile, MSI_WINDOW};
+use crate::machine::{FnRef, Profile, MSI_WINDOW, MSI_WINDOW_32};
 use crate::pci::PciAddr;
 use crate::phb::MsiBlock;
 use crate::service::Service;
@@ -33,9 +33,6 @@ pub mod func {
 const TYPE_NONE: u32 = 0;
 const TYPE_MSI: u32 = 1;
 const TYPE_MSIX: u32 = 2;
-
-/// The message address for functions 5 and 6 (papr): below 4 GiB.
-pub const MSI_WINDOW_32: u64 = 0xfff0_0000;
 
 fn type_of(kind: BlockKind) -> u32 {
     match kind {
