@@ -11,7 +11,7 @@ fn fragmented(size: u32) -> (BuddyPool, Vec<(u32, u32)>) {
     let mut n = 1u32;
     while p.free_count() > size - size / 4 {
         let c = 1 + n % 13;
-        let kind = if n % 3 == 0 {
+        let kind = if n.is_multiple_of(3) {
             BlockKind::Msi
         } else {
             BlockKind::Msix
@@ -51,7 +51,7 @@ fn alloc(c: &mut Criterion) {
                 b.iter(|| {
                     i = i.wrapping_add(1);
                     let count = 1 + i % 16;
-                    let kind = if i % 4 == 0 {
+                    let kind = if i.is_multiple_of(4) {
                         BlockKind::Msi
                     } else {
                         BlockKind::Msix
