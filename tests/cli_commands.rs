@@ -1,0 +1,109 @@
+//! The replay, run, boot and check commands as a user runs them.
+
+mod common;
+
+use common::*;
+use std::process::Command;
+
+fn sim() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_pseries-sim"))
+}
+
+fn out(c: &mut Command) -> (Option<i32>, String, String) {
+    let o = c.output().unwrap();
+    (o.status.code(), String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+}
+
+#[test]
+fn replay_reports_and_exits() {
+    let log = fixture("linux-guest/rtas-calls.jsonl");
+    let tree = fixture("linux-guest/qemu-initial.dtb");
+    let (code, stdout, _) = out(sim().arg("replay").arg(&log).arg("--machine").arg(&tree).args(["--profile", "qemu"]));
+    assert_eq!(code, Some(0));
+    assert_eq!(stdout.lines().last(), Some("replayed 88 calls: 88 identical, 0 differ"));
+    // The papr profile differs from QEMU on this log, and says where.
+    let (code, stdout, _) = out(sim().arg("replay").arg(&log).arg("--machine").arg(&tree));
+    assert_eq!(code, Some(1));
+    let last = stdout.lines().last().unwrap();
+    assert!(last.starts_with("replayed 88 calls: ") && !last.ends_with(" 0 differ"), "{last}");
+    assert!(stdout.lines().next().unwrap().starts_with("line "), "{stdout}");
+    // A broken log names its line.
+    let dir = scratch("cli-replay");
+    let bad = dir.join("bad.jsonl");
+    std::fs::write(&bad, "{\"service\":\"ibm,change-msi\",\"args\":[1],\"rets\":[0]}\nnot json\n").unwrap();
+    let (code, _, stderr) = out(sim().arg("replay").arg(&bad).arg("--machine").arg(&tree));
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("line 2"), "{stderr}");
+}
+
+#[test]
+fn run_passes_the_fixture_and_stops_at_a_failed_expectation() {
+    let (code, stdout, _) = out(sim().arg("run").arg(fixture("linux-guest/boot.scenario")));
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(stdout.contains("scenario passed"));
+    let dir = scratch("cli-run");
+    std::fs::copy(fixture("linux-guest/qemu-initial.dtb"), dir.join("m.dtb")).unwrap();
+    std::fs::write(dir.join("empty.jsonl"), "").unwrap();
+    let sc = dir.join("s.scenario");
+    std::fs::write(&sc, "machine m.dtb\nprofile qemu\nboot\nrequest 0000:00:01.0 msix 3\nfire 0000:00:01.0 2\nexpect rtas-log empty.jsonl\n").unwrap();
+    let (code, _, stderr) = out(sim().arg("run").arg(&sc));
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("s.scenario:6:") && stderr.contains("more calls than expected"), "{stderr}");
+    std::fs::write(&sc, "machine m.dtb\nboot\nfire 0000:00:01.0 0\n").unwrap();
+    let (code, _, stderr) = out(sim().arg("run").arg(&sc));
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("s.scenario:3:") && stderr.contains("handler did not run"), "{stderr}");
+    std::fs::write(&sc, "machine m.dtb\nboot\nrequest 0000:00:01.0 msiz 3\n").unwrap();
+    let (code, _, stderr) = out(sim().arg("run").arg(&sc));
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("s.scenario:3:"), "{stderr}");
+    let (code, stdout, _) = out(sim().arg("run").arg("--json").arg(fixture("linux-guest/boot.scenario")));
+    assert_eq!(code, Some(0));
+    for l in stdout.lines() {
+        let v: serde_json::Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}"));
+        assert!(v.get("event").is_some());
+    }
+}
+
+#[test]
+fn boot_prints_the_interrupt_table() {
+    let (code, stdout, _) = out(sim().arg("boot"));
+    assert_eq!(code, Some(0));
+    let rows = stdout.lines().filter(|l| l.starts_with("000")).count();
+    assert!(rows > 100, "{rows} rows");
+    assert!(stdout.contains("12 functions, 12 asked for vectors, 0 fell back to LSI"));
+    let (code, stdout, _) = out(sim().args(["boot", "--json", "--profile", "qemu"]));
+    assert_eq!(code, Some(0));
+    let vectors: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v["event"] == "vector")
+        .collect();
+    assert_eq!(vectors.len(), 122);
+    for v in &vectors {
+        assert_eq!(v["source"], v["data"], "QEMU's message data is the source number");
+        assert_eq!(v["address"], 0x400_0000_0000u64);
+    }
+    let (code, stdout, _) = out(sim().args(["boot", "--quiet", "--backend", "generic"]).arg(fixture("qemu/b_devices.dtb")));
+    assert_eq!(code, Some(0));
+    assert!(stdout.starts_with("booted 11 functions"), "{stdout}");
+    let (code, _, stderr) = out(sim().args(["boot", "--profile", "nope"]));
+    assert_eq!(code, Some(2), "{stderr}");
+}
+
+#[test]
+fn check_exit_status() {
+    let (code, stdout, _) = out(sim().arg("check").arg(fixture("qemu/b_devices.dtb")));
+    assert_eq!(code, Some(0));
+    assert!(stdout.contains("0000:00:04.0") && stdout.contains("warning:"));
+    let dir = scratch("cli-check");
+    let bad = dir.join("bad.dts");
+    std::fs::write(
+        &bad,
+        "/dts-v1/;\n/ { #address-cells = <2>; #size-cells = <2>; device_type = \"chrp\";\n pci@800000020000000 { device_type = \"pci\"; #address-cells = <3>; #size-cells = <2>; reg = <0x8000000 0x20000000 0 0>;\n  eth@1 { reg = <0x800 0 0 0 0>; ibm,req#msi-x = <0>; };\n }; };\n",
+    )
+    .unwrap();
+    let (code, stdout, _) = out(sim().arg("check").arg(&bad));
+    assert_eq!(code, Some(1));
+    assert!(stdout.contains("error: /pci@800000020000000/eth@1: 'ibm,req#msi-x' is 0"), "{stdout}");
+}
