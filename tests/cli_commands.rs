@@ -11,26 +11,48 @@ fn sim() -> Command {
 
 fn out(c: &mut Command) -> (Option<i32>, String, String) {
     let o = c.output().unwrap();
-    (o.status.code(), String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
 }
 
 #[test]
 fn replay_reports_and_exits() {
     let log = fixture("linux-guest/rtas-calls.jsonl");
     let tree = fixture("linux-guest/qemu-initial.dtb");
-    let (code, stdout, _) = out(sim().arg("replay").arg(&log).arg("--machine").arg(&tree).args(["--profile", "qemu"]));
+    let (code, stdout, _) = out(sim()
+        .arg("replay")
+        .arg(&log)
+        .arg("--machine")
+        .arg(&tree)
+        .args(["--profile", "qemu"]));
     assert_eq!(code, Some(0));
-    assert_eq!(stdout.lines().last(), Some("replayed 88 calls: 88 identical, 0 differ"));
+    assert_eq!(
+        stdout.lines().last(),
+        Some("replayed 88 calls: 88 identical, 0 differ")
+    );
     // The papr profile differs from QEMU on this log, and says where.
     let (code, stdout, _) = out(sim().arg("replay").arg(&log).arg("--machine").arg(&tree));
     assert_eq!(code, Some(1));
     let last = stdout.lines().last().unwrap();
-    assert!(last.starts_with("replayed 88 calls: ") && !last.ends_with(" 0 differ"), "{last}");
-    assert!(stdout.lines().next().unwrap().starts_with("line "), "{stdout}");
+    assert!(
+        last.starts_with("replayed 88 calls: ") && !last.ends_with(" 0 differ"),
+        "{last}"
+    );
+    assert!(
+        stdout.lines().next().unwrap().starts_with("line "),
+        "{stdout}"
+    );
     // A broken log names its line.
     let dir = scratch("cli-replay");
     let bad = dir.join("bad.jsonl");
-    std::fs::write(&bad, "{\"service\":\"ibm,change-msi\",\"args\":[1],\"rets\":[0]}\nnot json\n").unwrap();
+    std::fs::write(
+        &bad,
+        "{\"service\":\"ibm,change-msi\",\"args\":[1],\"rets\":[0]}\nnot json\n",
+    )
+    .unwrap();
     let (code, _, stderr) = out(sim().arg("replay").arg(&bad).arg("--machine").arg(&tree));
     assert_eq!(code, Some(1));
     assert!(stderr.contains("line 2"), "{stderr}");
@@ -48,16 +70,25 @@ fn run_passes_the_fixture_and_stops_at_a_failed_expectation() {
     std::fs::write(&sc, "machine m.dtb\nprofile qemu\nboot\nrequest 0000:00:01.0 msix 3\nfire 0000:00:01.0 2\nexpect rtas-log empty.jsonl\n").unwrap();
     let (code, _, stderr) = out(sim().arg("run").arg(&sc));
     assert_eq!(code, Some(1));
-    assert!(stderr.contains("s.scenario:6:") && stderr.contains("more calls than expected"), "{stderr}");
+    assert!(
+        stderr.contains("s.scenario:6:") && stderr.contains("more calls than expected"),
+        "{stderr}"
+    );
     std::fs::write(&sc, "machine m.dtb\nboot\nfire 0000:00:01.0 0\n").unwrap();
     let (code, _, stderr) = out(sim().arg("run").arg(&sc));
     assert_eq!(code, Some(1));
-    assert!(stderr.contains("s.scenario:3:") && stderr.contains("handler did not run"), "{stderr}");
+    assert!(
+        stderr.contains("s.scenario:3:") && stderr.contains("handler did not run"),
+        "{stderr}"
+    );
     std::fs::write(&sc, "machine m.dtb\nboot\nrequest 0000:00:01.0 msiz 3\n").unwrap();
     let (code, _, stderr) = out(sim().arg("run").arg(&sc));
     assert_eq!(code, Some(1));
     assert!(stderr.contains("s.scenario:3:"), "{stderr}");
-    let (code, stdout, _) = out(sim().arg("run").arg("--json").arg(fixture("linux-guest/boot.scenario")));
+    let (code, stdout, _) = out(sim()
+        .arg("run")
+        .arg("--json")
+        .arg(fixture("linux-guest/boot.scenario")));
     assert_eq!(code, Some(0));
     for l in stdout.lines() {
         let v: serde_json::Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}"));
@@ -81,10 +112,15 @@ fn boot_prints_the_interrupt_table() {
         .collect();
     assert_eq!(vectors.len(), 122);
     for v in &vectors {
-        assert_eq!(v["source"], v["data"], "QEMU's message data is the source number");
+        assert_eq!(
+            v["source"], v["data"],
+            "QEMU's message data is the source number"
+        );
         assert_eq!(v["address"], 0x400_0000_0000u64);
     }
-    let (code, stdout, _) = out(sim().args(["boot", "--quiet", "--backend", "generic"]).arg(fixture("qemu/b_devices.dtb")));
+    let (code, stdout, _) = out(sim()
+        .args(["boot", "--quiet", "--backend", "generic"])
+        .arg(fixture("qemu/b_devices.dtb")));
     assert_eq!(code, Some(0));
     assert!(stdout.starts_with("booted 11 functions"), "{stdout}");
     let (code, _, stderr) = out(sim().args(["boot", "--profile", "nope"]));
@@ -105,5 +141,8 @@ fn check_exit_status() {
     .unwrap();
     let (code, stdout, _) = out(sim().arg("check").arg(&bad));
     assert_eq!(code, Some(1));
-    assert!(stdout.contains("error: /pci@800000020000000/eth@1: 'ibm,req#msi-x' is 0"), "{stdout}");
+    assert!(
+        stdout.contains("error: /pci@800000020000000/eth@1: 'ibm,req#msi-x' is 0"),
+        "{stdout}"
+    );
 }
