@@ -127,6 +127,8 @@ pub struct Kernel {
     pub spurious: u64,
     /// Suspended (between suspend and resume).
     pub suspended: bool,
+    /// Every MSI virq held at the last suspend: (virq, device, vector, source).
+    pub snapshot: Vec<(u32, DevId, u32, u32)>,
 }
 
 fn name_of(domain: u32, addr: PciAddr) -> String {
@@ -189,6 +191,7 @@ impl Kernel {
             opts,
             spurious: 0,
             suspended: false,
+            snapshot: Vec::new(),
         };
         k.hook("setup_arch", "");
         if let Some(h) = desc.setup_arch {
@@ -469,7 +472,7 @@ impl Kernel {
     }
 
     /// The generic PCI code turns the capability on and INTx off after setup.
-    fn enable_capability(&mut self, dev: DevId, kind: MsiType, nvec: u32) {
+    pub(crate) fn enable_capability(&mut self, dev: DevId, kind: MsiType, nvec: u32) {
         match kind {
             MsiType::Msix => {
                 if let Some(cap) = self.find_capability(dev, 0x11) {
@@ -622,6 +625,20 @@ impl Kernel {
         }
     }
 
+    /// Re-enables a device's capability and unmasks its sources after its vectors were
+    /// handed out again.
+    pub(crate) fn reprogram(&mut self, dev: DevId) {
+        let Some(m) = self.devices[dev].msi.clone() else {
+            return;
+        };
+        self.enable_capability(dev, m.kind, m.virqs.len() as u32);
+        if self.opts.request_irqs {
+            for s in m.sources {
+                self.unmask(s);
+            }
+        }
+    }
+
     /// Handles what the controller presented since `from`: runs handlers.
     fn take_presented(&mut self, from: usize) -> Vec<(u32, (usize, Option<u32>))> {
         let new: Vec<_> = self.fw.machine.ics.presented.drain(from..).collect();
@@ -649,8 +666,22 @@ impl Kernel {
         out
     }
 
+    /// Every MSI virq held now: (virq, device, vector, source).
+    pub fn held_virqs(&self) -> Vec<(u32, DevId, u32, u32)> {
+        let mut v = Vec::new();
+        for (d, dev) in self.devices.iter().enumerate() {
+            if let Some(m) = &dev.msi {
+                for (i, (&virq, &src)) in m.virqs.iter().zip(&m.sources).enumerate() {
+                    v.push((virq, d, i as u32, src));
+                }
+            }
+        }
+        v
+    }
+
     /// Suspends through the platform's hook.
     pub fn suspend(&mut self) -> Result<(), Error> {
+        self.snapshot = self.held_virqs();
         self.hook("suspend", "");
         match self.desc.suspend {
             Some(h) => h(self)?,
@@ -664,8 +695,13 @@ impl Kernel {
         Ok(())
     }
 
-    /// Resumes through the platform's hook.
+    /// The firmware wakes the partition (keeping its assignments, or renumbering
+    /// them), then the platform's resume hook runs.
     pub fn resume(&mut self, mode: ResumeMode) -> Result<(), Error> {
+        if !self.suspended {
+            return Err(Error::Failed("resume without a suspend".into()));
+        }
+        self.fw.resume(mode == ResumeMode::Renumber);
         self.hook(
             "resume",
             if mode == ResumeMode::Keep {

@@ -50,6 +50,19 @@ pub enum Event {
         /// Hardware source it had.
         source: u32,
     },
+    /// After a renumbering resume: a virq kept, its source changed.
+    Remap {
+        /// Device.
+        device: String,
+        /// Vector.
+        vector: u32,
+        /// OS interrupt number (unchanged).
+        virq: u32,
+        /// Source before the suspend.
+        old: u32,
+        /// Source after the resume.
+        new: u32,
+    },
     /// A driver's handler ran.
     Handler {
         /// Device.
@@ -116,6 +129,18 @@ impl std::fmt::Display for Event {
                 write!(
                     f,
                     "irq    {device} vector {vector} virq {virq}: handler ran ({count})"
+                )
+            }
+            Event::Remap {
+                device,
+                vector,
+                virq,
+                old,
+                new,
+            } => {
+                write!(
+                    f,
+                    "remap  {device} vector {vector} virq {virq}: source {old:#x} -> {new:#x}"
                 )
             }
             Event::Driver { device, text } => write!(f, "driver {device}: {text}"),

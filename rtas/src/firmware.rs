@@ -115,6 +115,12 @@ pub struct Firmware {
     pub suspended: bool,
     /// Number of system-reboot resets.
     pub reboots: u32,
+    /// Number of resumes that renumbered the sources.
+    pub renumbers: u32,
+    /// Sources the firmware holds back after a renumbering resume: (PHB, first, count).
+    pub spacers: Vec<(usize, u32, u32)>,
+    /// Identity of the tree the machine was built from (a hash of its blob).
+    pub tree_id: u64,
     pub(crate) pending: Option<Pending>,
     scratch: Memory,
 }
@@ -136,6 +142,9 @@ impl Firmware {
             powered_off: false,
             suspended: false,
             reboots: 0,
+            renumbers: 0,
+            spacers: Vec::new(),
+            tree_id: crate::state::tree_id(tree),
             pending: None,
             scratch: Memory::new(SCRATCH_BASE, 4 * (3 + MAX_CELLS as usize)),
         })

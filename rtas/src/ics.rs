@@ -131,6 +131,27 @@ impl Ics {
         }
     }
 
+    /// Checks the controllers are ordered, apart, and hold no more than they own.
+    pub fn validate(&self) -> Result<(), String> {
+        let mut end = 0u64;
+        for c in &self.controllers {
+            if (c.offset as u64) < end || c.sources.len() as u64 > c.count as u64 {
+                return Err(format!(
+                    "interrupt controller at {:#x} overlaps or overflows",
+                    c.offset
+                ));
+            }
+            end = c.offset as u64 + c.count as u64;
+            if end > 1 << 32 {
+                return Err(format!(
+                    "interrupt controller at {:#x} runs past 2^32",
+                    c.offset
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Splits a global number into (controller index, source within it).
     pub fn split(&self, global: u32) -> Option<(usize, u32)> {
         let i = self

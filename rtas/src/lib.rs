@@ -18,6 +18,7 @@ pub mod phb;
 pub mod replay;
 pub mod service;
 mod services;
+pub mod state;
 pub mod status;
 
 pub use error::Error;

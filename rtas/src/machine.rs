@@ -556,6 +556,56 @@ impl Machine {
         }
     }
 
+    /// Checks that a state read from outside is self-consistent, so that nothing
+    /// indexes out of bounds later.
+    pub fn validate(&self) -> Result<(), String> {
+        for p in &self.phbs {
+            for f in &p.functions {
+                let size = f.config.size();
+                if !f.config.consistent() || !(size == 256 || size == 4096) {
+                    return Err(format!("{}: config space of a bad shape", f.info.path));
+                }
+                if let Some(c) = f.msi {
+                    if c.offset as u32 + c.len() as u32 > size || c.mmc > 5 {
+                        return Err(format!("{}: MSI capability out of place", f.info.path));
+                    }
+                }
+                match (&f.msix, &f.msix_table) {
+                    (Some(c), Some(t)) => {
+                        if c.offset as u32 + crate::config::MsixCap::LEN as u32 > size
+                            || t.len() != c.table_size as usize
+                            || !t.consistent()
+                            || c.table_size == 0
+                            || c.table_size as u32 > crate::pci::MAX_MSIX_VECTORS
+                        {
+                            return Err(format!(
+                                "{}: MSI-X capability or table out of shape",
+                                f.info.path
+                            ));
+                        }
+                    }
+                    (None, None) => {}
+                    _ => {
+                        return Err(format!(
+                            "{}: MSI-X capability without its table",
+                            f.info.path
+                        ))
+                    }
+                }
+            }
+            for b in p.msi.values() {
+                if b.first.checked_add(b.reserved).is_none() || b.count > b.reserved {
+                    return Err(format!("{}: MSI block out of range", p.path));
+                }
+            }
+        }
+        self.ics.validate()?;
+        match &self.pools {
+            Pools::Qemu(_) => Ok(()),
+            Pools::Papr(v) => v.iter().try_for_each(|p| p.validate()),
+        }
+    }
+
     /// Sources owned by more than one function, or by a function and the free pool
     /// (a consistency check for tests).
     pub fn ownership_problems(&self) -> Vec<String> {

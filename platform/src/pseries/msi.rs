@@ -242,7 +242,7 @@ pub(crate) fn change_msi(k: &mut Kernel, dev: DevId, func: u32, num: u32) -> i64
 }
 
 /// Linux's rtas_query_irq_number, busy retried.
-fn query(k: &mut Kernel, dev: DevId, i: u32) -> Result<u32, i64> {
+pub(crate) fn query(k: &mut Kernel, dev: DevId, i: u32) -> Result<u32, i64> {
     let d = &k.devices[dev];
     let (addr, buid) = (d.addr.config_addr(), d.buid);
     loop {
@@ -422,6 +422,28 @@ pub(crate) fn read_messages(k: &mut Kernel, dev: DevId, kind: MsiType, n: u32) -
                     (hi << 32 | lo, data as u32)
                 })
                 .collect()
+        }
+    }
+}
+
+/// Asks the firmware again for `count` vectors of a kind (after a renumbering resume).
+pub(crate) fn renegotiate(k: &mut Kernel, dev: DevId, kind: MsiType, count: u32) -> i64 {
+    let no64 = k.devices[dev].no_64bit_msi;
+    match kind {
+        MsiType::Msix => change_msi(k, dev, if no64 { FN_MSIX_32 } else { FN_MSIX }, count),
+        MsiType::Msi => {
+            let mut rc = if no64 {
+                change_msi(k, dev, FN_MSI_32, count)
+            } else {
+                -1
+            };
+            if rc < 0 {
+                rc = change_msi(k, dev, FN_MSI, count);
+            }
+            if rc < 0 {
+                rc = change_msi(k, dev, FN_SET, count);
+            }
+            rc
         }
     }
 }

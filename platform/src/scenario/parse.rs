@@ -9,6 +9,12 @@
 //! free DDDD:BB:DD.F
 //! fire DDDD:BB:DD.F V
 //! expect rtas-log PATH.jsonl
+//! suspend
+//! resume keep|renumber
+//! save PATH
+//! restore PATH
+//! expect virqs-stable
+//! expect sources-changed
 //! ```
 
 use crate::error::Error;
@@ -47,6 +53,18 @@ pub enum Command {
     Fire(String, u32),
     /// `expect rtas-log PATH`
     ExpectRtasLog(String),
+    /// `suspend`
+    Suspend,
+    /// `resume keep|renumber`
+    Resume(crate::ops::ResumeMode),
+    /// `save PATH`: the firmware state to a file.
+    Save(String),
+    /// `restore PATH`: the firmware state from a file.
+    Restore(String),
+    /// `expect virqs-stable`
+    ExpectVirqsStable,
+    /// `expect sources-changed`
+    ExpectSourcesChanged,
 }
 
 /// A command and where it stands.
@@ -163,6 +181,30 @@ fn command(i: &str) -> R<'_, Command> {
             ),
             Command::ExpectRtasLog,
         ),
+        value(
+            Command::ExpectVirqsStable,
+            tuple((tag("expect"), space1, tag("virqs-stable"))),
+        ),
+        value(
+            Command::ExpectSourcesChanged,
+            tuple((tag("expect"), space1, tag("sources-changed"))),
+        ),
+        value(Command::Suspend, tag("suspend")),
+        map(
+            preceded(
+                tuple((tag("resume"), space1)),
+                alt((
+                    value(crate::ops::ResumeMode::Keep, tag("keep")),
+                    value(crate::ops::ResumeMode::Renumber, tag("renumber")),
+                )),
+            ),
+            Command::Resume,
+        ),
+        map(preceded(tuple((tag("save"), space1)), path), Command::Save),
+        map(
+            preceded(tuple((tag("restore"), space1)), path),
+            Command::Restore,
+        ),
     ))(i)
 }
 
@@ -183,8 +225,12 @@ fn expected(word: &str) -> &'static str {
         "request" => "request DDDD:BB:DD.F msix|msi N [min M]",
         "free" => "free DDDD:BB:DD.F",
         "fire" => "fire DDDD:BB:DD.F V",
-        "expect" => "expect rtas-log PATH",
-        _ => "a command: machine, profile, boot, request, free, fire or expect",
+        "expect" => "expect rtas-log PATH, expect virqs-stable or expect sources-changed",
+        "suspend" => "suspend",
+        "resume" => "resume keep|renumber",
+        "save" => "save PATH",
+        "restore" => "restore PATH",
+        _ => "a command: machine, profile, boot, request, free, fire, suspend, resume, save, restore or expect",
     }
 }
 

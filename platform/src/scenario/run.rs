@@ -140,10 +140,99 @@ impl<'o> Runner<'o> {
                     ));
                 }
             }
+            Command::Suspend => {
+                let k = self.kernel(step)?;
+                let r = k.suspend();
+                r.map_err(|e| self.fail(step, e.to_string()))?;
+            }
+            Command::Resume(mode) => {
+                let k = self.kernel(step)?;
+                let r = k.resume(*mode);
+                if let Err(e) = r {
+                    self.flush();
+                    return Err(self.fail(step, e.to_string()));
+                }
+            }
+            Command::Save(p) => {
+                let path = self.dir.join(p);
+                let blob = self.kernel(step)?.fw.save();
+                std::fs::write(&path, blob)
+                    .map_err(|e| self.fail(step, format!("{}: {e}", path.display())))?;
+            }
+            Command::Restore(p) => {
+                let path = self.dir.join(p);
+                let blob = std::fs::read(&path)
+                    .map_err(|e| self.fail(step, format!("{}: {e}", path.display())))?;
+                let r = self.kernel(step)?.fw.restore(&blob);
+                r.map_err(|e| self.fail(step, format!("{}: {e}", path.display())))?;
+            }
+            Command::ExpectVirqsStable => {
+                let k = self.kernel(step)?;
+                let problems = virqs_stable(k);
+                if let Some(p) = problems.first() {
+                    self.flush();
+                    return Err(self.fail(
+                        step,
+                        format!(
+                            "virqs not stable ({} problems), the first: {p}",
+                            problems.len()
+                        ),
+                    ));
+                }
+            }
+            Command::ExpectSourcesChanged => {
+                let k = self.kernel(step)?;
+                let changed = k
+                    .snapshot
+                    .iter()
+                    .filter(|(virq, _, _, src)| k.irq.get(*virq).is_some_and(|d| d.hwirq != *src))
+                    .count();
+                let held = k.snapshot.len();
+                if changed == 0 {
+                    return Err(self.fail(
+                        step,
+                        format!("no source changed across the last suspend ({held} virqs held)"),
+                    ));
+                }
+            }
         }
         self.flush();
         Ok(())
     }
+}
+
+/// Checks every virq held before the last suspend still belongs to the same device and
+/// vector, and that firing that vector runs its handler through that virq.
+pub fn virqs_stable(k: &mut Kernel) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (virq, dev, vector, _) in k.snapshot.clone() {
+        let name = k.devices[dev].name.clone();
+        let held = k.devices[dev]
+            .msi
+            .as_ref()
+            .and_then(|m| m.virqs.get(vector as usize).copied());
+        if held != Some(virq) {
+            problems.push(format!(
+                "{name} vector {vector}: held virq {virq} before, {held:?} now"
+            ));
+            continue;
+        }
+        match k.irq.get(virq).map(|d| d.owner) {
+            Some(o) if o == (dev, Some(vector)) => {}
+            o => {
+                problems.push(format!(
+                    "virq {virq} belongs to {o:?}, not {name} vector {vector}"
+                ));
+                continue;
+            }
+        }
+        match k.fire(dev, vector) {
+            Ok(v) if v == virq => {}
+            Ok(v) => problems.push(format!("{name} vector {vector} fired virq {v}, not {virq}")),
+            Err(e) => problems.push(format!("{name} vector {vector} (virq {virq}): {e}")),
+        }
+    }
+    problems
 }
 
 /// Compares the calls of the services the expected log mentions (the MSI services when

@@ -45,6 +45,35 @@ impl BuddyPool {
         p
     }
 
+    /// Checks the bitmaps and stacks have the shape the pool's range needs.
+    pub fn validate(&self) -> Result<(), String> {
+        let end = self.base as u64 + self.size as u64;
+        let bad = || Err(format!("MSI pool at {:#x} is out of shape", self.base));
+        if self.bits.len() != ORDERS
+            || self.stacks.len() != ORDERS
+            || self.counts.len() != ORDERS
+            || end > 1 << 32
+        {
+            return bad();
+        }
+        for o in 0..ORDERS {
+            let n = (end >> o) - (self.base as u64 >> o) + 1;
+            if self.bits[o].len() as u64 != n.div_ceil(64) {
+                return bad();
+            }
+            if self.stacks[o]
+                .iter()
+                .any(|&s| (s as u64) < self.base as u64 || s as u64 >= end)
+            {
+                return bad();
+            }
+        }
+        if self.free_count > self.size {
+            return bad();
+        }
+        Ok(())
+    }
+
     /// First global number.
     pub fn base(&self) -> u32 {
         self.base

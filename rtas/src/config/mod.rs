@@ -129,6 +129,11 @@ impl ConfigSpace {
         }
     }
 
+    /// Whether the three arrays agree in length.
+    pub(crate) fn consistent(&self) -> bool {
+        self.bytes.len() == self.wmask.len() && self.bytes.len() == self.w1cmask.len()
+    }
+
     /// Restores the power-on values: every writable or write-one-to-clear bit to zero.
     pub(crate) fn reset(&mut self) {
         for i in 0..self.bytes.len() {

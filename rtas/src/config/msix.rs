@@ -116,6 +116,11 @@ impl MsixTable {
         self.entries.len()
     }
 
+    /// Whether the PBA has room for every entry.
+    pub(crate) fn consistent(&self) -> bool {
+        self.pba.len() == self.entries.len().div_ceil(64)
+    }
+
     /// Whether the table has no entries.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()

@@ -53,6 +53,52 @@ impl Firmware {
         rets.status(status::SUCCESS);
     }
 
+    /// The partition wakes from `ibm,suspend-me`. With `renumber`, the firmware does
+    /// not keep its assignments: every function's MSIs are gone (messages cleared,
+    /// capabilities off, the LSI back), and the sources they had stay in the
+    /// firmware's hands (quarantined) until the next renumbering resume or until the
+    /// pools run short, so that the OS's new requests get other numbers.
+    pub fn resume(&mut self, renumber: bool) {
+        self.suspended = false;
+        if !renumber {
+            return;
+        }
+        self.release_quarantine();
+        for p in 0..self.machine.phbs.len() {
+            let blocks: Vec<crate::phb::MsiBlock> = std::mem::take(&mut self.machine.phbs[p].msi)
+                .into_values()
+                .collect();
+            for b in blocks {
+                for s in b.first..b.first + b.count {
+                    self.machine.ics.free(s);
+                }
+                self.spacers.push((p, b.first, b.reserved));
+            }
+            for f in &mut self.machine.phbs[p].functions {
+                if let Some(cap) = f.msi {
+                    cap.set_message(&mut f.config, 0, 0, Some(1));
+                    cap.set_enabled(&mut f.config, false);
+                }
+                if let Some(cap) = f.msix {
+                    cap.set_enabled(&mut f.config, false);
+                }
+                if let Some(t) = f.msix_table.as_mut() {
+                    t.reset();
+                }
+                f.set_intx_disabled(false);
+            }
+        }
+        self.renumbers += 1;
+        self.pending = None;
+    }
+
+    /// Gives quarantined sources back to the pools.
+    pub(crate) fn release_quarantine(&mut self) {
+        for (p, first, count) in std::mem::take(&mut self.spacers) {
+            self.machine.pools.free(p, first, count);
+        }
+    }
+
     /// A machine reset, as system-reboot does it in QEMU: every MSI freed, config
     /// spaces and MSI-X tables back to power-on, sources reset (LSIs stay claimed).
     pub fn reset(&mut self) {
@@ -63,6 +109,7 @@ impl Firmware {
             }
         }
         self.machine.pools.reset();
+        self.spacers.clear();
         self.machine.ics.reset(|_, k| k == SourceKind::Lsi);
         self.pending = None;
         self.reboots += 1;

@@ -72,7 +72,14 @@ impl Firmware {
             (Profile::Papr, BlockKind::Msi) => count.next_power_of_two(),
             _ => count,
         };
-        let first = self.machine.pools.alloc(phb, reserve, kind)?;
+        let first = match self.machine.pools.alloc(phb, reserve, kind) {
+            Some(f) => f,
+            None if !self.spacers.is_empty() => {
+                self.release_quarantine();
+                self.machine.pools.alloc(phb, reserve, kind)?
+            }
+            None => return None,
+        };
         for s in first..first + count {
             if !self.machine.ics.claim(s, SourceKind::Msi) {
                 for t in first..s {

@@ -1,0 +1,185 @@
+//! Save and restore of the whole firmware state (the migration blob): versioned,
+//! big-endian, with a checksum; refused whole when it does not fit the machine.
+//!
+//! Layout: magic `PSIMSTAT`, version (u32), tree id (u64), payload length (u64), the
+//! payload (bincode, big-endian, fixed-width integers), CRC-64/XZ of all before (u64).
+
+use crate::firmware::{Firmware, Pending};
+use crate::machine::Machine;
+use crate::service::Tokens;
+use bincode::Options;
+use serde::{Deserialize, Serialize};
+
+/// The blob's first bytes.
+pub const MAGIC: &[u8; 8] = b"PSIMSTAT";
+/// The format version this build writes and reads.
+pub const VERSION: u32 = 1;
+const HEADER: usize = 8 + 4 + 8 + 8;
+const CRC: crc::Crc<u64> = crc::Crc::<u64>::new(&crc::CRC_64_XZ);
+
+/// Why a blob was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StateError {
+    /// Shorter than its header or than the length it announces.
+    #[error("state blob truncated: {have} bytes, {need} needed")]
+    Truncated {
+        /// Bytes given.
+        have: usize,
+        /// Bytes the blob needs.
+        need: usize,
+    },
+    /// Not a state blob.
+    #[error("not a pseries-sim state blob (bad magic)")]
+    Magic,
+    /// Written by another format version.
+    #[error("state blob version {0}; this build reads version {VERSION}")]
+    Version(u32),
+    /// The checksum does not match: the blob is corrupted.
+    #[error("state blob checksum mismatch: stored {stored:#018x}, computed {computed:#018x}")]
+    Checksum {
+        /// The checksum in the blob.
+        stored: u64,
+        /// The checksum of its contents.
+        computed: u64,
+    },
+    /// Saved from a machine built from another tree.
+    #[error(
+        "state blob is from another machine (tree {blob:#018x}, this machine {machine:#018x})"
+    )]
+    OtherTree {
+        /// Tree id in the blob.
+        blob: u64,
+        /// This machine's tree id.
+        machine: u64,
+    },
+    /// Longer than its contents.
+    #[error("state blob has {0} bytes after its checksum")]
+    Trailing(usize),
+    /// The payload does not decode.
+    #[error("state blob payload does not decode: {0}")]
+    Payload(String),
+}
+
+/// Everything the firmware keeps, as saved.
+#[derive(Serialize, Deserialize)]
+struct Saved {
+    machine: Machine,
+    tokens: Tokens,
+    clock: crate::clock::SimClock,
+    console: String,
+    powered_off: bool,
+    suspended: bool,
+    reboots: u32,
+    renumbers: u32,
+    spacers: Vec<(usize, u32, u32)>,
+    pending: Option<Pending>,
+}
+
+fn codec() -> impl Options {
+    bincode::DefaultOptions::new()
+        .with_big_endian()
+        .with_fixint_encoding()
+        .reject_trailing_bytes()
+}
+
+/// Identity of a tree: CRC-64 of its blob.
+pub fn tree_id(tree: &of_tree::Tree) -> u64 {
+    match of_tree::dtb::write(tree, &Default::default()) {
+        Ok(b) => CRC.checksum(&b),
+        Err(_) => 0,
+    }
+}
+
+impl Firmware {
+    /// The whole firmware state as bytes.
+    pub fn save(&self) -> Vec<u8> {
+        let saved = Saved {
+            machine: self.machine.clone(),
+            tokens: self.tokens.clone(),
+            clock: self.clock,
+            console: self.console.clone(),
+            powered_off: self.powered_off,
+            suspended: self.suspended,
+            reboots: self.reboots,
+            renumbers: self.renumbers,
+            spacers: self.spacers.clone(),
+            pending: self.pending,
+        };
+        let payload = codec().serialize(&saved).unwrap_or_default();
+        let mut out = Vec::with_capacity(HEADER + payload.len() + 8);
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&VERSION.to_be_bytes());
+        out.extend_from_slice(&self.tree_id.to_be_bytes());
+        out.extend_from_slice(&(payload.len() as u64).to_be_bytes());
+        out.extend_from_slice(&payload);
+        let sum = CRC.checksum(&out);
+        out.extend_from_slice(&sum.to_be_bytes());
+        out
+    }
+
+    /// Replaces the firmware state with a saved one. A blob from another tree or
+    /// version, truncated or corrupted, is refused and nothing changes.
+    pub fn restore(&mut self, blob: &[u8]) -> Result<(), StateError> {
+        if blob.len() < HEADER + 8 {
+            return Err(StateError::Truncated {
+                have: blob.len(),
+                need: HEADER + 8,
+            });
+        }
+        if &blob[..8] != MAGIC {
+            return Err(StateError::Magic);
+        }
+        let be64 = |o: usize| u64::from_be_bytes(blob[o..o + 8].try_into().unwrap_or([0; 8]));
+        let len = be64(20);
+        let need = (HEADER as u64).saturating_add(len).saturating_add(8);
+        if (blob.len() as u64) < need {
+            return Err(StateError::Truncated {
+                have: blob.len(),
+                need: need.min(usize::MAX as u64) as usize,
+            });
+        }
+        let end = need as usize;
+        let stored = be64(end - 8);
+        let computed = CRC.checksum(&blob[..end - 8]);
+        if stored != computed {
+            return Err(StateError::Checksum { stored, computed });
+        }
+        if blob.len() > end {
+            return Err(StateError::Trailing(blob.len() - end));
+        }
+        let version = u32::from_be_bytes(blob[8..12].try_into().unwrap_or([0; 4]));
+        if version != VERSION {
+            return Err(StateError::Version(version));
+        }
+        let id = be64(12);
+        if id != self.tree_id {
+            return Err(StateError::OtherTree {
+                blob: id,
+                machine: self.tree_id,
+            });
+        }
+        let saved: Saved = codec()
+            .with_limit(len)
+            .deserialize(&blob[HEADER..end - 8])
+            .map_err(|e| StateError::Payload(e.to_string()))?;
+        if saved.machine.phbs.len() != self.machine.phbs.len()
+            || saved.machine.profile != self.machine.profile
+        {
+            return Err(StateError::Payload(
+                "the saved machine has another shape or profile".into(),
+            ));
+        }
+        saved.machine.validate().map_err(StateError::Payload)?;
+        self.machine = saved.machine;
+        self.tokens = saved.tokens;
+        self.clock = saved.clock;
+        self.console = saved.console;
+        self.powered_off = saved.powered_off;
+        self.suspended = saved.suspended;
+        self.reboots = saved.reboots;
+        self.renumbers = saved.renumbers;
+        self.spacers = saved.spacers;
+        self.pending = saved.pending;
+        Ok(())
+    }
+}
