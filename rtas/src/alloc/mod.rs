@@ -55,6 +55,14 @@ impl Pools {
         }
     }
 
+    /// Sources in every pool, free or not.
+    pub fn capacity(&self) -> u64 {
+        match self {
+            Pools::Qemu(p) => p.size() as u64,
+            Pools::Papr(v) => v.iter().map(|p| p.size() as u64).sum(),
+        }
+    }
+
     /// Every pool back to empty.
     pub fn reset(&mut self) {
         match self {
