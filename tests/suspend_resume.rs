@@ -31,12 +31,20 @@ fn machine(phbs: &[Vec<(u32, u32)>]) -> Tree {
         t.set_prop(phb, "device_type", b"pci\0".to_vec());
         t.set_prop(phb, "#address-cells", be(3));
         t.set_prop(phb, "#size-cells", be(2));
-        t.set_prop(phb, "reg", [be((buid >> 32) as u32), be(buid as u32), be(0), be(0)].concat());
+        t.set_prop(
+            phb,
+            "reg",
+            [be((buid >> 32) as u32), be(buid as u32), be(0), be(0)].concat(),
+        );
         t.set_prop(phb, "ibm,pe-total-#msi", be(4096));
         for (i, &(msi, msix)) in fns.iter().enumerate() {
             let devfn = (i as u32) << 3;
             let f = t.add_child(phb, &format!("dev@{:x}", i));
-            t.set_prop(f, "reg", [be(devfn << 8), be(0), be(0), be(0), be(0)].concat());
+            t.set_prop(
+                f,
+                "reg",
+                [be(devfn << 8), be(0), be(0), be(0), be(0)].concat(),
+            );
             t.set_prop(f, "interrupts", be(1));
             if msi > 0 {
                 t.set_prop(f, "ibm,req#msi", be(msi));
@@ -66,16 +74,34 @@ fn ops() -> impl Strategy<Value = Vec<Op>> {
 }
 
 fn funcs() -> impl Strategy<Value = Vec<Vec<(u32, u32)>>> {
-    prop::collection::vec(prop::collection::vec((prop_oneof![Just(0u32), 1u32..33], prop_oneof![Just(0u32), 1u32..65]), 1..33), 1..5)
+    prop::collection::vec(
+        prop::collection::vec(
+            (
+                prop_oneof![Just(0u32), 1u32..33],
+                prop_oneof![Just(0u32), 1u32..65],
+            ),
+            1..33,
+        ),
+        1..5,
+    )
 }
 
 fn check_invariants(k: &Kernel) -> Result<(), TestCaseError> {
     let m = &k.fw.machine;
     let problems = m.ownership_problems();
     prop_assert!(problems.is_empty(), "{:?}", problems);
-    let assigned: u64 = m.phbs.iter().flat_map(|p| p.msi.values()).map(|b| b.reserved as u64).sum();
+    let assigned: u64 = m
+        .phbs
+        .iter()
+        .flat_map(|p| p.msi.values())
+        .map(|b| b.reserved as u64)
+        .sum();
     let held: u64 = k.fw.spacers.iter().map(|s| s.2 as u64).sum();
-    prop_assert_eq!(m.pools.free_count() + assigned + held, m.pools.capacity(), "pool not conserved");
+    prop_assert_eq!(
+        m.pools.free_count() + assigned + held,
+        m.pools.capacity(),
+        "pool not conserved"
+    );
     Ok(())
 }
 
@@ -123,7 +149,10 @@ proptest! {
 fn state_blob_round_trips() {
     for rel in ["linux-guest/qemu-initial.dtb", "qemu/b_devices.dtb"] {
         for profile in [Profile::Qemu, Profile::Papr] {
-            let opts = BootOptions { profile, ..Default::default() };
+            let opts = BootOptions {
+                profile,
+                ..Default::default()
+            };
             let mut rep = platform::boot::boot_all(fixture_tree(rel), opts).unwrap();
             let k = &mut rep.kernel;
             let d = k.devices.iter().position(|d| d.msi.is_some()).unwrap();
@@ -132,7 +161,10 @@ fn state_blob_round_trips() {
             let mut fresh = firmware(rel, profile);
             assert!(fresh.machine != k.fw.machine);
             fresh.restore(&blob).unwrap();
-            assert!(fresh.machine == k.fw.machine, "{rel} {profile}: restored machine differs");
+            assert!(
+                fresh.machine == k.fw.machine,
+                "{rel} {profile}: restored machine differs"
+            );
             assert_eq!(fresh.save(), blob, "save, restore, save: identical bytes");
         }
     }
@@ -140,13 +172,19 @@ fn state_blob_round_trips() {
 
 #[test]
 fn every_corruption_and_truncation_is_refused() {
-    let opts = BootOptions { profile: Profile::Qemu, ..Default::default() };
+    let opts = BootOptions {
+        profile: Profile::Qemu,
+        ..Default::default()
+    };
     let rep = platform::boot::boot_all(fixture_tree("qemu/a_default.dtb"), opts).unwrap();
     let blob = rep.kernel.fw.save();
     let mut target = firmware("qemu/a_default.dtb", Profile::Qemu);
     let before = target.machine.clone();
     for len in 0..blob.len() {
-        assert!(target.restore(&blob[..len]).is_err(), "truncation to {len} accepted");
+        assert!(
+            target.restore(&blob[..len]).is_err(),
+            "truncation to {len} accepted"
+        );
     }
     let mut b = blob.clone();
     for i in 0..b.len() {
@@ -156,7 +194,10 @@ fn every_corruption_and_truncation_is_refused() {
             b[i] ^= delta;
         }
     }
-    assert!(target.machine == before, "a refused blob changed the machine");
+    assert!(
+        target.machine == before,
+        "a refused blob changed the machine"
+    );
     let mut longer = blob.clone();
     longer.push(0);
     assert!(target.restore(&longer).is_err());

@@ -1,28 +1,78 @@
 //! The OS interrupt number space: an irq-domain-like table from OS numbers (virqs) to
 //! hardware sources and their owners.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 /// First virq handed out (below it, Linux keeps legacy numbers).
 pub const FIRST_VIRQ: u32 = 16;
+
+const NONE: u32 = u32::MAX;
+const PAGE: usize = 1024;
 
 /// What a virq stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IrqDesc {
     /// Hardware source number.
     pub hwirq: u32,
-    /// Owning device index and vector (None for an LSI).
-    pub owner: (usize, Option<u32>),
+    dev: u32,
+    vector: u32,
     /// Times the handler ran.
     pub count: u64,
+}
+
+impl IrqDesc {
+    /// Owning device index and vector (None for an LSI).
+    pub fn owner(&self) -> (usize, Option<u32>) {
+        (
+            self.dev as usize,
+            (self.vector != NONE).then_some(self.vector),
+        )
+    }
+}
+
+/// Hardware source -> virq, in pages of 1024 sources (sources come in dense ranges).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct ByHw {
+    pages: HashMap<u32, Box<[u32]>>,
+    len: usize,
+}
+
+impl ByHw {
+    fn get(&self, hw: u32) -> Option<u32> {
+        let p = self.pages.get(&(hw / PAGE as u32))?;
+        let v = p[hw as usize % PAGE];
+        (v != NONE).then_some(v)
+    }
+
+    fn insert(&mut self, hw: u32, virq: u32) {
+        let p = self
+            .pages
+            .entry(hw / PAGE as u32)
+            .or_insert_with(|| vec![NONE; PAGE].into_boxed_slice());
+        let slot = &mut p[hw as usize % PAGE];
+        if *slot == NONE {
+            self.len += 1;
+        }
+        *slot = virq;
+    }
+
+    fn remove(&mut self, hw: u32) {
+        if let Some(p) = self.pages.get_mut(&(hw / PAGE as u32)) {
+            let slot = &mut p[hw as usize % PAGE];
+            if *slot != NONE {
+                self.len -= 1;
+            }
+            *slot = NONE;
+        }
+    }
 }
 
 /// The table.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IrqDomain {
     descs: Vec<Option<IrqDesc>>,
-    by_hw: HashMap<u32, u32>,
-    free: std::collections::BTreeSet<u32>,
+    by_hw: ByHw,
+    free: BTreeSet<u32>,
 }
 
 impl IrqDomain {
@@ -38,7 +88,8 @@ impl IrqDomain {
         }
         self.descs[i] = Some(IrqDesc {
             hwirq,
-            owner,
+            dev: owner.0 as u32,
+            vector: owner.1.unwrap_or(NONE),
             count: 0,
         });
         self.by_hw.insert(hwirq, virq);
@@ -52,10 +103,10 @@ impl IrqDomain {
             .get_mut(virq.checked_sub(FIRST_VIRQ)? as usize)?
             .as_mut()?;
         let old = d.hwirq;
-        if self.by_hw.get(&old) == Some(&virq) {
-            self.by_hw.remove(&old);
-        }
         d.hwirq = hwirq;
+        if self.by_hw.get(old) == Some(virq) {
+            self.by_hw.remove(old);
+        }
         self.by_hw.insert(hwirq, virq);
         Some(old)
     }
@@ -66,8 +117,8 @@ impl IrqDomain {
             .descs
             .get_mut(virq.checked_sub(FIRST_VIRQ)? as usize)?
             .take()?;
-        if self.by_hw.get(&d.hwirq) == Some(&virq) {
-            self.by_hw.remove(&d.hwirq);
+        if self.by_hw.get(d.hwirq) == Some(virq) {
+            self.by_hw.remove(d.hwirq);
         }
         self.free.insert(virq);
         Some(d)
@@ -75,7 +126,7 @@ impl IrqDomain {
 
     /// The virq of a hardware source.
     pub fn find(&self, hwirq: u32) -> Option<u32> {
-        self.by_hw.get(&hwirq).copied()
+        self.by_hw.get(hwirq)
     }
 
     /// A virq's description.
@@ -94,12 +145,12 @@ impl IrqDomain {
 
     /// Number of live mappings.
     pub fn len(&self) -> usize {
-        self.by_hw.len()
+        self.by_hw.len
     }
 
     /// Whether nothing is mapped.
     pub fn is_empty(&self) -> bool {
-        self.by_hw.is_empty()
+        self.by_hw.len == 0
     }
 }
 
@@ -116,9 +167,11 @@ mod tests {
         assert_eq!(d.dispose(a).unwrap().hwirq, 0x1300);
         assert_eq!(d.find(0x1300), None);
         assert_eq!(d.map(0x1400, (1, None)), 16, "lowest free reused");
-        assert_eq!(d.remap(b, 0x2000), Some(0x1301));
-        assert_eq!(d.find(0x2000), Some(b));
+        assert_eq!(d.get(16).unwrap().owner(), (1, None));
+        assert_eq!(d.remap(b, 0x2_0000), Some(0x1301));
+        assert_eq!(d.find(0x2_0000), Some(b));
         assert_eq!(d.find(0x1301), None);
         assert_eq!(d.len(), 2);
+        assert_eq!(d.get(b).unwrap().owner(), (0, Some(1)));
     }
 }

@@ -6,9 +6,22 @@ use crate::irq::IrqDomain;
 use crate::ops::{descriptions, MachineDescription, MsiType, ResumeMode};
 use crate::trace::Event;
 use of_tree::{NodeId, Tree};
-use rtas::calllog::CallRecord;
 use rtas::pci::PciAddr;
 use rtas::{Firmware, FnRef, MachineConfig, Profile, Service, Signal};
+
+/// The outputs of an RTAS call, the status first (signed), without a heap allocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetCells {
+    cells: [i64; 16],
+    len: usize,
+}
+
+impl std::ops::Deref for RetCells {
+    type Target = [i64];
+    fn deref(&self) -> &[i64] {
+        &self.cells[..self.len]
+    }
+}
 
 /// Index of a device in [`Kernel::devices`].
 pub type DevId = usize;
@@ -307,17 +320,29 @@ impl Kernel {
 
     /// An RTAS call through the firmware's entry point; the outputs, status signed
     /// first. `None` when the machine has no such service.
-    pub fn rtas(&mut self, s: Service, args: &[u32], nret: usize) -> Option<Vec<i64>> {
-        let cells = self.fw.call(s, args, nret).ok()?;
-        let rec = CallRecord::new(s.name(), args.to_vec(), &cells);
+    pub fn rtas(&mut self, s: Service, args: &[u32], nret: usize) -> Option<RetCells> {
+        let mut raw = [0u32; 16];
+        let nret = nret.min(16);
+        self.fw.call_into(s, args, &mut raw[..nret]).ok()?;
+        let mut out = RetCells {
+            cells: [0; 16],
+            len: nret,
+        };
+        for i in 0..nret {
+            out.cells[i] = if i == 0 {
+                raw[0] as i32 as i64
+            } else {
+                raw[i] as i64
+            };
+        }
         if self.opts.trace {
             self.trace.push(Event::Rtas {
-                service: rec.service.clone(),
-                args: rec.args.clone(),
-                rets: rec.rets.clone(),
+                service: s.name().to_string(),
+                args: args.to_vec(),
+                rets: out.to_vec(),
             });
         }
-        Some(rec.rets)
+        Some(out)
     }
 
     /// A device by its Linux name.
@@ -648,7 +673,7 @@ impl Kernel {
                 Some(virq) => {
                     let d = self.irq.get_mut(virq).expect("mapped virq");
                     d.count += 1;
-                    let (count, owner) = (d.count, d.owner);
+                    let (count, owner) = (d.count, d.owner());
                     if self.opts.trace {
                         let device = self.devices[owner.0].name.clone();
                         self.trace.push(Event::Handler {

@@ -46,33 +46,56 @@ impl Args<'_> {
         self.mem.read_u32(self.addr + 4 * i as u64)
     }
 
-    /// All declared arguments.
-    pub fn all(&self) -> Vec<u32> {
-        (0..self.n).filter_map(|i| self.raw(i)).collect()
+    /// The declared arguments (at most [`MAX_CELLS`]).
+    pub fn all(&self) -> Cells {
+        let mut c = Cells::default();
+        c.len = (self.n as usize).min(MAX_CELLS as usize);
+        for i in 0..c.len {
+            c.cells[i] = self.raw(i as u32).unwrap_or(0);
+        }
+        c
+    }
+}
+
+/// Up to [`MAX_CELLS`] cells without a heap allocation.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Cells {
+    cells: [u32; MAX_CELLS as usize],
+    len: usize,
+}
+
+impl std::ops::Deref for Cells {
+    type Target = [u32];
+    fn deref(&self) -> &[u32] {
+        &self.cells[..self.len]
     }
 }
 
 /// The output cells a service writes; cells it leaves alone keep what the OS put there.
 pub(crate) struct Rets {
-    cells: Vec<Option<u32>>,
+    cells: [Option<u32>; MAX_CELLS as usize],
+    n: u32,
 }
 
 impl Rets {
     fn new(n: u32) -> Self {
         Rets {
-            cells: vec![None; n as usize],
+            cells: [None; MAX_CELLS as usize],
+            n,
         }
     }
 
     /// Number of outputs the caller asked for.
     pub fn n(&self) -> u32 {
-        self.cells.len() as u32
+        self.n
     }
 
-    /// Sets output `i` (ignored beyond nret).
+    /// Sets output `i` (ignored beyond nret; no service writes past the 16th).
     pub fn set(&mut self, i: u32, v: u32) {
-        if let Some(c) = self.cells.get_mut(i as usize) {
-            *c = Some(v);
+        if i < self.n {
+            if let Some(c) = self.cells.get_mut(i as usize) {
+                *c = Some(v);
+            }
         }
     }
 
@@ -191,17 +214,21 @@ impl Firmware {
                 mem.write_u32(rets_addr + 4 * i as u64, *v);
             }
         }
-        let args: Vec<u32> = (0..nargs)
-            .filter_map(|i| mem.read_u32(args_addr + 4 * i as u64))
-            .collect();
-        let out: Vec<u32> = (0..nret)
-            .filter_map(|i| mem.read_u32(rets_addr + 4 * i as u64))
-            .collect();
-        let name = service
-            .map(|s| s.name().to_string())
-            .unwrap_or_else(|| format!("token:{token:#x}"));
-        log::trace!("rtas {name} {args:?} -> {out:?}");
-        self.log.push(CallRecord::new(name, args, &out));
+        if self.log_enabled || log::log_enabled!(log::Level::Trace) {
+            let args: Vec<u32> = (0..nargs)
+                .filter_map(|i| mem.read_u32(args_addr + 4 * i as u64))
+                .collect();
+            let out: Vec<u32> = (0..nret)
+                .filter_map(|i| mem.read_u32(rets_addr + 4 * i as u64))
+                .collect();
+            let name = service
+                .map(|s| s.name().to_string())
+                .unwrap_or_else(|| format!("token:{token:#x}"));
+            log::trace!("rtas {name} {args:?} -> {out:?}");
+            if self.log_enabled {
+                self.log.push(CallRecord::new(name, args, &out));
+            }
+        }
         Ok(())
     }
 
@@ -219,12 +246,35 @@ impl Firmware {
         args: &[u32],
         nret: usize,
     ) -> Result<Vec<u32>, CallError> {
+        let mut out = vec![0; nret];
+        self.call_token_into(token, args, &mut out)?;
+        Ok(out)
+    }
+
+    /// Like [`Firmware::call`], the outputs into `out` (its length is nret).
+    pub fn call_into(
+        &mut self,
+        s: Service,
+        args: &[u32],
+        out: &mut [u32],
+    ) -> Result<(), CallError> {
+        let token = self.tokens.token(s).ok_or(CallError::NoService(s))?;
+        self.call_token_into(token, args, out)
+    }
+
+    /// Like [`Firmware::call_into`] with a raw token.
+    pub fn call_token_into(
+        &mut self,
+        token: u32,
+        args: &[u32],
+        out: &mut [u32],
+    ) -> Result<(), CallError> {
+        let nret = out.len();
         let cells = 3 + args.len() + nret;
         let mut mem = std::mem::replace(&mut self.scratch, Memory::new(0, 0));
         if mem.len() < 4 * cells {
             mem = Memory::new(SCRATCH_BASE, 4 * cells);
         }
-        mem.bytes_mut().iter_mut().for_each(|b| *b = 0);
         let base = mem.base();
         mem.write_u32(base, token);
         mem.write_u32(base + 4, args.len() as u32);
@@ -232,13 +282,16 @@ impl Firmware {
         for (i, a) in args.iter().enumerate() {
             mem.write_u32(base + 12 + 4 * i as u64, *a);
         }
-        let r = self.call_buffer(&mut mem, base);
         let rets_at = base + 12 + 4 * args.len() as u64;
-        let out = (0..nret)
-            .filter_map(|i| mem.read_u32(rets_at + 4 * i as u64))
-            .collect();
+        for i in 0..nret {
+            mem.write_u32(rets_at + 4 * i as u64, 0);
+        }
+        let r = self.call_buffer(&mut mem, base);
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = mem.read_u32(rets_at + 4 * i as u64).unwrap_or(0);
+        }
         self.scratch = mem;
-        r.map(|_| out)
+        r
     }
 
     fn dispatch(&mut self, s: Service, args: &Args, rets: &mut Rets) {

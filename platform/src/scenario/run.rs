@@ -217,7 +217,7 @@ pub fn virqs_stable(k: &mut Kernel) -> Vec<String> {
             ));
             continue;
         }
-        match k.irq.get(virq).map(|d| d.owner) {
+        match k.irq.get(virq).map(|d| d.owner()) {
             Some(o) if o == (dev, Some(vector)) => {}
             o => {
                 problems.push(format!(

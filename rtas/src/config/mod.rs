@@ -56,10 +56,16 @@ pub fn check_access(offset: u32, size: u32, limit: u32) -> Result<(), AccessErro
     Ok(())
 }
 
+/// Bytes of config space that can hold registers: the standard header and the
+/// capability list. Extended config space (0x100..0xfff) holds no capability here, so
+/// it reads as zero and ignores writes, and is not stored.
+const STORED: usize = 256;
+
 /// A function's configuration space: the bytes, which bits software may write, and
 /// which bits are cleared by writing one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConfigSpace {
+    size: u32,
     bytes: Vec<u8>,
     wmask: Vec<u8>,
     w1cmask: Vec<u8>,
@@ -68,23 +74,27 @@ pub struct ConfigSpace {
 impl ConfigSpace {
     /// An all-zero, read-only space of `size` bytes (256 or 4096).
     pub fn new(size: usize) -> Self {
+        let stored = size.min(STORED);
         ConfigSpace {
-            bytes: vec![0; size],
-            wmask: vec![0; size],
-            w1cmask: vec![0; size],
+            size: size as u32,
+            bytes: vec![0; stored],
+            wmask: vec![0; stored],
+            w1cmask: vec![0; stored],
         }
     }
 
     /// Size in bytes.
     pub fn size(&self) -> u32 {
-        self.bytes.len() as u32
+        self.size
     }
 
     /// A software read: little-endian, checked for size, alignment and range.
     pub fn read(&self, offset: u32, size: u32) -> Result<u32, AccessError> {
         check_access(offset, size, self.size())?;
         let o = offset as usize;
-        Ok((0..size as usize).fold(0u32, |acc, i| acc | (self.bytes[o + i] as u32) << (8 * i)))
+        Ok((0..size as usize).fold(0u32, |acc, i| {
+            acc | (self.bytes.get(o + i).copied().unwrap_or(0) as u32) << (8 * i)
+        }))
     }
 
     /// A software write: only writable bits change; write-one-to-clear bits clear.
@@ -92,10 +102,12 @@ impl ConfigSpace {
         check_access(offset, size, self.size())?;
         let o = offset as usize;
         for i in 0..size as usize {
+            let Some(old) = self.bytes.get(o + i).copied() else {
+                break;
+            };
             let v = (value >> (8 * i)) as u8;
             let w = self.wmask[o + i];
             let c = self.w1cmask[o + i];
-            let old = self.bytes[o + i];
             self.bytes[o + i] = ((old & !w) | (v & w)) & !(v & c);
         }
         Ok(())
@@ -129,9 +141,11 @@ impl ConfigSpace {
         }
     }
 
-    /// Whether the three arrays agree in length.
+    /// Whether the three arrays agree in length with the size.
     pub(crate) fn consistent(&self) -> bool {
-        self.bytes.len() == self.wmask.len() && self.bytes.len() == self.w1cmask.len()
+        self.bytes.len() == (self.size as usize).min(STORED)
+            && self.bytes.len() == self.wmask.len()
+            && self.bytes.len() == self.w1cmask.len()
     }
 
     /// Restores the power-on values: every writable or write-one-to-clear bit to zero.

@@ -258,7 +258,7 @@ impl Firmware {
         if !self.counts_ok(args, rets, 6, &[3, 4]) {
             return;
         }
-        let a: Vec<u32> = args.all();
+        let a = args.all();
         let (config_addr, buid, f, req, seq) =
             (a[0], (a[1] as u64) << 32 | a[2] as u64, a[3], a[4], a[5]);
         let capable = self.tokens.change_msix_capable;
