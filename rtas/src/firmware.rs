@@ -48,8 +48,10 @@ impl Args<'_> {
 
     /// The declared arguments (at most [`MAX_CELLS`]).
     pub fn all(&self) -> Cells {
-        let mut c = Cells::default();
-        c.len = (self.n as usize).min(MAX_CELLS as usize);
+        let mut c = Cells {
+            len: (self.n as usize).min(MAX_CELLS as usize),
+            ..Default::default()
+        };
         for i in 0..c.len {
             c.cells[i] = self.raw(i as u32).unwrap_or(0);
         }
