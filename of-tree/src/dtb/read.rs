@@ -107,6 +107,9 @@ fn read_structure(
                             return Err(bad(tok_off, "a node with an empty name below the root"));
                         }
                         let id = tree.add_child(parent, name);
+                        tree.node_mut(id)
+                            .props
+                            .reserve_exact(count_props(blob, off, end));
                         stack.push(id);
                     }
                 }
@@ -173,6 +176,24 @@ fn read_structure(
             }
         }
     }
+}
+
+/// Counts the properties that follow a node's name, so their vector is allocated once.
+/// Stops at the first token that is not a property or NOP; never reads out of bounds.
+fn count_props(blob: &[u8], mut off: usize, end: usize) -> usize {
+    let mut n = 0;
+    while off + 4 <= end {
+        match BigEndian::read_u32(&blob[off..off + 4]) {
+            FDT_PROP if off + 12 <= end => {
+                let len = BigEndian::read_u32(&blob[off + 4..off + 8]) as usize;
+                n += 1;
+                off = align4(off.saturating_add(12).saturating_add(len));
+            }
+            FDT_NOP => off += 4,
+            _ => break,
+        }
+    }
+    n.min(4096)
 }
 
 fn string_at(strings: &[u8], off: usize) -> Result<&str, String> {

@@ -21,6 +21,9 @@ struct Writer<'t> {
     string_offs: HashMap<&'t str, u32>,
     /// Offsets by name allocation: trees read from a blob share one `Arc` per name.
     by_ptr: FxHashMap<usize, u32>,
+    /// The name offsets of the previous node's properties, by position: nodes of one
+    /// kind list the same names in the same order.
+    last_names: Vec<(usize, u32)>,
 }
 
 impl<'t> Writer<'t> {
@@ -72,11 +75,23 @@ impl<'t> Writer<'t> {
                 self.out.extend_from_slice(n.name().as_bytes());
                 self.out.push(0);
                 self.pad4();
-                for p in &n.props {
+                for (i, p) in n.props.iter().enumerate() {
                     let len = u32::try_from(p.value.len()).map_err(|_| {
                         Error::Write(format!("property {} larger than 4 GiB", p.name()))
                     })?;
-                    let off = self.name_off(p.name_arc())?;
+                    let key = Arc::as_ptr(p.name_arc()) as *const u8 as usize;
+                    let off = match self.last_names.get(i) {
+                        Some(&(k, o)) if k == key => o,
+                        _ => {
+                            let o = self.name_off(p.name_arc())?;
+                            if i < self.last_names.len() {
+                                self.last_names[i] = (key, o);
+                            } else {
+                                self.last_names.push((key, o));
+                            }
+                            o
+                        }
+                    };
                     self.u32(FDT_PROP);
                     self.u32(len);
                     self.u32(off);
@@ -98,8 +113,18 @@ impl<'t> Writer<'t> {
 /// Writes a version 17 blob (last compatible version 16): header, memory reservations,
 /// structure block, strings block with each name stored once.
 pub fn write(tree: &Tree, opts: &WriteOptions) -> Result<Vec<u8>, Error> {
+    // The structure block's exact size, so the buffer is allocated once.
+    let mut size = 40 + 16 * (tree.reservations.len() + 1) + 4;
+    for id in tree.walk() {
+        let n = tree.node(id);
+        size += 8 + (n.name().len() + 4) / 4 * 4;
+        for p in &n.props {
+            size += 12 + (p.value.len() + 3) / 4 * 4;
+        }
+    }
     let mut w = Writer {
-        out: Vec::with_capacity(4096),
+        out: Vec::with_capacity(size + 4096 + opts.pad),
+        last_names: Vec::new(),
         strings: Vec::new(),
         string_offs: HashMap::new(),
         by_ptr: FxHashMap::default(),
