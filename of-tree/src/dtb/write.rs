@@ -119,7 +119,7 @@ pub fn write(tree: &Tree, opts: &WriteOptions) -> Result<Vec<u8>, Error> {
         let n = tree.node(id);
         size += 8 + (n.name().len() + 4) / 4 * 4;
         for p in &n.props {
-            size += 12 + (p.value.len() + 3) / 4 * 4;
+            size += 12 + p.value.len().div_ceil(4) * 4;
         }
     }
     let mut w = Writer {
