@@ -19,6 +19,7 @@ enum Command {
     Check(cmd::check::CheckArgs),
     Dt(cmd::dt::DtArgs),
     Gen(cmd::gen::GenArgs),
+    Import(cmd::import::ImportArgs),
     Replay(cmd::replay::ReplayArgs),
     Run(cmd::run::RunArgs),
 }
@@ -40,6 +41,7 @@ fn main() -> ExitCode {
         Command::Check(a) => cmd::check::run(a),
         Command::Dt(a) => cmd::dt::run(a),
         Command::Gen(a) => cmd::gen::run(a),
+        Command::Import(a) => cmd::import::run(a),
         Command::Replay(a) => cmd::replay::run(a),
         Command::Run(a) => cmd::run::run(a),
     };

@@ -4,5 +4,6 @@ pub mod boot;
 pub mod check;
 pub mod dt;
 pub mod gen;
+pub mod import;
 pub mod replay;
 pub mod run;

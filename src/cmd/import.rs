@@ -1,0 +1,92 @@
+//! `pseries-sim import`: a QEMU + Linux log to an RTAS call log and a scenario.
+
+use clap::Args;
+use pseries_sim::import::import;
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Reads a log in which QEMU's spapr_pci* trace events and a Linux guest's pseries MSI
+/// debug lines (rtas_msi: ..., pseries_irq_domain_alloc ..., calc quota for ...) are
+/// interleaved, and writes the RTAS call log (JSON Lines) and, with --scenario, the
+/// scenario of driver actions (boot, each driver's request, each release) that
+/// reproduces it on the machine TREE. How missing facts were inferred goes to stderr.
+///
+/// Example: pseries-sim import fixtures/linux-guest/msi-log.txt -o calls.jsonl
+///   --scenario guest.scenario --machine fixtures/linux-guest/qemu-initial.dtb
+#[derive(Args)]
+pub struct ImportArgs {
+    /// The interleaved log.
+    log: PathBuf,
+    /// Where to write the RTAS calls (stdout when absent, unless --scenario).
+    #[arg(short = 'o', long = "output")]
+    output: Option<PathBuf>,
+    /// Where to write the scenario.
+    #[arg(long, requires = "machine")]
+    scenario: Option<PathBuf>,
+    /// The machine the log was taken on (DTS or DTB): BUIDs come from it.
+    #[arg(long)]
+    machine: Option<PathBuf>,
+}
+
+/// Relative path from `dir` to `target` when both are relative or share a prefix.
+fn relative(dir: &Path, target: &Path) -> PathBuf {
+    let abs = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let (d, t) = (abs(dir), abs(target));
+    let dc: Vec<_> = d.components().collect();
+    let tc: Vec<_> = t.components().collect();
+    let common = dc.iter().zip(&tc).take_while(|(a, b)| a == b).count();
+    if common == 0 {
+        return t;
+    }
+    let mut p = PathBuf::new();
+    for _ in common..dc.len() {
+        p.push("..");
+    }
+    for c in &tc[common..] {
+        p.push(c);
+    }
+    p
+}
+
+/// Runs the import.
+pub fn run(a: ImportArgs) -> Result<ExitCode, String> {
+    let text = std::fs::read_to_string(&a.log).map_err(|e| format!("{}: {e}", a.log.display()))?;
+    let mut buids = HashMap::new();
+    if let Some(m) = &a.machine {
+        let tree = of_tree::read_file(m).map_err(|e| e.to_string())?;
+        let cfg = rtas::MachineConfig { profile: rtas::Profile::Qemu, pool_size: None };
+        let machine = rtas::Machine::from_tree(&tree, &cfg).map_err(|e| format!("{}: {e}", m.display()))?;
+        for p in &machine.phbs {
+            buids.insert(p.index, p.buid);
+        }
+    }
+    let imp = import(&text, &buids).map_err(|e| format!("{}: {e}", a.log.display()))?;
+    for n in &imp.notes {
+        eprintln!("note: {n}");
+    }
+    let jsonl = rtas::calllog::to_jsonl(&imp.calls);
+    let calls_path = match (&a.output, &a.scenario) {
+        (Some(p), _) => Some(p.clone()),
+        (None, Some(s)) => Some(s.with_extension("jsonl")),
+        (None, None) => None,
+    };
+    match &calls_path {
+        Some(p) => std::fs::write(p, &jsonl).map_err(|e| format!("{}: {e}", p.display()))?,
+        None => std::io::stdout().write_all(jsonl.as_bytes()).map_err(|e| format!("stdout: {e}"))?,
+    }
+    if let (Some(s), Some(m), Some(calls)) = (&a.scenario, &a.machine, &calls_path) {
+        let dir = s.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let mut sc = format!("# Imported from {} by pseries-sim import.\n", a.log.display());
+        sc.push_str(&format!("machine {}\nprofile qemu\n", relative(dir, m).display()));
+        for act in &imp.actions {
+            sc.push_str(act);
+            sc.push('\n');
+        }
+        sc.push_str(&format!("expect rtas-log {}\n", relative(dir, calls).display()));
+        std::fs::write(s, sc).map_err(|e| format!("{}: {e}", s.display()))?;
+    }
+    eprintln!("imported {} RTAS calls, {} driver actions", imp.calls.len(), imp.actions.len());
+    Ok(ExitCode::SUCCESS)
+}
