@@ -46,7 +46,13 @@ impl Dev {
     }
 
     fn name(&self) -> String {
-        format!("{:04x}:{:02x}:{:02x}.{:x}", self.domain, self.bus, self.devfn >> 3, self.devfn & 7)
+        format!(
+            "{:04x}:{:02x}:{:02x}.{:x}",
+            self.domain,
+            self.bus,
+            self.devfn >> 3,
+            self.devfn & 7
+        )
     }
 
     fn config_addr(&self) -> u32 {
@@ -131,22 +137,37 @@ pub fn import(text: &str, buids: &HashMap<u32, u64>) -> Result<Imported, ImportE
         };
         let err = |msg: String| ImportError { line, msg };
         if let Some(rest) = l.strip_prefix("rtas_msi: calc quota for ") {
-            let (d, r) = rest.split_once(", request ").ok_or_else(|| err("malformed 'calc quota' line".into()))?;
-            let dev = Dev::parse(d).ok_or_else(|| err(format!("'{d}' is not a PCI device name")))?;
-            let nvec: u32 = r.trim().parse().map_err(|_| err(format!("'{r}' is not a count")))?;
+            let (d, r) = rest
+                .split_once(", request ")
+                .ok_or_else(|| err("malformed 'calc quota' line".into()))?;
+            let dev =
+                Dev::parse(d).ok_or_else(|| err(format!("'{d}' is not a PCI device name")))?;
+            let nvec: u32 = r
+                .trim()
+                .parse()
+                .map_err(|_| err(format!("'{r}' is not a count")))?;
             ctx = Some(dev);
             booted = true;
             match &req {
                 // The second quota call of one request (MSI-X rounding).
                 Some(q) if q.dev == dev && q.calls == 0 => {}
-                _ => req = Some(Request { dev, nvec, calls: 0, emitted: false }),
+                _ => {
+                    req = Some(Request {
+                        dev,
+                        nvec,
+                        calls: 0,
+                        emitted: false,
+                    })
+                }
             }
             queries = 0;
             continue;
         }
         if let Some(rest) = l.strip_prefix("pci ") {
             if let Some(d) = rest.strip_suffix(": rtas_msi: disabling existing MSI.") {
-                ctx = Some(Dev::parse(d).ok_or_else(|| err(format!("'{d}' is not a PCI device name")))?);
+                ctx = Some(
+                    Dev::parse(d).ok_or_else(|| err(format!("'{d}' is not a PCI device name")))?,
+                );
                 continue;
             }
         }
@@ -155,16 +176,29 @@ pub fn import(text: &str, buids: &HashMap<u32, u64>) -> Result<Imported, ImportE
             let mut words = l.split_whitespace();
             let _driver = words.next();
             let d = words.next().unwrap_or("");
-            let dev = Dev::parse(d).ok_or_else(|| err(format!("'{d}' is not a PCI device name")))?;
+            let dev =
+                Dev::parse(d).ok_or_else(|| err(format!("'{d}' is not a PCI device name")))?;
             let pair = l.split_whitespace().rev().nth(1).unwrap_or("");
-            let virq: u32 = pair.split('/').next().and_then(|v| v.parse().ok()).ok_or_else(|| err("no virq in the alloc line".into()))?;
+            let virq: u32 = pair
+                .split('/')
+                .next()
+                .and_then(|v| v.parse().ok())
+                .ok_or_else(|| err("no virq in the alloc line".into()))?;
             virqs.insert(virq, dev);
             ctx = Some(dev);
             continue;
         }
         if let Some(rest) = l.strip_prefix("pseries_irq_domain_free bridge ") {
-            let virq: u32 = rest.split_whitespace().nth(1).and_then(|v| v.parse().ok()).ok_or_else(|| err("no virq in the free line".into()))?;
-            let dev = virqs.remove(&virq).ok_or_else(|| err(format!("virq {virq} is freed, but no line mapped it to a device")))?;
+            let virq: u32 = rest
+                .split_whitespace()
+                .nth(1)
+                .and_then(|v| v.parse().ok())
+                .ok_or_else(|| err("no virq in the free line".into()))?;
+            let dev = virqs.remove(&virq).ok_or_else(|| {
+                err(format!(
+                    "virq {virq} is freed, but no line mapped it to a device"
+                ))
+            })?;
             if freeing != Some(dev) {
                 out.actions.push(format!("free {}", dev.name()));
                 freeing = Some(dev);
@@ -179,12 +213,26 @@ pub fn import(text: &str, buids: &HashMap<u32, u64>) -> Result<Imported, ImportE
                 let (f, rest) = rest.split_once(",num=")?;
                 let (num, rest) = rest.split_once("), got ")?;
                 let (got, rc) = rest.split_once(" rc = ")?;
-                Some((f.parse().ok()?, num.parse().ok()?, got.trim().parse().ok()?, rc.trim().parse().ok()?))
+                Some((
+                    f.parse().ok()?,
+                    num.parse().ok()?,
+                    got.trim().parse().ok()?,
+                    rc.trim().parse().ok()?,
+                ))
             };
-            let (func, num, got, rc) = parse().ok_or_else(|| err("malformed change_msi line".into()))?;
-            let dev = ctx.ok_or_else(|| err("a change_msi call with no device named before it".into()))?;
+            let (func, num, got, rc) =
+                parse().ok_or_else(|| err("malformed change_msi line".into()))?;
+            let dev =
+                ctx.ok_or_else(|| err("a change_msi call with no device named before it".into()))?;
             let buid = buid_of(dev, &mut out);
-            let args = vec![dev.config_addr(), (buid >> 32) as u32, buid as u32, func, num, 1];
+            let args = vec![
+                dev.config_addr(),
+                (buid >> 32) as u32,
+                buid as u32,
+                func,
+                num,
+                1,
+            ];
             let nret = if matches!(func, 3..=6) { 4 } else { 3 };
             let mut rets = vec![0u32; nret];
             if rc < 0 {
@@ -199,7 +247,8 @@ pub fn import(text: &str, buids: &HashMap<u32, u64>) -> Result<Imported, ImportE
                     }
                 }
             }
-            out.calls.push(CallRecord::new("ibm,change-msi", args, &rets));
+            out.calls
+                .push(CallRecord::new("ibm,change-msi", args, &rets));
             if !booted {
                 continue;
             }
@@ -212,17 +261,27 @@ pub fn import(text: &str, buids: &HashMap<u32, u64>) -> Result<Imported, ImportE
                     q.calls += 1;
                     if !q.emitted {
                         let kind = if matches!(func, 4 | 6) { "msix" } else { "msi" };
-                        out.actions.push(format!("request {} {kind} {}", dev.name(), q.nvec));
+                        out.actions
+                            .push(format!("request {} {kind} {}", dev.name(), q.nvec));
                         q.emitted = true;
                     }
                 }
             }
             continue;
         }
-        if let Some(rest) = l.strip_prefix("spapr_pci_rtas_ibm_query_interrupt_source_number queries for #") {
-            let (i, irq) = rest.split_once(", IRQ").ok_or_else(|| err("malformed query line".into()))?;
-            let i: u32 = i.parse().map_err(|_| err(format!("'{i}' is not a vector number")))?;
-            let irq: u32 = irq.trim().parse().map_err(|_| err(format!("'{irq}' is not a source number")))?;
+        if let Some(rest) =
+            l.strip_prefix("spapr_pci_rtas_ibm_query_interrupt_source_number queries for #")
+        {
+            let (i, irq) = rest
+                .split_once(", IRQ")
+                .ok_or_else(|| err("malformed query line".into()))?;
+            let i: u32 = i
+                .parse()
+                .map_err(|_| err(format!("'{i}' is not a vector number")))?;
+            let irq: u32 = irq
+                .trim()
+                .parse()
+                .map_err(|_| err(format!("'{irq}' is not a source number")))?;
             let dev = ctx.ok_or_else(|| err("a query with no device named before it".into()))?;
             let buid = buid_of(dev, &mut out);
             out.calls.push(CallRecord::new(
@@ -234,9 +293,12 @@ pub fn import(text: &str, buids: &HashMap<u32, u64>) -> Result<Imported, ImportE
             continue;
         }
         if l.starts_with("spapr_pci_msi Failed to return vector") {
-            let dev = ctx.ok_or_else(|| err("a failed query with no device named before it".into()))?;
+            let dev =
+                ctx.ok_or_else(|| err("a failed query with no device named before it".into()))?;
             let buid = buid_of(dev, &mut out);
-            out.notes.push(format!("line {line}: a failed query; its vector number inferred as {queries}"));
+            out.notes.push(format!(
+                "line {line}: a failed query; its vector number inferred as {queries}"
+            ));
             out.calls.push(CallRecord::new(
                 "ibm,query-interrupt-source-number",
                 vec![dev.config_addr(), (buid >> 32) as u32, buid as u32, queries],
@@ -251,7 +313,11 @@ pub fn import(text: &str, buids: &HashMap<u32, u64>) -> Result<Imported, ImportE
         ));
     }
     if out.calls.is_empty() {
-        return Err(ImportError { line: text.lines().count().max(1), msg: "no ibm,change_msi or query lines found: is the pseries MSI debug output on?".into() });
+        return Err(ImportError {
+            line: text.lines().count().max(1),
+            msg: "no ibm,change_msi or query lines found: is the pseries MSI debug output on?"
+                .into(),
+        });
     }
     let mut actions = vec!["boot".to_string()];
     actions.extend(out.actions);
@@ -274,9 +340,17 @@ mod tests {
 
     #[test]
     fn unknown_device_stops_with_the_line() {
-        let e = import("x\n[ 1.0] rtas_msi: ibm,change_msi(func=3,num=0), got 0 rc = -3\n", &HashMap::new()).unwrap_err();
+        let e = import(
+            "x\n[ 1.0] rtas_msi: ibm,change_msi(func=3,num=0), got 0 rc = -3\n",
+            &HashMap::new(),
+        )
+        .unwrap_err();
         assert_eq!(e.line, 2);
-        let e = import("[ 1.0] pseries_irq_domain_free bridge /pci@1 38 #1\n", &HashMap::new()).unwrap_err();
+        let e = import(
+            "[ 1.0] pseries_irq_domain_free bridge /pci@1 38 #1\n",
+            &HashMap::new(),
+        )
+        .unwrap_err();
         assert!(e.msg.contains("virq 38"), "{e}");
     }
 }

@@ -45,9 +45,13 @@ fn dev_with(k: &Kernel, test: impl Fn(Option<u32>, Option<u32>) -> bool) -> usiz
 #[test]
 fn fixture_scenario_makes_exactly_linuxs_calls() {
     let mut out = Vec::new();
-    let k = platform::scenario::run_file(&fixture("linux-guest/boot.scenario"), false, &mut out)
-        .unwrap_or_else(|e| panic!("{e}"))
-        .expect("booted");
+    let k = platform::scenario::run_file(
+        &fixture("linux-guest/boot.scenario"),
+        Default::default(),
+        &mut out,
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
+    .expect("booted");
     let msi_calls =
         k.fw.log
             .iter()

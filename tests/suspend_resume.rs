@@ -213,9 +213,13 @@ fn every_corruption_and_truncation_is_refused() {
 #[test]
 fn the_fixture_scenario_passes() {
     let mut out = Vec::new();
-    let k = platform::scenario::run_file(&fixture("suspend-renumber.scenario"), false, &mut out)
-        .unwrap_or_else(|e| panic!("{e}"))
-        .unwrap();
+    let k = platform::scenario::run_file(
+        &fixture("suspend-renumber.scenario"),
+        Default::default(),
+        &mut out,
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
+    .unwrap();
     assert!(k.fw.renumbers >= 2);
     assert!(out.iter().any(|l| l.starts_with("remap")));
 }

@@ -97,6 +97,8 @@ pub struct BootOptions {
     pub request_irqs: bool,
     /// PAPR pool size override.
     pub pool_size: Option<u32>,
+    /// Keep the firmware's QEMU-style trace events.
+    pub qemu_trace: bool,
 }
 
 impl Default for BootOptions {
@@ -108,6 +110,7 @@ impl Default for BootOptions {
             rtas_log: true,
             request_irqs: true,
             pool_size: None,
+            qemu_trace: false,
         }
     }
 }
@@ -164,6 +167,7 @@ impl Kernel {
         };
         let mut fw = Firmware::new(&tree, &cfg)?;
         fw.log_enabled = opts.rtas_log;
+        fw.qemu_tracing = opts.qemu_trace;
         let mut trace = Vec::new();
         let desc = match opts.force {
             Some(d) => d,

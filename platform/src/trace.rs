@@ -3,6 +3,32 @@
 
 use serde::Serialize;
 
+/// How a trace is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TraceFormat {
+    /// One readable line an event.
+    #[default]
+    Human,
+    /// JSON Lines, one event a line (field `event` names the kind).
+    Json,
+    /// The firmware's calls as QEMU's `spapr_pci*` trace events.
+    Qemu,
+}
+
+impl std::str::FromStr for TraceFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "human" => Ok(TraceFormat::Human),
+            "json" => Ok(TraceFormat::Json),
+            "qemu" => Ok(TraceFormat::Qemu),
+            o => Err(format!(
+                "unknown trace format '{o}': use human, json or qemu"
+            )),
+        }
+    }
+}
+
 /// One event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "event", rename_all = "kebab-case")]

@@ -124,6 +124,10 @@ pub struct Firmware {
     pub machine: Machine,
     /// Published tokens and flags.
     pub tokens: Tokens,
+    /// QEMU-style trace events (`spapr_pci_*`), while `qemu_tracing`.
+    pub qemu_trace: Vec<String>,
+    /// Whether QEMU-style trace events are kept.
+    pub qemu_tracing: bool,
     /// Every call made, in order (while `log_enabled`).
     pub log: Vec<CallRecord>,
     /// Whether calls are logged.
@@ -161,6 +165,8 @@ impl Firmware {
             tokens: Tokens::from_tree(tree)?,
             log: Vec::new(),
             log_enabled: true,
+            qemu_trace: Vec::new(),
+            qemu_tracing: false,
             faults: FaultPlan::default(),
             clock: SimClock::default(),
             console: String::new(),
@@ -173,6 +179,13 @@ impl Firmware {
             pending: None,
             scratch: Memory::new(SCRATCH_BASE, 4 * (3 + MAX_CELLS as usize)),
         })
+    }
+
+    /// Records a QEMU-style trace event.
+    pub(crate) fn qtrace(&mut self, line: impl FnOnce() -> String) {
+        if self.qemu_tracing {
+            self.qemu_trace.push(line());
+        }
     }
 
     /// The behaviour profile.

@@ -84,6 +84,9 @@ pub struct FunctionInfo {
     pub req_msix: Option<u32>,
     /// A PCI-PCI bridge (`device_type = "pci"` below a PHB).
     pub is_bridge: bool,
+    /// The device model's name, as QEMU's traces show it (from `ibm,loc-code`
+    /// `qemu_NAME:...`, else the node name).
+    pub model: String,
 }
 
 /// A simulated PCI function.
@@ -183,6 +186,14 @@ impl PciFunction {
             req_msi: node.u32("ibm,req#msi")?,
             req_msix: node.u32("ibm,req#msi-x")?,
             is_bridge,
+            model: node
+                .string("ibm,loc-code")
+                .ok()
+                .flatten()
+                .and_then(|l| l.strip_prefix("qemu_"))
+                .and_then(|l| l.split(':').next())
+                .map(str::to_string)
+                .unwrap_or_else(|| node.node().base_name().to_string()),
         };
         let ext = node.u32("ibm,pci-config-space-type")? == Some(1);
         let mut config = ConfigSpace::new(if ext { 4096 } else { 256 });

@@ -2,6 +2,7 @@
 
 use clap::{Args, ValueEnum};
 use platform::boot::boot_all;
+use platform::trace::TraceFormat;
 use platform::BootOptions;
 use rtas::Profile;
 use std::io::{IsTerminal, Write};
@@ -25,9 +26,14 @@ pub struct BootArgs {
     /// Firmware behaviour: papr (LoPAPR) or qemu (QEMU 7.2).
     #[arg(long, default_value = "papr")]
     profile: Profile,
-    /// Trace and table as JSON Lines.
+    /// Trace and table as JSON Lines (the same as --trace json).
     #[arg(long)]
     json: bool,
+    /// Trace format: human (default), json (JSON Lines: each event, then a "vector"
+    /// line per row of the table), or qemu (the firmware's calls as QEMU's spapr_pci*
+    /// trace events).
+    #[arg(long, default_value = "human")]
+    trace: TraceFormat,
     /// Print only a summary (functions, vectors, time, peak memory).
     #[arg(long)]
     quiet: bool,
@@ -70,6 +76,7 @@ pub fn run(a: BootArgs) -> Result<ExitCode, String> {
         }),
         trace: !a.quiet,
         rtas_log: !a.quiet,
+        qemu_trace: a.trace == TraceFormat::Qemu && !a.quiet,
         ..Default::default()
     };
     let progress = a.quiet && std::io::stderr().is_terminal();
@@ -103,11 +110,19 @@ pub fn run(a: BootArgs) -> Result<ExitCode, String> {
         std::mem::forget(rep);
         return Ok(ExitCode::SUCCESS);
     }
+    let format = if a.json { TraceFormat::Json } else { a.trace };
+    if format == TraceFormat::Qemu {
+        for l in &rep.kernel.fw.qemu_trace {
+            w(&mut out, l.clone())?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let json = format == TraceFormat::Json;
     for e in &rep.kernel.trace {
-        w(&mut out, if a.json { e.to_json() } else { e.to_string() })?;
+        w(&mut out, if json { e.to_json() } else { e.to_string() })?;
     }
     let table = rep.table();
-    if a.json {
+    if json {
         for r in &table {
             let v = serde_json::json!({"event": "vector", "device": r.device, "vector": r.vector, "source": r.source, "virq": r.virq, "address": r.address, "data": r.data});
             w(&mut out, v.to_string())?;

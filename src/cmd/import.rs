@@ -56,8 +56,12 @@ pub fn run(a: ImportArgs) -> Result<ExitCode, String> {
     let mut buids = HashMap::new();
     if let Some(m) = &a.machine {
         let tree = of_tree::read_file(m).map_err(|e| e.to_string())?;
-        let cfg = rtas::MachineConfig { profile: rtas::Profile::Qemu, pool_size: None };
-        let machine = rtas::Machine::from_tree(&tree, &cfg).map_err(|e| format!("{}: {e}", m.display()))?;
+        let cfg = rtas::MachineConfig {
+            profile: rtas::Profile::Qemu,
+            pool_size: None,
+        };
+        let machine =
+            rtas::Machine::from_tree(&tree, &cfg).map_err(|e| format!("{}: {e}", m.display()))?;
         for p in &machine.phbs {
             buids.insert(p.index, p.buid);
         }
@@ -74,19 +78,37 @@ pub fn run(a: ImportArgs) -> Result<ExitCode, String> {
     };
     match &calls_path {
         Some(p) => std::fs::write(p, &jsonl).map_err(|e| format!("{}: {e}", p.display()))?,
-        None => std::io::stdout().write_all(jsonl.as_bytes()).map_err(|e| format!("stdout: {e}"))?,
+        None => std::io::stdout()
+            .write_all(jsonl.as_bytes())
+            .map_err(|e| format!("stdout: {e}"))?,
     }
     if let (Some(s), Some(m), Some(calls)) = (&a.scenario, &a.machine, &calls_path) {
-        let dir = s.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        let mut sc = format!("# Imported from {} by pseries-sim import.\n", a.log.display());
-        sc.push_str(&format!("machine {}\nprofile qemu\n", relative(dir, m).display()));
+        let dir = s
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let mut sc = format!(
+            "# Imported from {} by pseries-sim import.\n",
+            a.log.display()
+        );
+        sc.push_str(&format!(
+            "machine {}\nprofile qemu\n",
+            relative(dir, m).display()
+        ));
         for act in &imp.actions {
             sc.push_str(act);
             sc.push('\n');
         }
-        sc.push_str(&format!("expect rtas-log {}\n", relative(dir, calls).display()));
+        sc.push_str(&format!(
+            "expect rtas-log {}\n",
+            relative(dir, calls).display()
+        ));
         std::fs::write(s, sc).map_err(|e| format!("{}: {e}", s.display()))?;
     }
-    eprintln!("imported {} RTAS calls, {} driver actions", imp.calls.len(), imp.actions.len());
+    eprintln!(
+        "imported {} RTAS calls, {} driver actions",
+        imp.calls.len(),
+        imp.actions.len()
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -2,6 +2,7 @@
 
 use clap::Args;
 use platform::scenario::{run_file, Output};
+use platform::trace::TraceFormat;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -15,9 +16,13 @@ use std::process::ExitCode;
 pub struct RunArgs {
     /// The scenario file.
     file: PathBuf,
-    /// Trace as JSON Lines.
+    /// Trace as JSON Lines (the same as --trace json).
     #[arg(long)]
     json: bool,
+    /// Trace format: human (default), json (JSON Lines, one event a line), or qemu
+    /// (the firmware's calls as QEMU's spapr_pci* trace events).
+    #[arg(long, default_value = "human")]
+    trace: TraceFormat,
 }
 
 struct Stdout;
@@ -31,9 +36,10 @@ impl Output for Stdout {
 
 /// Runs it.
 pub fn run(a: RunArgs) -> Result<ExitCode, String> {
-    let k = run_file(&a.file, a.json, &mut Stdout).map_err(|e| e.to_string())?;
+    let format = if a.json { TraceFormat::Json } else { a.trace };
+    let k = run_file(&a.file, format, &mut Stdout).map_err(|e| e.to_string())?;
     if let Some(k) = k {
-        if !a.json {
+        if format == TraceFormat::Human {
             println!(
                 "scenario passed: {} RTAS calls, {} virqs mapped",
                 k.fw.log.len(),

@@ -4,6 +4,7 @@
 use super::parse::{parse, Command, Step};
 use crate::error::Error;
 use crate::kernel::{BootOptions, Kernel};
+use crate::trace::TraceFormat;
 use rtas::calllog::{self, CallRecord};
 use rtas::{Profile, Service};
 use std::path::{Path, PathBuf};
@@ -28,21 +29,23 @@ pub struct Runner<'o> {
     profile: Profile,
     /// The booted kernel.
     pub kernel: Option<Kernel>,
-    json: bool,
+    format: TraceFormat,
+    printed_qemu: usize,
     out: &'o mut dyn Output,
     printed: usize,
 }
 
 impl<'o> Runner<'o> {
     /// A runner for a scenario file (paths resolve against its folder).
-    pub fn new(file: &Path, json: bool, out: &'o mut dyn Output) -> Self {
+    pub fn new(file: &Path, format: TraceFormat, out: &'o mut dyn Output) -> Self {
         Runner {
             file: file.display().to_string(),
             dir: file.parent().map(Path::to_path_buf).unwrap_or_default(),
             machine: None,
             profile: Profile::Papr,
             kernel: None,
-            json,
+            format,
+            printed_qemu: 0,
             out,
             printed: 0,
         }
@@ -59,13 +62,23 @@ impl<'o> Runner<'o> {
 
     fn flush(&mut self) {
         if let Some(k) = &self.kernel {
-            for e in &k.trace[self.printed..] {
-                let s = if self.json {
-                    e.to_json()
-                } else {
-                    e.to_string()
-                };
-                self.out.line(&s);
+            match self.format {
+                TraceFormat::Qemu => {
+                    for l in &k.fw.qemu_trace[self.printed_qemu.min(k.fw.qemu_trace.len())..] {
+                        self.out.line(l);
+                    }
+                    self.printed_qemu = k.fw.qemu_trace.len();
+                }
+                f => {
+                    for e in &k.trace[self.printed..] {
+                        let s = if f == TraceFormat::Json {
+                            e.to_json()
+                        } else {
+                            e.to_string()
+                        };
+                        self.out.line(&s);
+                    }
+                }
             }
             self.printed = k.trace.len();
         }
@@ -94,6 +107,7 @@ impl<'o> Runner<'o> {
                 let tree = of_tree::read_file(&path).map_err(|e| self.fail(step, e.to_string()))?;
                 let opts = BootOptions {
                     profile: self.profile,
+                    qemu_trace: self.format == TraceFormat::Qemu,
                     ..Default::default()
                 };
                 let k = Kernel::boot(tree, opts)
@@ -283,11 +297,15 @@ pub fn compare_logs(got: &[CallRecord], want: &[CallRecord]) -> Option<String> {
 }
 
 /// Parses and runs a scenario file.
-pub fn run_file(file: &Path, json: bool, out: &mut dyn Output) -> Result<Option<Kernel>, Error> {
+pub fn run_file(
+    file: &Path,
+    format: TraceFormat,
+    out: &mut dyn Output,
+) -> Result<Option<Kernel>, Error> {
     let text = std::fs::read_to_string(file)
         .map_err(|e| Error::Failed(format!("{}: {e}", file.display())))?;
     let steps = parse(&text, &file.display().to_string())?;
-    let mut r = Runner::new(file, json, out);
+    let mut r = Runner::new(file, format, out);
     for s in &steps {
         r.step(s)?;
     }

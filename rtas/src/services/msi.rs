@@ -137,13 +137,19 @@ impl Firmware {
         if req == 0 {
             if existing.is_none() {
                 log::debug!("qemu: releasing wrong config {config_addr:#x}");
+                self.qtrace(|| {
+                    format!("spapr_pci_msi Releasing wrong config (cfg={config_addr:#x})")
+                });
                 return rets.status(status::HW_ERROR);
             }
             let fun = self.machine.function_mut(r);
             if let Some(cap) = fun.msi {
                 cap.set_message(&mut fun.config, 0, 0, None);
+                let model = fun.info.model.clone();
+                self.qtrace(|| format!("spapr_pci_msi_setup dev\"{model}\" vector 0, addr=0x0"));
             }
             self.free_block(r.phb, config_addr);
+            self.qtrace(|| format!("spapr_pci_msi Released MSIs (cfg={config_addr:#x})"));
             rets.status(status::SUCCESS);
             rets.set(1, 0);
             return;
@@ -161,8 +167,10 @@ impl Firmware {
             _ => req,
         };
         let mut granted = req;
+        let mut first = 0;
         if req > max {
             log::debug!("qemu: device at {config_addr:#x} asked {req}, have only {max}");
+            self.qtrace(|| format!("spapr_pci_msi_retry Guest device at {config_addr:#x} asked {req}, have only {max}"));
             granted = max;
         } else {
             let Some(block) = self.new_block(r.phb, req, kind) else {
@@ -173,7 +181,9 @@ impl Firmware {
             }
             self.program(r, kind, MSI_WINDOW, block.first, req, false);
             self.machine.phbs[r.phb].msi.insert(config_addr, block);
+            first = block.first;
         }
+        self.qtrace(|| format!("spapr_pci_rtas_ibm_change_msi cfgaddr {config_addr:#x} func {f}, requested {granted}, first irq {first}"));
         rets.status(status::SUCCESS);
         rets.set(1, granted);
         rets.set(2, seq.wrapping_add(1));
@@ -197,11 +207,18 @@ impl Firmware {
         };
         match self.machine.phbs[r.phb].msi.get(&config_addr) {
             Some(b) if b.first != 0 && b.count != 0 && i < b.count => {
+                let src = b.first + i;
+                self.qtrace(|| format!("spapr_pci_rtas_ibm_query_interrupt_source_number queries for #{i}, IRQ{src}"));
                 rets.status(status::SUCCESS);
-                rets.set(1, b.first + i);
+                rets.set(1, src);
                 rets.set(2, 1);
             }
-            _ => rets.status(status::HW_ERROR),
+            _ => {
+                self.qtrace(|| {
+                    format!("spapr_pci_msi Failed to return vector (cfg={config_addr:#x})")
+                });
+                rets.status(status::HW_ERROR)
+            }
         }
     }
 
@@ -215,6 +232,15 @@ impl Firmware {
         count: u32,
         set_mme: bool,
     ) {
+        if self.qemu_tracing {
+            let model = self.machine.function(r).info.model.clone();
+            let n = if kind == BlockKind::Msi { 1 } else { count };
+            for i in 0..n {
+                self.qemu_trace.push(format!(
+                    "spapr_pci_msi_setup dev\"{model}\" vector {i}, addr={window:#x}"
+                ));
+            }
+        }
         let fun = self.machine.function_mut(r);
         match kind {
             BlockKind::Msi => {
