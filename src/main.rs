@@ -20,6 +20,7 @@ enum Command {
     Dt(cmd::dt::DtArgs),
     Gen(cmd::gen::GenArgs),
     Import(cmd::import::ImportArgs),
+    Map(cmd::map::MapArgs),
     Replay(cmd::replay::ReplayArgs),
     Run(cmd::run::RunArgs),
 }
@@ -42,6 +43,7 @@ fn main() -> ExitCode {
         Command::Dt(a) => cmd::dt::run(a),
         Command::Gen(a) => cmd::gen::run(a),
         Command::Import(a) => cmd::import::run(a),
+        Command::Map(a) => cmd::map::run(a),
         Command::Replay(a) => cmd::replay::run(a),
         Command::Run(a) => cmd::run::run(a),
     };

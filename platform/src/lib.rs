@@ -9,6 +9,7 @@ mod error;
 pub mod generic;
 pub mod irq;
 pub mod kernel;
+pub mod map;
 pub mod ops;
 pub mod pseries;
 pub mod scenario;

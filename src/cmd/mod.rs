@@ -5,5 +5,6 @@ pub mod check;
 pub mod dt;
 pub mod gen;
 pub mod import;
+pub mod map;
 pub mod replay;
 pub mod run;

@@ -1,0 +1,67 @@
+//! `pseries-sim map`: a picture of the interrupt source number space.
+
+use clap::Args;
+use platform::scenario::{run_file, Output};
+use platform::BootOptions;
+use rtas::Profile;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Draws the interrupt source number space after booting a tree (every driver asking
+/// for all its vectors) or after running a scenario: each controller a band, each
+/// allocated block a box coloured and labelled by its device, LSIs marked, holes
+/// visible. Writes SVG.
+///
+/// Example: pseries-sim map fixtures/linux-guest/boot.scenario -o map.svg
+#[derive(Args)]
+pub struct MapArgs {
+    /// A tree (DTS or DTB) or a scenario file.
+    input: PathBuf,
+    /// The SVG file to write.
+    #[arg(short = 'o', long = "output")]
+    output: PathBuf,
+    /// Firmware behaviour for a tree (a scenario names its own).
+    #[arg(long, default_value = "papr")]
+    profile: Profile,
+}
+
+struct Quiet;
+
+impl Output for Quiet {
+    fn line(&mut self, _: &str) {}
+}
+
+/// Draws the map.
+pub fn run(a: MapArgs) -> Result<ExitCode, String> {
+    let bytes = std::fs::read(&a.input).map_err(|e| format!("{}: {e}", a.input.display()))?;
+    let is_tree = of_tree::dtb::is_dtb(&bytes)
+        || String::from_utf8_lossy(&bytes)
+            .trim_start()
+            .starts_with("/dts-v1/");
+    let (kernel, title) = if is_tree {
+        let tree = of_tree::read_file(&a.input).map_err(|e| e.to_string())?;
+        let opts = BootOptions {
+            profile: a.profile,
+            trace: false,
+            ..Default::default()
+        };
+        let rep = platform::boot::boot_all(tree, opts).map_err(|e| e.to_string())?;
+        (
+            rep.kernel,
+            format!("{} after boot ({} profile)", a.input.display(), a.profile),
+        )
+    } else {
+        let k = run_file(&a.input, Default::default(), &mut Quiet)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("{}: the scenario never boots a machine", a.input.display()))?;
+        let title = format!(
+            "{} after the scenario ({} profile)",
+            a.input.display(),
+            k.fw.profile()
+        );
+        (k, title)
+    };
+    std::fs::write(&a.output, platform::map::svg(&kernel, &title))
+        .map_err(|e| format!("{}: {e}", a.output.display()))?;
+    Ok(ExitCode::SUCCESS)
+}
