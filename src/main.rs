@@ -26,6 +26,11 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // A panic is a bug of ours: say so in one line and exit 1, never with a backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("pseries-sim: internal error (a bug, please report it): {info}");
+        std::process::exit(1);
+    }));
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn"))
         .format_timestamp(None)
         .init();

@@ -5,7 +5,7 @@ use platform::boot::boot_all;
 use platform::trace::TraceFormat;
 use platform::BootOptions;
 use rtas::Profile;
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -88,10 +88,8 @@ pub fn run(a: BootArgs) -> Result<ExitCode, String> {
     if progress {
         eprintln!(" done");
     }
-    let mut out = std::io::stdout().lock();
-    let w = |o: &mut std::io::StdoutLock, s: String| {
-        writeln!(o, "{s}").map_err(|e| format!("stdout: {e}"))
-    };
+    let mut out = ();
+    let w = |_: &mut (), s: String| super::out::line(s);
     if a.quiet {
         let mem = peak_memory()
             .map(|b| format!("{:.1} MiB", b as f64 / (1 << 20) as f64))

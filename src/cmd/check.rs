@@ -23,12 +23,12 @@ pub fn run(a: CheckArgs) -> Result<ExitCode, String> {
     let tree = of_tree::read_file(&a.tree).map_err(|e| e.to_string())?;
     let rep = platform::check::check(&tree);
     let opt = |v: Option<u32>| v.map(|n| n.to_string()).unwrap_or_else(|| "-".into());
-    println!(
+    super::out::line(format!(
         "{:<14} {:>8} {:>10} {:>9} {:>6} {:>6}  node (PE)",
         "function", "req#msi", "req#msi-x", "PE total", "quota", "grant"
-    );
+    ))?;
     for f in &rep.functions {
-        println!(
+        super::out::line(format!(
             "{:<14} {:>8} {:>10} {:>9} {:>6} {:>6}  {} ({})",
             f.name.as_deref().unwrap_or("?"),
             opt(f.req_msi),
@@ -38,22 +38,22 @@ pub fn run(a: CheckArgs) -> Result<ExitCode, String> {
             f.grant,
             f.path,
             f.pe.as_deref().unwrap_or("?")
-        );
+        ))?;
     }
     for x in &rep.findings {
-        println!("{x}");
+        super::out::line(format!("{x}"))?;
     }
     let errors = rep
         .findings
         .iter()
         .filter(|f| f.severity == platform::check::Severity::Error)
         .count();
-    println!(
+    super::out::line(format!(
         "{} functions, {} errors, {} warnings",
         rep.functions.len(),
         errors,
         rep.findings.len() - errors
-    );
+    ))?;
     Ok(if errors > 0 {
         ExitCode::from(1)
     } else {

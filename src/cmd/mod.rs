@@ -6,5 +6,6 @@ pub mod dt;
 pub mod gen;
 pub mod import;
 pub mod map;
+pub mod out;
 pub mod replay;
 pub mod run;

@@ -35,9 +35,9 @@ pub fn run(a: ReplayArgs) -> Result<ExitCode, String> {
     let log = calllog::from_jsonl(&text).map_err(|e| format!("{}: {e}", a.log.display()))?;
     let rep = replay::replay(&mut fw, &log);
     for d in &rep.differences {
-        println!("{d}");
+        super::out::line(format!("{d}"))?;
     }
-    println!("{rep}");
+    super::out::line(format!("{rep}"))?;
     Ok(if rep.differences.is_empty() {
         ExitCode::SUCCESS
     } else {

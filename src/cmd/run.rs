@@ -3,7 +3,6 @@
 use clap::Args;
 use platform::scenario::{run_file, Output};
 use platform::trace::TraceFormat;
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -29,8 +28,10 @@ struct Stdout;
 
 impl Output for Stdout {
     fn line(&mut self, s: &str) {
-        let mut o = std::io::stdout().lock();
-        let _ = writeln!(o, "{s}");
+        if let Err(e) = super::out::line(s) {
+            eprintln!("pseries-sim: {e}");
+            std::process::exit(1);
+        }
     }
 }
 
@@ -40,11 +41,11 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
     let k = run_file(&a.file, format, &mut Stdout).map_err(|e| e.to_string())?;
     if let Some(k) = k {
         if format == TraceFormat::Human {
-            println!(
+            super::out::line(format!(
                 "scenario passed: {} RTAS calls, {} virqs mapped",
                 k.fw.log.len(),
                 k.irq.len()
-            );
+            ))?;
         }
     }
     Ok(ExitCode::SUCCESS)
