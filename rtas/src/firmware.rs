@@ -151,6 +151,8 @@ pub struct Firmware {
     /// Identity of the tree the machine was built from (a hash of its blob).
     pub tree_id: u64,
     pub(crate) pending: Option<Pending>,
+    /// The partition making the current call.
+    pub(crate) caller: u32,
     scratch: Memory,
 }
 
@@ -177,6 +179,7 @@ impl Firmware {
             spacers: Vec::new(),
             tree_id: crate::state::tree_id(tree),
             pending: None,
+            caller: 0,
             scratch: Memory::new(SCRATCH_BASE, 4 * (3 + MAX_CELLS as usize)),
         })
     }
@@ -193,8 +196,16 @@ impl Firmware {
         self.machine.profile
     }
 
-    /// The RTAS entry point: executes the call whose buffer is at `addr` in `mem`.
+    /// The RTAS entry point for partition 0 (the only one of an unpartitioned machine).
     pub fn call_buffer(&mut self, mem: &mut Memory, addr: u64) -> Result<(), CallError> {
+        self.call_buffer_as(0, mem, addr)
+    }
+
+    /// The RTAS entry point: executes the call whose buffer is at `addr` in `mem`, made
+    /// by `partition`. Whatever names a PHB, function or source of another partition
+    /// answers -3 and changes nothing.
+    pub fn call_buffer_as(&mut self, partition: u32, mem: &mut Memory, addr: u64) -> Result<(), CallError> {
+        self.caller = partition;
         let outside = |len: u64| CallError::BufferOutside { addr, len };
         let token = mem.read_u32(addr).ok_or(outside(12))?;
         let nargs = mem.read_u32(addr + 4).ok_or(outside(12))?;
@@ -277,13 +288,27 @@ impl Firmware {
         self.call_token_into(token, args, out)
     }
 
+    /// Like [`Firmware::call`], made by `partition`.
+    pub fn call_as(&mut self, partition: u32, s: Service, args: &[u32], nret: usize) -> Result<Vec<u32>, CallError> {
+        let token = self.tokens.token(s).ok_or(CallError::NoService(s))?;
+        let mut out = vec![0; nret];
+        self.call_token_into_as(partition, token, args, &mut out)?;
+        Ok(out)
+    }
+
+    /// Like [`Firmware::call_into`], made by `partition`.
+    pub fn call_into_as(&mut self, partition: u32, s: Service, args: &[u32], out: &mut [u32]) -> Result<(), CallError> {
+        let token = self.tokens.token(s).ok_or(CallError::NoService(s))?;
+        self.call_token_into_as(partition, token, args, out)
+    }
+
     /// Like [`Firmware::call_into`] with a raw token.
-    pub fn call_token_into(
-        &mut self,
-        token: u32,
-        args: &[u32],
-        out: &mut [u32],
-    ) -> Result<(), CallError> {
+    pub fn call_token_into(&mut self, token: u32, args: &[u32], out: &mut [u32]) -> Result<(), CallError> {
+        self.call_token_into_as(0, token, args, out)
+    }
+
+    /// Like [`Firmware::call_token_into`], made by `partition`.
+    pub fn call_token_into_as(&mut self, partition: u32, token: u32, args: &[u32], out: &mut [u32]) -> Result<(), CallError> {
         let nret = out.len();
         let cells = 3 + args.len() + nret;
         let mut mem = std::mem::replace(&mut self.scratch, Memory::new(0, 0));
@@ -301,7 +326,7 @@ impl Firmware {
         for i in 0..nret {
             mem.write_u32(rets_at + 4 * i as u64, 0);
         }
-        let r = self.call_buffer(&mut mem, base);
+        let r = self.call_buffer_as(partition, &mut mem, base);
         for (i, o) in out.iter_mut().enumerate() {
             *o = mem.read_u32(rets_at + 4 * i as u64).unwrap_or(0);
         }
@@ -337,7 +362,28 @@ impl Firmware {
             Service::DisplayCharacter => self.display_character(args, rets),
             Service::PowerOff => self.power_off(args, rets),
             Service::SystemReboot => self.system_reboot(args, rets),
+            Service::SetSlotReset => self.set_slot_reset(args, rets),
         }
+    }
+
+    /// A function by BUID and address, if the calling partition may touch it.
+    pub(crate) fn find_fn(&self, buid: u64, addr: crate::pci::PciAddr) -> Option<crate::FnRef> {
+        let r = self.machine.find(buid, addr)?;
+        (self.machine.phbs[r.phb].partition == self.caller).then_some(r)
+    }
+
+    /// A PHB by BUID: `Err(true)` when it belongs to another partition.
+    pub(crate) fn find_phb(&self, buid: u64) -> Result<usize, bool> {
+        match self.machine.phb_by_buid(buid) {
+            Some(p) if self.machine.phbs[p].partition == self.caller => Ok(p),
+            Some(_) => Err(true),
+            None => Err(false),
+        }
+    }
+
+    /// Whether the calling partition may touch an interrupt source.
+    pub(crate) fn source_visible(&self, src: u32) -> bool {
+        !self.machine.partitioned() || self.machine.partition_of_source(src).is_none_or(|p| p == self.caller)
     }
 
     /// Checks declared counts in the papr profile; answers -3 when they are wrong.

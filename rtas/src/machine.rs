@@ -76,6 +76,10 @@ pub struct DropCounters {
     pub bad_address: u64,
     /// Data named a source the function does not own.
     pub not_owner: u64,
+    /// Data named a source of another partition (the function's PE was frozen).
+    pub cross_partition: u64,
+    /// The function's PE was frozen.
+    pub frozen: u64,
     /// The function had neither MSI nor MSI-X enabled, or no such vector.
     pub disabled: u64,
 }
@@ -258,7 +262,9 @@ impl Machine {
                 functions.push(f);
             }
             let pe_total = at.u32("ibm,pe-total-#msi")?;
-            phbs.push(Phb::new(index, buid, path, pe_total, functions));
+            let mut phb = Phb::new(index, buid, path, pe_total, functions);
+            phb.partition = at.u32("pseries-sim,partition")?.unwrap_or(0);
+            phbs.push(phb);
         }
         let (ics, pools) = match cfg.profile {
             Profile::Qemu => (
@@ -389,6 +395,10 @@ impl Machine {
     /// The function signals vector `i`: the message in its MSI capability or MSI-X
     /// entry goes out, unless the vector is masked (then its pending bit is set).
     pub fn signal(&mut self, r: FnRef, i: u32) -> Signal {
+        if self.function(r).frozen {
+            self.drops.frozen += 1;
+            return Signal::Dropped;
+        }
         let f = &mut self.phbs[r.phb].functions[r.func];
         let message = if let (Some(cap), Some(t)) = (f.msix, f.msix_table.as_mut()) {
             if cap.enabled(&f.config) && i < t.len() as u32 {
@@ -424,12 +434,54 @@ impl Machine {
         }
     }
 
+    /// Whether PHBs belong to more than one partition.
+    pub fn partitioned(&self) -> bool {
+        self.phbs.iter().any(|p| p.partition != self.phbs[0].partition)
+    }
+
+    /// The partition a source belongs to: that of the PHB whose LSI, MSI block or
+    /// MSI pool it is in; `None` for sources no PHB has.
+    pub fn partition_of_source(&self, src: u32) -> Option<u32> {
+        for p in &self.phbs {
+            if (LSI_BASE + 4 * p.index..LSI_BASE + 4 * p.index + 4).contains(&src)
+                || p.functions.iter().any(|f| f.lsi.map(|l| l.source) == Some(src))
+                || p.msi.values().any(|b| src >= b.first && src - b.first < b.reserved)
+            {
+                return Some(p.partition);
+            }
+        }
+        if let Pools::Papr(pools) = &self.pools {
+            for (i, pool) in pools.iter().enumerate() {
+                if src >= pool.base() && src - pool.base() < pool.size() {
+                    return self.phbs.get(i).map(|p| p.partition);
+                }
+            }
+        }
+        None
+    }
+
     /// A message write from a function reaches the MSI window.
     pub fn deliver(&mut self, r: FnRef, addr: u64, data: u32) -> Signal {
+        if self.function(r).frozen {
+            self.drops.frozen += 1;
+            return Signal::Dropped;
+        }
         if addr != MSI_WINDOW && !(addr == MSI_WINDOW_32 && self.profile == Profile::Papr) {
             self.drops.bad_address += 1;
             log::debug!("message to {addr:#x} is outside the MSI window: dropped");
             return Signal::Dropped;
+        }
+        if self.partitioned() {
+            let mine = self.phbs[r.phb].partition;
+            if let Some(other) = self.partition_of_source(data).filter(|&p| p != mine) {
+                self.drops.cross_partition += 1;
+                self.phbs[r.phb].functions[r.func].frozen = true;
+                log::warn!(
+                    "{}: message data {data:#x} names a source of partition {other}: dropped, PE frozen",
+                    self.function(r).info.path
+                );
+                return Signal::Dropped;
+            }
         }
         let owned = self
             .block(r)
@@ -488,6 +540,9 @@ impl Machine {
         offset: u32,
         size: u32,
     ) -> Result<u64, crate::config::AccessError> {
+        if self.function(r).frozen {
+            return Ok(if size == 8 { u64::MAX } else { u32::MAX as u64 });
+        }
         let f = self.function(r);
         let (Some(cap), Some(t)) = (f.msix, f.msix_table.as_ref()) else {
             return Err(crate::config::AccessError::OutOfRange {
@@ -521,6 +576,9 @@ impl Machine {
         size: u32,
         value: u64,
     ) -> Result<Vec<Signal>, crate::config::AccessError> {
+        if self.function(r).frozen {
+            return Ok(Vec::new());
+        }
         let f = self.function_mut(r);
         let (Some(cap), Some(t)) = (f.msix, f.msix_table.as_mut()) else {
             return Err(crate::config::AccessError::OutOfRange {

@@ -108,6 +108,9 @@ pub struct PciFunction {
     pub msix_table: Option<MsixTable>,
     /// The LSI, when `interrupts` is present.
     pub lsi: Option<Lsi>,
+    /// Its PE is frozen (EEH): config reads all ones, writes and messages dropped,
+    /// until `ibm,set-slot-reset`.
+    pub frozen: bool,
 }
 
 /// Where the capability list starts.
@@ -316,6 +319,7 @@ impl PciFunction {
             msix,
             msix_table,
             lsi,
+            frozen: false,
         })
     }
 

@@ -33,6 +33,8 @@ pub struct Phb {
     pub path: String,
     /// `ibm,pe-total-#msi`.
     pub pe_total_msi: Option<u32>,
+    /// The partition (LPAR) that owns it: `pseries-sim,partition`, 0 when absent.
+    pub partition: u32,
     /// Functions below it, bridges included, in tree order.
     pub functions: Vec<PciFunction>,
     by_addr: BTreeMap<PciAddr, usize>,
@@ -59,6 +61,7 @@ impl Phb {
             buid,
             path,
             pe_total_msi,
+            partition: 0,
             functions,
             by_addr,
             msi: BTreeMap::new(),

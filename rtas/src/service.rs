@@ -54,6 +54,7 @@ services! {
     QueryInterruptSourceNumber => "ibm,query-interrupt-source-number",
     ChangeMsi => "ibm,change-msi",
     SuspendMe => "ibm,suspend-me",
+    SetSlotReset => "ibm,set-slot-reset",
 }
 
 impl std::fmt::Display for Service {
@@ -80,6 +81,7 @@ pub fn qemu_token(s: Service) -> u32 {
         Service::QueryInterruptSourceNumber => 0x2018,
         Service::ChangeMsi => 0x2019,
         Service::SuspendMe => 0x202a,
+        Service::SetSlotReset => 0x2023,
     }
 }
 

@@ -28,15 +28,25 @@ impl Firmware {
             // QEMU looks for a PHB with BUID 0: there is none.
             0
         } else {
-            self.machine.phbs.first().map(|p| p.buid).unwrap_or(0)
+            // The legacy calls reach the caller's first PHB.
+            let caller = self.caller;
+            self.machine
+                .phbs
+                .iter()
+                .find(|p| p.partition == caller)
+                .map(|p| p.buid)
+                .unwrap_or(0)
         };
         if !matches!(size, 1 | 2 | 4) {
             rets.status(bad);
             return None;
         }
-        let Some(phb) = self.machine.phb_by_buid(buid) else {
-            rets.status(bad);
-            return None;
+        let phb = match self.find_phb(buid) {
+            Ok(p) => p,
+            Err(other_partition) => {
+                rets.status(if other_partition { status::PARAM_ERROR } else { bad });
+                return None;
+            }
         };
         let (addr, reg) = PciAddr::from_config_addr(a[0]);
         let func = self.machine.phbs[phb].find(addr);
@@ -65,7 +75,10 @@ impl Firmware {
         let Some((phb, func, reg)) = self.locate(ibm, &a, size, rets) else {
             return;
         };
+        let frozen = func.is_some_and(|f| self.machine.phbs[phb].functions[f].frozen);
         let value = match func {
+            // A frozen PE reads all ones.
+            Some(_) if frozen => u32::MAX >> (32 - 8 * size),
             Some(f) => self.machine.phbs[phb].functions[f]
                 .config_read(reg, size)
                 .unwrap_or(u32::MAX),
@@ -92,7 +105,7 @@ impl Firmware {
         let Some((phb, func, reg)) = self.locate(ibm, &a, size, rets) else {
             return;
         };
-        if let Some(f) = func {
+        if let Some(f) = func.filter(|&f| !self.machine.phbs[phb].functions[f].frozen) {
             let r = crate::machine::FnRef { phb, func: f };
             // The access was checked above; it cannot fail here.
             let _ = self.machine.function_mut(r).config_write(reg, size, value);

@@ -296,7 +296,7 @@ impl Firmware {
             return rets.status(status::PARAM_ERROR);
         }
         let (addr, reg) = PciAddr::from_config_addr(config_addr);
-        let found = self.machine.find(buid, addr);
+        let found = self.find_fn(buid, addr);
         let (Some(r), 0) = (found, reg) else {
             return rets.status(status::PARAM_ERROR);
         };
@@ -456,7 +456,7 @@ impl Firmware {
         let a = args.all();
         let buid = (a[1] as u64) << 32 | a[2] as u64;
         let (addr, reg) = PciAddr::from_config_addr(a[0]);
-        let (Some(r), 0) = (self.machine.find(buid, addr), reg) else {
+        let (Some(r), 0) = (self.find_fn(buid, addr), reg) else {
             return rets.status(status::PARAM_ERROR);
         };
         match self.machine.block(r) {

@@ -6,7 +6,7 @@ use crate::status;
 
 impl Firmware {
     fn valid_source(&self, irq: u32) -> bool {
-        self.machine.ics.source(irq).is_some()
+        self.machine.ics.source(irq).is_some() && self.source_visible(irq)
     }
 
     pub(crate) fn set_xive(&mut self, args: &Args, rets: &mut Rets) {
@@ -29,7 +29,7 @@ impl Firmware {
             return;
         }
         let irq = args.all()[0];
-        let Some(s) = self.machine.ics.source(irq) else {
+        let Some(s) = self.machine.ics.source(irq).filter(|_| self.source_visible(irq)) else {
             return rets.status(status::PARAM_ERROR);
         };
         rets.status(status::SUCCESS);
@@ -42,7 +42,7 @@ impl Firmware {
             return;
         }
         let irq = args.all()[0];
-        let Some(s) = self.machine.ics.source(irq) else {
+        let Some(s) = self.machine.ics.source(irq).filter(|_| self.source_visible(irq)) else {
             return rets.status(status::PARAM_ERROR);
         };
         self.machine
@@ -56,7 +56,7 @@ impl Firmware {
             return;
         }
         let irq = args.all()[0];
-        let Some(s) = self.machine.ics.source(irq) else {
+        let Some(s) = self.machine.ics.source(irq).filter(|_| self.source_visible(irq)) else {
             return rets.status(status::PARAM_ERROR);
         };
         self.machine
