@@ -111,9 +111,7 @@ impl Firmware {
             return rets.status(status::PARAM_ERROR);
         };
         let buid = (hi as u64) << 32 | lo as u64;
-        let Some(r) = self
-            .machine
-            .find(buid, PciAddr::from_config_addr(config_addr).0)
+        let Some(r) = self.find_fn(buid, PciAddr::from_config_addr(config_addr).0)
         else {
             return rets.status(status::PARAM_ERROR);
         };
@@ -199,9 +197,7 @@ impl Firmware {
             return rets.status(status::PARAM_ERROR);
         };
         let buid = (hi as u64) << 32 | lo as u64;
-        let Some(r) = self
-            .machine
-            .find(buid, PciAddr::from_config_addr(config_addr).0)
+        let Some(r) = self.find_fn(buid, PciAddr::from_config_addr(config_addr).0)
         else {
             return rets.status(status::PARAM_ERROR);
         };
