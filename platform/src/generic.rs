@@ -66,6 +66,9 @@ pub(crate) fn discover_phbs(k: &mut Kernel) -> Result<(), Error> {
         let Some(i) = k.fw.machine.phb_by_buid(buid) else {
             continue;
         };
+        if k.fw.machine.phbs[i].partition != k.opts.partition {
+            continue;
+        }
         let domain = k.fw.machine.phbs[i].index;
         k.phbs.push(PhbInfo {
             domain,

@@ -99,6 +99,8 @@ pub struct BootOptions {
     pub pool_size: Option<u32>,
     /// Keep the firmware's QEMU-style trace events.
     pub qemu_trace: bool,
+    /// The partition (LPAR) this OS runs in: it sees only its PHBs.
+    pub partition: u32,
 }
 
 impl Default for BootOptions {
@@ -111,6 +113,7 @@ impl Default for BootOptions {
             request_irqs: true,
             pool_size: None,
             qemu_trace: false,
+            partition: 0,
         }
     }
 }
@@ -327,7 +330,9 @@ impl Kernel {
     pub fn rtas(&mut self, s: Service, args: &[u32], nret: usize) -> Option<RetCells> {
         let mut raw = [0u32; 16];
         let nret = nret.min(16);
-        self.fw.call_into(s, args, &mut raw[..nret]).ok()?;
+        self.fw
+            .call_into_as(self.opts.partition, s, args, &mut raw[..nret])
+            .ok()?;
         let mut out = RetCells {
             cells: [0; 16],
             len: nret,

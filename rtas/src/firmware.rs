@@ -204,7 +204,12 @@ impl Firmware {
     /// The RTAS entry point: executes the call whose buffer is at `addr` in `mem`, made
     /// by `partition`. Whatever names a PHB, function or source of another partition
     /// answers -3 and changes nothing.
-    pub fn call_buffer_as(&mut self, partition: u32, mem: &mut Memory, addr: u64) -> Result<(), CallError> {
+    pub fn call_buffer_as(
+        &mut self,
+        partition: u32,
+        mem: &mut Memory,
+        addr: u64,
+    ) -> Result<(), CallError> {
         self.caller = partition;
         let outside = |len: u64| CallError::BufferOutside { addr, len };
         let token = mem.read_u32(addr).ok_or(outside(12))?;
@@ -289,7 +294,13 @@ impl Firmware {
     }
 
     /// Like [`Firmware::call`], made by `partition`.
-    pub fn call_as(&mut self, partition: u32, s: Service, args: &[u32], nret: usize) -> Result<Vec<u32>, CallError> {
+    pub fn call_as(
+        &mut self,
+        partition: u32,
+        s: Service,
+        args: &[u32],
+        nret: usize,
+    ) -> Result<Vec<u32>, CallError> {
         let token = self.tokens.token(s).ok_or(CallError::NoService(s))?;
         let mut out = vec![0; nret];
         self.call_token_into_as(partition, token, args, &mut out)?;
@@ -297,18 +308,35 @@ impl Firmware {
     }
 
     /// Like [`Firmware::call_into`], made by `partition`.
-    pub fn call_into_as(&mut self, partition: u32, s: Service, args: &[u32], out: &mut [u32]) -> Result<(), CallError> {
+    pub fn call_into_as(
+        &mut self,
+        partition: u32,
+        s: Service,
+        args: &[u32],
+        out: &mut [u32],
+    ) -> Result<(), CallError> {
         let token = self.tokens.token(s).ok_or(CallError::NoService(s))?;
         self.call_token_into_as(partition, token, args, out)
     }
 
     /// Like [`Firmware::call_into`] with a raw token.
-    pub fn call_token_into(&mut self, token: u32, args: &[u32], out: &mut [u32]) -> Result<(), CallError> {
+    pub fn call_token_into(
+        &mut self,
+        token: u32,
+        args: &[u32],
+        out: &mut [u32],
+    ) -> Result<(), CallError> {
         self.call_token_into_as(0, token, args, out)
     }
 
     /// Like [`Firmware::call_token_into`], made by `partition`.
-    pub fn call_token_into_as(&mut self, partition: u32, token: u32, args: &[u32], out: &mut [u32]) -> Result<(), CallError> {
+    pub fn call_token_into_as(
+        &mut self,
+        partition: u32,
+        token: u32,
+        args: &[u32],
+        out: &mut [u32],
+    ) -> Result<(), CallError> {
         let nret = out.len();
         let cells = 3 + args.len() + nret;
         let mut mem = std::mem::replace(&mut self.scratch, Memory::new(0, 0));
@@ -383,7 +411,11 @@ impl Firmware {
 
     /// Whether the calling partition may touch an interrupt source.
     pub(crate) fn source_visible(&self, src: u32) -> bool {
-        !self.machine.partitioned() || self.machine.partition_of_source(src).is_none_or(|p| p == self.caller)
+        !self.machine.partitioned()
+            || self
+                .machine
+                .partition_of_source(src)
+                .is_none_or(|p| p == self.caller)
     }
 
     /// Checks declared counts in the papr profile; answers -3 when they are wrong.

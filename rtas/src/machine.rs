@@ -436,7 +436,9 @@ impl Machine {
 
     /// Whether PHBs belong to more than one partition.
     pub fn partitioned(&self) -> bool {
-        self.phbs.iter().any(|p| p.partition != self.phbs[0].partition)
+        self.phbs
+            .iter()
+            .any(|p| p.partition != self.phbs[0].partition)
     }
 
     /// The partition a source belongs to: that of the PHB whose LSI, MSI block or
@@ -444,8 +446,12 @@ impl Machine {
     pub fn partition_of_source(&self, src: u32) -> Option<u32> {
         for p in &self.phbs {
             if (LSI_BASE + 4 * p.index..LSI_BASE + 4 * p.index + 4).contains(&src)
-                || p.functions.iter().any(|f| f.lsi.map(|l| l.source) == Some(src))
-                || p.msi.values().any(|b| src >= b.first && src - b.first < b.reserved)
+                || p.functions
+                    .iter()
+                    .any(|f| f.lsi.map(|l| l.source) == Some(src))
+                || p.msi
+                    .values()
+                    .any(|b| src >= b.first && src - b.first < b.reserved)
             {
                 return Some(p.partition);
             }

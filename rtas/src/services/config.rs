@@ -44,7 +44,11 @@ impl Firmware {
         let phb = match self.find_phb(buid) {
             Ok(p) => p,
             Err(other_partition) => {
-                rets.status(if other_partition { status::PARAM_ERROR } else { bad });
+                rets.status(if other_partition {
+                    status::PARAM_ERROR
+                } else {
+                    bad
+                });
                 return None;
             }
         };

@@ -76,7 +76,12 @@ impl Firmware {
                     match b.kind {
                         crate::alloc::BlockKind::Msi => {
                             if let Some(cap) = f.msi {
-                                cap.set_message(&mut f.config, crate::machine::MSI_WINDOW, b.first, Some(b.count));
+                                cap.set_message(
+                                    &mut f.config,
+                                    crate::machine::MSI_WINDOW,
+                                    b.first,
+                                    Some(b.count),
+                                );
                                 cap.set_enabled(&mut f.config, true);
                             }
                         }

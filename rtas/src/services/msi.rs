@@ -111,8 +111,7 @@ impl Firmware {
             return rets.status(status::PARAM_ERROR);
         };
         let buid = (hi as u64) << 32 | lo as u64;
-        let Some(r) = self.find_fn(buid, PciAddr::from_config_addr(config_addr).0)
-        else {
+        let Some(r) = self.find_fn(buid, PciAddr::from_config_addr(config_addr).0) else {
             return rets.status(status::PARAM_ERROR);
         };
         let (has_msi, has_msix) = {
@@ -197,8 +196,7 @@ impl Firmware {
             return rets.status(status::PARAM_ERROR);
         };
         let buid = (hi as u64) << 32 | lo as u64;
-        let Some(r) = self.find_fn(buid, PciAddr::from_config_addr(config_addr).0)
-        else {
+        let Some(r) = self.find_fn(buid, PciAddr::from_config_addr(config_addr).0) else {
             return rets.status(status::PARAM_ERROR);
         };
         match self.machine.phbs[r.phb].msi.get(&config_addr) {

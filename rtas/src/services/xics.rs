@@ -29,7 +29,12 @@ impl Firmware {
             return;
         }
         let irq = args.all()[0];
-        let Some(s) = self.machine.ics.source(irq).filter(|_| self.source_visible(irq)) else {
+        let Some(s) = self
+            .machine
+            .ics
+            .source(irq)
+            .filter(|_| self.source_visible(irq))
+        else {
             return rets.status(status::PARAM_ERROR);
         };
         rets.status(status::SUCCESS);
@@ -42,7 +47,12 @@ impl Firmware {
             return;
         }
         let irq = args.all()[0];
-        let Some(s) = self.machine.ics.source(irq).filter(|_| self.source_visible(irq)) else {
+        let Some(s) = self
+            .machine
+            .ics
+            .source(irq)
+            .filter(|_| self.source_visible(irq))
+        else {
             return rets.status(status::PARAM_ERROR);
         };
         self.machine
@@ -56,7 +66,12 @@ impl Firmware {
             return;
         }
         let irq = args.all()[0];
-        let Some(s) = self.machine.ics.source(irq).filter(|_| self.source_visible(irq)) else {
+        let Some(s) = self
+            .machine
+            .ics
+            .source(irq)
+            .filter(|_| self.source_visible(irq))
+        else {
             return rets.status(status::PARAM_ERROR);
         };
         self.machine
