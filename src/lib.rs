@@ -2,5 +2,6 @@
 //! and the benchmarks share.
 #![deny(missing_docs)]
 
+pub mod fuzzing;
 pub mod gen;
 pub mod import;

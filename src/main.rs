@@ -16,6 +16,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     Boot(cmd::boot::BootArgs),
+    Call(cmd::call::CallArgs),
     Check(cmd::check::CheckArgs),
     Dt(cmd::dt::DtArgs),
     Gen(cmd::gen::GenArgs),
@@ -44,6 +45,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Boot(a) => cmd::boot::run(a),
+        Command::Call(a) => cmd::call::run(a),
         Command::Check(a) => cmd::check::run(a),
         Command::Dt(a) => cmd::dt::run(a),
         Command::Gen(a) => cmd::gen::run(a),

@@ -680,7 +680,10 @@ impl Kernel {
         for p in new {
             match self.irq.find(p.source) {
                 Some(virq) => {
-                    let d = self.irq.get_mut(virq).expect("mapped virq");
+                    let Some(d) = self.irq.get_mut(virq) else {
+                        self.spurious += 1;
+                        continue;
+                    };
                     d.count += 1;
                     let (count, owner) = (d.count, d.owner());
                     if self.opts.trace {

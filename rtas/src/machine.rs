@@ -624,19 +624,21 @@ impl Machine {
     /// indexes out of bounds later.
     pub fn validate(&self) -> Result<(), String> {
         for p in &self.phbs {
+            p.validate()?;
             for f in &p.functions {
                 let size = f.config.size();
+                let regs = f.config.stored_len();
                 if !f.config.consistent() || !(size == 256 || size == 4096) {
                     return Err(format!("{}: config space of a bad shape", f.info.path));
                 }
                 if let Some(c) = f.msi {
-                    if c.offset as u32 + c.len() as u32 > size || c.mmc > 5 {
+                    if c.offset as u32 + c.len() as u32 > regs || c.mmc > 5 {
                         return Err(format!("{}: MSI capability out of place", f.info.path));
                     }
                 }
                 match (&f.msix, &f.msix_table) {
                     (Some(c), Some(t)) => {
-                        if c.offset as u32 + crate::config::MsixCap::LEN as u32 > size
+                        if c.offset as u32 + crate::config::MsixCap::LEN as u32 > regs
                             || t.len() != c.table_size as usize
                             || !t.consistent()
                             || c.table_size == 0

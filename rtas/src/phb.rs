@@ -68,6 +68,19 @@ impl Phb {
         }
     }
 
+    /// Checks the address index agrees with the functions (for states read from outside).
+    pub fn validate(&self) -> Result<(), String> {
+        if self.by_addr.len() != self.functions.len()
+            || self
+                .by_addr
+                .iter()
+                .any(|(a, &i)| self.functions.get(i).map(|f| f.addr) != Some(*a))
+        {
+            return Err(format!("{}: function index out of shape", self.path));
+        }
+        Ok(())
+    }
+
     /// Index of the function at an address.
     pub fn find(&self, addr: PciAddr) -> Option<usize> {
         self.by_addr.get(&addr).copied()

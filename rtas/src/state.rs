@@ -90,6 +90,20 @@ pub fn tree_id(tree: &of_tree::Tree) -> u64 {
     }
 }
 
+/// A blob around any payload, with a valid header and checksum (for fuzzing the
+/// decoder behind them).
+pub fn wrap_payload(tree_id: u64, payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(HEADER + payload.len() + 8);
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&VERSION.to_be_bytes());
+    out.extend_from_slice(&tree_id.to_be_bytes());
+    out.extend_from_slice(&(payload.len() as u64).to_be_bytes());
+    out.extend_from_slice(payload);
+    let sum = CRC.checksum(&out);
+    out.extend_from_slice(&sum.to_be_bytes());
+    out
+}
+
 impl Firmware {
     /// The whole firmware state as bytes.
     pub fn save(&self) -> Vec<u8> {
@@ -106,15 +120,7 @@ impl Firmware {
             pending: self.pending,
         };
         let payload = codec().serialize(&saved).unwrap_or_default();
-        let mut out = Vec::with_capacity(HEADER + payload.len() + 8);
-        out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&VERSION.to_be_bytes());
-        out.extend_from_slice(&self.tree_id.to_be_bytes());
-        out.extend_from_slice(&(payload.len() as u64).to_be_bytes());
-        out.extend_from_slice(&payload);
-        let sum = CRC.checksum(&out);
-        out.extend_from_slice(&sum.to_be_bytes());
-        out
+        wrap_payload(self.tree_id, &payload)
     }
 
     /// Replaces the firmware state with a saved one. A blob from another tree or

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod boot;
+pub mod call;
 pub mod check;
 pub mod dt;
 pub mod gen;

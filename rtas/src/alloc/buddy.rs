@@ -68,7 +68,15 @@ impl BuddyPool {
                 return bad();
             }
         }
-        if self.free_count > self.size {
+        let mut free = 0u64;
+        for o in 0..ORDERS {
+            let n: u32 = self.bits[o].iter().map(|w| w.count_ones()).sum();
+            if n != self.counts[o] {
+                return bad();
+            }
+            free += (n as u64) << o;
+        }
+        if free != self.free_count as u64 || self.free_count > self.size {
             return bad();
         }
         Ok(())

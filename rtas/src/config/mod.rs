@@ -141,6 +141,11 @@ impl ConfigSpace {
         }
     }
 
+    /// Bytes that can hold registers (the capability list lives below this).
+    pub(crate) fn stored_len(&self) -> u32 {
+        self.bytes.len() as u32
+    }
+
     /// Whether the three arrays agree in length with the size.
     pub(crate) fn consistent(&self) -> bool {
         self.bytes.len() == (self.size as usize).min(STORED)

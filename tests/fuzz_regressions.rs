@@ -1,0 +1,98 @@
+//! The fuzz targets' bodies over their seed corpora, every input a fuzzer crashed them
+//! with (fuzz/regressions/), and a few thousand mutations of each seed.
+
+mod common;
+
+use common::*;
+use std::path::Path;
+
+type Target = fn(&[u8]);
+
+const TARGETS: &[(&str, &str, Target)] = &[
+    ("dtb", "dtb", pseries_sim::fuzzing::dtb),
+    ("dts", "dts", pseries_sim::fuzzing::dts),
+    ("rtas", "rtas", pseries_sim::fuzzing::rtas_buffer),
+    ("replay", "replay", pseries_sim::fuzzing::replay_log),
+    ("scenario", "scenario", pseries_sim::fuzzing::scenario),
+    ("state", "state", pseries_sim::fuzzing::state_blob),
+];
+
+fn files(dir: &Path) -> Vec<Vec<u8>> {
+    let mut v: Vec<_> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.map(|e| e.unwrap().path())
+                .filter(|p| p.is_file() && !p.ends_with("README.md"))
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v.into_iter().map(|p| std::fs::read(p).unwrap()).collect()
+}
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+/// A mutation like a fuzzer's: flip, replace, insert, delete, duplicate.
+fn mutate(rng: &mut Rng, seed: &[u8]) -> Vec<u8> {
+    let mut b = seed.to_vec();
+    for _ in 0..1 + rng.next() % 4 {
+        let at = if b.is_empty() {
+            0
+        } else {
+            (rng.next() % b.len() as u64) as usize
+        };
+        match rng.next() % 6 {
+            0 if !b.is_empty() => b[at] ^= 1 << (rng.next() % 8),
+            1 if !b.is_empty() => b[at] = rng.next() as u8,
+            2 => b.insert(at, rng.next() as u8),
+            3 if !b.is_empty() => {
+                let end = (at + 1 + (rng.next() % 16) as usize).min(b.len());
+                b.drain(at..end);
+            }
+            4 if !b.is_empty() => {
+                let end = (at + (rng.next() % 32) as usize).min(b.len());
+                let chunk = b[at..end].to_vec();
+                b.splice(at..at, chunk);
+            }
+            _ if !b.is_empty() && at + 4 <= b.len() => {
+                let v = [0u32, 1, 0xffff_ffff, 0x8000_0000, 16, 0x2019][(rng.next() % 6) as usize];
+                b[at..at + 4].copy_from_slice(&v.to_be_bytes());
+            }
+            _ => {}
+        }
+    }
+    b
+}
+
+#[test]
+fn seeds_regressions_and_mutations_never_panic() {
+    let fuzz = root().join("fuzz");
+    for (name, dir, target) in TARGETS {
+        let seeds = files(&fuzz.join("seeds").join(dir));
+        assert!(!seeds.is_empty(), "no seeds for {name}");
+        for s in &seeds {
+            target(s);
+        }
+        for r in files(&fuzz.join("regressions").join(dir)) {
+            target(&r);
+        }
+        let rounds = if *name == "scenario" || *name == "replay" {
+            300
+        } else {
+            2000
+        };
+        let mut rng = Rng(0x243f_6a88_85a3_08d3);
+        for i in 0..rounds {
+            let m = mutate(&mut rng, &seeds[i % seeds.len()]);
+            target(&m);
+        }
+    }
+}
