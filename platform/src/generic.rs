@@ -25,6 +25,8 @@ pub static GENERIC: MachineDescription = MachineDescription {
     teardown_msi_irqs: Some(teardown_msi_irqs),
     read_config: None,
     write_config: None,
+    irq_unmask: None,
+    irq_mask: None,
     suspend: None,
     resume: None,
 };

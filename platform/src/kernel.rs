@@ -539,34 +539,28 @@ impl Kernel {
         self.config_write(dev, 0x04, 2, cmd & !0x400);
     }
 
-    /// Unmasks a source at the interrupt controller (request_irq): set-xive to the
-    /// default server and priority, then int-on, as Linux's XICS code does.
+    /// Unmasks a source at the interrupt controller (request_irq), the platform's way;
+    /// without a hook the controller is programmed directly (bare metal).
     pub fn unmask(&mut self, source: u32) {
-        let xics = self.fw.tokens.token(Service::SetXive).is_some();
-        if self.desc.name == "pseries" && xics {
-            self.rtas(Service::SetXive, &[source, 0, DEFAULT_PRIORITY], 1);
-            self.rtas(Service::IntOn, &[source], 1);
-        } else {
-            // Bare metal, or XIVE: the source is configured without RTAS (on XIVE
-            // through the H_INT_SET_SOURCE_CONFIG hypervisor call).
-            self.fw.machine.ics.write_xive(
-                source,
-                0,
-                DEFAULT_PRIORITY as u8,
-                DEFAULT_PRIORITY as u8,
-            );
+        match self.desc.irq_unmask {
+            Some(h) => h(self, source),
+            None => {
+                let p = DEFAULT_PRIORITY as u8;
+                self.fw.machine.ics.write_xive(source, 0, p, p);
+            }
         }
     }
 
-    /// Masks a source (free_irq).
+    /// Masks a source (free_irq), the platform's way.
     pub fn mask(&mut self, source: u32) {
-        if self.desc.name == "pseries" && self.fw.tokens.token(Service::IntOff).is_some() {
-            self.rtas(Service::IntOff, &[source], 1);
-        } else {
-            self.fw
-                .machine
-                .ics
-                .write_xive(source, 0, 0xff, DEFAULT_PRIORITY as u8);
+        match self.desc.irq_mask {
+            Some(h) => h(self, source),
+            None => {
+                self.fw
+                    .machine
+                    .ics
+                    .write_xive(source, 0, 0xff, DEFAULT_PRIORITY as u8);
+            }
         }
     }
 

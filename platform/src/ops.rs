@@ -71,6 +71,10 @@ pub struct MachineDescription {
     pub read_config: Option<ReadConfigHook>,
     /// Writes config space (None: direct hardware access).
     pub write_config: Option<WriteConfigHook>,
+    /// Unmasks an interrupt source (None: program the controller directly).
+    pub irq_unmask: Option<fn(&mut Kernel, u32)>,
+    /// Masks an interrupt source (None: program the controller directly).
+    pub irq_mask: Option<fn(&mut Kernel, u32)>,
     /// Suspends the partition.
     pub suspend: Option<StepHook>,
     /// Resumes it.

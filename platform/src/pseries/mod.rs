@@ -25,6 +25,8 @@ pub static PSERIES: MachineDescription = MachineDescription {
     teardown_msi_irqs: Some(msi::teardown_msi_irqs),
     read_config: Some(read_config),
     write_config: Some(write_config),
+    irq_unmask: Some(irq_unmask),
+    irq_mask: Some(irq_mask),
     suspend: Some(suspend),
     resume: Some(resume),
 };
@@ -88,6 +90,33 @@ fn write_config(k: &mut Kernel, dev: DevId, reg: u32, size: u32, value: u32) -> 
         1,
     )
     .is_some_and(|r| r[0] == 0)
+}
+
+/// Linux's XICS unmask: ibm,set-xive to the default server and priority, then
+/// ibm,int-on. Under XIVE (no such tokens) the H_INT_SET_SOURCE_CONFIG hypervisor call
+/// configures the source instead, which is not RTAS: the controller is set directly.
+fn irq_unmask(k: &mut Kernel, source: u32) {
+    if k.fw.tokens.token(Service::SetXive).is_some() {
+        k.rtas(
+            Service::SetXive,
+            &[source, 0, crate::kernel::DEFAULT_PRIORITY],
+            1,
+        );
+        k.rtas(Service::IntOn, &[source], 1);
+    } else {
+        let p = crate::kernel::DEFAULT_PRIORITY as u8;
+        k.fw.machine.ics.write_xive(source, 0, p, p);
+    }
+}
+
+/// Linux's XICS mask: ibm,int-off (or the hypervisor call under XIVE).
+fn irq_mask(k: &mut Kernel, source: u32) {
+    if k.fw.tokens.token(Service::IntOff).is_some() {
+        k.rtas(Service::IntOff, &[source], 1);
+    } else {
+        let p = crate::kernel::DEFAULT_PRIORITY as u8;
+        k.fw.machine.ics.write_xive(source, 0, 0xff, p);
+    }
 }
 
 fn suspend(k: &mut Kernel) -> Result<(), Error> {
