@@ -29,17 +29,6 @@ fn files(dir: &Path) -> Vec<Vec<u8>> {
     v.into_iter().map(|p| std::fs::read(p).unwrap()).collect()
 }
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
-
 /// A mutation like a fuzzer's: flip, replace, insert, delete, duplicate.
 fn mutate(rng: &mut Rng, seed: &[u8]) -> Vec<u8> {
     let mut b = seed.to_vec();

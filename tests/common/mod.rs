@@ -155,3 +155,16 @@ pub fn find_fn(
         })
         .expect("a function like that in the fixture")
 }
+
+/// A small deterministic generator (xorshift), so that failures reproduce.
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// The next number.
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}

@@ -40,7 +40,17 @@ pub enum AccessError {
 /// Checks the PCI rules for a register access: size 1, 2 or 4, naturally aligned,
 /// inside `limit` bytes.
 pub fn check_access(offset: u32, size: u32, limit: u32) -> Result<(), AccessError> {
-    if !matches!(size, 1 | 2 | 4) {
+    check_sized(offset, size, limit, &[1, 2, 4])
+}
+
+/// The same rules with the sizes a space allows.
+pub(crate) fn check_sized(
+    offset: u32,
+    size: u32,
+    limit: u32,
+    sizes: &[u32],
+) -> Result<(), AccessError> {
+    if !sizes.contains(&size) {
         return Err(AccessError::BadSize(size));
     }
     if !offset.is_multiple_of(size) {

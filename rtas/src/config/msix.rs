@@ -175,20 +175,7 @@ impl MsixTable {
     }
 
     fn check(offset: u32, size: u32, limit: u32) -> Result<(), AccessError> {
-        if size != 4 && size != 8 {
-            return Err(AccessError::BadSize(size));
-        }
-        if !offset.is_multiple_of(size) {
-            return Err(AccessError::Misaligned { offset, size });
-        }
-        if offset as u64 + size as u64 > limit as u64 {
-            return Err(AccessError::OutOfRange {
-                offset,
-                size,
-                limit,
-            });
-        }
-        Ok(())
+        super::check_sized(offset, size, limit, &[4, 8])
     }
 
     /// Reads the table at a byte offset: dword or qword, naturally aligned.

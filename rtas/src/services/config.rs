@@ -64,15 +64,24 @@ impl Firmware {
         Some((phb, func, reg))
     }
 
+    /// Argument counts of the config services: QEMU answers -1, LoPAPR -3.
+    fn config_counts_ok(&self, args: &Args, rets: &mut Rets, nargs: u32, nret: u32) -> bool {
+        if args.n == nargs && rets.n() == nret {
+            return true;
+        }
+        let st = if self.profile() == Profile::Qemu {
+            status::HW_ERROR
+        } else {
+            status::PARAM_ERROR
+        };
+        rets.status(st);
+        false
+    }
+
     pub(crate) fn read_config(&mut self, args: &Args, rets: &mut Rets, ibm: bool) {
         let nargs = if ibm { 4 } else { 2 };
-        if args.n != nargs || rets.n() != 2 {
-            let st = if self.profile() == Profile::Qemu {
-                status::HW_ERROR
-            } else {
-                status::PARAM_ERROR
-            };
-            return rets.status(st);
+        if !self.config_counts_ok(args, rets, nargs, 2) {
+            return;
         }
         let a = args.all();
         let size = a[nargs as usize - 1];
@@ -95,13 +104,8 @@ impl Firmware {
 
     pub(crate) fn write_config(&mut self, args: &Args, rets: &mut Rets, ibm: bool) {
         let nargs = if ibm { 5 } else { 3 };
-        if args.n != nargs || rets.n() != 1 {
-            let st = if self.profile() == Profile::Qemu {
-                status::HW_ERROR
-            } else {
-                status::PARAM_ERROR
-            };
-            return rets.status(st);
+        if !self.config_counts_ok(args, rets, nargs, 1) {
+            return;
         }
         let a = args.all();
         let size = a[nargs as usize - 2];

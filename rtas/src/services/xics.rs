@@ -24,18 +24,34 @@ impl Firmware {
         rets.status(status::SUCCESS);
     }
 
-    pub(crate) fn get_xive(&mut self, args: &Args, rets: &mut Rets) {
-        if !self.counts_ok(args, rets, 1, &[3]) {
-            return;
+    /// The one-argument services: the source they name, or the status refusing it.
+    fn one_source(
+        &self,
+        args: &Args,
+        rets: &mut Rets,
+        nret: u32,
+    ) -> Option<(u32, crate::ics::Source)> {
+        if !self.counts_ok(args, rets, 1, &[nret]) {
+            return None;
         }
         let irq = args.all()[0];
-        let Some(s) = self
+        match self
             .machine
             .ics
             .source(irq)
             .filter(|_| self.source_visible(irq))
-        else {
-            return rets.status(status::PARAM_ERROR);
+        {
+            Some(s) => Some((irq, s)),
+            None => {
+                rets.status(status::PARAM_ERROR);
+                None
+            }
+        }
+    }
+
+    pub(crate) fn get_xive(&mut self, args: &Args, rets: &mut Rets) {
+        let Some((_, s)) = self.one_source(args, rets, 3) else {
+            return;
         };
         rets.status(status::SUCCESS);
         rets.set(1, s.server);
@@ -43,17 +59,8 @@ impl Firmware {
     }
 
     pub(crate) fn int_off(&mut self, args: &Args, rets: &mut Rets) {
-        if !self.counts_ok(args, rets, 1, &[1]) {
+        let Some((irq, s)) = self.one_source(args, rets, 1) else {
             return;
-        }
-        let irq = args.all()[0];
-        let Some(s) = self
-            .machine
-            .ics
-            .source(irq)
-            .filter(|_| self.source_visible(irq))
-        else {
-            return rets.status(status::PARAM_ERROR);
         };
         self.machine
             .ics
@@ -62,17 +69,8 @@ impl Firmware {
     }
 
     pub(crate) fn int_on(&mut self, args: &Args, rets: &mut Rets) {
-        if !self.counts_ok(args, rets, 1, &[1]) {
+        let Some((irq, s)) = self.one_source(args, rets, 1) else {
             return;
-        }
-        let irq = args.all()[0];
-        let Some(s) = self
-            .machine
-            .ics
-            .source(irq)
-            .filter(|_| self.source_visible(irq))
-        else {
-            return rets.status(status::PARAM_ERROR);
         };
         self.machine
             .ics
