@@ -146,3 +146,31 @@ fn check_exit_status() {
         "{stdout}"
     );
 }
+
+#[test]
+fn a_boots_rtas_log_replays_identically() {
+    let dir = scratch("cli-bootlog");
+    let log = dir.join("boot.jsonl");
+    for profile in ["papr", "qemu"] {
+        let tree = fixture("qemu/b_devices.dtb");
+        let (code, _, _) = out(sim()
+            .arg("boot")
+            .arg(&tree)
+            .args(["--quiet", "--profile", profile, "--rtas-log"])
+            .arg(&log));
+        assert_eq!(code, Some(0));
+        let lines = std::fs::read_to_string(&log).unwrap().lines().count();
+        assert!(lines > 100, "{lines} calls logged");
+        let (code, stdout, _) = out(sim()
+            .arg("replay")
+            .arg(&log)
+            .arg("--machine")
+            .arg(&tree)
+            .args(["--profile", profile]));
+        assert_eq!(code, Some(0), "{stdout}");
+        assert_eq!(
+            stdout.lines().last().unwrap(),
+            format!("replayed {lines} calls: {lines} identical, 0 differ")
+        );
+    }
+}

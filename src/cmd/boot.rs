@@ -37,6 +37,9 @@ pub struct BootArgs {
     /// Print only a summary (functions, vectors, time, peak memory).
     #[arg(long)]
     quiet: bool,
+    /// Also write every RTAS call made (JSON Lines: service, args, rets) to this file.
+    #[arg(long)]
+    rtas_log: Option<PathBuf>,
     /// Use this machine description instead of probing.
     #[arg(long, value_enum)]
     backend: Option<Backend>,
@@ -75,7 +78,7 @@ pub fn run(a: BootArgs) -> Result<ExitCode, String> {
             Backend::Generic => platform::ops::description("generic").expect("generic exists"),
         }),
         trace: !a.quiet,
-        rtas_log: !a.quiet,
+        rtas_log: !a.quiet || a.rtas_log.is_some(),
         qemu_trace: a.trace == TraceFormat::Qemu && !a.quiet,
         ..Default::default()
     };
@@ -85,6 +88,10 @@ pub fn run(a: BootArgs) -> Result<ExitCode, String> {
     }
     let rep = boot_all(tree, opts).map_err(|e| e.to_string())?;
     let elapsed = started.elapsed();
+    if let Some(p) = &a.rtas_log {
+        std::fs::write(p, rtas::calllog::to_jsonl(&rep.kernel.fw.log))
+            .map_err(|e| format!("{}: {e}", p.display()))?;
+    }
     if progress {
         eprintln!(" done");
     }

@@ -22,6 +22,9 @@ pub struct RunArgs {
     /// (the firmware's calls as QEMU's spapr_pci* trace events).
     #[arg(long, default_value = "human")]
     trace: TraceFormat,
+    /// Also write every RTAS call made (JSON Lines: service, args, rets) to this file.
+    #[arg(long)]
+    rtas_log: Option<PathBuf>,
 }
 
 struct Stdout;
@@ -39,6 +42,10 @@ impl Output for Stdout {
 pub fn run(a: RunArgs) -> Result<ExitCode, String> {
     let format = if a.json { TraceFormat::Json } else { a.trace };
     let k = run_file(&a.file, format, &mut Stdout).map_err(|e| e.to_string())?;
+    if let (Some(k), Some(p)) = (&k, &a.rtas_log) {
+        std::fs::write(p, rtas::calllog::to_jsonl(&k.fw.log))
+            .map_err(|e| format!("{}: {e}", p.display()))?;
+    }
     if let Some(k) = k {
         if format == TraceFormat::Human {
             super::out::line(format!(
