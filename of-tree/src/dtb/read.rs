@@ -65,6 +65,7 @@ fn read_structure(
     strings_off: usize,
 ) -> Result<(), Error> {
     let mut names: FxHashMap<u32, Arc<str>> = FxHashMap::default();
+    let mut last: Vec<(u32, Arc<str>)> = Vec::new();
     let mut off = start;
     let u32_at = |off: usize| -> Result<u32, Error> {
         if off + 4 > end {
@@ -134,8 +135,12 @@ fn read_structure(
                 })?;
                 let value = crate::tree::Value::from_slice(&blob[off..vend]);
                 off = align4(vend);
-                let name = match names.get(&nameoff) {
-                    Some(n) => n.clone(),
+                // Nodes of one kind list the same names in the same order: try the name
+                // the previous node had at this position before the map.
+                let pos = tree.node(node).props.len();
+                let cached = last.get(pos).filter(|(o, _)| *o == nameoff).map(|(_, n)| n.clone());
+                let name = match cached.or_else(|| names.get(&nameoff).cloned()) {
+                    Some(n) => n,
                     None => {
                         let n: Arc<str> = string_at(strings, nameoff as usize)
                             .map_err(|m| bad(strings_off + nameoff as usize, m))?
@@ -146,6 +151,13 @@ fn read_structure(
                 };
                 if name.is_empty() {
                     return Err(bad(tok_off, "property with an empty name"));
+                }
+                if pos < last.len() {
+                    if last[pos].0 != nameoff {
+                        last[pos] = (nameoff, name.clone());
+                    }
+                } else if pos < 256 {
+                    last.push((nameoff, name.clone()));
                 }
                 tree.push_prop(node, Property::new(name, value));
             }
