@@ -138,7 +138,10 @@ fn read_structure(
                 // Nodes of one kind list the same names in the same order: try the name
                 // the previous node had at this position before the map.
                 let pos = tree.node(node).props.len();
-                let cached = last.get(pos).filter(|(o, _)| *o == nameoff).map(|(_, n)| n.clone());
+                let cached = last
+                    .get(pos)
+                    .filter(|(o, _)| *o == nameoff)
+                    .map(|(_, n)| n.clone());
                 let name = match cached.or_else(|| names.get(&nameoff).cloned()) {
                     Some(n) => n,
                     None => {
