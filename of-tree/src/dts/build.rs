@@ -189,92 +189,79 @@ impl Builder<'_> {
         (v, markers)
     }
 
+    /// The properties that hold references, in tree order, with their markers.
+    fn marked(&self, order: &[NodeId]) -> Vec<(NodeId, String, Vec<Marker>)> {
+        let mut out = Vec::new();
+        for &id in order {
+            for p in &self.tree.node(id).props {
+                if let Some(m) = self.markers.get(&(id, p.name().to_string())) {
+                    out.push((id, p.name().to_string(), m.clone()));
+                }
+            }
+        }
+        out
+    }
+
+    fn value_mut(&mut self, id: NodeId, name: &str) -> Option<&mut crate::tree::Value> {
+        self.tree
+            .node_mut(id)
+            .props
+            .iter_mut()
+            .find(|p| p.name() == name)
+            .map(|p| &mut p.value)
+    }
+
     /// Resolves references in tree order: phandles first (assigned as dtc assigns them:
     /// explicit ones kept, new ones counting up from 1 past every value in use), then
     /// paths.
     fn fixup(&mut self) -> Result<(), Error> {
         let order = self.tree.walk();
+        let marked = self.marked(&order);
         let mut used: HashSet<u32> = order
             .iter()
             .filter_map(|&id| self.tree.phandle_of(id))
             .collect();
         let mut assigned: HashMap<NodeId, u32> = HashMap::new();
         let mut next = 1u32;
-        for &id in &order {
-            let names: Vec<String> = self
-                .tree
-                .node(id)
-                .props
-                .iter()
-                .map(|p| p.name().to_string())
-                .collect();
-            for pname in names {
-                let Some(markers) = self.markers.get(&(id, pname.clone())).cloned() else {
-                    continue;
-                };
-                for m in markers.iter().filter(|m| m.phandle) {
-                    let target = self.resolve(&m.target)?;
-                    let ph = match self
-                        .tree
-                        .phandle_of(target)
-                        .or_else(|| assigned.get(&target).copied())
-                    {
-                        Some(p) if p != 0 && p != u32::MAX => p,
-                        _ => {
-                            while used.contains(&next) {
-                                next += 1;
-                            }
-                            let p = next;
-                            used.insert(p);
-                            assigned.insert(target, p);
-                            if self.tree.node(target).prop("phandle").is_none() {
-                                self.tree.push_prop(
-                                    target,
-                                    Property::new("phandle", p.to_be_bytes().to_vec()),
-                                );
-                            }
-                            p
+        for (id, pname, markers) in &marked {
+            for m in markers.iter().filter(|m| m.phandle) {
+                let target = self.resolve(&m.target)?;
+                let ph = match self
+                    .tree
+                    .phandle_of(target)
+                    .or_else(|| assigned.get(&target).copied())
+                {
+                    Some(p) if p != 0 && p != u32::MAX => p,
+                    _ => {
+                        while used.contains(&next) {
+                            next += 1;
                         }
-                    };
-                    if let Some(prop) = self
-                        .tree
-                        .node_mut(id)
-                        .props
-                        .iter_mut()
-                        .find(|p| p.name() == pname)
-                    {
-                        prop.value[m.offset..m.offset + 4].copy_from_slice(&ph.to_be_bytes());
+                        let p = next;
+                        used.insert(p);
+                        assigned.insert(target, p);
+                        if self.tree.node(target).prop("phandle").is_none() {
+                            self.tree.push_prop(
+                                target,
+                                Property::new("phandle", p.to_be_bytes().to_vec()),
+                            );
+                        }
+                        p
                     }
+                };
+                if let Some(v) = self.value_mut(*id, pname) {
+                    v[m.offset..m.offset + 4].copy_from_slice(&ph.to_be_bytes());
                 }
             }
         }
-        for &id in &order {
-            let names: Vec<String> = self
-                .tree
-                .node(id)
-                .props
-                .iter()
-                .map(|p| p.name().to_string())
-                .collect();
-            for pname in names {
-                let Some(markers) = self.markers.get(&(id, pname.clone())).cloned() else {
-                    continue;
-                };
-                let mut paths: Vec<&Marker> = markers.iter().filter(|m| !m.phandle).collect();
-                paths.sort_by_key(|m| std::cmp::Reverse(m.offset));
-                for m in paths {
-                    let target = self.resolve(&m.target)?;
-                    let mut path = self.tree.path(target).into_bytes();
-                    path.push(0);
-                    if let Some(prop) = self
-                        .tree
-                        .node_mut(id)
-                        .props
-                        .iter_mut()
-                        .find(|p| p.name() == pname)
-                    {
-                        prop.value.insert_many(m.offset, path);
-                    }
+        for (id, pname, markers) in &marked {
+            let mut paths: Vec<&Marker> = markers.iter().filter(|m| !m.phandle).collect();
+            paths.sort_by_key(|m| std::cmp::Reverse(m.offset));
+            for m in paths {
+                let target = self.resolve(&m.target)?;
+                let mut path = self.tree.path(target).into_bytes();
+                path.push(0);
+                if let Some(v) = self.value_mut(*id, pname) {
+                    v.insert_many(m.offset, path);
                 }
             }
         }
