@@ -85,3 +85,57 @@ fn seeds_regressions_and_mutations_never_panic() {
         }
     }
 }
+
+#[test]
+fn deep_nesting_is_refused_or_handled_without_recursion() {
+    // Expressions and node bodies nested past the limit are an error, not a crash.
+    let deep_expr = format!(
+        "/dts-v1/;\n/ {{ p = <{}1{}>; }};\n",
+        "(".repeat(5000),
+        ")".repeat(5000)
+    );
+    let e = of_tree::dts::parse_str(&deep_expr, "deep.dts")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("nested more than"), "{e}");
+    let deep_neg = format!("/dts-v1/;\n/ {{ p = <({}1)>; }};\n", "-".repeat(5000));
+    assert!(of_tree::dts::parse_str(&deep_neg, "neg.dts").is_err());
+    let deep_nodes = format!(
+        "/dts-v1/;\n/ {{ {} }};\n",
+        "a { ".repeat(5000) + &"};".repeat(5000)
+    );
+    assert!(of_tree::dts::parse_str(&deep_nodes, "nodes.dts").is_err());
+    let ok = format!(
+        "/dts-v1/;\n/ {{ p = <{}1{}>; }};\n",
+        "(".repeat(50),
+        ")".repeat(50)
+    );
+    assert!(of_tree::dts::parse_str(&ok, "ok.dts").is_ok());
+    // Blobs nest at most 256 deep: deeper is refused, as deep as that works.
+    for (depth, ok) in [(300u32, false), (250, true)] {
+        let mut t = fixture_tree("qemu/a_default.dtb");
+        let mut cur = t.find("/pci@800000020000000").unwrap();
+        for i in 0..depth {
+            cur = t.add_child(cur, &format!("pci@{i:x}"));
+            t.set_prop(cur, "device_type", b"pci\0".to_vec());
+            t.set_prop(cur, "#address-cells", 3u32.to_be_bytes().to_vec());
+            t.set_prop(cur, "#size-cells", 2u32.to_be_bytes().to_vec());
+            let hi = (i + 1) << 16;
+            t.set_prop(
+                cur,
+                "reg",
+                [hi.to_be_bytes().to_vec(), vec![0; 16]].concat(),
+            );
+        }
+        let blob = of_tree::dtb::write(&t, &Default::default()).unwrap();
+        pseries_sim::fuzzing::dtb(&blob);
+        let back = of_tree::dtb::read(&blob);
+        assert_eq!(back.is_ok(), ok, "depth {depth}");
+        if let Ok(back) = back {
+            let rep = platform::check::check(&back);
+            assert!(rep.functions.len() >= 250);
+            let k = platform::Kernel::boot(back, Default::default()).unwrap();
+            assert!(k.devices.len() >= 250);
+        }
+    }
+}

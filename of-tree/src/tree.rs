@@ -298,6 +298,25 @@ impl Tree {
         out
     }
 
+    /// The nodes below `start` in depth-first pre-order (without `start`), going into a
+    /// node's children only when `into` says so. Iterative: any depth is fine.
+    pub fn descendants(&self, start: NodeId, into: impl Fn(&Tree, NodeId) -> bool) -> Vec<NodeId> {
+        let mut out = Vec::new();
+        let mut stack: Vec<NodeId> = self.nodes[start.index()]
+            .children
+            .iter()
+            .rev()
+            .copied()
+            .collect();
+        while let Some(id) = stack.pop() {
+            out.push(id);
+            if into(self, id) {
+                stack.extend(self.nodes[id.index()].children.iter().rev().copied());
+            }
+        }
+        out
+    }
+
     /// Number of nodes reachable from the root.
     pub fn node_count(&self) -> usize {
         self.walk().len()

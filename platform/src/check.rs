@@ -72,12 +72,9 @@ impl Report {
 }
 
 fn functions_below(tree: &Tree, bus: NodeId, out: &mut Vec<NodeId>) {
-    for &c in tree.node(bus).children() {
-        out.push(c);
-        if tree.at(c).string("device_type").ok().flatten() == Some("pci") {
-            functions_below(tree, c, out);
-        }
-    }
+    out.extend(tree.descendants(bus, |t, n| {
+        t.at(n).string("device_type").ok().flatten() == Some("pci")
+    }));
 }
 
 /// Checks a tree.

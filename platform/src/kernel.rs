@@ -751,13 +751,5 @@ impl Kernel {
 
 /// Function nodes below a bus node (bridges and what lies behind them).
 fn collect(tree: &Tree, bus: NodeId, out: &mut Vec<NodeId>) {
-    for &c in tree.node(bus).children() {
-        if tree.node(c).prop("reg").is_none() {
-            continue;
-        }
-        out.push(c);
-        if tree.at(c).string("device_type").ok().flatten() == Some("pci") {
-            collect(tree, c, out);
-        }
-    }
+    out.extend(rtas::machine::pci_functions_below(tree, bus));
 }

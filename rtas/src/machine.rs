@@ -185,16 +185,19 @@ fn map_lsi(tree: &Tree, phb: NodeId, addr: PciAddr, pin: u8) -> Result<Option<u3
 
 /// Functions below a bus node, depth first, bridges before what lies behind them.
 fn collect_functions(tree: &Tree, bus: NodeId, out: &mut Vec<NodeId>) {
-    for &c in tree.node(bus).children() {
-        if tree.node(c).prop("reg").is_none() {
-            continue;
-        }
-        out.push(c);
-        let is_bridge = tree.at(c).string("device_type").ok().flatten() == Some("pci");
-        if is_bridge {
-            collect_functions(tree, c, out);
-        }
-    }
+    out.extend(pci_functions_below(tree, bus));
+}
+
+/// The PCI functions below a bus node (nodes with `reg`), bridges before what lies
+/// behind them, in tree order.
+pub fn pci_functions_below(tree: &Tree, bus: NodeId) -> Vec<NodeId> {
+    let has_reg = |t: &Tree, n: NodeId| t.node(n).prop("reg").is_some();
+    let is_bridge =
+        |t: &Tree, n: NodeId| t.at(n).string("device_type").ok().flatten() == Some("pci");
+    tree.descendants(bus, |t, n| has_reg(t, n) && is_bridge(t, n))
+        .into_iter()
+        .filter(|&n| has_reg(tree, n))
+        .collect()
 }
 
 impl Machine {

@@ -5,7 +5,7 @@ mod read;
 mod write;
 
 pub use header::{Header, FDT_MAGIC};
-pub use read::read;
+pub use read::{read, MAX_DEPTH};
 pub use write::{write, WriteOptions};
 
 /// Whether bytes start with the DTB magic 0xd00dfeed.

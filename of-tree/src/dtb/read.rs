@@ -8,6 +8,9 @@ use crate::tree::{Property, Reservation, Tree};
 use byteorder::{BigEndian, ByteOrder};
 use std::sync::Arc;
 
+/// How deep nodes may nest (libfdt's checks allow less; real trees stay under 20).
+pub const MAX_DEPTH: usize = 256;
+
 fn bad(offset: usize, msg: impl Into<String>) -> Error {
     Error::Dtb {
         offset,
@@ -104,6 +107,12 @@ fn read_structure(
                         stack.push(tree.root());
                     }
                     Some(&parent) => {
+                        if stack.len() >= MAX_DEPTH {
+                            return Err(bad(
+                                tok_off,
+                                format!("nodes nested more than {MAX_DEPTH} deep"),
+                            ));
+                        }
                         if name.is_empty() {
                             return Err(bad(tok_off, "a node with an empty name below the root"));
                         }

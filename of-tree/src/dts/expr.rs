@@ -1,6 +1,6 @@
 //! dtc's integer expressions: `( ... )` with C operators, evaluated in 64-bit unsigned.
 
-use super::lex::{char_lit, fatal, literal, must, sym, ws, PResult};
+use super::lex::{char_lit, enter, fatal, leave, literal, must, sym, ws, PResult};
 use nom::branch::alt;
 
 /// An integer primary: a literal, a char literal or a parenthesised expression.
@@ -10,13 +10,23 @@ pub(crate) fn prim(i: &str) -> PResult<'_, u64> {
 
 fn paren(i: &str) -> PResult<'_, u64> {
     let (i, _) = sym("(")(i)?;
-    let (i, v) = expr(i)?;
+    enter(i)?;
+    let r = expr(i);
+    leave();
+    let (i, v) = r?;
     let (i, _) = must("')'", sym(")"))(i)?;
     Ok((i, v))
 }
 
 /// A full expression (the conditional operator is the loosest).
 pub(crate) fn expr(i: &str) -> PResult<'_, u64> {
+    enter(i)?;
+    let r = conditional(i);
+    leave();
+    r
+}
+
+fn conditional(i: &str) -> PResult<'_, u64> {
     let (i, c) = binary(i, 0)?;
     if let Ok((r, _)) = sym("?")(i) {
         let (r, a) = expr(r)?;
@@ -116,6 +126,13 @@ fn binary(i: &str, level: usize) -> PResult<'_, u64> {
 }
 
 fn unary(i: &str) -> PResult<'_, u64> {
+    enter(i)?;
+    let r = unary_inner(i);
+    leave();
+    r
+}
+
+fn unary_inner(i: &str) -> PResult<'_, u64> {
     let (t, _) = ws(i)?;
     if let Some(r) = t.strip_prefix('-') {
         let (r, v) = unary(r)?;

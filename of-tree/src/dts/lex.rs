@@ -37,6 +37,35 @@ impl<'a> nom::error::ParseError<&'a str> for PErr<'a> {
     }
 }
 
+/// How deep `( )` expressions and `{ }` node bodies may nest.
+pub(crate) const MAX_DEPTH: usize = 200;
+
+thread_local! {
+    static DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Enters one level of nesting; a failure past [`MAX_DEPTH`]. Pair with [`leave`].
+pub(crate) fn enter(i: &str) -> Result<(), nom::Err<PErr<'_>>> {
+    let d = DEPTH.with(|c| {
+        let d = c.get() + 1;
+        c.set(d);
+        d
+    });
+    if d > MAX_DEPTH {
+        DEPTH.with(|c| c.set(c.get() - 1));
+        return Err(nom::Err::Failure(PErr {
+            input: i,
+            msg: Cow::Owned(format!("nested more than {MAX_DEPTH} deep")),
+        }));
+    }
+    Ok(())
+}
+
+/// Leaves one level of nesting.
+pub(crate) fn leave() {
+    DEPTH.with(|c| c.set(c.get().saturating_sub(1)));
+}
+
 /// Result of a token or grammar parser.
 pub(crate) type PResult<'a, T> = IResult<&'a str, T, PErr<'a>>;
 

@@ -3,8 +3,8 @@
 use super::ast::{At, Cell, Item, NodeDef, Piece, PropDef, RefAt, Top};
 use super::expr::prim;
 use super::lex::{
-    expect, fatal, hex_byte, label_def, labels, literal, must, name, reference, string_lit, sym,
-    ws, PResult,
+    enter, expect, fatal, hex_byte, label_def, labels, leave, literal, must, name, reference,
+    string_lit, sym, ws, PResult,
 };
 
 /// A whole source file: headers, memory reservations, then tree blocks.
@@ -75,7 +75,15 @@ pub(crate) fn file(i: &str) -> PResult<'_, Vec<Top>> {
 
 /// A node body `{ items }` (without the closing `;`).
 fn body(i: &str) -> PResult<'_, Vec<Item>> {
-    let (mut i, _) = sym("{")(i)?;
+    let (i, _) = sym("{")(i)?;
+    enter(i)?;
+    let r = body_items(i);
+    leave();
+    r
+}
+
+fn body_items(i: &str) -> PResult<'_, Vec<Item>> {
+    let mut i = i;
     let mut items = Vec::new();
     let mut seen_node = false;
     loop {

@@ -102,10 +102,7 @@ pub fn find_pe(tree: &Tree, node: NodeId, say: Option<&mut Vec<String>>) -> Opti
 }
 
 fn descendants(tree: &Tree, pe: NodeId, out: &mut Vec<NodeId>) {
-    for &c in tree.node(pe).children() {
-        out.push(c);
-        descendants(tree, c, out);
-    }
+    out.extend(tree.descendants(pe, |_, _| true));
 }
 
 /// The non-bridge nodes below a PE, as Linux counts them.
