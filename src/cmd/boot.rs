@@ -20,6 +20,7 @@ pub const DEFAULT_MACHINE: &[u8] = include_bytes!("../../fixtures/linux-guest/qe
 ///
 /// Example: pseries-sim boot --profile qemu
 #[derive(Args)]
+#[command(about = "Boots a machine and lets every driver ask for its vectors")]
 pub struct BootArgs {
     /// The machine's tree (DTS or DTB); the built-in machine when absent.
     tree: Option<PathBuf>,

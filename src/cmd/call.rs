@@ -13,6 +13,7 @@ use std::process::ExitCode;
 ///
 /// Example: pseries-sim call buffer.bin --machine fixtures/qemu/a_default.dtb --at 0
 #[derive(Args)]
+#[command(about = "Makes one raw RTAS call from a memory image")]
 pub struct CallArgs {
     /// The memory image holding the call buffer.
     file: PathBuf,

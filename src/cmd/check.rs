@@ -13,6 +13,7 @@ use std::process::ExitCode;
 ///
 /// Example: pseries-sim check fixtures/qemu/b_devices.dtb
 #[derive(Args)]
+#[command(about = "Reports a tree's MSI vector counts, PEs and quotas, with errors and warnings")]
 pub struct CheckArgs {
     /// The tree (DTS or DTB).
     tree: PathBuf,

@@ -12,6 +12,7 @@ use std::process::ExitCode;
 ///
 /// Example: pseries-sim dt fixtures/qemu/a_default.dtb -o a_default.dts
 #[derive(Args)]
+#[command(about = "Converts a device tree between DTS and DTB")]
 pub struct DtArgs {
     /// The input tree (DTS or DTB).
     input: PathBuf,

@@ -12,6 +12,7 @@ use std::process::ExitCode;
 ///
 /// Example: pseries-sim gen --phbs 16 --functions 8192 --msix 16 -o big.dtb
 #[derive(Args)]
+#[command(about = "Writes a generated pSeries tree of any size")]
 pub struct GenArgs {
     /// Number of PHBs.
     #[arg(long, default_value_t = 1)]

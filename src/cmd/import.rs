@@ -16,6 +16,7 @@ use std::process::ExitCode;
 /// Example: pseries-sim import fixtures/linux-guest/msi-log.txt -o calls.jsonl
 ///   --scenario guest.scenario --machine fixtures/linux-guest/qemu-initial.dtb
 #[derive(Args)]
+#[command(about = "Turns a QEMU + Linux log into an RTAS call log and a scenario")]
 pub struct ImportArgs {
     /// The interleaved log.
     log: PathBuf,

@@ -14,6 +14,7 @@ use std::process::ExitCode;
 ///
 /// Example: pseries-sim map fixtures/linux-guest/boot.scenario -o map.svg
 #[derive(Args)]
+#[command(about = "Draws the interrupt source number space as SVG")]
 pub struct MapArgs {
     /// A tree (DTS or DTB) or a scenario file.
     input: PathBuf,

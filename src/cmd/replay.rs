@@ -12,6 +12,7 @@ use std::process::ExitCode;
 /// Example: pseries-sim replay fixtures/linux-guest/rtas-calls.jsonl
 ///   --machine fixtures/linux-guest/qemu-initial.dtb --profile qemu
 #[derive(Args)]
+#[command(about = "Replays an RTAS call log against a fresh machine")]
 pub struct ReplayArgs {
     /// The call log.
     log: PathBuf,

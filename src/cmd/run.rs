@@ -12,6 +12,7 @@ use std::process::ExitCode;
 ///
 /// Example: pseries-sim run fixtures/linux-guest/boot.scenario
 #[derive(Args)]
+#[command(about = "Runs a scenario file")]
 pub struct RunArgs {
     /// The scenario file.
     file: PathBuf,
