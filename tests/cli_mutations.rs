@@ -155,3 +155,17 @@ fn scenarios_and_state_blobs() {
         ]
     });
 }
+
+#[test]
+fn imported_logs() {
+    let log = std::fs::read_to_string(fixture("linux-guest/msi-log.txt")).unwrap();
+    let head: String = log.lines().take(200).map(|l| format!("{l}\n")).collect();
+    through_cli("import", head.as_bytes(), "m.log", N, |f| {
+        vec![
+            "import".into(),
+            f.display().to_string(),
+            "-o".into(),
+            "calls.jsonl".into(),
+        ]
+    });
+}
