@@ -402,38 +402,42 @@ impl Machine {
             self.drops.frozen += 1;
             return Signal::Dropped;
         }
+        /// What the function does with vector i.
+        enum Out {
+            Send(u64, u32),
+            Pending,
+            Nothing,
+        }
         let f = &mut self.phbs[r.phb].functions[r.func];
-        let message = if let (Some(cap), Some(t)) = (f.msix, f.msix_table.as_mut()) {
+        let mut out = Out::Nothing;
+        if let (Some(cap), Some(t)) = (f.msix, f.msix_table.as_mut()) {
             if cap.enabled(&f.config) && i < t.len() as u32 {
-                if cap.function_masked(&f.config) || t.masked(i) {
+                out = if cap.function_masked(&f.config) || t.masked(i) {
                     t.set_pending(i, true);
-                    return Signal::PendingInDevice;
-                }
-                t.message(i)
-            } else {
-                None
+                    Out::Pending
+                } else {
+                    t.message(i).map_or(Out::Nothing, |(a, d)| Out::Send(a, d))
+                };
             }
-        } else {
-            None
-        };
-        let message = message.or_else(|| {
-            let cap = f.msi?;
-            if !cap.enabled(&f.config) || i >= cap.vectors_enabled(&f.config) {
-                return None;
+        }
+        if let (Out::Nothing, Some(cap)) = (&out, f.msi) {
+            if cap.enabled(&f.config) && i < cap.vectors_enabled(&f.config) {
+                out = if cap.masked(&f.config, i) {
+                    cap.set_pending(&mut f.config, i, true);
+                    Out::Pending
+                } else {
+                    let (a, d) = cap.message(&f.config, i);
+                    Out::Send(a, d)
+                };
             }
-            if cap.masked(&f.config, i) {
-                cap.set_pending(&mut f.config, i, true);
-                return Some((u64::MAX, u32::MAX));
-            }
-            Some(cap.message(&f.config, i))
-        });
-        match message {
-            None => {
+        }
+        match out {
+            Out::Nothing => {
                 self.drops.disabled += 1;
                 Signal::Dropped
             }
-            Some((u64::MAX, u32::MAX)) => Signal::PendingInDevice,
-            Some((addr, data)) => self.deliver(r, addr, data),
+            Out::Pending => Signal::PendingInDevice,
+            Out::Send(addr, data) => self.deliver(r, addr, data),
         }
     }
 
