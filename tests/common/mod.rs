@@ -31,6 +31,19 @@ pub fn fixture_dtbs() -> Vec<PathBuf> {
     v
 }
 
+/// Every DTB fixture, as a path relative to `fixtures/`.
+pub fn fixture_rels() -> Vec<String> {
+    fixture_dtbs()
+        .iter()
+        .map(|p| {
+            p.strip_prefix(fixture(""))
+                .expect("under fixtures")
+                .display()
+                .to_string()
+        })
+        .collect()
+}
+
 /// Fails loudly when dtc is missing: the tests that need it must not skip silently.
 pub fn dtc() -> &'static str {
     let ok = Command::new("dtc")
