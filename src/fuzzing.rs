@@ -73,7 +73,10 @@ pub fn rtas_buffer(data: &[u8]) {
             return;
         }
     }
-    let _ = fw.save();
+    // A state the calls reached must save (unchanged machines were saved before).
+    if fw.machine != before {
+        let _ = fw.save();
+    }
 }
 
 /// A call log: read it and replay it.
@@ -96,7 +99,10 @@ pub fn scenario(data: &[u8]) {
     let Ok(steps) = platform::scenario::parse(&text, "fuzz.scenario") else {
         return;
     };
-    let tree = of_tree::dtb::read(MACHINE).expect("the built-in tree reads");
+    static TREE: OnceLock<of_tree::Tree> = OnceLock::new();
+    let tree = TREE
+        .get_or_init(|| of_tree::dtb::read(MACHINE).expect("the built-in tree reads"))
+        .clone();
     let opts = platform::BootOptions {
         trace: false,
         rtas_log: false,

@@ -8,6 +8,7 @@ use crate::pci::{PciAddr, PciFunction};
 use crate::phb::{Phb, QEMU_BUID_BASE};
 use of_tree::{NodeId, Tree};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 /// Firmware behaviour: what the spec says, or what QEMU 7.2 does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -136,51 +137,83 @@ fn count_servers(tree: &Tree) -> Result<u32, Error> {
     Ok(n.max(1))
 }
 
-/// The global source a PHB's interrupt-map gives a pin on bus 0, if the map says.
-fn map_lsi(tree: &Tree, phb: NodeId, addr: PciAddr, pin: u8) -> Result<Option<u32>, Error> {
-    let at = tree.at(phb);
-    let (Some(map), mask) = (at.cells("interrupt-map")?, at.cells("interrupt-map-mask")?) else {
-        return Ok(None);
-    };
-    let mask = mask.unwrap_or_else(|| vec![u32::MAX; 4]);
-    if mask.len() != 4 {
-        return Err(tree_err(
-            at.path(),
-            "'interrupt-map-mask' must have 4 cells",
-        ));
-    }
-    let key = [addr.config_addr() & mask[0], 0, 0, pin as u32 & mask[3]];
-    let mut i = 0;
-    while i + 5 <= map.len() {
-        let parent = tree.find_phandle(map[i + 4]).ok_or_else(|| {
-            tree_err(
-                at.path(),
-                format!(
-                    "'interrupt-map' names phandle {:#x}, which no node has",
-                    map[i + 4]
-                ),
-            )
-        })?;
-        let pcells = tree.at(parent).u32("#interrupt-cells")?.unwrap_or(2) as usize;
-        let end = i + 5 + pcells;
-        if end > map.len() || pcells == 0 {
-            return Err(tree_err(
-                at.path(),
-                "'interrupt-map' entry runs past the end",
-            ));
+/// A PHB's `interrupt-map`, read once: entries up to the first bad one.
+struct LsiMap {
+    mask: [u32; 4],
+    /// (masked child unit address and pin, parent's first interrupt cell)
+    entries: Vec<([u32; 4], u32)>,
+    /// Whether an entry after the good ones is bad (unknown parent, runs past the end).
+    bad_tail: bool,
+}
+
+impl LsiMap {
+    /// The PHB's map, or None when it has none.
+    fn read(tree: &Tree, phb: NodeId) -> Result<Option<LsiMap>, Error> {
+        let at = tree.at(phb);
+        let (Some(map), mask) = (at.cells("interrupt-map")?, at.cells("interrupt-map-mask")?)
+        else {
+            return Ok(None);
+        };
+        let mask: [u32; 4] = match mask {
+            None => [u32::MAX; 4],
+            Some(m) => m
+                .as_slice()
+                .try_into()
+                .map_err(|_| tree_err(at.path(), "'interrupt-map-mask' must have 4 cells"))?,
+        };
+        let mut parents: HashMap<u32, Option<usize>> = HashMap::new();
+        let mut entries = Vec::new();
+        let mut bad_tail = false;
+        let mut i = 0;
+        while i + 5 <= map.len() {
+            let ph = map[i + 4];
+            let pcells = *parents.entry(ph).or_insert_with(|| {
+                let parent = tree.find_phandle(ph)?;
+                let cells = tree.at(parent).u32("#interrupt-cells").ok()?;
+                Some(cells.unwrap_or(2) as usize)
+            });
+            let Some(pcells) = pcells else {
+                bad_tail = true;
+                break;
+            };
+            let end = i + 5 + pcells;
+            if end > map.len() || pcells == 0 {
+                bad_tail = true;
+                break;
+            }
+            let child = [
+                map[i] & mask[0],
+                map[i + 1] & mask[1],
+                map[i + 2] & mask[2],
+                map[i + 3] & mask[3],
+            ];
+            entries.push((child, map[i + 5]));
+            i = end;
         }
-        let child = [
-            map[i] & mask[0],
-            map[i + 1] & mask[1],
-            map[i + 2] & mask[2],
-            map[i + 3] & mask[3],
+        Ok(Some(LsiMap {
+            mask,
+            entries,
+            bad_tail,
+        }))
+    }
+
+    /// The global source the map gives a pin on bus 0, if it says.
+    fn lookup(&self, addr: PciAddr, pin: u8) -> Result<Option<u32>, ()> {
+        let key = [
+            addr.config_addr() & self.mask[0],
+            0,
+            0,
+            pin as u32 & self.mask[3],
         ];
-        if child == key {
-            return Ok(Some(map[i + 5]));
+        if let Some(&(_, s)) = self.entries.iter().find(|(c, _)| *c == key) {
+            return Ok(Some(s));
         }
-        i = end;
+        if self.bad_tail {
+            Err(())
+        } else {
+            Ok(None)
+        }
     }
-    Ok(None)
 }
 
 /// Functions below a bus node, depth first, bridges before what lies behind them.
@@ -233,6 +266,7 @@ impl Machine {
             let mut fn_nodes = Vec::new();
             collect_functions(tree, pn, &mut fn_nodes);
             let mut functions = Vec::with_capacity(fn_nodes.len());
+            let lsi_map = LsiMap::read(tree, pn);
             for fnode in fn_nodes {
                 let f = PciFunction::from_node(tree, fnode, |addr, pin| {
                     // Behind a bridge: swizzle up to the bridge on bus 0, then use the map.
@@ -248,7 +282,12 @@ impl Machine {
                         };
                         (bridge, ((pin - 1 + addr.device()) % 4) + 1)
                     };
-                    match map_lsi(tree, pn, addr0, pin0) {
+                    let mapped = match &lsi_map {
+                        Ok(Some(m)) => m.lookup(addr0, pin0),
+                        Ok(None) => Ok(None),
+                        Err(_) => Err(()),
+                    };
+                    match mapped {
                         Ok(Some(s)) => Some(s),
                         Ok(None) => Some(
                             LSI_BASE + 4 * index + ((addr0.device() as u32 + pin0 as u32 - 1) % 4),
@@ -714,5 +753,59 @@ mod tests {
         assert_eq!("qemu".parse::<Profile>(), Ok(Profile::Qemu));
         assert!("x".parse::<Profile>().is_err());
         assert_eq!(Profile::Papr.to_string(), "papr");
+    }
+
+    fn phb_with_map(map: &str) -> (Tree, NodeId) {
+        let src = format!(
+            "/dts-v1/; / {{ ics: ics {{ #interrupt-cells = <2>; phandle = <0x10>; }}; \
+             pci {{ interrupt-map-mask = <0xf800 0 0 7>; interrupt-map = <{map}>; }}; }};"
+        );
+        let tree = of_tree::dts::parse_str(&src, "t.dts").unwrap();
+        let phb = tree.find("/pci").unwrap();
+        (tree, phb)
+    }
+
+    fn addr(dev: u8) -> PciAddr {
+        PciAddr {
+            bus: 0,
+            devfn: dev << 3,
+        }
+    }
+
+    #[test]
+    fn interrupt_map_lookup() {
+        let (tree, phb) = phb_with_map(
+            "0x0800 0 0 1 0x10 0x1020 1  0x0800 0 0 2 0x10 0x1021 1  0x1000 0 0 1 0x10 0x1022 1",
+        );
+        let m = LsiMap::read(&tree, phb).unwrap().unwrap();
+        assert_eq!(m.lookup(addr(1), 1), Ok(Some(0x1020)));
+        assert_eq!(m.lookup(addr(1), 2), Ok(Some(0x1021)));
+        // The mask drops the function number.
+        let f3 = PciAddr {
+            bus: 0,
+            devfn: (2 << 3) | 3,
+        };
+        assert_eq!(m.lookup(f3, 1), Ok(Some(0x1022)));
+        assert_eq!(m.lookup(addr(3), 1), Ok(None));
+    }
+
+    #[test]
+    fn interrupt_map_bad_entries() {
+        // An unknown parent after a good entry: the good one still maps, others fail.
+        let (tree, phb) = phb_with_map("0x0800 0 0 1 0x10 0x1020 1  0x1000 0 0 1 0x99 0x1022 1");
+        let m = LsiMap::read(&tree, phb).unwrap().unwrap();
+        assert_eq!(m.lookup(addr(1), 1), Ok(Some(0x1020)));
+        assert_eq!(m.lookup(addr(2), 1), Err(()));
+        // An entry cut short.
+        let (tree, phb) = phb_with_map("0x0800 0 0 1 0x10 0x1020");
+        let m = LsiMap::read(&tree, phb).unwrap().unwrap();
+        assert_eq!(m.lookup(addr(1), 1), Err(()));
+        // A mask of the wrong size is an error naming the PHB.
+        let src =
+            "/dts-v1/; / { pci { interrupt-map-mask = <0xf800 0 0>; interrupt-map = <0>; }; };";
+        let tree = of_tree::dts::parse_str(src, "t.dts").unwrap();
+        let phb = tree.find("/pci").unwrap();
+        let e = LsiMap::read(&tree, phb).err().unwrap().to_string();
+        assert!(e.contains("/pci") && e.contains("4 cells"), "{e}");
     }
 }
