@@ -161,3 +161,52 @@ fn lsis_are_claimed_at_qemu_numbers() {
     }
     assert!(checked >= 3, "only {checked} LSIs checked");
 }
+
+#[test]
+fn a_broken_interrupt_map_names_the_function_and_the_reason() {
+    let mut tree = fixture_tree("qemu/c_phb1.dtb");
+    let cfg = rtas::MachineConfig {
+        profile: Profile::Papr,
+        pool_size: None,
+    };
+    let good = rtas::Machine::from_tree(&tree, &cfg).unwrap();
+    let phb = tree.find(&good.phbs[0].path).unwrap();
+    let phb_path = good.phbs[0].path.clone();
+    let pinned: Vec<&str> = good.phbs[0]
+        .functions
+        .iter()
+        .filter(|f| f.lsi.is_some())
+        .map(|f| f.info.path.as_str())
+        .collect();
+    assert!(!pinned.is_empty(), "a function with a pin");
+    // Every entry's parent becomes a phandle no node has.
+    let original = tree.at(phb).cells("interrupt-map").unwrap().unwrap();
+    let mut map = original.clone();
+    for e in map.chunks_exact_mut(7) {
+        e[4] = 0xdead;
+    }
+    let bytes: Vec<u8> = map.iter().flat_map(|c| c.to_be_bytes()).collect();
+    tree.set_prop(phb, "interrupt-map", bytes);
+    let e = rtas::Machine::from_tree(&tree, &cfg)
+        .unwrap_err()
+        .to_string();
+    // "<function path>: pin N maps to no interrupt source: <PHB path>: 'interrupt-map' ..."
+    assert!(
+        pinned.iter().any(|p| e.starts_with(&format!("{p}: pin "))),
+        "{e}"
+    );
+    assert!(
+        e.contains(&format!(": {phb_path}: 'interrupt-map' names")),
+        "{e}"
+    );
+    assert!(e.contains("phandle 0xdead, which no node has"), "{e}");
+    // A map cut inside its first entry.
+    let mut map = original;
+    map.truncate(6);
+    let bytes: Vec<u8> = map.iter().flat_map(|c| c.to_be_bytes()).collect();
+    tree.set_prop(phb, "interrupt-map", bytes);
+    let e = rtas::Machine::from_tree(&tree, &cfg)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("runs past the end"), "{e}");
+}

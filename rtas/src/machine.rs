@@ -142,8 +142,8 @@ struct LsiMap {
     mask: [u32; 4],
     /// (masked child unit address and pin, parent's first interrupt cell)
     entries: Vec<([u32; 4], u32)>,
-    /// Whether an entry after the good ones is bad (unknown parent, runs past the end).
-    bad_tail: bool,
+    /// What is wrong with the entry after the good ones (unknown parent, cut short).
+    bad_tail: Option<String>,
 }
 
 impl LsiMap {
@@ -161,24 +161,32 @@ impl LsiMap {
                 .try_into()
                 .map_err(|_| tree_err(at.path(), "'interrupt-map-mask' must have 4 cells"))?,
         };
-        let mut parents: HashMap<u32, Option<usize>> = HashMap::new();
+        let mut parents: HashMap<u32, Result<usize, String>> = HashMap::new();
         let mut entries = Vec::new();
-        let mut bad_tail = false;
+        let mut bad_tail = None;
         let mut i = 0;
         while i + 5 <= map.len() {
             let ph = map[i + 4];
-            let pcells = *parents.entry(ph).or_insert_with(|| {
-                let parent = tree.find_phandle(ph)?;
-                let cells = tree.at(parent).u32("#interrupt-cells").ok()?;
-                Some(cells.unwrap_or(2) as usize)
+            let pcells = parents.entry(ph).or_insert_with(|| {
+                let parent = tree
+                    .find_phandle(ph)
+                    .ok_or_else(|| format!("names phandle {ph:#x}, which no node has"))?;
+                let cells = tree
+                    .at(parent)
+                    .u32("#interrupt-cells")
+                    .map_err(|e| e.to_string())?;
+                Ok(cells.unwrap_or(2) as usize)
             });
-            let Some(pcells) = pcells else {
-                bad_tail = true;
-                break;
+            let pcells = match pcells {
+                Ok(n) => *n,
+                Err(why) => {
+                    bad_tail = Some(why.clone());
+                    break;
+                }
             };
             let end = i + 5 + pcells;
             if end > map.len() || pcells == 0 {
-                bad_tail = true;
+                bad_tail = Some(format!("entry at cell {i} runs past the end"));
                 break;
             }
             let child = [
@@ -198,7 +206,7 @@ impl LsiMap {
     }
 
     /// The global source the map gives a pin on bus 0, if it says.
-    fn lookup(&self, addr: PciAddr, pin: u8) -> Result<Option<u32>, ()> {
+    fn lookup(&self, addr: PciAddr, pin: u8) -> Result<Option<u32>, &str> {
         let key = [
             addr.config_addr() & self.mask[0],
             0,
@@ -208,10 +216,9 @@ impl LsiMap {
         if let Some(&(_, s)) = self.entries.iter().find(|(c, _)| *c == key) {
             return Ok(Some(s));
         }
-        if self.bad_tail {
-            Err(())
-        } else {
-            Ok(None)
+        match &self.bad_tail {
+            Some(why) => Err(why),
+            None => Ok(None),
         }
     }
 }
@@ -273,26 +280,29 @@ impl Machine {
                     let (addr0, pin0) = if addr.bus == 0 {
                         (addr, pin)
                     } else {
-                        let parent = tree.node(fnode).parent()?;
-                        let preg = tree.at(parent).reg().ok()??;
-                        let phi = preg.first()?.address.first().copied()?;
+                        let bridge_reg = tree
+                            .node(fnode)
+                            .parent()
+                            .and_then(|p| tree.at(p).reg().ok().flatten())
+                            .and_then(|r| r.first().and_then(|e| e.address.first().copied()))
+                            .ok_or("the bridge above it has no usable 'reg'")?;
                         let bridge = PciAddr {
-                            bus: (phi >> 16) as u8,
-                            devfn: (phi >> 8) as u8,
+                            bus: (bridge_reg >> 16) as u8,
+                            devfn: (bridge_reg >> 8) as u8,
                         };
                         (bridge, ((pin - 1 + addr.device()) % 4) + 1)
                     };
                     let mapped = match &lsi_map {
                         Ok(Some(m)) => m.lookup(addr0, pin0),
                         Ok(None) => Ok(None),
-                        Err(_) => Err(()),
+                        Err(e) => return Err(e.to_string()),
                     };
                     match mapped {
-                        Ok(Some(s)) => Some(s),
-                        Ok(None) => Some(
-                            LSI_BASE + 4 * index + ((addr0.device() as u32 + pin0 as u32 - 1) % 4),
-                        ),
-                        Err(_) => None,
+                        Ok(Some(s)) => Ok(s),
+                        Ok(None) => Ok(LSI_BASE
+                            + 4 * index
+                            + ((addr0.device() as u32 + pin0 as u32 - 1) % 4)),
+                        Err(why) => Err(format!("{path}: 'interrupt-map' {why}")),
                     }
                 })?;
                 if functions.iter().any(|g: &PciFunction| g.addr == f.addr) {
@@ -795,11 +805,13 @@ mod tests {
         let (tree, phb) = phb_with_map("0x0800 0 0 1 0x10 0x1020 1  0x1000 0 0 1 0x99 0x1022 1");
         let m = LsiMap::read(&tree, phb).unwrap().unwrap();
         assert_eq!(m.lookup(addr(1), 1), Ok(Some(0x1020)));
-        assert_eq!(m.lookup(addr(2), 1), Err(()));
+        let why = m.lookup(addr(2), 1).unwrap_err();
+        assert!(why.contains("phandle 0x99"), "{why}");
         // An entry cut short.
         let (tree, phb) = phb_with_map("0x0800 0 0 1 0x10 0x1020");
         let m = LsiMap::read(&tree, phb).unwrap().unwrap();
-        assert_eq!(m.lookup(addr(1), 1), Err(()));
+        let why = m.lookup(addr(1), 1).unwrap_err();
+        assert!(why.contains("cell 0 runs past the end"), "{why}");
         // A mask of the wrong size is an error naming the PHB.
         let src =
             "/dts-v1/; / { pci { interrupt-map-mask = <0xf800 0 0>; interrupt-map = <0>; }; };";

@@ -152,11 +152,12 @@ fn bars_from_reg(cells: &[Vec<u32>], sizes: &[u128]) -> Vec<Bar> {
 }
 
 impl PciFunction {
-    /// Builds a function from its node. `lsi_source` maps its pin to a global source.
+    /// Builds a function from its node. `lsi_source` maps its pin to a global source,
+    /// or says why it cannot.
     pub fn from_node(
         tree: &Tree,
         id: NodeId,
-        lsi_source: impl Fn(PciAddr, u8) -> Option<u32>,
+        lsi_source: impl Fn(PciAddr, u8) -> Result<u32, String>,
     ) -> Result<PciFunction, Error> {
         let node = tree.at(id);
         let path = node.path();
@@ -304,8 +305,8 @@ impl PciFunction {
         let lsi = match pin {
             Some(p) => Some(Lsi {
                 pin: p,
-                source: lsi_source(addr, p).ok_or_else(|| {
-                    tree_err(&path, format!("pin {p} maps to no interrupt source"))
+                source: lsi_source(addr, p).map_err(|why| {
+                    tree_err(&path, format!("pin {p} maps to no interrupt source: {why}"))
                 })?,
             }),
             None => None,
