@@ -67,6 +67,12 @@ pub const QEMU_RTAS_SERVICES: &[&str] = &[
 /// QEMU's first PHB BUID; PHB n has this plus n.
 pub const QEMU_BUID_BASE: u64 = 0x0800_0000_2000_0000;
 
+/// The interrupt controller's phandle, as in QEMU's trees.
+const ICP_PHANDLE: u32 = 0x1111;
+
+/// QEMU's first PCI LSI; PHB n has four from this plus 4n.
+const LSI_BASE: u32 = 0x1200;
+
 /// Functions that fit on one bus (32 devices of 8 functions).
 const PER_BUS: u32 = 256;
 
@@ -102,7 +108,7 @@ pub fn generate(spec: &GenSpec) -> Tree {
         b"hcall-pft\0hcall-term\0hcall-dabr\0hcall-interrupt\0hcall-tce\0hcall-vio\0hcall-splpar\0hcall-multi-tce\0".to_vec(),
     );
     let icp = t.add_child(root, "interrupt-controller");
-    t.set_prop(icp, "phandle", cells(&[0x1111]));
+    t.set_prop(icp, "phandle", cells(&[ICP_PHANDLE]));
     t.set_prop(icp, "#interrupt-cells", cells(&[2]));
     t.set_prop(icp, "interrupt-controller", Vec::new());
     t.set_prop(icp, "compatible", string("IBM,ppc-xicp"));
@@ -155,6 +161,16 @@ fn phb(t: &mut Tree, root: NodeId, index: u32, spec: &GenSpec) {
     t.set_prop(node, "#interrupt-cells", cells(&[1]));
     t.set_prop(node, "compatible", string("IBM,Logical_PHB"));
     t.set_prop(node, "device_type", string("pci"));
+    // QEMU's map: every slot and pin on bus 0, swizzled over the PHB's four LSIs.
+    let mut map = Vec::with_capacity(32 * 4 * 7);
+    for slot in 0..32u32 {
+        for pin in 1..=4u32 {
+            let lsi = LSI_BASE + 4 * index + (slot + pin - 1) % 4;
+            map.extend_from_slice(&[slot << 11, 0, 0, pin, ICP_PHANDLE, lsi, 1]);
+        }
+    }
+    t.set_prop(node, "interrupt-map", cells(&map));
+    t.set_prop(node, "interrupt-map-mask", cells(&[0xf800, 0, 0, u32::MAX]));
     let buses = spec.functions.div_ceil(PER_BUS);
     let mut placed = 0;
     for bus in 0..buses {
