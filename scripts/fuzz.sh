@@ -19,10 +19,11 @@ out=fuzz/out
 mkdir -p "$out"
 seed_dir() {
     case $1 in
-        rtas_buffer) echo rtas ;; replay_log) echo replay ;; state_blob) echo state ;; *) echo "$1" ;;
+        rtas_buffer) echo rtas ;; replay_log) echo replay ;; state_blob) echo state ;;
+        import_log) echo import ;; *) echo "$1" ;;
     esac
 }
-targets=(dtb dts rtas_buffer replay_log scenario state_blob)
+targets=(dtb dts rtas_buffer replay_log scenario state_blob import_log)
 run() {
     local t=$1
     shift

@@ -162,3 +162,23 @@ pub fn state_blob(data: &[u8]) {
         assert!(fw.machine == before, "a refused blob changed the machine");
     }
 }
+
+/// A QEMU + Linux log to import: what imports must write a call log that reads back
+/// the same and driver actions that parse as a scenario.
+pub fn import_log(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let Ok(imp) = crate::import::import(&text, &Default::default()) else {
+        return;
+    };
+    let jsonl = rtas::calllog::to_jsonl(&imp.calls);
+    let back = rtas::calllog::from_jsonl(&jsonl).expect("a written call log reads");
+    assert!(back == imp.calls, "call log round trip changed the calls");
+    let mut sc = String::from("machine m.dtb\nprofile qemu\n");
+    for a in &imp.actions {
+        sc.push_str(a);
+        sc.push('\n');
+    }
+    if let Err(e) = platform::scenario::parse(&sc, "imported.scenario") {
+        panic!("imported actions do not parse: {e}\n{sc}");
+    }
+}

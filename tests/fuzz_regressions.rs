@@ -15,6 +15,7 @@ const TARGETS: &[(&str, &str, Target)] = &[
     ("replay", "replay", pseries_sim::fuzzing::replay_log),
     ("scenario", "scenario", pseries_sim::fuzzing::scenario),
     ("state", "state", pseries_sim::fuzzing::state_blob),
+    ("import", "import", pseries_sim::fuzzing::import_log),
 ];
 
 fn files(dir: &Path) -> Vec<Vec<u8>> {
@@ -137,5 +138,15 @@ fn deep_nesting_is_refused_or_handled_without_recursion() {
             let k = platform::Kernel::boot(back, Default::default()).unwrap();
             assert!(k.devices.len() >= 250);
         }
+    }
+}
+
+#[test]
+fn the_import_seed_reaches_calls_and_actions() {
+    // Otherwise the import target would fuzz only the refusal of a log.
+    for s in files(&root().join("fuzz/seeds/import")) {
+        let text = String::from_utf8(s).unwrap();
+        let imp = pseries_sim::import::import(&text, &Default::default()).unwrap();
+        assert!(!imp.calls.is_empty() && imp.actions.len() >= 2, "{imp:?}");
     }
 }
