@@ -58,9 +58,18 @@ pub fn from_jsonl(text: &str) -> Result<Vec<CallRecord>, Error> {
         if line.trim().is_empty() {
             continue;
         }
-        let rec: CallRecord = serde_json::from_str(line).map_err(|e| Error::Log {
-            line: i + 1,
-            msg: e.to_string(),
+        let rec: CallRecord = serde_json::from_str(line).map_err(|e| {
+            // serde_json appends " at line 1 column C" (its line is always 1 here).
+            let text = e.to_string();
+            let msg = match text.rfind(" at line ") {
+                Some(at) => text[..at].to_string(),
+                None => text,
+            };
+            Error::Log {
+                line: i + 1,
+                column: Some(e.column()),
+                msg,
+            }
         })?;
         for (k, &r) in rec.rets.iter().enumerate() {
             let ok = if k == 0 {
@@ -71,6 +80,7 @@ pub fn from_jsonl(text: &str) -> Result<Vec<CallRecord>, Error> {
             if !ok {
                 return Err(Error::Log {
                     line: i + 1,
+                    column: None,
                     msg: format!("rets[{k}] = {r} does not fit a 32-bit cell"),
                 });
             }
@@ -99,7 +109,15 @@ mod tests {
         assert_eq!(back, vec![r.clone()]);
         assert_eq!(r.ret_cells()[0], 0xffff_fffd);
         let e = from_jsonl("{}\n{\"service\":1}").unwrap_err().to_string();
-        assert!(e.starts_with("line 1:"), "{e}");
+        assert!(e.starts_with("line 1, column 2: missing field"), "{e}");
+        let e2 = from_jsonl(&format!("{}\n{{\"service\":\"x", r.to_json()))
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains(" at line "), "{e}");
+        assert!(
+            e2.starts_with("line 2, column 13: EOF while parsing a string"),
+            "{e2}"
+        );
         assert!(from_jsonl(r#"{"service":"x","args":[],"rets":[99999999999]}"#).is_err());
     }
 }

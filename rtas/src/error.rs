@@ -18,10 +18,12 @@ pub enum Error {
     #[error("{0}")]
     Limit(String),
     /// A call log line could not be read.
-    #[error("line {line}: {msg}")]
+    #[error("line {line}{}: {msg}", .column.map(|c| format!(", column {c}")).unwrap_or_default())]
     Log {
         /// Line number, from 1.
         line: usize,
+        /// Column, from 1, where the JSON reader says.
+        column: Option<usize>,
         /// What is wrong.
         msg: String,
     },
