@@ -501,7 +501,8 @@ impl Machine {
     /// MSI pool it is in; `None` for sources no PHB has.
     pub fn partition_of_source(&self, src: u32) -> Option<u32> {
         for p in &self.phbs {
-            if (LSI_BASE + 4 * p.index..LSI_BASE + 4 * p.index + 4).contains(&src)
+            let lsis = p.index.checked_mul(4).and_then(|i| i.checked_add(LSI_BASE));
+            if lsis.is_some_and(|l| src.checked_sub(l).is_some_and(|d| d < 4))
                 || p.functions
                     .iter()
                     .any(|f| f.lsi.map(|l| l.source) == Some(src))
@@ -726,6 +727,50 @@ impl Machine {
             Pools::Qemu(_) => Ok(()),
             Pools::Papr(v) => v.iter().try_for_each(|p| p.validate()),
         }
+    }
+
+    /// Whether `other` has this machine's hardware: everything the tree decides (PHBs
+    /// with their numbers, BUIDs, paths, partitions and pools; functions with their
+    /// addresses, identities, BARs, capabilities and pins), as opposed to state. Says
+    /// the first difference.
+    pub fn same_hardware(&self, other: &Machine) -> Result<(), String> {
+        if self.profile != other.profile || self.phbs.len() != other.phbs.len() {
+            return Err("another profile or number of PHBs".into());
+        }
+        for (a, b) in self.phbs.iter().zip(&other.phbs) {
+            if (a.index, a.buid, &a.path, a.pe_total_msi, a.partition)
+                != (b.index, b.buid, &b.path, b.pe_total_msi, b.partition)
+                || a.functions.len() != b.functions.len()
+            {
+                return Err(format!("{}: another PHB", a.path));
+            }
+            for (f, g) in a.functions.iter().zip(&b.functions) {
+                let shape = |f: &PciFunction| {
+                    (
+                        f.addr,
+                        f.info.clone(),
+                        f.bars.clone(),
+                        f.msi,
+                        f.msix,
+                        f.lsi,
+                        f.config.size(),
+                    )
+                };
+                if shape(f) != shape(g) {
+                    return Err(format!("{}: another function", f.info.path));
+                }
+            }
+        }
+        let pools = |m: &Machine| -> Vec<(u32, u32)> {
+            match &m.pools {
+                Pools::Qemu(q) => vec![(q.base(), q.size())],
+                Pools::Papr(v) => v.iter().map(|p| (p.base(), p.size())).collect(),
+            }
+        };
+        if pools(self) != pools(other) {
+            return Err("other MSI pools".into());
+        }
+        Ok(())
     }
 
     /// Sources owned by more than one function, or by a function and the free pool

@@ -15,7 +15,8 @@ pub const MAGIC: &[u8; 8] = b"PSIMSTAT";
 /// The format version this build writes and reads.
 pub const VERSION: u32 = 1;
 const HEADER: usize = 8 + 4 + 8 + 8;
-const CRC: crc::Crc<u64> = crc::Crc::<u64>::new(&crc::CRC_64_XZ);
+/// CRC-64/XZ, sixteen bytes a step.
+const CRC: crc::Crc<u64, crc::Table<16>> = crc::Crc::<u64, crc::Table<16>>::new(&crc::CRC_64_XZ);
 
 /// Why a blob was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -168,13 +169,10 @@ impl Firmware {
             .with_limit(len)
             .deserialize(&blob[HEADER..end - 8])
             .map_err(|e| StateError::Payload(e.to_string()))?;
-        if saved.machine.phbs.len() != self.machine.phbs.len()
-            || saved.machine.profile != self.machine.profile
-        {
-            return Err(StateError::Payload(
-                "the saved machine has another shape or profile".into(),
-            ));
-        }
+        // The blob names this tree, so what the tree decides must be as built from it.
+        self.machine
+            .same_hardware(&saved.machine)
+            .map_err(|e| StateError::Payload(format!("the saved machine is not this one: {e}")))?;
         saved.machine.validate().map_err(StateError::Payload)?;
         self.machine = saved.machine;
         self.tokens = saved.tokens;
@@ -187,5 +185,62 @@ impl Firmware {
         self.spacers = saved.spacers;
         self.pending = saved.pending;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{MachineConfig, Profile};
+
+    fn firmware() -> Firmware {
+        let blob = include_bytes!("../../fixtures/qemu/a_default.dtb");
+        let tree = of_tree::dtb::read(blob).unwrap();
+        let cfg = MachineConfig {
+            profile: Profile::Papr,
+            pool_size: None,
+        };
+        Firmware::new(&tree, &cfg).unwrap()
+    }
+
+    /// A blob with a valid header and checksum whose machine `edit` changed.
+    fn forged(fw: &Firmware, edit: impl Fn(&mut Machine)) -> Vec<u8> {
+        let blob = fw.save();
+        let mut saved: Saved = codec().deserialize(&blob[HEADER..blob.len() - 8]).unwrap();
+        edit(&mut saved.machine);
+        wrap_payload(fw.tree_id, &codec().serialize(&saved).unwrap())
+    }
+
+    #[test]
+    fn a_blob_with_other_hardware_is_refused() {
+        let mut fw = firmware();
+        let before = fw.machine.clone();
+        // The unedited blob goes through: the forging itself is sound.
+        fw.restore(&forged(&fw, |_| {})).unwrap();
+        let edits: [(&str, fn(&mut Machine)); 5] = [
+            // A PHB number past any LSI (it once overflowed the source arithmetic).
+            ("index", |m| m.phbs[0].index = 0x7fff_ffff),
+            ("partition", |m| m.phbs[0].partition = 1),
+            ("buid", |m| m.phbs[0].buid ^= 1),
+            ("pin", |m| {
+                let f = m.phbs[0].functions.iter_mut().find(|f| f.lsi.is_some());
+                f.unwrap().lsi = None;
+            }),
+            ("msi-x", |m| {
+                let f = m.phbs[0].functions.iter_mut().find(|f| f.msix.is_some());
+                f.unwrap().msix.as_mut().unwrap().table_size += 1;
+            }),
+        ];
+        for (what, edit) in edits {
+            let e = fw.restore(&forged(&fw, edit)).unwrap_err().to_string();
+            assert!(
+                e.contains("the saved machine is not this one"),
+                "{what}: {e}"
+            );
+            assert!(
+                fw.machine == before,
+                "{what}: a refused blob changed the machine"
+            );
+        }
     }
 }
