@@ -217,7 +217,8 @@ mod tests {
         let before = fw.machine.clone();
         // The unedited blob goes through: the forging itself is sound.
         fw.restore(&forged(&fw, |_| {})).unwrap();
-        let edits: [(&str, fn(&mut Machine)); 5] = [
+        type Edit = (&'static str, fn(&mut Machine));
+        let edits: [Edit; 5] = [
             // A PHB number past any LSI (it once overflowed the source arithmetic).
             ("index", |m| m.phbs[0].index = 0x7fff_ffff),
             ("partition", |m| m.phbs[0].partition = 1),
