@@ -73,7 +73,8 @@ pub fn rtas_buffer(data: &[u8]) {
             return;
         }
     }
-    // A state the calls reached must save (unchanged machines were saved before).
+    // A state the calls reached must save; the unchanged built-in machine is saved by
+    // the state tests already, so it is skipped here for speed.
     if fw.machine != before {
         let _ = fw.save();
     }
