@@ -153,6 +153,10 @@ pub struct Firmware {
     pub(crate) pending: Option<Pending>,
     /// The partition making the current call.
     pub(crate) caller: u32,
+    /// The tree describes a XIVE controller: the `H_INT_*` calls answer.
+    pub(crate) xive: bool,
+    /// The source the bare-metal controller's XIVE register is about.
+    pub(crate) ics_select: u32,
     scratch: Memory,
 }
 
@@ -180,6 +184,8 @@ impl Firmware {
             tree_id: crate::state::tree_id(tree),
             pending: None,
             caller: 0,
+            xive: !tree.find_compatible("ibm,power-ivpe").is_empty(),
+            ics_select: 0,
             scratch: Memory::new(SCRATCH_BASE, 4 * (3 + MAX_CELLS as usize)),
         })
     }

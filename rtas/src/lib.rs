@@ -5,11 +5,14 @@
 
 pub mod alloc;
 pub mod calllog;
+mod client_tree;
 pub mod clock;
 pub mod config;
 mod error;
 pub mod faults;
 pub mod firmware;
+pub mod hardware;
+pub mod hcall;
 pub mod ics;
 pub mod machine;
 pub mod memory;
@@ -22,6 +25,7 @@ pub mod state;
 pub mod status;
 
 pub use error::Error;
+pub use client_tree::{PROP_ICS_REGISTERS, PROP_MSI_RANGES};
 pub use firmware::{CallError, Firmware};
-pub use machine::{FnRef, Machine, MachineConfig, Profile, Signal};
+pub use machine::{FnRef, Machine, MachineConfig, MmioTarget, Profile, Signal, Window};
 pub use service::Service;

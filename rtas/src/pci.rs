@@ -146,6 +146,7 @@ fn bars_from_reg(cells: &[Vec<u32>], sizes: &[u128]) -> Vec<Bar> {
             index,
             kind,
             size: (size as u64).next_power_of_two(),
+            address: 0,
         });
     }
     out
@@ -237,14 +238,39 @@ impl PciFunction {
             Some(n) => {
                 let size = n as u16;
                 let table_bytes = n * 16;
-                let pba_off = (table_bytes + 0x7ff) & !0x7ff;
+                // Where the tree puts the table (simulator binding), else at offset 0.
+                let place = node.cells("pseries-sim,msix-table")?;
+                let (want_bir, table_off) = match place.as_deref() {
+                    None => (None, 0),
+                    Some([bir, off]) if *bir < 6 && off % 8 == 0 => (Some(*bir as u8), *off),
+                    Some(_) => {
+                        return Err(tree_err(
+                            &path,
+                            "'pseries-sim,msix-table' must be <BIR offset>: BIR 0..5, offset a multiple of 8",
+                        ))
+                    }
+                };
+                let pba_off = (table_off + table_bytes + 0x7ff) & !0x7ff;
                 let need = (pba_off + n.div_ceil(64) * 8) as u64;
                 // The smallest memory BAR that holds table and PBA, else a synthetic one.
-                let bar = bars
-                    .iter()
-                    .filter(|b| b.kind != BarKind::Io && b.size >= need)
-                    .min_by_key(|b| (b.size, b.index))
-                    .map(|b| b.index);
+                let bar = match want_bir {
+                    Some(b) => Some(
+                        bars.iter()
+                            .find(|x| x.index == b && x.kind != BarKind::Io && x.size >= need)
+                            .map(|x| x.index)
+                            .ok_or_else(|| {
+                                tree_err(
+                                    &path,
+                                    format!("'pseries-sim,msix-table': BAR {b} is no memory BAR of {need} bytes or more"),
+                                )
+                            })?,
+                    ),
+                    None => bars
+                        .iter()
+                        .filter(|b| b.kind != BarKind::Io && b.size >= need)
+                        .min_by_key(|b| (b.size, b.index))
+                        .map(|b| b.index),
+                };
                 let bir = match bar {
                     Some(b) => b,
                     None => {
@@ -260,6 +286,7 @@ impl PciFunction {
                             index: free,
                             kind: BarKind::Mem32,
                             size: need.next_power_of_two().max(0x1000),
+                            address: 0,
                         });
                         free
                     }
@@ -268,7 +295,7 @@ impl PciFunction {
                     offset: caps_at,
                     table_size: size,
                     table_bir: bir,
-                    table_offset: 0,
+                    table_offset: table_off,
                     pba_bir: bir,
                     pba_offset: pba_off,
                 };
@@ -350,12 +377,43 @@ impl PciFunction {
         self.config.set_raw(header::reg::COMMAND, c, 2);
     }
 
-    /// Back to the power-on state: writable registers cleared, MSI-X table masked.
+    /// Back to the power-on state: writable registers cleared, MSI-X table masked;
+    /// the firmware then puts the BAR addresses back.
     pub(crate) fn reset(&mut self) {
         self.config.reset();
         if let Some(t) = &mut self.msix_table {
             t.reset();
         }
+        self.program_bars();
+    }
+
+    /// Writes each BAR's assigned bus address into its register(s).
+    pub(crate) fn program_bars(&mut self) {
+        if self.info.is_bridge {
+            return;
+        }
+        for b in &self.bars {
+            let off = header::reg::BAR0 + 4 * b.index as usize;
+            let flags = self.config.get_raw(off, 4) & 0xf;
+            self.config
+                .set_raw(off, (b.address as u32 & !0xf) | flags, 4);
+            if b.kind == BarKind::Mem64 && b.index < 5 {
+                self.config.set_raw(off + 4, (b.address >> 32) as u32, 4);
+            }
+        }
+    }
+
+    /// The bus address a BAR register decodes now (both halves of a 64-bit BAR).
+    pub fn bar_register(&self, index: u8) -> Option<u64> {
+        let b = self.bars.iter().find(|b| b.index == index)?;
+        let off = header::reg::BAR0 + 4 * index as usize;
+        let lo = (self.config.get_raw(off, 4) & !0xf) as u64;
+        let hi = if b.kind == BarKind::Mem64 && index < 5 {
+            self.config.get_raw(off + 4, 4) as u64
+        } else {
+            0
+        };
+        Some(hi << 32 | lo)
     }
 }
 

@@ -38,6 +38,8 @@ pub struct Phb {
     /// Functions below it, bridges included, in tree order.
     pub functions: Vec<PciFunction>,
     by_addr: BTreeMap<PciAddr, usize>,
+    /// Memory windows (from `ranges`, else the firmware's own).
+    pub windows: Vec<crate::machine::Window>,
     /// MSI assignments, keyed by the config address the OS passed (QEMU's key).
     pub msi: BTreeMap<u32, MsiBlock>,
 }
@@ -64,6 +66,7 @@ impl Phb {
             partition: 0,
             functions,
             by_addr,
+            windows: Vec::new(),
             msi: BTreeMap::new(),
         }
     }

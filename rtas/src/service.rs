@@ -115,7 +115,7 @@ impl Tokens {
         t
     }
 
-    /// QEMU's services and numbers (for a tree without `/rtas`).
+    /// QEMU's services and numbers.
     pub fn qemu() -> Tokens {
         Self::from_pairs(Service::ALL.iter().map(|&s| (s, qemu_token(s))), true, true)
     }
@@ -124,7 +124,7 @@ impl Tokens {
     /// property exists, holding one cell.
     pub fn from_tree(tree: &Tree) -> Result<Tokens, Error> {
         let Ok(rtas) = tree.find("/rtas") else {
-            return Ok(Self::qemu());
+            return Ok(Self::from_pairs([], false, false));
         };
         let at = tree.at(rtas);
         let mut pairs = Vec::new();
@@ -185,7 +185,8 @@ mod tests {
             Tokens::from_tree(&t).is_err(),
             "a two-byte token is a wrong-sized property"
         );
-        let q = Tokens::from_tree(&Tree::new()).unwrap();
-        assert_eq!(q.token(Service::ChangeMsi), Some(0x2019));
+        let none = Tokens::from_tree(&Tree::new()).unwrap();
+        assert_eq!(none.token(Service::ChangeMsi), None, "no /rtas: no RTAS");
+        assert_eq!(Tokens::qemu().token(Service::ChangeMsi), Some(0x2019));
     }
 }

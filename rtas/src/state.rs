@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 /// The blob's first bytes.
 pub const MAGIC: &[u8; 8] = b"PSIMSTAT";
 /// The format version this build writes and reads.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 const HEADER: usize = 8 + 4 + 8 + 8;
 /// CRC-64/XZ, sixteen bytes a step.
 const CRC: crc::Crc<u64, crc::Table<16>> = crc::Crc::<u64, crc::Table<16>>::new(&crc::CRC_64_XZ);
@@ -175,6 +175,7 @@ impl Firmware {
             .map_err(|e| StateError::Payload(format!("the saved machine is not this one: {e}")))?;
         saved.machine.validate().map_err(StateError::Payload)?;
         self.machine = saved.machine;
+        self.machine.index_mmio();
         self.tokens = saved.tokens;
         self.clock = saved.clock;
         self.console = saved.console;
@@ -198,7 +199,7 @@ mod tests {
         let tree = of_tree::dtb::read(blob).unwrap();
         let cfg = MachineConfig {
             profile: Profile::Papr,
-            pool_size: None,
+            ..Default::default()
         };
         Firmware::new(&tree, &cfg).unwrap()
     }

@@ -61,6 +61,8 @@ pub struct Bar {
     pub kind: BarKind,
     /// Size in bytes (a power of two).
     pub size: u64,
+    /// PCI bus address the firmware assigned (0: unassigned).
+    pub address: u64,
 }
 
 impl Bar {
@@ -155,16 +157,19 @@ mod tests {
                 index: 0,
                 kind: BarKind::Mem32,
                 size: 0x1000,
+                address: 0,
             },
             Bar {
                 index: 2,
                 kind: BarKind::Mem64,
                 size: 0x4000,
+                address: 0,
             },
             Bar {
                 index: 5,
                 kind: BarKind::Io,
                 size: 0x20,
+                address: 0,
             },
         ];
         init_header(&mut cs, HeaderType::Device, &id, &bars);

@@ -1,0 +1,163 @@
+//! What an OS can reach of the machine besides RTAS: config space on bare-metal PHBs,
+//! MMIO by CPU physical address (BARs, the bare-metal source controller's registers),
+//! and the interrupts the presentation controller raises at the CPU.
+
+use crate::firmware::Firmware;
+use crate::pci::PciAddr;
+
+/// CPU address of the bare-metal source controller's register page.
+pub const ICS_MMIO_BASE: u64 = 0x3f00_0000_0000;
+/// Bytes of that page.
+pub const ICS_MMIO_SIZE: u64 = 0x1000;
+/// Register: the source number the next XIVE access is about (write, read back).
+pub const ICS_REG_SELECT: u64 = 0x0;
+/// Register: the selected source's `server << 8 | priority` (0xff: masked).
+pub const ICS_REG_XIVE: u64 = 0x4;
+
+impl Firmware {
+    /// A config-space read of a bare-metal PHB's function: `None` where no function
+    /// answers (a PAPR machine's OS must go through RTAS, so nothing answers there).
+    pub fn pci_config_read(&self, buid: u64, addr: PciAddr, reg: u32, size: u32) -> Option<u32> {
+        if !self.machine.bare_metal {
+            return None;
+        }
+        let r = self.machine.find(buid, addr)?;
+        self.machine.function(r).config_read(reg, size).ok()
+    }
+
+    /// A config-space write on a bare-metal PHB; false where no function takes it.
+    /// What an enable or unmask releases is sent.
+    pub fn pci_config_write(
+        &mut self,
+        buid: u64,
+        addr: PciAddr,
+        reg: u32,
+        size: u32,
+        value: u32,
+    ) -> bool {
+        if !self.machine.bare_metal {
+            return false;
+        }
+        let Some(r) = self.machine.find(buid, addr) else {
+            return false;
+        };
+        let ok = self
+            .machine
+            .function_mut(r)
+            .config_write(reg, size, value)
+            .is_ok();
+        self.machine.flush_pending(r);
+        ok
+    }
+
+    /// A CPU load from MMIO space: `None` where nothing decodes the address (a master
+    /// abort: the CPU reads all ones).
+    pub fn mmio_read(&self, addr: u64, size: u32) -> Option<u64> {
+        if let Some(off) = self.ics_page(addr) {
+            return match off {
+                ICS_REG_SELECT => Some(self.ics_select as u64),
+                ICS_REG_XIVE => {
+                    let s = self.machine.ics.source(self.ics_select)?;
+                    Some((s.server as u64) << 8 | s.priority as u64)
+                }
+                _ => None,
+            };
+        }
+        self.machine.mmio_read(addr, size)
+    }
+
+    /// A CPU store to MMIO space: false where nothing takes it.
+    pub fn mmio_write(&mut self, addr: u64, size: u32, value: u64) -> bool {
+        if let Some(off) = self.ics_page(addr) {
+            return match (off, size) {
+                (ICS_REG_SELECT, 4) => {
+                    self.ics_select = value as u32;
+                    true
+                }
+                (ICS_REG_XIVE, 4) => {
+                    let (server, prio) = ((value >> 8) as u32, value as u8);
+                    self.machine
+                        .ics
+                        .write_xive(self.ics_select, server, prio, prio)
+                }
+                _ => false,
+            };
+        }
+        self.machine.mmio_write(addr, size, value)
+    }
+
+    /// The sources the presentation controller raised at the CPU since the last call
+    /// (the OS's XIRR reads), in order.
+    pub fn take_presented(&mut self) -> Vec<u32> {
+        self.machine
+            .ics
+            .presented
+            .drain(..)
+            .map(|p| p.source)
+            .collect()
+    }
+
+    fn ics_page(&self, addr: u64) -> Option<u64> {
+        let off = addr.checked_sub(ICS_MMIO_BASE)?;
+        (self.machine.bare_metal && off < ICS_MMIO_SIZE).then_some(off)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Firmware, MachineConfig};
+
+    fn fw(bare_metal: bool) -> Firmware {
+        let blob = include_bytes!("../../fixtures/qemu/b_devices.dtb");
+        let tree = of_tree::dtb::read(blob).unwrap();
+        let cfg = MachineConfig {
+            bare_metal,
+            ..Default::default()
+        };
+        Firmware::new(&tree, &cfg).unwrap()
+    }
+
+    #[test]
+    fn config_space_only_on_bare_metal() {
+        let addr = crate::pci::PciAddr { bus: 0, devfn: 8 };
+        let buid = crate::phb::QEMU_BUID_BASE;
+        assert_eq!(fw(false).pci_config_read(buid, addr, 0, 2), None);
+        let vendor = fw(true).pci_config_read(buid, addr, 0, 2).unwrap();
+        assert_ne!(vendor, 0xffff);
+    }
+
+    #[test]
+    fn bars_decode_the_msix_table() {
+        let f = fw(false);
+        // Every function with MSI-X: its table's first entry reads masked (vector
+        // control bit 0) at the CPU address its BAR was given.
+        let mut seen = 0;
+        for r in f.machine.functions().collect::<Vec<_>>() {
+            let func = f.machine.function(r);
+            let Some(cap) = func.msix else { continue };
+            let bus = func.bar_register(cap.table_bir).unwrap();
+            assert_ne!(bus, 0, "{}: table BAR unassigned", func.info.path);
+            let cpu = f.machine.phbs[r.phb]
+                .windows
+                .iter()
+                .find_map(|w| w.to_cpu(bus))
+                .unwrap();
+            let ctrl = f.mmio_read(cpu + cap.table_offset as u64 + 12, 4).unwrap();
+            assert_eq!(ctrl & 1, 1, "{}", func.info.path);
+            seen += 1;
+        }
+        assert!(seen >= 5);
+        assert_eq!(f.mmio_read(0x10, 4), None, "nothing decodes low memory");
+    }
+
+    #[test]
+    fn ics_registers() {
+        let mut f = fw(true);
+        let base = super::ICS_MMIO_BASE;
+        let (first, _) = f.machine.bare_msi_range(0).unwrap();
+        assert!(f.mmio_write(base, 4, first as u64));
+        assert!(f.mmio_write(base + 4, 4, 5));
+        assert_eq!(f.mmio_read(base + 4, 4), Some(5));
+        assert!(!fw(false).mmio_write(base, 4, first as u64), "not decoded under PAPR");
+    }
+}

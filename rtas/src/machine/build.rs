@@ -1,0 +1,222 @@
+//! Building the machine a device tree describes: PHBs, functions, controllers, pools.
+
+use crate::alloc::{BuddyPool, Pools, QemuPool};
+use crate::error::{tree_err, Error};
+use crate::ics::{Ics, SourceKind};
+use crate::pci::{PciAddr, PciFunction};
+use crate::phb::{Phb, QEMU_BUID_BASE};
+use of_tree::{NodeId, Tree};
+use super::lsi::LsiMap;
+use super::{DropCounters, Machine, MachineConfig, Profile, ICS_BASE, ICS_COUNT, LSI_BASE};
+
+fn count_servers(tree: &Tree) -> Result<u32, Error> {
+    let mut n = 0u32;
+    for id in tree.find_device_type("cpu") {
+        let at = tree.at(id);
+        n += match at.cells("ibm,ppc-interrupt-server#s")? {
+            Some(c) => c.len() as u32,
+            None => 1,
+        };
+    }
+    Ok(n.max(1))
+}
+
+/// Functions below a bus node, depth first, bridges before what lies behind them.
+fn collect_functions(tree: &Tree, bus: NodeId, out: &mut Vec<NodeId>) {
+    out.extend(pci_functions_below(tree, bus));
+}
+
+/// The PCI functions below a bus node (nodes with `reg`), bridges before what lies
+/// behind them, in tree order.
+pub fn pci_functions_below(tree: &Tree, bus: NodeId) -> Vec<NodeId> {
+    let has_reg = |t: &Tree, n: NodeId| t.node(n).prop("reg").is_some();
+    let is_bridge =
+        |t: &Tree, n: NodeId| t.at(n).string("device_type").ok().flatten() == Some("pci");
+    tree.descendants(bus, |t, n| has_reg(t, n) && is_bridge(t, n))
+        .into_iter()
+        .filter(|&n| has_reg(tree, n))
+        .collect()
+}
+
+impl Machine {
+    /// Builds the machine a tree describes.
+    pub fn from_tree(tree: &Tree, cfg: &MachineConfig) -> Result<Machine, Error> {
+        let root = tree.root();
+        let phb_nodes: Vec<NodeId> = tree
+            .node(root)
+            .children()
+            .iter()
+            .copied()
+            .filter(|&c| tree.at(c).string("device_type").ok().flatten() == Some("pci"))
+            .collect();
+        let mut phbs = Vec::with_capacity(phb_nodes.len());
+        let mut used_index = std::collections::BTreeSet::new();
+        for (ordinal, &pn) in phb_nodes.iter().enumerate() {
+            let at = tree.at(pn);
+            let path = at.path();
+            let reg = at
+                .reg()?
+                .ok_or_else(|| tree_err(&path, "PHB without 'reg' (no BUID)"))?;
+            let first = reg
+                .first()
+                .ok_or_else(|| tree_err(&path, "PHB 'reg' is empty (no BUID)"))?;
+            let buid = first.address_u64();
+            let index = match buid.checked_sub(QEMU_BUID_BASE) {
+                Some(i) if i < 256 => i as u32,
+                _ => ordinal as u32,
+            };
+            if !used_index.insert(index) {
+                return Err(tree_err(&path, format!("a second PHB with number {index}")));
+            }
+            let mut fn_nodes = Vec::new();
+            collect_functions(tree, pn, &mut fn_nodes);
+            let mut functions = Vec::with_capacity(fn_nodes.len());
+            let lsi_map = LsiMap::read(tree, pn);
+            for fnode in fn_nodes {
+                let f = PciFunction::from_node(tree, fnode, |addr, pin| {
+                    // Behind bridges: swizzle at every bridge up to bus 0, then the map.
+                    let (mut addr0, mut pin0, mut node) = (addr, pin, fnode);
+                    while addr0.bus != 0 {
+                        let parent = tree
+                            .node(node)
+                            .parent()
+                            .filter(|&p| p != pn)
+                            .ok_or("it is on a bus other than 0 but not behind a bridge")?;
+                        let bridge_reg = tree
+                            .at(parent)
+                            .reg()
+                            .ok()
+                            .flatten()
+                            .and_then(|r| r.first().and_then(|e| e.address.first().copied()))
+                            .ok_or("the bridge above it has no usable 'reg'")?;
+                        pin0 = ((pin0 - 1 + addr0.device()) % 4) + 1;
+                        addr0 = PciAddr {
+                            bus: (bridge_reg >> 16) as u8,
+                            devfn: (bridge_reg >> 8) as u8,
+                        };
+                        node = parent;
+                    }
+                    let mapped = match &lsi_map {
+                        Ok(Some(m)) => m.lookup(addr0, pin0),
+                        Ok(None) => Ok(None),
+                        Err(e) => return Err(e.to_string()),
+                    };
+                    match mapped {
+                        Ok(Some(s)) => Ok(s),
+                        Ok(None) => Ok(LSI_BASE
+                            + 4 * index
+                            + ((addr0.device() as u32 + pin0 as u32 - 1) % 4)),
+                        Err(why) => Err(format!("{path}: 'interrupt-map' {why}")),
+                    }
+                })?;
+                if functions.iter().any(|g: &PciFunction| g.addr == f.addr) {
+                    return Err(tree_err(
+                        &f.info.path,
+                        format!("a second function at {}", f.addr),
+                    ));
+                }
+                functions.push(f);
+            }
+            let pe_total = at.u32("ibm,pe-total-#msi")?;
+            let mut phb = Phb::new(index, buid, path, pe_total, functions);
+            phb.windows = super::mmio::windows(tree, pn, index, ordinal, phb_nodes.len())?;
+            phb.partition = at.u32("pseries-sim,partition")?.unwrap_or(0);
+            phbs.push(phb);
+        }
+        let (ics, pools) = match cfg.profile {
+            Profile::Qemu => (
+                Ics::new(vec![(ICS_BASE, ICS_COUNT)]),
+                Pools::Qemu(QemuPool::qemu()),
+            ),
+            Profile::Papr => {
+                let sizes: Vec<u64> = phbs
+                    .iter()
+                    .map(|p| {
+                        let want: u64 = p
+                            .functions
+                            .iter()
+                            .map(|f| {
+                                let msi =
+                                    f.info.req_msi.unwrap_or(0).min(32).next_power_of_two() as u64;
+                                let msix = f.info.req_msix.unwrap_or(0) as u64;
+                                msi.max(msix)
+                            })
+                            .sum();
+                        let want = want.max(p.pe_total_msi.unwrap_or(0) as u64).max(64);
+                        cfg.pool_size
+                            .map(|s| s as u64)
+                            .unwrap_or(want)
+                            .next_power_of_two()
+                    })
+                    .collect();
+                let largest = sizes.iter().copied().max().unwrap_or(64);
+                let shift = largest.trailing_zeros().max(16);
+                let needed = (phbs.len() as u64 + 1) << shift;
+                if needed > u32::MAX as u64 {
+                    return Err(Error::Limit(format!(
+                        "{} PHBs with pools of {largest} sources need source numbers past 2^32",
+                        phbs.len()
+                    )));
+                }
+                let mut ranges = vec![(ICS_BASE, ICS_COUNT)];
+                let mut pools = Vec::new();
+                for (k, &s) in sizes.iter().enumerate() {
+                    let base = ((k as u32) + 1) << shift;
+                    ranges.push((base, s as u32));
+                    pools.push(BuddyPool::new(base, s as u32));
+                }
+                (Ics::new(ranges), Pools::Papr(pools))
+            }
+        };
+        let mut m = Machine {
+            profile: cfg.profile,
+            phbs,
+            ics,
+            pools,
+            servers: count_servers(tree)?,
+            drops: DropCounters::default(),
+            bare_metal: cfg.bare_metal,
+            mmio: Default::default(),
+        };
+        m.claim_lsis()?;
+        m.assign_bars();
+        if m.bare_metal {
+            for p in 0..m.phbs.len() {
+                if let Some((first, count)) = m.bare_msi_range(p) {
+                    for s in first..first.saturating_add(count) {
+                        m.ics.claim(s, SourceKind::Msi);
+                    }
+                }
+            }
+        }
+        Ok(m)
+    }
+
+    fn claim_lsis(&mut self) -> Result<(), Error> {
+        for p in &self.phbs {
+            for pin in 0..4 {
+                let s = LSI_BASE + 4 * p.index + pin;
+                if !self.ics.claim(s, SourceKind::Lsi)
+                    && self.ics.source(s).map(|x| x.kind) != Some(SourceKind::Lsi)
+                {
+                    return Err(tree_err(
+                        &p.path,
+                        format!("LSI source {s:#x} lies outside every controller"),
+                    ));
+                }
+            }
+            for f in &p.functions {
+                if let Some(l) = f.lsi {
+                    if !self.ics.valid(l.source) {
+                        return Err(tree_err(
+                            &f.info.path,
+                            format!("LSI source {:#x} lies outside every controller", l.source),
+                        ));
+                    }
+                    self.ics.claim(l.source, SourceKind::Lsi);
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,132 @@
+//! Consistency checks of a machine: of a state read from outside, of hardware identity.
+
+use super::Machine;
+use crate::alloc::Pools;
+use crate::ics::SourceKind;
+use crate::pci::PciFunction;
+
+impl Machine {
+    /// Checks that a state read from outside is self-consistent, so that nothing
+    /// indexes out of bounds later.
+    pub fn validate(&self) -> Result<(), String> {
+        for p in &self.phbs {
+            p.validate()?;
+            for f in &p.functions {
+                let size = f.config.size();
+                let regs = f.config.stored_len();
+                if !f.config.consistent() || !(size == 256 || size == 4096) {
+                    return Err(format!("{}: config space of a bad shape", f.info.path));
+                }
+                if let Some(c) = f.msi {
+                    if c.offset as u32 + c.len() as u32 > regs || c.mmc > 5 {
+                        return Err(format!("{}: MSI capability out of place", f.info.path));
+                    }
+                }
+                match (&f.msix, &f.msix_table) {
+                    (Some(c), Some(t)) => {
+                        if c.offset as u32 + crate::config::MsixCap::LEN as u32 > regs
+                            || t.len() != c.table_size as usize
+                            || !t.consistent()
+                            || c.table_size == 0
+                            || c.table_size as u32 > crate::pci::MAX_MSIX_VECTORS
+                        {
+                            return Err(format!(
+                                "{}: MSI-X capability or table out of shape",
+                                f.info.path
+                            ));
+                        }
+                    }
+                    (None, None) => {}
+                    _ => {
+                        return Err(format!(
+                            "{}: MSI-X capability without its table",
+                            f.info.path
+                        ))
+                    }
+                }
+            }
+            for b in p.msi.values() {
+                if b.first.checked_add(b.reserved).is_none() || b.count > b.reserved {
+                    return Err(format!("{}: MSI block out of range", p.path));
+                }
+            }
+        }
+        self.ics.validate()?;
+        match &self.pools {
+            Pools::Qemu(_) => Ok(()),
+            Pools::Papr(v) => v.iter().try_for_each(|p| p.validate()),
+        }
+    }
+
+    /// Whether `other` has this machine's hardware: everything the tree decides (PHBs
+    /// with their numbers, BUIDs, paths, partitions and pools; functions with their
+    /// addresses, identities, BARs, capabilities and pins), as opposed to state. Says
+    /// the first difference.
+    pub fn same_hardware(&self, other: &Machine) -> Result<(), String> {
+        if self.profile != other.profile
+            || self.bare_metal != other.bare_metal
+            || self.phbs.len() != other.phbs.len()
+        {
+            return Err("another profile, kind or number of PHBs".into());
+        }
+        for (a, b) in self.phbs.iter().zip(&other.phbs) {
+            if (a.index, a.buid, &a.path, a.pe_total_msi, a.partition, &a.windows)
+                != (b.index, b.buid, &b.path, b.pe_total_msi, b.partition, &b.windows)
+                || a.functions.len() != b.functions.len()
+            {
+                return Err(format!("{}: another PHB", a.path));
+            }
+            for (f, g) in a.functions.iter().zip(&b.functions) {
+                let shape = |f: &PciFunction| {
+                    (
+                        f.addr,
+                        f.info.clone(),
+                        f.bars.clone(),
+                        f.msi,
+                        f.msix,
+                        f.lsi,
+                        f.config.size(),
+                    )
+                };
+                if shape(f) != shape(g) {
+                    return Err(format!("{}: another function", f.info.path));
+                }
+            }
+        }
+        let pools = |m: &Machine| -> Vec<(u32, u32)> {
+            match &m.pools {
+                Pools::Qemu(q) => vec![(q.base(), q.size())],
+                Pools::Papr(v) => v.iter().map(|p| (p.base(), p.size())).collect(),
+            }
+        };
+        if pools(self) != pools(other) {
+            return Err("other MSI pools".into());
+        }
+        Ok(())
+    }
+
+    /// Sources owned by more than one function, or by a function and the free pool
+    /// (a consistency check for tests).
+    pub fn ownership_problems(&self) -> Vec<String> {
+        let mut seen = std::collections::HashMap::new();
+        let mut out = Vec::new();
+        for p in &self.phbs {
+            for (k, b) in &p.msi {
+                for s in b.first..b.first + b.reserved {
+                    if let Some(prev) = seen.insert(s, (p.index, *k)) {
+                        out.push(format!(
+                            "source {s:#x} owned by {prev:?} and {:?}",
+                            (p.index, *k)
+                        ));
+                    }
+                    if self.ics.source(s).map(|x| x.kind) != Some(SourceKind::Msi)
+                        && s < b.first + b.count
+                    {
+                        out.push(format!("source {s:#x} assigned but not claimed"));
+                    }
+                }
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,288 @@
+//! BAR memory: each PHB's memory windows, the bus addresses the firmware assigns to
+//! BARs (as SLOF does before the OS starts), and CPU physical addresses routed to the
+//! MSI-X table and PBA behind them.
+
+use super::{FnRef, Machine, Signal};
+use crate::config::{AccessError, BarKind};
+use crate::error::Error;
+use of_tree::{NodeId, Tree};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// PCI space code of 32-bit memory in the first cell of a PCI address.
+const SPACE_MEM32: u32 = 2;
+/// PCI space code of 64-bit memory.
+const SPACE_MEM64: u32 = 3;
+/// Where a PHB without `ranges` gets its 32-bit window (bus address = CPU address).
+const FALLBACK_MEM32: u64 = 0x8000_0000;
+/// Size of all fallback 32-bit windows together.
+const FALLBACK_MEM32_SPAN: u64 = 0x8000_0000;
+/// Where a PHB without `ranges` gets its 64-bit window; PHB n adds n << 40.
+const FALLBACK_MEM64: u64 = 0x2100_0000_0000;
+
+/// A PHB memory window: a range of PCI bus addresses and the CPU addresses behind it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Window {
+    /// First PCI bus address.
+    pub pci: u64,
+    /// The CPU physical address of `pci`.
+    pub cpu: u64,
+    /// Bytes.
+    pub size: u64,
+    /// A 64-bit memory window (else 32-bit).
+    pub mem64: bool,
+}
+
+impl Window {
+    /// The CPU address of a bus address in this window.
+    pub fn to_cpu(&self, pci: u64) -> Option<u64> {
+        let off = pci.checked_sub(self.pci)?;
+        (off < self.size).then(|| self.cpu + off)
+    }
+}
+
+/// What a CPU physical address reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MmioTarget {
+    /// The function.
+    pub function: FnRef,
+    /// Its BAR index.
+    pub bar: u8,
+    /// Byte offset in the BAR.
+    pub offset: u64,
+}
+
+/// CPU address ranges of every assigned memory BAR: start -> (end, function, BAR).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct MmioMap {
+    ranges: BTreeMap<u64, (u64, FnRef, u8)>,
+}
+
+/// The memory windows a PHB's `ranges` gives; `ordinal`/`count` place fallback
+/// windows for PHBs without one.
+pub(crate) fn windows(
+    tree: &Tree,
+    phb: NodeId,
+    index: u32,
+    ordinal: usize,
+    count: usize,
+) -> Result<Vec<Window>, Error> {
+    let mut out = Vec::new();
+    if let Some(ranges) = tree.at(phb).ranges()? {
+        for r in ranges {
+            let (Some(&hi), 3) = (r.child.first(), r.child.len()) else {
+                continue;
+            };
+            let space = (hi >> 24) & 3;
+            if space != SPACE_MEM32 && space != SPACE_MEM64 {
+                continue;
+            }
+            let pci = (r.child[1] as u64) << 32 | r.child[2] as u64;
+            let cpu = r.parent.iter().fold(0u64, |a, &c| a << 32 | c as u64);
+            out.push(Window {
+                pci,
+                cpu,
+                size: r.size.min(u64::MAX as u128) as u64,
+                mem64: space == SPACE_MEM64,
+            });
+        }
+    }
+    if out.is_empty() {
+        let share = (FALLBACK_MEM32_SPAN / count.max(1) as u64).max(0x10_0000);
+        let share = 1u64 << (63 - share.leading_zeros());
+        let base = FALLBACK_MEM32 + share * ordinal as u64;
+        if base + share <= FALLBACK_MEM32 + FALLBACK_MEM32_SPAN {
+            out.push(Window {
+                pci: base,
+                cpu: base,
+                size: share,
+                mem64: false,
+            });
+        }
+        let base = FALLBACK_MEM64 + ((index as u64) << 40);
+        out.push(Window {
+            pci: base,
+            cpu: base,
+            size: 1 << 40,
+            mem64: true,
+        });
+    }
+    Ok(out)
+}
+
+impl Machine {
+    /// Assigns every memory BAR of every PHB a bus address in the PHB's windows,
+    /// largest first, naturally aligned, as firmware does before the OS runs. A BAR that
+    /// fits nowhere stays unassigned (0).
+    pub(crate) fn assign_bars(&mut self) {
+        for p in &mut self.phbs {
+            let mut next: Vec<u64> = p.windows.iter().map(|w| w.pci).collect();
+            let mut bars: Vec<(u64, usize, usize)> = Vec::new();
+            for (fi, f) in p.functions.iter().enumerate() {
+                for (bi, b) in f.bars.iter().enumerate() {
+                    if b.kind != BarKind::Io {
+                        bars.push((b.size, fi, bi));
+                    }
+                }
+            }
+            bars.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+            for (size, fi, bi) in bars {
+                let kind = p.functions[fi].bars[bi].kind;
+                // 64-bit BARs prefer a 64-bit window; 32-bit BARs need a 32-bit one.
+                let order: Vec<usize> = (0..p.windows.len())
+                    .filter(|&w| kind == BarKind::Mem64 || !p.windows[w].mem64)
+                    .collect();
+                let order = if kind == BarKind::Mem64 {
+                    let (mut a, b): (Vec<usize>, Vec<usize>) =
+                        order.into_iter().partition(|&w| p.windows[w].mem64);
+                    a.extend(b);
+                    a
+                } else {
+                    order
+                };
+                for w in order {
+                    let win = p.windows[w];
+                    let at = next[w].div_ceil(size.max(1)) * size.max(1);
+                    if at + size <= win.pci + win.size
+                        && (kind == BarKind::Mem64 || at + size <= 1 << 32)
+                    {
+                        next[w] = at + size;
+                        p.functions[fi].bars[bi].address = at;
+                        break;
+                    }
+                }
+            }
+            for f in &mut p.functions {
+                f.program_bars();
+            }
+        }
+        self.index_mmio();
+    }
+
+    /// Rebuilds the CPU address map of the BARs (after building or restoring).
+    pub(crate) fn index_mmio(&mut self) {
+        let mut map = MmioMap::default();
+        for (pi, p) in self.phbs.iter().enumerate() {
+            for (fi, f) in p.functions.iter().enumerate() {
+                for b in f.bars.iter().filter(|b| b.address != 0) {
+                    let Some(cpu) = p.windows.iter().find_map(|w| w.to_cpu(b.address)) else {
+                        continue;
+                    };
+                    map.ranges.insert(
+                        cpu,
+                        (
+                            cpu + b.size,
+                            FnRef {
+                                phb: pi,
+                                func: fi,
+                            },
+                            b.index,
+                        ),
+                    );
+                }
+            }
+        }
+        self.mmio = map;
+    }
+
+    /// What a CPU physical address reaches, if a BAR decodes it (its register still
+    /// holding the address the firmware assigned).
+    pub fn mmio_target(&self, addr: u64) -> Option<MmioTarget> {
+        let (&start, &(end, r, bar)) = self.mmio.ranges.range(..=addr).next_back()?;
+        if addr >= end {
+            return None;
+        }
+        let f = self.function(r);
+        let b = f.bars.iter().find(|b| b.index == bar)?;
+        (f.bar_register(bar) == Some(b.address)).then_some(MmioTarget {
+            function: r,
+            bar,
+            offset: addr - start,
+        })
+    }
+
+    /// A CPU load from MMIO space: `None` where nothing decodes the address.
+    pub fn mmio_read(&self, addr: u64, size: u32) -> Option<u64> {
+        let t = self.mmio_target(addr)?;
+        let off = u32::try_from(t.offset).ok()?;
+        self.bar_read(t.function, t.bar, off, size).ok()
+    }
+
+    /// A CPU store to MMIO space: false where nothing takes it.
+    pub fn mmio_write(&mut self, addr: u64, size: u32, value: u64) -> bool {
+        let Some(t) = self.mmio_target(addr) else {
+            return false;
+        };
+        let Ok(off) = u32::try_from(t.offset) else {
+            return false;
+        };
+        self.bar_write(t.function, t.bar, off, size, value).is_ok()
+    }
+
+    /// An OS access to the MSI-X table or PBA in BAR memory (`bar`, byte `offset`).
+    pub fn bar_read(
+        &self,
+        r: FnRef,
+        bar: u8,
+        offset: u32,
+        size: u32,
+    ) -> Result<u64, AccessError> {
+        if self.function(r).frozen {
+            return Ok(if size == 8 { u64::MAX } else { u32::MAX as u64 });
+        }
+        let f = self.function(r);
+        let (Some(cap), Some(t)) = (f.msix, f.msix_table.as_ref()) else {
+            return Err(AccessError::OutOfRange {
+                offset,
+                size,
+                limit: 0,
+            });
+        };
+        if bar == cap.pba_bir
+            && offset >= cap.pba_offset
+            && offset - cap.pba_offset < cap.pba_bytes()
+        {
+            return t.read_pba(offset - cap.pba_offset, size);
+        }
+        if bar == cap.table_bir && offset >= cap.table_offset {
+            return t.read_table(offset - cap.table_offset, size);
+        }
+        Err(AccessError::OutOfRange {
+            offset,
+            size,
+            limit: cap.table_bytes(),
+        })
+    }
+
+    /// An OS write to the MSI-X table; unmasking sends what was pending.
+    pub fn bar_write(
+        &mut self,
+        r: FnRef,
+        bar: u8,
+        offset: u32,
+        size: u32,
+        value: u64,
+    ) -> Result<Vec<Signal>, AccessError> {
+        if self.function(r).frozen {
+            return Ok(Vec::new());
+        }
+        let f = self.function_mut(r);
+        let (Some(cap), Some(t)) = (f.msix, f.msix_table.as_mut()) else {
+            return Err(AccessError::OutOfRange {
+                offset,
+                size,
+                limit: 0,
+            });
+        };
+        if bar != cap.table_bir || offset < cap.table_offset {
+            return Err(AccessError::OutOfRange {
+                offset,
+                size,
+                limit: cap.table_bytes(),
+            });
+        }
+        t.write_table(offset - cap.table_offset, size, value)?;
+        Ok(self.flush_pending(r))
+    }
+
+}

@@ -1,0 +1,263 @@
+//! A simulated pSeries machine: its PHBs and functions, interrupt controllers and MSI
+//! pools, built from a device tree, and the delivery of signalled vectors.
+
+mod build;
+mod checks;
+mod delivery;
+mod lsi;
+mod mmio;
+
+pub use mmio::{MmioTarget, Window};
+
+use mmio::MmioMap;
+
+use crate::alloc::Pools;
+use crate::pci::{PciAddr, PciFunction};
+use crate::phb::Phb;
+use crate::ics::Ics;
+use serde::{Deserialize, Serialize};
+
+/// Firmware behaviour: what the spec says, or what QEMU 7.2 does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Profile {
+    /// LoPAPR.
+    Papr,
+    /// QEMU 7.2, bug for bug.
+    Qemu,
+}
+
+impl std::str::FromStr for Profile {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "papr" => Ok(Profile::Papr),
+            "qemu" => Ok(Profile::Qemu),
+            o => Err(format!("unknown profile '{o}': use papr or qemu")),
+        }
+    }
+}
+
+impl std::fmt::Display for Profile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Profile::Papr => "papr",
+            Profile::Qemu => "qemu",
+        })
+    }
+}
+
+/// How to build a machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MachineConfig {
+    /// Firmware behaviour (and allocation policy).
+    pub profile: Profile,
+    /// PAPR only: MSI sources per PHB pool, overriding what the tree implies.
+    pub pool_size: Option<u32>,
+    /// Bare metal: no firmware hands out MSIs; the OS allocates sources from each PHB's
+    /// MSI range itself and the PHB routes any message in that range.
+    pub bare_metal: bool,
+}
+
+impl Default for MachineConfig {
+    fn default() -> Self {
+        MachineConfig {
+            profile: Profile::Papr,
+            pool_size: None,
+            bare_metal: false,
+        }
+    }
+}
+
+/// The address of QEMU's MSI window: a message written here with data N triggers
+/// source N.
+pub const MSI_WINDOW: u64 = 0x400_0000_0000;
+/// The MSI window below 4 GiB, for functions that cannot send 64-bit addresses
+/// (change-msi functions 5 and 6 in the papr profile).
+pub const MSI_WINDOW_32: u64 = 0xfff0_0000;
+/// The controller every machine has: QEMU's XICS range.
+pub const ICS_BASE: u32 = 0x1000;
+/// Sources in that controller.
+pub const ICS_COUNT: u32 = 0x1000;
+/// QEMU's first PCI LSI: PHB n's pins are at 0x1200 + 4n.
+pub const LSI_BASE: u32 = 0x1200;
+
+/// Counters of messages that reached no source.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DropCounters {
+    /// Address was not the MSI window.
+    pub bad_address: u64,
+    /// Data named a source the function does not own.
+    pub not_owner: u64,
+    /// Data named a source of another partition (the function's PE was frozen).
+    pub cross_partition: u64,
+    /// The function's PE was frozen.
+    pub frozen: u64,
+    /// The function had neither MSI nor MSI-X enabled, or no such vector.
+    pub disabled: u64,
+}
+
+/// What became of a signalled vector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Signal {
+    /// The message reached this source (presented, or held there while it is masked).
+    Delivered {
+        /// Global source number.
+        source: u32,
+    },
+    /// The vector is masked in the function: its pending bit is set.
+    PendingInDevice,
+    /// The message reached nothing.
+    Dropped,
+}
+
+/// The machine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Machine {
+    /// Firmware behaviour.
+    pub profile: Profile,
+    /// PHBs in tree order.
+    pub phbs: Vec<Phb>,
+    /// Interrupt source controllers.
+    pub ics: Ics,
+    /// MSI pools.
+    pub pools: Pools,
+    /// Number of interrupt servers (CPU threads).
+    pub servers: u32,
+    /// Dropped messages.
+    pub drops: DropCounters,
+    /// Bare metal (see [`MachineConfig::bare_metal`]).
+    pub bare_metal: bool,
+    #[serde(skip)]
+    pub(crate) mmio: MmioMap,
+}
+
+/// A function by PHB and position, as the machine's callers name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct FnRef {
+    /// Index into [`Machine::phbs`].
+    pub phb: usize,
+    /// Index into the PHB's functions.
+    pub func: usize,
+}
+
+impl Machine {
+    /// A bare-metal PHB's MSI range (first source, count): its PAPR pool, or an equal
+    /// share of QEMU's pool. `None` on firmware-managed machines.
+    pub fn bare_msi_range(&self, phb: usize) -> Option<(u32, u32)> {
+        if !self.bare_metal || phb >= self.phbs.len() {
+            return None;
+        }
+        match &self.pools {
+            Pools::Papr(v) => v.get(phb).map(|p| (p.base(), p.size())),
+            Pools::Qemu(q) => {
+                let share = (q.size() / self.phbs.len() as u32) & !31;
+                Some((q.base() + share * phb as u32, share))
+            }
+        }
+    }
+
+    /// The PHB with a BUID.
+    pub fn phb_by_buid(&self, buid: u64) -> Option<usize> {
+        self.phbs.iter().position(|p| p.buid == buid)
+    }
+
+    /// The PHB with a number (the PCI domain).
+    pub fn phb_by_index(&self, index: u32) -> Option<usize> {
+        self.phbs.iter().position(|p| p.index == index)
+    }
+
+    /// A function by BUID and address.
+    pub fn find(&self, buid: u64, addr: PciAddr) -> Option<FnRef> {
+        let phb = self.phb_by_buid(buid)?;
+        let func = self.phbs[phb].find(addr)?;
+        Some(FnRef { phb, func })
+    }
+
+    /// A function.
+    pub fn function(&self, r: FnRef) -> &PciFunction {
+        &self.phbs[r.phb].functions[r.func]
+    }
+
+    /// A function, mutable.
+    pub fn function_mut(&mut self, r: FnRef) -> &mut PciFunction {
+        &mut self.phbs[r.phb].functions[r.func]
+    }
+
+    /// Every function, in order.
+    pub fn functions(&self) -> impl Iterator<Item = FnRef> + '_ {
+        self.phbs
+            .iter()
+            .enumerate()
+            .flat_map(|(p, phb)| (0..phb.functions.len()).map(move |f| FnRef { phb: p, func: f }))
+    }
+
+    /// The function's MSI block, if it holds one.
+    pub fn block(&self, r: FnRef) -> Option<crate::phb::MsiBlock> {
+        let addr = self.function(r).addr;
+        self.phbs[r.phb].block_of(addr).map(|(_, b)| b)
+    }
+
+    /// The function signals vector `i`: the message in its MSI capability or MSI-X
+
+    /// Records (or with `None`, removes) the block a bare-metal OS programmed into a
+    /// function itself, so that its messages are routed; the firmware does this in
+    /// change-msi.
+    pub fn set_block(&mut self, r: FnRef, block: Option<crate::phb::MsiBlock>) {
+        let key = self.function(r).addr.config_addr();
+        let phb = &mut self.phbs[r.phb];
+        match block {
+            Some(b) => {
+                phb.msi.insert(key, b);
+            }
+            None => {
+                phb.msi.remove(&key);
+            }
+        }
+    }
+
+
+    /// Whether PHBs belong to more than one partition.
+    pub fn partitioned(&self) -> bool {
+        self.phbs
+            .iter()
+            .any(|p| p.partition != self.phbs[0].partition)
+    }
+
+    /// The partition a source belongs to: that of the PHB whose LSI, MSI block or
+    /// MSI pool it is in; `None` for sources no PHB has.
+    pub fn partition_of_source(&self, src: u32) -> Option<u32> {
+        for p in &self.phbs {
+            let lsis = p.index.checked_mul(4).and_then(|i| i.checked_add(LSI_BASE));
+            if lsis.is_some_and(|l| src.checked_sub(l).is_some_and(|d| d < 4))
+                || p.functions
+                    .iter()
+                    .any(|f| f.lsi.map(|l| l.source) == Some(src))
+                || p.msi
+                    .values()
+                    .any(|b| src >= b.first && src - b.first < b.reserved)
+            {
+                return Some(p.partition);
+            }
+        }
+        if let Pools::Papr(pools) = &self.pools {
+            for (i, pool) in pools.iter().enumerate() {
+                if src >= pool.base() && src - pool.base() < pool.size() {
+                    return self.phbs.get(i).map(|p| p.partition);
+                }
+            }
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn profile_names() {
+        assert_eq!("qemu".parse::<Profile>(), Ok(Profile::Qemu));
+        assert!("x".parse::<Profile>().is_err());
+        assert_eq!(Profile::Papr.to_string(), "papr");
+    }
+}
