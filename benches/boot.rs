@@ -54,6 +54,7 @@ fn change_msi_and_query(c: &mut Criterion) {
         let cfg = MachineConfig {
             profile: Profile::Papr,
             pool_size: Some(1 << bits),
+            bare_metal: false,
         };
         let mut fw = Firmware::new(&tree, &cfg).expect("machine");
         fw.log_enabled = false;
@@ -101,9 +102,9 @@ fn save_restore(c: &mut Criterion) {
         msi: 0,
     });
     let rep = boot_all(tree.clone(), quiet()).expect("boot");
-    let blob = rep.kernel.fw.save();
+    let blob = platform::harness::save(&rep.kernel);
     eprintln!("state blob: {} bytes", blob.len());
-    g.bench_function("save", |b| b.iter(|| rep.kernel.fw.save()));
+    g.bench_function("save", |b| b.iter(|| platform::harness::save(&rep.kernel)));
     let mut fresh = Firmware::new(&tree, &MachineConfig::default()).expect("machine");
     g.bench_function("restore", |b| {
         b.iter(|| fresh.restore(&blob).expect("restore"))

@@ -21,6 +21,7 @@ fn machine(profile: rtas::Profile) -> rtas::Firmware {
         let cfg = rtas::MachineConfig {
             profile,
             pool_size: None,
+            bare_metal: false,
         };
         let mut fw = rtas::Firmware::new(&tree, &cfg).expect("the built-in machine builds");
         fw.log_enabled = false;
@@ -109,7 +110,7 @@ pub fn scenario(data: &[u8]) {
         rtas_log: false,
         ..Default::default()
     };
-    let Ok(mut k) = platform::Kernel::boot(tree, opts) else {
+    let Ok(mut k) = platform::harness::boot(tree, opts) else {
         return;
     };
     for s in steps.iter().take(200) {
@@ -126,14 +127,14 @@ pub fn scenario(data: &[u8]) {
             }
             Command::Fire(dev, v) => {
                 if let Ok(d) = k.device(dev) {
-                    let _ = k.fire(d, *v);
+                    let _ = platform::harness::fire(&mut k, d, *v);
                 }
             }
             Command::Suspend => {
                 let _ = k.suspend();
             }
             Command::Resume(m) => {
-                let _ = k.resume(*m);
+                let _ = platform::harness::resume(&mut k, *m);
             }
             Command::ExpectVirqsStable => {
                 let _ = platform::scenario::virqs_stable(&mut k);

@@ -135,7 +135,7 @@ fn deep_nesting_is_refused_or_handled_without_recursion() {
         if let Ok(back) = back {
             let rep = platform::check::check(&back);
             assert!(rep.functions.len() >= 250);
-            let k = platform::Kernel::boot(back, Default::default()).unwrap();
+            let k = platform::harness::boot(back, Default::default()).unwrap();
             assert!(k.devices.len() >= 250);
         }
     }

@@ -16,6 +16,7 @@ fn two_partitions(profile: Profile) -> Firmware {
         &MachineConfig {
             profile,
             pool_size: None,
+            bare_metal: false,
         },
     )
     .unwrap()

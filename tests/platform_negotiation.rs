@@ -11,7 +11,7 @@ use rtas::faults::{Fault, FaultRule};
 use rtas::{Profile, Service};
 
 fn boot(rel: &str, profile: Profile) -> Kernel {
-    Kernel::boot(
+    platform::harness::boot(
         fixture_tree(rel),
         BootOptions {
             profile,
@@ -23,7 +23,7 @@ fn boot(rel: &str, profile: Profile) -> Kernel {
 
 /// change-msi calls made since `from`: (function, count, status, granted).
 fn changes(k: &Kernel, from: usize) -> Vec<(u32, u32, i64, i64)> {
-    k.fw.log[from..]
+    platform::harness::call_log(&k)[from..]
         .iter()
         .filter(|r| r.service == "ibm,change-msi")
         .map(|r| (r.args[3], r.args[4], r.rets[0], r.rets[1]))
@@ -53,7 +53,7 @@ fn fixture_scenario_makes_exactly_linuxs_calls() {
     .unwrap_or_else(|e| panic!("{e}"))
     .expect("booted");
     let msi_calls =
-        k.fw.log
+        platform::harness::call_log(&k)
             .iter()
             .filter(|r| r.service == "ibm,change-msi" || r.service.contains("query"))
             .count();
@@ -76,7 +76,7 @@ fn property_checks() {
     assert_eq!(k.request(d, MsiType::Msix, 8, 2), Ok(4));
     k.free(d).unwrap();
     // Zero: -ENOSPC; missing: -ENOENT. No firmware call either way.
-    let from = k.fw.log.len();
+    let from = platform::harness::call_log(&k).len();
     k.tree
         .set_prop(node, "ibm,req#msi-x", 0u32.to_be_bytes().to_vec());
     assert_eq!(k.request(d, MsiType::Msix, 2, 1), Err(MsiError::NoSpc));
@@ -95,7 +95,7 @@ fn quota_without_and_with_spares() {
     let d = dev_with(&k, |_, x| x == Some(65));
     // Spares: devices wanting less than 2 leave theirs to those wanting more.
     let tree = k.tree.clone();
-    let want = platform::pseries::quota_for(&tree, k.devices[d].node, "", 65, None);
+    let want = platform::quota::quota_for(&tree, k.devices[d].node, "", 65, None);
     // Spare: vga 4, three MSI-only devices 3 each = 13, shared by the 6 over quota.
     assert_eq!(want, 4 + 13 / 6, "spares raise the quota");
     let got = k.request(d, MsiType::Msix, 65, 1).unwrap();
@@ -129,7 +129,7 @@ fn quota_without_and_with_spares() {
     // enforce (it tests `quota && quota < nvec`).
     let tree = k.tree.clone();
     assert_eq!(
-        platform::pseries::quota_for(&tree, k.devices[e].node, "", 16, None),
+        platform::quota::quota_for(&tree, k.devices[e].node, "", 16, None),
         0
     );
     assert_eq!(k.request(e, MsiType::Msix, 16, 1), Ok(16));
@@ -140,12 +140,12 @@ fn msix_rounding_and_retry() {
     // QEMU: a table of 3 -> Linux asks 4, QEMU says "3", Linux asks 3.
     let mut k = boot("linux-guest/qemu-initial.dtb", Profile::Qemu);
     let d = k.device("0001:00:01.0").unwrap();
-    let from = k.fw.log.len();
+    let from = platform::harness::call_log(&k).len();
     assert_eq!(k.request(d, MsiType::Msix, 3, 3), Ok(3));
     assert_eq!(changes(&k, from), vec![(4, 4, 0, 3), (4, 3, 0, 3)]);
     // A table of 4 asked for 3: rounded to 4 and granted in one call.
     let d = k.device("0000:00:04.0").unwrap();
-    let from = k.fw.log.len();
+    let from = platform::harness::call_log(&k).len();
     assert_eq!(k.request(d, MsiType::Msix, 3, 3), Ok(3));
     assert_eq!(changes(&k, from), vec![(4, 4, 0, 4)]);
     assert_eq!(
@@ -174,7 +174,7 @@ fn msix_rounding_and_retry() {
             .set_prop(nd, "ibm,req#msi-x", 8u32.to_be_bytes().to_vec());
     }
     let d = k.device("0000:00:04.0").unwrap();
-    let from = k.fw.log.len();
+    let from = platform::harness::call_log(&k).len();
     assert_eq!(k.request(d, MsiType::Msix, 3, 3), Ok(3));
     assert_eq!(changes(&k, from), vec![(4, 3, 0, 3)]);
 }
@@ -184,9 +184,9 @@ fn msi_falls_back_to_function_1_and_32_bit_devices_use_5_and_6() {
     let mut tree = fixture_tree("qemu/b_devices.dtb");
     let r = tree.find("/rtas").unwrap();
     tree.remove_prop(r, "ibm,change-msix-capable");
-    let mut k = Kernel::boot(tree, BootOptions::default()).unwrap();
+    let mut k = platform::harness::boot(tree, BootOptions::default()).unwrap();
     let d = dev_with(&k, |m, x| m.is_some() && x.is_none());
-    let from = k.fw.log.len();
+    let from = platform::harness::call_log(&k).len();
     assert_eq!(k.request(d, MsiType::Msi, 1, 1), Ok(1));
     assert_eq!(
         changes(&k, from),
@@ -197,16 +197,16 @@ fn msi_falls_back_to_function_1_and_32_bit_devices_use_5_and_6() {
     let mut tree = fixture_tree("qemu/b_devices.dtb");
     let m = tree.find("/pci/raid@a").unwrap();
     tree.set_prop(m, "pseries-sim,no-64bit-msi", Vec::new());
-    let mut k = Kernel::boot(tree, BootOptions::default()).unwrap();
+    let mut k = platform::harness::boot(tree, BootOptions::default()).unwrap();
     let d = k.device("0000:00:0a.0").unwrap();
-    let from = k.fw.log.len();
+    let from = platform::harness::call_log(&k).len();
     assert_eq!(k.request(d, MsiType::Msi, 1, 1), Ok(1));
     assert_eq!(changes(&k, from), vec![(5, 1, 0, 1)]);
     let msg = k.devices[d].msi.as_ref().unwrap().messages[0];
-    assert!(msg.0 < 1 << 32, "32-bit address {:#x}", msg.0);
-    assert!(k.fire(d, 0).is_ok(), "the 32-bit window delivers too");
+    assert!(msg.address < 1 << 32, "32-bit address {:#x}", msg.address);
+    assert!(platform::harness::fire(&mut k, d, 0).is_ok(), "the 32-bit window delivers too");
     k.free(d).unwrap();
-    let from = k.fw.log.len();
+    let from = platform::harness::call_log(&k).len();
     assert_eq!(k.request(d, MsiType::Msix, 4, 4), Ok(4));
     assert_eq!(changes(&k, from)[0].0, 6);
 }
@@ -214,20 +214,20 @@ fn msi_falls_back_to_function_1_and_32_bit_devices_use_5_and_6() {
 #[test]
 fn busy_and_delay_are_retried_with_the_sequence_number() {
     let mut k = boot("qemu/b_devices.dtb", Profile::Papr);
-    k.fw.faults
+    platform::harness::firmware_mut(&mut k).faults
         .add(FaultRule::new(Service::ChangeMsi, 0, 1, Fault::Busy));
-    k.fw.faults
+    platform::harness::firmware_mut(&mut k).faults
         .add(FaultRule::new(Service::ChangeMsi, 1, 1, Fault::Delay(1)));
-    k.fw.faults.add(FaultRule::new(
+    platform::harness::firmware_mut(&mut k).faults.add(FaultRule::new(
         Service::QueryInterruptSourceNumber,
         0,
         2,
         Fault::Busy,
     ));
     let d = dev_with(&k, |_, x| x == Some(16));
-    let from = k.fw.log.len();
+    let from = platform::harness::call_log(&k).len();
     assert_eq!(k.request(d, MsiType::Msix, 16, 16), Ok(16));
-    let calls: Vec<_> = k.fw.log[from..]
+    let calls: Vec<_> = platform::harness::call_log(&k)[from..]
         .iter()
         .filter(|r| r.service == "ibm,change-msi")
         .collect();
@@ -241,14 +241,14 @@ fn busy_and_delay_are_retried_with_the_sequence_number() {
         (calls[2].rets[0], calls[2].args[5]),
         (0, calls[1].rets[2] as u32)
     );
-    let queries: Vec<_> = k.fw.log[from..]
+    let queries: Vec<_> = platform::harness::call_log(&k)[from..]
         .iter()
         .filter(|r| r.service.contains("query"))
         .collect();
     assert_eq!(queries.len(), 18, "16 vectors, two busy answers retried");
     assert_eq!(queries[0].rets[0], -2);
     for v in 0..16 {
-        assert!(k.fire(d, v).is_ok());
+        assert!(platform::harness::fire(&mut k, d, v).is_ok());
     }
 }
 
@@ -258,7 +258,7 @@ fn teardown_all_or_nothing() {
     let d = k.device("0000:00:03.0").unwrap();
     assert_eq!(k.request(d, MsiType::Msix, 2, 2), Ok(2));
     let virqs = k.devices[d].msi.as_ref().unwrap().virqs.clone();
-    let from = k.fw.log.len();
+    let from = platform::harness::call_log(&k).len();
     k.free(d).unwrap();
     assert_eq!(
         changes(&k, from),
@@ -269,13 +269,13 @@ fn teardown_all_or_nothing() {
         assert!(k.irq.get(v).is_none(), "virq {v} disposed");
     }
     // Both failing: "Setting MSIs to 0 failed!".
-    k.fw.faults
+    platform::harness::firmware_mut(&mut k).faults
         .add(FaultRule::new(Service::ChangeMsi, 0, 2, Fault::HwError));
     k.request(d, MsiType::Msix, 2, 2).unwrap_err();
     let mut k = boot("linux-guest/qemu-initial.dtb", Profile::Qemu);
     let d = k.device("0000:00:03.0").unwrap();
     k.request(d, MsiType::Msix, 2, 2).unwrap();
-    k.fw.faults
+    platform::harness::firmware_mut(&mut k).faults
         .add(FaultRule::new(Service::ChangeMsi, 0, 2, Fault::HwError));
     k.free(d).unwrap();
     assert!(k
@@ -289,7 +289,7 @@ fn no_msi_without_both_tokens() {
     let mut tree = fixture_tree("linux-guest/qemu-initial.dtb");
     let r = tree.find("/rtas").unwrap();
     tree.remove_prop(r, "ibm,query-interrupt-source-number");
-    let mut k = Kernel::boot(
+    let mut k = platform::harness::boot(
         tree,
         BootOptions {
             profile: Profile::Qemu,
@@ -299,7 +299,7 @@ fn no_msi_without_both_tokens() {
     .unwrap();
     assert!(!k.msi_enabled);
     assert!(
-        k.fw.log.iter().all(|r| r.service != "ibm,change-msi"),
+        platform::harness::call_log(&k).iter().all(|r| r.service != "ibm,change-msi"),
         "no fix-up calls"
     );
     let d = k.device("0000:00:01.0").unwrap();
@@ -357,7 +357,7 @@ fn every_vector_fires_on_every_tree_and_backend() {
             assert_eq!(rep.failed, 0, "{rel} {backend} {profile}");
             if backend == "generic" {
                 assert!(
-                    rep.kernel.fw.log.is_empty(),
+                    platform::harness::call_log(&rep.kernel).is_empty(),
                     "{rel}: the generic backend made RTAS calls"
                 );
             }
@@ -370,8 +370,7 @@ fn every_vector_fires_on_every_tree_and_backend() {
                     .map(|m| m.virqs.len())
                     .unwrap_or(0) as u32;
                 for v in 0..n {
-                    let virq = k
-                        .fire(d, v)
+                    let virq = platform::harness::fire(k, d, v)
                         .unwrap_or_else(|e| panic!("{rel} {backend} {}: {e}", k.devices[d].name));
                     assert_eq!(virq, k.devices[d].msi.as_ref().unwrap().virqs[v as usize]);
                     assert_eq!(k.irq.get(virq).unwrap().count, 1);

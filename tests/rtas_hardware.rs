@@ -168,6 +168,7 @@ fn a_broken_interrupt_map_names_the_function_and_the_reason() {
     let cfg = rtas::MachineConfig {
         profile: Profile::Papr,
         pool_size: None,
+        bare_metal: false,
     };
     let good = rtas::Machine::from_tree(&tree, &cfg).unwrap();
     let phb = tree.find(&good.phbs[0].path).unwrap();
@@ -237,6 +238,7 @@ fn generated_trees_carry_qemus_interrupt_map() {
     let cfg = rtas::MachineConfig {
         profile: Profile::Papr,
         pool_size: None,
+        bare_metal: false,
     };
     let mapped = rtas::Machine::from_tree(&tree, &cfg).unwrap();
     for phb in tree.find_device_type("pci") {

@@ -216,6 +216,7 @@ fn papr_final_count_lower_than_asked() {
     let cfg = rtas::MachineConfig {
         profile: Profile::Papr,
         pool_size: Some(64),
+        bare_metal: false,
     };
     let mut small = rtas::Firmware::new(&tree, &cfg).unwrap();
     let big = find_fn(&small, |_, x| x == Some(65));

@@ -87,7 +87,8 @@ fn funcs() -> impl Strategy<Value = Vec<Vec<(u32, u32)>>> {
 }
 
 fn check_invariants(k: &Kernel) -> Result<(), TestCaseError> {
-    let m = &k.fw.machine;
+    let fw = platform::harness::firmware(k);
+    let m = &fw.machine;
     let problems = m.ownership_problems();
     prop_assert!(problems.is_empty(), "{:?}", problems);
     let assigned: u64 = m
@@ -96,7 +97,7 @@ fn check_invariants(k: &Kernel) -> Result<(), TestCaseError> {
         .flat_map(|p| p.msi.values())
         .map(|b| b.reserved as u64)
         .sum();
-    let held: u64 = k.fw.spacers.iter().map(|s| s.2 as u64).sum();
+    let held: u64 = fw.spacers.iter().map(|s| s.2 as u64).sum();
     prop_assert_eq!(
         m.pools.free_count() + assigned + held,
         m.pools.capacity(),
@@ -111,7 +112,7 @@ proptest! {
     fn virqs_survive_a_renumbering_resume(phbs in funcs(), ops in ops(), qemu in any::<bool>(), rounds in 1usize..3) {
         let profile = if qemu { Profile::Qemu } else { Profile::Papr };
         let opts = BootOptions { profile, trace: false, rtas_log: false, ..Default::default() };
-        let mut k = Kernel::boot(machine(&phbs), opts).unwrap();
+        let mut k = platform::harness::boot(machine(&phbs), opts).unwrap();
         let n = k.devices.len();
         for op in ops {
             match op {
@@ -129,16 +130,16 @@ proptest! {
         for _ in 0..rounds {
             let before = k.held_virqs();
             k.suspend().unwrap();
-            k.resume(ResumeMode::Renumber).unwrap();
+            platform::harness::resume(&mut k, ResumeMode::Renumber).unwrap();
             check_invariants(&k)?;
             let problems = platform::scenario::virqs_stable(&mut k);
             prop_assert!(problems.is_empty(), "{:?}", problems);
             let after = k.held_virqs();
             prop_assert_eq!(before.len(), after.len());
             for (b, a) in before.iter().zip(&after) {
-                prop_assert_eq!((b.0, b.1, b.2), (a.0, a.1, a.2), "virq moved");
+                prop_assert_eq!((b.virq, b.dev, b.vector), (a.virq, a.dev, a.vector), "virq moved");
                 if !before.is_empty() {
-                    prop_assert_ne!(b.3, a.3, "a renumbering resume kept source {:#x}", b.3);
+                    prop_assert_ne!(b.source, a.source, "a renumbering resume kept source {:#x}", b.source);
                 }
             }
         }
@@ -156,13 +157,13 @@ fn state_blob_round_trips() {
             let mut rep = platform::boot::boot_all(fixture_tree(rel), opts).unwrap();
             let k = &mut rep.kernel;
             let d = k.devices.iter().position(|d| d.msi.is_some()).unwrap();
-            k.fire(d, 0).unwrap();
-            let blob = k.fw.save();
+            platform::harness::fire(k, d, 0).unwrap();
+            let blob = platform::harness::save(k);
             let mut fresh = firmware(rel, profile);
-            assert!(fresh.machine != k.fw.machine);
+            assert!(fresh.machine != platform::harness::firmware(k).machine);
             fresh.restore(&blob).unwrap();
             assert!(
-                fresh.machine == k.fw.machine,
+                fresh.machine == platform::harness::firmware(k).machine,
                 "{rel} {profile}: restored machine differs"
             );
             assert_eq!(fresh.save(), blob, "save, restore, save: identical bytes");
@@ -177,7 +178,7 @@ fn every_corruption_and_truncation_is_refused() {
         ..Default::default()
     };
     let rep = platform::boot::boot_all(fixture_tree("qemu/a_default.dtb"), opts).unwrap();
-    let blob = rep.kernel.fw.save();
+    let blob = platform::harness::save(&rep.kernel);
     let mut target = firmware("qemu/a_default.dtb", Profile::Qemu);
     let before = target.machine.clone();
     for len in 0..blob.len() {
@@ -220,6 +221,6 @@ fn the_fixture_scenario_passes() {
     )
     .unwrap_or_else(|e| panic!("{e}"))
     .unwrap();
-    assert!(k.fw.renumbers >= 2);
+    assert!(platform::harness::firmware(&k).renumbers >= 2);
     assert!(out.iter().any(|l| l.starts_with("remap")));
 }

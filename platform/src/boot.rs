@@ -2,7 +2,8 @@
 //! `ibm,req#msi-x` (else `ibm,req#msi`) offers; the interrupt table that results.
 
 use crate::error::Error;
-use crate::kernel::{BootOptions, Kernel};
+use crate::harness::{self, BootOptions};
+use crate::kernel::Kernel;
 use crate::ops::MsiType;
 use of_tree::Tree;
 use serde::Serialize;
@@ -51,7 +52,7 @@ pub fn driver_request(tree: &Tree, node: of_tree::NodeId) -> Option<(MsiType, u3
 
 /// Boots and runs every driver's request (each accepts as few as one vector).
 pub fn boot_all(tree: Tree, opts: BootOptions) -> Result<BootReport, Error> {
-    let mut k = Kernel::boot(tree, opts)?;
+    let mut k = harness::boot(tree, opts)?;
     let (mut requested, mut failed, mut vectors) = (0, 0, 0u64);
     for d in 0..k.devices.len() {
         let Some((kind, n)) = driver_request(&k.tree, k.devices[d].node) else {
@@ -78,7 +79,8 @@ impl BootReport {
         for d in &self.kernel.devices {
             let Some(m) = &d.msi else { continue };
             for (i, (&virq, &source)) in m.virqs.iter().zip(&m.sources).enumerate() {
-                let (address, data) = m.messages.get(i).copied().unwrap_or((0, 0));
+                let msg = m.messages.get(i).copied().unwrap_or_default();
+                let (address, data) = (msg.address, msg.data);
                 rows.push(VectorRow {
                     device: d.name.clone(),
                     vector: i as u32,

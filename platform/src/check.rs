@@ -1,8 +1,12 @@
 //! The nvec sanity report: per function its req# properties, its PE and the quota
 //! Linux would compute, with the errors and warnings a user should know of.
 
-use crate::pseries::{find_pe, pe_devices, quota_for};
+use crate::boot::driver_request;
+use crate::kernel::{of, pci_name};
+use crate::quota::{find_pe, pe_devices, quota_for, req_of};
 use of_tree::{NodeId, Tree};
+use rtas::pci::PciAddr;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -71,10 +75,13 @@ impl Report {
     }
 }
 
-fn functions_below(tree: &Tree, bus: NodeId, out: &mut Vec<NodeId>) {
-    out.extend(tree.descendants(bus, |t, n| {
-        t.at(n).string("device_type").ok().flatten() == Some("pci")
-    }));
+/// What Linux grants a driver asking for `request` vectors of a function: the quota
+/// clamps the request unless it is 0 (Linux 6.1's `if (quota && quota < nvec)`).
+pub fn linux_grant(tree: &Tree, node: NodeId, name: &str, request: u32) -> u32 {
+    match quota_for(tree, node, name, request, None) {
+        0 => request,
+        q => q.min(request),
+    }
 }
 
 /// Checks a tree.
@@ -87,66 +94,34 @@ pub fn check(tree: &Tree) -> Report {
             msg,
         })
     };
-    let root = tree.root();
-    let mut ordinal = 0u32;
-    let mut warned_pe = std::collections::BTreeSet::new();
-    for &phb in tree.node(root).children() {
-        if tree.at(phb).string("device_type").ok().flatten() != Some("pci") {
-            continue;
-        }
+    let mut used_domains = BTreeSet::new();
+    let mut warned_pe = BTreeSet::new();
+    for phb in of::phb_nodes(tree) {
         let phb_path = tree.path(phb);
-        let domain = match tree.at(phb).reg() {
-            Ok(Some(r)) if !r.is_empty() && r[0].address.len() >= 2 => {
-                let buid = r[0].address_u64();
-                match buid.checked_sub(0x0800_0000_2000_0000) {
-                    Some(i) if i < 256 => i as u32,
-                    _ => ordinal,
-                }
-            }
-            Ok(_) => {
-                err(
-                    &mut rep,
-                    Severity::Error,
-                    phb_path.clone(),
-                    "PHB without a usable BUID: 'reg' is missing or empty".into(),
-                );
-                ordinal
-            }
-            Err(e) => {
-                err(
-                    &mut rep,
-                    Severity::Error,
-                    phb_path.clone(),
-                    format!("PHB without a usable BUID: {e}"),
-                );
-                ordinal
-            }
-        };
-        ordinal += 1;
-        let mut fns = Vec::new();
-        functions_below(tree, phb, &mut fns);
-        for f in fns {
+        if let Err(why) = of::phb_buid(tree, phb) {
+            err(
+                &mut rep,
+                Severity::Error,
+                phb_path.clone(),
+                format!("PHB without a usable BUID: {why}"),
+            );
+        }
+        let domain = of::phb_domain(tree, phb, &mut used_domains);
+        let mut seen: BTreeMap<PciAddr, String> = BTreeMap::new();
+        for f in of::pci_functions(tree, phb) {
             let at = tree.at(f);
             let path = at.path();
-            let name = match at.reg() {
-                Ok(Some(r)) if !r.is_empty() && r[0].address.len() == 3 => {
-                    let hi = r[0].address[0];
-                    Some(format!(
-                        "{:04x}:{:02x}:{:02x}.{:x}",
-                        domain,
-                        (hi >> 16) & 0xff,
-                        (hi >> 11) & 0x1f,
-                        (hi >> 8) & 7
-                    ))
-                }
-                Ok(Some(_)) => {
-                    err(
-                        &mut rep,
-                        Severity::Error,
-                        path.clone(),
-                        "'reg' does not decode as a PCI address (3 cells)".into(),
-                    );
-                    None
+            let name = match of::function_addr(tree, f) {
+                Ok(Some(addr)) => {
+                    if let Some(other) = seen.insert(addr, path.clone()) {
+                        err(
+                            &mut rep,
+                            Severity::Error,
+                            path.clone(),
+                            format!("a second function at {addr}: {other} has that address"),
+                        );
+                    }
+                    Some(pci_name(domain, addr))
                 }
                 Ok(None) => {
                     err(
@@ -157,16 +132,14 @@ pub fn check(tree: &Tree) -> Report {
                     );
                     None
                 }
-                Err(e) => {
-                    err(
-                        &mut rep,
-                        Severity::Error,
-                        path.clone(),
-                        format!("'reg' does not decode: {e}"),
-                    );
+                Err(why) => {
+                    err(&mut rep, Severity::Error, path.clone(), why);
                     None
                 }
             };
+            if of::is_bridge(tree, f) {
+                continue;
+            }
             let read = |prop: &str, rep: &mut Report| match at.u32(prop) {
                 Ok(Some(0)) => {
                     err(
@@ -185,7 +158,7 @@ pub fn check(tree: &Tree) -> Report {
             };
             let req_msi = read("ibm,req#msi", &mut rep);
             let req_msix = read("ibm,req#msi-x", &mut rep);
-            let want = req_msi.unwrap_or(0).max(req_msix.unwrap_or(0));
+            let want = driver_request(tree, f).map(|(_, n)| n).unwrap_or(0);
             let Some((pe, total)) = find_pe(tree, f, None) else {
                 continue;
             };
@@ -196,7 +169,7 @@ pub fn check(tree: &Tree) -> Report {
                 .ok()
                 .flatten()
                 .is_none();
-            if assumed && warned_pe.insert(pe_path.clone()) && want > 0 {
+            if assumed && want > 0 && warned_pe.insert(pe_path.clone()) {
                 err(
                     &mut rep,
                     Severity::Warning,
@@ -205,14 +178,7 @@ pub fn check(tree: &Tree) -> Report {
                 );
             }
             let devs = pe_devices(tree, pe);
-            let wanting = devs
-                .iter()
-                .filter(|&&d| {
-                    let a = tree.at(d);
-                    a.u32("ibm,req#msi").ok().flatten().unwrap_or(0) > 0
-                        || a.u32("ibm,req#msi-x").ok().flatten().unwrap_or(0) > 0
-                })
-                .count() as u32;
+            let wanting = devs.iter().filter(|&&d| req_of(tree, d) > 0).count() as u32;
             if !assumed && total < wanting && warned_pe.insert(pe_path.clone()) {
                 err(
                     &mut rep,
@@ -221,13 +187,9 @@ pub fn check(tree: &Tree) -> Report {
                     format!("PE total {total} is smaller than the {wanting} functions that want vectors"),
                 );
             }
-            let quota = if devs.is_empty() {
-                total
-            } else {
-                total / devs.len() as u32
-            };
+            let quota = total.checked_div(devs.len() as u32).unwrap_or(total);
             let grant = if want > 0 {
-                quota_for(tree, f, name.as_deref().unwrap_or(""), want, None)
+                linux_grant(tree, f, name.as_deref().unwrap_or(""), want)
             } else {
                 0
             };
@@ -286,6 +248,7 @@ mod tests {
             let f = t.add_child(phb, &format!("eth@{d}"));
             t.set_prop(f, "reg", [be(d << 11), be(0), be(0), be(0), be(0)].concat());
             t.set_prop(f, "ibm,req#msi-x", be(3));
+            t.set_prop(f, "interrupts", be(1));
         }
         (t, phb)
     }

@@ -1,15 +1,13 @@
-//! The generic (bare-metal) description: no firmware calls; the OS allocates sources
-//! itself, composes each message and writes it into config space or the MSI-X table
-//! vector by vector. Also the fallbacks for hooks a description leaves empty.
+//! The generic (bare-metal) description: no firmware calls. The OS allocates sources
+//! itself from the MSI range each PHB's node gives, composes each message and writes
+//! it into config space or the MSI-X table vector by vector, and programs the
+//! controller's registers.
 
-use crate::error::{Error, MsiError};
-use crate::kernel::{DevId, Kernel, MsiState, PhbInfo};
+use crate::error::MsiError;
+use crate::kernel::pci::*;
+use crate::kernel::{DevId, Kernel, MsiState};
 use crate::ops::{MachineDescription, MsiType};
 use of_tree::Tree;
-use rtas::alloc::BlockKind;
-use rtas::ics::SourceKind;
-use rtas::machine::MSI_WINDOW;
-use rtas::phb::MsiBlock;
 
 /// The generic description: accepts any tree.
 pub static GENERIC: MachineDescription = MachineDescription {
@@ -35,57 +33,14 @@ fn probe(_tree: &Tree) -> bool {
     true
 }
 
-/// Generic init_irq: the first node marked `interrupt-controller`.
-pub(crate) fn init_irq(k: &mut Kernel) -> Result<(), Error> {
-    let found = k
-        .tree
-        .walk()
-        .into_iter()
-        .find(|&n| k.tree.node(n).prop("interrupt-controller").is_some());
-    if let Some(n) = found {
-        let path = k.tree.path(n);
-        k.msg(format!("interrupt controller {path}"));
-        k.intc = Some(path);
-    } else {
-        k.msg("no interrupt controller in the tree".into());
-    }
-    Ok(())
-}
-
-/// Generic PHB discovery: every `device_type = "pci"` node under the root.
-pub(crate) fn discover_phbs(k: &mut Kernel) -> Result<(), Error> {
-    let root = k.tree.root();
-    let children = k.tree.node(root).children().to_vec();
-    for c in children {
-        if k.tree.at(c).string("device_type")? != Some("pci") {
-            continue;
-        }
-        let Some(reg) = k.tree.at(c).reg()? else {
-            continue;
-        };
-        let Some(first) = reg.first() else { continue };
-        let buid = first.address_u64();
-        let Some(i) = k.fw.machine.phb_by_buid(buid) else {
-            continue;
-        };
-        if k.fw.machine.phbs[i].partition != k.opts.partition {
-            continue;
-        }
-        let domain = k.fw.machine.phbs[i].index;
-        k.phbs.push(PhbInfo {
-            domain,
-            buid,
-            node: c,
-        });
-        let path = k.tree.path(c);
-        k.msg(format!(
-            "PCI host bridge {path}, domain {domain:04x}, BUID {buid:#x}"
-        ));
-    }
-    Ok(())
-}
-
 fn msi_init(k: &mut Kernel) -> bool {
+    if k.phbs.iter().all(|p| p.msi.is_none()) {
+        k.msg(format!(
+            "MSI: no PHB gives an MSI range ('{}')",
+            rtas::PROP_MSI_RANGES
+        ));
+        return false;
+    }
     k.msg("MSI: the OS composes messages itself".into());
     true
 }
@@ -98,69 +53,54 @@ fn check_device(k: &mut Kernel, dev: DevId, nvec: u32, kind: MsiType) -> Result<
     Ok(())
 }
 
+/// Writes one MSI-X entry: address, data, unmasked.
+fn write_msix_entry(k: &mut Kernel, table: u64, i: u32, address: u64, data: u32) -> bool {
+    let e = table + MSIX_ENTRY_SIZE * i as u64;
+    k.port.mmio_write(e, 4, address & 0xffff_ffff)
+        && k.port.mmio_write(e + 4, 4, address >> 32)
+        && k.port.mmio_write(e + 8, 4, data as u64)
+        && k.port.mmio_write(e + MSIX_ENTRY_VECTOR_CTRL, 4, 0)
+}
+
 fn setup_msi_irqs(k: &mut Kernel, dev: DevId, nvec: u32, kind: MsiType) -> Result<(), MsiError> {
-    let r = k.devices[dev].fnref;
-    let bk = match kind {
-        MsiType::Msi => BlockKind::Msi,
-        MsiType::Msix => BlockKind::Msix,
-    };
-    let reserve = if kind == MsiType::Msi {
-        nvec.next_power_of_two()
-    } else {
-        nvec
-    };
-    let first =
-        k.fw.machine
-            .pools
-            .alloc(r.phb, reserve, bk)
-            .ok_or(MsiError::NoSpc)?;
-    for s in first..first + nvec {
-        k.fw.machine.ics.claim(s, SourceKind::Msi);
-    }
-    // Compose and write each message.
-    match kind {
-        MsiType::Msix => {
-            let cap = k.fw.machine.function(r).msix.ok_or(MsiError::NoEnt)?;
-            for i in 0..nvec {
-                let off = cap.table_offset + 16 * i;
-                let m = &mut k.fw.machine;
-                let ok = m.bar_write(r, cap.table_bir, off, 8, MSI_WINDOW).is_ok()
-                    && m.bar_write(r, cap.table_bir, off + 8, 4, (first + i) as u64)
-                        .is_ok()
-                    && m.bar_write(r, cap.table_bir, off + 12, 4, 0).is_ok();
-                if !ok {
-                    return Err(MsiError::Inval);
-                }
+    let phb = k.devices[dev].phb;
+    let range = k.phbs[phb].msi.as_mut().ok_or(MsiError::NotSupported)?;
+    let address = range.address;
+    let first = range.bitmap.alloc(nvec).ok_or(MsiError::NoSpc)?;
+    let written = match kind {
+        MsiType::Msix => match k.msix_table_address(dev) {
+            Some(table) => (0..nvec).all(|i| write_msix_entry(k, table, i, address, first + i)),
+            None => false,
+        },
+        MsiType::Msi => match k.find_capability(dev, CAP_ID_MSI) {
+            Some(cap) => {
+                let ctrl = k.config_read(dev, cap + MSI_FLAGS, 2).unwrap_or(0);
+                let ext = first > 0xffff;
+                let ctrl = if ext {
+                    ctrl | MSI_FLAGS_EXT_DATA
+                } else {
+                    ctrl & !MSI_FLAGS_EXT_DATA
+                };
+                let data_reg = cap + if ctrl & MSI_FLAGS_64BIT != 0 { 12 } else { 8 };
+                k.config_write(dev, cap + MSI_ADDRESS_LO, 4, address as u32)
+                    && (ctrl & MSI_FLAGS_64BIT == 0
+                        || k.config_write(dev, cap + MSI_ADDRESS_LO + 4, 4, (address >> 32) as u32))
+                    && k.config_write(dev, cap + MSI_FLAGS, 2, ctrl)
+                    && k.config_write(dev, data_reg, if ext { 4 } else { 2 }, first)
             }
+            None => false,
+        },
+    };
+    if !written {
+        if let Some(r) = k.phbs[phb].msi.as_mut() {
+            r.bitmap.free(first, nvec);
         }
-        MsiType::Msi => {
-            let cap = k.find_capability(dev, 0x05).ok_or(MsiError::NoEnt)?;
-            let ctrl = k.config_read(dev, cap + 2, 2).unwrap_or(0);
-            k.config_write(dev, cap + 4, 4, MSI_WINDOW as u32);
-            k.config_write(dev, cap + 8, 4, (MSI_WINDOW >> 32) as u32);
-            let ext = first > 0xffff;
-            k.config_write(
-                dev,
-                cap + 2,
-                2,
-                if ext { ctrl | 0x400 } else { ctrl & !0x400 },
-            );
-            k.config_write(dev, cap + 12, if ext { 4 } else { 2 }, first);
-        }
+        return Err(MsiError::Inval);
     }
-    k.fw.machine.set_block(
-        r,
-        Some(MsiBlock {
-            first,
-            count: nvec,
-            reserved: reserve,
-            kind: bk,
-        }),
-    );
     let mut state = MsiState {
         kind,
-        virqs: Vec::new(),
-        sources: Vec::new(),
+        virqs: Vec::with_capacity(nvec as usize),
+        sources: Vec::with_capacity(nvec as usize),
         messages: Vec::new(),
         granted: nvec,
     };
@@ -169,18 +109,21 @@ fn setup_msi_irqs(k: &mut Kernel, dev: DevId, nvec: u32, kind: MsiType) -> Resul
         state.virqs.push(virq);
         state.sources.push(first + i);
     }
-    state.messages = crate::pseries::read_messages(k, dev, kind, nvec);
+    state.messages = k.read_messages(dev, kind, nvec);
     k.devices[dev].msi = Some(state);
     Ok(())
 }
 
 fn teardown_msi_irqs(k: &mut Kernel, dev: DevId) {
-    let r = k.devices[dev].fnref;
-    if let Some(b) = k.fw.machine.block(r) {
-        for s in b.first..b.first + b.count {
-            k.fw.machine.ics.free(s);
-        }
-        k.fw.machine.pools.free(r.phb, b.first, b.reserved);
-        k.fw.machine.set_block(r, None);
+    let phb = k.devices[dev].phb;
+    let Some((first, n)) = k.devices[dev]
+        .msi
+        .as_ref()
+        .and_then(|m| Some((*m.sources.first()?, m.granted)))
+    else {
+        return;
+    };
+    if let Some(r) = k.phbs[phb].msi.as_mut() {
+        r.bitmap.free(first, n);
     }
 }

@@ -1,20 +1,27 @@
 //! The OS side of pseries-sim: the `ppc_md`-like ops table with a pseries (RTAS) and a
-//! generic (direct config space) backend, machine probing, the boot sequence, Linux's
-//! MSI negotiation, interrupt number mapping, drivers and scenarios.
+//! generic (bare-metal) description, machine probing, the boot sequence, Linux's MSI
+//! negotiation, interrupt number mapping and drivers; the OS reaches the machine only
+//! through its port ([`hw`]). What only a simulator does lives in [`harness`]:
+//! building the machine, making devices signal, renumbering at resume, saving state,
+//! scenarios' view of the firmware.
 #![deny(missing_docs)]
 
 pub mod boot;
 pub mod check;
 mod error;
 pub mod generic;
+pub mod harness;
+pub mod hw;
 pub mod irq;
 pub mod kernel;
-pub mod map;
+pub mod msi_bitmap;
 pub mod ops;
 pub mod pseries;
+pub mod quota;
 pub mod scenario;
 pub mod trace;
 
 pub use error::{Error, MsiError};
-pub use kernel::{BootOptions, DevId, Kernel};
+pub use harness::BootOptions;
+pub use kernel::{DevId, Kernel};
 pub use ops::{MachineDescription, MsiType, ResumeMode};

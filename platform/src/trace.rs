@@ -46,9 +46,20 @@ pub enum Event {
     Rtas {
         /// Service.
         service: String,
+        /// The token the OS called it by (from `/rtas`).
+        token: u32,
         /// Inputs.
         args: Vec<u32>,
         /// Outputs; status signed.
+        rets: Vec<i64>,
+    },
+    /// A hypervisor call.
+    Hcall {
+        /// The call's name (LoPAPR's).
+        name: String,
+        /// Arguments, in register order (R4...).
+        args: Vec<u64>,
+        /// The status (R3), then R4...
         rets: Vec<i64>,
     },
     /// A message in the words of Linux's pseries debug output.
@@ -127,7 +138,12 @@ impl std::fmt::Display for Event {
                 service,
                 args,
                 rets,
+                ..
             } => write!(f, "rtas   {service} {args:?} -> {rets:?}"),
+            Event::Hcall { name, args, rets } => {
+                let args: Vec<String> = args.iter().map(|a| format!("{a:#x}")).collect();
+                write!(f, "hcall  {name} [{}] -> {rets:?}", args.join(", "))
+            }
             Event::Msg { text } => write!(f, "msg    {text}"),
             Event::Map {
                 device,

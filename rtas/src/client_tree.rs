@@ -4,11 +4,14 @@
 
 use crate::firmware::Firmware;
 use crate::hardware::ICS_MMIO_BASE;
+use crate::machine::MSI_WINDOW;
 use of_tree::Tree;
 use std::borrow::Cow;
 
 /// A bare-metal PHB's MSI range: `<first-source count>` (PowerNV's binding).
 pub const PROP_MSI_RANGES: &str = "ibm,opal-msi-ranges";
+/// Where a bare-metal PHB's messages go: `<addr-hi addr-lo>` (a simulator binding).
+pub const PROP_MSI_ADDRESS: &str = "pseries-sim,msi-address";
 /// Where the bare-metal source controller's registers are: `<addr-hi addr-lo>`, on the
 /// first node marked `interrupt-controller` (a simulator binding).
 pub const PROP_ICS_REGISTERS: &str = "pseries-sim,ics-registers";
@@ -41,9 +44,11 @@ impl Firmware {
                 let (Some((first, count)), Ok(n)) = (m.bare_msi_range(i), t.find(&p.path)) else {
                     continue;
                 };
-                if !t.node(n).prop(PROP_MSI_RANGES).is_some() {
+                if t.node(n).prop(PROP_MSI_RANGES).is_none() {
                     t.set_prop(n, PROP_MSI_RANGES, cells(&[first, count]));
                 }
+                let a = MSI_WINDOW;
+                t.set_prop(n, PROP_MSI_ADDRESS, cells(&[(a >> 32) as u32, a as u32]));
             }
             let intc = t
                 .walk()

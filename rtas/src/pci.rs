@@ -82,7 +82,7 @@ pub struct FunctionInfo {
     pub req_msi: Option<u32>,
     /// `ibm,req#msi-x`.
     pub req_msix: Option<u32>,
-    /// A PCI-PCI bridge (`device_type = "pci"` below a PHB).
+    /// A PCI-PCI or CardBus bridge (by class code, or `device_type = "pci"`).
     pub is_bridge: bool,
     /// The device model's name, as QEMU's traces show it (from `ibm,loc-code`
     /// `qemu_NAME:...`, else the node name).
@@ -182,7 +182,7 @@ impl PciFunction {
             bus: (hi >> 16) as u8,
             devfn: (hi >> 8) as u8,
         };
-        let is_bridge = node.string("device_type").ok().flatten() == Some("pci");
+        let is_bridge = crate::machine::is_bridge_node(tree, id);
         let info = FunctionInfo {
             path: path.clone(),
             vendor_id: u16_prop(tree, id, "vendor-id")?,

@@ -90,7 +90,7 @@ pub fn run(a: BootArgs) -> Result<ExitCode, String> {
     let rep = boot_all(tree, opts).map_err(|e| e.to_string())?;
     let elapsed = started.elapsed();
     if let Some(p) = &a.rtas_log {
-        std::fs::write(p, rtas::calllog::to_jsonl(&rep.kernel.fw.log))
+        std::fs::write(p, rtas::calllog::to_jsonl(platform::harness::call_log(&rep.kernel)))
             .map_err(|e| format!("{}: {e}", p.display()))?;
     }
     if progress {
@@ -118,7 +118,7 @@ pub fn run(a: BootArgs) -> Result<ExitCode, String> {
     }
     let format = if a.json { TraceFormat::Json } else { a.trace };
     if format == TraceFormat::Qemu {
-        for l in &rep.kernel.fw.qemu_trace {
+        for l in platform::harness::qemu_trace(&rep.kernel) {
             w(&mut out, l.clone())?;
         }
         return Ok(ExitCode::SUCCESS);
@@ -159,7 +159,7 @@ pub fn run(a: BootArgs) -> Result<ExitCode, String> {
                 rep.requested,
                 rep.failed,
                 rep.vectors,
-                rep.kernel.fw.log.len()
+                platform::harness::call_log(&rep.kernel).len()
             ),
         )?;
     }

@@ -37,6 +37,7 @@ pub fn run(a: CallArgs) -> Result<ExitCode, String> {
     let cfg = MachineConfig {
         profile: a.profile,
         pool_size: None,
+        bare_metal: false,
     };
     let mut fw = Firmware::new(&tree, &cfg).map_err(|e| format!("{}: {e}", a.machine.display()))?;
     let image = std::fs::read(&a.file).map_err(|e| format!("{}: {e}", a.file.display()))?;

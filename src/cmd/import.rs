@@ -60,6 +60,7 @@ pub fn run(a: ImportArgs) -> Result<ExitCode, String> {
         let cfg = rtas::MachineConfig {
             profile: rtas::Profile::Qemu,
             pool_size: None,
+            bare_metal: false,
         };
         let machine =
             rtas::Machine::from_tree(&tree, &cfg).map_err(|e| format!("{}: {e}", m.display()))?;

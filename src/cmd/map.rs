@@ -58,11 +58,11 @@ pub fn run(a: MapArgs) -> Result<ExitCode, String> {
         let title = format!(
             "{} after the scenario ({} profile)",
             a.input.display(),
-            k.fw.profile()
+            platform::harness::firmware(&k).profile()
         );
         (k, title)
     };
-    std::fs::write(&a.output, platform::map::svg(&kernel, &title))
+    std::fs::write(&a.output, platform::harness::map::svg(&kernel, &title))
         .map_err(|e| format!("{}: {e}", a.output.display()))?;
     Ok(ExitCode::SUCCESS)
 }

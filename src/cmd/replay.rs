@@ -30,6 +30,7 @@ pub fn run(a: ReplayArgs) -> Result<ExitCode, String> {
     let cfg = MachineConfig {
         profile: a.profile,
         pool_size: None,
+        bare_metal: false,
     };
     let mut fw = Firmware::new(&tree, &cfg).map_err(|e| format!("{}: {e}", a.machine.display()))?;
     let text = std::fs::read_to_string(&a.log).map_err(|e| format!("{}: {e}", a.log.display()))?;

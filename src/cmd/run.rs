@@ -44,14 +44,14 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
     let format = if a.json { TraceFormat::Json } else { a.trace };
     let k = run_file(&a.file, format, &mut Stdout).map_err(|e| e.to_string())?;
     if let (Some(k), Some(p)) = (&k, &a.rtas_log) {
-        std::fs::write(p, rtas::calllog::to_jsonl(&k.fw.log))
+        std::fs::write(p, rtas::calllog::to_jsonl(platform::harness::call_log(k)))
             .map_err(|e| format!("{}: {e}", p.display()))?;
     }
     if let Some(k) = k {
         if format == TraceFormat::Human {
             super::out::line(format!(
                 "scenario passed: {} RTAS calls, {} virqs mapped",
-                k.fw.log.len(),
+                platform::harness::call_log(&k).len(),
                 k.irq.len()
             ))?;
         }

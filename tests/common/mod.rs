@@ -107,6 +107,7 @@ pub fn firmware(rel: &str, profile: rtas::Profile) -> rtas::Firmware {
     let cfg = rtas::MachineConfig {
         profile,
         pool_size: None,
+        bare_metal: false,
     };
     rtas::Firmware::new(&fixture_tree(rel), &cfg).unwrap_or_else(|e| panic!("{rel}: {e}"))
 }

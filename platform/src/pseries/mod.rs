@@ -1,15 +1,14 @@
 //! The pSeries machine description: a `chrp` root, firmware reached through RTAS.
 
 mod msi;
-
-pub(crate) use msi::read_messages;
-pub use msi::{find_pe, pe_devices, quota_for, DEFAULT_PE_TOTAL};
+mod resume;
 
 use crate::error::Error;
-use crate::kernel::{DevId, Kernel};
-use crate::ops::{MachineDescription, ResumeMode};
+use crate::kernel::rtas::{INT_OFF, INT_ON, READ_PCI_CONFIG, SET_XIVE, SUSPEND_ME, WRITE_PCI_CONFIG};
+use crate::kernel::{Controller, ControllerKind, DevId, Kernel, DEFAULT_PRIORITY, XIVE_PRIORITY};
+use crate::ops::MachineDescription;
 use of_tree::Tree;
-use rtas::Service;
+use rtas::hcall::{H_INT_SET_SOURCE_CONFIG, XIVE_SRC_SET_EISN};
 
 /// The pseries description.
 pub static PSERIES: MachineDescription = MachineDescription {
@@ -28,7 +27,7 @@ pub static PSERIES: MachineDescription = MachineDescription {
     irq_unmask: Some(irq_unmask),
     irq_mask: Some(irq_mask),
     suspend: Some(suspend),
-    resume: Some(resume),
+    resume: Some(resume::resume),
 };
 
 /// Linux's pSeries probe: the root's device_type is "chrp".
@@ -37,7 +36,11 @@ fn probe(tree: &Tree) -> bool {
 }
 
 fn setup_arch(k: &mut Kernel) -> Result<(), Error> {
-    k.hypervisor = k.fw.tokens.hypervisor;
+    let Some(rtas) = &k.rtas else {
+        k.msg("pseries: no RTAS (the tree has no /rtas node)".into());
+        return Ok(());
+    };
+    k.hypervisor = rtas.hypertas;
     let mode = if k.hypervisor {
         "LPAR (under a hypervisor)"
     } else {
@@ -56,12 +59,21 @@ fn init_irq(k: &mut Kernel) -> Result<(), Error> {
         .map(|&n| (n, "XICS"))
         .or(xive.first().map(|&n| (n, "XIVE")));
     match found {
-        Some((n, kind)) => {
+        Some((n, name)) => {
             let path = k.tree.path(n);
-            k.msg(format!("pseries: {kind} interrupt controller {path}"));
-            k.intc = Some(path);
+            k.msg(format!("pseries: {name} interrupt controller {path}"));
+            let kind = if name == "XIVE" {
+                ControllerKind::Xive
+            } else {
+                ControllerKind::Xics
+            };
+            k.intc = Some(Controller {
+                path,
+                kind,
+                registers: None,
+            });
         }
-        None => crate::generic::init_irq(k)?,
+        None => crate::kernel::defaults::init_irq(k)?,
     }
     Ok(())
 }
@@ -72,7 +84,7 @@ fn read_config(k: &mut Kernel, dev: DevId, reg: u32, size: u32) -> Option<u32> {
     let addr = ((reg & 0xf00) << 20) | d.addr.config_addr() | (reg & 0xff);
     let buid = d.buid;
     let r = k.rtas(
-        Service::IbmReadPciConfig,
+        READ_PCI_CONFIG,
         &[addr, (buid >> 32) as u32, buid as u32, size],
         2,
     )?;
@@ -85,101 +97,44 @@ fn write_config(k: &mut Kernel, dev: DevId, reg: u32, size: u32, value: u32) -> 
     let addr = ((reg & 0xf00) << 20) | d.addr.config_addr() | (reg & 0xff);
     let buid = d.buid;
     k.rtas(
-        Service::IbmWritePciConfig,
+        WRITE_PCI_CONFIG,
         &[addr, (buid >> 32) as u32, buid as u32, size, value],
         1,
     )
     .is_some_and(|r| r[0] == 0)
 }
 
-/// Linux's XICS unmask: ibm,set-xive to the default server and priority, then
-/// ibm,int-on. Under XIVE (no such tokens) the H_INT_SET_SOURCE_CONFIG hypervisor call
-/// configures the source instead, which is not RTAS: the controller is set directly.
-fn irq_unmask(k: &mut Kernel, source: u32) {
-    if k.fw.tokens.token(Service::SetXive).is_some() {
-        k.rtas(
-            Service::SetXive,
-            &[source, 0, crate::kernel::DEFAULT_PRIORITY],
-            1,
-        );
-        k.rtas(Service::IntOn, &[source], 1);
-    } else {
-        let p = crate::kernel::DEFAULT_PRIORITY as u8;
-        k.fw.machine.ics.write_xive(source, 0, p, p);
-    }
+fn under_xive(k: &Kernel) -> bool {
+    k.intc.as_ref().is_some_and(|c| c.kind == ControllerKind::Xive)
 }
 
-/// Linux's XICS mask: ibm,int-off (or the hypervisor call under XIVE).
-fn irq_mask(k: &mut Kernel, source: u32) {
-    if k.fw.tokens.token(Service::IntOff).is_some() {
-        k.rtas(Service::IntOff, &[source], 1);
-    } else {
-        let p = crate::kernel::DEFAULT_PRIORITY as u8;
-        k.fw.machine.ics.write_xive(source, 0, 0xff, p);
+/// Linux's XICS unmask: ibm,set-xive to the default server and priority, then
+/// ibm,int-on. Under XIVE: H_INT_SET_SOURCE_CONFIG to CPU 0 at priority 6, the EISN
+/// the virq.
+fn irq_unmask(k: &mut Kernel, source: u32) {
+    if under_xive(k) {
+        let eisn = k.irq.find(source).unwrap_or(0) as u64;
+        let args = [XIVE_SRC_SET_EISN, source as u64, 0, XIVE_PRIORITY as u64, eisn];
+        k.hcall(H_INT_SET_SOURCE_CONFIG, &args);
+        return;
     }
+    k.rtas(SET_XIVE, &[source, 0, DEFAULT_PRIORITY], 1);
+    k.rtas(INT_ON, &[source], 1);
+}
+
+/// Linux's XICS mask: ibm,int-off; under XIVE the source's priority to 0xff.
+fn irq_mask(k: &mut Kernel, source: u32) {
+    if under_xive(k) {
+        k.hcall(H_INT_SET_SOURCE_CONFIG, &[0, source as u64, 0, 0xff, 0]);
+        return;
+    }
+    k.rtas(INT_OFF, &[source], 1);
 }
 
 fn suspend(k: &mut Kernel) -> Result<(), Error> {
-    match k.rtas(Service::SuspendMe, &[], 1) {
+    match k.rtas(SUSPEND_ME, &[], 1) {
         Some(r) if r[0] == 0 => Ok(()),
         Some(r) => Err(Error::Failed(format!("ibm,suspend-me answered {}", r[0]))),
         None => Err(Error::Failed("the machine has no ibm,suspend-me".into())),
     }
-}
-
-/// PAPR keeps every assignment across a suspend; firmware that did not is detected by
-/// asking for each device's sources again. A device whose sources moved gets its
-/// vectors back (change-msi with the count it held), and every virq it held is pointed
-/// at its new source: drivers see the same numbers.
-fn resume(k: &mut Kernel, _mode: ResumeMode) -> Result<(), Error> {
-    for dev in 0..k.devices.len() {
-        let Some(m) = k.devices[dev].msi.clone() else {
-            continue;
-        };
-        let mut same = true;
-        for (i, &src) in m.sources.iter().enumerate() {
-            if msi::query(k, dev, i as u32) != Ok(src) {
-                same = false;
-                break;
-            }
-        }
-        if same {
-            continue;
-        }
-        let name = k.devices[dev].name.clone();
-        k.msg(format!(
-            "{name}: rtas_msi: sources changed across suspend, re-requesting {} vectors",
-            m.granted
-        ));
-        let rc = msi::renegotiate(k, dev, m.kind, m.granted);
-        if rc != m.granted as i64 {
-            return Err(Error::Failed(format!(
-                "{name}: firmware gave {rc} of the {} vectors after resume",
-                m.granted
-            )));
-        }
-        let mut state = m.clone();
-        for (i, &virq) in m.virqs.iter().enumerate() {
-            let new = msi::query(k, dev, i as u32).map_err(|rc| {
-                Error::Failed(format!(
-                    "{name}: vector {i}: query answered {rc} after resume"
-                ))
-            })?;
-            let old = k.irq.remap(virq, new).unwrap_or(m.sources[i]);
-            state.sources[i] = new;
-            if k.opts.trace {
-                k.trace.push(crate::trace::Event::Remap {
-                    device: name.clone(),
-                    vector: i as u32,
-                    virq,
-                    old,
-                    new,
-                });
-            }
-        }
-        state.messages = msi::read_messages(k, dev, m.kind, m.virqs.len() as u32);
-        k.devices[dev].msi = Some(state);
-        k.reprogram(dev);
-    }
-    Ok(())
 }

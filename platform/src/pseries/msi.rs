@@ -3,10 +3,10 @@
 //! busy retries, then a query and a mapping per vector.
 
 use crate::error::MsiError;
+use crate::kernel::rtas::{CHANGE_MSI, QUERY_SOURCE};
 use crate::kernel::{DevId, Kernel, MsiState};
 use crate::ops::MsiType;
-use of_tree::{NodeId, Tree};
-use rtas::{status, Service};
+use crate::quota::quota_for;
 
 const FN_SET: u32 = 1;
 const FN_MSI: u32 = 3;
@@ -14,18 +14,18 @@ const FN_MSIX: u32 = 4;
 const FN_MSI_32: u32 = 5;
 const FN_MSIX_32: u32 = 6;
 
-/// Linux's PCI class of a PCI-PCI bridge (class code >> 8).
-const CLASS_BRIDGE_PCI: u32 = 0x0604;
+/// RTAS status: busy, call again.
+const BUSY: i64 = -2;
+/// RTAS status: parameter error.
+const PARAM_ERROR: i64 = -3;
 
-/// Quota assumed when no `ibm,pe-total-#msi` is found.
-pub const DEFAULT_PE_TOTAL: u32 = 8;
+/// Whether a status asks the caller to call again (busy, or 9900..9905).
+fn is_busy(status: i64) -> bool {
+    status == BUSY || (9900..=9905).contains(&status)
+}
 
 pub(super) fn init(k: &mut Kernel) -> bool {
-    let have = k.fw.tokens.token(Service::ChangeMsi).is_some()
-        && k.fw
-            .tokens
-            .token(Service::QueryInterruptSourceNumber)
-            .is_some();
+    let have = k.rtas_token(CHANGE_MSI).is_some() && k.rtas_token(QUERY_SOURCE).is_some();
     if !have {
         k.msg("rtas_msi: no RTAS tokens, no MSI support.".into());
         return false;
@@ -80,108 +80,6 @@ pub(super) fn check_device(
     check_req(k, dev, nvec, kind)
 }
 
-/// The PE of a node: the nearest node up from it with `ibm,pe-total-#msi`, else its
-/// parent with Linux's assumed 8. Messages are added to `say`.
-pub fn find_pe(tree: &Tree, node: NodeId, say: Option<&mut Vec<String>>) -> Option<(NodeId, u32)> {
-    let mut say = say;
-    let mut cur = Some(node);
-    while let Some(n) = cur {
-        if let Ok(Some(total)) = tree.at(n).u32("ibm,pe-total-#msi") {
-            if let Some(say) = say.as_mut() {
-                say.push(format!("rtas_msi: found prop on dn {}", tree.path(n)));
-            }
-            return Some((n, total));
-        }
-        cur = tree.node(n).parent();
-    }
-    let parent = tree.node(node).parent()?;
-    if let Some(say) = say.as_mut() {
-        say.push(format!("rtas_msi: using PE dn {}", tree.path(parent)));
-    }
-    Some((parent, DEFAULT_PE_TOTAL))
-}
-
-fn descendants(tree: &Tree, pe: NodeId, out: &mut Vec<NodeId>) {
-    out.extend(tree.descendants(pe, |_, _| true));
-}
-
-/// The non-bridge nodes below a PE, as Linux counts them.
-pub fn pe_devices(tree: &Tree, pe: NodeId) -> Vec<NodeId> {
-    let mut nodes = Vec::new();
-    descendants(tree, pe, &mut nodes);
-    nodes
-        .into_iter()
-        .filter(|&n| {
-            tree.at(n).u32("class-code").ok().flatten().unwrap_or(0) >> 8 != CLASS_BRIDGE_PCI
-        })
-        .collect()
-}
-
-/// Linux's msi_quota_for_device for the function at `node` asking for `request`
-/// vectors; `name` is its PCI name. Messages are added to `say`.
-pub fn quota_for(
-    tree: &Tree,
-    node: NodeId,
-    name: &str,
-    request: u32,
-    mut say: Option<&mut Vec<String>>,
-) -> u32 {
-    if let Some(say) = say.as_mut() {
-        say.push(format!(
-            "rtas_msi: calc quota for {name}, request {request}"
-        ));
-    }
-    let Some((pe, total)) = find_pe(tree, node, say.as_deref_mut()) else {
-        return request;
-    };
-    if let Some(say) = say.as_mut() {
-        say.push(format!("rtas_msi: found PE {}", tree.path(pe)));
-    }
-    let mut nodes = Vec::new();
-    descendants(tree, pe, &mut nodes);
-    let mut num_devices = 0u32;
-    for &n in &nodes {
-        if let Some(say) = say.as_mut() {
-            say.push(format!("rtas_msi: counting {}", tree.path(n)));
-        }
-        let class = tree.at(n).u32("class-code").ok().flatten().unwrap_or(0);
-        if class >> 8 != CLASS_BRIDGE_PCI {
-            num_devices += 1;
-        }
-    }
-    if num_devices == 0 {
-        return request;
-    }
-    let mut quota = total / num_devices;
-    if request <= quota {
-        return request;
-    }
-    let mut spare = 0u32;
-    let mut over = 0u32;
-    for &n in &nodes {
-        let req = if n == node {
-            request
-        } else {
-            let at = tree.at(n);
-            let a = at.u32("ibm,req#msi").ok().flatten().unwrap_or(0);
-            let b = at.u32("ibm,req#msi-x").ok().flatten().unwrap_or(0);
-            a.max(b)
-        };
-        if req < quota {
-            spare += quota - req;
-        } else if req > quota {
-            over += 1;
-        }
-    }
-    spare += total % num_devices;
-    quota += spare.checked_div(over).unwrap_or(0);
-    let request = quota.min(request);
-    if let Some(say) = say.as_mut() {
-        say.push(format!("rtas_msi: request clamped to quota {request}"));
-    }
-    request
-}
-
 /// [`quota_for`] for a device of the kernel, its messages in the trace.
 pub(crate) fn quota_for_device(k: &mut Kernel, dev: DevId, request: u32) -> u32 {
     let node = k.devices[dev].node;
@@ -214,14 +112,14 @@ pub(crate) fn change_msi(k: &mut Kernel, dev: DevId, func: u32, num: u32) -> i64
     let mut seq = 1u32;
     let (rc, got) = loop {
         let Some(r) = k.rtas(
-            Service::ChangeMsi,
+            CHANGE_MSI,
             &[addr, (buid >> 32) as u32, buid as u32, func, num, seq],
             nret,
         ) else {
-            return status::PARAM_ERROR as i64;
+            return PARAM_ERROR;
         };
         seq = r[2] as u32;
-        if !status::is_busy(r[0] as i32) {
+        if !is_busy(r[0]) {
             break (r[0], r[1]);
         }
     };
@@ -244,13 +142,13 @@ pub(crate) fn query(k: &mut Kernel, dev: DevId, i: u32) -> Result<u32, i64> {
     let (addr, buid) = (d.addr.config_addr(), d.buid);
     loop {
         let Some(r) = k.rtas(
-            Service::QueryInterruptSourceNumber,
+            QUERY_SOURCE,
             &[addr, (buid >> 32) as u32, buid as u32, i],
             3,
         ) else {
-            return Err(status::PARAM_ERROR as i64);
+            return Err(PARAM_ERROR);
         };
-        if status::is_busy(r[0] as i32) {
+        if is_busy(r[0]) {
             continue;
         }
         if r[0] != 0 {
@@ -375,52 +273,9 @@ pub(super) fn setup_msi_irqs(
         state.virqs.push(virq);
         state.sources.push(src);
     }
-    state.messages = read_messages(k, dev, kind, nvec_in);
+    state.messages = k.read_messages(dev, kind, nvec_in);
     k.devices[dev].msi = Some(state);
     Ok(())
-}
-
-/// Reads back what the firmware wrote: the MSI capability through config space, the
-/// MSI-X table through its BAR.
-pub(crate) fn read_messages(k: &mut Kernel, dev: DevId, kind: MsiType, n: u32) -> Vec<(u64, u32)> {
-    match kind {
-        MsiType::Msi => {
-            let Some(cap) = k.find_capability(dev, 0x05) else {
-                return Vec::new();
-            };
-            let ctrl = k.config_read(dev, cap + 2, 2).unwrap_or(0);
-            let is64 = ctrl & 0x80 != 0;
-            let lo = k.config_read(dev, cap + 4, 4).unwrap_or(0) as u64;
-            let hi = if is64 {
-                k.config_read(dev, cap + 8, 4).unwrap_or(0) as u64
-            } else {
-                0
-            };
-            let data_reg = if is64 { cap + 12 } else { cap + 8 };
-            let data = if ctrl & 0x400 != 0 {
-                k.config_read(dev, data_reg, 4).unwrap_or(0)
-            } else {
-                k.config_read(dev, data_reg, 2).unwrap_or(0)
-            };
-            (0..n).map(|i| (hi << 32 | lo, data | i)).collect()
-        }
-        MsiType::Msix => {
-            let r = k.devices[dev].fnref;
-            let Some(cap) = k.fw.machine.function(r).msix else {
-                return Vec::new();
-            };
-            (0..n)
-                .map(|i| {
-                    let off = cap.table_offset + 16 * i;
-                    let m = &k.fw.machine;
-                    let lo = m.bar_read(r, cap.table_bir, off, 4).unwrap_or(0);
-                    let hi = m.bar_read(r, cap.table_bir, off + 4, 4).unwrap_or(0);
-                    let data = m.bar_read(r, cap.table_bir, off + 8, 4).unwrap_or(0);
-                    (hi << 32 | lo, data as u32)
-                })
-                .collect()
-        }
-    }
 }
 
 /// Asks the firmware again for `count` vectors of a kind (after a renumbering resume).

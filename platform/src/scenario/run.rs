@@ -3,10 +3,12 @@
 
 use super::parse::{parse, Command, Step};
 use crate::error::Error;
-use crate::kernel::{BootOptions, Kernel};
+use crate::harness::{self, BootOptions};
+use crate::kernel::Kernel;
 use crate::trace::TraceFormat;
 use rtas::calllog::{self, CallRecord};
-use rtas::{Profile, Service};
+use crate::kernel::rtas::{CHANGE_MSI, QUERY_SOURCE};
+use rtas::Profile;
 use std::path::{Path, PathBuf};
 
 /// Where the trace goes as the run proceeds.
@@ -64,10 +66,11 @@ impl<'o> Runner<'o> {
         if let Some(k) = &self.kernel {
             match self.format {
                 TraceFormat::Qemu => {
-                    for l in &k.fw.qemu_trace[self.printed_qemu.min(k.fw.qemu_trace.len())..] {
+                    let lines = harness::qemu_trace(k);
+                    for l in &lines[self.printed_qemu.min(lines.len())..] {
                         self.out.line(l);
                     }
-                    self.printed_qemu = k.fw.qemu_trace.len();
+                    self.printed_qemu = lines.len();
                 }
                 f => {
                     for e in &k.trace[self.printed..] {
@@ -110,7 +113,7 @@ impl<'o> Runner<'o> {
                     qemu_trace: self.format == TraceFormat::Qemu,
                     ..Default::default()
                 };
-                let k = Kernel::boot(tree, opts)
+                let k = harness::boot(tree, opts)
                     .map_err(|e| self.fail(step, format!("{}: {e}", path.display())))?;
                 self.kernel = Some(k);
             }
@@ -130,7 +133,7 @@ impl<'o> Runner<'o> {
             Command::Fire(dev, v) => {
                 let d = self.device(step, dev)?;
                 let k = self.kernel(step)?;
-                if let Err(why) = k.fire(d, *v) {
+                if let Err(why) = harness::fire(k, d, *v) {
                     self.flush();
                     return Err(self.fail(
                         step,
@@ -145,7 +148,7 @@ impl<'o> Runner<'o> {
                 let want = calllog::from_jsonl(&text)
                     .map_err(|e| self.fail(step, format!("{}: {e}", path.display())))?;
                 let k = self.kernel(step)?;
-                let got = k.fw.log.clone();
+                let got = harness::call_log(k).to_vec();
                 if let Some(diff) = compare_logs(&got, &want) {
                     self.flush();
                     return Err(self.fail(
@@ -161,7 +164,7 @@ impl<'o> Runner<'o> {
             }
             Command::Resume(mode) => {
                 let k = self.kernel(step)?;
-                let r = k.resume(*mode);
+                let r = harness::resume(k, *mode);
                 if let Err(e) = r {
                     self.flush();
                     return Err(self.fail(step, e.to_string()));
@@ -169,7 +172,7 @@ impl<'o> Runner<'o> {
             }
             Command::Save(p) => {
                 let path = self.dir.join(p);
-                let blob = self.kernel(step)?.fw.save();
+                let blob = harness::save(self.kernel(step)?);
                 std::fs::write(&path, blob)
                     .map_err(|e| self.fail(step, format!("{}: {e}", path.display())))?;
             }
@@ -177,7 +180,7 @@ impl<'o> Runner<'o> {
                 let path = self.dir.join(p);
                 let blob = std::fs::read(&path)
                     .map_err(|e| self.fail(step, format!("{}: {e}", path.display())))?;
-                let r = self.kernel(step)?.fw.restore(&blob);
+                let r = harness::restore(self.kernel(step)?, &blob);
                 r.map_err(|e| self.fail(step, format!("{}: {e}", path.display())))?;
             }
             Command::ExpectVirqsStable => {
@@ -199,7 +202,7 @@ impl<'o> Runner<'o> {
                 let changed = k
                     .snapshot
                     .iter()
-                    .filter(|(virq, _, _, src)| k.irq.get(*virq).is_some_and(|d| d.hwirq != *src))
+                    .filter(|h| k.irq.get(h.virq).is_some_and(|d| d.hwirq != h.source))
                     .count();
                 let held = k.snapshot.len();
                 if changed == 0 {
@@ -219,7 +222,8 @@ impl<'o> Runner<'o> {
 /// vector, and that firing that vector runs its handler through that virq.
 pub fn virqs_stable(k: &mut Kernel) -> Vec<String> {
     let mut problems = Vec::new();
-    for (virq, dev, vector, _) in k.snapshot.clone() {
+    for held in k.snapshot.clone() {
+        let (virq, dev, vector) = (held.virq, held.dev, held.vector);
         let name = k.devices[dev].name.clone();
         let held = k.devices[dev]
             .msi
@@ -240,7 +244,7 @@ pub fn virqs_stable(k: &mut Kernel) -> Vec<String> {
                 continue;
             }
         }
-        match k.fire(dev, vector) {
+        match harness::fire(k, dev, vector) {
             Ok(v) if v == virq => {}
             Ok(v) => problems.push(format!("{name} vector {vector} fired virq {v}, not {virq}")),
             Err(e) => problems.push(format!("{name} vector {vector} (virq {virq}): {e}")),
@@ -254,10 +258,7 @@ pub fn virqs_stable(k: &mut Kernel) -> Vec<String> {
 pub fn compare_logs(got: &[CallRecord], want: &[CallRecord]) -> Option<String> {
     let mut services: Vec<&str> = want.iter().map(|r| r.service.as_str()).collect();
     if services.is_empty() {
-        services = vec![
-            Service::ChangeMsi.name(),
-            Service::QueryInterruptSourceNumber.name(),
-        ];
+        services = vec![CHANGE_MSI, QUERY_SOURCE];
     }
     let ours: Vec<&CallRecord> = got
         .iter()

@@ -30,12 +30,18 @@ fn collect_functions(tree: &Tree, bus: NodeId, out: &mut Vec<NodeId>) {
 /// behind them, in tree order.
 pub fn pci_functions_below(tree: &Tree, bus: NodeId) -> Vec<NodeId> {
     let has_reg = |t: &Tree, n: NodeId| t.node(n).prop("reg").is_some();
-    let is_bridge =
-        |t: &Tree, n: NodeId| t.at(n).string("device_type").ok().flatten() == Some("pci");
-    tree.descendants(bus, |t, n| has_reg(t, n) && is_bridge(t, n))
+    tree.descendants(bus, |t, n| has_reg(t, n) && is_bridge_node(t, n))
         .into_iter()
         .filter(|&n| has_reg(tree, n))
         .collect()
+}
+
+/// A PCI-PCI or CardBus bridge by class code, or a node of `device_type` "pci".
+pub(crate) fn is_bridge_node(tree: &Tree, n: NodeId) -> bool {
+    let class = tree.at(n).u32("class-code").ok().flatten().unwrap_or(0) >> 8;
+    class == 0x0604
+        || class == 0x0607
+        || tree.at(n).string("device_type").ok().flatten() == Some("pci")
 }
 
 impl Machine {

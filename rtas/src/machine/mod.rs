@@ -7,6 +7,8 @@ mod delivery;
 mod lsi;
 mod mmio;
 
+pub use build::pci_functions_below;
+pub(crate) use build::is_bridge_node;
 pub use mmio::{MmioTarget, Window};
 
 use mmio::MmioMap;

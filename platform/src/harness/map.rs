@@ -35,16 +35,17 @@ fn esc(s: &str) -> String {
 
 /// The SVG of the kernel's machine as it is now.
 pub fn svg(k: &Kernel, title: &str) -> String {
-    let m = &k.fw.machine;
+    let fw = k.port.harness_firmware();
+    let m = &fw.machine;
     // Owners of MSI blocks, by PHB and config address.
     let mut items: Vec<Item> = Vec::new();
-    for (pi, p) in m.phbs.iter().enumerate() {
+    for p in &m.phbs {
         for (&cfg, b) in &p.msi {
             let (addr, _) = rtas::pci::PciAddr::from_config_addr(cfg);
             let name = k
                 .devices
                 .iter()
-                .find(|d| d.fnref.phb == pi && d.addr == addr)
+                .find(|d| d.buid == p.buid && d.addr == addr)
                 .map(|d| d.name.clone())
                 .unwrap_or_else(|| format!("{:04x}:{addr}", p.index));
             let kind = if b.kind == rtas::alloc::BlockKind::Msi {
@@ -61,7 +62,7 @@ pub fn svg(k: &Kernel, title: &str) -> String {
             });
         }
     }
-    for &(_, first, count) in &k.fw.spacers {
+    for &(_, first, count) in &fw.spacers {
         items.push(Item {
             first,
             count,

@@ -1,0 +1,127 @@
+//! The one port between the simulated OS and the machine: RTAS calls by token through
+//! an argument buffer in OS memory, hypervisor calls, config space of bare-metal PHBs,
+//! MMIO by CPU physical address, and the external interrupts the CPU takes. Whatever
+//! else the OS knows comes from the device tree.
+
+use rtas::memory::Memory;
+use rtas::pci::PciAddr;
+use rtas::Firmware;
+
+/// Where the OS keeps its RTAS argument buffer (Linux's `rtas_args`).
+const RTAS_ARGS_AT: u64 = 0x10_0000;
+/// OS memory the port owns: the RTAS argument buffer lives here.
+const OS_MEMORY: usize = 0x1000;
+/// Most cells of arguments plus outputs an RTAS call may carry.
+const MAX_CELLS: usize = 16;
+
+/// The outputs of an RTAS call, the status first (signed), without a heap allocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RtasRets {
+    cells: [i64; MAX_CELLS],
+    len: usize,
+}
+
+impl std::ops::Deref for RtasRets {
+    type Target = [i64];
+    fn deref(&self) -> &[i64] {
+        &self.cells[..self.len]
+    }
+}
+
+/// The port.
+#[derive(Debug, Clone)]
+pub struct Port {
+    fw: Firmware,
+    mem: Memory,
+    partition: u32,
+}
+
+impl Port {
+    /// A port to `fw` for an OS running in `partition`.
+    pub fn new(fw: Firmware, partition: u32) -> Port {
+        Port {
+            fw,
+            mem: Memory::new(RTAS_ARGS_AT, OS_MEMORY),
+            partition,
+        }
+    }
+
+    /// The RTAS entry point: token, inputs and `nret` zeroed outputs written to the
+    /// argument buffer in OS memory, the call made, the outputs read back (status
+    /// signed). `None` when the buffer cannot be used at all.
+    pub fn rtas_call(&mut self, token: u32, args: &[u32], nret: usize) -> Option<RtasRets> {
+        let nret = nret.min(MAX_CELLS);
+        let base = RTAS_ARGS_AT;
+        let mem = &mut self.mem;
+        mem.write_u32(base, token);
+        mem.write_u32(base + 4, args.len() as u32);
+        mem.write_u32(base + 8, nret as u32);
+        for (i, a) in args.iter().enumerate() {
+            mem.write_u32(base + 12 + 4 * i as u64, *a);
+        }
+        let rets_at = base + 12 + 4 * args.len() as u64;
+        for i in 0..nret {
+            mem.write_u32(rets_at + 4 * i as u64, 0);
+        }
+        self.fw
+            .call_buffer_as(self.partition, &mut self.mem, base)
+            .ok()?;
+        let mut out = RtasRets {
+            cells: [0; MAX_CELLS],
+            len: nret,
+        };
+        for (i, c) in out.cells.iter_mut().take(nret).enumerate() {
+            let raw = self.mem.read_u32(rets_at + 4 * i as u64).unwrap_or(0);
+            *c = if i == 0 { raw as i32 as i64 } else { raw as i64 };
+        }
+        Some(out)
+    }
+
+    /// A hypervisor call: the status (R3), then R4...
+    pub fn hcall(&mut self, opcode: u64, args: &[u64]) -> Vec<i64> {
+        self.fw.hcall(opcode, args)
+    }
+
+    /// A config-space read of a function on a bare-metal PHB (by BUID): all ones
+    /// where nothing answers, as a master abort reads.
+    pub fn config_read(&mut self, buid: u64, addr: PciAddr, reg: u32, size: u32) -> Option<u32> {
+        self.fw.pci_config_read(buid, addr, reg, size)
+    }
+
+    /// A config-space write on a bare-metal PHB; false where nothing takes it.
+    pub fn config_write(
+        &mut self,
+        buid: u64,
+        addr: PciAddr,
+        reg: u32,
+        size: u32,
+        value: u32,
+    ) -> bool {
+        self.fw.pci_config_write(buid, addr, reg, size, value)
+    }
+
+    /// A load from a CPU physical address; `None` where nothing decodes it.
+    pub fn mmio_read(&mut self, addr: u64, size: u32) -> Option<u64> {
+        self.fw.mmio_read(addr, size)
+    }
+
+    /// A store to a CPU physical address; false where nothing takes it.
+    pub fn mmio_write(&mut self, addr: u64, size: u32, value: u64) -> bool {
+        self.fw.mmio_write(addr, size, value)
+    }
+
+    /// The sources the interrupt presentation controller raised since last asked.
+    pub fn take_interrupts(&mut self) -> Vec<u32> {
+        self.fw.take_presented()
+    }
+
+    /// The firmware behind the port, for the simulator's harness only.
+    pub(crate) fn harness_firmware(&self) -> &Firmware {
+        &self.fw
+    }
+
+    /// The firmware behind the port, mutable, for the simulator's harness only.
+    pub(crate) fn harness_firmware_mut(&mut self) -> &mut Firmware {
+        &mut self.fw
+    }
+}

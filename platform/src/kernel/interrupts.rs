@@ -1,0 +1,82 @@
+//! Interrupts at the controller: unmask and mask (the platform's hook, else the
+//! controller's registers), and taking what the CPU was interrupted with: each source
+//! to its virq's handler.
+
+use super::{ControllerKind, DevId, Kernel, DEFAULT_PRIORITY};
+use crate::trace::Event;
+use rtas::hardware::{ICS_REG_SELECT, ICS_REG_XIVE};
+
+/// Priority that masks a source.
+const MASKED: u64 = 0xff;
+
+/// A handler that ran: the virq, and the device and vector (None: LSI) it belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Handled {
+    /// OS interrupt number.
+    pub virq: u32,
+    /// Owning device.
+    pub dev: DevId,
+    /// Vector, None for the LSI.
+    pub vector: Option<u32>,
+}
+
+impl Kernel {
+    /// Unmasks a source (request_irq), the platform's way; without a hook the
+    /// controller's registers are written (bare metal).
+    pub fn unmask(&mut self, source: u32) {
+        match self.desc.irq_unmask {
+            Some(h) => h(self, source),
+            None => self.write_source(source, DEFAULT_PRIORITY as u64),
+        }
+    }
+
+    /// Masks a source (free_irq), the platform's way.
+    pub fn mask(&mut self, source: u32) {
+        match self.desc.irq_mask {
+            Some(h) => h(self, source),
+            None => self.write_source(source, MASKED),
+        }
+    }
+
+    /// Sets a source's priority (server 0) through the controller's registers.
+    fn write_source(&mut self, source: u32, priority: u64) {
+        let regs = self.intc.as_ref().and_then(|c| {
+            (c.kind == ControllerKind::Other).then_some(c.registers).flatten()
+        });
+        let Some(base) = regs else {
+            log::debug!("source {source:#x}: the controller has no registers to program");
+            return;
+        };
+        self.port.mmio_write(base + ICS_REG_SELECT, 4, source as u64);
+        self.port.mmio_write(base + ICS_REG_XIVE, 4, priority);
+    }
+
+    /// Takes the interrupts the CPU was raised with since last asked and runs the
+    /// handler of each source's virq; returns the handlers that ran, in order.
+    pub fn handle_interrupts(&mut self) -> Vec<Handled> {
+        let mut out = Vec::new();
+        for source in self.port.take_interrupts() {
+            let Some(virq) = self.irq.find(source) else {
+                self.spurious += 1;
+                continue;
+            };
+            let Some(d) = self.irq.get_mut(virq) else {
+                self.spurious += 1;
+                continue;
+            };
+            d.count += 1;
+            let (count, (dev, vector)) = (d.count, d.owner());
+            if self.opts.trace {
+                let device = self.devices[dev].name.clone();
+                self.trace.push(Event::Handler {
+                    device,
+                    vector: vector.unwrap_or(0),
+                    virq,
+                    count,
+                });
+            }
+            out.push(Handled { virq, dev, vector });
+        }
+        out
+    }
+}

@@ -1,0 +1,331 @@
+//! The simulated OS: boot through the ops table, the PCI scan, the generic MSI layer,
+//! the irq layer and suspend/resume. It reaches the machine only through its [`Port`];
+//! everything else it learns from the device tree.
+
+pub mod defaults;
+mod interrupts;
+mod msi;
+pub mod of;
+pub mod ops;
+pub mod pci;
+pub mod rtas;
+mod scan;
+mod suspend;
+
+pub use self::rtas::RtasTokens;
+pub use suspend::HeldVirq;
+
+use crate::error::Error;
+use crate::hw::Port;
+use crate::irq::IrqDomain;
+use crate::trace::Event;
+use of_tree::{NodeId, Tree};
+use ops::{MachineDescription, MsiType};
+use ::rtas::pci::PciAddr;
+
+/// Index of a device in [`Kernel::devices`].
+pub type DevId = usize;
+
+/// Linux's default interrupt priority on XICS.
+pub const DEFAULT_PRIORITY: u32 = 5;
+/// The priority Linux uses for every interrupt under XIVE.
+pub const XIVE_PRIORITY: u32 = 6;
+
+/// A message a device sends: address and data.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct MsiMessage {
+    /// Address.
+    pub address: u64,
+    /// Data.
+    pub data: u32,
+}
+
+/// The vectors a driver holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MsiState {
+    /// MSI or MSI-X.
+    pub kind: MsiType,
+    /// OS interrupt numbers, one per vector the driver asked for.
+    pub virqs: Vec<u32>,
+    /// Hardware source behind each vector.
+    pub sources: Vec<u32>,
+    /// Message read back from the device, per vector.
+    pub messages: Vec<MsiMessage>,
+    /// Vectors the firmware granted (may exceed the driver's count after rounding).
+    pub granted: u32,
+}
+
+/// A PCI function as the OS knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device {
+    /// Linux's name: `domain:bus:device.function`.
+    pub name: String,
+    /// Device tree node.
+    pub node: NodeId,
+    /// Node path.
+    pub path: String,
+    /// Index of its PHB in [`Kernel::phbs`].
+    pub phb: usize,
+    /// Its PHB's BUID.
+    pub buid: u64,
+    /// Bus and devfn.
+    pub addr: PciAddr,
+    /// Hardware source of its LSI, if it has one.
+    pub lsi: Option<u32>,
+    /// OS interrupt number of its LSI.
+    pub lsi_virq: Option<u32>,
+    /// MSI state while a driver holds vectors.
+    pub msi: Option<MsiState>,
+    /// The device cannot take 64-bit MSI addresses (`pseries-sim,no-64bit-msi`).
+    pub no_64bit_msi: bool,
+    /// A PCI-PCI or CardBus bridge (by class code).
+    pub is_bridge: bool,
+}
+
+/// A bare-metal PHB's MSI range and the OS's own allocator over it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MsiRange {
+    /// Where messages go.
+    pub address: u64,
+    /// The allocator (Linux's `msi_bitmap`).
+    pub bitmap: crate::msi_bitmap::MsiBitmap,
+}
+
+/// A PHB as the OS knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhbInfo {
+    /// PCI domain number.
+    pub domain: u32,
+    /// BUID.
+    pub buid: u64,
+    /// Node.
+    pub node: NodeId,
+    /// Bare metal: the MSI range the tree gives and the OS allocates from.
+    pub msi: Option<MsiRange>,
+}
+
+/// Which interrupt controller the OS drives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ControllerKind {
+    /// XICS (presentation `IBM,ppc-xicp`).
+    Xics,
+    /// XIVE (`ibm,power-ivpe`), driven by hypervisor calls.
+    Xive,
+    /// Another controller, programmed through its registers.
+    Other,
+}
+
+/// The interrupt controller found by init_irq.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Controller {
+    /// Node path.
+    pub path: String,
+    /// Kind.
+    pub kind: ControllerKind,
+    /// CPU address of its source registers, when the tree gives them.
+    pub registers: Option<u64>,
+}
+
+/// What the OS does besides booting.
+#[derive(Debug, Clone, Copy)]
+pub struct OsOptions {
+    /// Keep a trace of events (off for large machines).
+    pub trace: bool,
+    /// Drivers request their interrupts (unmask them at the controller) after setup.
+    pub request_irqs: bool,
+}
+
+impl Default for OsOptions {
+    fn default() -> Self {
+        OsOptions {
+            trace: true,
+            request_irqs: true,
+        }
+    }
+}
+
+/// The OS.
+pub struct Kernel {
+    /// The device tree it booted from.
+    pub tree: Tree,
+    /// Its port to the machine.
+    pub(crate) port: Port,
+    /// The machine description that accepted the tree.
+    pub desc: &'static MachineDescription,
+    /// RTAS services the tree's `/rtas` publishes (None: no RTAS).
+    pub rtas: Option<RtasTokens>,
+    /// Running under a hypervisor (`ibm,hypertas-functions`).
+    pub hypervisor: bool,
+    /// The interrupt controller found by init_irq.
+    pub intc: Option<Controller>,
+    /// PHBs found.
+    pub phbs: Vec<PhbInfo>,
+    /// MSI support is set up.
+    pub msi_enabled: bool,
+    /// PCI devices, in scan order.
+    pub devices: Vec<Device>,
+    /// OS interrupt numbers.
+    pub irq: IrqDomain,
+    /// What happened, in order.
+    pub trace: Vec<Event>,
+    /// Options it booted with.
+    pub opts: OsOptions,
+    /// Interrupts taken that no handler took.
+    pub spurious: u64,
+    /// Suspended (between suspend and resume).
+    pub suspended: bool,
+    /// Every MSI virq held at the last suspend.
+    pub snapshot: Vec<HeldVirq>,
+}
+
+/// Linux's name of a function.
+pub fn pci_name(domain: u32, addr: PciAddr) -> String {
+    format!(
+        "{:04x}:{:02x}:{:02x}.{:x}",
+        domain,
+        addr.bus,
+        addr.device(),
+        addr.function()
+    )
+}
+
+/// How the OS picks its description.
+#[derive(Debug, Clone, Copy)]
+pub enum Select {
+    /// The first of these whose probe accepts the tree.
+    Probe(&'static [&'static MachineDescription]),
+    /// This one, without probing.
+    Force(&'static MachineDescription),
+}
+
+impl Kernel {
+    /// Boots from a tree through a port: probe, RTAS instantiation, setup_arch,
+    /// init_irq, PHB discovery, MSI init, PCI scan with the per-function fix-up.
+    pub fn boot(tree: Tree, port: Port, select: Select, opts: OsOptions) -> Result<Kernel, Error> {
+        let mut trace = Vec::new();
+        let desc = match select {
+            Select::Force(d) => d,
+            Select::Probe(list) => {
+                let mut found = None;
+                for d in list {
+                    let ok = (d.probe)(&tree);
+                    if opts.trace {
+                        trace.push(Event::Hook {
+                            hook: "probe",
+                            machine: d.name,
+                            detail: if ok { "accepted" } else { "declined" }.into(),
+                        });
+                    }
+                    if ok {
+                        found = Some(*d);
+                        break;
+                    }
+                }
+                found.ok_or(Error::NoMachine)?
+            }
+        };
+        let rtas = RtasTokens::from_tree(&tree);
+        let mut k = Kernel {
+            tree,
+            port,
+            desc,
+            rtas,
+            hypervisor: false,
+            intc: None,
+            phbs: Vec::new(),
+            msi_enabled: false,
+            devices: Vec::new(),
+            irq: IrqDomain::default(),
+            trace,
+            opts,
+            spurious: 0,
+            suspended: false,
+            snapshot: Vec::new(),
+        };
+        k.hook("setup_arch", "");
+        if let Some(h) = desc.setup_arch {
+            h(&mut k)?;
+        }
+        k.hook("init_irq", "");
+        match desc.init_irq {
+            Some(h) => h(&mut k)?,
+            None => defaults::init_irq(&mut k)?,
+        }
+        k.hook("discover_phbs", "");
+        match desc.discover_phbs {
+            Some(h) => h(&mut k)?,
+            None => defaults::discover_phbs(&mut k)?,
+        }
+        k.hook("msi_init", "");
+        k.msi_enabled = match desc.msi_init {
+            Some(h) => h(&mut k),
+            None => false,
+        };
+        if !k.msi_enabled {
+            k.msg("no MSI support: drivers use LSIs".to_string());
+        }
+        k.pci_scan()?;
+        Ok(k)
+    }
+
+    /// Records a hook call.
+    pub(crate) fn hook(&mut self, hook: &'static str, detail: &str) {
+        log::debug!("{}.{hook} {detail}", self.desc.name);
+        if self.opts.trace {
+            self.trace.push(Event::Hook {
+                hook,
+                machine: self.desc.name,
+                detail: detail.to_string(),
+            });
+        }
+    }
+
+    /// Whether messages are wanted (trace or debug log).
+    pub(crate) fn verbose(&self) -> bool {
+        self.opts.trace || log::log_enabled!(log::Level::Debug)
+    }
+
+    /// Records a message in the words of Linux's debug output.
+    pub(crate) fn msg(&mut self, text: String) {
+        log::debug!("{text}");
+        if self.opts.trace {
+            self.trace.push(Event::Msg { text });
+        }
+    }
+
+    /// Records a driver's event.
+    pub(crate) fn driver_event(&mut self, dev: DevId, text: String) {
+        if self.opts.trace {
+            let device = self.devices[dev].name.clone();
+            self.trace.push(Event::Driver { device, text });
+        }
+    }
+
+    /// A device by its Linux name.
+    pub fn device(&self, name: &str) -> Result<DevId, Error> {
+        self.devices
+            .iter()
+            .position(|d| d.name == name)
+            .ok_or_else(|| Error::NoDevice(name.to_string()))
+    }
+
+    /// A device by its PHB's BUID and bus address.
+    pub fn device_at(&self, buid: u64, addr: PciAddr) -> Option<DevId> {
+        self.devices
+            .iter()
+            .position(|d| d.buid == buid && d.addr == addr)
+    }
+
+    /// A hypervisor call through the port, traced.
+    pub fn hcall(&mut self, opcode: u64, args: &[u64]) -> Vec<i64> {
+        let rets = self.port.hcall(opcode, args);
+        if self.opts.trace {
+            self.trace.push(Event::Hcall {
+                name: ::rtas::hcall::name(opcode),
+                args: args.to_vec(),
+                rets: rets.clone(),
+            });
+        }
+        rets
+    }
+}

@@ -1,0 +1,238 @@
+//! The generic PCI MSI layer (Linux's `drivers/pci/msi`): a driver's request with its
+//! retries, enabling and disabling the capability, mapping each vector to a virq,
+//! reading back the messages, and the release.
+
+use super::pci::*;
+use super::{DevId, Kernel, MsiMessage};
+use crate::error::MsiError;
+use crate::kernel::ops::MsiType;
+use crate::trace::Event;
+
+impl Kernel {
+    /// A driver asks for between `min` and `max` vectors of a kind, as Linux's
+    /// `pci_enable_msi(x)_range` does: a grant below `min` fails, a grant between `min`
+    /// and `max` is retried at that count. Returns the number of vectors held.
+    pub fn request(
+        &mut self,
+        dev: DevId,
+        kind: MsiType,
+        max: u32,
+        min: u32,
+    ) -> Result<u32, MsiError> {
+        let r = self.request_inner(dev, kind, max, min);
+        let text = match &r {
+            Ok(n) => format!("request {kind} {max} (min {min}): got {n}"),
+            Err(e) => format!("request {kind} {max} (min {min}) failed: {e}"),
+        };
+        self.driver_event(dev, text);
+        r
+    }
+
+    fn request_inner(
+        &mut self,
+        dev: DevId,
+        kind: MsiType,
+        max: u32,
+        min: u32,
+    ) -> Result<u32, MsiError> {
+        if self.devices[dev].msi.is_some() || min == 0 || min > max {
+            return Err(MsiError::Inval);
+        }
+        if !self.msi_enabled || self.desc.setup_msi_irqs.is_none() {
+            return Err(MsiError::NotSupported);
+        }
+        let offered = self.vec_count(dev, kind).ok_or(MsiError::Inval)?;
+        if offered < min {
+            return Err(MsiError::NoSpc);
+        }
+        let mut nvec = max.min(offered);
+        loop {
+            let name = self.devices[dev].name.clone();
+            self.hook("msi_check_device", &format!("{name} {kind} {nvec}"));
+            let check = match self.desc.msi_check_device {
+                Some(h) => h(self, dev, nvec, kind),
+                None => Ok(()),
+            };
+            let rc = check.and_then(|_| {
+                self.hook("setup_msi_irqs", &format!("{name} {kind} {nvec}"));
+                match self.desc.setup_msi_irqs {
+                    Some(h) => h(self, dev, nvec, kind),
+                    None => Err(MsiError::NotSupported),
+                }
+            });
+            match rc {
+                Ok(()) => break,
+                Err(MsiError::TryFewer(n)) if n < min => return Err(MsiError::NoSpc),
+                Err(MsiError::TryFewer(n)) if n < nvec => nvec = n,
+                Err(MsiError::TryFewer(_)) => return Err(MsiError::NoSpc),
+                Err(e) => return Err(e),
+            }
+        }
+        self.enable_capability(dev, kind, nvec);
+        if self.opts.request_irqs {
+            let sources = self.devices[dev]
+                .msi
+                .as_ref()
+                .map(|m| m.sources.clone())
+                .unwrap_or_default();
+            for s in sources {
+                self.unmask(s);
+            }
+        }
+        Ok(nvec)
+    }
+
+    /// The generic PCI code turns the capability on and INTx off after setup.
+    pub(crate) fn enable_capability(&mut self, dev: DevId, kind: MsiType, nvec: u32) {
+        match kind {
+            MsiType::Msix => {
+                if let Some(cap) = self.find_capability(dev, CAP_ID_MSIX) {
+                    let c = self.config_read(dev, cap + MSIX_FLAGS, 2).unwrap_or(0);
+                    let c = (c | MSIX_FLAGS_ENABLE) & !MSIX_FLAGS_MASKALL;
+                    self.config_write(dev, cap + MSIX_FLAGS, 2, c);
+                }
+            }
+            MsiType::Msi => {
+                if let Some(cap) = self.find_capability(dev, CAP_ID_MSI) {
+                    let c = self.config_read(dev, cap + MSI_FLAGS, 2).unwrap_or(0);
+                    let mme = nvec.next_power_of_two().trailing_zeros();
+                    let c = (c & !MSI_FLAGS_QSIZE) | mme << 4 | MSI_FLAGS_ENABLE;
+                    self.config_write(dev, cap + MSI_FLAGS, 2, c);
+                }
+            }
+        }
+        let cmd = self.config_read(dev, COMMAND, 2).unwrap_or(0);
+        self.config_write(dev, COMMAND, 2, cmd | COMMAND_INTX_DISABLE);
+    }
+
+    fn disable_capability(&mut self, dev: DevId, kind: MsiType) {
+        let (id, bit) = match kind {
+            MsiType::Msix => (CAP_ID_MSIX, MSIX_FLAGS_ENABLE),
+            MsiType::Msi => (CAP_ID_MSI, MSI_FLAGS_ENABLE),
+        };
+        if let Some(cap) = self.find_capability(dev, id) {
+            let c = self.config_read(dev, cap + 2, 2).unwrap_or(0);
+            self.config_write(dev, cap + 2, 2, c & !bit);
+        }
+        let cmd = self.config_read(dev, COMMAND, 2).unwrap_or(0);
+        self.config_write(dev, COMMAND, 2, cmd & !COMMAND_INTX_DISABLE);
+    }
+
+    /// Maps a device's vector to a new virq.
+    pub fn map_vector(&mut self, dev: DevId, vector: u32, source: u32) -> u32 {
+        let virq = self.irq.map(source, (dev, Some(vector)));
+        if self.opts.trace {
+            let device = self.devices[dev].name.clone();
+            self.trace.push(Event::Map {
+                device,
+                vector: Some(vector),
+                source,
+                virq,
+            });
+        }
+        virq
+    }
+
+    /// Disposes of every virq of a device's vectors.
+    pub fn unmap_vectors(&mut self, dev: DevId) {
+        let Some(m) = self.devices[dev].msi.as_ref() else {
+            return;
+        };
+        let virqs = m.virqs.clone();
+        for v in virqs {
+            if let Some(d) = self.irq.dispose(v) {
+                if self.opts.trace {
+                    let device = self.devices[dev].name.clone();
+                    self.trace.push(Event::Unmap {
+                        device,
+                        virq: v,
+                        source: d.hwirq,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Reads back a device's first `n` messages: the MSI capability through config
+    /// space, the MSI-X table through the BAR at the address the OS found.
+    pub fn read_messages(&mut self, dev: DevId, kind: MsiType, n: u32) -> Vec<MsiMessage> {
+        match kind {
+            MsiType::Msi => {
+                let Some(cap) = self.find_capability(dev, CAP_ID_MSI) else {
+                    return Vec::new();
+                };
+                let ctrl = self.config_read(dev, cap + MSI_FLAGS, 2).unwrap_or(0);
+                let is64 = ctrl & MSI_FLAGS_64BIT != 0;
+                let lo = self.config_read(dev, cap + MSI_ADDRESS_LO, 4).unwrap_or(0) as u64;
+                let hi = if is64 {
+                    self.config_read(dev, cap + MSI_ADDRESS_LO + 4, 4).unwrap_or(0) as u64
+                } else {
+                    0
+                };
+                let data_reg = cap + if is64 { 12 } else { 8 };
+                let size = if ctrl & MSI_FLAGS_EXT_DATA != 0 { 4 } else { 2 };
+                let data = self.config_read(dev, data_reg, size).unwrap_or(0);
+                (0..n)
+                    .map(|i| MsiMessage {
+                        address: hi << 32 | lo,
+                        data: data | i,
+                    })
+                    .collect()
+            }
+            MsiType::Msix => {
+                let Some(table) = self.msix_table_address(dev) else {
+                    return Vec::new();
+                };
+                (0..n as u64)
+                    .map(|i| {
+                        let e = table + MSIX_ENTRY_SIZE * i;
+                        let lo = self.port.mmio_read(e, 4).unwrap_or(u32::MAX as u64);
+                        let hi = self.port.mmio_read(e + 4, 4).unwrap_or(u32::MAX as u64);
+                        let data = self.port.mmio_read(e + 8, 4).unwrap_or(u32::MAX as u64);
+                        MsiMessage {
+                            address: hi << 32 | lo,
+                            data: data as u32,
+                        }
+                    })
+                    .collect()
+            }
+        }
+    }
+
+    /// The driver releases all its vectors: free_irq, the capability off, then the
+    /// platform's teardown (all or nothing).
+    pub fn free(&mut self, dev: DevId) -> Result<(), MsiError> {
+        let Some(m) = self.devices[dev].msi.clone() else {
+            return Err(MsiError::Inval);
+        };
+        if self.opts.request_irqs {
+            for &s in &m.sources {
+                self.mask(s);
+            }
+        }
+        self.disable_capability(dev, m.kind);
+        self.unmap_vectors(dev);
+        let name = self.devices[dev].name.clone();
+        self.hook("teardown_msi_irqs", &name);
+        if let Some(h) = self.desc.teardown_msi_irqs {
+            h(self, dev);
+        }
+        self.devices[dev].msi = None;
+        self.driver_event(dev, "free: vectors released".into());
+        Ok(())
+    }
+
+    /// Re-enables a device's capability and unmasks its sources after its vectors were
+    /// handed out again.
+    pub fn reprogram(&mut self, dev: DevId) {
+        let Some(m) = self.devices[dev].msi.clone() else {
+            return;
+        };
+        self.enable_capability(dev, m.kind, m.virqs.len() as u32);
+        if self.opts.request_irqs {
+            for s in m.sources {
+                self.unmask(s);
+            }
+        }
+    }
+}

@@ -1,0 +1,84 @@
+//! The PCI scan: every function node below each PHB, by its `reg`, bridges by class
+//! code, each LSI parsed from the tree and mapped, then the per-function fix-up.
+
+use super::{of, pci_name, Device, Kernel};
+use crate::error::Error;
+use crate::trace::Event;
+
+impl Kernel {
+    pub(super) fn pci_scan(&mut self) -> Result<(), Error> {
+        for p in 0..self.phbs.len() {
+            let (phb_node, domain, buid) = (self.phbs[p].node, self.phbs[p].domain, self.phbs[p].buid);
+            let map = match of::InterruptMap::read(&self.tree, phb_node) {
+                Ok(m) => m,
+                Err(why) => {
+                    let path = self.tree.path(phb_node);
+                    self.msg(format!("{path}: {why}: no LSIs on this PHB"));
+                    None
+                }
+            };
+            let mut devs: Vec<Device> = Vec::new();
+            for node in of::pci_functions(&self.tree, phb_node) {
+                let path = self.tree.path(node);
+                let addr = match of::function_addr(&self.tree, node) {
+                    Ok(Some(a)) => a,
+                    Ok(None) => continue,
+                    Err(why) => {
+                        self.msg(format!("{path}: {why}: skipped"));
+                        continue;
+                    }
+                };
+                if let Some(other) = devs.iter().find(|d| d.addr == addr) {
+                    let msg = format!("{path}: same address as {}: skipped", other.path);
+                    self.msg(msg);
+                    continue;
+                }
+                let lsi = match of::lsi_source(&self.tree, phb_node, map.as_ref(), node) {
+                    Ok(l) => l,
+                    Err(why) => {
+                        self.msg(format!("{path}: its pin maps to no interrupt source: {why}"));
+                        None
+                    }
+                };
+                let at = self.tree.at(node);
+                devs.push(Device {
+                    name: pci_name(domain, addr),
+                    node,
+                    path,
+                    phb: p,
+                    buid,
+                    addr,
+                    lsi,
+                    lsi_virq: None,
+                    msi: None,
+                    no_64bit_msi: at.has("pseries-sim,no-64bit-msi"),
+                    is_bridge: of::is_bridge(&self.tree, node),
+                });
+            }
+            devs.sort_by_key(|d| (d.addr.bus, d.addr.devfn));
+            for d in devs {
+                let id = self.devices.len();
+                let lsi = d.lsi;
+                let name = d.name.clone();
+                self.devices.push(d);
+                if let Some(src) = lsi {
+                    let virq = self.irq.map(src, (id, None));
+                    self.devices[id].lsi_virq = Some(virq);
+                    if self.opts.trace {
+                        self.trace.push(Event::Map {
+                            device: name.clone(),
+                            vector: None,
+                            source: src,
+                            virq,
+                        });
+                    }
+                }
+                self.hook("pci_irq_fixup", &name);
+                if let Some(h) = self.desc.pci_irq_fixup {
+                    h(self, id);
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,71 @@
+//! Suspend and resume as the OS sees them: the virqs held before, the platform's hooks.
+
+use super::{DevId, Kernel};
+use crate::error::Error;
+use crate::kernel::ops::ResumeMode;
+
+/// An MSI virq a driver held, and what it stood for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HeldVirq {
+    /// OS interrupt number.
+    pub virq: u32,
+    /// Device.
+    pub dev: DevId,
+    /// Vector.
+    pub vector: u32,
+    /// Hardware source then.
+    pub source: u32,
+}
+
+impl Kernel {
+    /// Every MSI virq held now.
+    pub fn held_virqs(&self) -> Vec<HeldVirq> {
+        let mut v = Vec::new();
+        for (d, dev) in self.devices.iter().enumerate() {
+            if let Some(m) = &dev.msi {
+                for (i, (&virq, &source)) in m.virqs.iter().zip(&m.sources).enumerate() {
+                    v.push(HeldVirq {
+                        virq,
+                        dev: d,
+                        vector: i as u32,
+                        source,
+                    });
+                }
+            }
+        }
+        v
+    }
+
+    /// Suspends through the platform's hook.
+    pub fn suspend(&mut self) -> Result<(), Error> {
+        self.snapshot = self.held_virqs();
+        self.hook("suspend", "");
+        match self.desc.suspend {
+            Some(h) => h(self)?,
+            None => {
+                return Err(Error::Failed(
+                    "suspend is not supported on this machine".into(),
+                ))
+            }
+        }
+        self.suspended = true;
+        Ok(())
+    }
+
+    /// The OS wakes after the firmware resumed the partition: the platform's hook.
+    pub fn resume(&mut self, mode: ResumeMode) -> Result<(), Error> {
+        if !self.suspended {
+            return Err(Error::Failed("resume without a suspend".into()));
+        }
+        let how = match mode {
+            ResumeMode::Keep => "keep",
+            ResumeMode::Renumber => "renumber",
+        };
+        self.hook("resume", how);
+        if let Some(h) = self.desc.resume {
+            h(self, mode)?;
+        }
+        self.suspended = false;
+        Ok(())
+    }
+}

@@ -1,0 +1,139 @@
+//! Linux's per-PE MSI quota (`msi_quota_for_device` in pseries/msi.c) over a device
+//! tree: the PE found by `ibm,pe-total-#msi` (else the function's parent with 8), the
+//! devices counted by `pci_traverse_device_nodes`, the spare shared among those over
+//! quota. `boot` and `check` both use it.
+
+use crate::kernel::of::class_code;
+use crate::kernel::pci::{CLASS_BRIDGE_CARDBUS, CLASS_BRIDGE_PCI};
+use of_tree::{NodeId, Tree};
+
+/// Quota assumed when no `ibm,pe-total-#msi` is found.
+pub const DEFAULT_PE_TOTAL: u32 = 8;
+
+/// The PE of a node: the nearest node up from it with `ibm,pe-total-#msi`, else its
+/// parent with Linux's assumed 8. Messages are added to `say`.
+pub fn find_pe(tree: &Tree, node: NodeId, mut say: Option<&mut Vec<String>>) -> Option<(NodeId, u32)> {
+    let mut cur = Some(node);
+    while let Some(n) = cur {
+        if let Ok(Some(total)) = tree.at(n).u32("ibm,pe-total-#msi") {
+            if let Some(say) = say.as_mut() {
+                say.push(format!("rtas_msi: found prop on dn {}", tree.path(n)));
+            }
+            return Some((n, total));
+        }
+        cur = tree.node(n).parent();
+    }
+    let parent = tree.node(node).parent()?;
+    if let Some(say) = say.as_mut() {
+        say.push(format!("rtas_msi: using PE dn {}", tree.path(parent)));
+    }
+    Some((parent, DEFAULT_PE_TOTAL))
+}
+
+/// The nodes `pci_traverse_device_nodes` visits below `start`: every child, depth
+/// first, descending only into PCI-PCI and CardBus bridges (by class code).
+pub fn traverse(tree: &Tree, start: NodeId) -> Vec<NodeId> {
+    let mut out = Vec::new();
+    let mut stack: Vec<NodeId> = tree.node(start).children().iter().rev().copied().collect();
+    while let Some(n) = stack.pop() {
+        out.push(n);
+        let class = class_code(tree, n) >> 8;
+        if class == CLASS_BRIDGE_PCI || class == CLASS_BRIDGE_CARDBUS {
+            stack.extend(tree.node(n).children().iter().rev().copied());
+        }
+    }
+    out
+}
+
+/// The nodes `count_non_bridge_devices` counts below a PE: visited and not PCI-PCI
+/// bridges.
+pub fn pe_devices(tree: &Tree, pe: NodeId) -> Vec<NodeId> {
+    traverse(tree, pe)
+        .into_iter()
+        .filter(|&n| class_code(tree, n) >> 8 != CLASS_BRIDGE_PCI)
+        .collect()
+}
+
+/// The larger of a node's `ibm,req#msi` and `ibm,req#msi-x` (0 when it has neither).
+pub fn req_of(tree: &Tree, n: NodeId) -> u32 {
+    let at = tree.at(n);
+    let a = at.u32("ibm,req#msi").ok().flatten().unwrap_or(0);
+    let b = at.u32("ibm,req#msi-x").ok().flatten().unwrap_or(0);
+    a.max(b)
+}
+
+/// Linux's msi_quota_for_device for the function at `node` asking for `request`
+/// vectors; `name` is its PCI name. Messages are added to `say`.
+pub fn quota_for(
+    tree: &Tree,
+    node: NodeId,
+    name: &str,
+    request: u32,
+    mut say: Option<&mut Vec<String>>,
+) -> u32 {
+    if let Some(say) = say.as_mut() {
+        say.push(format!("rtas_msi: calc quota for {name}, request {request}"));
+    }
+    let Some((pe, total)) = find_pe(tree, node, say.as_deref_mut()) else {
+        return request;
+    };
+    if let Some(say) = say.as_mut() {
+        say.push(format!("rtas_msi: found PE {}", tree.path(pe)));
+    }
+    let nodes = traverse(tree, pe);
+    let mut num_devices = 0u32;
+    for &n in &nodes {
+        if let Some(say) = say.as_mut() {
+            say.push(format!("rtas_msi: counting {}", tree.path(n)));
+        }
+        if class_code(tree, n) >> 8 != CLASS_BRIDGE_PCI {
+            num_devices += 1;
+        }
+    }
+    if num_devices == 0 {
+        return request;
+    }
+    let mut quota = total / num_devices;
+    if request <= quota {
+        return request;
+    }
+    let mut spare = 0u32;
+    let mut over = 0u32;
+    for &n in &nodes {
+        let req = if n == node { request } else { req_of(tree, n) };
+        if req < quota {
+            spare += quota - req;
+        } else if req > quota {
+            over += 1;
+        }
+    }
+    spare += total % num_devices;
+    quota += spare.checked_div(over).unwrap_or(0);
+    let request = quota.min(request);
+    if let Some(say) = say.as_mut() {
+        say.push(format!("rtas_msi: request clamped to quota {request}"));
+    }
+    request
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn traverse_descends_only_into_bridges() {
+        let src = "/dts-v1/; / { pci { \
+            scsi@4 { class-code = <0x10000>; disk { }; }; \
+            br@2 { class-code = <0x60400>; eth@0 { class-code = <0x20000>; }; }; \
+            eth@1 { }; }; };";
+        let t = of_tree::dts::parse_str(src, "t.dts").unwrap();
+        let pe = t.find("/pci").unwrap();
+        let paths: Vec<String> = traverse(&t, pe).into_iter().map(|n| t.path(n)).collect();
+        assert_eq!(
+            paths,
+            ["/pci/scsi@4", "/pci/br@2", "/pci/br@2/eth@0", "/pci/eth@1"],
+            "the disk below a non-bridge is not visited"
+        );
+        assert_eq!(pe_devices(&t, pe).len(), 3, "the bridge is not counted");
+    }
+}
