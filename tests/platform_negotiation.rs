@@ -52,11 +52,10 @@ fn fixture_scenario_makes_exactly_linuxs_calls() {
     )
     .unwrap_or_else(|e| panic!("{e}"))
     .expect("booted");
-    let msi_calls =
-        platform::harness::call_log(&k)
-            .iter()
-            .filter(|r| r.service == "ibm,change-msi" || r.service.contains("query"))
-            .count();
+    let msi_calls = platform::harness::call_log(&k)
+        .iter()
+        .filter(|r| r.service == "ibm,change-msi" || r.service.contains("query"))
+        .count();
     let want = std::fs::read_to_string(fixture("linux-guest/rtas-calls.jsonl"))
         .unwrap()
         .lines()
@@ -204,7 +203,10 @@ fn msi_falls_back_to_function_1_and_32_bit_devices_use_5_and_6() {
     assert_eq!(changes(&k, from), vec![(5, 1, 0, 1)]);
     let msg = k.devices[d].msi.as_ref().unwrap().messages[0];
     assert!(msg.address < 1 << 32, "32-bit address {:#x}", msg.address);
-    assert!(platform::harness::fire(&mut k, d, 0).is_ok(), "the 32-bit window delivers too");
+    assert!(
+        platform::harness::fire(&mut k, d, 0).is_ok(),
+        "the 32-bit window delivers too"
+    );
     k.free(d).unwrap();
     let from = platform::harness::call_log(&k).len();
     assert_eq!(k.request(d, MsiType::Msix, 4, 4), Ok(4));
@@ -214,16 +216,20 @@ fn msi_falls_back_to_function_1_and_32_bit_devices_use_5_and_6() {
 #[test]
 fn busy_and_delay_are_retried_with_the_sequence_number() {
     let mut k = boot("qemu/b_devices.dtb", Profile::Papr);
-    platform::harness::firmware_mut(&mut k).faults
+    platform::harness::firmware_mut(&mut k)
+        .faults
         .add(FaultRule::new(Service::ChangeMsi, 0, 1, Fault::Busy));
-    platform::harness::firmware_mut(&mut k).faults
+    platform::harness::firmware_mut(&mut k)
+        .faults
         .add(FaultRule::new(Service::ChangeMsi, 1, 1, Fault::Delay(1)));
-    platform::harness::firmware_mut(&mut k).faults.add(FaultRule::new(
-        Service::QueryInterruptSourceNumber,
-        0,
-        2,
-        Fault::Busy,
-    ));
+    platform::harness::firmware_mut(&mut k)
+        .faults
+        .add(FaultRule::new(
+            Service::QueryInterruptSourceNumber,
+            0,
+            2,
+            Fault::Busy,
+        ));
     let d = dev_with(&k, |_, x| x == Some(16));
     let from = platform::harness::call_log(&k).len();
     assert_eq!(k.request(d, MsiType::Msix, 16, 16), Ok(16));
@@ -269,13 +275,15 @@ fn teardown_all_or_nothing() {
         assert!(k.irq.get(v).is_none(), "virq {v} disposed");
     }
     // Both failing: "Setting MSIs to 0 failed!".
-    platform::harness::firmware_mut(&mut k).faults
+    platform::harness::firmware_mut(&mut k)
+        .faults
         .add(FaultRule::new(Service::ChangeMsi, 0, 2, Fault::HwError));
     k.request(d, MsiType::Msix, 2, 2).unwrap_err();
     let mut k = boot("linux-guest/qemu-initial.dtb", Profile::Qemu);
     let d = k.device("0000:00:03.0").unwrap();
     k.request(d, MsiType::Msix, 2, 2).unwrap();
-    platform::harness::firmware_mut(&mut k).faults
+    platform::harness::firmware_mut(&mut k)
+        .faults
         .add(FaultRule::new(Service::ChangeMsi, 0, 2, Fault::HwError));
     k.free(d).unwrap();
     assert!(k
@@ -299,7 +307,9 @@ fn no_msi_without_both_tokens() {
     .unwrap();
     assert!(!k.msi_enabled);
     assert!(
-        platform::harness::call_log(&k).iter().all(|r| r.service != "ibm,change-msi"),
+        platform::harness::call_log(&k)
+            .iter()
+            .all(|r| r.service != "ibm,change-msi"),
         "no fix-up calls"
     );
     let d = k.device("0000:00:01.0").unwrap();

@@ -97,7 +97,7 @@ fn check_invariants(k: &Kernel) -> Result<(), TestCaseError> {
         .flat_map(|p| p.msi.values())
         .map(|b| b.reserved as u64)
         .sum();
-    let held: u64 = fw.spacers.iter().map(|s| s.2 as u64).sum();
+    let held: u64 = fw.held.iter().map(|h| h.count as u64).sum();
     prop_assert_eq!(
         m.pools.free_count() + assigned + held,
         m.pools.capacity(),

@@ -72,7 +72,11 @@ impl Port {
         };
         for (i, c) in out.cells.iter_mut().take(nret).enumerate() {
             let raw = self.mem.read_u32(rets_at + 4 * i as u64).unwrap_or(0);
-            *c = if i == 0 { raw as i32 as i64 } else { raw as i64 };
+            *c = if i == 0 {
+                raw as i32 as i64
+            } else {
+                raw as i64
+            };
         }
         Some(out)
     }

@@ -9,6 +9,30 @@ pub const FIRST_VIRQ: u32 = 16;
 const NONE: u32 = u32::MAX;
 const PAGE: usize = 1024;
 
+/// Who a virq belongs to: a device, and its vector (None for its LSI).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Owner {
+    /// Device index.
+    pub dev: usize,
+    /// Vector, None for the LSI.
+    pub vector: Option<u32>,
+}
+
+impl Owner {
+    /// A device's LSI.
+    pub fn lsi(dev: usize) -> Owner {
+        Owner { dev, vector: None }
+    }
+
+    /// A device's MSI vector.
+    pub fn vector(dev: usize, vector: u32) -> Owner {
+        Owner {
+            dev,
+            vector: Some(vector),
+        }
+    }
+}
+
 /// What a virq stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IrqDesc {
@@ -21,12 +45,12 @@ pub struct IrqDesc {
 }
 
 impl IrqDesc {
-    /// Owning device index and vector (None for an LSI).
-    pub fn owner(&self) -> (usize, Option<u32>) {
-        (
-            self.dev as usize,
-            (self.vector != NONE).then_some(self.vector),
-        )
+    /// Who it belongs to.
+    pub fn owner(&self) -> Owner {
+        Owner {
+            dev: self.dev as usize,
+            vector: (self.vector != NONE).then_some(self.vector),
+        }
     }
 }
 
@@ -77,7 +101,7 @@ pub struct IrqDomain {
 
 impl IrqDomain {
     /// Maps a hardware source to a new virq (the lowest free one).
-    pub fn map(&mut self, hwirq: u32, owner: (usize, Option<u32>)) -> u32 {
+    pub fn map(&mut self, hwirq: u32, owner: Owner) -> u32 {
         let virq = match self.free.pop_first() {
             Some(v) => v,
             None => FIRST_VIRQ + self.descs.len() as u32,
@@ -88,8 +112,8 @@ impl IrqDomain {
         }
         self.descs[i] = Some(IrqDesc {
             hwirq,
-            dev: owner.0 as u32,
-            vector: owner.1.unwrap_or(NONE),
+            dev: owner.dev as u32,
+            vector: owner.vector.unwrap_or(NONE),
             count: 0,
         });
         self.by_hw.insert(hwirq, virq);
@@ -161,17 +185,17 @@ mod tests {
     #[test]
     fn lowest_free_and_remap() {
         let mut d = IrqDomain::default();
-        let a = d.map(0x1300, (0, Some(0)));
-        let b = d.map(0x1301, (0, Some(1)));
+        let a = d.map(0x1300, Owner::vector(0, 0));
+        let b = d.map(0x1301, Owner::vector(0, 1));
         assert_eq!((a, b), (16, 17));
         assert_eq!(d.dispose(a).unwrap().hwirq, 0x1300);
         assert_eq!(d.find(0x1300), None);
-        assert_eq!(d.map(0x1400, (1, None)), 16, "lowest free reused");
-        assert_eq!(d.get(16).unwrap().owner(), (1, None));
+        assert_eq!(d.map(0x1400, Owner::lsi(1)), 16, "lowest free reused");
+        assert_eq!(d.get(16).unwrap().owner(), Owner::lsi(1));
         assert_eq!(d.remap(b, 0x2_0000), Some(0x1301));
         assert_eq!(d.find(0x2_0000), Some(b));
         assert_eq!(d.find(0x1301), None);
         assert_eq!(d.len(), 2);
-        assert_eq!(d.get(b).unwrap().owner(), (0, Some(1)));
+        assert_eq!(d.get(b).unwrap().owner(), Owner::vector(0, 1));
     }
 }

@@ -12,7 +12,11 @@ pub const DEFAULT_PE_TOTAL: u32 = 8;
 
 /// The PE of a node: the nearest node up from it with `ibm,pe-total-#msi`, else its
 /// parent with Linux's assumed 8. Messages are added to `say`.
-pub fn find_pe(tree: &Tree, node: NodeId, mut say: Option<&mut Vec<String>>) -> Option<(NodeId, u32)> {
+pub fn find_pe(
+    tree: &Tree,
+    node: NodeId,
+    mut say: Option<&mut Vec<String>>,
+) -> Option<(NodeId, u32)> {
     let mut cur = Some(node);
     while let Some(n) = cur {
         if let Ok(Some(total)) = tree.at(n).u32("ibm,pe-total-#msi") {
@@ -72,7 +76,9 @@ pub fn quota_for(
     mut say: Option<&mut Vec<String>>,
 ) -> u32 {
     if let Some(say) = say.as_mut() {
-        say.push(format!("rtas_msi: calc quota for {name}, request {request}"));
+        say.push(format!(
+            "rtas_msi: calc quota for {name}, request {request}"
+        ));
     }
     let Some((pe, total)) = find_pe(tree, node, say.as_deref_mut()) else {
         return request;

@@ -117,6 +117,18 @@ pub(crate) struct Pending {
     pub seq: u32,
 }
 
+/// A block of sources the firmware holds back after a renumbering resume, so that
+/// the OS's new requests get other numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeldBlock {
+    /// Index of the PHB whose pool it came from.
+    pub phb: usize,
+    /// First source.
+    pub first: u32,
+    /// Sources.
+    pub count: u32,
+}
+
 /// The firmware: the machine, what `/rtas` publishes, and the call interface's state.
 #[derive(Debug, Clone)]
 pub struct Firmware {
@@ -146,8 +158,8 @@ pub struct Firmware {
     pub reboots: u32,
     /// Number of resumes that renumbered the sources.
     pub renumbers: u32,
-    /// Sources the firmware holds back after a renumbering resume: (PHB, first, count).
-    pub spacers: Vec<(usize, u32, u32)>,
+    /// Sources the firmware holds back after a renumbering resume.
+    pub held: Vec<HeldBlock>,
     /// Identity of the tree the machine was built from (a hash of its blob).
     pub tree_id: u64,
     pub(crate) pending: Option<Pending>,
@@ -180,7 +192,7 @@ impl Firmware {
             suspended: false,
             reboots: 0,
             renumbers: 0,
-            spacers: Vec::new(),
+            held: Vec::new(),
             tree_id: crate::state::tree_id(tree),
             pending: None,
             caller: 0,

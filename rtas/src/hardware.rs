@@ -158,6 +158,9 @@ mod tests {
         assert!(f.mmio_write(base, 4, first as u64));
         assert!(f.mmio_write(base + 4, 4, 5));
         assert_eq!(f.mmio_read(base + 4, 4), Some(5));
-        assert!(!fw(false).mmio_write(base, 4, first as u64), "not decoded under PAPR");
+        assert!(
+            !fw(false).mmio_write(base, 4, first as u64),
+            "not decoded under PAPR"
+        );
     }
 }

@@ -67,9 +67,7 @@ impl Firmware {
         } else {
             prio as u8
         };
-        self.machine
-            .ics
-            .write_xive(lisn, target as u32, prio, prio);
+        self.machine.ics.write_xive(lisn, target as u32, prio, prio);
         H_SUCCESS
     }
 }
@@ -88,7 +86,10 @@ mod tests {
     fn set_source_config_arguments() {
         let mut f = fw(include_bytes!("../../fixtures/qemu/a_xive.dtb"));
         let c = H_INT_SET_SOURCE_CONFIG;
-        assert_eq!(f.hcall(c, &[XIVE_SRC_SET_EISN, 0x1200, 0, 6, 16]), [H_SUCCESS]);
+        assert_eq!(
+            f.hcall(c, &[XIVE_SRC_SET_EISN, 0x1200, 0, 6, 16]),
+            [H_SUCCESS]
+        );
         assert_eq!(f.machine.ics.source(0x1200).unwrap().priority, 6);
         assert_eq!(f.hcall(c, &[0x8, 0x1200, 0, 6, 16]), [H_P1]);
         assert_eq!(f.hcall(c, &[0, 0x7fff_ffff, 0, 6, 16]), [H_P2]);

@@ -24,8 +24,8 @@ mod services;
 pub mod state;
 pub mod status;
 
-pub use error::Error;
 pub use client_tree::{PROP_ICS_REGISTERS, PROP_MSI_ADDRESS, PROP_MSI_RANGES};
-pub use firmware::{CallError, Firmware};
+pub use error::Error;
+pub use firmware::{CallError, Firmware, HeldBlock};
 pub use machine::{FnRef, Machine, MachineConfig, MmioTarget, Profile, Signal, Window};
 pub use service::Service;

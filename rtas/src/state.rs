@@ -72,7 +72,7 @@ struct Saved {
     suspended: bool,
     reboots: u32,
     renumbers: u32,
-    spacers: Vec<(usize, u32, u32)>,
+    held: Vec<crate::firmware::HeldBlock>,
     pending: Option<Pending>,
 }
 
@@ -117,7 +117,7 @@ impl Firmware {
             suspended: self.suspended,
             reboots: self.reboots,
             renumbers: self.renumbers,
-            spacers: self.spacers.clone(),
+            held: self.held.clone(),
             pending: self.pending,
         };
         let payload = codec().serialize(&saved).unwrap_or_default();
@@ -183,7 +183,7 @@ impl Firmware {
         self.suspended = saved.suspended;
         self.reboots = saved.reboots;
         self.renumbers = saved.renumbers;
-        self.spacers = saved.spacers;
+        self.held = saved.held;
         self.pending = saved.pending;
         Ok(())
     }

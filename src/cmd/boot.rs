@@ -90,8 +90,11 @@ pub fn run(a: BootArgs) -> Result<ExitCode, String> {
     let rep = boot_all(tree, opts).map_err(|e| e.to_string())?;
     let elapsed = started.elapsed();
     if let Some(p) = &a.rtas_log {
-        std::fs::write(p, rtas::calllog::to_jsonl(platform::harness::call_log(&rep.kernel)))
-            .map_err(|e| format!("{}: {e}", p.display()))?;
+        std::fs::write(
+            p,
+            rtas::calllog::to_jsonl(platform::harness::call_log(&rep.kernel)),
+        )
+        .map_err(|e| format!("{}: {e}", p.display()))?;
     }
     if progress {
         eprintln!(" done");

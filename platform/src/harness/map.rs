@@ -62,7 +62,8 @@ pub fn svg(k: &Kernel, title: &str) -> String {
             });
         }
     }
-    for &(_, first, count) in &fw.spacers {
+    for h in &fw.held {
+        let (first, count) = (h.first, h.count);
         items.push(Item {
             first,
             count,

@@ -59,7 +59,8 @@ fn chosen(tree: &Tree, opts: &BootOptions) -> Option<&'static MachineDescription
 /// Builds the machine a tree describes (PAPR firmware under the pseries description,
 /// bare metal under any other), hands its OS the tree the firmware presents, and boots.
 pub fn boot(tree: Tree, opts: BootOptions) -> Result<Kernel, Error> {
-    let bare_metal = chosen(&tree, &opts).is_some_and(|d| !std::ptr::eq(d, &crate::pseries::PSERIES));
+    let bare_metal =
+        chosen(&tree, &opts).is_some_and(|d| !std::ptr::eq(d, &crate::pseries::PSERIES));
     let cfg = MachineConfig {
         profile: opts.profile,
         pool_size: opts.pool_size,
@@ -121,7 +122,9 @@ pub fn fire(k: &mut Kernel, dev: DevId, v: u32) -> Result<u32, String> {
                 .iter()
                 .find(|h| k.irq.get(h.virq).is_some_and(|d| d.hwirq == source))
             else {
-                return Err(format!("source {source:#x} is masked or mapped to no handler"));
+                return Err(format!(
+                    "source {source:#x} is masked or mapped to no handler"
+                ));
             };
             if (h.dev, h.vector) != (dev, Some(v)) {
                 return Err(format!(

@@ -54,7 +54,10 @@ pub fn discover_phbs(k: &mut Kernel) -> Result<(), Error> {
         };
         let domain = of::phb_domain(&k.tree, node, &mut used);
         let ranges = k.tree.at(node).cells(rtas::PROP_MSI_RANGES).ok().flatten();
-        let msi = match (ranges.as_deref(), u64_cells(k, node, rtas::PROP_MSI_ADDRESS)) {
+        let msi = match (
+            ranges.as_deref(),
+            u64_cells(k, node, rtas::PROP_MSI_ADDRESS),
+        ) {
             (Some([first, count]), Some(address)) => Some(MsiRange {
                 address,
                 bitmap: MsiBitmap::new(*first, *count),

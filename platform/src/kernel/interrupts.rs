@@ -41,13 +41,16 @@ impl Kernel {
     /// Sets a source's priority (server 0) through the controller's registers.
     fn write_source(&mut self, source: u32, priority: u64) {
         let regs = self.intc.as_ref().and_then(|c| {
-            (c.kind == ControllerKind::Other).then_some(c.registers).flatten()
+            (c.kind == ControllerKind::Other)
+                .then_some(c.registers)
+                .flatten()
         });
         let Some(base) = regs else {
             log::debug!("source {source:#x}: the controller has no registers to program");
             return;
         };
-        self.port.mmio_write(base + ICS_REG_SELECT, 4, source as u64);
+        self.port
+            .mmio_write(base + ICS_REG_SELECT, 4, source as u64);
         self.port.mmio_write(base + ICS_REG_XIVE, 4, priority);
     }
 
@@ -65,7 +68,8 @@ impl Kernel {
                 continue;
             };
             d.count += 1;
-            let (count, (dev, vector)) = (d.count, d.owner());
+            let (count, owner) = (d.count, d.owner());
+            let (dev, vector) = (owner.dev, owner.vector);
             if self.opts.trace {
                 let device = self.devices[dev].name.clone();
                 self.trace.push(Event::Handler {

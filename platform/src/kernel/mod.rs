@@ -19,9 +19,9 @@ use crate::error::Error;
 use crate::hw::Port;
 use crate::irq::IrqDomain;
 use crate::trace::Event;
+use ::rtas::pci::PciAddr;
 use of_tree::{NodeId, Tree};
 use ops::{MachineDescription, MsiType};
-use ::rtas::pci::PciAddr;
 
 /// Index of a device in [`Kernel::devices`].
 pub type DevId = usize;

@@ -5,6 +5,7 @@
 use super::pci::*;
 use super::{DevId, Kernel, MsiMessage};
 use crate::error::MsiError;
+use crate::irq::Owner;
 use crate::kernel::ops::MsiType;
 use crate::trace::Event;
 
@@ -120,7 +121,7 @@ impl Kernel {
 
     /// Maps a device's vector to a new virq.
     pub fn map_vector(&mut self, dev: DevId, vector: u32, source: u32) -> u32 {
-        let virq = self.irq.map(source, (dev, Some(vector)));
+        let virq = self.irq.map(source, Owner::vector(dev, vector));
         if self.opts.trace {
             let device = self.devices[dev].name.clone();
             self.trace.push(Event::Map {
@@ -165,7 +166,8 @@ impl Kernel {
                 let is64 = ctrl & MSI_FLAGS_64BIT != 0;
                 let lo = self.config_read(dev, cap + MSI_ADDRESS_LO, 4).unwrap_or(0) as u64;
                 let hi = if is64 {
-                    self.config_read(dev, cap + MSI_ADDRESS_LO + 4, 4).unwrap_or(0) as u64
+                    self.config_read(dev, cap + MSI_ADDRESS_LO + 4, 4)
+                        .unwrap_or(0) as u64
                 } else {
                     0
                 };

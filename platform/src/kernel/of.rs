@@ -47,7 +47,12 @@ pub fn phb_domain(tree: &Tree, phb: NodeId, used: &mut BTreeSet<u32>) -> u32 {
         .u32("linux,pci-domain")
         .ok()
         .flatten()
-        .or_else(|| at.cells("reg").ok().flatten().and_then(|c| c.get(1).copied()))
+        .or_else(|| {
+            at.cells("reg")
+                .ok()
+                .flatten()
+                .and_then(|c| c.get(1).copied())
+        })
         .map(|v| v & (MAX_PHBS - 1));
     if let Some(d) = fixed {
         if used.insert(d) {
@@ -133,7 +138,9 @@ impl InterruptMap {
         let mut i = 0;
         while i < map.len() {
             let Some(&ph) = map.get(i + 4) else {
-                return Err(format!("'interrupt-map' entry at cell {i} runs past the end"));
+                return Err(format!(
+                    "'interrupt-map' entry at cell {i} runs past the end"
+                ));
             };
             let (acells, icells) = match parents.get(&ph) {
                 Some(&c) => c,
@@ -150,7 +157,9 @@ impl InterruptMap {
             };
             let spec = i + 5 + acells;
             if icells == 0 || spec + icells > map.len() {
-                return Err(format!("'interrupt-map' entry at cell {i} runs past the end"));
+                return Err(format!(
+                    "'interrupt-map' entry at cell {i} runs past the end"
+                ));
             }
             let key = [
                 map[i] & mask[0],
@@ -166,12 +175,7 @@ impl InterruptMap {
 
     /// The source a pin of a function on the PHB's bus maps to.
     pub fn lookup(&self, addr: PciAddr, pin: u32) -> Option<u32> {
-        let key = [
-            addr.config_addr() & self.mask[0],
-            0,
-            0,
-            pin & self.mask[3],
-        ];
+        let key = [addr.config_addr() & self.mask[0], 0, 0, pin & self.mask[3]];
         self.entries.iter().find(|(k, _)| *k == key).map(|e| e.1)
     }
 }

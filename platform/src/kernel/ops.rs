@@ -1,8 +1,8 @@
 //! The ops table (the kernel's `ppc_md`): hooks a machine description fills. An empty
 //! hook falls back to the shared default (`defaults`) or answers "not supported".
 
-use crate::error::{Error, MsiError};
 use super::{DevId, Kernel};
+use crate::error::{Error, MsiError};
 use of_tree::Tree;
 
 /// MSI or MSI-X.
@@ -87,4 +87,3 @@ impl std::fmt::Debug for MachineDescription {
         write!(f, "MachineDescription({})", self.name)
     }
 }
-

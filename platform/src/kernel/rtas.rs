@@ -43,7 +43,10 @@ impl RtasTokens {
             .filter(|p| p.value.len() == 4)
             .map(|p| {
                 let v = &p.value;
-                (p.name().to_string(), u32::from_be_bytes([v[0], v[1], v[2], v[3]]))
+                (
+                    p.name().to_string(),
+                    u32::from_be_bytes([v[0], v[1], v[2], v[3]]),
+                )
             })
             .collect();
         Some(RtasTokens {

@@ -3,12 +3,14 @@
 
 use super::{of, pci_name, Device, Kernel};
 use crate::error::Error;
+use crate::irq::Owner;
 use crate::trace::Event;
 
 impl Kernel {
     pub(super) fn pci_scan(&mut self) -> Result<(), Error> {
         for p in 0..self.phbs.len() {
-            let (phb_node, domain, buid) = (self.phbs[p].node, self.phbs[p].domain, self.phbs[p].buid);
+            let (phb_node, domain, buid) =
+                (self.phbs[p].node, self.phbs[p].domain, self.phbs[p].buid);
             let map = match of::InterruptMap::read(&self.tree, phb_node) {
                 Ok(m) => m,
                 Err(why) => {
@@ -36,7 +38,9 @@ impl Kernel {
                 let lsi = match of::lsi_source(&self.tree, phb_node, map.as_ref(), node) {
                     Ok(l) => l,
                     Err(why) => {
-                        self.msg(format!("{path}: its pin maps to no interrupt source: {why}"));
+                        self.msg(format!(
+                            "{path}: its pin maps to no interrupt source: {why}"
+                        ));
                         None
                     }
                 };
@@ -62,7 +66,7 @@ impl Kernel {
                 let name = d.name.clone();
                 self.devices.push(d);
                 if let Some(src) = lsi {
-                    let virq = self.irq.map(src, (id, None));
+                    let virq = self.irq.map(src, Owner::lsi(id));
                     self.devices[id].lsi_virq = Some(virq);
                     if self.opts.trace {
                         self.trace.push(Event::Map {

@@ -4,7 +4,9 @@ mod msi;
 mod resume;
 
 use crate::error::Error;
-use crate::kernel::rtas::{INT_OFF, INT_ON, READ_PCI_CONFIG, SET_XIVE, SUSPEND_ME, WRITE_PCI_CONFIG};
+use crate::kernel::rtas::{
+    INT_OFF, INT_ON, READ_PCI_CONFIG, SET_XIVE, SUSPEND_ME, WRITE_PCI_CONFIG,
+};
 use crate::kernel::{Controller, ControllerKind, DevId, Kernel, DEFAULT_PRIORITY, XIVE_PRIORITY};
 use crate::ops::MachineDescription;
 use of_tree::Tree;
@@ -105,7 +107,9 @@ fn write_config(k: &mut Kernel, dev: DevId, reg: u32, size: u32, value: u32) -> 
 }
 
 fn under_xive(k: &Kernel) -> bool {
-    k.intc.as_ref().is_some_and(|c| c.kind == ControllerKind::Xive)
+    k.intc
+        .as_ref()
+        .is_some_and(|c| c.kind == ControllerKind::Xive)
 }
 
 /// Linux's XICS unmask: ibm,set-xive to the default server and priority, then
@@ -114,7 +118,13 @@ fn under_xive(k: &Kernel) -> bool {
 fn irq_unmask(k: &mut Kernel, source: u32) {
     if under_xive(k) {
         let eisn = k.irq.find(source).unwrap_or(0) as u64;
-        let args = [XIVE_SRC_SET_EISN, source as u64, 0, XIVE_PRIORITY as u64, eisn];
+        let args = [
+            XIVE_SRC_SET_EISN,
+            source as u64,
+            0,
+            XIVE_PRIORITY as u64,
+            eisn,
+        ];
         k.hcall(H_INT_SET_SOURCE_CONFIG, &args);
         return;
     }

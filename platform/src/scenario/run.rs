@@ -4,10 +4,10 @@
 use super::parse::{parse, Command, Step};
 use crate::error::Error;
 use crate::harness::{self, BootOptions};
+use crate::kernel::rtas::{CHANGE_MSI, QUERY_SOURCE};
 use crate::kernel::Kernel;
 use crate::trace::TraceFormat;
 use rtas::calllog::{self, CallRecord};
-use crate::kernel::rtas::{CHANGE_MSI, QUERY_SOURCE};
 use rtas::Profile;
 use std::path::{Path, PathBuf};
 
@@ -236,7 +236,7 @@ pub fn virqs_stable(k: &mut Kernel) -> Vec<String> {
             continue;
         }
         match k.irq.get(virq).map(|d| d.owner()) {
-            Some(o) if o == (dev, Some(vector)) => {}
+            Some(o) if o == crate::irq::Owner::vector(dev, vector) => {}
             o => {
                 problems.push(format!(
                     "virq {virq} belongs to {o:?}, not {name} vector {vector}"

@@ -1,13 +1,13 @@
 //! Building the machine a device tree describes: PHBs, functions, controllers, pools.
 
+use super::lsi::LsiMap;
+use super::{DropCounters, Machine, MachineConfig, Profile, ICS_BASE, ICS_COUNT, LSI_BASE};
 use crate::alloc::{BuddyPool, Pools, QemuPool};
 use crate::error::{tree_err, Error};
 use crate::ics::{Ics, SourceKind};
 use crate::pci::{PciAddr, PciFunction};
 use crate::phb::{Phb, QEMU_BUID_BASE};
 use of_tree::{NodeId, Tree};
-use super::lsi::LsiMap;
-use super::{DropCounters, Machine, MachineConfig, Profile, ICS_BASE, ICS_COUNT, LSI_BASE};
 
 fn count_servers(tree: &Tree) -> Result<u32, Error> {
     let mut n = 0u32;

@@ -70,9 +70,21 @@ impl Machine {
             return Err("another profile, kind or number of PHBs".into());
         }
         for (a, b) in self.phbs.iter().zip(&other.phbs) {
-            if (a.index, a.buid, &a.path, a.pe_total_msi, a.partition, &a.windows)
-                != (b.index, b.buid, &b.path, b.pe_total_msi, b.partition, &b.windows)
-                || a.functions.len() != b.functions.len()
+            if (
+                a.index,
+                a.buid,
+                &a.path,
+                a.pe_total_msi,
+                a.partition,
+                &a.windows,
+            ) != (
+                b.index,
+                b.buid,
+                &b.path,
+                b.pe_total_msi,
+                b.partition,
+                &b.windows,
+            ) || a.functions.len() != b.functions.len()
             {
                 return Err(format!("{}: another PHB", a.path));
             }

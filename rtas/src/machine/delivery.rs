@@ -48,7 +48,6 @@ impl Machine {
         }
     }
 
-
     /// A message write from a function reaches the MSI window.
     pub fn deliver(&mut self, r: FnRef, addr: u64, data: u32) -> Signal {
         if self.function(r).frozen {

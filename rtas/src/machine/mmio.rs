@@ -168,17 +168,8 @@ impl Machine {
                     let Some(cpu) = p.windows.iter().find_map(|w| w.to_cpu(b.address)) else {
                         continue;
                     };
-                    map.ranges.insert(
-                        cpu,
-                        (
-                            cpu + b.size,
-                            FnRef {
-                                phb: pi,
-                                func: fi,
-                            },
-                            b.index,
-                        ),
-                    );
+                    map.ranges
+                        .insert(cpu, (cpu + b.size, FnRef { phb: pi, func: fi }, b.index));
                 }
             }
         }
@@ -220,13 +211,7 @@ impl Machine {
     }
 
     /// An OS access to the MSI-X table or PBA in BAR memory (`bar`, byte `offset`).
-    pub fn bar_read(
-        &self,
-        r: FnRef,
-        bar: u8,
-        offset: u32,
-        size: u32,
-    ) -> Result<u64, AccessError> {
+    pub fn bar_read(&self, r: FnRef, bar: u8, offset: u32, size: u32) -> Result<u64, AccessError> {
         if self.function(r).frozen {
             return Ok(if size == 8 { u64::MAX } else { u32::MAX as u64 });
         }
@@ -284,5 +269,4 @@ impl Machine {
         t.write_table(offset - cap.table_offset, size, value)?;
         Ok(self.flush_pending(r))
     }
-
 }

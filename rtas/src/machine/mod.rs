@@ -7,16 +7,16 @@ mod delivery;
 mod lsi;
 mod mmio;
 
-pub use build::pci_functions_below;
 pub(crate) use build::is_bridge_node;
+pub use build::pci_functions_below;
 pub use mmio::{MmioTarget, Window};
 
 use mmio::MmioMap;
 
 use crate::alloc::Pools;
+use crate::ics::Ics;
 use crate::pci::{PciAddr, PciFunction};
 use crate::phb::Phb;
-use crate::ics::Ics;
 use serde::{Deserialize, Serialize};
 
 /// Firmware behaviour: what the spec says, or what QEMU 7.2 does.
@@ -216,7 +216,6 @@ impl Machine {
             }
         }
     }
-
 
     /// Whether PHBs belong to more than one partition.
     pub fn partitioned(&self) -> bool {

@@ -1,7 +1,7 @@
 //! `get-time-of-day`, `display-character`, `power-off`, `system-reboot`,
 //! `ibm,suspend-me`.
 
-use crate::firmware::{Args, Firmware, Rets};
+use crate::firmware::{Args, Firmware, HeldBlock, Rets};
 use crate::ics::SourceKind;
 use crate::status;
 
@@ -108,14 +108,14 @@ impl Firmware {
     /// The partition wakes from `ibm,suspend-me`. With `renumber`, the firmware does
     /// not keep its assignments: every function's MSIs are gone (messages cleared,
     /// capabilities off, the LSI back), and the sources they had stay in the
-    /// firmware's hands (quarantined) until the next renumbering resume or until the
+    /// firmware's hands (held, [`Firmware::held`]) until the next renumbering resume or until the
     /// pools run short, so that the OS's new requests get other numbers.
     pub fn resume(&mut self, renumber: bool) {
         self.suspended = false;
         if !renumber {
             return;
         }
-        self.release_quarantine();
+        self.release_held();
         for p in 0..self.machine.phbs.len() {
             let blocks: Vec<crate::phb::MsiBlock> = std::mem::take(&mut self.machine.phbs[p].msi)
                 .into_values()
@@ -124,7 +124,11 @@ impl Firmware {
                 for s in b.first..b.first + b.count {
                     self.machine.ics.free(s);
                 }
-                self.spacers.push((p, b.first, b.reserved));
+                self.held.push(HeldBlock {
+                    phb: p,
+                    first: b.first,
+                    count: b.reserved,
+                });
             }
             for f in &mut self.machine.phbs[p].functions {
                 if let Some(cap) = f.msi {
@@ -144,10 +148,10 @@ impl Firmware {
         self.pending = None;
     }
 
-    /// Gives quarantined sources back to the pools.
-    pub(crate) fn release_quarantine(&mut self) {
-        for (p, first, count) in std::mem::take(&mut self.spacers) {
-            self.machine.pools.free(p, first, count);
+    /// Gives the held sources back to the pools.
+    pub(crate) fn release_held(&mut self) {
+        for h in std::mem::take(&mut self.held) {
+            self.machine.pools.free(h.phb, h.first, h.count);
         }
     }
 
@@ -161,7 +165,7 @@ impl Firmware {
             }
         }
         self.machine.pools.reset();
-        self.spacers.clear();
+        self.held.clear();
         self.machine.ics.reset(|_, k| k == SourceKind::Lsi);
         self.pending = None;
         self.reboots += 1;

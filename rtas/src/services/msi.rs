@@ -74,8 +74,8 @@ impl Firmware {
         };
         let first = match self.machine.pools.alloc(phb, reserve, kind) {
             Some(f) => f,
-            None if !self.spacers.is_empty() => {
-                self.release_quarantine();
+            None if !self.held.is_empty() => {
+                self.release_held();
                 self.machine.pools.alloc(phb, reserve, kind)?
             }
             None => return None,
