@@ -23,7 +23,7 @@ fn boot(rel: &str, profile: Profile) -> Kernel {
 
 /// change-msi calls made since `from`: (function, count, status, granted).
 fn changes(k: &Kernel, from: usize) -> Vec<(u32, u32, i64, i64)> {
-    platform::harness::call_log(&k)[from..]
+    platform::harness::call_log(k)[from..]
         .iter()
         .filter(|r| r.service == "ibm,change-msi")
         .map(|r| (r.args[3], r.args[4], r.rets[0], r.rets[1]))

@@ -137,9 +137,6 @@ pub fn check(tree: &Tree) -> Report {
                     None
                 }
             };
-            if of::is_bridge(tree, f) {
-                continue;
-            }
             let read = |prop: &str, rep: &mut Report| match at.u32(prop) {
                 Ok(Some(0)) => {
                     err(

@@ -129,3 +129,30 @@ impl Port {
         &mut self.fw
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rtas_calls_go_through_os_memory() {
+        let blob = include_bytes!("../../fixtures/linux-guest/qemu-initial.dtb");
+        let tree = of_tree::dtb::read(blob).unwrap();
+        let fw = Firmware::new(&tree, &Default::default()).unwrap();
+        let mut port = Port::new(fw, 0);
+        // ibm,read-pci-config of 00:01.0's vendor ID, by QEMU's token 0x2016.
+        let r = port
+            .rtas_call(0x2016, &[0x800, 0x800_0000, 0x2000_0000, 2], 2)
+            .unwrap();
+        assert_eq!(r[0], 0);
+        assert_eq!(r[1], 0x1af4, "virtio's vendor");
+        // The buffer is in the port's memory: token, counts, args, outputs.
+        assert_eq!(port.mem.read_u32(RTAS_ARGS_AT), Some(0x2016));
+        assert_eq!(port.mem.read_u32(RTAS_ARGS_AT + 4 * 8), Some(0x1af4));
+        // An unknown token answers -3; a PAPR machine has no direct config access.
+        assert_eq!(port.rtas_call(0x7777, &[], 1).unwrap()[0], -3);
+        let buid = 0x0800_0000_2000_0000;
+        let addr = PciAddr { bus: 0, devfn: 8 };
+        assert_eq!(port.config_read(buid, addr, 0, 2), None);
+    }
+}

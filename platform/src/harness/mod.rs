@@ -158,3 +158,126 @@ pub fn save(k: &Kernel) -> Vec<u8> {
 pub fn restore(k: &mut Kernel, blob: &[u8]) -> Result<(), rtas::state::StateError> {
     firmware_mut(k).restore(blob)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::Event;
+
+    fn tree(blob: &[u8]) -> Tree {
+        of_tree::dtb::read(blob).unwrap()
+    }
+
+    const GUEST: &[u8] = include_bytes!("../../../fixtures/linux-guest/qemu-initial.dtb");
+    const XIVE: &[u8] = include_bytes!("../../../fixtures/qemu/a_xive.dtb");
+
+    #[test]
+    fn a_pseries_boot_maps_every_vector_and_fires_it() {
+        let mut rep = crate::boot::boot_all(tree(GUEST), BootOptions::default()).unwrap();
+        let k = &mut rep.kernel;
+        assert_eq!(k.desc.name, "pseries");
+        let mut fired = 0;
+        for d in 0..k.devices.len() {
+            let n = k.devices[d].msi.as_ref().map_or(0, |m| m.virqs.len());
+            for v in 0..n as u32 {
+                let virq = fire(k, d, v).unwrap();
+                assert_eq!(
+                    Some(&virq),
+                    k.devices[d].msi.as_ref().unwrap().virqs.get(v as usize)
+                );
+                fired += 1;
+            }
+        }
+        assert!(fired > 100, "{fired}");
+        assert_eq!(k.spurious, 0);
+    }
+
+    #[test]
+    fn bare_metal_allocates_from_the_trees_range() {
+        let opts = BootOptions {
+            force: crate::ops::description("generic"),
+            ..Default::default()
+        };
+        let mut rep = crate::boot::boot_all(tree(GUEST), opts).unwrap();
+        let k = &mut rep.kernel;
+        assert!(call_log(k).is_empty(), "no RTAS on bare metal");
+        let range = k.phbs[0]
+            .msi
+            .clone()
+            .expect("the client tree gives a range");
+        let first = k
+            .devices
+            .iter()
+            .find_map(|d| d.msi.as_ref())
+            .unwrap()
+            .sources[0];
+        assert!(first >= firmware(k).machine.bare_msi_range(0).unwrap().0);
+        assert!(range.bitmap.free_count() > 0);
+        for d in 0..k.devices.len() {
+            let n = k.devices[d].msi.as_ref().map_or(0, |m| m.virqs.len());
+            for v in 0..n as u32 {
+                fire(k, d, v).unwrap();
+            }
+        }
+        // Freeing gives the sources back to the OS's own bitmap.
+        let d = k.devices.iter().position(|d| d.msi.is_some()).unwrap();
+        let phb = k.devices[d].phb;
+        let before = k.phbs[phb].msi.as_ref().unwrap().bitmap.free_count();
+        k.free(d).unwrap();
+        assert!(k.phbs[phb].msi.as_ref().unwrap().bitmap.free_count() > before);
+    }
+
+    #[test]
+    fn under_xive_sources_are_configured_by_hcall() {
+        let mut rep = crate::boot::boot_all(tree(XIVE), BootOptions::default()).unwrap();
+        let k = &mut rep.kernel;
+        let hcalls: Vec<&Event> = k
+            .trace
+            .iter()
+            .filter(|e| matches!(e, Event::Hcall { .. }))
+            .collect();
+        assert!(!hcalls.is_empty());
+        for e in hcalls {
+            let Event::Hcall { name, args, rets } = e else {
+                unreachable!()
+            };
+            assert_eq!(name, "H_INT_SET_SOURCE_CONFIG");
+            assert_eq!(rets, &[0], "{args:x?}");
+            // EISN = the virq of the source.
+            assert_eq!(k.irq.find(args[1] as u32), Some(args[4] as u32));
+        }
+        let d = k.devices.iter().position(|d| d.msi.is_some()).unwrap();
+        fire(k, d, 0).unwrap();
+    }
+
+    #[test]
+    fn other_partitions_phbs_are_not_in_the_os_tree() {
+        let mut t = tree(GUEST);
+        let phb1 = t.find("/pci@800000020000001").unwrap();
+        t.set_prop(phb1, "pseries-sim,partition", 1u32.to_be_bytes().to_vec());
+        let k = boot(t.clone(), BootOptions::default()).unwrap();
+        assert!(k.tree.find("/pci@800000020000001").is_err());
+        assert!(k.devices.iter().all(|d| d.name.starts_with("0000:")));
+        let opts = BootOptions {
+            partition: 1,
+            ..Default::default()
+        };
+        let k = boot(t, opts).unwrap();
+        assert!(k.tree.find("/pci@800000020000000").is_err());
+        assert!(k.devices.iter().all(|d| d.name.starts_with("0001:")));
+    }
+
+    #[test]
+    fn resume_renumber_keeps_virqs() {
+        let mut rep = crate::boot::boot_all(tree(GUEST), BootOptions::default()).unwrap();
+        let k = &mut rep.kernel;
+        let before = k.held_virqs();
+        k.suspend().unwrap();
+        resume(k, ResumeMode::Renumber).unwrap();
+        let after = k.held_virqs();
+        assert_eq!(before.len(), after.len());
+        assert!(before.iter().zip(&after).all(|(b, a)| b.virq == a.virq));
+        assert!(before.iter().zip(&after).any(|(b, a)| b.source != a.source));
+        assert!(crate::scenario::virqs_stable(k).is_empty());
+    }
+}

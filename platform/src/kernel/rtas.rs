@@ -93,3 +93,22 @@ impl Kernel {
         Some(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_from_the_tree() {
+        let src = "/dts-v1/; / { rtas { ibm,change-msi = <0x99>; rtas-size = <0x85c>; \
+                   ibm,hypertas-functions = \"hcall-pft\"; ibm,two = <1 2>; }; };";
+        let t = of_tree::dts::parse_str(src, "t.dts").unwrap();
+        let r = RtasTokens::from_tree(&t).unwrap();
+        assert_eq!(r.token(CHANGE_MSI), Some(0x99));
+        assert_eq!(r.token(QUERY_SOURCE), None);
+        assert_eq!(r.token("ibm,two"), None, "two cells are no token");
+        assert!(r.hypertas);
+        let none = of_tree::dts::parse_str("/dts-v1/; / { };", "t.dts").unwrap();
+        assert!(RtasTokens::from_tree(&none).is_none());
+    }
+}

@@ -3,6 +3,7 @@
 use super::{FnRef, Machine, Profile, Signal, MSI_WINDOW, MSI_WINDOW_32};
 
 impl Machine {
+    /// The function signals vector `i`: the message in its MSI capability or MSI-X
     /// entry goes out, unless the vector is masked (then its pending bit is set).
     pub fn signal(&mut self, r: FnRef, i: u32) -> Signal {
         if self.function(r).frozen {

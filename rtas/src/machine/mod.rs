@@ -199,24 +199,6 @@ impl Machine {
         self.phbs[r.phb].block_of(addr).map(|(_, b)| b)
     }
 
-    /// The function signals vector `i`: the message in its MSI capability or MSI-X
-
-    /// Records (or with `None`, removes) the block a bare-metal OS programmed into a
-    /// function itself, so that its messages are routed; the firmware does this in
-    /// change-msi.
-    pub fn set_block(&mut self, r: FnRef, block: Option<crate::phb::MsiBlock>) {
-        let key = self.function(r).addr.config_addr();
-        let phb = &mut self.phbs[r.phb];
-        match block {
-            Some(b) => {
-                phb.msi.insert(key, b);
-            }
-            None => {
-                phb.msi.remove(&key);
-            }
-        }
-    }
-
     /// Whether PHBs belong to more than one partition.
     pub fn partitioned(&self) -> bool {
         self.phbs
