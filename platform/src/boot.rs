@@ -61,7 +61,10 @@ pub fn boot_all(tree: Tree, opts: BootOptions) -> Result<BootReport, Error> {
         requested += 1;
         match k.request(d, kind, n, 1) {
             Ok(got) => vectors += got as u64,
-            Err(_) => failed += 1,
+            Err(_) => {
+                failed += 1;
+                k.request_lsi(d);
+            }
         }
     }
     Ok(BootReport {

@@ -1,7 +1,7 @@
 //! The OS interrupt number space: an irq-domain-like table from OS numbers (virqs) to
 //! hardware sources and their owners.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// First virq handed out (below it, Linux keeps legacy numbers).
 pub const FIRST_VIRQ: u32 = 16;
@@ -97,6 +97,8 @@ pub struct IrqDomain {
     descs: Vec<Option<IrqDesc>>,
     by_hw: ByHw,
     free: BTreeSet<u32>,
+    /// Owners after the first of a shared virq (a shared LSI), in the order they came.
+    shared: BTreeMap<u32, Vec<Owner>>,
 }
 
 impl IrqDomain {
@@ -118,6 +120,27 @@ impl IrqDomain {
         });
         self.by_hw.insert(hwirq, virq);
         virq
+    }
+
+    /// Maps an LSI: a source already mapped as an LSI keeps its virq and gains another
+    /// owner (Linux's shared interrupt), else a new virq.
+    pub fn map_lsi(&mut self, hwirq: u32, owner: Owner) -> u32 {
+        if let Some(virq) = self.find(hwirq) {
+            if self.get(virq).is_some_and(|d| d.owner().vector.is_none()) {
+                self.shared.entry(virq).or_default().push(owner);
+                return virq;
+            }
+        }
+        self.map(hwirq, owner)
+    }
+
+    /// Every owner of a virq, the first first.
+    pub fn owners(&self, virq: u32) -> Vec<Owner> {
+        let mut v: Vec<Owner> = self.get(virq).map(|d| d.owner()).into_iter().collect();
+        if let Some(more) = self.shared.get(&virq) {
+            v.extend(more);
+        }
+        v
     }
 
     /// Points an existing virq at another hardware source (after a renumbering resume).
@@ -145,6 +168,7 @@ impl IrqDomain {
             self.by_hw.remove(d.hwirq);
         }
         self.free.insert(virq);
+        self.shared.remove(&virq);
         Some(d)
     }
 
@@ -197,5 +221,19 @@ mod tests {
         assert_eq!(d.find(0x1301), None);
         assert_eq!(d.len(), 2);
         assert_eq!(d.get(b).unwrap().owner(), Owner::vector(0, 1));
+    }
+
+    #[test]
+    fn shared_lsis_keep_one_virq() {
+        let mut d = IrqDomain::default();
+        let a = d.map_lsi(0x1201, Owner::lsi(0));
+        let m = d.map(0x1300, Owner::vector(0, 0));
+        let b = d.map_lsi(0x1201, Owner::lsi(3));
+        let c = d.map_lsi(0x1201, Owner::lsi(5));
+        assert_eq!((a, b, c), (16, 16, 16));
+        assert_eq!(d.owners(16), [Owner::lsi(0), Owner::lsi(3), Owner::lsi(5)]);
+        assert_eq!(d.owners(m), [Owner::vector(0, 0)]);
+        // An MSI's source is never shared: another mapping gets its own virq.
+        assert_ne!(d.map_lsi(0x1300, Owner::lsi(7)), m);
     }
 }

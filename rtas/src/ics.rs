@@ -242,6 +242,13 @@ impl Ics {
         true
     }
 
+    /// An LSI's line goes low again (its device's handler cleared the cause).
+    pub fn deassert(&mut self, global: u32) {
+        if let Some(s) = self.source_mut(global) {
+            s.status &= !(status::ASSERTED | status::MASKED_PENDING);
+        }
+    }
+
     fn present(&mut self, global: u32) {
         if let Some(s) = self.source_mut(global) {
             s.status |= status::SENT;

@@ -139,6 +139,29 @@ pub fn fire(k: &mut Kernel, dev: DevId, v: u32) -> Result<u32, String> {
     }
 }
 
+/// The device pulses its INTx line; the OS takes the interrupt and runs every handler
+/// on the line. Returns the handlers that ran.
+pub fn fire_lsi(k: &mut Kernel, dev: DevId) -> Result<Vec<crate::kernel::Handled>, String> {
+    let (buid, addr) = (k.devices[dev].buid, k.devices[dev].addr);
+    let fw = firmware_mut(k);
+    let r = fw
+        .machine
+        .find(buid, addr)
+        .ok_or("the machine has no function there")?;
+    match fw.machine.pulse_lsi(r) {
+        Signal::Delivered { source } => {
+            let handled = k.handle_interrupts();
+            if handled.is_empty() {
+                return Err(format!(
+                    "LSI source {source:#x} is masked or mapped to no handler"
+                ));
+            }
+            Ok(handled)
+        }
+        _ => Err("the function raised no LSI (no pin, INTx disabled or frozen)".into()),
+    }
+}
+
 /// The firmware wakes the partition (keeping its assignments, or renumbering them),
 /// then the OS resumes.
 pub fn resume(k: &mut Kernel, mode: ResumeMode) -> Result<(), Error> {

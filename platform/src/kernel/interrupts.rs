@@ -38,6 +38,28 @@ impl Kernel {
         }
     }
 
+    /// The driver requests its LSI (request_irq with IRQF_SHARED): the line is
+    /// unmasked when its first handler comes. False when the device has no LSI.
+    pub fn request_lsi(&mut self, dev: DevId) -> bool {
+        let (Some(src), Some(virq)) = (self.devices[dev].lsi, self.devices[dev].lsi_virq) else {
+            return false;
+        };
+        if self.devices[dev].lsi_requested {
+            return true;
+        }
+        let first = !self
+            .irq
+            .owners(virq)
+            .iter()
+            .any(|o| self.devices[o.dev].lsi_requested);
+        self.devices[dev].lsi_requested = true;
+        if first {
+            self.unmask(src);
+        }
+        self.driver_event(dev, format!("request_irq LSI virq {virq}"));
+        true
+    }
+
     /// Sets a source's priority (server 0) through the controller's registers.
     fn write_source(&mut self, source: u32, priority: u64) {
         let regs = self.intc.as_ref().and_then(|c| {
@@ -68,18 +90,21 @@ impl Kernel {
                 continue;
             };
             d.count += 1;
-            let (count, owner) = (d.count, d.owner());
-            let (dev, vector) = (owner.dev, owner.vector);
-            if self.opts.trace {
-                let device = self.devices[dev].name.clone();
-                self.trace.push(Event::Handler {
-                    device,
-                    vector: vector.unwrap_or(0),
-                    virq,
-                    count,
-                });
+            let count = d.count;
+            // Every handler on the line, in the order they were requested.
+            for owner in self.irq.owners(virq) {
+                let (dev, vector) = (owner.dev, owner.vector);
+                if self.opts.trace {
+                    let device = self.devices[dev].name.clone();
+                    self.trace.push(Event::Handler {
+                        device,
+                        vector: vector.unwrap_or(0),
+                        virq,
+                        count,
+                    });
+                }
+                out.push(Handled { virq, dev, vector });
             }
-            out.push(Handled { virq, dev, vector });
         }
         out
     }

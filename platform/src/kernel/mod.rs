@@ -13,6 +13,7 @@ mod scan;
 mod suspend;
 
 pub use self::rtas::RtasTokens;
+pub use interrupts::Handled;
 pub use suspend::HeldVirq;
 
 use crate::error::Error;
@@ -74,6 +75,8 @@ pub struct Device {
     pub lsi: Option<u32>,
     /// OS interrupt number of its LSI.
     pub lsi_virq: Option<u32>,
+    /// Its driver requested the LSI (request_irq on it).
+    pub lsi_requested: bool,
     /// MSI state while a driver holds vectors.
     pub msi: Option<MsiState>,
     /// The device cannot take 64-bit MSI addresses (`pseries-sim,no-64bit-msi`).

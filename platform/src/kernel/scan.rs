@@ -54,6 +54,7 @@ impl Kernel {
                     addr,
                     lsi,
                     lsi_virq: None,
+                    lsi_requested: false,
                     msi: None,
                     no_64bit_msi: at.has("pseries-sim,no-64bit-msi"),
                     is_bridge: of::is_bridge(&self.tree, node),
@@ -66,7 +67,7 @@ impl Kernel {
                 let name = d.name.clone();
                 self.devices.push(d);
                 if let Some(src) = lsi {
-                    let virq = self.irq.map(src, Owner::lsi(id));
+                    let virq = self.irq.map_lsi(src, Owner::lsi(id));
                     self.devices[id].lsi_virq = Some(virq);
                     if self.opts.trace {
                         self.trace.push(Event::Map {

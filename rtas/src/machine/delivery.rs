@@ -123,4 +123,19 @@ impl Machine {
         }
         out
     }
+
+    /// The function raises its INTx line and drops it again once the handler ran (a
+    /// pulse of the level): the source it is wired to is triggered, unless INTx is
+    /// disabled in its command register or it has no pin.
+    pub fn pulse_lsi(&mut self, r: FnRef) -> Signal {
+        let f = self.function(r);
+        let Some(lsi) = f.lsi else {
+            return Signal::Dropped;
+        };
+        if f.frozen || f.intx_disabled() || !self.ics.trigger(lsi.source) {
+            return Signal::Dropped;
+        }
+        self.ics.deassert(lsi.source);
+        Signal::Delivered { source: lsi.source }
+    }
 }
