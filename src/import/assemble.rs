@@ -37,7 +37,7 @@ pub(super) struct Action {
 
 /// What a device's driver is doing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Phase {
+pub(super) enum Phase {
     /// Switching MSIs off at boot (`disabling existing MSI.`).
     Disable,
     /// Releasing its vectors (`pseries_irq_domain_free`).
@@ -48,18 +48,18 @@ enum Phase {
     Query,
 }
 
-struct DevState {
-    phase: Option<Phase>,
+pub(super) struct DevState {
+    pub(super) phase: Option<Phase>,
     /// The line that began the phase.
-    began: usize,
+    pub(super) began: usize,
     /// The device's last line: its next call ran after it.
-    last: usize,
-    calls: usize,
-    nvec: u32,
+    pub(super) last: usize,
+    pub(super) calls: usize,
+    pub(super) nvec: u32,
     /// Vectors the last successful request got, and how many were queried.
-    granted: u32,
-    queries: u32,
-    action: Option<usize>,
+    pub(super) granted: u32,
+    pub(super) queries: u32,
+    pub(super) action: Option<usize>,
 }
 
 /// A firmware trace line for a change-msi call, waiting for its Linux line.
@@ -93,11 +93,11 @@ pub(super) struct Assembler {
     pending: Vec<Pending>,
     retry: HashMap<u32, u32>,
     /// Each device's current MSI block, as the firmware traced it: (first, count).
-    blocks: BTreeMap<Dev, (u32, u32)>,
+    pub(super) blocks: BTreeMap<Dev, (u32, u32)>,
     untraced: Vec<usize>,
 }
 
-fn lines_of(devs: &[(Dev, usize)]) -> String {
+pub(super) fn lines_of(devs: &[(Dev, usize)]) -> String {
     devs.iter()
         .map(|(d, l)| format!("{} (line {l})", d.name()))
         .collect::<Vec<_>>()
@@ -105,7 +105,7 @@ fn lines_of(devs: &[(Dev, usize)]) -> String {
 }
 
 impl Assembler {
-    fn state(&mut self, dev: Dev, line: usize) -> &mut DevState {
+    pub(super) fn state(&mut self, dev: Dev, line: usize) -> &mut DevState {
         self.devs.entry(dev).or_insert(DevState {
             phase: None,
             began: line,
@@ -208,7 +208,7 @@ impl Assembler {
     }
 
     /// The devices in one of `phases`, with the line their phase began on.
-    fn waiting(&self, phases: &[Phase]) -> Vec<(Dev, usize)> {
+    pub(super) fn waiting(&self, phases: &[Phase]) -> Vec<(Dev, usize)> {
         self.devs
             .iter()
             .filter(|(_, s)| s.phase.is_some_and(|p| phases.contains(&p)))
@@ -381,7 +381,7 @@ impl Assembler {
         }
     }
 
-    fn push(&mut self, call: Call) {
+    pub(super) fn push(&mut self, call: Call) {
         if let Some(a) = call.action {
             let a = &mut self.actions[a];
             if !a.has_call {
@@ -390,95 +390,6 @@ impl Assembler {
             }
         }
         self.calls.push(call);
-    }
-
-    fn query(&mut self, line: usize, vector: u32, irq: u32) -> Result<(), ImportError> {
-        // QEMU answers first + vector from the device's block.
-        let holders: Vec<Dev> = self
-            .blocks
-            .iter()
-            .filter(|(_, &(first, count))| irq >= first && irq - first == vector && vector < count)
-            .map(|(d, _)| *d)
-            .collect();
-        let dev = match holders.as_slice() {
-            [d] => *d,
-            _ => match self.waiting(&[Phase::Query]).as_slice() {
-                [(d, _)] => *d,
-                [] => {
-                    return Err(ImportError {
-                        line,
-                        msg: "a query with no device named before it".into(),
-                    })
-                }
-                many => {
-                    return Err(ImportError {
-                        line,
-                        msg: format!(
-                            "source {irq} is in no block the firmware traced, and this query could be for {}",
-                            lines_of(many).replace(", ", " or ")
-                        ),
-                    })
-                }
-            },
-        };
-        let st = self.state(dev, line);
-        st.queries = vector.saturating_add(1);
-        st.last = line;
-        if st.phase == Some(Phase::Query) && st.queries >= st.granted {
-            st.phase = None;
-        }
-        let action = st.action;
-        self.push(Call {
-            pos: line,
-            dev,
-            query: true,
-            tail: vec![vector],
-            rets: vec![0, irq, 1],
-            action,
-        });
-        Ok(())
-    }
-
-    fn failed_query(&mut self, line: usize, cfg: Option<u32>) -> Result<(), ImportError> {
-        let candidates: Vec<(Dev, usize)> = self
-            .waiting(&[Phase::Query])
-            .into_iter()
-            .filter(|(d, _)| cfg.is_none_or(|c| c == d.config_addr()))
-            .collect();
-        let dev = match candidates.as_slice() {
-            [(d, _)] => *d,
-            [] => {
-                return Err(ImportError {
-                    line,
-                    msg: "a failed query with no device named before it".into(),
-                })
-            }
-            many => {
-                return Err(ImportError {
-                    line,
-                    msg: format!(
-                        "this failed query could be for {}",
-                        lines_of(many).replace(", ", " or ")
-                    ),
-                })
-            }
-        };
-        let st = self.state(dev, line);
-        let vector = st.queries;
-        st.last = line;
-        let action = st.action;
-        self.notes.push(format!(
-            "line {line}: a failed query; its vector number inferred as {vector}"
-        ));
-        self.push(Call {
-            pos: line,
-            dev,
-            query: true,
-            tail: vec![vector],
-            rets: vec![(-1i32) as u32, 0, 0],
-            action,
-        });
-        Ok(())
     }
 
     /// Calls the firmware traced none of, by line.

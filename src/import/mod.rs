@@ -16,6 +16,7 @@
 mod assemble;
 mod dev;
 mod lex;
+mod queries;
 mod replay;
 
 use rtas::calllog::CallRecord;
@@ -145,5 +146,88 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.msg.contains("virq 38"), "{e}");
+    }
+
+    /// (config address, inputs after the BUID) of each call.
+    fn shape(imp: &Imported) -> Vec<(u32, Vec<u32>)> {
+        imp.calls
+            .iter()
+            .map(|c| (c.args[0], c.args[3..].to_vec()))
+            .collect()
+    }
+
+    #[test]
+    fn kernel_lines_printed_out_of_order_pair_with_their_own_trace() {
+        // The firmware ran A's MSI-X request (00:01.0, asked 4, has 3: retried) and
+        // then B's MSI request (00:05.0); B's kernel line was printed first.
+        let log = "\
+[ 1.000001] rtas_msi: calc quota for 0000:00:01.0, request 4
+[ 1.000002] rtas_msi: calc quota for 0000:00:05.0, request 1
+spapr_pci_msi_retry Guest device at 0x800 asked 4, have only 3
+spapr_pci_rtas_ibm_change_msi cfgaddr 0x800 func 4, requested 3, first irq 0
+spapr_pci_rtas_ibm_change_msi cfgaddr 0x2800 func 3, requested 1, first irq 4864
+[ 1.000003] rtas_msi: ibm,change_msi(func=3,num=1), got 1 rc = 1
+[ 1.000004] rtas_msi: ibm,change_msi(func=4,num=4), got 3 rc = 3
+spapr_pci_rtas_ibm_change_msi cfgaddr 0x800 func 4, requested 3, first irq 4866
+spapr_pci_rtas_ibm_query_interrupt_source_number queries for #0, IRQ4864
+[ 1.000005] rtas_msi: ibm,change_msi(func=4,num=3), got 3 rc = 3
+spapr_pci_rtas_ibm_query_interrupt_source_number queries for #0, IRQ4866
+";
+        let imp = import(log, &HashMap::new()).unwrap();
+        assert_eq!(
+            shape(&imp),
+            [
+                (0x800, vec![4, 4, 1]),
+                (0x2800, vec![3, 1, 1]),
+                (0x800, vec![4, 3, 1]),
+                (0x2800, vec![0]),
+                (0x800, vec![0]),
+            ]
+        );
+        assert_eq!(imp.calls[0].rets, [0, 3, 2, 2]);
+        assert_eq!(imp.calls[3].rets, [0, 4864, 1]);
+        assert_eq!(
+            imp.actions,
+            [
+                "boot",
+                "request 0000:00:01.0 msix 4",
+                "request 0000:00:05.0 msi 1"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_same_slot_on_two_phbs_at_once_is_refused() {
+        // QEMU's trace has the config address, not the PHB.
+        let log = "\
+[ 1.000001] rtas_msi: calc quota for 0000:00:01.0, request 1
+[ 1.000002] rtas_msi: calc quota for 0001:00:01.0, request 1
+spapr_pci_rtas_ibm_change_msi cfgaddr 0x800 func 4, requested 1, first irq 4864
+[ 1.000003] rtas_msi: ibm,change_msi(func=4,num=1), got 1 rc = 1
+";
+        let e = import(log, &HashMap::new()).unwrap_err();
+        assert_eq!(e.line, 4);
+        assert!(
+            e.msg.contains("line 3")
+                && e.msg.contains("0000:00:01.0 (line 1)")
+                && e.msg.contains("0001:00:01.0 (line 2)"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_failed_query_is_the_querying_devices() {
+        let log = "\
+[ 1.000001] rtas_msi: calc quota for 0000:01:03.0, request 2
+spapr_pci_rtas_ibm_change_msi cfgaddr 0x11800 func 4, requested 2, first irq 4864
+[ 1.000002] rtas_msi: ibm,change_msi(func=4,num=2), got 2 rc = 2
+spapr_pci_rtas_ibm_query_interrupt_source_number queries for #0, IRQ4864
+spapr_pci_msi Failed to return vector (cfg=0x11800)
+";
+        let imp = import(log, &HashMap::new()).unwrap();
+        assert_eq!(imp.calls[2].args[0], 0x11800);
+        assert_eq!(imp.calls[2].args[3], 1);
+        assert_eq!(imp.calls[2].rets, [-1, 0, 0]);
+        assert!(imp.notes.iter().any(|n| n.contains("line 5")));
     }
 }
