@@ -76,6 +76,39 @@ const LSI_BASE: u32 = 0x1200;
 /// Functions that fit on one bus (32 devices of 8 functions).
 const PER_BUS: u32 = 256;
 
+/// Bridges on bus 0, one a device slot, each to a bus of its own.
+const ROOT_BRIDGES: u32 = 32;
+
+/// Functions the root bridges' buses hold without nesting.
+const FLAT_MAX: u32 = ROOT_BRIDGES * PER_BUS;
+
+/// Bus numbers are 8 bits.
+const BUSES: u32 = 256;
+
+/// A bridge behind a root bridge takes a device slot (8 functions) on that bus and
+/// brings a bus of its own (256): 248 functions more each.
+const NESTED_GAIN: u32 = PER_BUS - 8;
+
+/// Nested bridges the bus numbers leave room for: all but bus 0 and the root bridges'.
+const MAX_NESTED: u32 = BUSES - 1 - ROOT_BRIDGES;
+
+/// The most functions one PHB holds: 8192 behind the 32 root bridges, 248 more for
+/// each of the 223 nested bridges the remaining bus numbers allow.
+pub const MAX_FUNCTIONS: u32 = FLAT_MAX + NESTED_GAIN * MAX_NESTED;
+
+/// Why a tree cannot be generated.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GenError {
+    /// More functions than one PHB's 256 buses can hold.
+    #[error(
+        "a PHB holds at most {MAX_FUNCTIONS} functions, not {asked} (bus numbers are 8 bits: 256 buses of 256 functions, less the device slots of the 255 bridges that reach buses 1 to 255)"
+    )]
+    TooManyFunctions {
+        /// Functions asked for.
+        asked: u32,
+    },
+}
+
 fn cells(v: &[u32]) -> Vec<u8> {
     v.iter().flat_map(|c| c.to_be_bytes()).collect()
 }
@@ -87,7 +120,27 @@ fn string(s: &str) -> Vec<u8> {
 }
 
 /// Generates the tree.
+///
+/// # Panics
+/// When the spec asks for more than [`MAX_FUNCTIONS`] functions per PHB; use
+/// [`try_generate`] to get the refusal as an error.
 pub fn generate(spec: &GenSpec) -> Tree {
+    try_generate(spec).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Generates the tree, or says why it cannot.
+///
+/// Up to 256 functions sit on bus 0. Up to 8192 sit behind 32 bridges on bus 0
+/// (`pci@0`..`pci@1f`, bus n+1 behind bridge n), 256 a bus. Beyond that, each root
+/// bridge's bus also holds bridges (`ranges;`: transparent) at its top device slots,
+/// spread evenly over the root bridges, each to a bus of 256 functions; buses are
+/// numbered depth first, so each bridge's `bus-range` is its bus and the buses below.
+pub fn try_generate(spec: &GenSpec) -> Result<Tree, GenError> {
+    if spec.functions > MAX_FUNCTIONS {
+        return Err(GenError::TooManyFunctions {
+            asked: spec.functions,
+        });
+    }
     let per_phb = spec.functions as usize;
     let mut t = Tree::with_capacity(spec.phbs as usize * (per_phb + per_phb / 256 + 2) + 16);
     let root = t.root();
@@ -120,7 +173,7 @@ pub fn generate(spec: &GenSpec) -> Tree {
     for p in 0..spec.phbs {
         phb(&mut t, root, p, spec);
     }
-    t
+    Ok(t)
 }
 
 fn phb(t: &mut Tree, root: NodeId, index: u32, spec: &GenSpec) {
@@ -171,6 +224,9 @@ fn phb(t: &mut Tree, root: NodeId, index: u32, spec: &GenSpec) {
     }
     t.set_prop(node, "interrupt-map", cells(&map));
     t.set_prop(node, "interrupt-map-mask", cells(&[0xf800, 0, 0, u32::MAX]));
+    if spec.functions > FLAT_MAX {
+        return nested(t, node, index, spec);
+    }
     let buses = spec.functions.div_ceil(PER_BUS);
     let mut placed = 0;
     for bus in 0..buses {
@@ -178,17 +234,7 @@ fn phb(t: &mut Tree, root: NodeId, index: u32, spec: &GenSpec) {
             (node, 0)
         } else {
             // Bridges on bus 0 at device 0..; bus n+1 behind bridge n.
-            let br = t.add_child(node, &format!("pci@{bus:x}"));
-            let devfn = bus << 3;
-            t.set_prop(br, "reg", cells(&[devfn << 8, 0, 0, 0, 0]));
-            t.set_prop(br, "#address-cells", cells(&[3]));
-            t.set_prop(br, "#size-cells", cells(&[2]));
-            t.set_prop(br, "bus-range", cells(&[bus + 1, bus + 1]));
-            t.set_prop(br, "vendor-id", cells(&[0x1b36]));
-            t.set_prop(br, "device-id", cells(&[0x1]));
-            t.set_prop(br, "class-code", cells(&[0x60400]));
-            t.set_prop(br, "device_type", string("pci"));
-            (br, bus + 1)
+            (bridge(t, node, 0, bus, (bus + 1, bus + 1)), bus + 1)
         };
         let here = (spec.functions - placed).min(PER_BUS);
         for f in 0..here {
@@ -196,6 +242,53 @@ fn phb(t: &mut Tree, root: NodeId, index: u32, spec: &GenSpec) {
         }
         placed += here;
     }
+}
+
+/// More functions than the root bridges' buses hold: bridges behind them too.
+fn nested(t: &mut Tree, node: NodeId, index: u32, spec: &GenSpec) {
+    let extra = (spec.functions - FLAT_MAX).div_ceil(NESTED_GAIN);
+    let mut left = spec.functions;
+    let mut next_bus = 1;
+    for i in 0..ROOT_BRIDGES {
+        let children = extra / ROOT_BRIDGES + u32::from(i < extra % ROOT_BRIDGES);
+        let sec = next_bus;
+        next_bus += 1 + children;
+        let root_br = bridge(t, node, 0, i, (sec, sec + children));
+        t.set_prop(root_br, "ranges", Vec::new());
+        // Functions in the low device slots, the nested bridges in the top ones.
+        let own = (ROOT_BRIDGES - children) * 8;
+        let here = left.min(own);
+        for f in 0..here {
+            function(t, root_br, index, sec, f, spec);
+        }
+        left -= here;
+        for j in 0..children {
+            let bus = sec + 1 + j;
+            let br = bridge(t, root_br, sec, ROOT_BRIDGES - children + j, (bus, bus));
+            t.set_prop(br, "ranges", Vec::new());
+            let here = left.min(PER_BUS);
+            for f in 0..here {
+                function(t, br, index, bus, f, spec);
+            }
+            left -= here;
+        }
+    }
+    debug_assert_eq!(left, 0, "the layout holds every function");
+}
+
+/// A PCI-PCI bridge at device `dev` (function 0) of bus `bus`, to buses `range`.
+fn bridge(t: &mut Tree, parent: NodeId, bus: u32, dev: u32, range: (u32, u32)) -> NodeId {
+    let br = t.add_child(parent, &format!("pci@{dev:x}"));
+    let devfn = dev << 3;
+    t.set_prop(br, "reg", cells(&[bus << 16 | devfn << 8, 0, 0, 0, 0]));
+    t.set_prop(br, "#address-cells", cells(&[3]));
+    t.set_prop(br, "#size-cells", cells(&[2]));
+    t.set_prop(br, "bus-range", cells(&[range.0, range.1]));
+    t.set_prop(br, "vendor-id", cells(&[0x1b36]));
+    t.set_prop(br, "device-id", cells(&[0x1]));
+    t.set_prop(br, "class-code", cells(&[0x60400]));
+    t.set_prop(br, "device_type", string("pci"));
+    br
 }
 
 fn function(t: &mut Tree, parent: NodeId, phb: u32, bus: u32, devfn: u32, spec: &GenSpec) {

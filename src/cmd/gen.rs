@@ -1,14 +1,15 @@
 //! `pseries-sim gen`: writes a generated pSeries tree.
 
 use clap::Args;
-use pseries_sim::gen::{generate, GenSpec};
+use pseries_sim::gen::{try_generate, GenSpec, MAX_FUNCTIONS};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Writes a valid pSeries device tree of any size: P PHBs of F functions each (behind
-/// bridges when F exceeds one bus), each function offering V MSI-X (and M MSI) vectors,
-/// with every RTAS service. DTB, or DTS when OUT ends in .dts or there is no -o.
+/// bridges when F exceeds one bus, and bridges behind those beyond 8192; at most 63496,
+/// as bus numbers are 8 bits), each function offering V MSI-X (and M MSI) vectors, with
+/// every RTAS service. DTB, or DTS when OUT ends in .dts or there is no -o.
 ///
 /// Example: pseries-sim gen --phbs 16 --functions 8192 --msix 16 -o big.dtb
 #[derive(Args)]
@@ -36,8 +37,8 @@ pub fn run(a: GenArgs) -> Result<ExitCode, String> {
     if a.phbs == 0 || a.phbs > 256 {
         return Err(format!("--phbs {}: give 1 to 256", a.phbs));
     }
-    if a.functions == 0 || a.functions > 65_536 {
-        return Err(format!("--functions {}: give 1 to 65536", a.functions));
+    if a.functions == 0 {
+        return Err(format!("--functions 0: give 1 to {MAX_FUNCTIONS}"));
     }
     if a.msix > 2048 {
         return Err(format!(
@@ -48,12 +49,13 @@ pub fn run(a: GenArgs) -> Result<ExitCode, String> {
     if a.msi > 32 {
         return Err(format!("--msi {}: MSI carries at most 32 vectors", a.msi));
     }
-    let tree = generate(&GenSpec {
+    let tree = try_generate(&GenSpec {
         phbs: a.phbs,
         functions: a.functions,
         msix: a.msix,
         msi: a.msi,
-    });
+    })
+    .map_err(|e| format!("--functions {}: {e}", a.functions))?;
     match a.output {
         Some(p) if p.extension().is_some_and(|e| e == "dts") => {
             std::fs::write(&p, of_tree::dts::print(&tree))

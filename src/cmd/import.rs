@@ -11,7 +11,10 @@ use std::process::ExitCode;
 /// debug lines (rtas_msi: ..., pseries_irq_domain_alloc ..., calc quota for ...) are
 /// interleaved, and writes the RTAS call log (JSON Lines) and, with --scenario, the
 /// scenario of driver actions (boot, each driver's request, each release) that
-/// reproduces it on the machine TREE. How missing facts were inferred goes to stderr.
+/// reproduces it on the machine TREE. Calls are put in the order QEMU's trace lines show
+/// (drivers on several CPUs interleave their kernel lines); a log that leaves an order or
+/// a device open stops the import, naming the lines. Kernel lines a dmesg dump prints
+/// again are skipped. How missing facts were inferred goes to stderr.
 ///
 /// Example: pseries-sim import fixtures/linux-guest/msi-log.txt -o calls.jsonl
 ///   --scenario guest.scenario --machine fixtures/linux-guest/qemu-initial.dtb
