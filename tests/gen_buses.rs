@@ -146,6 +146,7 @@ fn twenty_thousand_functions_get_unique_addresses_behind_nested_bridges() {
     let cfg = rtas::MachineConfig {
         profile: rtas::Profile::Qemu,
         pool_size: None,
+        bare_metal: false,
     };
     let m = rtas::Machine::from_tree(&tree, &cfg).unwrap();
     let addrs: BTreeSet<u32> = m.phbs[0]
@@ -193,4 +194,45 @@ fn the_limit_is_the_8_bit_bus_numbers() {
         e.contains("--functions 63497") && e.contains("at most 63496") && e.contains("256 buses"),
         "{e}"
     );
+}
+
+/// `gen --phbs 1 --functions 20000 --msix 1` boots with its 20000 functions, and
+/// `check` finds no error in it.
+#[test]
+fn twenty_thousand_functions_boot() {
+    let dir = scratch("gen-20000");
+    let out = dir.join("big.dtb");
+    let st = sim()
+        .args([
+            "gen",
+            "--phbs",
+            "1",
+            "--functions",
+            "20000",
+            "--msix",
+            "1",
+            "-o",
+        ])
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let tree = of_tree::read_file(&out).unwrap();
+    let rep = platform::check::check(&tree);
+    assert!(
+        !rep.has_errors(),
+        "{:?}",
+        &rep.findings[..rep.findings.len().min(5)]
+    );
+    let opts = platform::BootOptions {
+        trace: false,
+        rtas_log: false,
+        ..Default::default()
+    };
+    let boot = platform::boot::boot_all(tree, opts).unwrap();
+    let k = &boot.kernel;
+    let functions = k.devices.iter().filter(|d| !d.is_bridge).count();
+    assert_eq!(functions, 20000);
+    assert_eq!(boot.failed, 0);
+    assert_eq!(boot.vectors, 20000);
 }

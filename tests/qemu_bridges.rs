@@ -101,3 +101,62 @@ fn functions_behind_bridges_are_addressed_with_their_bus() {
     assert!(buses.contains(&("e_bridge", 1)));
     assert!(buses.contains(&("e_bridge_nested", 2)));
 }
+
+/// `boot` in both profiles and on bare metal finds every function at the address QEMU
+/// gave it (its `ibm,loc-code` names it), every vector of every function fires, and
+/// `check` reports no error.
+#[test]
+fn every_function_behind_bridges_boots_and_fires() {
+    use platform::BootOptions;
+    for name in FIXTURES {
+        let tree = fixture_tree(&format!("qemu/{name}.dtb"));
+        let named: Vec<(String, String)> = tree
+            .walk()
+            .into_iter()
+            .filter_map(|n| {
+                let loc = tree.at(n).string("ibm,loc-code").ok().flatten()?;
+                let addr = loc.split_once(':')?.1.to_string();
+                Some((addr, tree.path(n)))
+            })
+            .collect();
+        assert!(named.len() >= 2, "{name}");
+        let report = platform::check::check(&tree);
+        assert!(!report.has_errors(), "{name}: {:?}", report.findings);
+        for (profile, backend) in [
+            (rtas::Profile::Papr, None),
+            (rtas::Profile::Qemu, None),
+            (rtas::Profile::Papr, platform::ops::description("generic")),
+            (rtas::Profile::Qemu, platform::ops::description("generic")),
+        ] {
+            let opts = BootOptions {
+                profile,
+                force: backend,
+                ..Default::default()
+            };
+            let mut rep = platform::boot::boot_all(tree.clone(), opts).unwrap();
+            let k = &mut rep.kernel;
+            let what = format!("{name} {profile} {}", k.desc.name);
+            for (addr, path) in &named {
+                let d = k
+                    .device(addr)
+                    .unwrap_or_else(|_| panic!("{what}: no device {addr}"));
+                assert_eq!(&k.devices[d].path, path, "{what}");
+            }
+            assert_eq!(k.devices.len(), named.len(), "{what}");
+            let mut fired = 0;
+            for d in 0..k.devices.len() {
+                let n = k.devices[d]
+                    .msi
+                    .as_ref()
+                    .map_or(0, |m| m.virqs.len() as u32);
+                for v in 0..n {
+                    platform::harness::fire(k, d, v)
+                        .unwrap_or_else(|e| panic!("{what} {}: {e}", k.devices[d].name));
+                    fired += 1;
+                }
+            }
+            assert!(fired >= 5, "{what}: {fired}");
+            assert_eq!(rep.failed, 0, "{what}");
+        }
+    }
+}

@@ -3,7 +3,7 @@
 
 use crate::boot::driver_request;
 use crate::kernel::{of, pci_name};
-use crate::quota::{find_pe, pe_devices, quota_for, req_of};
+use crate::quota::{find_pe, pe_devices, quota_for, req_of, QuotaCache};
 use of_tree::{NodeId, Tree};
 use rtas::pci::PciAddr;
 use std::collections::{BTreeMap, BTreeSet};
@@ -84,6 +84,50 @@ pub fn linux_grant(tree: &Tree, node: NodeId, name: &str, request: u32) -> u32 {
     }
 }
 
+/// The bus numbers below a PHB: every bridge's secondary bus (`bus-range`, else the
+/// bus its children's `reg` name) must be reached once, and its children must sit on it.
+fn bus_findings(tree: &Tree, phb: NodeId, rep: &mut Report) {
+    let mut reached: BTreeMap<u8, String> = BTreeMap::new();
+    reached.insert(0, tree.path(phb));
+    for b in of::pci_functions(tree, phb) {
+        if !of::is_bridge(tree, b) {
+            continue;
+        }
+        let children: Vec<(NodeId, PciAddr)> = tree
+            .node(b)
+            .children()
+            .iter()
+            .filter_map(|&c| Some((c, of::function_addr(tree, c).ok().flatten()?)))
+            .collect();
+        let range = tree.at(b).cells("bus-range").ok().flatten();
+        let secondary = match range.as_deref() {
+            Some([lo, _]) => Some(*lo as u8),
+            _ => children.first().map(|(_, a)| a.bus),
+        };
+        let Some(secondary) = secondary else { continue };
+        let path = tree.path(b);
+        if let Some(other) = reached.insert(secondary, path.clone()) {
+            rep.findings.push(Finding {
+                severity: Severity::Error,
+                path: path.clone(),
+                msg: format!("bus {secondary:#04x} is reached twice: {other} reaches it too"),
+            });
+        }
+        for (c, a) in children {
+            if a.bus != secondary {
+                rep.findings.push(Finding {
+                    severity: Severity::Error,
+                    path: tree.path(c),
+                    msg: format!(
+                        "on bus {:#04x}, but its bridge {path} leads to bus {secondary:#04x}",
+                        a.bus
+                    ),
+                });
+            }
+        }
+    }
+}
+
 /// Checks a tree.
 pub fn check(tree: &Tree) -> Report {
     let mut rep = Report::default();
@@ -96,6 +140,9 @@ pub fn check(tree: &Tree) -> Report {
     };
     let mut used_domains = BTreeSet::new();
     let mut warned_pe = BTreeSet::new();
+    let mut quotas = QuotaCache::default();
+    // Per PE: the devices Linux counts, and how many of them want vectors.
+    let mut pes: std::collections::HashMap<NodeId, (u32, u32)> = Default::default();
     for phb in of::phb_nodes(tree) {
         let phb_path = tree.path(phb);
         if let Err(why) = of::phb_buid(tree, phb) {
@@ -107,6 +154,7 @@ pub fn check(tree: &Tree) -> Report {
             );
         }
         let domain = of::phb_domain(tree, phb, &mut used_domains);
+        bus_findings(tree, phb, &mut rep);
         let mut seen: BTreeMap<PciAddr, String> = BTreeMap::new();
         for f in of::pci_functions(tree, phb) {
             let at = tree.at(f);
@@ -174,8 +222,11 @@ pub fn check(tree: &Tree) -> Report {
                     "no 'ibm,pe-total-#msi' here or above: Linux assumes 8 for the PE".into(),
                 );
             }
-            let devs = pe_devices(tree, pe);
-            let wanting = devs.iter().filter(|&&d| req_of(tree, d) > 0).count() as u32;
+            let (ndevs, wanting) = *pes.entry(pe).or_insert_with(|| {
+                let devs = pe_devices(tree, pe);
+                let wanting = devs.iter().filter(|&&d| req_of(tree, d) > 0).count();
+                (devs.len() as u32, wanting as u32)
+            });
             if !assumed && total < wanting && warned_pe.insert(pe_path.clone()) {
                 err(
                     &mut rep,
@@ -184,18 +235,18 @@ pub fn check(tree: &Tree) -> Report {
                     format!("PE total {total} is smaller than the {wanting} functions that want vectors"),
                 );
             }
-            let quota = total.checked_div(devs.len() as u32).unwrap_or(total);
-            let grant = if want > 0 {
-                linux_grant(tree, f, name.as_deref().unwrap_or(""), want)
-            } else {
-                0
+            let quota = total.checked_div(ndevs).unwrap_or(total);
+            let grant = match quotas.quota_for(tree, f, want) {
+                _ if want == 0 => 0,
+                0 => want,
+                q => q.min(want),
             };
             if want > total {
                 err(&mut rep, Severity::Warning, path.clone(), format!("req# {want} is larger than the PE total {total}: Linux grants at most {grant}"));
             }
             if let Some(n) = req_msix.filter(|n| *n > 0 && !n.is_power_of_two()) {
                 let m = n.next_power_of_two();
-                if quota_for(tree, f, "", m, None) >= m {
+                if quotas.quota_for(tree, f, m) >= m {
                     err(
                         &mut rep,
                         Severity::Warning,
@@ -261,6 +312,36 @@ mod tests {
         assert!(rep.findings.iter().any(|f| f.msg.contains("assumes 8")));
         // 3 each of 8: quota 2, spare 8 % 3 = 2 shared among 3 over quota -> 2.
         assert_eq!(rep.functions[0].grant, 2);
+    }
+
+    #[test]
+    fn addresses_and_buses() {
+        let (mut t, phb) = tree();
+        // Two functions at 00:01.0.
+        let f = t.find("/pci/eth@2").unwrap();
+        t.set_prop(f, "reg", [be(1 << 11), be(0), be(0), be(0), be(0)].concat());
+        // A bridge to bus 1 whose child claims bus 2, and a second bridge to bus 1.
+        for (i, dev) in [(1u32, 5u32), (2, 6)] {
+            let b = t.add_child(phb, &format!("pci@{dev}"));
+            t.set_prop(
+                b,
+                "reg",
+                [be(dev << 11), be(0), be(0), be(0), be(0)].concat(),
+            );
+            t.set_prop(b, "class-code", be(0x60400));
+            t.set_prop(b, "#address-cells", be(3));
+            t.set_prop(b, "#size-cells", be(2));
+            t.set_prop(b, "bus-range", [be(1), be(1)].concat());
+            let c = t.add_child(b, "eth@0");
+            t.set_prop(c, "reg", [be(i << 16), be(0), be(0), be(0), be(0)].concat());
+        }
+        let rep = check(&t);
+        let errs: Vec<String> = rep.findings.iter().map(|f| f.to_string()).collect();
+        let has = |a: &str, b: &str| errs.iter().any(|e| e.contains(a) && e.contains(b));
+        assert!(has("eth@2", "a second function at 00:01.0"), "{errs:?}");
+        assert!(has("pci@6", "bus 0x01 is reached twice"), "{errs:?}");
+        assert!(has("pci@6/eth@0", "on bus 0x02"), "{errs:?}");
+        assert!(!has("pci@5/eth@0", "on bus"), "{errs:?}");
     }
 
     #[test]

@@ -179,6 +179,9 @@ pub struct Kernel {
     pub suspended: bool,
     /// Every MSI virq held at the last suspend.
     pub snapshot: Vec<HeldVirq>,
+    /// What the machine description keeps for itself (the static data of its file in
+    /// Linux): set and read by the description alone.
+    pub platform_data: Option<Box<dyn std::any::Any>>,
 }
 
 /// Linux's name of a function.
@@ -244,6 +247,7 @@ impl Kernel {
             spurious: 0,
             suspended: false,
             snapshot: Vec::new(),
+            platform_data: None,
         };
         k.hook("setup_arch", "");
         if let Some(h) = desc.setup_arch {

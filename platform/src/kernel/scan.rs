@@ -20,6 +20,7 @@ impl Kernel {
                 }
             };
             let mut devs: Vec<Device> = Vec::new();
+            let mut at_addr = std::collections::HashMap::new();
             for node in of::pci_functions(&self.tree, phb_node) {
                 let path = self.tree.path(node);
                 let addr = match of::function_addr(&self.tree, node) {
@@ -30,11 +31,12 @@ impl Kernel {
                         continue;
                     }
                 };
-                if let Some(other) = devs.iter().find(|d| d.addr == addr) {
-                    let msg = format!("{path}: same address as {}: skipped", other.path);
+                if let Some(other) = at_addr.get(&addr) {
+                    let msg = format!("{path}: same address as {other}: skipped");
                     self.msg(msg);
                     continue;
                 }
+                at_addr.insert(addr, path.clone());
                 let lsi = match of::lsi_source(&self.tree, phb_node, map.as_ref(), node) {
                     Ok(l) => l,
                     Err(why) => {

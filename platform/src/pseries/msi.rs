@@ -6,7 +6,7 @@ use crate::error::MsiError;
 use crate::kernel::rtas::{CHANGE_MSI, QUERY_SOURCE};
 use crate::kernel::{DevId, Kernel, MsiState};
 use crate::ops::MsiType;
-use crate::quota::quota_for;
+use crate::quota::{quota_for, QuotaCache};
 
 const FN_SET: u32 = 1;
 const FN_MSI: u32 = 3;
@@ -85,6 +85,15 @@ pub(crate) fn quota_for_device(k: &mut Kernel, dev: DevId, request: u32) -> u32 
     let node = k.devices[dev].node;
     let name = k.devices[dev].name.clone();
     let verbose = k.verbose();
+    if !verbose {
+        // The same answer, each PE walked once.
+        let slot = k
+            .platform_data
+            .get_or_insert_with(|| Box::new(QuotaCache::default()));
+        if let Some(cache) = slot.downcast_mut::<QuotaCache>() {
+            return cache.quota_for(&k.tree, node, request);
+        }
+    }
     let mut msgs = Vec::new();
     let q = quota_for(
         &k.tree,
