@@ -12,7 +12,9 @@ fn tree_functions(t: &Tree, phb: of_tree::NodeId, out: &mut Vec<of_tree::NodeId>
     for &c in t.node(phb).children() {
         if t.node(c).prop("reg").is_some() {
             out.push(c);
-            if t.at(c).string("device_type").ok().flatten() == Some("pci") {
+            // A bridge by class code (QEMU writes no device_type on its bridges).
+            let class = t.at(c).u32("class-code").ok().flatten().unwrap_or(0) >> 8;
+            if class == 0x0604 || t.at(c).string("device_type").ok().flatten() == Some("pci") {
                 tree_functions(t, c, out);
             }
         }
