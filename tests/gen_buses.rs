@@ -236,3 +236,33 @@ fn twenty_thousand_functions_boot() {
     assert_eq!(boot.failed, 0);
     assert_eq!(boot.vectors, 20000);
 }
+
+/// gen numbers its buses as firmware enumerates (depth first), so the firmware leaves
+/// its trees as they are.
+#[test]
+fn gen_numbers_buses_as_firmware_does() {
+    for functions in ["300", "8192", "20000"] {
+        let dir = scratch(&format!("gen-enum-{functions}"));
+        let out = dir.join("t.dtb");
+        let st = sim()
+            .args([
+                "gen",
+                "--phbs",
+                "2",
+                "--functions",
+                functions,
+                "--msix",
+                "1",
+                "-o",
+            ])
+            .arg(&out)
+            .status()
+            .unwrap();
+        assert!(st.success());
+        let tree = of_tree::read_file(&out).unwrap();
+        assert!(
+            matches!(rtas::enumerated(&tree), std::borrow::Cow::Borrowed(_)),
+            "{functions}: firmware would renumber gen's buses"
+        );
+    }
+}

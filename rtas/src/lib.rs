@@ -24,7 +24,7 @@ mod services;
 pub mod state;
 pub mod status;
 
-pub use client_tree::{PROP_ICS_REGISTERS, PROP_MSI_ADDRESS, PROP_MSI_RANGES};
+pub use client_tree::{enumerated, PROP_ICS_REGISTERS, PROP_MSI_ADDRESS, PROP_MSI_RANGES};
 pub use error::Error;
 pub use firmware::{CallError, Firmware, HeldBlock};
 pub use machine::{FnRef, Machine, MachineConfig, MmioTarget, Profile, Signal, Window};

@@ -153,11 +153,13 @@ fn bars_from_reg(cells: &[Vec<u32>], sizes: &[u128]) -> Vec<Bar> {
 }
 
 impl PciFunction {
-    /// Builds a function from its node. `lsi_source` maps its pin to a global source,
+    /// Builds a function from its node, on `bus` where firmware numbered the buses
+    /// (else the one its `reg` names). `lsi_source` maps its pin to a global source,
     /// or says why it cannot.
     pub fn from_node(
         tree: &Tree,
         id: NodeId,
+        bus: Option<u8>,
         lsi_source: impl Fn(PciAddr, u8) -> Result<u32, String>,
     ) -> Result<PciFunction, Error> {
         let node = tree.at(id);
@@ -179,7 +181,7 @@ impl PciFunction {
         }
         let hi = first.address[0];
         let addr = PciAddr {
-            bus: (hi >> 16) as u8,
+            bus: bus.unwrap_or((hi >> 16) as u8),
             devfn: (hi >> 8) as u8,
         };
         let is_bridge = crate::machine::is_bridge_node(tree, id);

@@ -8,6 +8,7 @@ use crate::ics::{Ics, SourceKind};
 use crate::pci::{PciAddr, PciFunction};
 use crate::phb::{Phb, QEMU_BUID_BASE};
 use of_tree::{NodeId, Tree};
+use std::collections::HashMap;
 
 fn count_servers(tree: &Tree) -> Result<u32, Error> {
     let mut n = 0u32;
@@ -34,6 +35,50 @@ pub fn pci_functions_below(tree: &Tree, bus: NodeId) -> Vec<NodeId> {
         .into_iter()
         .filter(|&n| has_reg(tree, n))
         .collect()
+}
+
+/// The bus numbers firmware gives a PHB's bridges: as the tree's `reg` says when QEMU
+/// numbered them (`qemu,phb-enumerated`), else depth first from bus 0, as firmware
+/// enumerates (each bridge its secondary bus, the next free number, before what lies
+/// behind it).
+pub struct BusNumbers {
+    /// Secondary bus of each bridge; empty when the tree's numbers stand.
+    secondary: HashMap<NodeId, u8>,
+    phb: NodeId,
+}
+
+impl BusNumbers {
+    /// The numbering of a PHB whose functions (in tree order) are `fns`.
+    pub fn of(tree: &Tree, phb: NodeId, fns: &[NodeId]) -> BusNumbers {
+        let mut secondary = HashMap::new();
+        if tree.node(phb).prop("qemu,phb-enumerated").is_none() {
+            let mut next = 1u32;
+            for &n in fns {
+                if is_bridge_node(tree, n) && next <= 0xff {
+                    secondary.insert(n, next as u8);
+                    next += 1;
+                }
+            }
+        }
+        BusNumbers { secondary, phb }
+    }
+
+    /// The bus a function node sits on, when the firmware numbered it.
+    pub fn bus_of(&self, tree: &Tree, node: NodeId) -> Option<u8> {
+        if self.secondary.is_empty() {
+            return None;
+        }
+        match tree.node(node).parent() {
+            Some(p) if p == self.phb => Some(0),
+            Some(p) => self.secondary.get(&p).copied(),
+            None => None,
+        }
+    }
+
+    /// A bridge's secondary bus, when the firmware numbered it.
+    pub fn secondary(&self, bridge: NodeId) -> Option<u8> {
+        self.secondary.get(&bridge).copied()
+    }
 }
 
 /// A PCI-PCI or CardBus bridge by class code, or a node of `device_type` "pci".
@@ -76,18 +121,15 @@ impl Machine {
             }
             let mut fn_nodes = Vec::new();
             collect_functions(tree, pn, &mut fn_nodes);
+            let buses = BusNumbers::of(tree, pn, &fn_nodes);
             let mut functions = Vec::with_capacity(fn_nodes.len());
             let lsi_map = LsiMap::read(tree, pn);
             for fnode in fn_nodes {
-                let f = PciFunction::from_node(tree, fnode, |addr, pin| {
-                    // Behind bridges: swizzle at every bridge up to bus 0, then the map.
+                let bus = buses.bus_of(tree, fnode);
+                let f = PciFunction::from_node(tree, fnode, bus, |addr, pin| {
+                    // Behind bridges: swizzle at every bridge up to the PHB, then the map.
                     let (mut addr0, mut pin0, mut node) = (addr, pin, fnode);
-                    while addr0.bus != 0 {
-                        let parent = tree
-                            .node(node)
-                            .parent()
-                            .filter(|&p| p != pn)
-                            .ok_or("it is on a bus other than 0 but not behind a bridge")?;
+                    while let Some(parent) = tree.node(node).parent().filter(|&p| p != pn) {
                         let bridge_reg = tree
                             .at(parent)
                             .reg()
@@ -97,7 +139,9 @@ impl Machine {
                             .ok_or("the bridge above it has no usable 'reg'")?;
                         pin0 = ((pin0 - 1 + addr0.device()) % 4) + 1;
                         addr0 = PciAddr {
-                            bus: (bridge_reg >> 16) as u8,
+                            bus: buses
+                                .bus_of(tree, parent)
+                                .unwrap_or((bridge_reg >> 16) as u8),
                             devfn: (bridge_reg >> 8) as u8,
                         };
                         node = parent;

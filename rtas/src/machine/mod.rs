@@ -8,7 +8,7 @@ mod lsi;
 mod mmio;
 
 pub(crate) use build::is_bridge_node;
-pub use build::pci_functions_below;
+pub use build::{pci_functions_below, BusNumbers};
 pub use mmio::{MmioTarget, Window};
 
 use mmio::MmioMap;
