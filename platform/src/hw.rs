@@ -14,20 +14,6 @@ const OS_MEMORY: usize = 0x1000;
 /// Most cells of arguments plus outputs an RTAS call may carry.
 const MAX_CELLS: usize = 16;
 
-/// The outputs of an RTAS call, the status first (signed), without a heap allocation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RtasRets {
-    cells: [i64; MAX_CELLS],
-    len: usize,
-}
-
-impl std::ops::Deref for RtasRets {
-    type Target = [i64];
-    fn deref(&self) -> &[i64] {
-        &self.cells[..self.len]
-    }
-}
-
 /// The port.
 #[derive(Debug, Clone)]
 pub struct Port {
@@ -46,11 +32,14 @@ impl Port {
         }
     }
 
-    /// The RTAS entry point: token, inputs and `nret` zeroed outputs written to the
-    /// argument buffer in OS memory, the call made, the outputs read back (status
-    /// signed). `None` when the buffer cannot be used at all.
-    pub fn rtas_call(&mut self, token: u32, args: &[u32], nret: usize) -> Option<RtasRets> {
-        let nret = nret.min(MAX_CELLS);
+    /// The RTAS entry point: token, inputs and `out.len()` zeroed outputs written to
+    /// the argument buffer in OS memory, the call made, the outputs read back into
+    /// `out` (status signed). False when the buffer cannot be used at all.
+    pub fn rtas_call(&mut self, token: u32, args: &[u32], out: &mut [i64]) -> bool {
+        let nret = out.len().min(MAX_CELLS);
+        if args.len() + nret > MAX_CELLS {
+            return false;
+        }
         let base = RTAS_ARGS_AT;
         let mem = &mut self.mem;
         mem.write_u32(base, token);
@@ -63,14 +52,14 @@ impl Port {
         for i in 0..nret {
             mem.write_u32(rets_at + 4 * i as u64, 0);
         }
-        self.fw
+        if self
+            .fw
             .call_buffer_as(self.partition, &mut self.mem, base)
-            .ok()?;
-        let mut out = RtasRets {
-            cells: [0; MAX_CELLS],
-            len: nret,
-        };
-        for (i, c) in out.cells.iter_mut().take(nret).enumerate() {
+            .is_err()
+        {
+            return false;
+        }
+        for (i, c) in out.iter_mut().take(nret).enumerate() {
             let raw = self.mem.read_u32(rets_at + 4 * i as u64).unwrap_or(0);
             *c = if i == 0 {
                 raw as i32 as i64
@@ -78,7 +67,7 @@ impl Port {
                 raw as i64
             };
         }
-        Some(out)
+        true
     }
 
     /// A hypervisor call: the status (R3), then R4...
@@ -141,16 +130,17 @@ mod tests {
         let fw = Firmware::new(&tree, &Default::default()).unwrap();
         let mut port = Port::new(fw, 0);
         // ibm,read-pci-config of 00:01.0's vendor ID, by QEMU's token 0x2016.
-        let r = port
-            .rtas_call(0x2016, &[0x800, 0x800_0000, 0x2000_0000, 2], 2)
-            .unwrap();
+        let mut r = [0i64; 2];
+        assert!(port.rtas_call(0x2016, &[0x800, 0x800_0000, 0x2000_0000, 2], &mut r));
         assert_eq!(r[0], 0);
         assert_eq!(r[1], 0x1af4, "virtio's vendor");
         // The buffer is in the port's memory: token, counts, args, outputs.
         assert_eq!(port.mem.read_u32(RTAS_ARGS_AT), Some(0x2016));
         assert_eq!(port.mem.read_u32(RTAS_ARGS_AT + 4 * 8), Some(0x1af4));
         // An unknown token answers -3; a PAPR machine has no direct config access.
-        assert_eq!(port.rtas_call(0x7777, &[], 1).unwrap()[0], -3);
+        let mut r = [0i64; 1];
+        assert!(port.rtas_call(0x7777, &[], &mut r));
+        assert_eq!(r[0], -3);
         let buid = 0x0800_0000_2000_0000;
         let addr = PciAddr { bus: 0, devfn: 8 };
         assert_eq!(port.config_read(buid, addr, 0, 2), None);

@@ -2,32 +2,77 @@
 //! property holds (Linux's `rtas_token`), and calls marshalled through the port.
 
 use super::Kernel;
-use crate::hw::RtasRets;
 use crate::trace::Event;
 use of_tree::Tree;
 use std::collections::HashMap;
 
+/// An RTAS service the OS calls: its name, and where its token is kept once read (as
+/// Linux keeps `rtas_token` results in statics).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RtasService {
+    /// The property name under `/rtas`.
+    pub name: &'static str,
+    slot: usize,
+}
+
 /// `ibm,change-msi`.
-pub const CHANGE_MSI: &str = "ibm,change-msi";
+pub const CHANGE_MSI: RtasService = RtasService {
+    name: "ibm,change-msi",
+    slot: 0,
+};
 /// `ibm,query-interrupt-source-number`.
-pub const QUERY_SOURCE: &str = "ibm,query-interrupt-source-number";
+pub const QUERY_SOURCE: RtasService = RtasService {
+    name: "ibm,query-interrupt-source-number",
+    slot: 1,
+};
 /// `ibm,read-pci-config`.
-pub const READ_PCI_CONFIG: &str = "ibm,read-pci-config";
+pub const READ_PCI_CONFIG: RtasService = RtasService {
+    name: "ibm,read-pci-config",
+    slot: 2,
+};
 /// `ibm,write-pci-config`.
-pub const WRITE_PCI_CONFIG: &str = "ibm,write-pci-config";
+pub const WRITE_PCI_CONFIG: RtasService = RtasService {
+    name: "ibm,write-pci-config",
+    slot: 3,
+};
 /// `ibm,set-xive`.
-pub const SET_XIVE: &str = "ibm,set-xive";
+pub const SET_XIVE: RtasService = RtasService {
+    name: "ibm,set-xive",
+    slot: 4,
+};
 /// `ibm,int-on`.
-pub const INT_ON: &str = "ibm,int-on";
+pub const INT_ON: RtasService = RtasService {
+    name: "ibm,int-on",
+    slot: 5,
+};
 /// `ibm,int-off`.
-pub const INT_OFF: &str = "ibm,int-off";
+pub const INT_OFF: RtasService = RtasService {
+    name: "ibm,int-off",
+    slot: 6,
+};
 /// `ibm,suspend-me`.
-pub const SUSPEND_ME: &str = "ibm,suspend-me";
+pub const SUSPEND_ME: RtasService = RtasService {
+    name: "ibm,suspend-me",
+    slot: 7,
+};
+
+/// The services whose tokens are read at boot.
+const KNOWN: [RtasService; 8] = [
+    CHANGE_MSI,
+    QUERY_SOURCE,
+    READ_PCI_CONFIG,
+    WRITE_PCI_CONFIG,
+    SET_XIVE,
+    INT_ON,
+    INT_OFF,
+    SUSPEND_ME,
+];
 
 /// The services of `/rtas`: every property holding one cell names a token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RtasTokens {
     tokens: HashMap<String, u32>,
+    known: [Option<u32>; KNOWN.len()],
     /// `ibm,hypertas-functions` is present: the OS runs under a hypervisor.
     pub hypertas: bool,
 }
@@ -48,16 +93,23 @@ impl RtasTokens {
                     u32::from_be_bytes([v[0], v[1], v[2], v[3]]),
                 )
             })
-            .collect();
+            .collect::<HashMap<String, u32>>();
+        let known = KNOWN.map(|k| tokens.get(k.name).copied());
         Some(RtasTokens {
             tokens,
+            known,
             hypertas: node.prop("ibm,hypertas-functions").is_some(),
         })
     }
 
     /// The token of a service (Linux's `rtas_token`), if published.
-    pub fn token(&self, service: &str) -> Option<u32> {
-        self.tokens.get(service).copied()
+    pub fn token(&self, service: RtasService) -> Option<u32> {
+        self.known[service.slot]
+    }
+
+    /// The token of any one-cell property of `/rtas`, by name.
+    pub fn token_by_name(&self, name: &str) -> Option<u32> {
+        self.tokens.get(name).copied()
     }
 
     /// Number of one-cell properties (services, and a few sizes).
@@ -73,24 +125,28 @@ impl RtasTokens {
 
 impl Kernel {
     /// The token of a service, if the tree publishes it.
-    pub fn rtas_token(&self, service: &str) -> Option<u32> {
+    pub fn rtas_token(&self, service: RtasService) -> Option<u32> {
         self.rtas.as_ref()?.token(service)
     }
 
-    /// An RTAS call of a service by its token; the outputs, status signed first.
-    /// `None` when the tree publishes no such service.
-    pub fn rtas(&mut self, service: &'static str, args: &[u32], nret: usize) -> Option<RtasRets> {
-        let token = self.rtas_token(service)?;
-        let out = self.port.rtas_call(token, args, nret)?;
+    /// An RTAS call of a service by its token, `out.len()` outputs read into `out`
+    /// (status signed first). False when the tree publishes no such service.
+    pub fn rtas(&mut self, service: RtasService, args: &[u32], out: &mut [i64]) -> bool {
+        let Some(token) = self.rtas_token(service) else {
+            return false;
+        };
+        if !self.port.rtas_call(token, args, out) {
+            return false;
+        }
         if self.opts.trace {
             self.trace.push(Event::Rtas {
-                service: service.to_string(),
+                service: service.name.to_string(),
                 token,
                 args: args.to_vec(),
                 rets: out.to_vec(),
             });
         }
-        Some(out)
+        true
     }
 }
 
@@ -106,7 +162,8 @@ mod tests {
         let r = RtasTokens::from_tree(&t).unwrap();
         assert_eq!(r.token(CHANGE_MSI), Some(0x99));
         assert_eq!(r.token(QUERY_SOURCE), None);
-        assert_eq!(r.token("ibm,two"), None, "two cells are no token");
+        assert_eq!(r.token_by_name("ibm,two"), None, "two cells are no token");
+        assert_eq!(r.token_by_name("rtas-size"), Some(0x85c));
         assert!(r.hypertas);
         let none = of_tree::dts::parse_str("/dts-v1/; / { };", "t.dts").unwrap();
         assert!(RtasTokens::from_tree(&none).is_none());

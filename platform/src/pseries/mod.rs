@@ -85,12 +85,9 @@ fn read_config(k: &mut Kernel, dev: DevId, reg: u32, size: u32) -> Option<u32> {
     let d = &k.devices[dev];
     let addr = ((reg & 0xf00) << 20) | d.addr.config_addr() | (reg & 0xff);
     let buid = d.buid;
-    let r = k.rtas(
-        READ_PCI_CONFIG,
-        &[addr, (buid >> 32) as u32, buid as u32, size],
-        2,
-    )?;
-    (r[0] == 0).then_some(r[1] as u32)
+    let mut r = [0i64; 2];
+    let args = [addr, (buid >> 32) as u32, buid as u32, size];
+    (k.rtas(READ_PCI_CONFIG, &args, &mut r) && r[0] == 0).then_some(r[1] as u32)
 }
 
 /// Config space through `ibm,write-pci-config`.
@@ -98,12 +95,9 @@ fn write_config(k: &mut Kernel, dev: DevId, reg: u32, size: u32, value: u32) -> 
     let d = &k.devices[dev];
     let addr = ((reg & 0xf00) << 20) | d.addr.config_addr() | (reg & 0xff);
     let buid = d.buid;
-    k.rtas(
-        WRITE_PCI_CONFIG,
-        &[addr, (buid >> 32) as u32, buid as u32, size, value],
-        1,
-    )
-    .is_some_and(|r| r[0] == 0)
+    let mut r = [0i64; 1];
+    let args = [addr, (buid >> 32) as u32, buid as u32, size, value];
+    k.rtas(WRITE_PCI_CONFIG, &args, &mut r) && r[0] == 0
 }
 
 fn under_xive(k: &Kernel) -> bool {
@@ -128,8 +122,9 @@ fn irq_unmask(k: &mut Kernel, source: u32) {
         k.hcall(H_INT_SET_SOURCE_CONFIG, &args);
         return;
     }
-    k.rtas(SET_XIVE, &[source, 0, DEFAULT_PRIORITY], 1);
-    k.rtas(INT_ON, &[source], 1);
+    let mut r = [0i64; 1];
+    k.rtas(SET_XIVE, &[source, 0, DEFAULT_PRIORITY], &mut r);
+    k.rtas(INT_ON, &[source], &mut r);
 }
 
 /// Linux's XICS mask: ibm,int-off; under XIVE the source's priority to 0xff.
@@ -138,13 +133,14 @@ fn irq_mask(k: &mut Kernel, source: u32) {
         k.hcall(H_INT_SET_SOURCE_CONFIG, &[0, source as u64, 0, 0xff, 0]);
         return;
     }
-    k.rtas(INT_OFF, &[source], 1);
+    k.rtas(INT_OFF, &[source], &mut [0i64; 1]);
 }
 
 fn suspend(k: &mut Kernel) -> Result<(), Error> {
-    match k.rtas(SUSPEND_ME, &[], 1) {
-        Some(r) if r[0] == 0 => Ok(()),
-        Some(r) => Err(Error::Failed(format!("ibm,suspend-me answered {}", r[0]))),
-        None => Err(Error::Failed("the machine has no ibm,suspend-me".into())),
+    let mut r = [0i64; 1];
+    match k.rtas(SUSPEND_ME, &[], &mut r) {
+        true if r[0] == 0 => Ok(()),
+        true => Err(Error::Failed(format!("ibm,suspend-me answered {}", r[0]))),
+        false => Err(Error::Failed("the machine has no ibm,suspend-me".into())),
     }
 }

@@ -120,13 +120,11 @@ pub(crate) fn change_msi(k: &mut Kernel, dev: DevId, func: u32, num: u32) -> i64
     };
     let mut seq = 1u32;
     let (rc, got) = loop {
-        let Some(r) = k.rtas(
-            CHANGE_MSI,
-            &[addr, (buid >> 32) as u32, buid as u32, func, num, seq],
-            nret,
-        ) else {
+        let mut r = [0i64; 4];
+        let args = [addr, (buid >> 32) as u32, buid as u32, func, num, seq];
+        if !k.rtas(CHANGE_MSI, &args, &mut r[..nret]) {
             return PARAM_ERROR;
-        };
+        }
         seq = r[2] as u32;
         if !is_busy(r[0]) {
             break (r[0], r[1]);
@@ -150,13 +148,14 @@ pub(crate) fn query(k: &mut Kernel, dev: DevId, i: u32) -> Result<u32, i64> {
     let d = &k.devices[dev];
     let (addr, buid) = (d.addr.config_addr(), d.buid);
     loop {
-        let Some(r) = k.rtas(
+        let mut r = [0i64; 3];
+        if !k.rtas(
             QUERY_SOURCE,
             &[addr, (buid >> 32) as u32, buid as u32, i],
-            3,
-        ) else {
+            &mut r,
+        ) {
             return Err(PARAM_ERROR);
-        };
+        }
         if is_busy(r[0]) {
             continue;
         }

@@ -258,7 +258,7 @@ pub fn virqs_stable(k: &mut Kernel) -> Vec<String> {
 pub fn compare_logs(got: &[CallRecord], want: &[CallRecord]) -> Option<String> {
     let mut services: Vec<&str> = want.iter().map(|r| r.service.as_str()).collect();
     if services.is_empty() {
-        services = vec![CHANGE_MSI, QUERY_SOURCE];
+        services = vec![CHANGE_MSI.name, QUERY_SOURCE.name];
     }
     let ours: Vec<&CallRecord> = got
         .iter()
