@@ -52,7 +52,16 @@ pub fn driver_request(tree: &Tree, node: of_tree::NodeId) -> Option<(MsiType, u3
 
 /// Boots and runs every driver's request (each accepts as few as one vector).
 pub fn boot_all(tree: Tree, opts: BootOptions) -> Result<BootReport, Error> {
-    let mut k = harness::boot(tree, opts)?;
+    boot_all_with(tree, opts, None)
+}
+
+/// [`boot_all`], each trace event handed to `sink` as it happens.
+pub fn boot_all_with(
+    tree: Tree,
+    opts: BootOptions,
+    sink: Option<crate::trace::Sink>,
+) -> Result<BootReport, Error> {
+    let mut k = harness::boot_with(tree, opts, sink)?;
     let (mut requested, mut failed, mut vectors) = (0, 0, 0u64);
     for d in 0..k.devices.len() {
         let Some((kind, n)) = driver_request(&k.tree, k.devices[d].node) else {

@@ -138,6 +138,8 @@ struct PeCounts {
 #[derive(Debug, Clone, Default)]
 pub struct QuotaCache {
     pes: std::collections::HashMap<NodeId, PeCounts>,
+    /// Per PE, the `rtas_msi: counting` lines of its walk, made once when asked for.
+    counting: std::collections::HashMap<NodeId, Vec<String>>,
 }
 
 /// A device's contribution to (spare, over) at a quota.
@@ -150,6 +152,39 @@ fn share(req: u32, quota: u32) -> (u64, u32) {
 }
 
 impl QuotaCache {
+    /// [`quota_for`] with its messages added to `say`, the same lines in the same
+    /// order, each PE walked once.
+    pub fn quota_for_saying(
+        &mut self,
+        tree: &Tree,
+        node: NodeId,
+        name: &str,
+        request: u32,
+        say: &mut Vec<String>,
+    ) -> u32 {
+        say.push(format!(
+            "rtas_msi: calc quota for {name}, request {request}"
+        ));
+        let Some((pe, _)) = find_pe(tree, node, Some(say)) else {
+            return request;
+        };
+        say.push(format!("rtas_msi: found PE {}", tree.path(pe)));
+        let lines = self.counting.entry(pe).or_insert_with(|| {
+            traverse(tree, pe)
+                .into_iter()
+                .map(|n| format!("rtas_msi: counting {}", tree.path(n)))
+                .collect()
+        });
+        say.extend(lines.iter().cloned());
+        let q = self.quota_for(tree, node, request);
+        if let Some(c) = self.pes.get(&pe) {
+            if c.num_devices != 0 && request > c.total / c.num_devices {
+                say.push(format!("rtas_msi: request clamped to quota {q}"));
+            }
+        }
+        q
+    }
+
     /// Linux's msi_quota_for_device, as [`quota_for`] computes it.
     pub fn quota_for(&mut self, tree: &Tree, node: NodeId, request: u32) -> u32 {
         let Some((pe, total)) = find_pe(tree, node, None) else {
@@ -251,13 +286,17 @@ mod tests {
                 continue;
             }
             for request in [1, 2, 3, 4, 5, 8, 9, 16, 17, 32] {
-                let walk = quota_for(&t, n, "", request, None);
+                let mut said = Vec::new();
+                let walk = quota_for(&t, n, "dev", request, Some(&mut said));
                 assert_eq!(
                     cache.quota_for(&t, n, request),
                     walk,
                     "{} {request}",
                     t.path(n)
                 );
+                let mut cached = Vec::new();
+                let q = cache.quota_for_saying(&t, n, "dev", request, &mut cached);
+                assert_eq!((q, cached), (walk, said), "{} {request}", t.path(n));
                 seen += 1;
             }
         }

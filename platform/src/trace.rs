@@ -3,6 +3,9 @@
 
 use serde::Serialize;
 
+/// Where events go as they happen, when they are not kept in memory.
+pub type Sink = Box<dyn FnMut(&Event)>;
+
 /// How a trace is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum TraceFormat {
@@ -190,9 +193,143 @@ impl std::fmt::Display for Event {
     }
 }
 
+/// Which events a trace leaves out: kinds (`hook`, `rtas`, `hcall`, `msg`, `map`,
+/// `unmap`, `remap`, `handler`, `driver`) and messages containing a text (`msg:TEXT`),
+/// comma-separated: `msg:rtas_msi: counting,hook`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TraceFilter {
+    kinds: Vec<String>,
+    texts: Vec<String>,
+}
+
+/// The kinds an event can be.
+pub const EVENT_KINDS: &[&str] = &[
+    "hook", "rtas", "hcall", "msg", "map", "unmap", "remap", "handler", "driver",
+];
+
+impl std::str::FromStr for TraceFilter {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let mut f = TraceFilter::default();
+        for item in s.split(',').filter(|i| !i.is_empty()) {
+            if let Some(text) = item.strip_prefix("msg:") {
+                f.texts.push(text.to_string());
+            } else if EVENT_KINDS.contains(&item) {
+                f.kinds.push(item.to_string());
+            } else {
+                return Err(format!(
+                    "unknown event kind '{item}': use {} or msg:TEXT",
+                    EVENT_KINDS.join(", ")
+                ));
+            }
+        }
+        Ok(f)
+    }
+}
+
+impl TraceFilter {
+    /// Whether the trace keeps an event.
+    pub fn keeps(&self, e: &Event) -> bool {
+        if self.kinds.iter().any(|k| k == e.kind()) {
+            return false;
+        }
+        match e {
+            Event::Msg { text } => !self.texts.iter().any(|t| text.contains(t.as_str())),
+            _ => true,
+        }
+    }
+}
+
 impl Event {
+    /// The event's kind, as its JSON `event` field names it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::Hook { .. } => "hook",
+            Event::Rtas { .. } => "rtas",
+            Event::Hcall { .. } => "hcall",
+            Event::Msg { .. } => "msg",
+            Event::Map { .. } => "map",
+            Event::Unmap { .. } => "unmap",
+            Event::Remap { .. } => "remap",
+            Event::Handler { .. } => "handler",
+            Event::Driver { .. } => "driver",
+        }
+    }
+
     /// One JSON line.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_kinds_and_texts() {
+        let f: TraceFilter = "msg:counting,hook".parse().unwrap();
+        let msg = |t: &str| Event::Msg { text: t.into() };
+        assert!(!f.keeps(&msg("rtas_msi: counting /pci/a")));
+        assert!(f.keeps(&msg("rtas_msi: found PE /pci")));
+        let hook = Event::Hook {
+            hook: "probe",
+            machine: "pseries",
+            detail: String::new(),
+        };
+        assert!(!f.keeps(&hook));
+        assert!(TraceFilter::default().keeps(&hook));
+        assert!("nope"
+            .parse::<TraceFilter>()
+            .unwrap_err()
+            .contains("unknown event kind"));
+        // kind() names each event as its JSON `event` field does.
+        let all = [
+            hook,
+            Event::Rtas {
+                service: "s".into(),
+                token: 1,
+                args: vec![],
+                rets: vec![],
+            },
+            Event::Hcall {
+                name: "h".into(),
+                args: vec![],
+                rets: vec![],
+            },
+            msg("m"),
+            Event::Map {
+                device: "d".into(),
+                vector: None,
+                source: 1,
+                virq: 16,
+            },
+            Event::Unmap {
+                device: "d".into(),
+                virq: 16,
+                source: 1,
+            },
+            Event::Remap {
+                device: "d".into(),
+                vector: 0,
+                virq: 16,
+                old: 1,
+                new: 2,
+            },
+            Event::Handler {
+                device: "d".into(),
+                vector: 0,
+                virq: 16,
+                count: 1,
+            },
+            Event::Driver {
+                device: "d".into(),
+                text: "t".into(),
+            },
+        ];
+        for (e, k) in all.iter().zip(EVENT_KINDS) {
+            let j: serde_json::Value = serde_json::from_str(&e.to_json()).unwrap();
+            assert_eq!((j["event"].as_str(), e.kind()), (Some(*k), *k));
+        }
     }
 }

@@ -1,13 +1,15 @@
 //! `pseries-sim boot`: boots a machine and lets every driver ask for its vectors.
 
 use clap::{Args, ValueEnum};
-use platform::boot::boot_all;
-use platform::trace::TraceFormat;
+use platform::boot::boot_all_with;
+use platform::trace::{Event, TraceFilter, TraceFormat};
 use platform::BootOptions;
 use rtas::Profile;
+use std::cell::RefCell;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::rc::Rc;
 use std::time::Instant;
 
 /// The built-in default machine: QEMU 7.2's pseries with 12 functions on two PHBs.
@@ -44,6 +46,11 @@ pub struct BootArgs {
     /// Use this machine description instead of probing.
     #[arg(long, value_enum)]
     backend: Option<Backend>,
+    /// Leave out of the trace these event kinds (hook, rtas, hcall, msg, map, unmap,
+    /// remap, handler, driver) and messages containing TEXT (msg:TEXT), comma-separated.
+    /// Example: --trace-filter 'msg:rtas_msi: counting'
+    #[arg(long, default_value = "")]
+    trace_filter: TraceFilter,
 }
 
 /// A machine description to force.
@@ -87,7 +94,26 @@ pub fn run(a: BootArgs) -> Result<ExitCode, String> {
     if progress {
         eprint!("booting...");
     }
-    let rep = boot_all(tree, opts).map_err(|e| e.to_string())?;
+    let format = if a.json { TraceFormat::Json } else { a.trace };
+    let json = format == TraceFormat::Json;
+    // The trace streams to stdout as it happens: memory stays flat, the first line comes
+    // at once.
+    let out = Rc::new(RefCell::new(super::out::Buffered::new()));
+    let sink: Option<platform::trace::Sink> =
+        (!a.quiet && format != TraceFormat::Qemu).then(|| {
+            let (out, filter) = (out.clone(), a.trace_filter.clone());
+            Box::new(move |e: &Event| {
+                if filter.keeps(e) {
+                    let mut o = out.borrow_mut();
+                    if json {
+                        o.line(e.to_json());
+                    } else {
+                        o.line(e);
+                    }
+                }
+            }) as platform::trace::Sink
+        });
+    let rep = boot_all_with(tree, opts, sink).map_err(|e| e.to_string())?;
     let elapsed = started.elapsed();
     if let Some(p) = &a.rtas_log {
         std::fs::write(
@@ -99,72 +125,57 @@ pub fn run(a: BootArgs) -> Result<ExitCode, String> {
     if progress {
         eprintln!(" done");
     }
-    let mut out = ();
-    let w = |_: &mut (), s: String| super::out::line(s);
+    let mut o = out.borrow_mut();
     if a.quiet {
         let mem = peak_memory()
             .map(|b| format!("{:.1} MiB", b as f64 / (1 << 20) as f64))
             .unwrap_or_else(|| "unknown".into());
-        w(
-            &mut out,
-            format!(
-                "booted {} functions: {} asked for vectors, {} fell back to LSI; {} vectors mapped in {:.3} s; peak memory {mem}",
-                rep.kernel.devices.len(),
-                rep.requested,
-                rep.failed,
-                rep.vectors,
-                elapsed.as_secs_f64()
-            ),
-        )?;
+        o.line(format!(
+            "booted {} functions: {} asked for vectors, {} fell back to LSI; {} vectors mapped in {:.3} s; peak memory {mem}",
+            rep.kernel.devices.len(),
+            rep.requested,
+            rep.failed,
+            rep.vectors,
+            elapsed.as_secs_f64()
+        ));
+        o.flush();
         std::mem::forget(rep);
         return Ok(ExitCode::SUCCESS);
     }
-    let format = if a.json { TraceFormat::Json } else { a.trace };
     if format == TraceFormat::Qemu {
         for l in platform::harness::qemu_trace(&rep.kernel) {
-            w(&mut out, l.clone())?;
+            o.line(l);
         }
+        o.flush();
         return Ok(ExitCode::SUCCESS);
-    }
-    let json = format == TraceFormat::Json;
-    for e in &rep.kernel.trace {
-        w(&mut out, if json { e.to_json() } else { e.to_string() })?;
     }
     let table = rep.table();
     if json {
         for r in &table {
             let v = serde_json::json!({"event": "vector", "device": r.device, "vector": r.vector, "source": r.source, "virq": r.virq, "address": r.address, "data": r.data});
-            w(&mut out, v.to_string())?;
+            o.line(v);
         }
     } else {
-        w(&mut out, String::new())?;
-        w(
-            &mut out,
-            format!(
-                "{:<14} {:>6} {:>10} {:>6} {:>18} {:>10}",
-                "device", "vector", "source", "virq", "address", "data"
-            ),
-        )?;
+        o.line("");
+        o.line(format!(
+            "{:<14} {:>6} {:>10} {:>6} {:>18} {:>10}",
+            "device", "vector", "source", "virq", "address", "data"
+        ));
         for r in &table {
-            w(
-                &mut out,
-                format!(
-                    "{:<14} {:>6} {:>#10x} {:>6} {:>#18x} {:>#10x}",
-                    r.device, r.vector, r.source, r.virq, r.address, r.data
-                ),
-            )?;
+            o.line(format!(
+                "{:<14} {:>6} {:>#10x} {:>6} {:>#18x} {:>#10x}",
+                r.device, r.vector, r.source, r.virq, r.address, r.data
+            ));
         }
-        w(
-            &mut out,
-            format!(
-                "{} functions, {} asked for vectors, {} fell back to LSI, {} vectors, {} RTAS calls",
-                rep.kernel.devices.len(),
-                rep.requested,
-                rep.failed,
-                rep.vectors,
-                platform::harness::call_log(&rep.kernel).len()
-            ),
-        )?;
+        o.line(format!(
+            "{} functions, {} asked for vectors, {} fell back to LSI, {} vectors, {} RTAS calls",
+            rep.kernel.devices.len(),
+            rep.requested,
+            rep.failed,
+            rep.vectors,
+            platform::harness::call_log(&rep.kernel).len()
+        ));
     }
+    o.flush();
     Ok(ExitCode::SUCCESS)
 }

@@ -9,6 +9,7 @@ use crate::error::Error;
 use crate::hw::Port;
 use crate::kernel::{DevId, Kernel, OsOptions, Select};
 use crate::ops::{descriptions, MachineDescription, ResumeMode};
+use crate::trace::Sink;
 use of_tree::Tree;
 use rtas::calllog::CallRecord;
 use rtas::{Firmware, MachineConfig, Profile, Signal};
@@ -59,6 +60,11 @@ fn chosen(tree: &Tree, opts: &BootOptions) -> Option<&'static MachineDescription
 /// Builds the machine a tree describes (PAPR firmware under the pseries description,
 /// bare metal under any other), hands its OS the tree the firmware presents, and boots.
 pub fn boot(tree: Tree, opts: BootOptions) -> Result<Kernel, Error> {
+    boot_with(tree, opts, None)
+}
+
+/// [`boot`], each trace event handed to `sink` as it happens instead of kept.
+pub fn boot_with(tree: Tree, opts: BootOptions, sink: Option<Sink>) -> Result<Kernel, Error> {
     let bare_metal =
         chosen(&tree, &opts).is_some_and(|d| !std::ptr::eq(d, &crate::pseries::PSERIES));
     let cfg = MachineConfig {
@@ -82,7 +88,7 @@ pub fn boot(tree: Tree, opts: BootOptions) -> Result<Kernel, Error> {
         trace: opts.trace,
         request_irqs: opts.request_irqs,
     };
-    Kernel::boot(os_tree, Port::new(fw, opts.partition), select, os)
+    Kernel::boot(os_tree, Port::new(fw, opts.partition), select, os, sink)
 }
 
 /// The firmware under a kernel.

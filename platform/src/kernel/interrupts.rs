@@ -96,7 +96,7 @@ impl Kernel {
                 let (dev, vector) = (owner.dev, owner.vector);
                 if self.opts.trace {
                     let device = self.devices[dev].name.clone();
-                    self.trace.push(Event::Handler {
+                    self.emit(Event::Handler {
                         device,
                         vector: vector.unwrap_or(0),
                         virq,

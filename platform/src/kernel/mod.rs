@@ -19,7 +19,7 @@ pub use suspend::HeldVirq;
 use crate::error::Error;
 use crate::hw::Port;
 use crate::irq::IrqDomain;
-use crate::trace::Event;
+use crate::trace::{Event, Sink};
 use ::rtas::pci::PciAddr;
 use of_tree::{NodeId, Tree};
 use ops::{MachineDescription, MsiType};
@@ -169,8 +169,10 @@ pub struct Kernel {
     pub devices: Vec<Device>,
     /// OS interrupt numbers.
     pub irq: IrqDomain,
-    /// What happened, in order.
+    /// What happened, in order (when no sink takes the events as they happen).
     pub trace: Vec<Event>,
+    /// Takes each event as it happens instead of `trace`.
+    sink: Option<Sink>,
     /// Options it booted with.
     pub opts: OsOptions,
     /// Interrupts taken that no handler took.
@@ -207,7 +209,13 @@ pub enum Select {
 impl Kernel {
     /// Boots from a tree through a port: probe, RTAS instantiation, setup_arch,
     /// init_irq, PHB discovery, MSI init, PCI scan with the per-function fix-up.
-    pub fn boot(tree: Tree, port: Port, select: Select, opts: OsOptions) -> Result<Kernel, Error> {
+    pub fn boot(
+        tree: Tree,
+        port: Port,
+        select: Select,
+        opts: OsOptions,
+        mut sink: Option<Sink>,
+    ) -> Result<Kernel, Error> {
         let mut trace = Vec::new();
         let desc = match select {
             Select::Force(d) => d,
@@ -216,11 +224,15 @@ impl Kernel {
                 for d in list {
                     let ok = (d.probe)(&tree);
                     if opts.trace {
-                        trace.push(Event::Hook {
+                        let e = Event::Hook {
                             hook: "probe",
                             machine: d.name,
                             detail: if ok { "accepted" } else { "declined" }.into(),
-                        });
+                        };
+                        match sink.as_mut() {
+                            Some(s) => s(&e),
+                            None => trace.push(e),
+                        }
                     }
                     if ok {
                         found = Some(*d);
@@ -243,6 +255,7 @@ impl Kernel {
             devices: Vec::new(),
             irq: IrqDomain::default(),
             trace,
+            sink,
             opts,
             spurious: 0,
             suspended: false,
@@ -275,11 +288,19 @@ impl Kernel {
         Ok(k)
     }
 
+    /// Records an event: to the sink, else in `trace`.
+    pub(crate) fn emit(&mut self, e: Event) {
+        match self.sink.as_mut() {
+            Some(s) => s(&e),
+            None => self.trace.push(e),
+        }
+    }
+
     /// Records a hook call.
     pub(crate) fn hook(&mut self, hook: &'static str, detail: &str) {
         log::debug!("{}.{hook} {detail}", self.desc.name);
         if self.opts.trace {
-            self.trace.push(Event::Hook {
+            self.emit(Event::Hook {
                 hook,
                 machine: self.desc.name,
                 detail: detail.to_string(),
@@ -296,7 +317,7 @@ impl Kernel {
     pub(crate) fn msg(&mut self, text: String) {
         log::debug!("{text}");
         if self.opts.trace {
-            self.trace.push(Event::Msg { text });
+            self.emit(Event::Msg { text });
         }
     }
 
@@ -304,7 +325,7 @@ impl Kernel {
     pub(crate) fn driver_event(&mut self, dev: DevId, text: String) {
         if self.opts.trace {
             let device = self.devices[dev].name.clone();
-            self.trace.push(Event::Driver { device, text });
+            self.emit(Event::Driver { device, text });
         }
     }
 
@@ -327,7 +348,7 @@ impl Kernel {
     pub fn hcall(&mut self, opcode: u64, args: &[u64]) -> Vec<i64> {
         let rets = self.port.hcall(opcode, args);
         if self.opts.trace {
-            self.trace.push(Event::Hcall {
+            self.emit(Event::Hcall {
                 name: ::rtas::hcall::name(opcode),
                 args: args.to_vec(),
                 rets: rets.clone(),

@@ -124,7 +124,7 @@ impl Kernel {
         let virq = self.irq.map(source, Owner::vector(dev, vector));
         if self.opts.trace {
             let device = self.devices[dev].name.clone();
-            self.trace.push(Event::Map {
+            self.emit(Event::Map {
                 device,
                 vector: Some(vector),
                 source,
@@ -144,7 +144,7 @@ impl Kernel {
             if let Some(d) = self.irq.dispose(v) {
                 if self.opts.trace {
                     let device = self.devices[dev].name.clone();
-                    self.trace.push(Event::Unmap {
+                    self.emit(Event::Unmap {
                         device,
                         virq: v,
                         source: d.hwirq,

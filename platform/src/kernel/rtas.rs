@@ -139,7 +139,7 @@ impl Kernel {
             return false;
         }
         if self.opts.trace {
-            self.trace.push(Event::Rtas {
+            self.emit(Event::Rtas {
                 service: service.name.to_string(),
                 token,
                 args: args.to_vec(),

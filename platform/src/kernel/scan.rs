@@ -72,7 +72,7 @@ impl Kernel {
                     let virq = self.irq.map_lsi(src, Owner::lsi(id));
                     self.devices[id].lsi_virq = Some(virq);
                     if self.opts.trace {
-                        self.trace.push(Event::Map {
+                        self.emit(Event::Map {
                             device: name.clone(),
                             vector: None,
                             source: src,

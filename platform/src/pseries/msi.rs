@@ -85,23 +85,18 @@ pub(crate) fn quota_for_device(k: &mut Kernel, dev: DevId, request: u32) -> u32 
     let node = k.devices[dev].node;
     let name = k.devices[dev].name.clone();
     let verbose = k.verbose();
+    // The same answers and lines as Linux's walk, each PE walked once.
+    let slot = k
+        .platform_data
+        .get_or_insert_with(|| Box::new(QuotaCache::default()));
+    let Some(cache) = slot.downcast_mut::<QuotaCache>() else {
+        return quota_for(&k.tree, node, &name, request, None);
+    };
     if !verbose {
-        // The same answer, each PE walked once.
-        let slot = k
-            .platform_data
-            .get_or_insert_with(|| Box::new(QuotaCache::default()));
-        if let Some(cache) = slot.downcast_mut::<QuotaCache>() {
-            return cache.quota_for(&k.tree, node, request);
-        }
+        return cache.quota_for(&k.tree, node, request);
     }
     let mut msgs = Vec::new();
-    let q = quota_for(
-        &k.tree,
-        node,
-        &name,
-        request,
-        if verbose { Some(&mut msgs) } else { None },
-    );
+    let q = cache.quota_for_saying(&k.tree, node, &name, request, &mut msgs);
     for m in msgs {
         k.msg(m);
     }

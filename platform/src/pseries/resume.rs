@@ -46,7 +46,7 @@ pub(super) fn resume(k: &mut Kernel, _mode: ResumeMode) -> Result<(), Error> {
             let old = k.irq.remap(virq, new).unwrap_or(m.sources[i]);
             state.sources[i] = new;
             if k.opts.trace {
-                k.trace.push(Event::Remap {
+                k.emit(Event::Remap {
                     device: name.clone(),
                     vector: i as u32,
                     virq,
