@@ -33,7 +33,7 @@ fn changes(k: &Kernel, from: usize) -> Vec<(u32, u32, i64, i64)> {
 fn dev_with(k: &Kernel, test: impl Fn(Option<u32>, Option<u32>) -> bool) -> usize {
     (0..k.devices.len())
         .find(|&d| {
-            let at = k.tree.at(k.devices[d].node);
+            let at = k.tree().at(k.devices[d].node);
             test(
                 at.u32("ibm,req#msi").unwrap(),
                 at.u32("ibm,req#msi-x").unwrap(),
@@ -69,17 +69,17 @@ fn property_checks() {
     let d = dev_with(&k, |_, x| x == Some(16));
     let node = k.devices[d].node;
     // Fewer than asked: "try this many"; accepted when min allows.
-    k.tree
+    k.tree_mut()
         .set_prop(node, "ibm,req#msi-x", 4u32.to_be_bytes().to_vec());
     assert_eq!(k.request(d, MsiType::Msix, 8, 8), Err(MsiError::NoSpc));
     assert_eq!(k.request(d, MsiType::Msix, 8, 2), Ok(4));
     k.free(d).unwrap();
     // Zero: -ENOSPC; missing: -ENOENT. No firmware call either way.
     let from = platform::harness::call_log(&k).len();
-    k.tree
+    k.tree_mut()
         .set_prop(node, "ibm,req#msi-x", 0u32.to_be_bytes().to_vec());
     assert_eq!(k.request(d, MsiType::Msix, 2, 1), Err(MsiError::NoSpc));
-    k.tree.remove_prop(node, "ibm,req#msi-x");
+    k.tree_mut().remove_prop(node, "ibm,req#msi-x");
     assert_eq!(k.request(d, MsiType::Msix, 2, 1), Err(MsiError::NoEnt));
     assert!(changes(&k, from).is_empty());
 }
@@ -89,11 +89,11 @@ fn quota_without_and_with_spares() {
     let mut k = boot("qemu/b_devices.dtb", Profile::Papr);
     let phb = k.phbs[0].node;
     // 11 devices below the PHB; a total of 44 gives each 4.
-    k.tree
+    k.tree_mut()
         .set_prop(phb, "ibm,pe-total-#msi", 44u32.to_be_bytes().to_vec());
     let d = dev_with(&k, |_, x| x == Some(65));
     // Spares: devices wanting less than 2 leave theirs to those wanting more.
-    let tree = k.tree.clone();
+    let tree = k.tree().clone();
     let want = platform::quota::quota_for(&tree, k.devices[d].node, "", 65, None);
     // Spare: vga 4, three MSI-only devices 3 each = 13, shared by the 6 over quota.
     assert_eq!(want, 4 + 13 / 6, "spares raise the quota");
@@ -102,7 +102,7 @@ fn quota_without_and_with_spares() {
     // Without spares: every device wants more than the share.
     let mut k = boot("qemu/b_devices.dtb", Profile::Papr);
     let phb = k.phbs[0].node;
-    k.tree
+    k.tree_mut()
         .set_prop(phb, "ibm,pe-total-#msi", 22u32.to_be_bytes().to_vec());
     let nodes: Vec<_> = k
         .devices
@@ -111,7 +111,7 @@ fn quota_without_and_with_spares() {
         .map(|d| d.node)
         .collect();
     for n in nodes {
-        k.tree
+        k.tree_mut()
             .set_prop(n, "ibm,req#msi-x", 16u32.to_be_bytes().to_vec());
     }
     // usb-xhci has a 16-entry table.
@@ -122,11 +122,11 @@ fn quota_without_and_with_spares() {
         "22 / 11 = 2, no spare"
     );
     // Absent total: Linux assumes 8 for the PE.
-    k.tree.remove_prop(phb, "ibm,pe-total-#msi");
+    k.tree_mut().remove_prop(phb, "ibm,pe-total-#msi");
     let e = k.device("0000:00:09.0").unwrap();
     // 8 / 11 = 0 each, spare 8 over 11 devices = 0: a quota of 0, which Linux does not
     // enforce (it tests `quota && quota < nvec`).
-    let tree = k.tree.clone();
+    let tree = k.tree().clone();
     assert_eq!(
         platform::quota::quota_for(&tree, k.devices[e].node, "", 16, None),
         0
@@ -160,7 +160,7 @@ fn msix_rounding_and_retry() {
         .iter()
         .filter(|x| x.buid == k.phbs[0].buid)
         .count() as u32;
-    k.tree
+    k.tree_mut()
         .set_prop(phb, "ibm,pe-total-#msi", (3 * n).to_be_bytes().to_vec());
     let nodes: Vec<_> = k
         .devices
@@ -169,7 +169,7 @@ fn msix_rounding_and_retry() {
         .map(|x| x.node)
         .collect();
     for nd in nodes {
-        k.tree
+        k.tree_mut()
             .set_prop(nd, "ibm,req#msi-x", 8u32.to_be_bytes().to_vec());
     }
     let d = k.device("0000:00:04.0").unwrap();

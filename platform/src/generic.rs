@@ -72,7 +72,7 @@ fn setup_msi_irqs(k: &mut Kernel, dev: DevId, nvec: u32, kind: MsiType) -> Resul
             Some(table) => (0..nvec).all(|i| write_msix_entry(k, table, i, address, first + i)),
             None => false,
         },
-        MsiType::Msi => match k.find_capability(dev, CAP_ID_MSI) {
+        MsiType::Msi => match k.msi_cap(dev, MsiType::Msi) {
             Some(cap) => {
                 let ctrl = k.config_read(dev, cap + MSI_FLAGS, 2).unwrap_or(0);
                 let ext = first > 0xffff;

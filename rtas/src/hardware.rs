@@ -52,7 +52,7 @@ impl Firmware {
 
     /// A CPU load from MMIO space: `None` where nothing decodes the address (a master
     /// abort: the CPU reads all ones).
-    pub fn mmio_read(&self, addr: u64, size: u32) -> Option<u64> {
+    pub fn mmio_read(&mut self, addr: u64, size: u32) -> Option<u64> {
         if let Some(off) = self.ics_page(addr) {
             return match off {
                 ICS_REG_SELECT => Some(self.ics_select as u64),
@@ -128,12 +128,12 @@ mod tests {
 
     #[test]
     fn bars_decode_the_msix_table() {
-        let f = fw(false);
+        let mut f = fw(false);
         // Every function with MSI-X: its table's first entry reads masked (vector
         // control bit 0) at the CPU address its BAR was given.
         let mut seen = 0;
         for r in f.machine.functions().collect::<Vec<_>>() {
-            let func = f.machine.function(r);
+            let func = f.machine.function(r).clone();
             let Some(cap) = func.msix else { continue };
             let bus = func.bar_register(cap.table_bir).unwrap();
             assert_ne!(bus, 0, "{}: table BAR unassigned", func.info.path);

@@ -92,6 +92,9 @@ impl Phb {
     /// The MSI block owned by a function, whatever register bits its key carried.
     pub fn block_of(&self, addr: PciAddr) -> Option<(u32, MsiBlock)> {
         let lo = addr.config_addr();
+        if let Some(b) = self.msi.get(&lo) {
+            return Some((lo, *b));
+        }
         self.msi
             .range(lo..=lo | 0xf000_00ff)
             .find(|(k, _)| PciAddr::from_config_addr(**k).0 == addr)

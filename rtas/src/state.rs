@@ -83,12 +83,31 @@ fn codec() -> impl Options {
         .reject_trailing_bytes()
 }
 
-/// Identity of a tree: CRC-64 of its blob.
+/// Identity of a tree: CRC-64 over its nodes in order (each name with its depth, each
+/// property's name and value) and its memory reservations.
 pub fn tree_id(tree: &of_tree::Tree) -> u64 {
-    match of_tree::dtb::write(tree, &Default::default()) {
-        Ok(b) => CRC.checksum(&b),
-        Err(_) => 0,
+    let mut d = CRC.digest();
+    let mut stack = vec![(tree.root(), 0u32)];
+    while let Some((id, depth)) = stack.pop() {
+        let n = tree.node(id);
+        d.update(&depth.to_be_bytes());
+        d.update(n.name().as_bytes());
+        d.update(&[0]);
+        for p in &n.props {
+            d.update(p.name().as_bytes());
+            d.update(&[0]);
+            d.update(&(p.value.len() as u32).to_be_bytes());
+            d.update(&p.value);
+        }
+        for &c in n.children().iter().rev() {
+            stack.push((c, depth + 1));
+        }
     }
+    for r in &tree.reservations {
+        d.update(&r.address.to_be_bytes());
+        d.update(&r.size.to_be_bytes());
+    }
+    d.finalize()
 }
 
 /// A blob around any payload, with a valid header and checksum (for fuzzing the

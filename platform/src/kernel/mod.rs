@@ -83,6 +83,18 @@ pub struct Device {
     pub no_64bit_msi: bool,
     /// A PCI-PCI or CardBus bridge (by class code).
     pub is_bridge: bool,
+    /// Where its MSI and MSI-X capabilities are, once looked up (Linux's
+    /// `pdev->msi_cap` / `msix_cap`).
+    pub caps: CapOffsets,
+}
+
+/// A function's MSI and MSI-X capability offsets, each found once.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CapOffsets {
+    /// MSI: None until looked up, then Some(offset or None).
+    pub msi: Option<Option<u32>>,
+    /// MSI-X, likewise.
+    pub msix: Option<Option<u32>>,
 }
 
 /// A bare-metal PHB's MSI range and the OS's own allocator over it.
@@ -149,8 +161,8 @@ impl Default for OsOptions {
 
 /// The OS.
 pub struct Kernel {
-    /// The device tree it booted from.
-    pub tree: Tree,
+    /// The device tree it booted from (read with [`Kernel::tree`]).
+    pub(crate) tree: Tree,
     /// Its port to the machine.
     pub(crate) port: Port,
     /// The machine description that accepted the tree.
@@ -286,6 +298,18 @@ impl Kernel {
         }
         k.pci_scan()?;
         Ok(k)
+    }
+
+    /// The device tree the OS runs on.
+    pub fn tree(&self) -> &Tree {
+        &self.tree
+    }
+
+    /// The device tree, to update (as a DLPAR or a property update does); what the
+    /// machine description derived from it (its quota counts) is computed again.
+    pub fn tree_mut(&mut self) -> &mut Tree {
+        self.platform_data = None;
+        &mut self.tree
     }
 
     /// Records an event: to the sink, else in `trace`.

@@ -87,14 +87,14 @@ impl Kernel {
     pub(crate) fn enable_capability(&mut self, dev: DevId, kind: MsiType, nvec: u32) {
         match kind {
             MsiType::Msix => {
-                if let Some(cap) = self.find_capability(dev, CAP_ID_MSIX) {
+                if let Some(cap) = self.msi_cap(dev, MsiType::Msix) {
                     let c = self.config_read(dev, cap + MSIX_FLAGS, 2).unwrap_or(0);
                     let c = (c | MSIX_FLAGS_ENABLE) & !MSIX_FLAGS_MASKALL;
                     self.config_write(dev, cap + MSIX_FLAGS, 2, c);
                 }
             }
             MsiType::Msi => {
-                if let Some(cap) = self.find_capability(dev, CAP_ID_MSI) {
+                if let Some(cap) = self.msi_cap(dev, MsiType::Msi) {
                     let c = self.config_read(dev, cap + MSI_FLAGS, 2).unwrap_or(0);
                     let mme = nvec.next_power_of_two().trailing_zeros();
                     let c = (c & !MSI_FLAGS_QSIZE) | mme << 4 | MSI_FLAGS_ENABLE;
@@ -107,11 +107,11 @@ impl Kernel {
     }
 
     fn disable_capability(&mut self, dev: DevId, kind: MsiType) {
-        let (id, bit) = match kind {
-            MsiType::Msix => (CAP_ID_MSIX, MSIX_FLAGS_ENABLE),
-            MsiType::Msi => (CAP_ID_MSI, MSI_FLAGS_ENABLE),
+        let bit = match kind {
+            MsiType::Msix => MSIX_FLAGS_ENABLE,
+            MsiType::Msi => MSI_FLAGS_ENABLE,
         };
-        if let Some(cap) = self.find_capability(dev, id) {
+        if let Some(cap) = self.msi_cap(dev, kind) {
             let c = self.config_read(dev, cap + 2, 2).unwrap_or(0);
             self.config_write(dev, cap + 2, 2, c & !bit);
         }
@@ -159,7 +159,7 @@ impl Kernel {
     pub fn read_messages(&mut self, dev: DevId, kind: MsiType, n: u32) -> Vec<MsiMessage> {
         match kind {
             MsiType::Msi => {
-                let Some(cap) = self.find_capability(dev, CAP_ID_MSI) else {
+                let Some(cap) = self.msi_cap(dev, MsiType::Msi) else {
                     return Vec::new();
                 };
                 let ctrl = self.config_read(dev, cap + MSI_FLAGS, 2).unwrap_or(0);
@@ -187,12 +187,12 @@ impl Kernel {
                 };
                 (0..n as u64)
                     .map(|i| {
+                        // The address in one 8-byte load (the table allows it), then data.
                         let e = table + MSIX_ENTRY_SIZE * i;
-                        let lo = self.port.mmio_read(e, 4).unwrap_or(u32::MAX as u64);
-                        let hi = self.port.mmio_read(e + 4, 4).unwrap_or(u32::MAX as u64);
+                        let address = self.port.mmio_read(e, 8).unwrap_or(u64::MAX);
                         let data = self.port.mmio_read(e + 8, 4).unwrap_or(u32::MAX as u64);
                         MsiMessage {
-                            address: hi << 32 | lo,
+                            address,
                             data: data as u32,
                         }
                     })

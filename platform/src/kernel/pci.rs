@@ -99,17 +99,39 @@ impl Kernel {
         None
     }
 
+    /// Where a device's MSI or MSI-X capability is: walked once, then remembered.
+    pub fn msi_cap(&mut self, dev: DevId, kind: MsiType) -> Option<u32> {
+        let cached = match kind {
+            MsiType::Msi => self.devices[dev].caps.msi,
+            MsiType::Msix => self.devices[dev].caps.msix,
+        };
+        if let Some(c) = cached {
+            return c;
+        }
+        let id = match kind {
+            MsiType::Msi => CAP_ID_MSI,
+            MsiType::Msix => CAP_ID_MSIX,
+        };
+        let found = self.find_capability(dev, id);
+        let caps = &mut self.devices[dev].caps;
+        match kind {
+            MsiType::Msi => caps.msi = Some(found),
+            MsiType::Msix => caps.msix = Some(found),
+        }
+        found
+    }
+
     /// Vectors the device's capability offers (MSI: multiple message capable; MSI-X:
     /// table size), as Linux's `pci_msi_vec_count` / `pci_msix_vec_count` read them.
     pub fn vec_count(&mut self, dev: DevId, kind: MsiType) -> Option<u32> {
         match kind {
             MsiType::Msi => {
-                let cap = self.find_capability(dev, CAP_ID_MSI)?;
+                let cap = self.msi_cap(dev, MsiType::Msi)?;
                 let ctrl = self.config_read(dev, cap + MSI_FLAGS, 2)?;
                 Some(1 << ((ctrl >> 1) & 7))
             }
             MsiType::Msix => {
-                let cap = self.find_capability(dev, CAP_ID_MSIX)?;
+                let cap = self.msi_cap(dev, MsiType::Msix)?;
                 let ctrl = self.config_read(dev, cap + MSIX_FLAGS, 2)?;
                 Some((ctrl & MSIX_FLAGS_QSIZE) + 1)
             }
@@ -159,7 +181,7 @@ impl Kernel {
     /// The CPU address of a device's MSI-X table: Table BIR and offset from the
     /// capability, the BAR's address from config space, through the PHB's windows.
     pub fn msix_table_address(&mut self, dev: DevId) -> Option<u64> {
-        let cap = self.find_capability(dev, CAP_ID_MSIX)?;
+        let cap = self.msi_cap(dev, MsiType::Msix)?;
         let table = self.config_read(dev, cap + MSIX_TABLE, 4)?;
         let bar = self.bar_address(dev, table & 7)?;
         if bar == 0 {

@@ -60,6 +60,7 @@ impl Kernel {
                     msi: None,
                     no_64bit_msi: at.has("pseries-sim,no-64bit-msi"),
                     is_bridge: of::is_bridge(&self.tree, node),
+                    caps: Default::default(),
                 });
             }
             devs.sort_by_key(|d| (d.addr.bus, d.addr.devfn));

@@ -123,6 +123,7 @@ impl Machine {
             collect_functions(tree, pn, &mut fn_nodes);
             let buses = BusNumbers::of(tree, pn, &fn_nodes);
             let mut functions = Vec::with_capacity(fn_nodes.len());
+            let mut seen = std::collections::HashSet::with_capacity(fn_nodes.len());
             let lsi_map = LsiMap::read(tree, pn);
             for fnode in fn_nodes {
                 let bus = buses.bus_of(tree, fnode);
@@ -159,7 +160,7 @@ impl Machine {
                         Err(why) => Err(format!("{path}: 'interrupt-map' {why}")),
                     }
                 })?;
-                if functions.iter().any(|g: &PciFunction| g.addr == f.addr) {
+                if !seen.insert(f.addr) {
                     return Err(tree_err(
                         &f.info.path,
                         format!("a second function at {}", f.addr),

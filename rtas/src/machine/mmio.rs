@@ -53,10 +53,20 @@ pub struct MmioTarget {
 }
 
 /// CPU address ranges of every assigned memory BAR: start -> (end, function, BAR).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct MmioMap {
     ranges: BTreeMap<u64, (u64, FnRef, u8)>,
+    /// The range the last access hit (accesses come in runs over one table).
+    last: Option<(u64, u64, FnRef, u8)>,
 }
+
+impl PartialEq for MmioMap {
+    fn eq(&self, other: &Self) -> bool {
+        self.ranges == other.ranges
+    }
+}
+
+impl Eq for MmioMap {}
 
 /// The memory windows a PHB's `ranges` gives; `ordinal`/`count` place fallback
 /// windows for PHBs without one.
@@ -178,11 +188,19 @@ impl Machine {
 
     /// What a CPU physical address reaches, if a BAR decodes it (its register still
     /// holding the address the firmware assigned).
-    pub fn mmio_target(&self, addr: u64) -> Option<MmioTarget> {
-        let (&start, &(end, r, bar)) = self.mmio.ranges.range(..=addr).next_back()?;
-        if addr >= end {
-            return None;
-        }
+    pub fn mmio_target(&mut self, addr: u64) -> Option<MmioTarget> {
+        let (start, end, r, bar) = match self.mmio.last {
+            Some(l) if l.0 <= addr && addr < l.1 => l,
+            _ => {
+                let (&start, &(end, r, bar)) = self.mmio.ranges.range(..=addr).next_back()?;
+                if addr >= end {
+                    return None;
+                }
+                self.mmio.last = Some((start, end, r, bar));
+                (start, end, r, bar)
+            }
+        };
+        let _ = end;
         let f = self.function(r);
         let b = f.bars.iter().find(|b| b.index == bar)?;
         (f.bar_register(bar) == Some(b.address)).then_some(MmioTarget {
@@ -193,7 +211,7 @@ impl Machine {
     }
 
     /// A CPU load from MMIO space: `None` where nothing decodes the address.
-    pub fn mmio_read(&self, addr: u64, size: u32) -> Option<u64> {
+    pub fn mmio_read(&mut self, addr: u64, size: u32) -> Option<u64> {
         let t = self.mmio_target(addr)?;
         let off = u32::try_from(t.offset).ok()?;
         self.bar_read(t.function, t.bar, off, size).ok()
