@@ -6,7 +6,6 @@ use platform::trace::{Event, TraceFilter, TraceFormat};
 use platform::BootOptions;
 use rtas::Profile;
 use std::cell::RefCell;
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::rc::Rc;
@@ -90,10 +89,7 @@ pub fn run(a: BootArgs) -> Result<ExitCode, String> {
         qemu_trace: a.trace == TraceFormat::Qemu && !a.quiet,
         ..Default::default()
     };
-    let progress = a.quiet && std::io::stderr().is_terminal();
-    if progress {
-        eprint!("booting...");
-    }
+    let progress = super::progress::Progress::spinner("booting");
     let format = if a.json { TraceFormat::Json } else { a.trace };
     let json = format == TraceFormat::Json;
     // The trace streams to stdout as it happens: memory stays flat, the first line comes
@@ -113,7 +109,14 @@ pub fn run(a: BootArgs) -> Result<ExitCode, String> {
                 }
             }) as platform::trace::Sink
         });
-    let rep = boot_all_with(tree, opts, sink).map_err(|e| e.to_string())?;
+    let rep = boot_all_with(tree, opts, sink).map_err(|e| e.to_string());
+    let rep = match rep {
+        Ok(r) => r,
+        Err(e) => {
+            progress.finish();
+            return Err(e);
+        }
+    };
     let elapsed = started.elapsed();
     if let Some(p) = &a.rtas_log {
         std::fs::write(
@@ -122,9 +125,7 @@ pub fn run(a: BootArgs) -> Result<ExitCode, String> {
         )
         .map_err(|e| format!("{}: {e}", p.display()))?;
     }
-    if progress {
-        eprintln!(" done");
-    }
+    progress.finish();
     let mut o = out.borrow_mut();
     if a.quiet {
         let mem = peak_memory()

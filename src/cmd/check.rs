@@ -21,8 +21,11 @@ pub struct CheckArgs {
 
 /// Runs the check.
 pub fn run(a: CheckArgs) -> Result<ExitCode, String> {
-    let tree = of_tree::read_file(&a.tree).map_err(|e| e.to_string())?;
-    let rep = platform::check::check(&tree);
+    let progress = super::progress::Progress::spinner("checking");
+    let tree = of_tree::read_file(&a.tree).map_err(|e| e.to_string());
+    let rep = tree.map(|t| platform::check::check(&t));
+    progress.finish();
+    let rep = rep?;
     let opt = |v: Option<u32>| v.map(|n| n.to_string()).unwrap_or_else(|| "-".into());
     super::out::line(format!(
         "{:<14} {:>8} {:>10} {:>9} {:>6} {:>6}  node (PE)",

@@ -35,6 +35,15 @@ pub enum Format {
 
 /// Runs the conversion.
 pub fn run(a: DtArgs) -> Result<ExitCode, String> {
+    let progress = super::progress::Progress::spinner("converting");
+    let done = convert(&a);
+    progress.finish();
+    let (to, out) = done?;
+    write_out(&a, to, &out)
+}
+
+/// Reads the input and makes the output's bytes.
+fn convert(a: &DtArgs) -> Result<(Format, Vec<u8>), String> {
     let bytes = std::fs::read(&a.input).map_err(|e| format!("{}: {e}", a.input.display()))?;
     let is_dtb = of_tree::dtb::is_dtb(&bytes);
     let tree = if is_dtb {
@@ -52,14 +61,19 @@ pub fn run(a: DtArgs) -> Result<ExitCode, String> {
     };
     // A large tree takes a while to free, and the process ends right after: skip it.
     std::mem::forget(tree);
-    match a.output {
-        Some(p) => std::fs::write(&p, &out).map_err(|e| format!("{}: {e}", p.display()))?,
+    Ok((to, out))
+}
+
+/// Writes the output where it goes.
+fn write_out(a: &DtArgs, to: Format, out: &[u8]) -> Result<ExitCode, String> {
+    match &a.output {
+        Some(p) => std::fs::write(p, out).map_err(|e| format!("{}: {e}", p.display()))?,
         None => {
             if to == Format::Dtb {
                 return Err("refusing to write a binary DTB to the terminal: give -o FILE".into());
             }
             std::io::stdout()
-                .write_all(&out)
+                .write_all(out)
                 .map_err(|e| format!("stdout: {e}"))?;
         }
     }

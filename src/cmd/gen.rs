@@ -49,13 +49,16 @@ pub fn run(a: GenArgs) -> Result<ExitCode, String> {
     if a.msi > 32 {
         return Err(format!("--msi {}: MSI carries at most 32 vectors", a.msi));
     }
+    let progress = super::progress::Progress::spinner("generating");
     let tree = try_generate(&GenSpec {
         phbs: a.phbs,
         functions: a.functions,
         msix: a.msix,
         msi: a.msi,
     })
-    .map_err(|e| format!("--functions {}: {e}", a.functions))?;
+    .map_err(|e| format!("--functions {}: {e}", a.functions));
+    progress.finish();
+    let tree = tree?;
     match a.output {
         Some(p) if p.extension().is_some_and(|e| e == "dts") => {
             std::fs::write(&p, of_tree::dts::print(&tree))

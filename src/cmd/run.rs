@@ -8,14 +8,25 @@ use std::process::ExitCode;
 
 /// Runs a scenario: a machine, a profile, a boot, then driver requests, releases, fired
 /// vectors and expectations, one a line. Prints the trace as it goes and stops at the
-/// first failed expectation with its line and what differed (exit status 1).
+/// first failed expectation with its line and what differed (exit status 1). Given
+/// several files (or --junit), runs them in parallel, each on its own machine, and
+/// prints a line per scenario and a closing "N passed, M failed" (exit status 1 if any
+/// failed).
 ///
 /// Example: pseries-sim run fixtures/linux-guest/boot.scenario
+/// Example: pseries-sim run fixtures/*.scenario fixtures/*/*.scenario -j 2 --junit report.xml
 #[derive(Args)]
-#[command(about = "Runs a scenario file")]
+#[command(about = "Runs scenario files")]
 pub struct RunArgs {
-    /// The scenario file.
-    file: PathBuf,
+    /// The scenario files.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Scenarios run at once (several files): default, the machine's cores.
+    #[arg(short = 'j', long)]
+    jobs: Option<usize>,
+    /// Also write JUnit XML (one test case per scenario) to this file.
+    #[arg(long)]
+    junit: Option<PathBuf>,
     /// Trace as JSON Lines (the same as --trace json).
     #[arg(long)]
     json: bool,
@@ -39,10 +50,62 @@ impl Output for Stdout {
     }
 }
 
+/// Several scenarios: a line each, then the count.
+fn run_many(a: &RunArgs) -> Result<ExitCode, String> {
+    if a.rtas_log.is_some() {
+        return Err("--rtas-log takes one scenario".into());
+    }
+    if a.jobs == Some(0) {
+        return Err("-j takes a number of scenarios of at least 1".into());
+    }
+    let jobs = a
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let started = std::time::Instant::now();
+    let progress = super::progress::Progress::bar(a.files.len() as u64, "scenarios");
+    let outcomes = super::many::run_all(&a.files, jobs, &|_| progress.inc());
+    progress.finish();
+    let total = started.elapsed();
+    let mut out = super::out::Buffered::new();
+    let mut failed = 0;
+    for o in &outcomes {
+        match &o.failure {
+            None => out.line(format!(
+                "passed {}: {} RTAS calls, {} virqs mapped",
+                o.file.display(),
+                o.counts.0,
+                o.counts.1
+            )),
+            Some(why) => {
+                failed += 1;
+                out.line(format!("FAILED {}: {why}", o.file.display()));
+            }
+        }
+    }
+    out.line(format!(
+        "{} passed, {failed} failed",
+        outcomes.len() - failed
+    ));
+    out.flush();
+    if let Some(p) = &a.junit {
+        std::fs::write(p, super::many::junit(&outcomes, total))
+            .map_err(|e| format!("{}: {e}", p.display()))?;
+    }
+    Ok(if failed > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
 /// Runs it.
 pub fn run(a: RunArgs) -> Result<ExitCode, String> {
+    if a.files.len() > 1 || a.junit.is_some() {
+        return run_many(&a);
+    }
     let format = if a.json { TraceFormat::Json } else { a.trace };
-    let k = run_file(&a.file, format, &mut Stdout).map_err(|e| e.to_string())?;
+    let file = &a.files[0];
+    let k = run_file(file, format, &mut Stdout).map_err(|e| e.to_string())?;
     if let (Some(k), Some(p)) = (&k, &a.rtas_log) {
         std::fs::write(p, rtas::calllog::to_jsonl(platform::harness::call_log(k)))
             .map_err(|e| format!("{}: {e}", p.display()))?;
