@@ -1,39 +1,65 @@
 #!/usr/bin/env bash
-# Reproduces the README's performance figures in one run: DTB read+write against a
-# plain copy (and dtc when installed), and boots of 65 536 and 1 048 576 vectors.
-# Usage: scripts/perf.sh [RUNS]   (default 5 runs each; the best run is reported)
+# The performance table (README, issue "Scale"): each figure the median of RUNS
+# whole-process runs (default 3), wall time and peak memory from /usr/bin/time, side by
+# side with cp and dtc. Usage: scripts/perf.sh [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-runs=${1:-5}
+runs=${1:-3}
+command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (Debian's 'time')" >&2; exit 1; }
 cargo build --release -q
-sim=target/release/pseries-sim
+sim=$PWD/target/release/pseries-sim
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-best() { # best wall time in seconds of running "$@" $runs times
-    local b=""
+# median "wall peak_kib" of running "$@" $runs times (output discarded)
+measure() {
     for _ in $(seq "$runs"); do
-        local s e t
-        s=$(date +%s.%N); "$@" >/dev/null; e=$(date +%s.%N)
-        t=$(echo "$e - $s" | bc -l)
-        if [ -z "$b" ] || (( $(echo "$t < $b" | bc -l) )); then b=$t; fi
-    done
-    printf '%.3f' "$b"
+        /usr/bin/time -f "%e %M" -o "$work/t" "$@" >/dev/null 2>&1 || true
+        cat "$work/t"
+    done | sort -n | awk -v n="$runs" 'NR == int((n + 1) / 2) { print }'
 }
+secs() { echo "$1" | cut -d' ' -f1; }
+mib() { echo "$1" | awk '{ printf "%.0f", $2 / 1024 }'; }
+ratio() { echo "$1 / $2" | bc -l | xargs printf '%.1f'; }
 
-$sim gen --phbs 16 --functions 8192 --msix 16 -o "$work/big.dtb"
-echo "big.dtb: $(stat -c %s "$work/big.dtb") bytes"
-cp_t=$(best cp "$work/big.dtb" "$work/copy.dtb")
-dt_t=$(best $sim dt "$work/big.dtb" --to dtb -o "$work/out.dtb")
-echo "cp:                          ${cp_t} s"
-echo "pseries-sim dt --to dtb:     ${dt_t} s  ($(echo "$dt_t / $cp_t" | bc -l | xargs printf '%.1f')x cp)"
-if command -v dtc >/dev/null; then
-    dtc_s=$(date +%s.%N); dtc -q -I dtb -O dtb -o "$work/dtc.dtb" "$work/big.dtb"; dtc_e=$(date +%s.%N)
-    dtc_t=$(echo "$dtc_e - $dtc_s" | bc -l | xargs printf '%.3f')
-    echo "dtc -I dtb -O dtb (one run): ${dtc_t} s  ($(echo "$dtc_t / $cp_t" | bc -l | xargs printf '%.0f')x cp)"
-fi
-for phbs in 1 16; do
-    $sim gen --phbs $phbs --functions 256 --msix 256 -o "$work/m$phbs.dtb"
-    echo "boot $phbs x 256 functions x 256 MSI-X:"
-    for _ in $(seq "$runs"); do $sim boot "$work/m$phbs.dtb" --quiet; done | sort -t';' -k2 | head -1
+$sim gen --phbs 16 --functions 8192 --msix 16 -o "$work/f131k.dtb"
+$sim gen --phbs 16 --functions 512 --msix 16 -o "$work/f8k.dtb"
+$sim gen --phbs 1 --functions 2000 --msix 1 -o "$work/f2000.dtb"
+$sim gen --phbs 16 --functions 256 --msix 256 -o "$work/v1m.dtb"
+
+big=$(measure $sim boot "$work/f131k.dtb" --quiet)
+small=$(measure $sim boot "$work/f8k.dtb" --quiet)
+chk=$(measure $sim check "$work/f131k.dtb")
+full=$(measure $sim boot "$work/f2000.dtb")
+v1m=$(measure $sim boot "$work/v1m.dtb" --quiet)
+cp_t=$(measure cp "$work/f131k.dtb" "$work/copy.dtb")
+dt_t=$(measure $sim dt "$work/f131k.dtb" --to dtb -o "$work/out.dtb")
+blob_mib=$(stat -c %s "$work/f131k.dtb" | awk '{ printf "%.0f", $1 / 1048576 }')
+
+# 200 copies of the fixture scenarios, each its own state file.
+mkdir -p "$work/sc"
+for i in $(seq -w 0 199); do
+    if [ $((10#$i % 2)) -eq 0 ]; then
+        sed "s#^machine #machine $PWD/fixtures/linux-guest/#; s#^expect rtas-log #expect rtas-log $PWD/fixtures/linux-guest/#" \
+            fixtures/linux-guest/boot.scenario >"$work/sc/s$i.scenario"
+    else
+        sed "s#^machine #machine $PWD/fixtures/#; s#^save .*#save s$i.state#; s#^restore .*#restore s$i.state#" \
+            fixtures/suspend-renumber.scenario >"$work/sc/s$i.scenario"
+    fi
 done
+j1=$(measure $sim run "$work"/sc/*.scenario -j 1)
+j2=$(measure $sim run "$work"/sc/*.scenario -j 2)
+
+printf '| work | figure | goal |\n| --- | --- | --- |\n'
+printf '| `boot --quiet`, 16 PHBs x 8192 functions x 16 MSI-X (2 M vectors) | %s s, %s MiB | < 2 s |\n' "$(secs "$big")" "$(mib "$big")"
+printf '| same, 16 x 512 functions | %s s (16x the functions: %sx the time) | <= 18x |\n' "$(secs "$small")" "$(ratio "$(secs "$big")" "$(secs "$small")")"
+printf '| `check` of the 131 k-function tree | %s s | < 2 s |\n' "$(secs "$chk")"
+printf '| `boot` (full human trace to /dev/null), 1 PHB x 2000 functions | %s s, %s MiB | < 2 s, < 64 MiB |\n' "$(secs "$full")" "$(mib "$full")"
+printf '| `boot --quiet`, 16 x 256 x 256 (1 M vectors) | %s s, %s B/vector | < 1 s, < 200 B/vector |\n' "$(secs "$v1m")" "$(echo "$v1m" | awk '{ printf "%.0f", $2 * 1024 / 1048576 }')"
+printf '| `dt` of the %s MiB blob `--to dtb` vs `cp` | %s s vs %s s: %sx, %s MiB peak (%sx the blob) | <= 10x, < 2x |\n' \
+    "$blob_mib" "$(secs "$dt_t")" "$(secs "$cp_t")" "$(ratio "$(secs "$dt_t")" "$(secs "$cp_t")")" "$(mib "$dt_t")" "$(ratio "$(mib "$dt_t")" "$blob_mib")"
+printf '| `run` of 200 fixture scenarios, `-j 2` vs `-j 1` | %s s vs %s s: %sx | <= 0.6x |\n' "$(secs "$j2")" "$(secs "$j1")" "$(ratio "$(secs "$j2")" "$(secs "$j1")")"
+if command -v dtc >/dev/null; then
+    dtc_t=$(runs=1 measure dtc -q -I dtb -O dtb -o "$work/dtc.dtb" "$work/f131k.dtb")
+    printf '| `dtc -I dtb -O dtb` of the same blob (one run) | %s s | |\n' "$(secs "$dtc_t")"
+fi

@@ -5,3 +5,4 @@
 pub mod fuzzing;
 pub mod gen;
 pub mod import;
+pub mod many;

@@ -6,7 +6,6 @@ pub mod check;
 pub mod dt;
 pub mod gen;
 pub mod import;
-pub mod many;
 pub mod map;
 pub mod out;
 pub mod progress;

@@ -63,7 +63,7 @@ fn run_many(a: &RunArgs) -> Result<ExitCode, String> {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let started = std::time::Instant::now();
     let progress = super::progress::Progress::bar(a.files.len() as u64, "scenarios");
-    let outcomes = super::many::run_all(&a.files, jobs, &|_| progress.inc());
+    let outcomes = pseries_sim::many::run_all(&a.files, jobs, &|_| progress.inc());
     progress.finish();
     let total = started.elapsed();
     let mut out = super::out::Buffered::new();
@@ -88,7 +88,7 @@ fn run_many(a: &RunArgs) -> Result<ExitCode, String> {
     ));
     out.flush();
     if let Some(p) = &a.junit {
-        std::fs::write(p, super::many::junit(&outcomes, total))
+        std::fs::write(p, pseries_sim::many::junit(&outcomes, total))
             .map_err(|e| format!("{}: {e}", p.display()))?;
     }
     Ok(if failed > 0 {
