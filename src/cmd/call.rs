@@ -7,21 +7,33 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Loads FILE as OS memory (at address 0x4000) and makes the RTAS call whose buffer
-/// starts at --at: big-endian cells token, nargs, nret, args, rets. Prints the outputs
-/// as the OS reads them back, the status first. A buffer that does not fit in memory is
-/// an error (exit 1).
+/// starts at --at: big-endian cells token, nargs, nret, args, rets. Or, with --service,
+/// builds that buffer itself: the service by name (its token from the tree's /rtas) or
+/// token, the inputs from --args. Prints the outputs as the OS reads them back, the
+/// status first. A buffer that does not fit in memory is an error (exit 1).
 ///
-/// Example: pseries-sim call buffer.bin --machine fixtures/qemu/a_default.dtb --at 0
+/// Example: pseries-sim call buffer.bin --machine fixtures/qemu/a_default.dtb --at 0x10
+/// Example: pseries-sim call --service ibm,change-msi --args 2048,0x8000000,0x20000000,3,0,1 --machine fixtures/linux-guest/qemu-initial.dtb
 #[derive(Args)]
 #[command(about = "Makes one raw RTAS call from a memory image")]
 pub struct CallArgs {
-    /// The memory image holding the call buffer.
-    file: PathBuf,
+    /// The memory image holding the call buffer (not with --service).
+    #[arg(required_unless_present = "service", conflicts_with = "service")]
+    file: Option<PathBuf>,
+    /// The service to call: its name under /rtas, or a token (hex or decimal).
+    #[arg(long)]
+    service: Option<String>,
+    /// The inputs, comma-separated, hex (0x...) or decimal.
+    #[arg(long, requires = "service", default_value = "")]
+    args: String,
+    /// Outputs asked for (default: the service's count in LoPAPR, else 1).
+    #[arg(long, requires = "service")]
+    nret: Option<u32>,
     /// The machine's tree (DTS or DTB).
     #[arg(long)]
     machine: PathBuf,
-    /// Byte offset of the buffer in the image.
-    #[arg(long, default_value_t = 0)]
+    /// Byte offset of the buffer in the image, hex (0x...) or decimal.
+    #[arg(long, default_value = "0", value_parser = number::<u64>)]
     at: u64,
     /// Firmware behaviour.
     #[arg(long, default_value = "papr")]
@@ -29,6 +41,67 @@ pub struct CallArgs {
     /// The calling partition.
     #[arg(long, default_value_t = 0)]
     partition: u32,
+}
+
+/// A number in hex (`0x`) or decimal.
+fn number<T: TryFrom<u64>>(s: &str) -> Result<T, String> {
+    let t = s.trim();
+    let v = match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        Some(h) => u64::from_str_radix(h, 16),
+        None => t.parse::<u64>(),
+    }
+    .map_err(|_| format!("'{s}' is not a number (hex 0x... or decimal)"))?;
+    T::try_from(v).map_err(|_| format!("'{s}' is too large"))
+}
+
+/// LoPAPR's output count of the services the OS calls.
+fn default_nret(service: &str) -> u32 {
+    match service {
+        "ibm,change-msi" => 4,
+        "ibm,query-interrupt-source-number" | "ibm,get-xive" => 3,
+        "ibm,read-pci-config" | "read-pci-config" => 2,
+        _ => 1,
+    }
+}
+
+/// The call buffer a --service call makes, as memory from 0.
+fn buffer(a: &CallArgs, tree: &of_tree::Tree) -> Result<Vec<u8>, String> {
+    let service = a.service.as_deref().unwrap_or_default();
+    let token = match number::<u32>(service) {
+        Ok(t) => t,
+        Err(_) => {
+            let rtas = tree
+                .find("/rtas")
+                .map_err(|_| "the tree has no /rtas node".to_string())?;
+            tree.at(rtas).u32(service).ok().flatten().ok_or_else(|| {
+                format!("--service {service}: the tree's /rtas has no such service")
+            })?
+        }
+    };
+    let args: Vec<u32> = a
+        .args
+        .split(',')
+        .filter(|x| !x.trim().is_empty())
+        .map(number::<u32>)
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("--args: {e}"))?;
+    // The service's name, also when it was given by token.
+    let name = tree
+        .find("/rtas")
+        .ok()
+        .and_then(|r| {
+            tree.node(r)
+                .props
+                .iter()
+                .find(|p| p.value.as_slice() == token.to_be_bytes())
+                .map(|p| p.name().to_string())
+        })
+        .unwrap_or_else(|| service.to_string());
+    let nret = a.nret.unwrap_or_else(|| default_nret(&name));
+    let mut cells = vec![token, args.len() as u32, nret];
+    cells.extend(&args);
+    cells.extend(std::iter::repeat_n(0, nret as usize));
+    Ok(cells.iter().flat_map(|c| c.to_be_bytes()).collect())
 }
 
 /// Makes the call.
@@ -40,13 +113,19 @@ pub fn run(a: CallArgs) -> Result<ExitCode, String> {
         bare_metal: false,
     };
     let mut fw = Firmware::new(&tree, &cfg).map_err(|e| format!("{}: {e}", a.machine.display()))?;
-    let image = std::fs::read(&a.file).map_err(|e| format!("{}: {e}", a.file.display()))?;
+    let (image, what) = match &a.file {
+        Some(f) => (
+            std::fs::read(f).map_err(|e| format!("{}: {e}", f.display()))?,
+            f.display().to_string(),
+        ),
+        None => (buffer(&a, &tree)?, "--service".to_string()),
+    };
     const BASE: u64 = 0x4000;
     let mut mem = Memory::new(BASE, image.len());
     mem.bytes_mut().copy_from_slice(&image);
     let addr = BASE.checked_add(a.at).ok_or("--at is too large")?;
     fw.call_buffer_as(a.partition, &mut mem, addr)
-        .map_err(|e| format!("{}: {e}", a.file.display()))?;
+        .map_err(|e| format!("{what}: {e}"))?;
     let rec = fw.log.last().ok_or("the firmware logged no call")?;
     super::out::line(format!("{} {:?} -> {:?}", rec.service, rec.args, rec.rets))?;
     Ok(ExitCode::SUCCESS)
