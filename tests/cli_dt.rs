@@ -100,3 +100,43 @@ fn generated_trees_compile_with_dtc() {
     assert_eq!(c, canonical(&via));
     assert_eq!(c.matches("ibm,req#msi-x = <0x10>").count(), 600);
 }
+
+/// `dt BLOB --to dtb -o OUT` streams blob to blob: the bytes the tree path writes, the
+/// tree path's error for a broken blob, and no output file then.
+#[test]
+fn blob_to_blob_streams_what_the_tree_path_writes() {
+    let dir = scratch("dt-blob");
+    for blob in fixture_dtbs() {
+        let out = dir.join("out.dtb");
+        let st = Command::new(env!("CARGO_BIN_EXE_pseries-sim"))
+            .arg("dt")
+            .arg(&blob)
+            .args(["--to", "dtb", "-o"])
+            .arg(&out)
+            .status()
+            .unwrap();
+        assert!(st.success(), "{}", blob.display());
+        let bytes = std::fs::read(&blob).unwrap();
+        let want =
+            of_tree::dtb::write(&of_tree::dtb::read(&bytes).unwrap(), &Default::default()).unwrap();
+        assert_eq!(std::fs::read(&out).unwrap(), want, "{}", blob.display());
+    }
+    let mut bad = std::fs::read(fixture("qemu/a_default.dtb")).unwrap();
+    let n = bad.len();
+    bad.truncate(n - 100);
+    let broken = dir.join("broken.dtb");
+    std::fs::write(&broken, &bad).unwrap();
+    let out = dir.join("never.dtb");
+    let o = Command::new(env!("CARGO_BIN_EXE_pseries-sim"))
+        .arg("dt")
+        .arg(&broken)
+        .args(["--to", "dtb", "-o"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    let want = of_tree::dtb::read(&bad).unwrap_err().to_string();
+    assert!(err.contains(&want), "{err}");
+    assert!(!out.exists(), "no output from a broken blob");
+}

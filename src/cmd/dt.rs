@@ -36,10 +36,35 @@ pub enum Format {
 /// Runs the conversion.
 pub fn run(a: DtArgs) -> Result<ExitCode, String> {
     let progress = super::progress::Progress::spinner("converting");
+    if a.to == Some(Format::Dtb) {
+        if let Some(p) = &a.output {
+            let bytes =
+                std::fs::read(&a.input).map_err(|e| format!("{}: {e}", a.input.display()))?;
+            if of_tree::dtb::is_dtb(&bytes) {
+                // Blob to blob: checked and written as through the tree, without it.
+                let r = blob_to_blob(&a, &bytes, p);
+                progress.finish();
+                return r;
+            }
+        }
+    }
     let done = convert(&a);
     progress.finish();
     let (to, out) = done?;
     write_out(&a, to, &out)
+}
+
+/// A blob rewritten into the file `out`, streamed.
+fn blob_to_blob(a: &DtArgs, bytes: &[u8], out: &std::path::Path) -> Result<ExitCode, String> {
+    let f = std::fs::File::create(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
+    let r = of_tree::dtb::rewrite(bytes, &mut w).map_err(|e| format!("{}: {e}", a.input.display()));
+    let r = r.and_then(|()| w.flush().map_err(|e| format!("{}: {e}", out.display())));
+    if r.is_err() {
+        drop(w);
+        let _ = std::fs::remove_file(out);
+    }
+    r.map(|()| ExitCode::SUCCESS)
 }
 
 /// Reads the input and makes the output's bytes.

@@ -2,10 +2,13 @@
 
 mod header;
 mod read;
+mod rewrite;
+mod walk;
 mod write;
 
 pub use header::{Header, FDT_MAGIC};
 pub use read::{read, MAX_DEPTH};
+pub use rewrite::rewrite;
 pub use write::{write, WriteOptions};
 
 /// Whether bytes start with the DTB magic 0xd00dfeed.

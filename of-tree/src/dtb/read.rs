@@ -1,17 +1,16 @@
 //! Reading a blob into a [`Tree`], validating every offset and length on the way.
 
 use super::header::Header;
-use super::{FDT_BEGIN_NODE, FDT_END, FDT_END_NODE, FDT_NOP, FDT_PROP};
+use super::walk::{walk, Visit};
+use super::{FDT_NOP, FDT_PROP};
 use crate::error::Error;
-use crate::fxhash::FxHashMap;
 use crate::tree::{Property, Reservation, Tree};
 use byteorder::{BigEndian, ByteOrder};
 use std::sync::Arc;
 
-/// How deep nodes may nest (libfdt's checks allow less; real trees stay under 20).
-pub const MAX_DEPTH: usize = 256;
+pub use super::walk::MAX_DEPTH;
 
-fn bad(offset: usize, msg: impl Into<String>) -> Error {
+pub(super) fn bad(offset: usize, msg: impl Into<String>) -> Error {
     Error::Dtb {
         offset,
         msg: msg.into(),
@@ -40,7 +39,7 @@ pub fn read(blob: &[u8]) -> Result<Tree, Error> {
     Ok(tree)
 }
 
-fn read_reservations(blob: &[u8], mut off: usize) -> Result<Vec<Reservation>, Error> {
+pub(super) fn read_reservations(blob: &[u8], mut off: usize) -> Result<Vec<Reservation>, Error> {
     let mut out = Vec::new();
     loop {
         let entry = blob.get(off..off + 16).ok_or_else(|| {
@@ -59,6 +58,47 @@ fn read_reservations(blob: &[u8], mut off: usize) -> Result<Vec<Reservation>, Er
     }
 }
 
+/// Builds the tree as the walk finds it.
+struct Builder<'t> {
+    tree: &'t mut Tree,
+    stack: Vec<crate::tree::NodeId>,
+}
+
+impl Visit for Builder<'_> {
+    fn begin_node(&mut self, name: &str, blob: &[u8], off: usize, end: usize) {
+        match self.stack.last() {
+            None => self.stack.push(self.tree.root()),
+            Some(&parent) => {
+                let id = self.tree.add_child(parent, name);
+                self.tree
+                    .node_mut(id)
+                    .props
+                    .reserve_exact(count_props(blob, off, end));
+                self.stack.push(id);
+            }
+        }
+    }
+
+    fn end_node(&mut self) {
+        self.stack.pop();
+    }
+
+    fn prop(&mut self, _nameoff: u32, name: &Arc<str>, value: &[u8]) {
+        if let Some(&node) = self.stack.last() {
+            self.tree.push_prop(
+                node,
+                Property::new(name.clone(), crate::tree::Value::from_slice(value)),
+            );
+        }
+    }
+
+    fn props_here(&self) -> usize {
+        self.stack
+            .last()
+            .map_or(0, |&n| self.tree.node(n).props.len())
+    }
+}
+
 fn read_structure(
     tree: &mut Tree,
     blob: &[u8],
@@ -67,139 +107,11 @@ fn read_structure(
     strings: &[u8],
     strings_off: usize,
 ) -> Result<(), Error> {
-    let mut names: FxHashMap<u32, Arc<str>> = FxHashMap::default();
-    let mut last: Vec<(u32, Arc<str>)> = Vec::new();
-    let mut off = start;
-    let u32_at = |off: usize| -> Result<u32, Error> {
-        if off + 4 > end {
-            return Err(bad(off, "structure block ends inside a token"));
-        }
-        Ok(BigEndian::read_u32(&blob[off..off + 4]))
+    let mut b = Builder {
+        tree,
+        stack: Vec::new(),
     };
-    let mut stack: Vec<crate::tree::NodeId> = Vec::new();
-    let mut seen_root = false;
-    loop {
-        let tok = u32_at(off)?;
-        let tok_off = off;
-        off += 4;
-        match tok {
-            FDT_BEGIN_NODE => {
-                let rest = &blob[off..end];
-                let nul = rest
-                    .iter()
-                    .position(|&b| b == 0)
-                    .ok_or_else(|| bad(off, "node name is not NUL-terminated"))?;
-                let name = std::str::from_utf8(&rest[..nul])
-                    .map_err(|_| bad(off, "node name is not valid UTF-8"))?;
-                if name.contains('/') {
-                    return Err(bad(off, format!("node name '{name}' contains '/'")));
-                }
-                off = align4(off + nul + 1);
-                match stack.last() {
-                    None => {
-                        if seen_root {
-                            return Err(bad(tok_off, "a second root node"));
-                        }
-                        if !name.is_empty() {
-                            return Err(bad(tok_off, format!("root node has the name '{name}'")));
-                        }
-                        seen_root = true;
-                        stack.push(tree.root());
-                    }
-                    Some(&parent) => {
-                        if stack.len() >= MAX_DEPTH {
-                            return Err(bad(
-                                tok_off,
-                                format!("nodes nested more than {MAX_DEPTH} deep"),
-                            ));
-                        }
-                        if name.is_empty() {
-                            return Err(bad(tok_off, "a node with an empty name below the root"));
-                        }
-                        let id = tree.add_child(parent, name);
-                        tree.node_mut(id)
-                            .props
-                            .reserve_exact(count_props(blob, off, end));
-                        stack.push(id);
-                    }
-                }
-            }
-            FDT_END_NODE => {
-                if stack.pop().is_none() {
-                    return Err(bad(tok_off, "END_NODE without a node open"));
-                }
-            }
-            FDT_PROP => {
-                let &node = stack
-                    .last()
-                    .ok_or_else(|| bad(tok_off, "property outside any node"))?;
-                let len = u32_at(off)? as usize;
-                let nameoff = u32_at(off + 4)?;
-                off += 8;
-                let vend = off.checked_add(len).filter(|&e| e <= end).ok_or_else(|| {
-                    bad(
-                        off,
-                        format!("property value of {len} bytes runs past the structure block"),
-                    )
-                })?;
-                let value = crate::tree::Value::from_slice(&blob[off..vend]);
-                off = align4(vend);
-                // Nodes of one kind list the same names in the same order: try the name
-                // the previous node had at this position before the map.
-                let pos = tree.node(node).props.len();
-                let cached = last
-                    .get(pos)
-                    .filter(|(o, _)| *o == nameoff)
-                    .map(|(_, n)| n.clone());
-                let name = match cached.or_else(|| names.get(&nameoff).cloned()) {
-                    Some(n) => n,
-                    None => {
-                        let n: Arc<str> = string_at(strings, nameoff as usize)
-                            .map_err(|m| bad(strings_off + nameoff as usize, m))?
-                            .into();
-                        names.insert(nameoff, n.clone());
-                        n
-                    }
-                };
-                if name.is_empty() {
-                    return Err(bad(tok_off, "property with an empty name"));
-                }
-                if pos < last.len() {
-                    if last[pos].0 != nameoff {
-                        last[pos] = (nameoff, name.clone());
-                    }
-                } else if pos < 256 {
-                    last.push((nameoff, name.clone()));
-                }
-                tree.push_prop(node, Property::new(name, value));
-            }
-            FDT_NOP => {}
-            FDT_END => {
-                if !stack.is_empty() {
-                    return Err(bad(
-                        tok_off,
-                        format!("END with {} node(s) still open", stack.len()),
-                    ));
-                }
-                if !seen_root {
-                    return Err(bad(tok_off, "no root node"));
-                }
-                return Ok(());
-            }
-            other => return Err(bad(tok_off, format!("unknown token {other:#x}"))),
-        }
-        if stack.is_empty() && seen_root {
-            // After the root closes only NOPs and END may follow.
-            loop {
-                let t = u32_at(off)?;
-                match t {
-                    FDT_NOP => off += 4,
-                    FDT_END => return Ok(()),
-                    _ => return Err(bad(off, "data after the root node's end")),
-                }
-            }
-        }
-    }
+    walk(blob, start, end, strings, strings_off, &mut b)
 }
 
 /// Counts the properties that follow a node's name, so their vector is allocated once.
@@ -220,7 +132,7 @@ fn count_props(blob: &[u8], mut off: usize, end: usize) -> usize {
     n.min(4096)
 }
 
-fn string_at(strings: &[u8], off: usize) -> Result<&str, String> {
+pub(super) fn string_at(strings: &[u8], off: usize) -> Result<&str, String> {
     let s = strings
         .get(off..)
         .ok_or_else(|| format!("property name offset {off:#x} lies outside the strings block"))?;
@@ -231,7 +143,7 @@ fn string_at(strings: &[u8], off: usize) -> Result<&str, String> {
     std::str::from_utf8(&s[..nul]).map_err(|_| format!("property name at {off:#x} is not UTF-8"))
 }
 
-fn align4(x: usize) -> usize {
+pub(super) fn align4(x: usize) -> usize {
     (x + 3) & !3
 }
 
