@@ -24,6 +24,20 @@ enum Command {
     Map(cmd::map::MapArgs),
     Replay(cmd::replay::ReplayArgs),
     Run(cmd::run::RunArgs),
+    Completions(CompletionsArgs),
+    /// Prints the manual page (roff).
+    #[command(about = "Prints the manual page (roff)")]
+    Man,
+}
+
+/// Prints a shell completion script for pseries-sim.
+///
+/// Example: pseries-sim completions bash > /etc/bash_completion.d/pseries-sim
+#[derive(clap::Args)]
+#[command(about = "Prints a shell completion script")]
+struct CompletionsArgs {
+    /// The shell.
+    shell: clap_complete::Shell,
 }
 
 fn main() -> ExitCode {
@@ -53,6 +67,20 @@ fn main() -> ExitCode {
         Command::Map(a) => cmd::map::run(a),
         Command::Replay(a) => cmd::replay::run(a),
         Command::Run(a) => cmd::run::run(a),
+        Command::Completions(a) => {
+            let mut c = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(a.shell, &mut c, "pseries-sim", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            let c = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            match clap_mangen::Man::new(c).render(&mut out) {
+                Ok(()) => cmd::out::line(String::from_utf8_lossy(&out).trim_end())
+                    .map(|()| ExitCode::SUCCESS),
+                Err(e) => Err(format!("man page: {e}")),
+            }
+        }
     };
     match result {
         Ok(code) => code,

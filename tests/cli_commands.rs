@@ -174,3 +174,60 @@ fn a_boots_rtas_log_replays_identically() {
         );
     }
 }
+
+#[test]
+fn usage_errors_exit_2_and_conflicting_flags_are_refused() {
+    for args in [
+        vec!["gen", "--phbs", "0"],
+        vec!["gen", "--msix", "4096"],
+        vec!["boot", "--json", "--quiet"],
+        vec!["boot", "--trace", "qemu", "--json"],
+        vec!["run", "x.scenario", "--json", "--trace", "qemu"],
+    ] {
+        let o = Command::new(env!("CARGO_BIN_EXE_pseries-sim"))
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(!o.stderr.is_empty(), "{args:?}");
+    }
+}
+
+#[test]
+fn completions_man_page_and_the_scenario_grammar() {
+    let run = |args: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_pseries-sim"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{args:?}");
+        String::from_utf8(o.stdout).unwrap()
+    };
+    for shell in ["bash", "zsh", "fish"] {
+        let s = run(&["completions", shell]);
+        assert!(s.contains("pseries-sim") && s.contains("boot"), "{shell}");
+    }
+    let man = run(&["man"]);
+    assert!(man.contains(".TH pseries-sim 1"), "{man}");
+    let help = run(&["run", "--help"]);
+    for cmd in [
+        "expect request-fails DEV",
+        "expect granted DEV N",
+        "resume keep|renumber",
+    ] {
+        assert!(help.contains(cmd), "run --help lacks {cmd}");
+    }
+    // The quiet summary counts the RTAS calls; replay runs on the built-in machine.
+    assert!(run(&["boot", "--quiet"])
+        .trim_end()
+        .ends_with(" RTAS calls"));
+    let r = run(&[
+        "replay",
+        &fixture("linux-guest/rtas-calls.jsonl")
+            .display()
+            .to_string(),
+        "--profile",
+        "qemu",
+    ]);
+    assert!(r.contains("88 identical, 0 differ"), "{r}");
+}

@@ -144,6 +144,8 @@ pub struct Firmware {
     pub log: Vec<CallRecord>,
     /// Whether calls are logged.
     pub log_enabled: bool,
+    /// Calls made through the entry point, logged or not.
+    pub calls: u64,
     /// Injected faults.
     pub faults: FaultPlan,
     /// The time-of-day clock.
@@ -183,6 +185,7 @@ impl Firmware {
             tokens: Tokens::from_tree(tree)?,
             log: Vec::new(),
             log_enabled: true,
+            calls: 0,
             qemu_trace: Vec::new(),
             qemu_tracing: false,
             faults: FaultPlan::default(),
@@ -229,6 +232,7 @@ impl Firmware {
         addr: u64,
     ) -> Result<(), CallError> {
         self.caller = partition;
+        self.calls += 1;
         let outside = |len: u64| CallError::BufferOutside { addr, len };
         let token = mem.read_u32(addr).ok_or(outside(12))?;
         let nargs = mem.read_u32(addr + 4).ok_or(outside(12))?;

@@ -29,15 +29,15 @@ pub struct BootArgs {
     #[arg(long, default_value = "papr")]
     profile: Profile,
     /// Trace and table as JSON Lines (the same as --trace json).
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["trace", "quiet"])]
     json: bool,
     /// Trace format: human (default), json (JSON Lines: each event, then a "vector"
     /// line per row of the table), or qemu (the firmware's calls as QEMU's spapr_pci*
     /// trace events).
     #[arg(long, default_value = "human")]
     trace: TraceFormat,
-    /// Print only a summary (functions, vectors, time, peak memory).
-    #[arg(long)]
+    /// Print only a summary (functions, vectors, time, peak memory, RTAS calls).
+    #[arg(long, conflicts_with = "trace_filter")]
     quiet: bool,
     /// Also write every RTAS call made (JSON Lines: service, args, rets) to this file.
     #[arg(long)]
@@ -132,12 +132,13 @@ pub fn run(a: BootArgs) -> Result<ExitCode, String> {
             .map(|b| format!("{:.1} MiB", b as f64 / (1 << 20) as f64))
             .unwrap_or_else(|| "unknown".into());
         o.line(format!(
-            "booted {} functions: {} asked for vectors, {} fell back to LSI; {} vectors mapped in {:.3} s; peak memory {mem}",
+            "booted {} functions: {} asked for vectors, {} fell back to LSI; {} vectors mapped in {:.3} s; peak memory {mem}; {} RTAS calls",
             rep.kernel.devices.len(),
             rep.requested,
             rep.failed,
             rep.vectors,
-            elapsed.as_secs_f64()
+            elapsed.as_secs_f64(),
+            platform::harness::firmware(&rep.kernel).calls
         ));
         o.flush();
         std::mem::forget(rep);

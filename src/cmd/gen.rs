@@ -15,17 +15,17 @@ use std::process::ExitCode;
 #[derive(Args)]
 #[command(about = "Writes a generated pSeries tree of any size")]
 pub struct GenArgs {
-    /// Number of PHBs.
-    #[arg(long, default_value_t = 1)]
+    /// Number of PHBs (1 to 256).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=256))]
     phbs: u32,
-    /// PCI functions per PHB.
-    #[arg(long, default_value_t = 8)]
+    /// PCI functions per PHB (1 to 63496).
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=MAX_FUNCTIONS as i64))]
     functions: u32,
-    /// MSI-X vectors each function offers.
-    #[arg(long, default_value_t = 8)]
+    /// MSI-X vectors each function offers (at most 2048).
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(0..=2048))]
     msix: u32,
-    /// MSI vectors each function offers.
-    #[arg(long, default_value_t = 0)]
+    /// MSI vectors each function offers (at most 32).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=32))]
     msi: u32,
     /// Output file (.dts for source, anything else for a blob); stdout DTS when absent.
     #[arg(short = 'o', long = "output")]
@@ -34,21 +34,6 @@ pub struct GenArgs {
 
 /// Generates and writes the tree.
 pub fn run(a: GenArgs) -> Result<ExitCode, String> {
-    if a.phbs == 0 || a.phbs > 256 {
-        return Err(format!("--phbs {}: give 1 to 256", a.phbs));
-    }
-    if a.functions == 0 {
-        return Err(format!("--functions 0: give 1 to {MAX_FUNCTIONS}"));
-    }
-    if a.msix > 2048 {
-        return Err(format!(
-            "--msix {}: MSI-X tables hold at most 2048 vectors",
-            a.msix
-        ));
-    }
-    if a.msi > 32 {
-        return Err(format!("--msi {}: MSI carries at most 32 vectors", a.msi));
-    }
     let progress = super::progress::Progress::spinner("generating");
     let tree = try_generate(&GenSpec {
         phbs: a.phbs,

@@ -16,9 +16,9 @@ use std::process::ExitCode;
 pub struct ReplayArgs {
     /// The call log.
     log: PathBuf,
-    /// The machine's tree (DTS or DTB).
+    /// The machine's tree (DTS or DTB); the built-in machine when absent.
     #[arg(long)]
-    machine: PathBuf,
+    machine: Option<PathBuf>,
     /// Firmware behaviour: papr (LoPAPR) or qemu (QEMU 7.2).
     #[arg(long, default_value = "papr")]
     profile: Profile,
@@ -26,13 +26,23 @@ pub struct ReplayArgs {
 
 /// Runs the replay.
 pub fn run(a: ReplayArgs) -> Result<ExitCode, String> {
-    let tree = of_tree::read_file(&a.machine).map_err(|e| e.to_string())?;
+    let (tree, what) = match &a.machine {
+        Some(p) => (
+            of_tree::read_file(p).map_err(|e| e.to_string())?,
+            p.display().to_string(),
+        ),
+        None => (
+            of_tree::dtb::read(super::boot::DEFAULT_MACHINE)
+                .map_err(|e| format!("built-in machine: {e}"))?,
+            "built-in machine".to_string(),
+        ),
+    };
     let cfg = MachineConfig {
         profile: a.profile,
         pool_size: None,
         bare_metal: false,
     };
-    let mut fw = Firmware::new(&tree, &cfg).map_err(|e| format!("{}: {e}", a.machine.display()))?;
+    let mut fw = Firmware::new(&tree, &cfg).map_err(|e| format!("{what}: {e}"))?;
     let text = std::fs::read_to_string(&a.log).map_err(|e| format!("{}: {e}", a.log.display()))?;
     let log = calllog::from_jsonl(&text).map_err(|e| format!("{}: {e}", a.log.display()))?;
     let rep = replay::replay(&mut fw, &log);

@@ -15,6 +15,26 @@ use std::process::ExitCode;
 ///
 /// Example: pseries-sim run fixtures/linux-guest/boot.scenario
 /// Example: pseries-sim run fixtures/*.scenario fixtures/*/*.scenario -j 2 --junit report.xml
+///
+/// The scenario language, one command a line (# starts a comment; paths are relative
+/// to the scenario file; devices are named as Linux names them, DDDD:BB:DD.F):
+///
+///   machine PATH                        the tree (DTS or DTB), before boot
+///   profile qemu|papr                   firmware behaviour, before boot (default papr)
+///   boot                                once
+///   request DEV msix|msi N [min M]      a driver asks for N vectors (at least M, default N);
+///                                       if it fails, an `expect request-fails DEV` must follow
+///   free DEV                            the driver releases all its vectors
+///   fire DEV V                          the function signals vector V: its handler must run
+///   suspend                             ibm,suspend-me (not twice)
+///   resume keep|renumber                the firmware keeps, or renumbers, its assignments
+///   save PATH / restore PATH            the firmware state to a file and back
+///   expect rtas-log PATH.jsonl          the RTAS calls so far equal the file's, in order
+///   expect virqs-stable                 every virq held before the last suspend still fires
+///   expect sources-changed              after a renumbering resume, some source differs
+///   expect granted DEV N                the driver holds N vectors
+///   expect request-fails DEV            the request just made for DEV failed
+///   expect fires DEV V                  vector V reaches the handler of its virq
 #[derive(Args)]
 #[command(about = "Runs scenario files")]
 pub struct RunArgs {
@@ -28,7 +48,7 @@ pub struct RunArgs {
     #[arg(long)]
     junit: Option<PathBuf>,
     /// Trace as JSON Lines (the same as --trace json).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "trace")]
     json: bool,
     /// Trace format: human (default), json (JSON Lines, one event a line), or qemu
     /// (the firmware's calls as QEMU's spapr_pci* trace events).

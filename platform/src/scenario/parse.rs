@@ -15,6 +15,9 @@
 //! restore PATH
 //! expect virqs-stable
 //! expect sources-changed
+//! expect granted DDDD:BB:DD.F N
+//! expect request-fails DDDD:BB:DD.F
+//! expect fires DDDD:BB:DD.F V
 //! ```
 
 use crate::error::Error;
@@ -65,6 +68,12 @@ pub enum Command {
     ExpectVirqsStable,
     /// `expect sources-changed`
     ExpectSourcesChanged,
+    /// `expect granted DEV N`: the driver holds N vectors.
+    ExpectGranted(String, u32),
+    /// `expect request-fails DEV`: the request just made for DEV failed.
+    ExpectRequestFails(String),
+    /// `expect fires DEV V`: vector V of DEV reaches its handler.
+    ExpectFires(String, u32),
 }
 
 /// A command and where it stands.
@@ -189,6 +198,33 @@ fn command(i: &str) -> R<'_, Command> {
             Command::ExpectSourcesChanged,
             tuple((tag("expect"), space1, tag("sources-changed"))),
         ),
+        map(
+            tuple((
+                tag("expect"),
+                space1,
+                tag("granted"),
+                preceded(space1, device),
+                preceded(space1, number),
+            )),
+            |(_, _, _, d, n)| Command::ExpectGranted(d, n),
+        ),
+        map(
+            preceded(
+                tuple((tag("expect"), space1, tag("request-fails"), space1)),
+                device,
+            ),
+            Command::ExpectRequestFails,
+        ),
+        map(
+            tuple((
+                tag("expect"),
+                space1,
+                tag("fires"),
+                preceded(space1, device),
+                preceded(space1, number),
+            )),
+            |(_, _, _, d, v)| Command::ExpectFires(d, v),
+        ),
         value(Command::Suspend, tag("suspend")),
         map(
             preceded(
@@ -225,7 +261,7 @@ fn expected(word: &str) -> &'static str {
         "request" => "request DDDD:BB:DD.F msix|msi N [min M]",
         "free" => "free DDDD:BB:DD.F",
         "fire" => "fire DDDD:BB:DD.F V",
-        "expect" => "expect rtas-log PATH, expect virqs-stable or expect sources-changed",
+        "expect" => "expect rtas-log PATH, expect virqs-stable, expect sources-changed, expect granted DEV N, expect request-fails DEV or expect fires DEV V",
         "suspend" => "suspend",
         "resume" => "resume keep|renumber",
         "save" => "save PATH",

@@ -35,6 +35,11 @@ pub struct Runner<'o> {
     printed_qemu: usize,
     out: &'o mut dyn Output,
     printed: usize,
+    /// The last request made: its device and what it came to.
+    last_request: Option<(String, Result<u32, String>)>,
+    /// A request that failed with no `expect request-fails` after it yet: line, device.
+    unexpected_failure: Option<(usize, String, String)>,
+    booted_at: Option<usize>,
 }
 
 impl<'o> Runner<'o> {
@@ -50,6 +55,9 @@ impl<'o> Runner<'o> {
             printed_qemu: 0,
             out,
             printed: 0,
+            last_request: None,
+            unexpected_failure: None,
+            booted_at: None,
         }
     }
 
@@ -97,8 +105,55 @@ impl<'o> Runner<'o> {
         found.ok_or_else(|| self.fail(step, format!("no device {name}")))
     }
 
+    /// A request that failed and was not expected to: the scenario fails at its line.
+    fn unexpected(&mut self) -> Result<(), Error> {
+        match self.unexpected_failure.take() {
+            Some((line, dev, why)) => Err(Error::Scenario {
+                file: self.file.clone(),
+                line,
+                col: 1,
+                msg: format!(
+                    "the request for {dev} failed: {why} (put 'expect request-fails {dev}' after it if it should)"
+                ),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Ends the run: a failed request nothing expected fails it.
+    pub fn finish(&mut self) -> Result<(), Error> {
+        self.unexpected()
+    }
+
     /// Runs one step.
     pub fn step(&mut self, step: &Step) -> Result<(), Error> {
+        if !matches!(step.cmd, Command::ExpectRequestFails(_)) {
+            self.unexpected()?;
+        }
+        let booted = self.booted_at;
+        let after_boot = |what: &str| {
+            booted
+                .map(|l| format!("'{what}' after 'boot' (line {l}): the machine is built already"))
+        };
+        match &step.cmd {
+            Command::Machine(_) | Command::Profile(_) | Command::Boot => {
+                let what = match step.cmd {
+                    Command::Machine(_) => "machine",
+                    Command::Profile(_) => "profile",
+                    _ => "boot",
+                };
+                if let Some(msg) = after_boot(what) {
+                    return Err(self.fail(step, msg));
+                }
+            }
+            Command::Request { .. } if self.kernel.as_ref().is_some_and(|k| k.suspended) => {
+                return Err(self.fail(step, "a request while suspended: resume first"));
+            }
+            Command::Suspend if self.kernel.as_ref().is_some_and(|k| k.suspended) => {
+                return Err(self.fail(step, "suspended already: resume first"));
+            }
+            _ => {}
+        }
         match &step.cmd {
             Command::Machine(p) => self.machine = Some(self.dir.join(p)),
             Command::Profile(p) => self.profile = *p,
@@ -116,12 +171,18 @@ impl<'o> Runner<'o> {
                 let k = harness::boot(tree, opts)
                     .map_err(|e| self.fail(step, format!("{}: {e}", path.display())))?;
                 self.kernel = Some(k);
+                self.booted_at = Some(step.line);
             }
             Command::Request { dev, kind, n, min } => {
                 let d = self.device(step, dev)?;
                 let k = self.kernel(step)?;
-                // A refused request is the driver's business (it falls back to LSI): traced.
-                let _ = k.request(d, *kind, *n, *min);
+                // A refused request is traced; the scenario fails unless an
+                // `expect request-fails` follows.
+                let r = k.request(d, *kind, *n, *min).map_err(|e| e.to_string());
+                if let Err(why) = &r {
+                    self.unexpected_failure = Some((step.line, dev.clone(), why.clone()));
+                }
+                self.last_request = Some((dev.clone(), r));
             }
             Command::Free(dev) => {
                 let d = self.device(step, dev)?;
@@ -195,6 +256,51 @@ impl<'o> Runner<'o> {
                             problems.len()
                         ),
                     ));
+                }
+            }
+            Command::ExpectRequestFails(dev) => match &self.last_request {
+                Some((d, Err(_))) if d == dev => self.unexpected_failure = None,
+                Some((d, Ok(n))) if d == dev => {
+                    return Err(self.fail(
+                        step,
+                        format!("the request for {dev} did not fail: it got {n} vectors"),
+                    ))
+                }
+                _ => return Err(self.fail(step, format!("no request for {dev} just before"))),
+            },
+            Command::ExpectGranted(dev, n) => {
+                let d = self.device(step, dev)?;
+                let k = self.kernel(step)?;
+                let held = k.devices[d]
+                    .msi
+                    .as_ref()
+                    .map_or(0, |m| m.virqs.len() as u32);
+                if held != *n {
+                    return Err(self.fail(step, format!("{dev} holds {held} vectors, not {n}")));
+                }
+            }
+            Command::ExpectFires(dev, v) => {
+                let d = self.device(step, dev)?;
+                let k = self.kernel(step)?;
+                let want = k.devices[d]
+                    .msi
+                    .as_ref()
+                    .and_then(|m| m.virqs.get(*v as usize).copied());
+                let got = harness::fire(k, d, *v);
+                match (got, want) {
+                    (Ok(virq), Some(w)) if virq == w => {}
+                    (Ok(virq), w) => {
+                        return Err(self.fail(
+                            step,
+                            format!("{dev} vector {v} ran virq {virq}'s handler, not {w:?}"),
+                        ))
+                    }
+                    (Err(why), _) => {
+                        self.flush();
+                        return Err(
+                            self.fail(step, format!("{dev} vector {v} does not fire: {why}"))
+                        );
+                    }
                 }
             }
             Command::ExpectSourcesChanged => {
@@ -310,5 +416,6 @@ pub fn run_file(
     for s in &steps {
         r.step(s)?;
     }
+    r.finish()?;
     Ok(r.kernel.take())
 }

@@ -1,0 +1,78 @@
+//! The scenario language catches mistakes: expectations of grants, failures and
+//! firing; a failed request nothing expected; commands in the wrong place.
+
+mod common;
+
+use common::*;
+use platform::trace::TraceFormat;
+
+/// Runs a scenario text on the built-in machine; the error's text, if any.
+fn run(body: &str) -> Result<(), String> {
+    let dir = scratch("scenario-lang");
+    let f = dir.join("s.scenario");
+    let text = format!(
+        "machine {}\nprofile qemu\n{body}",
+        fixture("linux-guest/qemu-initial.dtb").display()
+    );
+    std::fs::write(&f, text).unwrap();
+    let mut out: Vec<String> = Vec::new();
+    platform::scenario::run_file(&f, TraceFormat::Human, &mut out)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+#[test]
+fn granted_and_fires() {
+    // 00:01.0 offers 5 MSI-X: QEMU grants 5 after the rounding retry.
+    assert_eq!(
+        run("boot\nrequest 0000:00:01.0 msix 5\nexpect granted 0000:00:01.0 5\nexpect fires 0000:00:01.0 4\n"),
+        Ok(())
+    );
+    let e = run("boot\nrequest 0000:00:01.0 msix 5\nexpect granted 0000:00:01.0 4\n").unwrap_err();
+    assert!(
+        e.contains(":5:1:") && e.contains("holds 5 vectors, not 4"),
+        "{e}"
+    );
+    let e = run("boot\nrequest 0000:00:01.0 msix 5\nexpect fires 0000:00:01.0 5\n").unwrap_err();
+    assert!(e.contains(":5:1:") && e.contains("does not fire"), "{e}");
+}
+
+#[test]
+fn a_failed_request_fails_the_scenario_unless_expected() {
+    // ethernet@1 has no ibm,req#msi: an MSI request fails.
+    let e = run("boot\nrequest 0000:00:01.0 msi 1\nfree 0000:00:02.0\n").unwrap_err();
+    assert!(
+        e.contains(":4:1:") && e.contains("request for 0000:00:01.0 failed"),
+        "{e}"
+    );
+    let e = run("boot\nrequest 0000:00:01.0 msi 1\n").unwrap_err();
+    assert!(e.contains(":4:1:"), "also at the end: {e}");
+    assert_eq!(
+        run("boot\nrequest 0000:00:01.0 msi 1\nexpect request-fails 0000:00:01.0\n"),
+        Ok(())
+    );
+    let e =
+        run("boot\nrequest 0000:00:01.0 msix 2\nexpect request-fails 0000:00:01.0\n").unwrap_err();
+    assert!(e.contains("did not fail: it got 2"), "{e}");
+}
+
+#[test]
+fn commands_out_of_place_are_refused() {
+    for (body, line, says) in [
+        ("boot\nboot\n", 4, "'boot' after 'boot' (line 3)"),
+        ("boot\nmachine x.dtb\n", 4, "'machine' after 'boot'"),
+        ("boot\nprofile papr\n", 4, "'profile' after 'boot'"),
+        ("boot\nsuspend\nsuspend\n", 5, "suspended already"),
+        (
+            "boot\nsuspend\nrequest 0000:00:01.0 msix 2\n",
+            5,
+            "a request while suspended",
+        ),
+    ] {
+        let e = run(body).unwrap_err();
+        assert!(
+            e.contains(&format!(":{line}:1:")) && e.contains(says),
+            "{body}: {e}"
+        );
+    }
+}
