@@ -76,3 +76,28 @@ fn commands_out_of_place_are_refused() {
         );
     }
 }
+
+#[test]
+fn binary_input_is_not_a_scenario() {
+    let mut out: Vec<String> = Vec::new();
+    let e =
+        platform::scenario::run_file(&fixture("qemu/a_default.dtb"), TraceFormat::Human, &mut out)
+            .err()
+            .unwrap()
+            .to_string();
+    assert!(
+        e.ends_with("a_default.dtb: not a scenario (a device tree blob)"),
+        "{e}"
+    );
+    let dir = scratch("scenario-bin");
+    let f = dir.join("noise.scenario");
+    std::fs::write(&f, [0x00u8, 0xff, 0x13, 0x37, b'\n']).unwrap();
+    let e = platform::scenario::run_file(&f, TraceFormat::Human, &mut out)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        e.ends_with("noise.scenario: not a scenario (binary data)"),
+        "{e}"
+    );
+}

@@ -409,9 +409,23 @@ pub fn run_file(
     format: TraceFormat,
     out: &mut dyn Output,
 ) -> Result<Option<Kernel>, Error> {
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| Error::Failed(format!("{}: {e}", file.display())))?;
-    let steps = parse(&text, &file.display().to_string())?;
+    let bytes =
+        std::fs::read(file).map_err(|e| Error::Failed(format!("{}: {e}", file.display())))?;
+    let text = match std::str::from_utf8(&bytes) {
+        Ok(t) if !t.contains('\0') => t,
+        _ => {
+            let what = if bytes.starts_with(&0xd00d_feed_u32.to_be_bytes()) {
+                "a device tree blob"
+            } else {
+                "binary data"
+            };
+            return Err(Error::Failed(format!(
+                "{}: not a scenario ({what})",
+                file.display()
+            )));
+        }
+    };
+    let steps = parse(text, &file.display().to_string())?;
     let mut r = Runner::new(file, format, out);
     for s in &steps {
         r.step(s)?;
