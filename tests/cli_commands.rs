@@ -231,3 +231,46 @@ fn completions_man_page_and_the_scenario_grammar() {
     ]);
     assert!(r.contains("88 identical, 0 differ"), "{r}");
 }
+
+#[test]
+fn json_traces_close_with_a_summary() {
+    let run = |args: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_pseries-sim"))
+            .args(args)
+            .output()
+            .unwrap();
+        let out = String::from_utf8(o.stdout).unwrap();
+        let last = out.lines().last().unwrap_or_default().to_string();
+        (
+            o.status.code(),
+            serde_json::from_str::<serde_json::Value>(&last).unwrap(),
+        )
+    };
+    let (code, s) = run(&["boot", "--json"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(s["event"], "summary");
+    assert_eq!(
+        (s["functions"].as_u64(), s["vectors"].as_u64()),
+        (Some(12), Some(122))
+    );
+    assert!(s["rtas_calls"].as_u64().unwrap() > 100);
+    let sc = fixture("linux-guest/boot.scenario").display().to_string();
+    let (code, s) = run(&["run", &sc, "--json"]);
+    assert_eq!((code, s["passed"].as_bool()), (Some(0), Some(true)), "{s}");
+    let dir = scratch("json-summary");
+    let bad = dir.join("bad.scenario");
+    std::fs::write(
+        &bad,
+        format!(
+            "machine {}\nboot\nfire 0000:00:01.0 0\n",
+            fixture("linux-guest/qemu-initial.dtb").display()
+        ),
+    )
+    .unwrap();
+    let (code, s) = run(&["run", &bad.display().to_string(), "--json"]);
+    assert_eq!((code, s["passed"].as_bool()), (Some(1), Some(false)), "{s}");
+    assert!(
+        s["error"].as_str().unwrap().contains("bad.scenario:3:1"),
+        "{s}"
+    );
+}

@@ -157,6 +157,15 @@ pub fn run(a: BootArgs) -> Result<ExitCode, String> {
             let v = serde_json::json!({"event": "vector", "device": r.device, "vector": r.vector, "source": r.source, "virq": r.virq, "address": r.address, "data": r.data});
             o.line(v);
         }
+        let s = serde_json::json!({
+            "event": "summary",
+            "functions": rep.kernel.devices.len(),
+            "requested": rep.requested,
+            "fell_back_to_lsi": rep.failed,
+            "vectors": rep.vectors,
+            "rtas_calls": platform::harness::firmware(&rep.kernel).calls,
+        });
+        o.line(s);
     } else {
         o.line("");
         o.line(format!(

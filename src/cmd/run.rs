@@ -125,18 +125,37 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
     }
     let format = if a.json { TraceFormat::Json } else { a.trace };
     let file = &a.files[0];
-    let k = run_file(file, format, &mut Stdout).map_err(|e| e.to_string())?;
+    let k = match run_file(file, format, &mut Stdout) {
+        Ok(k) => k,
+        Err(e) => {
+            if format == TraceFormat::Json {
+                super::out::line(serde_json::json!({
+                    "event": "summary",
+                    "passed": false,
+                    "error": e.to_string(),
+                }))?;
+            }
+            return Err(e.to_string());
+        }
+    };
     if let (Some(k), Some(p)) = (&k, &a.rtas_log) {
         std::fs::write(p, rtas::calllog::to_jsonl(platform::harness::call_log(k)))
             .map_err(|e| format!("{}: {e}", p.display()))?;
     }
     if let Some(k) = k {
-        if format == TraceFormat::Human {
-            super::out::line(format!(
-                "scenario passed: {} RTAS calls, {} virqs mapped",
-                platform::harness::call_log(&k).len(),
+        let calls = platform::harness::call_log(&k).len();
+        match format {
+            TraceFormat::Human => super::out::line(format!(
+                "scenario passed: {calls} RTAS calls, {} virqs mapped",
                 k.irq.len()
-            ))?;
+            ))?,
+            TraceFormat::Json => super::out::line(serde_json::json!({
+                "event": "summary",
+                "passed": true,
+                "rtas_calls": calls,
+                "virqs": k.irq.len(),
+            }))?,
+            TraceFormat::Qemu => {}
         }
     }
     Ok(ExitCode::SUCCESS)
