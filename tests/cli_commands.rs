@@ -274,3 +274,19 @@ fn json_traces_close_with_a_summary() {
         "{s}"
     );
 }
+
+#[test]
+fn the_trace_log_prints_statuses_signed() {
+    let o = Command::new(env!("CARGO_BIN_EXE_pseries-sim"))
+        .args(["boot", "--quiet"])
+        .env("RUST_LOG", "rtas=trace")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("rtas ibm,change-msi [2048, 134217728, 536870912, 3, 0, 1] -> [-3,"),
+        "{}",
+        &err[..err.len().min(2000)]
+    );
+    assert!(!err.contains("4294967293"), "no unsigned statuses");
+}

@@ -277,7 +277,15 @@ impl Firmware {
             let name = service
                 .map(|s| s.name().to_string())
                 .unwrap_or_else(|| format!("token:{token:#x}"));
-            log::trace!("rtas {name} {args:?} -> {out:?}");
+            if log::log_enabled!(log::Level::Trace) {
+                // The status is signed, as the OS reads it.
+                let signed: Vec<i64> = out
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &v)| if i == 0 { v as i32 as i64 } else { v as i64 })
+                    .collect();
+                log::trace!("rtas {name} {args:?} -> {signed:?}");
+            }
             if self.log_enabled {
                 self.log.push(CallRecord::new(name, args, &out));
             }
