@@ -290,3 +290,42 @@ fn the_trace_log_prints_statuses_signed() {
     );
     assert!(!err.contains("4294967293"), "no unsigned statuses");
 }
+
+#[test]
+fn a_dash_is_stdin_or_stdout() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let pipe = |args: &[&str], input: &[u8]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_pseries-sim"))
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        c.stdin.take().unwrap().write_all(input).unwrap();
+        c.wait_with_output().unwrap()
+    };
+    let blob = std::fs::read(fixture("qemu/b_devices.dtb")).unwrap();
+    // dt writes a blob to a pipe; reads one from stdin.
+    let o = pipe(&["dt", "-", "--to", "dtb"], &blob);
+    assert!(o.status.success());
+    let want =
+        of_tree::dtb::write(&of_tree::dtb::read(&blob).unwrap(), &Default::default()).unwrap();
+    assert_eq!(o.stdout, want);
+    let o = pipe(&["dt", "-", "-o", "-"], &blob);
+    assert!(String::from_utf8(o.stdout)
+        .unwrap()
+        .starts_with("/dts-v1/;"));
+    let o = pipe(&["boot", "-", "--quiet"], &blob);
+    assert!(
+        String::from_utf8_lossy(&o.stdout).starts_with("booted 11 functions"),
+        "{o:?}"
+    );
+    let o = pipe(&["check", "-"], &blob);
+    assert!(o.status.success());
+    let o = pipe(&["boot", "-"], b"\x00\x01\x02 not a tree");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr)
+        .contains("neither a DTB (no magic 0xd00dfeed) nor DTS text"));
+}

@@ -73,7 +73,7 @@ pub fn peak_memory() -> Option<u64> {
 pub fn run(a: BootArgs) -> Result<ExitCode, String> {
     let started = Instant::now();
     let tree = match &a.tree {
-        Some(p) => of_tree::read_file(p).map_err(|e| e.to_string())?,
+        Some(p) => super::files::read_tree(p)?,
         None => {
             of_tree::dtb::read(DEFAULT_MACHINE).map_err(|e| format!("built-in machine: {e}"))?
         }

@@ -106,7 +106,7 @@ fn buffer(a: &CallArgs, tree: &of_tree::Tree) -> Result<Vec<u8>, String> {
 
 /// Makes the call.
 pub fn run(a: CallArgs) -> Result<ExitCode, String> {
-    let tree = of_tree::read_file(&a.machine).map_err(|e| e.to_string())?;
+    let tree = super::files::read_tree(&a.machine)?;
     let cfg = MachineConfig {
         profile: a.profile,
         pool_size: None,
@@ -114,10 +114,7 @@ pub fn run(a: CallArgs) -> Result<ExitCode, String> {
     };
     let mut fw = Firmware::new(&tree, &cfg).map_err(|e| format!("{}: {e}", a.machine.display()))?;
     let (image, what) = match &a.file {
-        Some(f) => (
-            std::fs::read(f).map_err(|e| format!("{}: {e}", f.display()))?,
-            f.display().to_string(),
-        ),
+        Some(f) => (super::files::read(f)?, super::files::name(f)),
         None => (buffer(&a, &tree)?, "--service".to_string()),
     };
     const BASE: u64 = 0x4000;

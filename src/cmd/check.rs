@@ -22,7 +22,7 @@ pub struct CheckArgs {
 /// Runs the check.
 pub fn run(a: CheckArgs) -> Result<ExitCode, String> {
     let progress = super::progress::Progress::spinner("checking");
-    let tree = of_tree::read_file(&a.tree).map_err(|e| e.to_string());
+    let tree = super::files::read_tree(&a.tree);
     let rep = tree.map(|t| platform::check::check(&t));
     progress.finish();
     let rep = rep?;

@@ -37,9 +37,8 @@ pub enum Format {
 pub fn run(a: DtArgs) -> Result<ExitCode, String> {
     let progress = super::progress::Progress::spinner("converting");
     if a.to == Some(Format::Dtb) {
-        if let Some(p) = &a.output {
-            let bytes =
-                std::fs::read(&a.input).map_err(|e| format!("{}: {e}", a.input.display()))?;
+        if let Some(p) = a.output.as_ref().filter(|p| !super::files::is_std(p)) {
+            let bytes = super::files::read(&a.input)?;
             if of_tree::dtb::is_dtb(&bytes) {
                 // Blob to blob: checked and written as through the tree, without it.
                 let r = blob_to_blob(&a, &bytes, p);
@@ -69,12 +68,12 @@ fn blob_to_blob(a: &DtArgs, bytes: &[u8], out: &std::path::Path) -> Result<ExitC
 
 /// Reads the input and makes the output's bytes.
 fn convert(a: &DtArgs) -> Result<(Format, Vec<u8>), String> {
-    let bytes = std::fs::read(&a.input).map_err(|e| format!("{}: {e}", a.input.display()))?;
+    let bytes = super::files::read(&a.input)?;
     let is_dtb = of_tree::dtb::is_dtb(&bytes);
     let tree = if is_dtb {
-        of_tree::dtb::read(&bytes).map_err(|e| format!("{}: {e}", a.input.display()))?
+        of_tree::dtb::read(&bytes).map_err(|e| format!("{}: {e}", super::files::name(&a.input)))?
     } else {
-        of_tree::dts::parse_file(&a.input).map_err(|e| e.to_string())?
+        super::files::read_tree(&a.input)?
     };
     let to =
         a.to.unwrap_or(if is_dtb { Format::Dts } else { Format::Dtb });
@@ -91,16 +90,8 @@ fn convert(a: &DtArgs) -> Result<(Format, Vec<u8>), String> {
 
 /// Writes the output where it goes.
 fn write_out(a: &DtArgs, to: Format, out: &[u8]) -> Result<ExitCode, String> {
-    match &a.output {
-        Some(p) => std::fs::write(p, out).map_err(|e| format!("{}: {e}", p.display()))?,
-        None => {
-            if to == Format::Dtb {
-                return Err("refusing to write a binary DTB to the terminal: give -o FILE".into());
-            }
-            std::io::stdout()
-                .write_all(out)
-                .map_err(|e| format!("stdout: {e}"))?;
-        }
-    }
+    let stdout = std::path::PathBuf::from("-");
+    let p = a.output.as_deref().unwrap_or(&stdout);
+    super::files::write(p, out, to == Format::Dtb)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -2,7 +2,6 @@
 
 use clap::Args;
 use pseries_sim::gen::{try_generate, GenSpec, MAX_FUNCTIONS};
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -46,17 +45,18 @@ pub fn run(a: GenArgs) -> Result<ExitCode, String> {
     let tree = tree?;
     match a.output {
         Some(p) if p.extension().is_some_and(|e| e == "dts") => {
-            std::fs::write(&p, of_tree::dts::print(&tree))
-                .map_err(|e| format!("{}: {e}", p.display()))?
+            super::files::write(&p, of_tree::dts::print(&tree).as_bytes(), false)?
         }
         Some(p) => {
             let blob =
                 of_tree::dtb::write(&tree, &Default::default()).map_err(|e| e.to_string())?;
-            std::fs::write(&p, blob).map_err(|e| format!("{}: {e}", p.display()))?
+            super::files::write(&p, &blob, true)?
         }
-        None => std::io::stdout()
-            .write_all(of_tree::dts::print(&tree).as_bytes())
-            .map_err(|e| format!("stdout: {e}"))?,
+        None => super::files::write(
+            std::path::Path::new("-"),
+            of_tree::dts::print(&tree).as_bytes(),
+            false,
+        )?,
     }
     Ok(ExitCode::SUCCESS)
 }

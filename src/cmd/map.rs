@@ -62,7 +62,7 @@ pub fn run(a: MapArgs) -> Result<ExitCode, String> {
         );
         (k, title)
     };
-    std::fs::write(&a.output, platform::harness::map::svg(&kernel, &title))
-        .map_err(|e| format!("{}: {e}", a.output.display()))?;
+    let svg = platform::harness::map::svg(&kernel, &title);
+    super::files::write(&a.output, svg.as_bytes(), false)?;
     Ok(ExitCode::SUCCESS)
 }

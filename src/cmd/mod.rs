@@ -4,6 +4,7 @@ pub mod boot;
 pub mod call;
 pub mod check;
 pub mod dt;
+pub mod files;
 pub mod gen;
 pub mod import;
 pub mod map;

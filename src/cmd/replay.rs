@@ -27,10 +27,7 @@ pub struct ReplayArgs {
 /// Runs the replay.
 pub fn run(a: ReplayArgs) -> Result<ExitCode, String> {
     let (tree, what) = match &a.machine {
-        Some(p) => (
-            of_tree::read_file(p).map_err(|e| e.to_string())?,
-            p.display().to_string(),
-        ),
+        Some(p) => (super::files::read_tree(p)?, p.display().to_string()),
         None => (
             of_tree::dtb::read(super::boot::DEFAULT_MACHINE)
                 .map_err(|e| format!("built-in machine: {e}"))?,
@@ -43,7 +40,7 @@ pub fn run(a: ReplayArgs) -> Result<ExitCode, String> {
         bare_metal: false,
     };
     let mut fw = Firmware::new(&tree, &cfg).map_err(|e| format!("{what}: {e}"))?;
-    let text = std::fs::read_to_string(&a.log).map_err(|e| format!("{}: {e}", a.log.display()))?;
+    let text = super::files::read_text(&a.log)?;
     let log = calllog::from_jsonl(&text).map_err(|e| format!("{}: {e}", a.log.display()))?;
     let rep = replay::replay(&mut fw, &log);
     for d in &rep.differences {

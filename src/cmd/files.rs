@@ -1,0 +1,70 @@
+//! File arguments: `-` is stdin for an input and stdout for an output, everywhere.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::Path;
+
+/// Whether a path argument means stdin or stdout.
+pub fn is_std(p: &Path) -> bool {
+    p.as_os_str() == "-"
+}
+
+/// The name an argument has in messages.
+pub fn name(p: &Path) -> String {
+    if is_std(p) {
+        "<stdin>".into()
+    } else {
+        p.display().to_string()
+    }
+}
+
+/// An input's bytes (`-`: stdin).
+pub fn read(p: &Path) -> Result<Vec<u8>, String> {
+    if is_std(p) {
+        let mut b = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut b)
+            .map_err(|e| format!("<stdin>: {e}"))?;
+        return Ok(b);
+    }
+    std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))
+}
+
+/// An input's text (`-`: stdin).
+pub fn read_text(p: &Path) -> Result<String, String> {
+    String::from_utf8(read(p)?).map_err(|_| format!("{}: not text (binary data)", name(p)))
+}
+
+/// A device tree (DTB by its magic, else DTS) from a file or stdin.
+pub fn read_tree(p: &Path) -> Result<of_tree::Tree, String> {
+    if !is_std(p) {
+        return of_tree::read_file(p).map_err(|e| e.to_string());
+    }
+    let bytes = read(p)?;
+    if of_tree::dtb::is_dtb(&bytes) {
+        return of_tree::dtb::read(&bytes).map_err(|e| format!("<stdin>: {e}"));
+    }
+    let binary = || "<stdin>: neither a DTB (no magic 0xd00dfeed) nor DTS text (binary data)";
+    let text = String::from_utf8(bytes).map_err(|_| binary().to_string())?;
+    if text.contains('\0') {
+        return Err(binary().to_string());
+    }
+    of_tree::dts::parse_str(&text, "<stdin>").map_err(|e| e.to_string())
+}
+
+/// Writes an output (`-`: stdout). `binary` output is refused on a terminal only.
+pub fn write(p: &Path, bytes: &[u8], binary: bool) -> Result<(), String> {
+    if !is_std(p) {
+        return std::fs::write(p, bytes).map_err(|e| format!("{}: {e}", p.display()));
+    }
+    if binary && std::io::stdout().is_terminal() {
+        return Err(
+            "refusing to write binary data to the terminal: redirect it or give -o FILE".into(),
+        );
+    }
+    let mut o = std::io::stdout().lock();
+    match o.write_all(bytes).and_then(|()| o.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => Err(format!("stdout: {e}")),
+    }
+}
