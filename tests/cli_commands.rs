@@ -329,3 +329,47 @@ fn a_dash_is_stdin_or_stdout() {
     assert!(String::from_utf8_lossy(&o.stderr)
         .contains("neither a DTB (no magic 0xd00dfeed) nor DTS text"));
 }
+
+#[test]
+fn errors_name_the_file_once_and_count_bytes_right() {
+    let dir = scratch("errors-name");
+    let f = dir.join("bad.dts");
+    std::fs::write(
+        &f,
+        "/dts-v1/;\n/ { #address-cells = <2>; #size-cells = <2>; pci@1 { device_type = \"pci\"; reg = <0 1 0 0>; #address-cells = <3>; #size-cells = <2>; eth@1 { reg = <0x800 0 0 0 0>; ibm,req#msi-x = [05]; }; }; };\n",
+    )
+    .unwrap();
+    let run = |cmd: &str| {
+        let o = Command::new(env!("CARGO_BIN_EXE_pseries-sim"))
+            .arg(cmd)
+            .arg(&f)
+            .output()
+            .unwrap();
+        (
+            String::from_utf8_lossy(&o.stdout).to_string(),
+            String::from_utf8_lossy(&o.stderr).to_string(),
+        )
+    };
+    let (_, err) = run("boot");
+    let want = "bad.dts: /pci@1/eth@1: property 'ibm,req#msi-x': expected one cell (4 bytes), found 1 byte";
+    assert!(err.contains(want), "{err}");
+    assert_eq!(err.matches("/pci@1/eth@1").count(), 1, "{err}");
+    let (out, _) = run("check");
+    let line = out.lines().find(|l| l.starts_with("error:")).unwrap();
+    assert_eq!(
+        line,
+        "error: /pci@1/eth@1: property 'ibm,req#msi-x': expected one cell (4 bytes), found 1 byte"
+    );
+    let noise = dir.join("noise.dtb");
+    std::fs::write(&noise, [0xffu8, 0xfe, 0x00, 0x01]).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_pseries-sim"))
+        .arg("check")
+        .arg(&noise)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("noise.dtb: neither a DTB (no magic 0xd00dfeed) nor DTS text"),
+        "{err}"
+    );
+}

@@ -61,7 +61,10 @@ impl<'t> NodeRef<'t> {
         let b: [u8; 4] = p.value.as_slice().try_into().map_err(|_| {
             self.err(
                 name,
-                format!("expected one cell (4 bytes), found {} bytes", p.value.len()),
+                format!(
+                    "expected one cell (4 bytes), found {}",
+                    bytes(p.value.len())
+                ),
             )
         })?;
         Ok(Some(u32::from_be_bytes(b)))
@@ -81,7 +84,7 @@ impl<'t> NodeRef<'t> {
                 b.copy_from_slice(&p.value);
                 Ok(Some(u64::from_be_bytes(b)))
             }
-            n => Err(self.err(name, format!("expected 4 or 8 bytes, found {n} bytes"))),
+            n => Err(self.err(name, format!("expected 4 or 8 bytes, found {}", bytes(n)))),
         }
     }
 
@@ -145,8 +148,8 @@ impl<'t> NodeRef<'t> {
             Some(p) => Err(self.err(
                 name,
                 format!(
-                    "expected an empty (flag) property, found {} bytes",
-                    p.value.len()
+                    "expected an empty (flag) property, found {}",
+                    bytes(p.value.len())
                 ),
             )),
         }
@@ -171,6 +174,15 @@ impl<'t> NodeRef<'t> {
             ));
         }
         Ok(v)
+    }
+}
+
+/// "1 byte", "5 bytes".
+fn bytes(n: usize) -> String {
+    if n == 1 {
+        "1 byte".into()
+    } else {
+        format!("{n} bytes")
     }
 }
 

@@ -198,7 +198,10 @@ pub fn check(tree: &Tree) -> Report {
                 }
                 Ok(v) => v,
                 Err(e) => {
-                    err(rep, Severity::Error, path.clone(), format!("{e}"));
+                    // The error names the node already: say it once.
+                    let e = e.to_string();
+                    let msg = e.strip_prefix(&format!("{path}: ")).unwrap_or(&e);
+                    err(rep, Severity::Error, path.clone(), msg.to_string());
                     None
                 }
             };

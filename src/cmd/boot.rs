@@ -109,7 +109,8 @@ pub fn run(a: BootArgs) -> Result<ExitCode, String> {
                 }
             }) as platform::trace::Sink
         });
-    let rep = boot_all_with(tree, opts, sink).map_err(|e| e.to_string());
+    let rep =
+        boot_all_with(tree, opts, sink).map_err(|e| super::files::about(a.tree.as_deref(), e));
     let rep = match rep {
         Ok(r) => r,
         Err(e) => {

@@ -112,7 +112,8 @@ pub fn run(a: CallArgs) -> Result<ExitCode, String> {
         pool_size: None,
         bare_metal: false,
     };
-    let mut fw = Firmware::new(&tree, &cfg).map_err(|e| format!("{}: {e}", a.machine.display()))?;
+    let mut fw =
+        Firmware::new(&tree, &cfg).map_err(|e| super::files::about(Some(&a.machine), e))?;
     let (image, what) = match &a.file {
         Some(f) => (super::files::read(f)?, super::files::name(f)),
         None => (buffer(&a, &tree)?, "--service".to_string()),

@@ -36,19 +36,33 @@ pub fn read_text(p: &Path) -> Result<String, String> {
 
 /// A device tree (DTB by its magic, else DTS) from a file or stdin.
 pub fn read_tree(p: &Path) -> Result<of_tree::Tree, String> {
-    if !is_std(p) {
-        return of_tree::read_file(p).map_err(|e| e.to_string());
-    }
     let bytes = read(p)?;
+    let n = name(p);
     if of_tree::dtb::is_dtb(&bytes) {
-        return of_tree::dtb::read(&bytes).map_err(|e| format!("<stdin>: {e}"));
+        return of_tree::dtb::read(&bytes).map_err(|e| format!("{n}: {e}"));
     }
-    let binary = || "<stdin>: neither a DTB (no magic 0xd00dfeed) nor DTS text (binary data)";
-    let text = String::from_utf8(bytes).map_err(|_| binary().to_string())?;
+    let binary = || format!("{n}: neither a DTB (no magic 0xd00dfeed) nor DTS text (binary data)");
+    let text = String::from_utf8(bytes).map_err(|_| binary())?;
     if text.contains('\0') {
-        return Err(binary().to_string());
+        return Err(binary());
     }
-    of_tree::dts::parse_str(&text, "<stdin>").map_err(|e| e.to_string())
+    if is_std(p) {
+        of_tree::dts::parse_str(&text, "<stdin>").map_err(|e| e.to_string())
+    } else {
+        // From the file, so that /include/ and /incbin/ resolve beside it.
+        of_tree::dts::parse_file(p).map_err(|e| e.to_string())
+    }
+}
+
+/// An error about a tree's contents, named after the tree's file (once).
+pub fn about(p: Option<&Path>, e: impl std::fmt::Display) -> String {
+    let e = e.to_string();
+    let n = p.map_or_else(|| "built-in machine".to_string(), name);
+    if e.starts_with(&format!("{n}:")) {
+        e
+    } else {
+        format!("{n}: {e}")
+    }
 }
 
 /// Writes an output (`-`: stdout). `binary` output is refused on a terminal only.
