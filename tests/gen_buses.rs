@@ -188,10 +188,12 @@ fn the_limit_is_the_8_bit_bus_numbers() {
         .args(["gen", "--functions", "63497"])
         .output()
         .unwrap();
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(2), "a usage error");
     let e = String::from_utf8_lossy(&o.stderr);
     assert!(
-        e.contains("--functions 63497") && e.contains("at most 63496") && e.contains("256 buses"),
+        e.contains("'63497' for '--functions")
+            && e.contains("at most 63496")
+            && e.contains("256 buses"),
         "{e}"
     );
 }

@@ -1,7 +1,7 @@
 //! `pseries-sim gen`: writes a generated pSeries tree.
 
 use clap::Args;
-use pseries_sim::gen::{try_generate, GenSpec, MAX_FUNCTIONS};
+use pseries_sim::gen::{try_generate, GenError, GenSpec, MAX_FUNCTIONS};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -18,7 +18,7 @@ pub struct GenArgs {
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=256))]
     phbs: u32,
     /// PCI functions per PHB (1 to 63496).
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=MAX_FUNCTIONS as i64))]
+    #[arg(long, default_value_t = 8, value_parser = functions)]
     functions: u32,
     /// MSI-X vectors each function offers (at most 2048).
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(0..=2048))]
@@ -29,6 +29,16 @@ pub struct GenArgs {
     /// Output file (.dts for source, anything else for a blob); stdout DTS when absent.
     #[arg(short = 'o', long = "output")]
     output: Option<PathBuf>,
+}
+
+/// A function count a PHB can hold: 1 to MAX_FUNCTIONS, saying why otherwise.
+fn functions(s: &str) -> Result<u32, String> {
+    let n: u32 = s.parse().map_err(|_| format!("'{s}' is not a number"))?;
+    match n {
+        0 => Err(format!("give 1 to {MAX_FUNCTIONS}")),
+        n if n > MAX_FUNCTIONS => Err(GenError::TooManyFunctions { asked: n }.to_string()),
+        n => Ok(n),
+    }
 }
 
 /// Generates and writes the tree.
