@@ -101,3 +101,24 @@ fn binary_input_is_not_a_scenario() {
         "{e}"
     );
 }
+
+#[test]
+fn errors_point_at_the_bad_token_and_the_machine_line() {
+    let dir = scratch("scenario-where");
+    let f = dir.join("s.scenario");
+    for (text, at) in [
+        ("boot\nrequest 0000:00:01.0 msx 3\n", ":2:22:"),
+        ("boot\nrequest 0000:00:01.0 msix\n", ":2:26:"),
+        ("fire 0000:00:1.0 3\n", ":1:6:"),
+        ("expect granted 0000:00:01.0 many\n", ":1:29:"),
+        ("machine nothere.dtb\nprofile qemu\nboot\n", ":1:1:"),
+    ] {
+        std::fs::write(&f, text).unwrap();
+        let mut out: Vec<String> = Vec::new();
+        let e = platform::scenario::run_file(&f, TraceFormat::Human, &mut out)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains(at), "{text:?}: {e}");
+    }
+}

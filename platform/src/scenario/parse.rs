@@ -270,6 +270,62 @@ fn expected(word: &str) -> &'static str {
     }
 }
 
+/// The byte offset of the first token of a line that its command does not take (the
+/// end of the line when one is missing); None when the command is unknown.
+fn bad_token(raw: &str) -> Option<usize> {
+    let code = raw.split('#').next().unwrap_or("");
+    let mut toks = Vec::new();
+    let mut start = None;
+    for (i, c) in code.char_indices() {
+        match (c.is_whitespace(), start) {
+            (false, None) => start = Some(i),
+            (true, Some(s)) => {
+                toks.push((s, &code[s..i]));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        toks.push((s, &code[s..]));
+    }
+    let whole = |p: fn(&str) -> R<'_, String>, t: &str| all_consuming(p)(t).is_ok();
+    let is_dev = |t: &str| whole(device, t);
+    let is_num = |t: &str| all_consuming(number)(t).is_ok();
+    let is_kind = |t: &str| t == "msi" || t == "msix";
+    let any = |_: &str| true;
+    type Check<'c> = &'c dyn Fn(&str) -> bool;
+    let (&(_, word), rest) = toks.split_first()?;
+    let want: Vec<Check> = match word {
+        "machine" | "save" | "restore" => vec![&any],
+        "profile" => vec![&|t: &str| t == "qemu" || t == "papr"],
+        "boot" | "suspend" => vec![],
+        "request" => match rest.len() {
+            n if n > 3 => vec![&is_dev, &is_kind, &is_num, &|t: &str| t == "min", &is_num],
+            _ => vec![&is_dev, &is_kind, &is_num],
+        },
+        "free" => vec![&is_dev],
+        "fire" => vec![&is_dev, &is_num],
+        "resume" => vec![&|t: &str| t == "keep" || t == "renumber"],
+        "expect" => match rest.first().map(|t| t.1) {
+            Some("rtas-log") => vec![&any, &any],
+            Some("virqs-stable") | Some("sources-changed") => vec![&any],
+            Some("granted") | Some("fires") => vec![&any, &is_dev, &is_num],
+            Some("request-fails") => vec![&any, &is_dev],
+            _ => vec![&|_: &str| false],
+        },
+        _ => return None,
+    };
+    for (i, check) in want.iter().enumerate() {
+        match rest.get(i) {
+            Some(&(at, t)) if !check(t) => return Some(at),
+            None => return Some(code.trim_end().len()),
+            _ => {}
+        }
+    }
+    rest.get(want.len()).map(|&(at, _)| at)
+}
+
 /// Parses a scenario; `file` names it in errors.
 pub fn parse(text: &str, file: &str) -> Result<Vec<Step>, Error> {
     let mut steps = Vec::new();
@@ -284,11 +340,11 @@ pub fn parse(text: &str, file: &str) -> Result<Vec<Step>, Error> {
                 };
                 let trimmed = raw.trim_start();
                 let word = trimmed.split_whitespace().next().unwrap_or("");
-                // Point at the command when nothing of it parsed, else where it stopped.
-                let at = if rest.len() >= trimmed.len() {
-                    raw.len() - trimmed.len()
-                } else {
-                    raw.len() - rest.len()
+                // Point at the first token that is wrong, else where parsing stopped.
+                let at = match bad_token(raw) {
+                    Some(at) => at,
+                    None if rest.len() >= trimmed.len() => raw.len() - trimmed.len(),
+                    None => raw.len() - rest.len(),
                 };
                 return Err(Error::Scenario {
                     file: file.to_string(),

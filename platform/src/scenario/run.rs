@@ -155,7 +155,13 @@ impl<'o> Runner<'o> {
             _ => {}
         }
         match &step.cmd {
-            Command::Machine(p) => self.machine = Some(self.dir.join(p)),
+            Command::Machine(p) => {
+                let path = self.dir.join(p);
+                if let Err(e) = std::fs::metadata(&path) {
+                    return Err(self.fail(step, format!("{}: {e}", path.display())));
+                }
+                self.machine = Some(path);
+            }
             Command::Profile(p) => self.profile = *p,
             Command::Boot => {
                 let path = self
