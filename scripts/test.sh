@@ -20,4 +20,5 @@ rustup component list --installed 2>/dev/null | grep -q rustfmt || rustup compon
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
+RUSTDOCFLAGS='-D warnings' cargo doc --workspace --no-deps --quiet
 cargo test --workspace --profile ci

@@ -1,5 +1,13 @@
 //! Library side of the `pseries-sim` command: pieces the command, the integration tests
 //! and the benchmarks share.
+//!
+//! ```
+//! use pseries_sim::gen::{generate, GenSpec};
+//! let tree = generate(&GenSpec { phbs: 2, functions: 3, msix: 4, msi: 0 });
+//! let report = platform::check::check(&tree);
+//! assert_eq!(report.functions.len(), 6);
+//! assert!(!report.has_errors());
+//! ```
 #![deny(missing_docs)]
 
 pub mod fuzzing;

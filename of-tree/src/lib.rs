@@ -1,6 +1,18 @@
 //! Open Firmware device tree for pseries-sim: a node/property model with typed
 //! accessors, flattened device tree (DTB) reading and writing, and device tree
 //! source (DTS) parsing and printing in dtc's dialect.
+//!
+//! ```
+//! let tree = of_tree::dts::parse_str(
+//!     "/dts-v1/; / { #address-cells = <2>; pci@800000020000000 { ibm,req#msi-x = <5>; }; };",
+//!     "example.dts",
+//! )
+//! .unwrap();
+//! let pci = tree.find("/pci@800000020000000").unwrap();
+//! assert_eq!(tree.at(pci).u32("ibm,req#msi-x").unwrap(), Some(5));
+//! let blob = of_tree::dtb::write(&tree, &Default::default()).unwrap();
+//! assert_eq!(of_tree::dtb::read(&blob).unwrap(), tree);
+//! ```
 #![deny(missing_docs)]
 
 mod access;

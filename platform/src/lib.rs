@@ -4,6 +4,17 @@
 //! through its port ([`hw`]). What only a simulator does lives in [`harness`]:
 //! building the machine, making devices signal, renumbering at resume, saving state,
 //! scenarios' view of the firmware.
+//!
+//! ```
+//! let blob = include_bytes!("../../fixtures/linux-guest/qemu-initial.dtb");
+//! let tree = of_tree::dtb::read(blob).unwrap();
+//! let mut k = platform::harness::boot(tree, platform::BootOptions::default()).unwrap();
+//! let d = k.device("0000:00:01.0").unwrap();
+//! let got = k.request(d, platform::MsiType::Msix, 4, 1).unwrap();
+//! assert_eq!(got, 4);
+//! let virq = platform::harness::fire(&mut k, d, 3).unwrap();
+//! assert_eq!(Some(virq), k.devices[d].msi.as_ref().map(|m| m.virqs[3]));
+//! ```
 #![deny(missing_docs)]
 
 pub mod boot;

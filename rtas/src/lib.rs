@@ -1,6 +1,17 @@
 //! Simulated pSeries firmware: PHBs and PCI functions with config space and MSI/MSI-X
 //! capabilities, XICS-style interrupt source controllers, MSI source allocation, and
 //! the RTAS services an OS calls.
+//!
+//! ```
+//! let blob = include_bytes!("../../fixtures/linux-guest/qemu-initial.dtb");
+//! let tree = of_tree::dtb::read(blob).unwrap();
+//! let mut fw = rtas::Firmware::new(&tree, &Default::default()).unwrap();
+//! // ibm,change-msi: 00:01.0 on PHB 0x800000020000000, function 4 (MSI-X), 4 vectors.
+//! let out = fw
+//!     .call(rtas::Service::ChangeMsi, &[0x800, 0x800_0000, 0x2000_0000, 4, 4, 1], 4)
+//!     .unwrap();
+//! assert_eq!((out[0], out[1]), (0, 4), "success, four vectors");
+//! ```
 #![deny(missing_docs)]
 
 pub mod alloc;

@@ -1,4 +1,4 @@
-//! RTAS status codes (rets[0]).
+//! RTAS status codes (`rets[0]`).
 
 /// Success.
 pub const SUCCESS: i32 = 0;
