@@ -1,6 +1,8 @@
 //! The boot and scenario trace: every hook call, RTAS call and interrupt mapping, in
 //! order, as text or JSON Lines.
 
+mod rtas_line;
+
 use serde::Serialize;
 
 /// Where events go as they happen, when they are not kept in memory.
@@ -142,7 +144,7 @@ impl std::fmt::Display for Event {
                 args,
                 rets,
                 ..
-            } => write!(f, "rtas   {service} {args:?} -> {rets:?}"),
+            } => rtas_line::write(f, service, args, rets),
             Event::Hcall { name, args, rets } => {
                 let args: Vec<String> = args.iter().map(|a| format!("{a:#x}")).collect();
                 write!(f, "hcall  {name} [{}] -> {rets:?}", args.join(", "))
