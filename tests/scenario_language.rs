@@ -8,8 +8,11 @@ use platform::trace::TraceFormat;
 
 /// Runs a scenario text on the built-in machine; the error's text, if any.
 fn run(body: &str) -> Result<(), String> {
+    // Tests run at once: each scenario its own file.
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let dir = scratch("scenario-lang");
-    let f = dir.join("s.scenario");
+    let f = dir.join(format!("s{n}.scenario"));
     let text = format!(
         "machine {}\nprofile qemu\n{body}",
         fixture("linux-guest/qemu-initial.dtb").display()
