@@ -86,3 +86,37 @@ fn syntax_files_compile_as_dtc_compiles_them() {
     }
     assert!(n >= 30, "only {n} syntax files");
 }
+
+/// `dtc -I dtb -O dts` of a blob, as dtc prints it (not sorted).
+fn dtc_decompile(dtb: &std::path::Path) -> String {
+    let out = std::process::Command::new(dtc())
+        .args(["-q", "-I", "dtb", "-O", "dts"])
+        .arg(dtb)
+        .output()
+        .expect("run dtc");
+    assert!(out.status.success(), "dtc failed on {}", dtb.display());
+    String::from_utf8(out.stdout).expect("dtc output is text")
+}
+
+#[test]
+fn printed_dts_is_what_dtc_prints() {
+    for f in fixture_dtbs() {
+        let tree = dtb::read(&std::fs::read(&f).unwrap()).unwrap();
+        let ours = dts::print(&tree);
+        let theirs = dtc_decompile(&f);
+        if ours != theirs {
+            let line = ours
+                .lines()
+                .zip(theirs.lines())
+                .position(|(a, b)| a != b)
+                .unwrap_or(0);
+            panic!(
+                "{}: first difference at line {}:\n ours: {:?}\n dtc:  {:?}",
+                f.display(),
+                line + 1,
+                ours.lines().nth(line),
+                theirs.lines().nth(line)
+            );
+        }
+    }
+}
