@@ -173,9 +173,11 @@ pub(crate) fn labels(mut i: &str) -> PResult<'_, Vec<String>> {
     Ok((i, out))
 }
 
-/// A node or property name (dtc's PROPNODENAME characters).
+/// A node or property name (dtc's PROPNODENAME characters), optionally escaped with
+/// one leading `\` (so `\#address-cells` is `#address-cells`).
 pub(crate) fn name(i: &str) -> PResult<'_, &str> {
     let (i, _) = ws(i)?;
+    let i = i.strip_prefix('\\').unwrap_or(i);
     take_while1(is_name_char)(i)
 }
 
@@ -380,6 +382,8 @@ mod tests {
         assert_eq!(label_def(" lab_1: x").unwrap(), (" x", "lab_1"));
         assert!(label_def("#size-cells").is_err());
         assert_eq!(name(" ibm,req#msi-x =").unwrap(), (" =", "ibm,req#msi-x"));
+        assert_eq!(name("\\#size-cells;").unwrap(), (";", "#size-cells"));
+        assert!(name("\\\\a").is_err());
         assert_eq!(
             reference("&{/a/b} ").unwrap().1 .0,
             Ref::Path("/a/b".into())
