@@ -120,3 +120,107 @@ fn printed_dts_is_what_dtc_prints() {
         }
     }
 }
+
+/// The `.dts` files of a folder under tests/dts, sorted.
+fn dts_files(sub: &str) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(root().join("tests/dts").join(sub))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "dts"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// dtc with `args` on a source: the blob, or dtc's message when it refuses.
+fn dtc_run(src: &std::path::Path, args: &[&str], out: &std::path::Path) -> Result<(), String> {
+    let o = std::process::Command::new(dtc())
+        .args(["-q", "-I", "dts", "-O", "dtb", "-o"])
+        .arg(out)
+        .args(args)
+        .arg(src)
+        .output()
+        .expect("run dtc");
+    if o.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&o.stderr).into_owned())
+    }
+}
+
+/// Every syntax file, and the ones that need files beside them (tests/dts/with-files),
+/// compiled by dtc and by us, plain and with `-@`: the same tree with properties and
+/// nodes in the same order (dtc's unsorted decompilation).
+#[test]
+fn syntax_files_keep_dtcs_order_with_and_without_symbols() {
+    let dir = scratch("dts-order");
+    let mut files = dts_files("");
+    files.extend(dts_files("with-files"));
+    assert!(files.len() >= 40, "only {} files", files.len());
+    for src in files {
+        for (args, opts) in [
+            (&[][..], dts::Options::default()),
+            (&["-@"][..], dts::Options { symbols: true }),
+        ] {
+            let theirs = dir.join("dtc.dtb");
+            dtc_run(&src, args, &theirs).unwrap_or_else(|e| panic!("{}: {e}", src.display()));
+            let tree =
+                dts::parse_file_with(&src, &opts).unwrap_or_else(|e| panic!("{args:?} {e}"));
+            let ours = dir.join("ours.dtb");
+            std::fs::write(&ours, dtb::write(&tree, &Default::default()).unwrap()).unwrap();
+            assert_eq!(
+                dtc_decompile(&ours),
+                dtc_decompile(&theirs),
+                "{} {args:?}",
+                src.display()
+            );
+        }
+    }
+}
+
+/// The files dtc refuses (tests/dts/refused): we refuse each too, at a file:line:col
+/// in it, with dtc's message (its `// expect: ` line says which; an `// at: ` line
+/// says where, when a line marker moves it).
+#[test]
+fn refused_files_are_refused_as_dtc_refuses_them() {
+    let dir = scratch("dts-refused");
+    let files = dts_files("refused");
+    assert!(files.len() >= 8, "only {} files", files.len());
+    for src in files {
+        let text = std::fs::read_to_string(&src).unwrap();
+        let want = text
+            .lines()
+            .find_map(|l| l.strip_prefix("// expect: "))
+            .unwrap_or_else(|| panic!("{}: no '// expect: ' line", src.display()));
+        let e = dtc_run(&src, &[], &dir.join("x.dtb"))
+            .err()
+            .unwrap_or_else(|| panic!("dtc accepts {}", src.display()));
+        assert!(e.contains(want), "dtc on {}: {e}", src.display());
+        let ours = dts::parse_file(&src)
+            .err()
+            .unwrap_or_else(|| panic!("we accept {}", src.display()))
+            .to_string();
+        // After a line marker, the place is in the file the marker names.
+        let loc = text
+            .lines()
+            .find_map(|l| l.strip_prefix("// at: "))
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("{}:", src.display()));
+        assert!(
+            e.contains(loc.trim_end_matches(':')),
+            "dtc on {}: {e}",
+            src.display()
+        );
+        assert!(
+            ours.starts_with(&loc) && ours.contains(want),
+            "ours on {}: {ours}",
+            src.display()
+        );
+        let file = ours.split(':').next().unwrap_or("");
+        let lc: Vec<&str> = ours[file.len() + 1..].splitn(3, ':').collect();
+        assert!(
+            lc.len() == 3 && lc[0].parse::<usize>().is_ok() && lc[1].parse::<usize>().is_ok(),
+            "no line:col in {ours}"
+        );
+    }
+}

@@ -21,8 +21,20 @@ pub(crate) fn file(i: &str) -> PResult<'_, Vec<Top>> {
             i = must("';'", sym(";"))(r)?.0;
             continue;
         }
-        if sym("/plugin/")(t).is_ok() {
-            return fatal(t, "/plugin/ overlays are not supported");
+        if let Ok((r, _)) = sym("/plugin/")(t) {
+            i = must("';' after /plugin/", sym(";"))(r)?.0;
+            out.push(Top::Plugin);
+            continue;
+        }
+        if let Ok((r, _)) = sym("/omit-if-no-ref/")(t) {
+            let (r, (target, at)) = must("a &reference after /omit-if-no-ref/", reference)(r)?;
+            let (r, _) = must("';'", sym(";"))(r)?;
+            out.push(Top::OmitIfNoRef(RefAt {
+                r: target,
+                at: At::of(at),
+            }));
+            i = r;
+            continue;
         }
         let (r, labs) = labels(t)?;
         if let Ok((r, _)) = sym("/memreserve/")(r) {
@@ -118,11 +130,21 @@ fn item(i: &str) -> PResult<'_, Item> {
         let (r, _) = must("';'", sym(";"))(r)?;
         return Ok((r, Item::DelNode(n.to_string(), At::of(i))));
     }
-    let (r, labs) = labels(i)?;
+    let (mut r, mut labs) = labels(i)?;
+    let mut omit = false;
+    while let Ok((rr, _)) = sym("/omit-if-no-ref/")(r) {
+        omit = true;
+        let (rr, more) = labels(rr)?;
+        labs.extend(more);
+        r = rr;
+    }
     let (r, _) = ws(r)?;
     let at = At::of(r);
     let (r, n) = must("a property or node name, or '}'", name)(r)?;
     let (t, _) = ws(r)?;
+    if omit && !t.starts_with('{') {
+        return fatal(t, "/omit-if-no-ref/ applies to nodes: expected '{'");
+    }
     if t.starts_with('{') {
         let (r, items) = body(t)?;
         let (r, _) = must("';' after '}'", sym(";"))(r)?;
@@ -132,6 +154,7 @@ fn item(i: &str) -> PResult<'_, Item> {
                 labels: labs,
                 name: n.to_string(),
                 items,
+                omit,
                 at,
             }),
         ));
@@ -143,12 +166,14 @@ fn item(i: &str) -> PResult<'_, Item> {
                 labels: labs,
                 name: n.to_string(),
                 value: Vec::new(),
+                value_labels: Vec::new(),
                 at,
             }),
         ));
     }
     if let Some(r) = t.strip_prefix('=') {
-        let (r, value) = value(r)?;
+        let mut value_labels = Vec::new();
+        let (r, value) = value(r, &mut value_labels)?;
         let (r, _) = must("';' or ',' after the property value", sym(";"))(r)?;
         return Ok((
             r,
@@ -156,6 +181,7 @@ fn item(i: &str) -> PResult<'_, Item> {
                 labels: labs,
                 name: n.to_string(),
                 value,
+                value_labels,
                 at,
             }),
         ));
@@ -163,23 +189,25 @@ fn item(i: &str) -> PResult<'_, Item> {
     fatal(t, "expected '=', ';' or '{' after the name")
 }
 
-/// Labels are allowed before and after each piece; they mark offsets dtc uses only
-/// for overlays, so they are checked and dropped.
-fn skip_labels(mut i: &str) -> &str {
-    while let Ok((r, _)) = label_def(i) {
+/// Labels are allowed before and after each piece and between cells and bytes; they
+/// mark offsets in the value. Only their names and places are kept (for the duplicate
+/// label check).
+fn value_labels<'a>(mut i: &'a str, out: &mut Vec<(String, At)>) -> &'a str {
+    while let Ok((r, l)) = label_def(i) {
+        out.push((l.to_string(), At::of(ws(i).map(|(t, _)| t).unwrap_or(i))));
         i = r;
     }
     i
 }
 
-fn value(i: &str) -> PResult<'_, Vec<Piece>> {
+fn value<'a>(i: &'a str, labs: &mut Vec<(String, At)>) -> PResult<'a, Vec<Piece>> {
     let mut out = Vec::new();
     let mut i = i;
     loop {
-        i = skip_labels(i);
-        let (r, p) = piece(i)?;
+        i = value_labels(i, labs);
+        let (r, p) = piece(i, labs)?;
         out.push(p);
-        i = skip_labels(r);
+        i = value_labels(r, labs);
         match sym(",")(i) {
             Ok((r, _)) => i = r,
             Err(_) => return Ok((i, out)),
@@ -187,15 +215,18 @@ fn value(i: &str) -> PResult<'_, Vec<Piece>> {
     }
 }
 
-fn piece(i: &str) -> PResult<'_, Piece> {
+fn piece<'a>(i: &'a str, labs: &mut Vec<(String, At)>) -> PResult<'a, Piece> {
     let (t, _) = ws(i)?;
+    if let Ok((r, _)) = sym("/incbin/")(t) {
+        return incbin(t, r);
+    }
     if t.starts_with('"') {
         let (r, mut s) = string_lit(t)?;
         s.push(0);
         return Ok((r, Piece::Bytes(s)));
     }
     if t.starts_with('[') {
-        return bytestring(t);
+        return bytestring(t, labs);
     }
     if t.starts_with('&') {
         let (r, (target, at)) = reference(t)?;
@@ -213,10 +244,10 @@ fn piece(i: &str) -> PResult<'_, Piece> {
             return fatal(ws(r)?.0, "array elements must be 8, 16, 32 or 64 bits");
         }
         let (r2, _) = must("'<' after /bits/ N", sym("<"))(r2)?;
-        return cells(r2, bits as u32);
+        return cells(r2, bits as u32, labs);
     }
     if let Some(r) = t.strip_prefix('<') {
-        return cells(r, 32);
+        return cells(r, 32, labs);
     }
     fatal(
         t,
@@ -224,10 +255,10 @@ fn piece(i: &str) -> PResult<'_, Piece> {
     )
 }
 
-fn cells(mut i: &str, bits: u32) -> PResult<'_, Piece> {
+fn cells<'a>(mut i: &'a str, bits: u32, labs: &mut Vec<(String, At)>) -> PResult<'a, Piece> {
     let mut out = Vec::new();
     loop {
-        i = skip_labels(i);
+        i = value_labels(i, labs);
         let (t, _) = ws(i)?;
         if let Some(r) = t.strip_prefix('>') {
             return Ok((r, Piece::Cells { bits, cells: out }));
@@ -266,11 +297,30 @@ fn cells(mut i: &str, bits: u32) -> PResult<'_, Piece> {
     }
 }
 
-fn bytestring(i: &str) -> PResult<'_, Piece> {
+/// `/incbin/("file")` or `/incbin/("file", offset, length)`, after the keyword.
+fn incbin<'a>(start: &'a str, i: &'a str) -> PResult<'a, Piece> {
+    let (i, _) = must("'(' after /incbin/", sym("("))(i)?;
+    let (i, path) = must("a quoted file name", string_lit)(i)?;
+    let path = String::from_utf8_lossy(&path).into_owned();
+    let (i, range) = match sym(",")(i) {
+        Ok((r, _)) => {
+            let (r, off) = must("an offset", prim)(r)?;
+            let (r, _) = must("',' after the offset", sym(","))(r)?;
+            let (r, len) = must("a length", prim)(r)?;
+            (r, Some((off, len)))
+        }
+        Err(_) => (i, None),
+    };
+    let (i, _) = must("')' after the /incbin/ arguments", sym(")"))(i)?;
+    let at = At::of(start);
+    Ok((i, Piece::Incbin { path, range, at }))
+}
+
+fn bytestring<'a>(i: &'a str, labs: &mut Vec<(String, At)>) -> PResult<'a, Piece> {
     let mut i = &i[1..];
     let mut out = Vec::new();
     loop {
-        i = skip_labels(i);
+        i = value_labels(i, labs);
         let (t, _) = ws(i)?;
         if let Some(r) = t.strip_prefix(']') {
             return Ok((r, Piece::Bytes(out)));

@@ -1,0 +1,169 @@
+//! What dtc adds for overlays and symbols: `/plugin/` fragments, `/omit-if-no-ref/`,
+//! and the `__symbols__`, `__fixups__` and `__local_fixups__` nodes.
+
+use super::ast::{Item, RefAt};
+use super::build::{ref_name, Builder, Marker};
+use super::lex::Ref;
+use crate::error::Error;
+use crate::tree::{NodeId, Property};
+
+impl Builder<'_> {
+    /// An overlay's `&ref { ... }`: a `fragment@N` node under the root with the target
+    /// (`target = <&label>` or `target-path = "/path"`) and the block as `__overlay__`.
+    pub fn fragment(&mut self, target: RefAt, items: Vec<Item>) -> Result<(), Error> {
+        let root = self.tree.root();
+        let name = format!("fragment@{}", self.fragments);
+        self.fragments += 1;
+        let frag = self.tree.add_child(root, &name);
+        self.node_at.insert(frag, target.at);
+        match &target.r {
+            Ref::Path(p) => {
+                let mut v = p.clone().into_bytes();
+                v.push(0);
+                self.tree.push_prop(frag, Property::new("target-path", v));
+            }
+            Ref::Label(_) => {
+                self.tree
+                    .push_prop(frag, Property::new("target", vec![0xff; 4]));
+                let marker = Marker {
+                    offset: 0,
+                    phandle: true,
+                    target: target.clone(),
+                };
+                self.markers
+                    .insert((frag, "target".to_string()), vec![marker]);
+            }
+        }
+        let ov = self.tree.add_child(frag, "__overlay__");
+        self.node_at.insert(ov, target.at);
+        self.apply(ov, items, true)
+    }
+
+    /// Drops the `/omit-if-no-ref/` nodes nothing refers to (with `-@` a node with a
+    /// label is kept: `__symbols__` names it).
+    pub fn omit_unreferenced(&mut self) {
+        if self.omit.is_empty() {
+            return;
+        }
+        for id in self.tree.walk() {
+            if !self.omit.contains(&id) || self.referenced.contains(&id) {
+                continue;
+            }
+            if self.opts.symbols && self.labelled.contains(&id) {
+                continue;
+            }
+            if self.tree.is_attached(id) {
+                let _ = self.tree.remove_node(id);
+            }
+        }
+    }
+
+    /// A node under the root by name, made (after the others) when missing.
+    fn root_child(&mut self, name: &str) -> NodeId {
+        let root = self.tree.root();
+        match self.tree.child_by_name(root, name) {
+            Some(c) => c,
+            None => self.tree.add_child(root, name),
+        }
+    }
+
+    /// dtc's `-@`: `__symbols__` gives each node label's path, and every labelled node
+    /// gets a phandle.
+    pub fn symbols(&mut self) {
+        // As dtc, a node counts as labelled even when its labels were deleted with it
+        // and it was defined again without them.
+        let order: Vec<NodeId> = self
+            .tree
+            .walk()
+            .into_iter()
+            .filter(|id| self.labelled.contains(id))
+            .collect();
+        if order.is_empty() {
+            return;
+        }
+        let sym = self.root_child("__symbols__");
+        for id in order {
+            let labels: Vec<String> = self.tree.node(id).labels.iter().cloned().collect();
+            let mut path = self.tree.path(id).into_bytes();
+            path.push(0);
+            for l in labels {
+                if self.tree.node(sym).prop(&l).is_none() {
+                    self.tree
+                        .push_prop(sym, Property::new(l.as_str(), path.clone()));
+                }
+            }
+            self.phandle_for(id);
+        }
+    }
+
+    /// An overlay's `__fixups__` (each unknown label: where its phandle goes, as
+    /// "path:property:offset") and `__local_fixups__` (the same tree shape, with the
+    /// offsets of phandles of nodes in the overlay).
+    pub fn fixups_trees(&mut self) -> Result<(), Error> {
+        let mut unknown: Vec<(String, Vec<u8>)> = Vec::new();
+        let mut local: Vec<(NodeId, String, u32)> = Vec::new();
+        for (id, prop) in self.marked() {
+            let Some(markers) = self.markers.get(&(id, prop.clone())) else {
+                continue;
+            };
+            for m in markers.iter().filter(|m| m.phandle) {
+                if self.lookup(&m.target.r).is_some() {
+                    local.push((id, prop.clone(), m.offset as u32));
+                    continue;
+                }
+                let path = self.tree.path(id);
+                if path.contains(':') || prop.contains(':') {
+                    return Err(self.err(
+                        m.target.at,
+                        format!("{path}:{prop}: ':' in a name cannot be written in __fixups__"),
+                    ));
+                }
+                let entry = format!("{path}:{prop}:{}\0", m.offset);
+                let label = ref_name(&m.target.r).to_string();
+                match unknown.iter_mut().find(|(l, _)| *l == label) {
+                    Some((_, v)) => v.extend_from_slice(entry.as_bytes()),
+                    None => unknown.push((label, entry.into_bytes())),
+                }
+            }
+        }
+        if !unknown.is_empty() {
+            let fx = self.root_child("__fixups__");
+            for (label, v) in unknown {
+                append(&mut self.tree, fx, &label, &v);
+            }
+        }
+        if !local.is_empty() {
+            let lfx = self.root_child("__local_fixups__");
+            for (id, prop, offset) in local {
+                let mut names = Vec::new();
+                let mut cur = id;
+                while let Some(parent) = self.tree.node(cur).parent() {
+                    names.push(self.tree.node(cur).name().to_string());
+                    cur = parent;
+                }
+                let mut at = lfx;
+                for name in names.iter().rev() {
+                    at = match self.tree.child_by_name(at, name) {
+                        Some(c) => c,
+                        None => self.tree.add_child(at, name),
+                    };
+                }
+                append(&mut self.tree, at, &prop, &offset.to_be_bytes());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Appends bytes to a property, making it (last) when missing.
+fn append(tree: &mut crate::tree::Tree, id: NodeId, name: &str, bytes: &[u8]) {
+    match tree
+        .node_mut(id)
+        .props
+        .iter_mut()
+        .find(|p| p.name() == name)
+    {
+        Some(p) => p.value.extend_from_slice(bytes),
+        None => tree.push_prop(id, Property::new(name, bytes.to_vec())),
+    }
+}

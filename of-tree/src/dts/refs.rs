@@ -1,0 +1,183 @@
+//! Property values: encoding the pieces (reading `/incbin/` files), and resolving the
+//! phandle and path references in them as dtc resolves them.
+
+use super::ast::{At, Cell, Piece};
+use super::build::{ref_name, Builder, Marker};
+use crate::error::Error;
+use crate::tree::{NodeId, Property, Value};
+
+impl Builder<'_> {
+    /// Encodes a value's pieces to bytes, leaving a marker where each reference goes.
+    pub fn encode(&self, pieces: Vec<Piece>) -> Result<(Vec<u8>, Vec<Marker>), Error> {
+        let mut v = Vec::new();
+        let mut markers = Vec::new();
+        for p in pieces {
+            match p {
+                Piece::Bytes(b) => v.extend_from_slice(&b),
+                Piece::Incbin { path, range, at } => v.extend(self.incbin(&path, range, at)?),
+                Piece::PathRef(target) => markers.push(Marker {
+                    offset: v.len(),
+                    phandle: false,
+                    target,
+                }),
+                Piece::Cells { bits, cells } => {
+                    for c in cells {
+                        match c {
+                            Cell::Num(n, _) => match bits {
+                                8 => v.push(n as u8),
+                                16 => v.extend_from_slice(&(n as u16).to_be_bytes()),
+                                32 => v.extend_from_slice(&(n as u32).to_be_bytes()),
+                                _ => v.extend_from_slice(&n.to_be_bytes()),
+                            },
+                            Cell::Ref(target) => {
+                                markers.push(Marker {
+                                    offset: v.len(),
+                                    phandle: true,
+                                    target,
+                                });
+                                v.extend_from_slice(&[0xff; 4]);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Ok((v, markers))
+    }
+
+    /// The bytes `/incbin/` names: the file relative to the file that says it; from
+    /// `offset`, at most `length` of them (what there is, like dtc's read).
+    fn incbin(&self, path: &str, range: Option<(u64, u64)>, at: At) -> Result<Vec<u8>, Error> {
+        let off = at.offset(self.src.text.len());
+        let full = self.src.dir_at(off).join(path);
+        let data = std::fs::read(&full)
+            .map_err(|e| self.err(at, format!("Couldn't open \"{path}\": {e}")))?;
+        Ok(match range {
+            None => data,
+            Some((start, len)) => {
+                let start = usize::try_from(start).unwrap_or(usize::MAX).min(data.len());
+                let len = usize::try_from(len).unwrap_or(usize::MAX);
+                data[start..start.saturating_add(len).min(data.len())].to_vec()
+            }
+        })
+    }
+
+    /// The properties that hold references, in tree order.
+    pub fn marked(&self) -> Vec<(NodeId, String)> {
+        let mut out = Vec::new();
+        for id in self.tree.walk() {
+            for p in &self.tree.node(id).props {
+                if self.markers.contains_key(&(id, p.name().to_string())) {
+                    out.push((id, p.name().to_string()));
+                }
+            }
+        }
+        out
+    }
+
+    fn value_mut(&mut self, id: NodeId, name: &str) -> Option<&mut Value> {
+        self.tree
+            .node_mut(id)
+            .props
+            .iter_mut()
+            .find(|p| p.name() == name)
+            .map(|p| &mut p.value)
+    }
+
+    /// The phandle of a node, given one as dtc gives it if it has none: counting up
+    /// from 1 past every value in use, `phandle` added after its other properties.
+    pub fn phandle_for(&mut self, target: NodeId) -> u32 {
+        if let Some(p) = self.tree.phandle_of(target) {
+            if p != 0 && p != u32::MAX {
+                return p;
+            }
+        }
+        while self.used_phandles.contains(&self.next_phandle) {
+            self.next_phandle += 1;
+        }
+        let p = self.next_phandle;
+        self.used_phandles.insert(p);
+        let node = self.tree.node_mut(target);
+        match node.props.iter_mut().find(|x| x.name() == "phandle") {
+            // `phandle = <&self>`: the cell is filled in with the other references.
+            Some(_) => {}
+            None => node
+                .props
+                .push(Property::new("phandle", p.to_be_bytes().to_vec())),
+        }
+        if let Some(v) = self.value_mut(target, "phandle") {
+            if v.len() == 4 {
+                v.copy_from_slice(&p.to_be_bytes());
+            }
+        }
+        p
+    }
+
+    /// Resolves references in tree order: phandles first, then paths (each path moves
+    /// the references after it). In an overlay a phandle of an unknown node is left as
+    /// 0xffffffff for `__fixups__`.
+    pub fn fixup(&mut self) -> Result<(), Error> {
+        let marked = self.marked();
+        self.used_phandles = self
+            .tree
+            .walk()
+            .into_iter()
+            .filter_map(|id| self.tree.phandle_of(id))
+            .collect();
+        for key in &marked {
+            let markers = self.markers.get(key).cloned().unwrap_or_default();
+            for m in markers.iter().filter(|m| m.phandle) {
+                let target = match self.lookup(&m.target.r) {
+                    Some(t) => t,
+                    None if self.plugin => continue,
+                    None => {
+                        return Err(self.err(
+                            m.target.at,
+                            format!(
+                                "ERROR (phandle_references): {}: Reference to non-existent node or label \"{}\"",
+                                self.tree.path(key.0),
+                                ref_name(&m.target.r)
+                            ),
+                        ))
+                    }
+                };
+                self.referenced.insert(target);
+                let ph = self.phandle_for(target);
+                if let Some(v) = self.value_mut(key.0, &key.1) {
+                    if let Some(cell) = v.get_mut(m.offset..m.offset + 4) {
+                        cell.copy_from_slice(&ph.to_be_bytes());
+                    }
+                }
+            }
+        }
+        for key in &marked {
+            let mut markers = self.markers.get(key).cloned().unwrap_or_default();
+            let mut shift = 0;
+            for m in markers.iter_mut() {
+                m.offset += shift;
+                if m.phandle {
+                    continue;
+                }
+                let target = self.lookup(&m.target.r).ok_or_else(|| {
+                    self.err(
+                        m.target.at,
+                        format!(
+                            "ERROR (path_references): {}: Reference to non-existent node or label \"{}\"",
+                            self.tree.path(key.0),
+                            ref_name(&m.target.r)
+                        ),
+                    )
+                })?;
+                self.referenced.insert(target);
+                let mut path = self.tree.path(target).into_bytes();
+                path.push(0);
+                shift += path.len();
+                if let Some(v) = self.value_mut(key.0, &key.1) {
+                    v.insert_many(m.offset, path);
+                }
+            }
+            self.markers.insert(key.clone(), markers);
+        }
+        Ok(())
+    }
+}
