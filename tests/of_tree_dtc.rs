@@ -164,8 +164,7 @@ fn syntax_files_keep_dtcs_order_with_and_without_symbols() {
         ] {
             let theirs = dir.join("dtc.dtb");
             dtc_run(&src, args, &theirs).unwrap_or_else(|e| panic!("{}: {e}", src.display()));
-            let tree =
-                dts::parse_file_with(&src, &opts).unwrap_or_else(|e| panic!("{args:?} {e}"));
+            let tree = dts::parse_file_with(&src, &opts).unwrap_or_else(|e| panic!("{args:?} {e}"));
             let ours = dir.join("ours.dtb");
             std::fs::write(&ours, dtb::write(&tree, &Default::default()).unwrap()).unwrap();
             assert_eq!(
@@ -223,4 +222,34 @@ fn refused_files_are_refused_as_dtc_refuses_them() {
             "no line:col in {ours}"
         );
     }
+}
+
+/// The command line: `dt --to dts` prints dtc's text, `dt -@` compiles as `dtc -@`.
+#[test]
+fn dt_command_prints_and_compiles_as_dtc() {
+    let dir = scratch("dt-cli");
+    let run = |args: &[&std::ffi::OsStr]| {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_pseries-sim"))
+            .arg("dt")
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        o.stdout
+    };
+    let blob = fixture("linux-guest/guest-fdt.dtb");
+    let text = run(&[blob.as_os_str(), "--to".as_ref(), "dts".as_ref()]);
+    assert_eq!(String::from_utf8(text).unwrap(), dtc_decompile(&blob));
+    let src = root().join("tests/dts/40_symbols.dts");
+    let ours = dir.join("ours.dtb");
+    run(&[
+        src.as_os_str(),
+        "-@".as_ref(),
+        "-o".as_ref(),
+        ours.as_os_str(),
+    ]);
+    let theirs = dir.join("dtc.dtb");
+    dtc_run(&src, &["-@"], &theirs).unwrap();
+    assert_eq!(dtc_decompile(&ours), dtc_decompile(&theirs));
+    assert!(dtc_decompile(&ours).contains("__symbols__"));
 }

@@ -22,6 +22,9 @@ pub struct DtArgs {
     /// The output format (default: the other one).
     #[arg(long = "to", value_enum)]
     to: Option<Format>,
+    /// As dtc's -@: compile DTS with a __symbols__ node (every node label's path).
+    #[arg(short = '@', long = "symbols")]
+    symbols: bool,
 }
 
 /// A tree file format.
@@ -40,7 +43,8 @@ pub fn run(a: DtArgs) -> Result<ExitCode, String> {
     let tree = if is_dtb {
         of_tree::dtb::read(&bytes).map_err(|e| format!("{}: {e}", a.input.display()))?
     } else {
-        of_tree::dts::parse_file(&a.input).map_err(|e| e.to_string())?
+        let opts = of_tree::dts::Options { symbols: a.symbols };
+        of_tree::dts::parse_file_with(&a.input, &opts).map_err(|e| e.to_string())?
     };
     let to =
         a.to.unwrap_or(if is_dtb { Format::Dts } else { Format::Dtb });

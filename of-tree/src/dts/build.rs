@@ -385,3 +385,94 @@ pub(super) fn ref_name(r: &Ref) -> &str {
         Ref::Label(l) | Ref::Path(l) => l,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::dts::parse_str;
+    use crate::Tree;
+
+    fn props(t: &Tree, path: &str) -> Vec<String> {
+        let id = t.find(path).unwrap();
+        t.node(id)
+            .props
+            .iter()
+            .map(|p| p.name().to_string())
+            .collect()
+    }
+
+    fn children(t: &Tree, path: &str) -> Vec<String> {
+        let id = t.find(path).unwrap();
+        let n = t.node(id);
+        n.children()
+            .iter()
+            .map(|&c| t.node(c).name().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn what_is_defined_again_comes_back_in_its_place() {
+        let t = parse_str(
+            "/dts-v1/; / { a; b; n { x; y; }; m { }; };\n/ { /delete-property/ a; c; /delete-node/ n; };\n/ { a = <1>; n { y; }; };",
+            "t",
+        )
+        .unwrap();
+        assert_eq!(props(&t, "/"), ["a", "b", "c"]);
+        assert_eq!(children(&t, "/"), ["n", "m"]);
+        assert_eq!(props(&t, "/n"), ["y"]);
+    }
+
+    #[test]
+    fn a_new_block_is_taken_as_written() {
+        let t = parse_str(
+            "/dts-v1/; / { p; /delete-property/ p; /delete-node/ q; };",
+            "t",
+        )
+        .unwrap();
+        assert_eq!(props(&t, "/"), ["p"]);
+        let e = parse_str("/dts-v1/; / { p; /delete-property/ p; p; };", "t").unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("t:1:15: ERROR (duplicate_property_names)"),
+            "{e}"
+        );
+        let e = parse_str("/dts-v1/;\n/ { a { }; b { a { }; a { }; }; };", "t").unwrap_err();
+        assert!(e.to_string().contains("/b/a: Duplicate node name"), "{e}");
+        // Merged blocks apply in order: no duplicates there.
+        let t = parse_str(
+            "/dts-v1/; / { q; }; / { p = <1>; /delete-property/ p; p = <2>; };",
+            "t",
+        )
+        .unwrap();
+        assert_eq!(props(&t, "/"), ["q", "p"]);
+    }
+
+    #[test]
+    fn deleted_labels_and_paths_are_gone() {
+        let e = parse_str(
+            "/dts-v1/; / { l: a { }; }; / { /delete-node/ a; }; / { a { }; }; &l { };",
+            "t",
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("non-existent node or label \"l\""),
+            "{e}"
+        );
+        // Paths are exact names, as dtc's.
+        let e = parse_str("/dts-v1/; / { p = &{/a}; a@1 { }; };", "t").unwrap_err();
+        assert!(e.to_string().contains("ERROR (path_references)"), "{e}");
+        let t = parse_str(
+            "/dts-v1/; / { l: a { }; }; /delete-node/ &l; / { l: b { }; };",
+            "t",
+        )
+        .unwrap();
+        assert_eq!(children(&t, "/"), ["b"]);
+    }
+
+    #[test]
+    fn labels_of_a_later_definition_come_first() {
+        let t = parse_str("/dts-v1/; / { a: b: n { }; }; c: &a { };", "t").unwrap();
+        let n = t.find("/n").unwrap();
+        let l: Vec<&String> = t.node(n).labels.iter().collect();
+        assert_eq!(l, ["c", "a", "b"]);
+    }
+}

@@ -207,3 +207,62 @@ impl Builder<'_> {
         Ok(Some(v))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::dts::parse_str;
+
+    fn refused(src: &str) -> String {
+        parse_str(src, "t.dts").unwrap_err().to_string()
+    }
+
+    #[test]
+    fn duplicate_labels_anywhere() {
+        let e = refused("/dts-v1/;\n/ {\n l: a { };\n l: b { };\n};");
+        assert_eq!(
+            e,
+            "t.dts:4:5: ERROR (duplicate_label): /b: Duplicate label 'l' on /b and /a"
+        );
+        let e = refused("/dts-v1/; / { l: p; n { q = <l: 1>; }; };");
+        assert!(e.contains("on value of 'q' in /n and 'p' in /"), "{e}");
+        // The same label given twice to one node is one label.
+        assert!(parse_str("/dts-v1/; / { l: a { }; }; / { l: a { }; };", "t").is_ok());
+        // A deleted node's label is free again.
+        assert!(parse_str(
+            "/dts-v1/; / { l: a { }; }; /delete-node/ &l; / { l: b { }; };",
+            "t"
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn explicit_phandles() {
+        assert!(refused("/dts-v1/; / { a { phandle = <0>; }; };").contains("bad value (0x0)"));
+        assert!(refused("/dts-v1/; / { a { phandle = [01]; }; };").contains("bad length (1)"));
+        assert!(
+            refused("/dts-v1/; / { a { phandle = <2>; }; b { linux,phandle = <2>; }; };")
+                .contains("/b: duplicated phandle 0x2 (seen before at /a)")
+        );
+        assert!(
+            refused("/dts-v1/; / { a { phandle = <2>; linux,phandle = <3>; }; };")
+                .contains("mismatching")
+        );
+        // The same value in both, and a reference to the node itself, are fine.
+        let t = parse_str(
+            "/dts-v1/; / { a { phandle = <2>; linux,phandle = <2>; }; s: s { phandle = <&s>; }; };",
+            "t",
+        )
+        .unwrap();
+        assert_eq!(t.phandle_of(t.find("/s").unwrap()), Some(1));
+    }
+
+    #[test]
+    fn name_properties() {
+        let t = parse_str("/dts-v1/; / { cpu@0 { name = \"cpu\"; x; }; };", "t").unwrap();
+        assert!(t.node(t.find("/cpu@0").unwrap()).prop("name").is_none());
+        assert!(
+            refused("/dts-v1/; / { cpu@0 { name = \"cpu@0\"; }; };").contains("(\"cpu@0\" instead")
+        );
+        assert!(refused("/dts-v1/; / { a { name = <0>; }; };").contains("not a string"));
+    }
+}

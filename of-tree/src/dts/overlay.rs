@@ -167,3 +167,67 @@ fn append(tree: &mut crate::tree::Tree, id: NodeId, name: &str, bytes: &[u8]) {
         None => tree.push_prop(id, Property::new(name, bytes.to_vec())),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::dts::{parse_str, parse_str_with, Options};
+    use crate::Tree;
+
+    fn value<'a>(t: &'a Tree, path: &str, prop: &str) -> &'a [u8] {
+        &t.node(t.find(path).unwrap()).prop(prop).unwrap().value
+    }
+
+    #[test]
+    fn fragments_and_fixups() {
+        let src = "/dts-v1/;\n/plugin/;\n&ext { l: n { p = <&ext &l>; }; };\n&{/soc} { q = <1 &ext>; };\n&l { x; };";
+        let t = parse_str(src, "t").unwrap();
+        assert_eq!(value(&t, "/fragment@0", "target"), [0xff; 4]);
+        assert_eq!(value(&t, "/fragment@1", "target-path"), b"/soc\0");
+        // &l is in the overlay: merged there, no third fragment.
+        assert!(t.find("/fragment@2").is_err());
+        assert!(t.find("/fragment@0/__overlay__/n").is_ok());
+        assert_eq!(
+            value(&t, "/__fixups__", "ext"),
+            b"/fragment@0:target:0\0/fragment@0/__overlay__/n:p:0\0/fragment@1/__overlay__:q:4\0"
+        );
+        assert_eq!(
+            value(&t, "/__local_fixups__/fragment@0/__overlay__/n", "p"),
+            4u32.to_be_bytes()
+        );
+        // Unknown labels are an error outside an overlay.
+        assert!(parse_str("/dts-v1/; / { p = <&ext>; };", "t").is_err());
+        // And path references to them in an overlay too.
+        assert!(parse_str("/dts-v1/; /plugin/; &ext { p = &ext; };", "t").is_err());
+    }
+
+    #[test]
+    fn symbols_give_labelled_nodes_phandles() {
+        let src = "/dts-v1/; / { a: first { }; m { r = <&z>; }; z: last { }; };";
+        let t = parse_str_with(src, "t", &Options { symbols: true }).unwrap();
+        assert_eq!(value(&t, "/__symbols__", "a"), b"/first\0");
+        assert_eq!(value(&t, "/__symbols__", "z"), b"/last\0");
+        assert_eq!(t.phandle_of(t.find("/last").unwrap()), Some(1));
+        assert_eq!(t.phandle_of(t.find("/first").unwrap()), Some(2));
+        let plain = parse_str(src, "t").unwrap();
+        assert!(plain.find("/__symbols__").is_err());
+        assert!(plain
+            .node(plain.find("/first").unwrap())
+            .prop("phandle")
+            .is_none());
+    }
+
+    #[test]
+    fn omit_if_no_ref() {
+        let src = "/dts-v1/; / { /omit-if-no-ref/ a { c: c { }; }; /omit-if-no-ref/ k: k { }; d { x = <&c>; y = <&k>; }; /omit-if-no-ref/ l: l { }; };";
+        let t = parse_str(src, "t").unwrap();
+        assert!(
+            t.find("/a").is_err(),
+            "a reference to a child does not keep a node"
+        );
+        assert!(t.find("/k").is_ok());
+        assert!(t.find("/l").is_err());
+        let t = parse_str_with(src, "t", &Options { symbols: true }).unwrap();
+        assert!(t.find("/l").is_ok(), "with -@ a labelled node stays");
+        assert!(parse_str("/dts-v1/; / { /omit-if-no-ref/ p; };", "t").is_err());
+    }
+}

@@ -353,6 +353,35 @@ mod tests {
     }
 
     #[test]
+    fn overlay_and_file_syntax() {
+        let src = "/dts-v1/;\n/plugin/;\n&l { /omit-if-no-ref/ a: /omit-if-no-ref/ n { p = x: /incbin/(\"f\", 1, 2), y: <1 z: 2>; }; };\n/omit-if-no-ref/ &l;";
+        let (rest, tops) = file(src).unwrap();
+        assert!(rest.trim().is_empty());
+        assert_eq!(tops[0], Top::Plugin);
+        assert!(matches!(tops[2], Top::OmitIfNoRef(_)));
+        let Top::Extend { items, .. } = &tops[1] else {
+            panic!("extension expected")
+        };
+        let Item::Node(n) = &items[0] else {
+            panic!("node expected")
+        };
+        assert!(n.omit);
+        assert_eq!(n.labels, vec!["a".to_string()]);
+        let Item::Prop(p) = &n.items[0] else {
+            panic!("property expected")
+        };
+        let labels: Vec<&str> = p.value_labels.iter().map(|(l, _)| l.as_str()).collect();
+        assert_eq!(labels, ["x", "y", "z"]);
+        assert!(matches!(
+            &p.value[0],
+            Piece::Incbin { path, range: Some((1, 2)), .. } if path == "f"
+        ));
+        assert!(file("/dts-v1/; / { /omit-if-no-ref/ p; };").is_err());
+        assert!(file("/dts-v1/; / { p = /incbin/(\"f\", 1); };").is_err());
+        assert!(file("/dts-v1/; /plugin/ / { };").is_err());
+    }
+
+    #[test]
     fn errors_point_at_the_problem() {
         let src = "/dts-v1/;\n/ { p = <1 2; };";
         let e = file(src).unwrap_err();

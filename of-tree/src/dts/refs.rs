@@ -6,6 +6,10 @@ use super::build::{ref_name, Builder, Marker};
 use crate::error::Error;
 use crate::tree::{NodeId, Property, Value};
 
+/// The most bytes one `/incbin/` reads (a blob's size field is 32 bits; a tree this
+/// large is a mistake).
+pub(super) const MAX_INCBIN: u64 = 64 << 20;
+
 impl Builder<'_> {
     /// Encodes a value's pieces to bytes, leaving a marker where each reference goes.
     pub fn encode(&self, pieces: Vec<Piece>) -> Result<(Vec<u8>, Vec<Marker>), Error> {
@@ -46,20 +50,29 @@ impl Builder<'_> {
     }
 
     /// The bytes `/incbin/` names: the file relative to the file that says it; from
-    /// `offset`, at most `length` of them (what there is, like dtc's read).
+    /// `offset`, at most `length` of them (what there is, like dtc's read). More than
+    /// [`MAX_INCBIN`] is refused (a device file would never end).
     fn incbin(&self, path: &str, range: Option<(u64, u64)>, at: At) -> Result<Vec<u8>, Error> {
+        use std::io::{Read, Seek, SeekFrom};
         let off = at.offset(self.src.text.len());
         let full = self.src.dir_at(off).join(path);
-        let data = std::fs::read(&full)
-            .map_err(|e| self.err(at, format!("Couldn't open \"{path}\": {e}")))?;
-        Ok(match range {
-            None => data,
-            Some((start, len)) => {
-                let start = usize::try_from(start).unwrap_or(usize::MAX).min(data.len());
-                let len = usize::try_from(len).unwrap_or(usize::MAX);
-                data[start..start.saturating_add(len).min(data.len())].to_vec()
-            }
-        })
+        let io = |e: std::io::Error| self.err(at, format!("Couldn't open \"{path}\": {e}"));
+        let mut f = std::fs::File::open(&full).map_err(io)?;
+        let (start, len) = range.unwrap_or((0, u64::MAX));
+        if start != 0 {
+            f.seek(SeekFrom::Start(start)).map_err(io)?;
+        }
+        let mut data = Vec::new();
+        f.take(len.min(MAX_INCBIN + 1))
+            .read_to_end(&mut data)
+            .map_err(io)?;
+        if data.len() as u64 > MAX_INCBIN {
+            return Err(self.err(
+                at,
+                format!("/incbin/ of \"{path}\": more than {MAX_INCBIN} bytes"),
+            ));
+        }
+        Ok(data)
     }
 
     /// The properties that hold references, in tree order.
@@ -179,5 +192,42 @@ impl Builder<'_> {
             self.markers.insert(key.clone(), markers);
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::dts::parse_file;
+
+    #[test]
+    fn incbin_reads_beside_the_source() {
+        let dir = std::env::temp_dir().join(format!("of-tree-incbin-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("d.bin"), b"ABCDEFGHIJ").unwrap();
+        let src = dir.join("t.dts");
+        std::fs::write(
+            &src,
+            "/dts-v1/; / { a = /incbin/(\"d.bin\"); b = /incbin/(\"d.bin\", 8, 5); c = /incbin/(\"d.bin\", 20, 1); };",
+        )
+        .unwrap();
+        let t = parse_file(&src).unwrap();
+        let v = |p: &str| t.node(t.root()).prop(p).unwrap().value.to_vec();
+        assert_eq!(v("a"), b"ABCDEFGHIJ");
+        assert_eq!(v("b"), b"IJ");
+        assert_eq!(v("c"), b"");
+        std::fs::write(&src, "/dts-v1/;\n/ { a = /incbin/(\"none.bin\"); };").unwrap();
+        let e = parse_file(&src).unwrap_err().to_string();
+        assert!(e.contains("t.dts:2:9: Couldn't open \"none.bin\""), "{e}");
+    }
+
+    #[test]
+    fn references_after_a_path_move_with_it() {
+        let t = crate::dts::parse_str(
+            "/dts-v1/; / { p = &a, <&b>, &a; a: a { }; b: b { }; };",
+            "t",
+        )
+        .unwrap();
+        let p = t.node(t.root()).prop("p").unwrap();
+        assert_eq!(&p.value[..], b"/a\0\0\0\0\x01/a\0");
     }
 }
