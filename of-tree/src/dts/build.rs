@@ -301,7 +301,11 @@ impl Builder<'_> {
             }
         }
         self.prop_at.insert(key.clone(), p.at);
-        self.value_labels.insert(key.clone(), p.value_labels);
+        if p.value_labels.is_empty() {
+            self.value_labels.remove(&key);
+        } else {
+            self.value_labels.insert(key.clone(), p.value_labels);
+        }
         if markers.is_empty() {
             self.markers.remove(&key);
         } else {

@@ -138,11 +138,11 @@ impl Builder<'_> {
     pub fn check_phandles(&self) -> Result<(), Error> {
         let mut seen: HashMap<u32, NodeId> = HashMap::new();
         for id in self.tree.walk() {
-            let path = self.tree.path(id);
             let ph = self.explicit_phandle(id, "phandle")?;
             let linux = self.explicit_phandle(id, "linux,phandle")?;
             if let (Some(a), Some(b)) = (ph, linux) {
                 if a != b {
+                    let path = self.tree.path(id);
                     return Err(self.err(
                         self.node_at(id),
                         format!(
@@ -155,6 +155,7 @@ impl Builder<'_> {
                 continue;
             };
             if let Some(&other) = seen.get(&ph) {
+                let path = self.tree.path(id);
                 return Err(self.err(
                     self.node_at(id),
                     format!(

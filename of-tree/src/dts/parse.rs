@@ -12,11 +12,15 @@ pub(crate) fn file(i: &str) -> PResult<'_, Vec<Top>> {
     let (mut i, _) = must("'/dts-v1/;' at the start", sym("/dts-v1/"))(i)?;
     i = must("';' after /dts-v1/", sym(";"))(i)?.0;
     let mut out = Vec::new();
+    let mut seen_tree = false;
     loop {
         let (t, _) = ws(i)?;
         if t.is_empty() {
             return Ok((t, out));
         }
+        seen_tree |= out
+            .last()
+            .is_some_and(|t| !matches!(t, Top::Plugin | Top::Memreserve(..)));
         if let Ok((r, _)) = sym("/dts-v1/")(t) {
             i = must("';'", sym(";"))(r)?.0;
             continue;
@@ -38,6 +42,9 @@ pub(crate) fn file(i: &str) -> PResult<'_, Vec<Top>> {
         }
         let (r, labs) = labels(t)?;
         if let Ok((r, _)) = sym("/memreserve/")(r) {
+            if seen_tree {
+                return fatal(t, "/memreserve/ must come before the tree");
+            }
             let (r, addr) = must("an address", prim)(r)?;
             let (r, size) = must("a size", prim)(r)?;
             let (r, _) = must("';'", sym(";"))(r)?;
@@ -120,16 +127,8 @@ fn body_items(i: &str) -> PResult<'_, Vec<Item>> {
 }
 
 fn item(i: &str) -> PResult<'_, Item> {
-    if let Ok((r, _)) = sym("/delete-property/")(i) {
-        let (r, n) = must("a property name", name)(r)?;
-        let (r, _) = must("';'", sym(";"))(r)?;
-        return Ok((r, Item::DelProp(n.to_string(), At::of(i))));
-    }
-    if let Ok((r, _)) = sym("/delete-node/")(i) {
-        let (r, n) = must("a node name", name)(r)?;
-        let (r, _) = must("';'", sym(";"))(r)?;
-        return Ok((r, Item::DelNode(n.to_string(), At::of(i))));
-    }
+    // Labels and /omit-if-no-ref/ come in any order before a definition, as dtc's
+    // grammar has it; before a deletion they mean nothing.
     let (mut r, mut labs) = labels(i)?;
     let mut omit = false;
     while let Ok((rr, _)) = sym("/omit-if-no-ref/")(r) {
@@ -140,6 +139,22 @@ fn item(i: &str) -> PResult<'_, Item> {
     }
     let (r, _) = ws(r)?;
     let at = At::of(r);
+    if let Ok((r2, _)) = sym("/delete-property/")(r) {
+        if omit {
+            return fatal(
+                r,
+                "/omit-if-no-ref/ applies to nodes, not /delete-property/",
+            );
+        }
+        let (r2, n) = must("a property name", name)(r2)?;
+        let (r2, _) = must("';'", sym(";"))(r2)?;
+        return Ok((r2, Item::DelProp(n.to_string(), at)));
+    }
+    if let Ok((r2, _)) = sym("/delete-node/")(r) {
+        let (r2, n) = must("a node name", name)(r2)?;
+        let (r2, _) = must("';'", sym(";"))(r2)?;
+        return Ok((r2, Item::DelNode(n.to_string(), at)));
+    }
     let (r, n) = must("a property or node name, or '}'", name)(r)?;
     let (t, _) = ws(r)?;
     if omit && !t.starts_with('{') {
@@ -379,6 +394,8 @@ mod tests {
         assert!(file("/dts-v1/; / { /omit-if-no-ref/ p; };").is_err());
         assert!(file("/dts-v1/; / { p = /incbin/(\"f\", 1); };").is_err());
         assert!(file("/dts-v1/; /plugin/ / { };").is_err());
+        assert!(file("/dts-v1/; / { }; /memreserve/ 0 1;").is_err());
+        assert!(file("/dts-v1/; / { l: /omit-if-no-ref/ /delete-node/ a; };").is_ok());
     }
 
     #[test]
