@@ -14,6 +14,12 @@ impl Builder<'_> {
         let root = self.tree.root();
         let name = format!("fragment@{}", self.fragments);
         self.fragments += 1;
+        if self.tree.child_by_name(root, &name).is_some() {
+            return Err(self.err(
+                target.at,
+                format!("ERROR (duplicate_node_names): /{name}: Duplicate node name"),
+            ));
+        }
         let frag = self.tree.add_child(root, &name);
         self.node_at.insert(frag, target.at);
         match &target.r {
@@ -196,6 +202,9 @@ mod tests {
         );
         // Unknown labels are an error outside an overlay.
         assert!(parse_str("/dts-v1/; / { p = <&ext>; };", "t").is_err());
+        // The fragment's name is taken.
+        let e = parse_str("/dts-v1/; /plugin/; / { fragment@0 { }; }; &ext { };", "t");
+        assert!(e.unwrap_err().to_string().contains("Duplicate node name"));
         // And path references to them in an overlay too.
         assert!(parse_str("/dts-v1/; /plugin/; &ext { p = &ext; };", "t").is_err());
     }

@@ -12,24 +12,41 @@ pub(crate) fn file(i: &str) -> PResult<'_, Vec<Top>> {
     let (mut i, _) = must("'/dts-v1/;' at the start", sym("/dts-v1/"))(i)?;
     i = must("';' after /dts-v1/", sym(";"))(i)?.0;
     let mut out = Vec::new();
+    // dtc's order: headers (each /dts-v1/; with an optional /plugin/; after it), then
+    // memory reservations, then the tree.
+    let mut in_headers = true;
+    let mut after_v1 = true;
     let mut seen_tree = false;
     loop {
         let (t, _) = ws(i)?;
-        if t.is_empty() {
-            return Ok((t, out));
-        }
         seen_tree |= out
             .last()
             .is_some_and(|t| !matches!(t, Top::Plugin | Top::Memreserve(..)));
+        if t.is_empty() {
+            if !seen_tree {
+                return fatal(t, "expected the tree: '/ { ... };'");
+            }
+            return Ok((t, out));
+        }
         if let Ok((r, _)) = sym("/dts-v1/")(t) {
+            if !in_headers {
+                return fatal(t, "/dts-v1/ must come before reservations and the tree");
+            }
             i = must("';'", sym(";"))(r)?.0;
+            after_v1 = true;
             continue;
         }
         if let Ok((r, _)) = sym("/plugin/")(t) {
+            if !after_v1 {
+                return fatal(t, "/plugin/ must follow /dts-v1/;");
+            }
             i = must("';' after /plugin/", sym(";"))(r)?.0;
             out.push(Top::Plugin);
+            after_v1 = false;
             continue;
         }
+        in_headers = false;
+        after_v1 = false;
         if let Ok((r, _)) = sym("/omit-if-no-ref/")(t) {
             let (r, (target, at)) = must("a &reference after /omit-if-no-ref/", reference)(r)?;
             let (r, _) = must("';'", sym(";"))(r)?;
@@ -395,6 +412,10 @@ mod tests {
         assert!(file("/dts-v1/; / { p = /incbin/(\"f\", 1); };").is_err());
         assert!(file("/dts-v1/; /plugin/ / { };").is_err());
         assert!(file("/dts-v1/; / { }; /memreserve/ 0 1;").is_err());
+        assert!(file("/dts-v1/; / { }; /dts-v1/;").is_err());
+        assert!(file("/dts-v1/; /memreserve/ 0 1;").is_err());
+        assert!(file("/dts-v1/; /memreserve/ 0 1; /plugin/;").is_err());
+        assert!(file("/dts-v1/; /plugin/; /dts-v1/; /plugin/; / { };").is_ok());
         assert!(file("/dts-v1/; / { l: /omit-if-no-ref/ /delete-node/ a; };").is_ok());
     }
 
