@@ -1,14 +1,13 @@
-//! Merging the syntax tree into a [`Tree`] as dtc merges it: node blocks, labels and
-//! deletions. A deleted node or property keeps its place until the end, so that one
-//! defined again comes back where it was; a block that makes a new node is taken as it
-//! is written (a deletion in it deletes nothing, a name twice in it is an error).
+//! Building a [`Tree`] from the syntax tree as dtc builds it: the statements in order
+//! (blocks merged by `merge`), then dtc's checks, references, and what overlays and
+//! `-@` add. Here: the builder's state, labels and reference lookup.
 
-use super::ast::{At, Item, NodeDef, PropDef, RefAt, Top};
+use super::ast::{At, RefAt, Top};
 use super::lex::Ref;
 use super::source::Source;
 use super::Options;
 use crate::error::Error;
-use crate::tree::{NodeId, Property, Reservation, Tree};
+use crate::tree::{NodeId, Reservation, Tree};
 use std::collections::{HashMap, HashSet};
 
 /// A reference waiting in a property value.
@@ -24,6 +23,9 @@ pub(super) struct Marker {
 /// A property, named by its node and name.
 pub(super) type PropKey = (NodeId, String);
 
+/// A property while blocks are merged, by its node and place (names may repeat then).
+pub(super) type Slot = (NodeId, usize);
+
 pub(super) struct Builder<'s> {
     pub src: &'s Source,
     pub opts: &'s Options,
@@ -35,14 +37,19 @@ pub(super) struct Builder<'s> {
     pub labelled: HashSet<NodeId>,
     /// Where each node label was last given.
     pub label_at: HashMap<(NodeId, String), At>,
+    /// While merging: each property's references, where it was last defined, and the
+    /// labels inside its value; after, the same by name.
+    pub slot_markers: HashMap<Slot, Vec<Marker>>,
+    pub slot_at: HashMap<Slot, At>,
+    pub slot_value_labels: HashMap<Slot, Vec<(String, At)>>,
     pub markers: HashMap<PropKey, Vec<Marker>>,
-    /// Where each node and property was last defined.
-    pub node_at: HashMap<NodeId, At>,
     pub prop_at: HashMap<PropKey, At>,
-    /// Labels inside property values.
     pub value_labels: HashMap<PropKey, Vec<(String, At)>>,
-    dead_nodes: HashSet<NodeId>,
-    dead_props: HashSet<PropKey>,
+    /// Where each node was last defined.
+    pub node_at: HashMap<NodeId, At>,
+    /// What is deleted but keeps its place until the end.
+    pub dead_nodes: HashSet<NodeId>,
+    pub dead_props: HashSet<Slot>,
     /// Nodes marked `/omit-if-no-ref/`, and the nodes something refers to.
     pub omit: HashSet<NodeId>,
     pub referenced: HashSet<NodeId>,
@@ -63,10 +70,13 @@ pub(crate) fn build(src: &Source, opts: &Options, tops: Vec<Top>) -> Result<Tree
         labels: HashMap::new(),
         labelled: HashSet::new(),
         label_at: HashMap::new(),
+        slot_markers: HashMap::new(),
+        slot_at: HashMap::new(),
+        slot_value_labels: HashMap::new(),
         markers: HashMap::new(),
-        node_at: HashMap::new(),
         prop_at: HashMap::new(),
         value_labels: HashMap::new(),
+        node_at: HashMap::new(),
         dead_nodes: HashSet::new(),
         dead_props: HashSet::new(),
         omit: HashSet::new(),
@@ -117,7 +127,7 @@ pub(crate) fn build(src: &Source, opts: &Options, tops: Vec<Top>) -> Result<Tree
             }
         }
     }
-    b.purge();
+    b.purge()?;
     b.check()?;
     b.fixup()?;
     b.omit_unreferenced();
@@ -145,7 +155,7 @@ impl Builder<'_> {
 
     /// Gives a node labels; a definition's labels go before the ones it had, as dtc
     /// keeps them.
-    fn add_labels(&mut self, id: NodeId, labels: &[String], at: At) {
+    pub fn add_labels(&mut self, id: NodeId, labels: &[String], at: At) {
         if labels.is_empty() {
             return;
         }
@@ -206,168 +216,6 @@ impl Builder<'_> {
         })
     }
 
-    /// Applies a block's items to a node. `fresh`: the block makes the node, and is
-    /// taken as written.
-    pub fn apply(&mut self, node: NodeId, items: Vec<Item>, fresh: bool) -> Result<(), Error> {
-        if fresh {
-            self.check_fresh(node, &items)?;
-        }
-        for item in items {
-            match item {
-                Item::Prop(p) => self.set_prop(node, p)?,
-                Item::DelProp(..) | Item::DelNode(..) if fresh => {}
-                Item::DelProp(name, _) => {
-                    if self.tree.node(node).prop(&name).is_some() {
-                        self.kill_prop(node, &name);
-                    }
-                }
-                Item::DelNode(name, _) => {
-                    if let Some(c) = self.tree.child_by_name(node, &name) {
-                        self.kill(c);
-                    }
-                }
-                Item::Node(def) => self.child(node, def)?,
-            }
-        }
-        Ok(())
-    }
-
-    fn child(&mut self, node: NodeId, def: NodeDef) -> Result<(), Error> {
-        let (child, fresh) = match self.tree.child_by_name(node, &def.name) {
-            Some(c) => {
-                self.dead_nodes.remove(&c);
-                (c, false)
-            }
-            None => (self.tree.add_child(node, &def.name), true),
-        };
-        self.node_at.insert(child, def.at);
-        self.add_labels(child, &def.labels, def.at);
-        if def.omit {
-            self.omit.insert(child);
-        }
-        self.apply(child, def.items, fresh)
-    }
-
-    /// dtc's duplicate checks on a block taken as written.
-    fn check_fresh(&self, node: NodeId, items: &[Item]) -> Result<(), Error> {
-        let mut props: HashMap<&str, At> = HashMap::new();
-        let mut nodes: HashSet<&str> = HashSet::new();
-        let path = self.tree.path(node);
-        let sep = if path == "/" { "" } else { "/" };
-        for item in items {
-            match item {
-                Item::Prop(p) => {
-                    if let Some(&first) = props.get(p.name.as_str()) {
-                        return Err(self.err(
-                            first,
-                            format!(
-                                "ERROR (duplicate_property_names): {path}:{}: Duplicate property name",
-                                p.name
-                            ),
-                        ));
-                    }
-                    props.insert(&p.name, p.at);
-                }
-                Item::Node(NodeDef { name, at, .. }) | Item::DelNode(name, at) => {
-                    if !nodes.insert(name) {
-                        return Err(self.err(
-                            *at,
-                            format!(
-                                "ERROR (duplicate_node_names): {path}{sep}{name}: Duplicate node name"
-                            ),
-                        ));
-                    }
-                }
-                Item::DelProp(..) => {}
-            }
-        }
-        Ok(())
-    }
-
-    fn set_prop(&mut self, node: NodeId, p: PropDef) -> Result<(), Error> {
-        let (value, markers) = self.encode(p.value)?;
-        let key = (node, p.name.clone());
-        self.dead_props.remove(&key);
-        let n = self.tree.node_mut(node);
-        match n.props.iter_mut().find(|x| x.name() == p.name) {
-            Some(old) => {
-                old.value = value.into();
-                old.labels = front(&p.labels, old.labels.iter());
-            }
-            None => {
-                let mut prop = Property::new(p.name.as_str(), value);
-                prop.labels = p.labels.into();
-                n.props.push(prop);
-            }
-        }
-        self.prop_at.insert(key.clone(), p.at);
-        if p.value_labels.is_empty() {
-            self.value_labels.remove(&key);
-        } else {
-            self.value_labels.insert(key.clone(), p.value_labels);
-        }
-        if markers.is_empty() {
-            self.markers.remove(&key);
-        } else {
-            self.markers.insert(key, markers);
-        }
-        Ok(())
-    }
-
-    fn kill_prop(&mut self, node: NodeId, name: &str) {
-        let key = (node, name.to_string());
-        self.markers.remove(&key);
-        self.value_labels.remove(&key);
-        if let Some(p) = self
-            .tree
-            .node_mut(node)
-            .props
-            .iter_mut()
-            .find(|p| p.name() == name)
-        {
-            p.labels = Default::default();
-        }
-        self.dead_props.insert(key);
-    }
-
-    /// Deletes a node, its properties and its subtree, and their labels; each keeps its
-    /// place in case it is defined again.
-    fn kill(&mut self, id: NodeId) {
-        let mut all = vec![id];
-        all.extend(self.tree.descendants(id, |_, _| true));
-        for n in all {
-            self.dead_nodes.insert(n);
-            self.tree.node_mut(n).labels = Default::default();
-            let names: Vec<String> = self
-                .tree
-                .node(n)
-                .props
-                .iter()
-                .map(|p| p.name().to_string())
-                .collect();
-            for name in names {
-                self.kill_prop(n, &name);
-            }
-        }
-    }
-
-    /// Takes what was deleted out of the tree.
-    fn purge(&mut self) {
-        for id in self.tree.walk() {
-            if self.dead_nodes.contains(&id) {
-                let _ = self.tree.remove_node(id);
-                continue;
-            }
-            let dead = &self.dead_props;
-            self.tree
-                .node_mut(id)
-                .props
-                .retain(|p| !dead.contains(&(id, p.name().to_string())));
-        }
-        self.dead_nodes.clear();
-        self.dead_props.clear();
-    }
-
     /// Runs dtc's tree checks: names, labels, explicit phandles.
     fn check(&mut self) -> Result<(), Error> {
         self.check_names()?;
@@ -377,7 +225,10 @@ impl Builder<'_> {
 }
 
 /// `new` labels, then the `old` ones not among them.
-fn front<'a>(new: &[String], old: impl Iterator<Item = &'a String>) -> crate::tree::Labels {
+pub(super) fn front<'a>(
+    new: &[String],
+    old: impl Iterator<Item = &'a String>,
+) -> crate::tree::Labels {
     let mut v = new.to_vec();
     v.extend(old.filter(|l| !new.contains(l)).cloned());
     v.into()

@@ -5,6 +5,7 @@ mod build;
 mod checks;
 mod expr;
 mod lex;
+mod merge;
 mod overlay;
 mod parse;
 mod print;

@@ -14,12 +14,6 @@ impl Builder<'_> {
         let root = self.tree.root();
         let name = format!("fragment@{}", self.fragments);
         self.fragments += 1;
-        if self.tree.child_by_name(root, &name).is_some() {
-            return Err(self.err(
-                target.at,
-                format!("ERROR (duplicate_node_names): /{name}: Duplicate node name"),
-            ));
-        }
         let frag = self.tree.add_child(root, &name);
         self.node_at.insert(frag, target.at);
         match &target.r {
@@ -36,8 +30,7 @@ impl Builder<'_> {
                     phandle: true,
                     target: target.clone(),
                 };
-                self.markers
-                    .insert((frag, "target".to_string()), vec![marker]);
+                self.slot_markers.insert((frag, 0), vec![marker]);
             }
         }
         let ov = self.tree.add_child(frag, "__overlay__");
