@@ -2,8 +2,8 @@
 //! a deletion in it deletes nothing and a name may be there twice (an error unless a
 //! later block deletes one). A block merged into a node applies in order: a property or
 //! child defined again takes the first one of that name, even a deleted one, which so
-//! comes back in its old place; a deletion deletes the first live one. What is deleted
-//! stays in place until the end, then goes; then names must be unique.
+//! comes back in its old place; a deletion takes the first one of the name too. What is
+//! deleted stays in place until the end, then goes; then names must be unique.
 
 use super::ast::{At, Item, NodeDef, PropDef};
 use super::build::{Builder, Slot};
@@ -21,13 +21,16 @@ impl Builder<'_> {
             match item {
                 Item::Prop(p) => self.set_prop(node, p, fresh)?,
                 Item::DelProp(..) | Item::DelNode(..) if fresh => {}
+                // Like dtc, a deletion takes the first of the name, even one deleted
+                // already.
                 Item::DelProp(name, _) => {
-                    if let Some(i) = self.live_prop(node, &name) {
+                    let props = &self.tree.node(node).props;
+                    if let Some(i) = props.iter().position(|p| p.name() == name) {
                         self.kill_prop((node, i));
                     }
                 }
                 Item::DelNode(name, _) => {
-                    if let Some(c) = self.live_child(node, &name) {
+                    if let Some(c) = self.tree.child_by_name(node, &name) {
                         self.kill(c);
                     }
                 }
@@ -35,19 +38,6 @@ impl Builder<'_> {
             }
         }
         Ok(())
-    }
-
-    fn live_prop(&self, node: NodeId, name: &str) -> Option<usize> {
-        let props = &self.tree.node(node).props;
-        (0..props.len()).find(|&i| props[i].name() == name && !self.dead_props.contains(&(node, i)))
-    }
-
-    pub fn live_child(&self, node: NodeId, name: &str) -> Option<NodeId> {
-        let n = self.tree.node(node);
-        n.children()
-            .iter()
-            .copied()
-            .find(|&c| self.tree.node(c).name() == name && !self.dead_nodes.contains(&c))
     }
 
     fn child(&mut self, node: NodeId, def: NodeDef, fresh: bool) -> Result<(), Error> {
@@ -253,6 +243,14 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("/n:b: Duplicate property name"));
+        // A second deletion of the name deletes the first again.
+        let t = parse_str(
+            "/dts-v1/; / { n: n { p = <1>; p = <2>; }; }; &n { /delete-property/ p; /delete-property/ p; };",
+            "t",
+        )
+        .unwrap();
+        let n = t.node(t.find("/n").unwrap());
+        assert_eq!(&n.prop("p").unwrap().value[..], &2u32.to_be_bytes());
         // Node names first, as dtc checks them.
         let e = parse_str("/dts-v1/; / { p; p; a { }; a { }; };", "t").unwrap_err();
         assert!(e.to_string().contains("duplicate_node_names"), "{e}");
