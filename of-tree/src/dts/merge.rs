@@ -61,29 +61,19 @@ impl Builder<'_> {
         self.apply(child, def.items, new)
     }
 
-    /// In a block taken as written, a `/delete-node/` stays as a nameless child in dtc:
-    /// its name next to a child's of the same name is a duplicate there.
+    /// In a block taken as written, a `/delete-node/` stays in dtc as a deleted child:
+    /// after a child of its name, it is a duplicate of it.
     fn check_deletions_in_fresh(&self, node: NodeId, items: &[Item]) -> Result<(), Error> {
         let mut nodes: HashSet<&str> = HashSet::new();
-        let mut deleted: HashSet<&str> = HashSet::new();
         for item in items {
-            let (name, at, del) = match item {
-                Item::Node(NodeDef { name, at, .. }) => (name, at, false),
-                Item::DelNode(name, at) => (name, at, true),
-                _ => continue,
-            };
-            let clash = if del {
-                nodes.contains(name.as_str()) || deleted.contains(name.as_str())
-            } else {
-                deleted.contains(name.as_str())
-            };
-            if clash {
-                return Err(self.dup_node(node, name, *at));
-            }
-            if del {
-                deleted.insert(name);
-            } else {
-                nodes.insert(name);
+            match item {
+                Item::Node(NodeDef { name, .. }) => {
+                    nodes.insert(name);
+                }
+                Item::DelNode(name, at) if nodes.contains(name.as_str()) => {
+                    return Err(self.dup_node(node, name, *at));
+                }
+                _ => {}
             }
         }
         Ok(())
@@ -154,19 +144,24 @@ impl Builder<'_> {
     /// Takes what was deleted out of the tree, refuses names left twice (dtc's
     /// duplicate checks), and keys what is known of each property by its name.
     pub fn purge(&mut self) -> Result<(), Error> {
-        for id in self.tree.walk() {
-            if self.dead_nodes.contains(&id) {
-                let _ = self.tree.remove_node(id);
-            }
-        }
-        // dtc checks node names first, then property names.
-        for id in self.tree.walk() {
-            let mut seen: HashSet<&str> = HashSet::new();
+        // dtc checks node names first: a live child's name again later, even on a
+        // deleted sibling, is a duplicate.
+        let walk = self.tree.walk();
+        for &id in walk.iter().filter(|id| !self.dead_nodes.contains(id)) {
+            let mut live: HashSet<&str> = HashSet::new();
             for &c in self.tree.node(id).children() {
-                if !seen.insert(self.tree.node(c).name()) {
-                    let name = self.tree.node(c).name();
+                let name = self.tree.node(c).name();
+                if live.contains(name) {
                     return Err(self.dup_node(id, name, self.node_at(c)));
                 }
+                if !self.dead_nodes.contains(&c) {
+                    live.insert(name);
+                }
+            }
+        }
+        for id in walk {
+            if self.dead_nodes.contains(&id) {
+                let _ = self.tree.remove_node(id);
             }
         }
         for id in self.tree.walk() {
@@ -251,6 +246,14 @@ mod tests {
         .unwrap();
         let n = t.node(t.find("/n").unwrap());
         assert_eq!(&n.prop("p").unwrap().value[..], &2u32.to_be_bytes());
+        // A deleted node after a live one of its name is a duplicate; before, it is not.
+        let e = parse_str("/dts-v1/; / { a { }; a { }; }; /delete-node/ &{/a}; /delete-node/ &{/a}; / { a { }; };", "t");
+        assert!(e
+            .unwrap_err()
+            .to_string()
+            .contains("/a: Duplicate node name"));
+        assert!(parse_str("/dts-v1/; / { /delete-node/ a; a { }; };", "t").is_ok());
+        assert!(parse_str("/dts-v1/; / { a { }; /delete-node/ a; };", "t").is_err());
         // Node names first, as dtc checks them.
         let e = parse_str("/dts-v1/; / { p; p; a { }; a { }; };", "t").unwrap_err();
         assert!(e.to_string().contains("duplicate_node_names"), "{e}");
