@@ -110,19 +110,21 @@ pub(crate) fn build(src: &Source, opts: &Options, tops: Vec<Top>) -> Result<Tree
                     b.fragment(target, items)?;
                     continue;
                 }
-                let id = b.resolve(&target)?;
+                let id = b.target(&target)?;
                 b.add_labels(id, &labels, target.at);
                 b.apply(id, items, false)?;
             }
             Top::DeleteNode(target) => {
-                let id = b.resolve(&target)?;
+                first_tree = false;
+                let id = b.target(&target)?;
                 if id == root {
                     return Err(b.err(target.at, "the root node cannot be deleted"));
                 }
                 b.kill(id);
             }
             Top::OmitIfNoRef(target) => {
-                let id = b.resolve(&target)?;
+                first_tree = false;
+                let id = b.target(&target)?;
                 b.omit.insert(id);
             }
         }
@@ -203,17 +205,10 @@ impl Builder<'_> {
         }
     }
 
-    /// The node a reference names, or an error at the reference.
-    pub fn resolve(&self, r: &RefAt) -> Result<NodeId, Error> {
-        self.lookup(&r.r).ok_or_else(|| {
-            self.err(
-                r.at,
-                format!(
-                    "Reference to non-existent node or label \"{}\"",
-                    ref_name(&r.r)
-                ),
-            )
-        })
+    /// The node a top-level statement names, or dtc's error at the reference.
+    fn target(&self, r: &RefAt) -> Result<NodeId, Error> {
+        self.lookup(&r.r)
+            .ok_or_else(|| self.err(r.at, format!("Label or path {} not found", ref_name(&r.r))))
     }
 
     /// Runs dtc's tree checks: names, labels, explicit phandles.
@@ -308,10 +303,7 @@ mod tests {
             "t",
         )
         .unwrap_err();
-        assert!(
-            e.to_string().contains("non-existent node or label \"l\""),
-            "{e}"
-        );
+        assert!(e.to_string().contains("Label or path l not found"), "{e}");
         // Paths are exact names, as dtc's.
         let e = parse_str("/dts-v1/; / { p = &{/a}; a@1 { }; };", "t").unwrap_err();
         assert!(e.to_string().contains("ERROR (path_references)"), "{e}");
