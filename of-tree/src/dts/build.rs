@@ -105,8 +105,13 @@ pub(crate) fn build(src: &Source, opts: &Options, tops: Vec<Top>) -> Result<Tree
                 items,
             } => {
                 first_tree = false;
-                // In an overlay, a node it does not have is another tree's: a fragment.
-                if b.plugin && labels.is_empty() && b.lookup(&target.r).is_none() {
+                // In an overlay, `&{/path}` is always another tree's node, and so is
+                // a label the overlay does not have: a fragment.
+                let elsewhere = match &target.r {
+                    Ref::Path(_) => true,
+                    Ref::Label(_) => b.lookup(&target.r).is_none(),
+                };
+                if b.plugin && labels.is_empty() && elsewhere {
                     b.fragment(target, items)?;
                     continue;
                 }

@@ -195,6 +195,9 @@ mod tests {
         );
         // Unknown labels are an error outside an overlay.
         assert!(parse_str("/dts-v1/; / { p = <&ext>; };", "t").is_err());
+        // A path is another tree's even when the overlay has it.
+        let t = parse_str("/dts-v1/; /plugin/; / { n { }; }; &{/n} { x; };", "t").unwrap();
+        assert_eq!(value(&t, "/fragment@0", "target-path"), b"/n\0");
         // The fragment's name is taken.
         let e = parse_str("/dts-v1/; /plugin/; / { fragment@0 { }; }; &ext { };", "t");
         assert!(e.unwrap_err().to_string().contains("Duplicate node name"));
