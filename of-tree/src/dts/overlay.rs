@@ -55,6 +55,14 @@ impl Builder<'_> {
                 let _ = self.tree.remove_node(id);
             }
         }
+        // A phandle of a dropped node is free again for the ones -@ gives (dtc looks
+        // for a value in use among the nodes that are left).
+        self.used_phandles = self
+            .tree
+            .walk()
+            .into_iter()
+            .filter_map(|id| self.tree.phandle_of(id))
+            .collect();
     }
 
     /// A node under the root by name, made (after the others) when missing.
@@ -213,6 +221,22 @@ mod tests {
         assert_eq!(value(&t, "/__symbols__", "z"), b"/last\0");
         assert_eq!(t.phandle_of(t.find("/last").unwrap()), Some(1));
         assert_eq!(t.phandle_of(t.find("/first").unwrap()), Some(2));
+        // A phandle given to a node dropped since is given again.
+        let t = parse_str_with(
+            "/dts-v1/; / { a: n1 { }; /omit-if-no-ref/ m { p = <&b>; b: /omit-if-no-ref/ n3 { }; }; };",
+            "t",
+            &Options { symbols: false },
+        )
+        .unwrap();
+        assert!(t.find("/m").is_err());
+        let t = parse_str_with(
+            "/dts-v1/; / { a: n1 { }; /omit-if-no-ref/ m { p = <&b>; b: n3 { }; }; };",
+            "t",
+            &Options { symbols: true },
+        )
+        .unwrap();
+        assert!(t.find("/m").is_err());
+        assert_eq!(t.phandle_of(t.find("/n1").unwrap()), Some(1));
         let plain = parse_str(src, "t").unwrap();
         assert!(plain.find("/__symbols__").is_err());
         assert!(plain
