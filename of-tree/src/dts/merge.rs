@@ -55,7 +55,8 @@ impl Builder<'_> {
         };
         self.node_at.insert(child, def.at);
         self.add_labels(child, &def.labels, def.at);
-        if def.omit {
+        // As dtc, only the block that makes a node can mark it: a merged one cannot.
+        if def.omit && new {
             self.omit.insert(child);
         }
         self.apply(child, def.items, new)
@@ -254,6 +255,13 @@ mod tests {
             .contains("/a: Duplicate node name"));
         assert!(parse_str("/dts-v1/; / { /delete-node/ a; a { }; };", "t").is_ok());
         assert!(parse_str("/dts-v1/; / { a { }; /delete-node/ a; };", "t").is_err());
+        // /omit-if-no-ref/ on a block merged into a node does nothing.
+        let t = parse_str(
+            "/dts-v1/; / { n { }; }; / { /omit-if-no-ref/ n { }; };",
+            "t",
+        )
+        .unwrap();
+        assert!(t.find("/n").is_ok());
         // Node names first, as dtc checks them.
         let e = parse_str("/dts-v1/; / { p; p; a { }; a { }; };", "t").unwrap_err();
         assert!(e.to_string().contains("duplicate_node_names"), "{e}");
