@@ -1,6 +1,6 @@
 //! Applying node blocks as dtc does. A block that makes a new node is taken as written:
-//! a deletion in it deletes nothing and a name may be there twice (an error unless a
-//! later block deletes one). A block merged into a node applies in order: a property or
+//! a deletion in it deletes nothing (it stays as a deleted entry of its name) and a name
+//! may be there twice (an error unless a later block deletes one). A block merged into a node applies in order: a property or
 //! child defined again takes the first one of that name, even a deleted one, which so
 //! comes back in its old place; a deletion takes the first one of the name too. What is
 //! deleted stays in place until the end, then goes; then names must be unique.
@@ -14,13 +14,21 @@ use std::collections::{HashMap, HashSet};
 impl Builder<'_> {
     /// Applies a block's items to a node. `fresh`: the block makes the node.
     pub fn apply(&mut self, node: NodeId, items: Vec<Item>, fresh: bool) -> Result<(), Error> {
-        if fresh {
-            self.check_deletions_in_fresh(node, &items)?;
-        }
         for item in items {
             match item {
                 Item::Prop(p) => self.set_prop(node, p, fresh)?,
-                Item::DelProp(..) | Item::DelNode(..) if fresh => {}
+                // In a new block dtc keeps a deletion as a deleted entry of its name:
+                // it deletes nothing, but it is the first of its name for later blocks.
+                Item::DelProp(name, _) if fresh => {
+                    let props = &mut self.tree.node_mut(node).props;
+                    props.push(Property::new(name.as_str(), Vec::new()));
+                    self.dead_props.insert((node, props.len() - 1));
+                }
+                Item::DelNode(name, at) if fresh => {
+                    let c = self.tree.add_child(node, &name);
+                    self.node_at.insert(c, at);
+                    self.dead_nodes.insert(c);
+                }
                 // Like dtc, a deletion takes the first of the name, even one deleted
                 // already.
                 Item::DelProp(name, _) => {
@@ -60,24 +68,6 @@ impl Builder<'_> {
             self.omit.insert(child);
         }
         self.apply(child, def.items, new)
-    }
-
-    /// In a block taken as written, a `/delete-node/` stays in dtc as a deleted child:
-    /// after a child of its name, it is a duplicate of it.
-    fn check_deletions_in_fresh(&self, node: NodeId, items: &[Item]) -> Result<(), Error> {
-        let mut nodes: HashSet<&str> = HashSet::new();
-        for item in items {
-            match item {
-                Item::Node(NodeDef { name, .. }) => {
-                    nodes.insert(name);
-                }
-                Item::DelNode(name, at) if nodes.contains(name.as_str()) => {
-                    return Err(self.dup_node(node, name, *at));
-                }
-                _ => {}
-            }
-        }
-        Ok(())
     }
 
     fn dup_node(&self, parent: NodeId, name: &str, at: At) -> Error {
@@ -262,6 +252,14 @@ mod tests {
         )
         .unwrap();
         assert!(t.find("/n").is_ok());
+        // A deletion in a new block is the first of its name for later blocks.
+        let t = parse_str(
+            "/dts-v1/; / { /delete-property/ p; p; /delete-node/ g; g { }; }; / { /delete-property/ p; /delete-node/ g; };",
+            "t",
+        )
+        .unwrap();
+        assert!(t.find("/g").is_ok());
+        assert!(t.node(t.root()).prop("p").is_some());
         // Node names first, as dtc checks them.
         let e = parse_str("/dts-v1/; / { p; p; a { }; a { }; };", "t").unwrap_err();
         assert!(e.to_string().contains("duplicate_node_names"), "{e}");

@@ -8,7 +8,7 @@ use super::lex::{
 };
 
 /// A whole source file: headers, memory reservations, then tree blocks.
-pub(crate) fn file(i: &str) -> PResult<'_, Vec<Top>> {
+pub(crate) fn file<'a>(i: &'a str) -> PResult<'a, Vec<Top>> {
     let (mut i, _) = must("'/dts-v1/;' at the start", sym("/dts-v1/"))(i)?;
     i = must("';' after /dts-v1/", sym(";"))(i)?.0;
     let mut out = Vec::new();
@@ -16,6 +16,18 @@ pub(crate) fn file(i: &str) -> PResult<'_, Vec<Top>> {
     // memory reservations, then the tree.
     let mut in_headers = true;
     let mut after_v1 = true;
+    // Every header must say /plugin/, or none (dtc: "Header flags don't match").
+    let mut first_plugin: Option<bool> = None;
+    let mut this_plugin = false;
+    let mut header_done = |plugin: bool, at: &'a str| -> PResult<'a, ()> {
+        match first_plugin {
+            Some(p) if p != plugin => fatal(at, "Header flags don't match earlier ones"),
+            _ => {
+                first_plugin = Some(plugin);
+                Ok((at, ()))
+            }
+        }
+    };
     let mut seen_tree = false;
     loop {
         let (t, _) = ws(i)?;
@@ -32,6 +44,8 @@ pub(crate) fn file(i: &str) -> PResult<'_, Vec<Top>> {
             if !in_headers {
                 return fatal(t, "/dts-v1/ must come before reservations and the tree");
             }
+            header_done(this_plugin, t)?;
+            this_plugin = false;
             i = must("';'", sym(";"))(r)?.0;
             after_v1 = true;
             continue;
@@ -42,8 +56,12 @@ pub(crate) fn file(i: &str) -> PResult<'_, Vec<Top>> {
             }
             i = must("';' after /plugin/", sym(";"))(r)?.0;
             out.push(Top::Plugin);
+            this_plugin = true;
             after_v1 = false;
             continue;
+        }
+        if in_headers {
+            header_done(this_plugin, t)?;
         }
         in_headers = false;
         after_v1 = false;
@@ -416,6 +434,7 @@ mod tests {
         assert!(file("/dts-v1/; /memreserve/ 0 1;").is_err());
         assert!(file("/dts-v1/; /memreserve/ 0 1; /plugin/;").is_err());
         assert!(file("/dts-v1/; /plugin/; /dts-v1/; /plugin/; / { };").is_ok());
+        assert!(file("/dts-v1/; /dts-v1/; /plugin/; / { };").is_err());
         assert!(file("/dts-v1/; / { l: /omit-if-no-ref/ /delete-node/ a; };").is_ok());
     }
 
