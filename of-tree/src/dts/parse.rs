@@ -87,7 +87,11 @@ pub(crate) fn file<'a>(i: &'a str) -> PResult<'a, Vec<Top>> {
             i = r;
             continue;
         }
-        if let Ok((r, _)) = sym("/delete-node/")(r) {
+        if let Ok((r2, _)) = sym("/delete-node/")(r) {
+            if !labs.is_empty() {
+                return fatal(t, "labels cannot go on /delete-node/");
+            }
+            let r = r2;
             let (r, (target, at)) = must("a &reference after /delete-node/", reference)(r)?;
             let (r, _) = must("';'", sym(";"))(r)?;
             out.push(Top::DeleteNode(RefAt {
@@ -435,6 +439,7 @@ mod tests {
         assert!(file("/dts-v1/; /memreserve/ 0 1; /plugin/;").is_err());
         assert!(file("/dts-v1/; /plugin/; /dts-v1/; /plugin/; / { };").is_ok());
         assert!(file("/dts-v1/; /dts-v1/; /plugin/; / { };").is_err());
+        assert!(file("/dts-v1/; / { }; l: /delete-node/ &x;").is_err());
         assert!(file("/dts-v1/; / { l: /omit-if-no-ref/ /delete-node/ a; };").is_ok());
     }
 
