@@ -87,10 +87,11 @@ fn syntax_files_compile_as_dtc_compiles_them() {
     assert!(n >= 30, "only {n} syntax files");
 }
 
-/// `dtc -I dtb -O dts` of a blob, as dtc prints it (not sorted).
+/// `dtc -I dtb -O dts` of a blob, as dtc prints it (not sorted; `-f`: also a blob dtc
+/// would not make from source, as an overlay whose `__fixups__` names a path).
 fn dtc_decompile(dtb: &std::path::Path) -> String {
     let out = std::process::Command::new(dtc())
-        .args(["-q", "-I", "dtb", "-O", "dts"])
+        .args(["-q", "-f", "-I", "dtb", "-O", "dts"])
         .arg(dtb)
         .output()
         .expect("run dtc");
@@ -252,4 +253,95 @@ fn dt_command_prints_and_compiles_as_dtc() {
     dtc_run(&src, &["-@"], &theirs).unwrap();
     assert_eq!(dtc_decompile(&ours), dtc_decompile(&theirs));
     assert!(dtc_decompile(&ours).contains("__symbols__"));
+}
+
+/// Lines the mutation test puts into sources: pieces of every feature dtc compares on.
+const SNIPPETS: &[&str] = &[
+    "/delete-node/ a;",
+    "/delete-property/ p;",
+    "p = <1>;",
+    "a { };",
+    "l: a { p; };",
+    "x: ",
+    "<&x>",
+    "phandle = <1>;",
+    "name = \"a\";",
+    "/omit-if-no-ref/ ",
+    "q = &x;",
+    "linux,phandle = <2>;",
+    "};",
+    "b { q; };",
+    "/ { a { }; };",
+    "&x { r; };",
+    "/delete-node/ &x;",
+    "\\#p;",
+    "p = x: <1 y: 2>;",
+    "/plugin/;",
+    "&ext { e = <&ext>; };",
+    "&{/x} { f; };",
+    "# 7 \"m.dts\"",
+    "phandle = <&x>;",
+    "r = <&{/a}>;",
+    "/omit-if-no-ref/ &x;",
+    "x: x { };",
+    "/ { x: x { phandle = <5>; }; };",
+];
+
+/// Sources made by inserting, deleting and repeating lines of the syntax files: we
+/// accept what dtc accepts and build the same tree in the same order, plain and -@.
+#[test]
+fn mutated_sources_are_taken_as_dtc_takes_them() {
+    let dir = scratch("dts-mutated");
+    let seeds: Vec<String> = dts_files("")
+        .iter()
+        .chain(dts_files("refused").iter())
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    let mut rng = Rng(0x5eed_d7c0_1234_5678);
+    let (mut both, mut refused) = (0, 0);
+    for i in 0..1000 {
+        let seed = &seeds[i % seeds.len()];
+        let mut lines: Vec<&str> = seed.lines().collect();
+        for _ in 0..1 + rng.next() % 2 {
+            let at = (rng.next() % (lines.len() as u64 + 1)) as usize;
+            match rng.next() % 3 {
+                0 => lines.insert(at, SNIPPETS[(rng.next() % SNIPPETS.len() as u64) as usize]),
+                1 if !lines.is_empty() => {
+                    lines.remove(at.min(lines.len() - 1));
+                }
+                _ if !lines.is_empty() => {
+                    let from = (rng.next() % lines.len() as u64) as usize;
+                    lines.insert(at, lines[from]);
+                }
+                _ => {}
+            }
+        }
+        let text = lines.join("\n") + "\n";
+        let src = dir.join("t.dts");
+        std::fs::write(&src, &text).unwrap();
+        let symbols = i % 2 == 1;
+        let args: &[&str] = if symbols { &["-@"] } else { &[] };
+        let theirs = dir.join("dtc.dtb");
+        let dtc_says = dtc_run(&src, args, &theirs);
+        let ours = dts::parse_file_with(&src, &dts::Options { symbols });
+        match (dtc_says, ours) {
+            (Ok(()), Ok(tree)) => {
+                let out = dir.join("ours.dtb");
+                std::fs::write(&out, dtb::write(&tree, &Default::default()).unwrap()).unwrap();
+                assert_eq!(
+                    dtc_decompile(&out),
+                    dtc_decompile(&theirs),
+                    "mutation {i} {args:?}:\n{text}"
+                );
+                both += 1;
+            }
+            (Err(_), Err(_)) => refused += 1,
+            (Ok(()), Err(e)) => panic!("mutation {i} {args:?}: dtc accepts, we say {e}:\n{text}"),
+            (Err(e), Ok(_)) => panic!("mutation {i} {args:?}: we accept, dtc says {e}:\n{text}"),
+        }
+    }
+    assert!(
+        both >= 50 && refused >= 50,
+        "{both} accepted, {refused} refused"
+    );
 }
