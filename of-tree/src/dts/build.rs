@@ -210,10 +210,18 @@ impl Builder<'_> {
         }
     }
 
-    /// The node a top-level statement names, or dtc's error at the reference.
+    /// The node a top-level statement names, or an error at the reference (dtc says
+    /// "Label or path X not found"; ours is dtc's message for a reference in a value).
     fn target(&self, r: &RefAt) -> Result<NodeId, Error> {
-        self.lookup(&r.r)
-            .ok_or_else(|| self.err(r.at, format!("Label or path {} not found", ref_name(&r.r))))
+        self.lookup(&r.r).ok_or_else(|| {
+            self.err(
+                r.at,
+                format!(
+                    "Reference to non-existent node or label \"{}\"",
+                    ref_name(&r.r)
+                ),
+            )
+        })
     }
 
     /// Runs dtc's tree checks: names, labels, explicit phandles.
@@ -308,8 +316,10 @@ mod tests {
             "t",
         )
         .unwrap_err();
-        assert!(e.to_string().contains("Label or path l not found"), "{e}");
-        // Paths are exact names, as dtc's.
+        assert!(
+            e.to_string().contains("non-existent node or label \"l\""),
+            "{e}"
+        );
         let e = parse_str("/dts-v1/; / { p = &{/a}; a@1 { }; };", "t").unwrap_err();
         assert!(e.to_string().contains("ERROR (path_references)"), "{e}");
         let t = parse_str(
