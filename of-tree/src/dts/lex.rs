@@ -123,7 +123,12 @@ pub(crate) fn ws(mut i: &str) -> PResult<'_, ()> {
     loop {
         let t = i.trim_start();
         if let Some(r) = t.strip_prefix("//") {
-            i = r.find('\n').map(|n| &r[n..]).unwrap_or("");
+            // dtc's lexer takes a line comment with its newline: without one, at the
+            // end of the text, it is an error there.
+            match r.find('\n') {
+                Some(n) => i = &r[n..],
+                None => return fatal(t, "a // comment must end with a newline"),
+            }
         } else if let Some(r) = t.strip_prefix("/*") {
             match r.find("*/") {
                 Some(n) => i = &r[n + 2..],
@@ -391,6 +396,7 @@ mod tests {
         assert_eq!(reference("&lbl>").unwrap().0, ">");
         assert_eq!(ws("  /* c */ // d\n x").unwrap().0, "x");
         assert!(ws("/* open").is_err());
+        assert!(ws("// no newline").is_err());
         assert_eq!(hex_byte("0a1b").unwrap(), ("1b", 0x0a));
         assert!(hex_byte("a ").is_err());
     }
