@@ -224,8 +224,10 @@ impl Builder<'_> {
         })
     }
 
-    /// Runs dtc's tree checks: names, labels, explicit phandles.
+    /// Runs dtc's tree checks, in dtc's order: name characters, `name` properties,
+    /// labels, explicit phandles.
     fn check(&mut self) -> Result<(), Error> {
+        self.check_name_chars()?;
         self.check_names()?;
         self.check_labels()?;
         self.check_phandles()

@@ -15,7 +15,59 @@ enum Owner {
     Value(NodeId, String, usize),
 }
 
+/// dtc's characters for node names, and for property names.
+const NODE_CHARS: &str = ",._+-@";
+const PROP_CHARS: &str = ",._+*#?-";
+
 impl Builder<'_> {
+    /// Node names of letters, digits and `,._+-@` (one `@` at most), property names of
+    /// letters, digits and `,._+*#?-`.
+    pub fn check_name_chars(&self) -> Result<(), Error> {
+        let walk = self.tree.walk();
+        let bad = |name: &str, ok: &str| {
+            name.chars()
+                .find(|&c| !c.is_ascii_alphanumeric() && !ok.contains(c))
+        };
+        for &id in &walk[1..] {
+            let name = self.tree.node(id).name();
+            if let Some(c) = bad(name, NODE_CHARS) {
+                return Err(self.err(
+                    self.node_at(id),
+                    format!(
+                        "ERROR (node_name_chars): {}: Bad character '{c}' in node name",
+                        self.tree.path(id)
+                    ),
+                ));
+            }
+        }
+        for &id in &walk[1..] {
+            if self.tree.node(id).name().matches('@').count() > 1 {
+                return Err(self.err(
+                    self.node_at(id),
+                    format!(
+                        "ERROR (node_name_format): {}: multiple '@' characters in node name",
+                        self.tree.path(id)
+                    ),
+                ));
+            }
+        }
+        for &id in &walk {
+            for p in &self.tree.node(id).props {
+                if let Some(c) = bad(p.name(), PROP_CHARS) {
+                    return Err(self.err(
+                        self.prop_at(id, p.name()),
+                        format!(
+                            "ERROR (property_name_chars): {}:{}: Bad character '{c}' in property name",
+                            self.tree.path(id),
+                            p.name()
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// `name` must be a string equal to the node's name without its unit address; a
     /// correct one says nothing the name does not, and is dropped (as dtc drops it).
     pub fn check_names(&mut self) -> Result<(), Error> {
@@ -255,6 +307,14 @@ mod tests {
         )
         .unwrap();
         assert_eq!(t.phandle_of(t.find("/s").unwrap()), Some(1));
+    }
+
+    #[test]
+    fn name_characters() {
+        assert!(refused("/dts-v1/; / { a#b { }; };").contains("Bad character '#' in node name"));
+        assert!(refused("/dts-v1/; / { a@1@2 { }; };").contains("multiple '@'"));
+        assert!(refused("/dts-v1/; / { p@x; };").contains("/:p@x: Bad character '@' in property"));
+        assert!(parse_str("/dts-v1/; / { #p?*+; @1 { }; a@ { }; };", "t").is_ok());
     }
 
     #[test]

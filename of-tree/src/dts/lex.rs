@@ -250,12 +250,8 @@ pub(crate) fn literal(i: &str) -> PResult<'_, u64> {
         digits.parse::<u64>()
     };
     match parsed {
-        Ok(v) => {
-            if r.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_') {
-                return fatal(start, format!("bad integer literal '{digits}{}'", &r[..1]));
-            }
-            Ok((r, v))
-        }
+        // As dtc's lexer, what follows is the next token (`<1U2>` is two cells).
+        Ok(v) => Ok((r, v)),
         Err(e) => fatal(start, format!("bad integer literal '{digits}': {e}")),
     }
 }
@@ -375,7 +371,8 @@ mod tests {
         assert_eq!(literal("017 ").unwrap().1, 0o17);
         assert_eq!(literal("42").unwrap().1, 42);
         assert!(literal("08").is_err());
-        assert!(literal("0x1g").is_err());
+        assert_eq!(literal("0x1g").unwrap(), ("g", 1));
+        assert_eq!(literal("7U5").unwrap(), ("5", 7));
         assert_eq!(char_lit("'a'").unwrap().1, 97);
         assert_eq!(char_lit("'\\n'").unwrap().1, 10);
         assert_eq!(char_lit("'\\x41'").unwrap().1, 0x41);
