@@ -191,7 +191,7 @@ pub(crate) fn name(i: &str) -> PResult<'_, &str> {
 pub(crate) enum Ref {
     /// `&label`
     Label(String),
-    /// `&{/path}`
+    /// `&{/path}` (or `&{label}`, a label written as dtc's path reference)
     Path(String),
 }
 
@@ -210,15 +210,18 @@ pub(crate) fn reference(i: &str) -> PResult<'_, (Ref, &str)> {
     let at = i;
     let (r, _) = char('&')(i)?;
     if let Some(body) = r.strip_prefix('{') {
-        let Some(end) = body.find('}') else {
-            return fatal(r, "unterminated &{...} reference");
-        };
-        let inner = &body[..end];
-        let rest = &body[end + 1..];
-        if inner.starts_with('/') {
-            return Ok((rest, (Ref::Path(inner.to_string()), at)));
+        // dtc's `&{` PATHCHAR* `}`: name characters and '/'.
+        let end = body
+            .find(|c: char| !(is_name_char(c) || c == '/'))
+            .unwrap_or(body.len());
+        if !body[end..].starts_with('}') {
+            return fatal(
+                r,
+                "unterminated &{...} reference (a path of name characters)",
+            );
         }
-        return Ok((rest, (Ref::Label(inner.to_string()), at)));
+        let rest = &body[end + 1..];
+        return Ok((rest, (Ref::Path(body[..end].to_string()), at)));
     }
     let (r, l) = must(
         "a label after '&'",
@@ -324,7 +327,8 @@ pub(crate) fn string_lit(i: &str) -> PResult<'_, Vec<u8>> {
     let mut out = Vec::new();
     loop {
         match r.chars().next() {
-            None | Some('\n') => return fatal(start, "unterminated string"),
+            // As dtc's, a string may go on over lines.
+            None => return fatal(start, "unterminated string"),
             Some('"') => return Ok((&r[1..], out)),
             Some(c) if !c.is_ascii() => {
                 out.extend_from_slice(c.to_string().as_bytes());
@@ -381,6 +385,7 @@ mod tests {
             b"a\"bA\x07".to_vec()
         );
         assert!(string_lit("\"abc").is_err());
+        assert_eq!(string_lit("\"a\nb\"").unwrap().1, b"a\nb".to_vec());
         assert_eq!(label_def(" lab_1: x").unwrap(), (" x", "lab_1"));
         assert!(label_def("#size-cells").is_err());
         assert_eq!(name(" ibm,req#msi-x =").unwrap(), (" =", "ibm,req#msi-x"));
@@ -391,6 +396,7 @@ mod tests {
             Ref::Path("/a/b".into())
         );
         assert_eq!(reference("&lbl>").unwrap().0, ">");
+        assert!(reference("&{!x}").is_err());
         assert_eq!(ws("  /* c */ // d\n x").unwrap().0, "x");
         assert!(ws("/* open").is_err());
         assert!(ws("// no newline").is_err());

@@ -189,7 +189,8 @@ fn find_directive(t: &str, from: usize) -> Option<Found> {
             b'"' | b'\'' => {
                 let q = b[i];
                 i += 1;
-                while i < b.len() && b[i] != q && b[i] != b'\n' {
+                // A string may go on over lines (dtc's), a char literal may not.
+                while i < b.len() && b[i] != q && (q == b'"' || b[i] != b'\n') {
                     i += if b[i] == b'\\' { 2 } else { 1 };
                 }
                 i += 1;
