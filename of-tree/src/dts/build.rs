@@ -105,8 +105,8 @@ pub(crate) fn build(src: &Source, opts: &Options, tops: Vec<Top>) -> Result<Tree
                 items,
             } => {
                 first_tree = false;
-                // In an overlay, `&{...}` is always another tree's node, and so is a
-                // label the overlay does not have: a fragment.
+                // In an overlay, `&{/path}` is always another tree's node, and so is
+                // a label the overlay does not have: a fragment.
                 let elsewhere = match &target.r {
                     Ref::Path(_) => true,
                     Ref::Label(_) => b.lookup(&target.r).is_none(),
@@ -205,8 +205,8 @@ impl Builder<'_> {
     /// The node a reference names, if it exists.
     pub fn lookup(&self, r: &Ref) -> Option<NodeId> {
         match r {
-            Ref::Path(p) if p.starts_with('/') => self.path_node(p),
-            Ref::Label(l) | Ref::Path(l) => self.label_node(l),
+            Ref::Label(l) => self.label_node(l),
+            Ref::Path(p) => self.path_node(p),
         }
     }
 

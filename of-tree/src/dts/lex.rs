@@ -191,7 +191,7 @@ pub(crate) fn name(i: &str) -> PResult<'_, &str> {
 pub(crate) enum Ref {
     /// `&label`
     Label(String),
-    /// `&{/path}` (or `&{label}`, a label written as dtc's path reference)
+    /// `&{/path}`
     Path(String),
 }
 
@@ -210,7 +210,10 @@ pub(crate) fn reference(i: &str) -> PResult<'_, (Ref, &str)> {
     let at = i;
     let (r, _) = char('&')(i)?;
     if let Some(body) = r.strip_prefix('{') {
-        // dtc's `&{` PATHCHAR* `}`: name characters and '/'.
+        // dtc's `&{/` PATHCHAR* `}`: a path of name characters.
+        if !body.starts_with('/') {
+            return fatal(r, "expected a path starting with '/' in &{...}");
+        }
         let end = body
             .find(|c: char| !(is_name_char(c) || c == '/'))
             .unwrap_or(body.len());
@@ -397,6 +400,7 @@ mod tests {
         );
         assert_eq!(reference("&lbl>").unwrap().0, ">");
         assert!(reference("&{!x}").is_err());
+        assert!(reference("&{lab}").is_err());
         assert_eq!(ws("  /* c */ // d\n x").unwrap().0, "x");
         assert!(ws("/* open").is_err());
         assert!(ws("// no newline").is_err());

@@ -17,12 +17,12 @@ impl Builder<'_> {
         let frag = self.tree.add_child(root, &name);
         self.node_at.insert(frag, target.at);
         match &target.r {
-            Ref::Path(p) if p.starts_with('/') => {
+            Ref::Path(p) => {
                 let mut v = p.clone().into_bytes();
                 v.push(0);
                 self.tree.push_prop(frag, Property::new("target-path", v));
             }
-            Ref::Label(_) | Ref::Path(_) => {
+            Ref::Label(_) => {
                 self.tree
                     .push_prop(frag, Property::new("target", vec![0xff; 4]));
                 let marker = Marker {
