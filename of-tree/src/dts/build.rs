@@ -7,8 +7,8 @@ use super::lex::Ref;
 use super::source::Source;
 use super::Options;
 use crate::error::Error;
+use crate::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use crate::tree::{NodeId, Reservation, Tree};
-use std::collections::{HashMap, HashSet};
 
 /// A reference waiting in a property value.
 #[derive(Debug, Clone)]
@@ -67,23 +67,23 @@ pub(crate) fn build(src: &Source, opts: &Options, tops: Vec<Top>) -> Result<Tree
         src,
         opts,
         tree: Tree::new(),
-        labels: HashMap::new(),
-        labelled: HashSet::new(),
-        label_at: HashMap::new(),
-        slot_markers: HashMap::new(),
-        slot_at: HashMap::new(),
-        slot_value_labels: HashMap::new(),
-        markers: HashMap::new(),
-        prop_at: HashMap::new(),
-        value_labels: HashMap::new(),
-        node_at: HashMap::new(),
-        dead_nodes: HashSet::new(),
-        dead_props: HashSet::new(),
-        omit: HashSet::new(),
-        referenced: HashSet::new(),
+        labels: HashMap::default(),
+        labelled: HashSet::default(),
+        label_at: HashMap::default(),
+        slot_markers: HashMap::default(),
+        slot_at: HashMap::default(),
+        slot_value_labels: HashMap::default(),
+        markers: HashMap::default(),
+        prop_at: HashMap::default(),
+        value_labels: HashMap::default(),
+        node_at: HashMap::default(),
+        dead_nodes: HashSet::default(),
+        dead_props: HashSet::default(),
+        omit: HashSet::default(),
+        referenced: HashSet::default(),
         plugin: false,
         fragments: 0,
-        used_phandles: HashSet::new(),
+        used_phandles: HashSet::default(),
         next_phandle: 1,
     };
     let root = b.tree.root();

@@ -4,8 +4,8 @@
 use super::ast::At;
 use super::build::Builder;
 use crate::error::Error;
+use crate::fxhash::FxHashMap as HashMap;
 use crate::tree::NodeId;
-use std::collections::HashMap;
 
 /// What a label is on: a node, a property, or a place inside a property's value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,10 +120,16 @@ impl Builder<'_> {
                 out.push((l.clone(), Owner::Node(id), at));
             }
             for p in &n.props {
+                if p.labels.is_empty() && self.value_labels.is_empty() {
+                    continue;
+                }
                 let name = p.name().to_string();
                 for l in p.labels.iter() {
                     let at = self.prop_at(id, &name);
                     out.push((l.clone(), Owner::Prop(id, name.clone()), at));
+                }
+                if self.value_labels.is_empty() {
+                    continue;
                 }
                 let key = (id, name.clone());
                 for (i, (l, at)) in self
@@ -144,7 +150,7 @@ impl Builder<'_> {
     /// the first property, else the first place in a value.
     pub fn check_labels(&self) -> Result<(), Error> {
         let sites = self.label_sites();
-        let mut first: HashMap<&str, &Owner> = HashMap::new();
+        let mut first: HashMap<&str, &Owner> = HashMap::default();
         for rank in 0..3 {
             for (l, owner, _) in &sites {
                 let r = match owner {
@@ -188,7 +194,7 @@ impl Builder<'_> {
     /// An explicit phandle is one cell, not 0 or 0xffffffff, the same in `phandle` and
     /// `linux,phandle`, and no other node's.
     pub fn check_phandles(&self) -> Result<(), Error> {
-        let mut seen: HashMap<u32, NodeId> = HashMap::new();
+        let mut seen: HashMap<u32, NodeId> = HashMap::default();
         for id in self.tree.walk() {
             let ph = self.explicit_phandle(id, "phandle")?;
             let linux = self.explicit_phandle(id, "linux,phandle")?;

@@ -8,8 +8,8 @@
 use super::ast::{At, Item, NodeDef, PropDef};
 use super::build::{Builder, Slot};
 use crate::error::Error;
+use crate::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use crate::tree::{NodeId, Property};
-use std::collections::{HashMap, HashSet};
 
 impl Builder<'_> {
     /// Applies a block's items to a node. `fresh`: the block makes the node.
@@ -139,7 +139,7 @@ impl Builder<'_> {
         // deleted sibling, is a duplicate.
         let walk = self.tree.walk();
         for &id in walk.iter().filter(|id| !self.dead_nodes.contains(id)) {
-            let mut live: HashSet<&str> = HashSet::new();
+            let mut live: HashSet<&str> = HashSet::default();
             for &c in self.tree.node(id).children() {
                 let name = self.tree.node(c).name();
                 if live.contains(name) {
@@ -156,7 +156,7 @@ impl Builder<'_> {
             }
         }
         for id in self.tree.walk() {
-            let mut names: HashSet<String> = HashSet::new();
+            let mut names: HashSet<String> = HashSet::default();
             let props = std::mem::take(&mut self.tree.node_mut(id).props);
             let mut kept = Vec::with_capacity(props.len());
             for (i, p) in props.into_iter().enumerate() {

@@ -78,6 +78,9 @@ impl Builder<'_> {
     /// The properties that hold references, in tree order.
     pub fn marked(&self) -> Vec<(NodeId, String)> {
         let mut out = Vec::new();
+        if self.markers.is_empty() {
+            return out;
+        }
         for id in self.tree.walk() {
             for p in &self.tree.node(id).props {
                 if self.markers.contains_key(&(id, p.name().to_string())) {
