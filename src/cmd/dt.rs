@@ -22,6 +22,9 @@ pub struct DtArgs {
     /// The output format (default: the other one).
     #[arg(long = "to", value_enum)]
     to: Option<Format>,
+    /// As dtc's -@: compile DTS with a __symbols__ node (every node label's path).
+    #[arg(short = '@', long = "symbols")]
+    symbols: bool,
 }
 
 /// A tree file format.
@@ -73,7 +76,7 @@ fn convert(a: &DtArgs) -> Result<(Format, Vec<u8>), String> {
     let tree = if is_dtb {
         of_tree::dtb::read(&bytes).map_err(|e| format!("{}: {e}", super::files::name(&a.input)))?
     } else {
-        super::files::read_tree(&a.input)?
+        super::files::read_tree_with(&a.input, &of_tree::dts::Options { symbols: a.symbols })?
     };
     let to =
         a.to.unwrap_or(if is_dtb { Format::Dts } else { Format::Dtb });

@@ -36,6 +36,11 @@ pub fn read_text(p: &Path) -> Result<String, String> {
 
 /// A device tree (DTB by its magic, else DTS) from a file or stdin.
 pub fn read_tree(p: &Path) -> Result<of_tree::Tree, String> {
+    read_tree_with(p, &Default::default())
+}
+
+/// [`read_tree`], DTS compiled with `opts` (dtc's -@).
+pub fn read_tree_with(p: &Path, opts: &of_tree::dts::Options) -> Result<of_tree::Tree, String> {
     let bytes = read(p)?;
     let n = name(p);
     if of_tree::dtb::is_dtb(&bytes) {
@@ -47,10 +52,10 @@ pub fn read_tree(p: &Path) -> Result<of_tree::Tree, String> {
         return Err(binary());
     }
     if is_std(p) {
-        of_tree::dts::parse_str(&text, "<stdin>").map_err(|e| e.to_string())
+        of_tree::dts::parse_str_with(&text, "<stdin>", opts).map_err(|e| e.to_string())
     } else {
         // From the file, so that /include/ and /incbin/ resolve beside it.
-        of_tree::dts::parse_file(p).map_err(|e| e.to_string())
+        of_tree::dts::parse_file_with(p, opts).map_err(|e| e.to_string())
     }
 }
 

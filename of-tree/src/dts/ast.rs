@@ -41,6 +41,12 @@ pub(crate) enum Piece {
     Cells { bits: u32, cells: Vec<Cell> },
     /// A bare `&label`: the path of the node as a string.
     PathRef(RefAt),
+    /// `/incbin/("file")` or `/incbin/("file", offset, length)`: bytes of a file.
+    Incbin {
+        path: String,
+        range: Option<(u64, u64)>,
+        at: At,
+    },
 }
 
 /// A property definition.
@@ -49,6 +55,8 @@ pub(crate) struct PropDef {
     pub labels: Vec<String>,
     pub name: String,
     pub value: Vec<Piece>,
+    /// Labels inside the value (`p = a: <1 b: 2>;`), with where each was written.
+    pub value_labels: Vec<(String, At)>,
     pub at: At,
 }
 
@@ -58,6 +66,8 @@ pub(crate) struct NodeDef {
     pub labels: Vec<String>,
     pub name: String,
     pub items: Vec<Item>,
+    /// Marked `/omit-if-no-ref/`: dropped unless something refers to it.
+    pub omit: bool,
     pub at: At,
 }
 
@@ -73,6 +83,8 @@ pub(crate) enum Item {
 /// A top-level statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Top {
+    /// `/plugin/;`: the file is an overlay.
+    Plugin,
     Memreserve(u64, u64),
     /// `/ { ... };`
     Root(Vec<Item>),
@@ -84,4 +96,6 @@ pub(crate) enum Top {
     },
     /// `/delete-node/ &ref;`
     DeleteNode(RefAt),
+    /// `/omit-if-no-ref/ &ref;`
+    OmitIfNoRef(RefAt),
 }

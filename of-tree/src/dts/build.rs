@@ -1,270 +1,342 @@
-//! Merging the syntax tree into a [`Tree`]: node blocks, labels, deletions, and the
-//! phandle and path references resolved as dtc resolves them.
+//! Building a [`Tree`] from the syntax tree as dtc builds it: the statements in order
+//! (blocks merged by `merge`), then dtc's checks, references, and what overlays and
+//! `-@` add. Here: the builder's state, labels and reference lookup.
 
-use super::ast::{At, Cell, Item, Piece, RefAt, Top};
+use super::ast::{At, RefAt, Top};
 use super::lex::Ref;
 use super::source::Source;
+use super::Options;
 use crate::error::Error;
-use crate::tree::{NodeId, Property, Reservation, Tree};
-use std::collections::{HashMap, HashSet};
+use crate::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use crate::tree::{NodeId, Reservation, Tree};
 
 /// A reference waiting in a property value.
 #[derive(Debug, Clone)]
-struct Marker {
-    offset: usize,
-    phandle: bool,
-    target: RefAt,
+pub(super) struct Marker {
+    /// Where in the value: of the phandle cell, or where the path goes.
+    pub offset: usize,
+    /// A `<&ref>` cell (else a bare `&ref`, replaced by the path).
+    pub phandle: bool,
+    pub target: RefAt,
 }
 
-struct Builder<'s> {
-    src: &'s Source,
-    tree: Tree,
-    labels: HashMap<String, NodeId>,
-    markers: HashMap<(NodeId, String), Vec<Marker>>,
+/// A property, named by its node and name.
+pub(super) type PropKey = (NodeId, String);
+
+/// A property while blocks are merged, by its node and place (names may repeat then).
+pub(super) type Slot = (NodeId, usize);
+
+pub(super) struct Builder<'s> {
+    pub src: &'s Source,
+    pub opts: &'s Options,
+    pub tree: Tree,
+    /// Every node a label was ever given to (the live one is the one found).
+    labels: HashMap<String, Vec<NodeId>>,
+    /// Nodes that were given a label, even one deleted since (dtc's `-@` gives each a
+    /// phandle).
+    pub labelled: HashSet<NodeId>,
+    /// Where each node label was last given.
+    pub label_at: HashMap<(NodeId, String), At>,
+    /// While merging: each property's references, where it was last defined, and the
+    /// labels inside its value; after, the same by name.
+    pub slot_markers: HashMap<Slot, Vec<Marker>>,
+    pub slot_at: HashMap<Slot, At>,
+    pub slot_value_labels: HashMap<Slot, Vec<(String, At)>>,
+    pub markers: HashMap<PropKey, Vec<Marker>>,
+    pub prop_at: HashMap<PropKey, At>,
+    pub value_labels: HashMap<PropKey, Vec<(String, At)>>,
+    /// Where each node was last defined.
+    pub node_at: HashMap<NodeId, At>,
+    /// What is deleted but keeps its place until the end.
+    pub dead_nodes: HashSet<NodeId>,
+    pub dead_props: HashSet<Slot>,
+    /// Nodes marked `/omit-if-no-ref/`, and the nodes something refers to.
+    pub omit: HashSet<NodeId>,
+    pub referenced: HashSet<NodeId>,
+    /// The file is a `/plugin/` overlay.
+    pub plugin: bool,
+    pub fragments: u32,
+    /// Phandles in use, and where dtc's counter for new ones stands.
+    pub used_phandles: HashSet<u32>,
+    pub next_phandle: u32,
 }
 
 /// Builds the tree that the statements describe.
-pub(crate) fn build(src: &Source, tops: Vec<Top>) -> Result<Tree, Error> {
+pub(crate) fn build(src: &Source, opts: &Options, tops: Vec<Top>) -> Result<Tree, Error> {
     let mut b = Builder {
         src,
+        opts,
         tree: Tree::new(),
-        labels: HashMap::new(),
-        markers: HashMap::new(),
+        labels: HashMap::default(),
+        labelled: HashSet::default(),
+        label_at: HashMap::default(),
+        slot_markers: HashMap::default(),
+        slot_at: HashMap::default(),
+        slot_value_labels: HashMap::default(),
+        markers: HashMap::default(),
+        prop_at: HashMap::default(),
+        value_labels: HashMap::default(),
+        node_at: HashMap::default(),
+        dead_nodes: HashSet::default(),
+        dead_props: HashSet::default(),
+        omit: HashSet::default(),
+        referenced: HashSet::default(),
+        plugin: false,
+        fragments: 0,
+        used_phandles: HashSet::default(),
+        next_phandle: 1,
     };
     let root = b.tree.root();
+    let mut first_tree = true;
     for top in tops {
         match top {
+            Top::Plugin => b.plugin = true,
             Top::Memreserve(address, size) => {
                 b.tree.reservations.push(Reservation { address, size })
             }
-            Top::Root(items) => b.apply(root, items)?,
+            Top::Root(items) => {
+                // dtc takes the first tree block as written and merges the others in.
+                b.apply(root, items, first_tree)?;
+                first_tree = false;
+            }
             Top::Extend {
                 labels,
                 target,
                 items,
             } => {
-                let id = b.resolve(&target)?;
-                for l in labels {
-                    b.add_label(id, l, target.at)?;
+                first_tree = false;
+                // In an overlay, `&{/path}` is always another tree's node, and so is
+                // a label the overlay does not have: a fragment.
+                let elsewhere = match &target.r {
+                    Ref::Path(_) => true,
+                    Ref::Label(_) => b.lookup(&target.r).is_none(),
+                };
+                if b.plugin && labels.is_empty() && elsewhere {
+                    b.fragment(target, items)?;
+                    continue;
                 }
-                b.apply(id, items)?;
+                let id = b.target(&target)?;
+                b.add_labels(id, &labels, target.at);
+                b.apply(id, items, false)?;
             }
             Top::DeleteNode(target) => {
-                let id = b.resolve(&target)?;
-                b.tree
-                    .remove_node(id)
-                    .map_err(|_| b.err(target.at, "the root node cannot be deleted"))?;
+                first_tree = false;
+                let id = b.target(&target)?;
+                if id == root {
+                    return Err(b.err(target.at, "the root node cannot be deleted"));
+                }
+                b.kill(id);
+            }
+            Top::OmitIfNoRef(target) => {
+                first_tree = false;
+                let id = b.target(&target)?;
+                b.omit.insert(id);
             }
         }
     }
+    b.purge()?;
+    b.check()?;
     b.fixup()?;
+    b.omit_unreferenced();
+    if opts.symbols {
+        b.symbols();
+    }
+    if b.plugin {
+        b.fixups_trees()?;
+    }
     Ok(b.tree)
 }
 
 impl Builder<'_> {
-    fn err(&self, at: At, msg: impl Into<String>) -> Error {
+    pub fn err(&self, at: At, msg: impl Into<String>) -> Error {
         self.src.error(at.offset(self.src.text.len()), msg)
     }
 
-    fn add_label(&mut self, id: NodeId, label: String, at: At) -> Result<(), Error> {
-        if let Some(&other) = self.labels.get(&label) {
-            if other != id && self.tree.is_attached(other) {
-                return Err(self.err(
-                    at,
-                    format!(
-                        "duplicate label '{label}' on {} and {}",
-                        self.tree.path(other),
-                        self.tree.path(id)
-                    ),
-                ));
-            }
-        }
-        self.labels.insert(label.clone(), id);
-        let n = self.tree.node_mut(id);
-        n.labels.push(label);
-        Ok(())
+    /// Where a node was defined (the start of the file if nowhere).
+    pub fn node_at(&self, id: NodeId) -> At {
+        self.node_at
+            .get(&id)
+            .copied()
+            .unwrap_or(At(self.src.text.len()))
     }
 
-    fn resolve(&self, r: &RefAt) -> Result<NodeId, Error> {
-        let found = match &r.r {
-            Ref::Label(l) => self
-                .labels
-                .get(l)
+    /// Gives a node labels; a definition's labels go before the ones it had, as dtc
+    /// keeps them.
+    pub fn add_labels(&mut self, id: NodeId, labels: &[String], at: At) {
+        if labels.is_empty() {
+            return;
+        }
+        self.labelled.insert(id);
+        for l in labels {
+            self.label_at.insert((id, l.clone()), at);
+            let owners = self.labels.entry(l.clone()).or_default();
+            if !owners.contains(&id) {
+                owners.push(id);
+            }
+        }
+        let n = self.tree.node_mut(id);
+        n.labels = front(labels, n.labels.iter());
+    }
+
+    /// The live node a label is on.
+    pub fn label_node(&self, label: &str) -> Option<NodeId> {
+        self.labels.get(label)?.iter().copied().find(|&id| {
+            self.tree.is_attached(id)
+                && !self.dead_nodes.contains(&id)
+                && self.tree.node(id).labels.contains(label)
+        })
+    }
+
+    /// A live node by its full path, each component the exact node name (as dtc).
+    fn path_node(&self, path: &str) -> Option<NodeId> {
+        let mut cur = self.tree.root();
+        for comp in path.split('/').filter(|c| !c.is_empty()) {
+            cur = self
+                .tree
+                .node(cur)
+                .children()
+                .iter()
                 .copied()
-                .filter(|&id| self.tree.is_attached(id)),
-            Ref::Path(p) => self.tree.find(p).ok(),
-        };
-        found.ok_or_else(|| {
+                .find(|&c| !self.dead_nodes.contains(&c) && self.tree.node(c).name() == comp)?;
+        }
+        Some(cur)
+    }
+
+    /// The node a reference names, if it exists.
+    pub fn lookup(&self, r: &Ref) -> Option<NodeId> {
+        match r {
+            Ref::Label(l) => self.label_node(l),
+            Ref::Path(p) => self.path_node(p),
+        }
+    }
+
+    /// The node a top-level statement names, or an error at the reference (dtc says
+    /// "Label or path X not found"; ours is dtc's message for a reference in a value).
+    fn target(&self, r: &RefAt) -> Result<NodeId, Error> {
+        self.lookup(&r.r).ok_or_else(|| {
             self.err(
                 r.at,
-                format!("reference to non-existent node or label {}", r.r),
+                format!(
+                    "Reference to non-existent node or label \"{}\"",
+                    ref_name(&r.r)
+                ),
             )
         })
     }
 
-    fn apply(&mut self, node: NodeId, items: Vec<Item>) -> Result<(), Error> {
-        for item in items {
-            match item {
-                Item::Prop(p) => {
-                    let (value, markers) = self.encode(p.value);
-                    let key = (node, p.name.clone());
-                    let n = self.tree.node_mut(node);
-                    match n.props.iter_mut().find(|x| x.name() == p.name) {
-                        Some(old) => {
-                            old.value = value.into();
-                            for l in p.labels {
-                                old.labels.push(l);
-                            }
-                        }
-                        None => {
-                            let mut prop = Property::new(p.name.as_str(), value);
-                            prop.labels = p.labels.into();
-                            n.props.push(prop);
-                        }
-                    }
-                    if markers.is_empty() {
-                        self.markers.remove(&key);
-                    } else {
-                        self.markers.insert(key, markers);
-                    }
-                }
-                Item::DelProp(name, _) => {
-                    self.tree.remove_prop(node, &name);
-                    self.markers.remove(&(node, name));
-                }
-                Item::Node(def) => {
-                    let child = match self.tree.child_by_name(node, &def.name) {
-                        Some(c) => c,
-                        None => self.tree.add_child(node, &def.name),
-                    };
-                    for l in def.labels {
-                        self.add_label(child, l, def.at)?;
-                    }
-                    self.apply(child, def.items)?;
-                }
-                Item::DelNode(name, _) => {
-                    if let Some(c) = self.tree.child_by_name(node, &name) {
-                        self.tree.remove_node(c)?;
-                    }
-                }
-            }
-        }
-        Ok(())
+    /// Runs dtc's tree checks, in dtc's order: name characters, `name` properties,
+    /// labels, explicit phandles.
+    fn check(&mut self) -> Result<(), Error> {
+        self.check_name_chars()?;
+        self.check_names()?;
+        self.check_labels()?;
+        self.check_phandles()
     }
+}
 
-    /// Encodes a value's pieces to bytes, leaving a marker where each reference goes.
-    fn encode(&self, pieces: Vec<Piece>) -> (Vec<u8>, Vec<Marker>) {
-        let mut v = Vec::new();
-        let mut markers = Vec::new();
-        for p in pieces {
-            match p {
-                Piece::Bytes(b) => v.extend_from_slice(&b),
-                Piece::PathRef(target) => markers.push(Marker {
-                    offset: v.len(),
-                    phandle: false,
-                    target,
-                }),
-                Piece::Cells { bits, cells } => {
-                    for c in cells {
-                        match c {
-                            Cell::Num(n, _) => match bits {
-                                8 => v.push(n as u8),
-                                16 => v.extend_from_slice(&(n as u16).to_be_bytes()),
-                                32 => v.extend_from_slice(&(n as u32).to_be_bytes()),
-                                _ => v.extend_from_slice(&n.to_be_bytes()),
-                            },
-                            Cell::Ref(target) => {
-                                markers.push(Marker {
-                                    offset: v.len(),
-                                    phandle: true,
-                                    target,
-                                });
-                                v.extend_from_slice(&[0xff; 4]);
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        (v, markers)
+/// `new` labels, then the `old` ones not among them.
+pub(super) fn front<'a>(
+    new: &[String],
+    old: impl Iterator<Item = &'a String>,
+) -> crate::tree::Labels {
+    let mut v = new.to_vec();
+    v.extend(old.filter(|l| !new.contains(l)).cloned());
+    v.into()
+}
+
+/// A reference as dtc names it in messages: the label, or the path.
+pub(super) fn ref_name(r: &Ref) -> &str {
+    match r {
+        Ref::Label(l) | Ref::Path(l) => l,
     }
+}
 
-    /// The properties that hold references, in tree order, with their markers.
-    fn marked(&self, order: &[NodeId]) -> Vec<(NodeId, String, Vec<Marker>)> {
-        let mut out = Vec::new();
-        for &id in order {
-            for p in &self.tree.node(id).props {
-                if let Some(m) = self.markers.get(&(id, p.name().to_string())) {
-                    out.push((id, p.name().to_string(), m.clone()));
-                }
-            }
-        }
-        out
-    }
+#[cfg(test)]
+mod tests {
+    use crate::dts::parse_str;
+    use crate::Tree;
 
-    fn value_mut(&mut self, id: NodeId, name: &str) -> Option<&mut crate::tree::Value> {
-        self.tree
-            .node_mut(id)
+    fn props(t: &Tree, path: &str) -> Vec<String> {
+        let id = t.find(path).unwrap();
+        t.node(id)
             .props
-            .iter_mut()
-            .find(|p| p.name() == name)
-            .map(|p| &mut p.value)
+            .iter()
+            .map(|p| p.name().to_string())
+            .collect()
     }
 
-    /// Resolves references in tree order: phandles first (assigned as dtc assigns them:
-    /// explicit ones kept, new ones counting up from 1 past every value in use), then
-    /// paths.
-    fn fixup(&mut self) -> Result<(), Error> {
-        let order = self.tree.walk();
-        let marked = self.marked(&order);
-        let mut used: HashSet<u32> = order
+    fn children(t: &Tree, path: &str) -> Vec<String> {
+        let id = t.find(path).unwrap();
+        let n = t.node(id);
+        n.children()
             .iter()
-            .filter_map(|&id| self.tree.phandle_of(id))
-            .collect();
-        let mut assigned: HashMap<NodeId, u32> = HashMap::new();
-        let mut next = 1u32;
-        for (id, pname, markers) in &marked {
-            for m in markers.iter().filter(|m| m.phandle) {
-                let target = self.resolve(&m.target)?;
-                let ph = match self
-                    .tree
-                    .phandle_of(target)
-                    .or_else(|| assigned.get(&target).copied())
-                {
-                    Some(p) if p != 0 && p != u32::MAX => p,
-                    _ => {
-                        while used.contains(&next) {
-                            next += 1;
-                        }
-                        let p = next;
-                        used.insert(p);
-                        assigned.insert(target, p);
-                        if self.tree.node(target).prop("phandle").is_none() {
-                            self.tree.push_prop(
-                                target,
-                                Property::new("phandle", p.to_be_bytes().to_vec()),
-                            );
-                        }
-                        p
-                    }
-                };
-                if let Some(v) = self.value_mut(*id, pname) {
-                    v[m.offset..m.offset + 4].copy_from_slice(&ph.to_be_bytes());
-                }
-            }
-        }
-        for (id, pname, markers) in &marked {
-            let mut paths: Vec<&Marker> = markers.iter().filter(|m| !m.phandle).collect();
-            paths.sort_by_key(|m| std::cmp::Reverse(m.offset));
-            for m in paths {
-                let target = self.resolve(&m.target)?;
-                let mut path = self.tree.path(target).into_bytes();
-                path.push(0);
-                if let Some(v) = self.value_mut(*id, pname) {
-                    v.insert_many(m.offset, path);
-                }
-            }
-        }
-        Ok(())
+            .map(|&c| t.node(c).name().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn what_is_defined_again_comes_back_in_its_place() {
+        let t = parse_str(
+            "/dts-v1/; / { a; b; n { x; y; }; m { }; };\n/ { /delete-property/ a; c; /delete-node/ n; };\n/ { a = <1>; n { y; }; };",
+            "t",
+        )
+        .unwrap();
+        assert_eq!(props(&t, "/"), ["a", "b", "c"]);
+        assert_eq!(children(&t, "/"), ["n", "m"]);
+        assert_eq!(props(&t, "/n"), ["y"]);
+    }
+
+    #[test]
+    fn a_new_block_is_taken_as_written() {
+        let t = parse_str(
+            "/dts-v1/; / { p; /delete-property/ p; /delete-node/ q; };",
+            "t",
+        )
+        .unwrap();
+        assert_eq!(props(&t, "/"), ["p"]);
+        let e = parse_str("/dts-v1/; / { p; /delete-property/ p; p; };", "t").unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("t:1:15: ERROR (duplicate_property_names)"),
+            "{e}"
+        );
+        let e = parse_str("/dts-v1/;\n/ { a { }; b { a { }; a { }; }; };", "t").unwrap_err();
+        assert!(e.to_string().contains("/b/a: Duplicate node name"), "{e}");
+        // Merged blocks apply in order: no duplicates there.
+        let t = parse_str(
+            "/dts-v1/; / { q; }; / { p = <1>; /delete-property/ p; p = <2>; };",
+            "t",
+        )
+        .unwrap();
+        assert_eq!(props(&t, "/"), ["q", "p"]);
+    }
+
+    #[test]
+    fn deleted_labels_and_paths_are_gone() {
+        let e = parse_str(
+            "/dts-v1/; / { l: a { }; }; / { /delete-node/ a; }; / { a { }; }; &l { };",
+            "t",
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("non-existent node or label \"l\""),
+            "{e}"
+        );
+        let e = parse_str("/dts-v1/; / { p = &{/a}; a@1 { }; };", "t").unwrap_err();
+        assert!(e.to_string().contains("ERROR (path_references)"), "{e}");
+        let t = parse_str(
+            "/dts-v1/; / { l: a { }; }; /delete-node/ &l; / { l: b { }; };",
+            "t",
+        )
+        .unwrap();
+        assert_eq!(children(&t, "/"), ["b"]);
+    }
+
+    #[test]
+    fn labels_of_a_later_definition_come_first() {
+        let t = parse_str("/dts-v1/; / { a: b: n { }; }; c: &a { };", "t").unwrap();
+        let n = t.find("/n").unwrap();
+        let l: Vec<&String> = t.node(n).labels.iter().collect();
+        assert_eq!(l, ["c", "a", "b"]);
     }
 }

@@ -123,7 +123,12 @@ pub(crate) fn ws(mut i: &str) -> PResult<'_, ()> {
     loop {
         let t = i.trim_start();
         if let Some(r) = t.strip_prefix("//") {
-            i = r.find('\n').map(|n| &r[n..]).unwrap_or("");
+            // dtc's lexer takes a line comment with its newline: without one, at the
+            // end of the text, it is an error there.
+            match r.find('\n') {
+                Some(n) => i = &r[n..],
+                None => return fatal(t, "a // comment must end with a newline"),
+            }
         } else if let Some(r) = t.strip_prefix("/*") {
             match r.find("*/") {
                 Some(n) => i = &r[n + 2..],
@@ -173,9 +178,11 @@ pub(crate) fn labels(mut i: &str) -> PResult<'_, Vec<String>> {
     Ok((i, out))
 }
 
-/// A node or property name (dtc's PROPNODENAME characters).
+/// A node or property name (dtc's PROPNODENAME characters), optionally escaped with
+/// one leading `\` (so `\#address-cells` is `#address-cells`).
 pub(crate) fn name(i: &str) -> PResult<'_, &str> {
     let (i, _) = ws(i)?;
+    let i = i.strip_prefix('\\').unwrap_or(i);
     take_while1(is_name_char)(i)
 }
 
@@ -203,15 +210,21 @@ pub(crate) fn reference(i: &str) -> PResult<'_, (Ref, &str)> {
     let at = i;
     let (r, _) = char('&')(i)?;
     if let Some(body) = r.strip_prefix('{') {
-        let Some(end) = body.find('}') else {
-            return fatal(r, "unterminated &{...} reference");
-        };
-        let inner = &body[..end];
-        let rest = &body[end + 1..];
-        if inner.starts_with('/') {
-            return Ok((rest, (Ref::Path(inner.to_string()), at)));
+        // dtc's `&{/` PATHCHAR* `}`: a path of name characters.
+        if !body.starts_with('/') {
+            return fatal(r, "expected a path starting with '/' in &{...}");
         }
-        return Ok((rest, (Ref::Label(inner.to_string()), at)));
+        let end = body
+            .find(|c: char| !(is_name_char(c) || c == '/'))
+            .unwrap_or(body.len());
+        if !body[end..].starts_with('}') {
+            return fatal(
+                r,
+                "unterminated &{...} reference (a path of name characters)",
+            );
+        }
+        let rest = &body[end + 1..];
+        return Ok((rest, (Ref::Path(body[..end].to_string()), at)));
     }
     let (r, l) = must(
         "a label after '&'",
@@ -243,12 +256,8 @@ pub(crate) fn literal(i: &str) -> PResult<'_, u64> {
         digits.parse::<u64>()
     };
     match parsed {
-        Ok(v) => {
-            if r.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_') {
-                return fatal(start, format!("bad integer literal '{digits}{}'", &r[..1]));
-            }
-            Ok((r, v))
-        }
+        // As dtc's lexer, what follows is the next token (`<1U2>` is two cells).
+        Ok(v) => Ok((r, v)),
         Err(e) => fatal(start, format!("bad integer literal '{digits}': {e}")),
     }
 }
@@ -321,7 +330,8 @@ pub(crate) fn string_lit(i: &str) -> PResult<'_, Vec<u8>> {
     let mut out = Vec::new();
     loop {
         match r.chars().next() {
-            None | Some('\n') => return fatal(start, "unterminated string"),
+            // As dtc's, a string may go on over lines.
+            None => return fatal(start, "unterminated string"),
             Some('"') => return Ok((&r[1..], out)),
             Some(c) if !c.is_ascii() => {
                 out.extend_from_slice(c.to_string().as_bytes());
@@ -368,7 +378,8 @@ mod tests {
         assert_eq!(literal("017 ").unwrap().1, 0o17);
         assert_eq!(literal("42").unwrap().1, 42);
         assert!(literal("08").is_err());
-        assert!(literal("0x1g").is_err());
+        assert_eq!(literal("0x1g").unwrap(), ("g", 1));
+        assert_eq!(literal("7U5").unwrap(), ("5", 7));
         assert_eq!(char_lit("'a'").unwrap().1, 97);
         assert_eq!(char_lit("'\\n'").unwrap().1, 10);
         assert_eq!(char_lit("'\\x41'").unwrap().1, 0x41);
@@ -377,16 +388,22 @@ mod tests {
             b"a\"bA\x07".to_vec()
         );
         assert!(string_lit("\"abc").is_err());
+        assert_eq!(string_lit("\"a\nb\"").unwrap().1, b"a\nb".to_vec());
         assert_eq!(label_def(" lab_1: x").unwrap(), (" x", "lab_1"));
         assert!(label_def("#size-cells").is_err());
         assert_eq!(name(" ibm,req#msi-x =").unwrap(), (" =", "ibm,req#msi-x"));
+        assert_eq!(name("\\#size-cells;").unwrap(), (";", "#size-cells"));
+        assert!(name("\\\\a").is_err());
         assert_eq!(
             reference("&{/a/b} ").unwrap().1 .0,
             Ref::Path("/a/b".into())
         );
         assert_eq!(reference("&lbl>").unwrap().0, ">");
+        assert!(reference("&{!x}").is_err());
+        assert!(reference("&{lab}").is_err());
         assert_eq!(ws("  /* c */ // d\n x").unwrap().0, "x");
         assert!(ws("/* open").is_err());
+        assert!(ws("// no newline").is_err());
         assert_eq!(hex_byte("0a1b").unwrap(), ("1b", 0x0a));
         assert!(hex_byte("a ").is_err());
     }

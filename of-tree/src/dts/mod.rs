@@ -2,10 +2,14 @@
 
 mod ast;
 mod build;
+mod checks;
 mod expr;
 mod lex;
+mod merge;
+mod overlay;
 mod parse;
 mod print;
+mod refs;
 mod source;
 
 pub use print::print;
@@ -15,23 +19,41 @@ use crate::tree::Tree;
 use source::Source;
 use std::path::Path;
 
+/// How to compile a source, as dtc's options say it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Options {
+    /// dtc's `-@`: a `__symbols__` node with every node label's path, and a phandle for
+    /// every labelled node.
+    pub symbols: bool,
+}
+
 /// Parses DTS text named `origin` (for messages); `/include/` resolves against the
 /// current directory.
 pub fn parse_str(text: &str, origin: &str) -> Result<Tree, Error> {
-    parse_in(text, origin, Path::new("."))
+    parse_in(text, origin, Path::new("."), &Options::default())
 }
 
-/// Parses a DTS file; `/include/` resolves against the file's directory.
+/// [`parse_str`] with options.
+pub fn parse_str_with(text: &str, origin: &str, opts: &Options) -> Result<Tree, Error> {
+    parse_in(text, origin, Path::new("."), opts)
+}
+
+/// Parses a DTS file; `/include/` and `/incbin/` resolve against the file's directory.
 pub fn parse_file(path: &Path) -> Result<Tree, Error> {
+    parse_file_with(path, &Options::default())
+}
+
+/// [`parse_file`] with options.
+pub fn parse_file_with(path: &Path, opts: &Options) -> Result<Tree, Error> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
         path: path.display().to_string(),
         msg: e.to_string(),
     })?;
     let dir = path.parent().unwrap_or(Path::new("."));
-    parse_in(&text, &path.display().to_string(), dir)
+    parse_in(&text, &path.display().to_string(), dir, opts)
 }
 
-fn parse_in(text: &str, origin: &str, dir: &Path) -> Result<Tree, Error> {
+fn parse_in(text: &str, origin: &str, dir: &Path, opts: &Options) -> Result<Tree, Error> {
     let src = Source::load(text, origin, dir)?;
     let tops = match parse::file(&src.text) {
         Ok((_, tops)) => tops,
@@ -43,5 +65,5 @@ fn parse_in(text: &str, origin: &str, dir: &Path) -> Result<Tree, Error> {
             return Err(src.error(src.text.len(), "unexpected end of input"));
         }
     };
-    build::build(&src, tops)
+    build::build(&src, opts, tops)
 }

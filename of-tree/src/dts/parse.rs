@@ -8,24 +8,78 @@ use super::lex::{
 };
 
 /// A whole source file: headers, memory reservations, then tree blocks.
-pub(crate) fn file(i: &str) -> PResult<'_, Vec<Top>> {
+pub(crate) fn file<'a>(i: &'a str) -> PResult<'a, Vec<Top>> {
     let (mut i, _) = must("'/dts-v1/;' at the start", sym("/dts-v1/"))(i)?;
     i = must("';' after /dts-v1/", sym(";"))(i)?.0;
     let mut out = Vec::new();
+    // dtc's order: headers (each /dts-v1/; with an optional /plugin/; after it), then
+    // memory reservations, then the tree.
+    let mut in_headers = true;
+    let mut after_v1 = true;
+    // Every header must say /plugin/, or none (dtc: "Header flags don't match").
+    let mut first_plugin: Option<bool> = None;
+    let mut this_plugin = false;
+    let mut header_done = |plugin: bool, at: &'a str| -> PResult<'a, ()> {
+        match first_plugin {
+            Some(p) if p != plugin => fatal(at, "Header flags don't match earlier ones"),
+            _ => {
+                first_plugin = Some(plugin);
+                Ok((at, ()))
+            }
+        }
+    };
+    let mut seen_tree = false;
     loop {
         let (t, _) = ws(i)?;
+        seen_tree |= out
+            .last()
+            .is_some_and(|t| !matches!(t, Top::Plugin | Top::Memreserve(..)));
         if t.is_empty() {
+            if !seen_tree {
+                return fatal(t, "expected the tree: '/ { ... };'");
+            }
             return Ok((t, out));
         }
         if let Ok((r, _)) = sym("/dts-v1/")(t) {
+            if !in_headers {
+                return fatal(t, "/dts-v1/ must come before reservations and the tree");
+            }
+            header_done(this_plugin, t)?;
+            this_plugin = false;
             i = must("';'", sym(";"))(r)?.0;
+            after_v1 = true;
             continue;
         }
-        if sym("/plugin/")(t).is_ok() {
-            return fatal(t, "/plugin/ overlays are not supported");
+        if let Ok((r, _)) = sym("/plugin/")(t) {
+            if !after_v1 {
+                return fatal(t, "/plugin/ must follow /dts-v1/;");
+            }
+            i = must("';' after /plugin/", sym(";"))(r)?.0;
+            out.push(Top::Plugin);
+            this_plugin = true;
+            after_v1 = false;
+            continue;
+        }
+        if in_headers {
+            header_done(this_plugin, t)?;
+        }
+        in_headers = false;
+        after_v1 = false;
+        if let Ok((r, _)) = sym("/omit-if-no-ref/")(t) {
+            let (r, (target, at)) = must("a &reference after /omit-if-no-ref/", reference)(r)?;
+            let (r, _) = must("';'", sym(";"))(r)?;
+            out.push(Top::OmitIfNoRef(RefAt {
+                r: target,
+                at: At::of(at),
+            }));
+            i = r;
+            continue;
         }
         let (r, labs) = labels(t)?;
         if let Ok((r, _)) = sym("/memreserve/")(r) {
+            if seen_tree {
+                return fatal(t, "/memreserve/ must come before the tree");
+            }
             let (r, addr) = must("an address", prim)(r)?;
             let (r, size) = must("a size", prim)(r)?;
             let (r, _) = must("';'", sym(";"))(r)?;
@@ -33,7 +87,11 @@ pub(crate) fn file(i: &str) -> PResult<'_, Vec<Top>> {
             i = r;
             continue;
         }
-        if let Ok((r, _)) = sym("/delete-node/")(r) {
+        if let Ok((r2, _)) = sym("/delete-node/")(r) {
+            if !labs.is_empty() {
+                return fatal(t, "labels cannot go on /delete-node/");
+            }
+            let r = r2;
             let (r, (target, at)) = must("a &reference after /delete-node/", reference)(r)?;
             let (r, _) = must("';'", sym(";"))(r)?;
             out.push(Top::DeleteNode(RefAt {
@@ -108,21 +166,39 @@ fn body_items(i: &str) -> PResult<'_, Vec<Item>> {
 }
 
 fn item(i: &str) -> PResult<'_, Item> {
-    if let Ok((r, _)) = sym("/delete-property/")(i) {
-        let (r, n) = must("a property name", name)(r)?;
-        let (r, _) = must("';'", sym(";"))(r)?;
-        return Ok((r, Item::DelProp(n.to_string(), At::of(i))));
+    // Labels and /omit-if-no-ref/ come in any order before a definition, as dtc's
+    // grammar has it; before a deletion they mean nothing.
+    let (mut r, mut labs) = labels(i)?;
+    let mut omit = false;
+    while let Ok((rr, _)) = sym("/omit-if-no-ref/")(r) {
+        omit = true;
+        let (rr, more) = labels(rr)?;
+        labs.extend(more);
+        r = rr;
     }
-    if let Ok((r, _)) = sym("/delete-node/")(i) {
-        let (r, n) = must("a node name", name)(r)?;
-        let (r, _) = must("';'", sym(";"))(r)?;
-        return Ok((r, Item::DelNode(n.to_string(), At::of(i))));
-    }
-    let (r, labs) = labels(i)?;
     let (r, _) = ws(r)?;
     let at = At::of(r);
+    if let Ok((r2, _)) = sym("/delete-property/")(r) {
+        if omit {
+            return fatal(
+                r,
+                "/omit-if-no-ref/ applies to nodes, not /delete-property/",
+            );
+        }
+        let (r2, n) = must("a property name", name)(r2)?;
+        let (r2, _) = must("';'", sym(";"))(r2)?;
+        return Ok((r2, Item::DelProp(n.to_string(), at)));
+    }
+    if let Ok((r2, _)) = sym("/delete-node/")(r) {
+        let (r2, n) = must("a node name", name)(r2)?;
+        let (r2, _) = must("';'", sym(";"))(r2)?;
+        return Ok((r2, Item::DelNode(n.to_string(), at)));
+    }
     let (r, n) = must("a property or node name, or '}'", name)(r)?;
     let (t, _) = ws(r)?;
+    if omit && !t.starts_with('{') {
+        return fatal(t, "/omit-if-no-ref/ applies to nodes: expected '{'");
+    }
     if t.starts_with('{') {
         let (r, items) = body(t)?;
         let (r, _) = must("';' after '}'", sym(";"))(r)?;
@@ -132,6 +208,7 @@ fn item(i: &str) -> PResult<'_, Item> {
                 labels: labs,
                 name: n.to_string(),
                 items,
+                omit,
                 at,
             }),
         ));
@@ -143,12 +220,14 @@ fn item(i: &str) -> PResult<'_, Item> {
                 labels: labs,
                 name: n.to_string(),
                 value: Vec::new(),
+                value_labels: Vec::new(),
                 at,
             }),
         ));
     }
     if let Some(r) = t.strip_prefix('=') {
-        let (r, value) = value(r)?;
+        let mut value_labels = Vec::new();
+        let (r, value) = value(r, &mut value_labels)?;
         let (r, _) = must("';' or ',' after the property value", sym(";"))(r)?;
         return Ok((
             r,
@@ -156,6 +235,7 @@ fn item(i: &str) -> PResult<'_, Item> {
                 labels: labs,
                 name: n.to_string(),
                 value,
+                value_labels,
                 at,
             }),
         ));
@@ -163,23 +243,25 @@ fn item(i: &str) -> PResult<'_, Item> {
     fatal(t, "expected '=', ';' or '{' after the name")
 }
 
-/// Labels are allowed before and after each piece; they mark offsets dtc uses only
-/// for overlays, so they are checked and dropped.
-fn skip_labels(mut i: &str) -> &str {
-    while let Ok((r, _)) = label_def(i) {
+/// Labels are allowed before and after each piece and between cells and bytes; they
+/// mark offsets in the value. Only their names and places are kept (for the duplicate
+/// label check).
+fn value_labels<'a>(mut i: &'a str, out: &mut Vec<(String, At)>) -> &'a str {
+    while let Ok((r, l)) = label_def(i) {
+        out.push((l.to_string(), At::of(ws(i).map(|(t, _)| t).unwrap_or(i))));
         i = r;
     }
     i
 }
 
-fn value(i: &str) -> PResult<'_, Vec<Piece>> {
+fn value<'a>(i: &'a str, labs: &mut Vec<(String, At)>) -> PResult<'a, Vec<Piece>> {
     let mut out = Vec::new();
     let mut i = i;
     loop {
-        i = skip_labels(i);
-        let (r, p) = piece(i)?;
+        i = value_labels(i, labs);
+        let (r, p) = piece(i, labs)?;
         out.push(p);
-        i = skip_labels(r);
+        i = value_labels(r, labs);
         match sym(",")(i) {
             Ok((r, _)) => i = r,
             Err(_) => return Ok((i, out)),
@@ -187,15 +269,18 @@ fn value(i: &str) -> PResult<'_, Vec<Piece>> {
     }
 }
 
-fn piece(i: &str) -> PResult<'_, Piece> {
+fn piece<'a>(i: &'a str, labs: &mut Vec<(String, At)>) -> PResult<'a, Piece> {
     let (t, _) = ws(i)?;
+    if let Ok((r, _)) = sym("/incbin/")(t) {
+        return incbin(t, r);
+    }
     if t.starts_with('"') {
         let (r, mut s) = string_lit(t)?;
         s.push(0);
         return Ok((r, Piece::Bytes(s)));
     }
     if t.starts_with('[') {
-        return bytestring(t);
+        return bytestring(t, labs);
     }
     if t.starts_with('&') {
         let (r, (target, at)) = reference(t)?;
@@ -213,10 +298,10 @@ fn piece(i: &str) -> PResult<'_, Piece> {
             return fatal(ws(r)?.0, "array elements must be 8, 16, 32 or 64 bits");
         }
         let (r2, _) = must("'<' after /bits/ N", sym("<"))(r2)?;
-        return cells(r2, bits as u32);
+        return cells(r2, bits as u32, labs);
     }
     if let Some(r) = t.strip_prefix('<') {
-        return cells(r, 32);
+        return cells(r, 32, labs);
     }
     fatal(
         t,
@@ -224,10 +309,10 @@ fn piece(i: &str) -> PResult<'_, Piece> {
     )
 }
 
-fn cells(mut i: &str, bits: u32) -> PResult<'_, Piece> {
+fn cells<'a>(mut i: &'a str, bits: u32, labs: &mut Vec<(String, At)>) -> PResult<'a, Piece> {
     let mut out = Vec::new();
     loop {
-        i = skip_labels(i);
+        i = value_labels(i, labs);
         let (t, _) = ws(i)?;
         if let Some(r) = t.strip_prefix('>') {
             return Ok((r, Piece::Cells { bits, cells: out }));
@@ -266,11 +351,30 @@ fn cells(mut i: &str, bits: u32) -> PResult<'_, Piece> {
     }
 }
 
-fn bytestring(i: &str) -> PResult<'_, Piece> {
+/// `/incbin/("file")` or `/incbin/("file", offset, length)`, after the keyword.
+fn incbin<'a>(start: &'a str, i: &'a str) -> PResult<'a, Piece> {
+    let (i, _) = must("'(' after /incbin/", sym("("))(i)?;
+    let (i, path) = must("a quoted file name", string_lit)(i)?;
+    let path = String::from_utf8_lossy(&path).into_owned();
+    let (i, range) = match sym(",")(i) {
+        Ok((r, _)) => {
+            let (r, off) = must("an offset", prim)(r)?;
+            let (r, _) = must("',' after the offset", sym(","))(r)?;
+            let (r, len) = must("a length", prim)(r)?;
+            (r, Some((off, len)))
+        }
+        Err(_) => (i, None),
+    };
+    let (i, _) = must("')' after the /incbin/ arguments", sym(")"))(i)?;
+    let at = At::of(start);
+    Ok((i, Piece::Incbin { path, range, at }))
+}
+
+fn bytestring<'a>(i: &'a str, labs: &mut Vec<(String, At)>) -> PResult<'a, Piece> {
     let mut i = &i[1..];
     let mut out = Vec::new();
     loop {
-        i = skip_labels(i);
+        i = value_labels(i, labs);
         let (t, _) = ws(i)?;
         if let Some(r) = t.strip_prefix(']') {
             return Ok((r, Piece::Bytes(out)));
@@ -300,6 +404,43 @@ mod tests {
         };
         assert_eq!(n.labels, vec!["a".to_string()]);
         assert_eq!(n.items.len(), 2);
+    }
+
+    #[test]
+    fn overlay_and_file_syntax() {
+        let src = "/dts-v1/;\n/plugin/;\n&l { /omit-if-no-ref/ a: /omit-if-no-ref/ n { p = x: /incbin/(\"f\", 1, 2), y: <1 z: 2>; }; };\n/omit-if-no-ref/ &l;";
+        let (rest, tops) = file(src).unwrap();
+        assert!(rest.trim().is_empty());
+        assert_eq!(tops[0], Top::Plugin);
+        assert!(matches!(tops[2], Top::OmitIfNoRef(_)));
+        let Top::Extend { items, .. } = &tops[1] else {
+            panic!("extension expected")
+        };
+        let Item::Node(n) = &items[0] else {
+            panic!("node expected")
+        };
+        assert!(n.omit);
+        assert_eq!(n.labels, vec!["a".to_string()]);
+        let Item::Prop(p) = &n.items[0] else {
+            panic!("property expected")
+        };
+        let labels: Vec<&str> = p.value_labels.iter().map(|(l, _)| l.as_str()).collect();
+        assert_eq!(labels, ["x", "y", "z"]);
+        assert!(matches!(
+            &p.value[0],
+            Piece::Incbin { path, range: Some((1, 2)), .. } if path == "f"
+        ));
+        assert!(file("/dts-v1/; / { /omit-if-no-ref/ p; };").is_err());
+        assert!(file("/dts-v1/; / { p = /incbin/(\"f\", 1); };").is_err());
+        assert!(file("/dts-v1/; /plugin/ / { };").is_err());
+        assert!(file("/dts-v1/; / { }; /memreserve/ 0 1;").is_err());
+        assert!(file("/dts-v1/; / { }; /dts-v1/;").is_err());
+        assert!(file("/dts-v1/; /memreserve/ 0 1;").is_err());
+        assert!(file("/dts-v1/; /memreserve/ 0 1; /plugin/;").is_err());
+        assert!(file("/dts-v1/; /plugin/; /dts-v1/; /plugin/; / { };").is_ok());
+        assert!(file("/dts-v1/; /dts-v1/; /plugin/; / { };").is_err());
+        assert!(file("/dts-v1/; / { }; l: /delete-node/ &x;").is_err());
+        assert!(file("/dts-v1/; / { l: /omit-if-no-ref/ /delete-node/ a; };").is_ok());
     }
 
     #[test]

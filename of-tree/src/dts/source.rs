@@ -1,4 +1,5 @@
-//! Source text with `/include/` expanded, and the map back to file:line:column.
+//! Source text with `/include/` expanded and cpp's line markers taken out, and the map
+//! back to file:line:column.
 
 use crate::error::{Error, Location};
 use std::path::{Path, PathBuf};
@@ -7,8 +8,9 @@ use std::path::{Path, PathBuf};
 const MAX_INCLUDE_DEPTH: usize = 32;
 
 struct File {
-    name: String,
     text: String,
+    /// Where the file's `/include/` and `/incbin/` paths resolve.
+    dir: PathBuf,
 }
 
 /// A stretch of the combined text copied from one file.
@@ -16,12 +18,17 @@ struct Segment {
     start: usize,
     file: usize,
     file_offset: usize,
+    /// The name messages give (a line marker's file, else the file's own).
+    name: usize,
+    /// The line of `file_offset` as messages count it.
+    line: usize,
 }
 
 /// The combined source: every `/include/` replaced by the included file's text.
 pub(crate) struct Source {
     pub text: String,
     files: Vec<File>,
+    names: Vec<String>,
     segments: Vec<Segment>,
 }
 
@@ -31,6 +38,7 @@ impl Source {
         let mut s = Source {
             text: String::with_capacity(text.len()),
             files: Vec::new(),
+            names: Vec::new(),
             segments: Vec::new(),
         };
         s.expand(text.to_string(), name.to_string(), dir.to_path_buf(), 0)?;
@@ -45,10 +53,13 @@ impl Source {
         depth: usize,
     ) -> Result<(), Error> {
         let file = self.files.len();
-        self.files.push(File { name, text });
+        self.names.push(name);
+        let mut seg_name = self.names.len() - 1;
+        let mut seg_line = 1;
+        self.files.push(File { text, dir });
         let mut pos = 0;
         loop {
-            let found = find_include(&self.files[file].text, pos);
+            let found = find_directive(&self.files[file].text, pos);
             let end = found
                 .as_ref()
                 .map(|f| f.start)
@@ -57,67 +68,83 @@ impl Source {
                 start: self.text.len(),
                 file,
                 file_offset: pos,
+                name: seg_name,
+                line: seg_line,
             });
-            let chunk = self.files[file].text[pos..end].to_string();
-            self.text.push_str(&chunk);
-            let Some(inc) = found else {
+            let chunk = &self.files[file].text[pos..end];
+            let lines_in_chunk = chunk.matches('\n').count();
+            self.text.push_str(chunk);
+            let Some(found) = found else {
                 return Ok(());
             };
-            let loc = self.file_location(file, inc.start);
-            let inc_path = match inc.path {
-                Ok(p) => p,
-                Err(msg) => return Err(Error::Dts { loc, msg }),
-            };
-            if depth >= MAX_INCLUDE_DEPTH {
-                return Err(Error::Dts {
-                    loc,
-                    msg: format!("/include/ nested more than {MAX_INCLUDE_DEPTH} deep (a loop?)"),
-                });
+            let loc = self.location(self.text.len());
+            pos = found.end;
+            match found.what {
+                Directive::Marker { line, file: marked } => {
+                    self.names.push(marked);
+                    seg_name = self.names.len() - 1;
+                    seg_line = line.saturating_sub(1);
+                }
+                Directive::Include(Err(msg)) => return Err(Error::Dts { loc, msg }),
+                Directive::Include(Ok(inc_path)) => {
+                    if depth >= MAX_INCLUDE_DEPTH {
+                        return Err(Error::Dts {
+                            loc,
+                            msg: format!(
+                                "/include/ nested more than {MAX_INCLUDE_DEPTH} deep (a loop?)"
+                            ),
+                        });
+                    }
+                    let full = self.files[file].dir.join(&inc_path);
+                    let body = std::fs::read_to_string(&full).map_err(|e| Error::Dts {
+                        loc: loc.clone(),
+                        msg: format!("cannot include \"{}\": {e}", full.display()),
+                    })?;
+                    let sub_dir = full
+                        .parent()
+                        .map(Path::to_path_buf)
+                        .unwrap_or_else(|| self.files[file].dir.clone());
+                    self.expand(body, full.display().to_string(), sub_dir, depth + 1)?;
+                    seg_line += lines_in_chunk;
+                    let skipped = &self.files[file].text[end..pos];
+                    seg_line += skipped.matches('\n').count();
+                }
             }
-            let full = dir.join(&inc_path);
-            let body = std::fs::read_to_string(&full).map_err(|e| Error::Dts {
-                loc: loc.clone(),
-                msg: format!("cannot include \"{}\": {e}", full.display()),
-            })?;
-            let sub_dir = full
-                .parent()
-                .map(Path::to_path_buf)
-                .unwrap_or_else(|| dir.clone());
-            self.expand(body, full.display().to_string(), sub_dir, depth + 1)?;
-            pos = inc.end;
         }
     }
 
-    fn file_location(&self, file: usize, offset: usize) -> Location {
-        let f = &self.files[file];
-        let offset = offset.min(f.text.len());
-        let before = &f.text[..offset];
-        let line = before.matches('\n').count() + 1;
-        let col = before
+    fn segment(&self, offset: usize) -> Option<&Segment> {
+        let idx = self
+            .segments
+            .partition_point(|s| s.start <= offset)
+            .saturating_sub(1);
+        self.segments.get(idx)
+    }
+
+    /// The file location of an offset into the combined text.
+    pub fn location(&self, offset: usize) -> Location {
+        let Some(seg) = self.segment(offset) else {
+            let name = self.names.first().map(String::as_str).unwrap_or("<dts>");
+            return Location::new(name, 1, 1);
+        };
+        let f = &self.files[seg.file];
+        let at = (seg.file_offset + (offset - seg.start)).min(f.text.len());
+        let from = seg.file_offset.min(at);
+        let line = seg.line + f.text[from..at].matches('\n').count();
+        let col = f.text[..at]
             .rsplit('\n')
             .next()
             .map(|l| l.chars().count())
             .unwrap_or(0)
             + 1;
-        Location::new(&f.name, line, col)
+        Location::new(&self.names[seg.name], line, col)
     }
 
-    /// The file location of an offset into the combined text.
-    pub fn location(&self, offset: usize) -> Location {
-        let idx = self
-            .segments
-            .partition_point(|s| s.start <= offset)
-            .saturating_sub(1);
-        match self.segments.get(idx) {
-            Some(seg) => self.file_location(seg.file, seg.file_offset + (offset - seg.start)),
-            None => Location::new(
-                self.files
-                    .first()
-                    .map(|f| f.name.as_str())
-                    .unwrap_or("<dts>"),
-                1,
-                1,
-            ),
+    /// The folder that paths written at an offset (`/incbin/`) resolve against.
+    pub fn dir_at(&self, offset: usize) -> &Path {
+        match self.segment(offset) {
+            Some(seg) => &self.files[seg.file].dir,
+            None => Path::new("."),
         }
     }
 
@@ -130,14 +157,22 @@ impl Source {
     }
 }
 
-struct Include {
-    start: usize,
-    end: usize,
-    path: Result<String, String>,
+enum Directive {
+    /// `/include/ "file"`: the file name, or what is wrong with it.
+    Include(Result<String, String>),
+    /// cpp's `# LINE "FILE" FLAGS...`: the next line is LINE of FILE.
+    Marker { line: usize, file: String },
 }
 
-/// Finds the next `/include/ "file"` outside comments, strings and char literals.
-fn find_include(t: &str, from: usize) -> Option<Include> {
+struct Found {
+    start: usize,
+    end: usize,
+    what: Directive,
+}
+
+/// Finds the next `/include/ "file"` or line marker outside comments, strings and char
+/// literals.
+fn find_directive(t: &str, from: usize) -> Option<Found> {
     let b = t.as_bytes();
     let mut i = from;
     while i < b.len() {
@@ -154,42 +189,81 @@ fn find_include(t: &str, from: usize) -> Option<Include> {
             b'"' | b'\'' => {
                 let q = b[i];
                 i += 1;
-                while i < b.len() && b[i] != q && b[i] != b'\n' {
+                // A string may go on over lines (dtc's), a char literal may not.
+                while i < b.len() && b[i] != q && (q == b'"' || b[i] != b'\n') {
                     i += if b[i] == b'\\' { 2 } else { 1 };
                 }
                 i += 1;
             }
-            b'/' if b[i..].starts_with(b"/include/") => {
-                let start = i;
-                let mut j = i + "/include/".len();
-                while j < b.len() && b[j].is_ascii_whitespace() {
-                    j += 1;
+            b'#' if i == 0 || b[i - 1] == b'\n' => match line_marker(&t[i..]) {
+                Some((len, line, file)) => {
+                    return Some(Found {
+                        start: i,
+                        end: i + len,
+                        what: Directive::Marker { line, file },
+                    })
                 }
-                if j >= b.len() || b[j] != b'"' {
-                    return Some(Include {
-                        start,
-                        end: j,
-                        path: Err("expected a quoted file name after /include/".into()),
-                    });
-                }
-                let close = t[j + 1..].find('"').map(|n| j + 1 + n);
-                return Some(match close {
-                    Some(c) => Include {
-                        start,
-                        end: c + 1,
-                        path: Ok(t[j + 1..c].to_string()),
-                    },
-                    None => Include {
-                        start,
-                        end: b.len(),
-                        path: Err("unterminated file name after /include/".into()),
-                    },
-                });
-            }
+                None => i += 1,
+            },
+            b'/' if b[i..].starts_with(b"/include/") => return Some(include(t, i)),
             _ => i += 1,
         }
     }
     None
+}
+
+fn include(t: &str, start: usize) -> Found {
+    let b = t.as_bytes();
+    let mut j = start + "/include/".len();
+    while j < b.len() && b[j].is_ascii_whitespace() {
+        j += 1;
+    }
+    let found = |end, what| Found {
+        start,
+        end,
+        what: Directive::Include(what),
+    };
+    if j >= b.len() || b[j] != b'"' {
+        return found(j, Err("expected a quoted file name after /include/".into()));
+    }
+    match t[j + 1..].find('"').map(|n| j + 1 + n) {
+        Some(c) => found(c + 1, Ok(t[j + 1..c].to_string())),
+        None => found(
+            b.len(),
+            Err("unterminated file name after /include/".into()),
+        ),
+    }
+}
+
+/// dtc's `^#(line)?[ \t]+[0-9]+[ \t]+"FILE"([ \t]+[0-9]+)*`: the length matched, the
+/// line number and the file name.
+fn line_marker(t: &str) -> Option<(usize, usize, String)> {
+    let blanks = |s: &str| s.len() - s.trim_start_matches([' ', '\t']).len();
+    let digits = |s: &str| s.len() - s.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    let mut r = &t[1..];
+    r = r.strip_prefix("line").unwrap_or(r);
+    let (n, d) = (blanks(r), digits(&r[blanks(r)..]));
+    if n == 0 || d == 0 {
+        return None;
+    }
+    let line = r[n..n + d].parse().ok()?;
+    r = &r[n + d..];
+    let n = blanks(r);
+    r = r[n..].strip_prefix('"').filter(|_| n > 0)?;
+    let close = r.find(['"', '\n'])?;
+    if !r[close..].starts_with('"') {
+        return None;
+    }
+    let file = r[..close].to_string();
+    r = &r[close + 1..];
+    loop {
+        let (n, d) = (blanks(r), digits(&r[blanks(r)..]));
+        if n == 0 || d == 0 {
+            break;
+        }
+        r = &r[n + d..];
+    }
+    Some((t.len() - r.len(), line, file))
 }
 
 #[cfg(test)]
@@ -209,8 +283,32 @@ mod tests {
         assert!(at("CD").file.ends_with("inc.dtsi"));
         let yz = at("yz");
         assert_eq!((yz.file.as_str(), yz.line, yz.col), ("top.dts", 3, 1));
+        assert_eq!(s.dir_at(0), dir.as_path());
         assert!(Source::load("/include/ \"missing.dtsi\"", "t", &dir).is_err());
         std::fs::write(dir.join("loop.dtsi"), "/include/ \"loop.dtsi\"").unwrap();
         assert!(Source::load("/include/ \"loop.dtsi\"", "t", &dir).is_err());
+    }
+
+    #[test]
+    fn line_markers_rename_and_renumber() {
+        let top = "a\n# 40 \"other.dtsi\" 1 3\nbc\n  d\n#line 7 \"x.dts\"\ne\n # 9 \"no\"\n";
+        let s = Source::load(top, "t.dts", Path::new(".")).unwrap();
+        assert!(!s.text.contains("other"));
+        let at = |needle: &str| s.location(s.text.find(needle).unwrap());
+        let a = at("a");
+        assert_eq!((a.file.as_str(), a.line, a.col), ("t.dts", 1, 1));
+        let b = at("bc");
+        assert_eq!((b.file.as_str(), b.line, b.col), ("other.dtsi", 40, 1));
+        let d = at("d");
+        assert_eq!((d.file.as_str(), d.line, d.col), ("other.dtsi", 41, 3));
+        let e = at("e");
+        assert_eq!((e.file.as_str(), e.line), ("x.dts", 7));
+        assert!(s.text.contains("# 9 \"no\""), "not at a line start");
+        assert_eq!(
+            line_marker("# 12 \"f.dts\"\n"),
+            Some((12, 12, "f.dts".into()))
+        );
+        assert_eq!(line_marker("#12 \"f\""), None);
+        assert_eq!(line_marker("# 12 f"), None);
     }
 }
