@@ -11,7 +11,8 @@ fn run(body: &str) -> Result<(), String> {
     // Tests run at once: each scenario its own file.
     static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let dir = scratch("scenario-lang");
+    static DIR: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    let dir = DIR.get_or_init(|| scratch("scenario-lang"));
     let f = dir.join(format!("s{n}.scenario"));
     let text = format!(
         "machine {}\nprofile qemu\n{body}",

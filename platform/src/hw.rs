@@ -41,17 +41,9 @@ impl Port {
             return false;
         }
         let base = RTAS_ARGS_AT;
-        let mem = &mut self.mem;
-        mem.write_u32(base, token);
-        mem.write_u32(base + 4, args.len() as u32);
-        mem.write_u32(base + 8, nret as u32);
-        for (i, a) in args.iter().enumerate() {
-            mem.write_u32(base + 12 + 4 * i as u64, *a);
-        }
-        let rets_at = base + 12 + 4 * args.len() as u64;
-        for i in 0..nret {
-            mem.write_u32(rets_at + 4 * i as u64, 0);
-        }
+        let Some(rets_at) = self.mem.write_call(base, token, args, nret) else {
+            return false;
+        };
         if self
             .fw
             .call_buffer_as(self.partition, &mut self.mem, base)

@@ -374,16 +374,7 @@ impl Firmware {
             mem = Memory::new(SCRATCH_BASE, 4 * cells);
         }
         let base = mem.base();
-        mem.write_u32(base, token);
-        mem.write_u32(base + 4, args.len() as u32);
-        mem.write_u32(base + 8, nret as u32);
-        for (i, a) in args.iter().enumerate() {
-            mem.write_u32(base + 12 + 4 * i as u64, *a);
-        }
-        let rets_at = base + 12 + 4 * args.len() as u64;
-        for i in 0..nret {
-            mem.write_u32(rets_at + 4 * i as u64, 0);
-        }
+        let rets_at = mem.write_call(base, token, args, nret).unwrap_or(base);
         let r = self.call_buffer_as(partition, &mut mem, base);
         for (i, o) in out.iter_mut().enumerate() {
             *o = mem.read_u32(rets_at + 4 * i as u64).unwrap_or(0);

@@ -10,6 +10,27 @@ pub struct Memory {
 }
 
 impl Memory {
+    /// Lays out an RTAS call buffer at `at`: token, nargs, nret, the inputs, `nret`
+    /// zeroed outputs (as Linux zeroes them). The address of the outputs; None when the
+    /// buffer does not fit.
+    pub fn write_call(&mut self, at: u64, token: u32, args: &[u32], nret: usize) -> Option<u64> {
+        let len = 4 * (3 + args.len() + nret);
+        if !self.contains(at, len) {
+            return None;
+        }
+        self.write_u32(at, token);
+        self.write_u32(at + 4, args.len() as u32);
+        self.write_u32(at + 8, nret as u32);
+        for (i, a) in args.iter().enumerate() {
+            self.write_u32(at + 12 + 4 * i as u64, *a);
+        }
+        let rets_at = at + 12 + 4 * args.len() as u64;
+        for i in 0..nret {
+            self.write_u32(rets_at + 4 * i as u64, 0);
+        }
+        Some(rets_at)
+    }
+
     /// Zeroed memory of `len` bytes at `base`.
     pub fn new(base: u64, len: usize) -> Self {
         Memory {
@@ -71,6 +92,18 @@ impl Memory {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn call_buffers_are_laid_out_or_refused() {
+        let mut m = Memory::new(0x1000, 64);
+        let rets = m.write_call(0x1000, 0x2019, &[1, 2], 3).unwrap();
+        assert_eq!(rets, 0x1000 + 12 + 8);
+        let cells: Vec<u32> = (0..8)
+            .map(|i| m.read_u32(0x1000 + 4 * i).unwrap())
+            .collect();
+        assert_eq!(cells, [0x2019, 2, 3, 1, 2, 0, 0, 0]);
+        assert_eq!(m.write_call(0x1000, 1, &[0; 10], 10), None, "does not fit");
+    }
 
     #[test]
     fn bounds() {
