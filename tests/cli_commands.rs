@@ -248,6 +248,23 @@ fn json_traces_close_with_a_summary() {
     };
     let (code, s) = run(&["boot", "--json"]);
     assert_eq!(code, Some(0));
+    // Driver events carry their fields, not only words.
+    let o = Command::new(env!("CARGO_BIN_EXE_pseries-sim"))
+        .args(["boot", "--json"])
+        .output()
+        .unwrap();
+    let drivers: Vec<serde_json::Value> = String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["event"] == "driver")
+        .collect();
+    assert_eq!(drivers.len(), 12);
+    let got: u64 = drivers.iter().map(|d| d["got"].as_u64().unwrap()).sum();
+    assert_eq!(got, 122, "the vectors the table holds");
+    assert!(drivers
+        .iter()
+        .all(|d| d["action"] == "request" && d["kind"] == "msix" || d["kind"] == "msi"));
     assert_eq!(s["event"], "summary");
     assert_eq!(
         (s["functions"].as_u64(), s["vectors"].as_u64()),

@@ -56,7 +56,12 @@ impl Kernel {
         if first {
             self.unmask(src);
         }
-        self.driver_event(dev, format!("request_irq LSI virq {virq}"));
+        let detail = crate::trace::DriverDetail {
+            action: "request_irq",
+            virq: Some(virq),
+            ..Default::default()
+        };
+        self.driver_event(dev, format!("request_irq LSI virq {virq}"), detail);
         true
     }
 

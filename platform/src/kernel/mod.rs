@@ -346,10 +346,19 @@ impl Kernel {
     }
 
     /// Records a driver's event.
-    pub(crate) fn driver_event(&mut self, dev: DevId, text: String) {
+    pub(crate) fn driver_event(
+        &mut self,
+        dev: DevId,
+        text: String,
+        detail: crate::trace::DriverDetail,
+    ) {
         if self.opts.trace {
             let device = self.devices[dev].name.clone();
-            self.emit(Event::Driver { device, text });
+            self.emit(Event::Driver {
+                device,
+                text,
+                detail,
+            });
         }
     }
 

@@ -25,7 +25,16 @@ impl Kernel {
             Ok(n) => format!("request {kind} {max} (min {min}): got {n}"),
             Err(e) => format!("request {kind} {max} (min {min}) failed: {e}"),
         };
-        self.driver_event(dev, text);
+        let detail = crate::trace::DriverDetail {
+            action: "request",
+            kind: Some(kind),
+            max: Some(max),
+            min: Some(min),
+            got: r.as_ref().ok().copied(),
+            error: r.as_ref().err().map(|e| e.to_string()),
+            virq: None,
+        };
+        self.driver_event(dev, text, detail);
         r
     }
 
@@ -220,7 +229,11 @@ impl Kernel {
             h(self, dev);
         }
         self.devices[dev].msi = None;
-        self.driver_event(dev, "free: vectors released".into());
+        let detail = crate::trace::DriverDetail {
+            action: "free",
+            ..Default::default()
+        };
+        self.driver_event(dev, "free: vectors released".into(), detail);
         Ok(())
     }
 

@@ -120,9 +120,37 @@ pub enum Event {
     Driver {
         /// Device.
         device: String,
-        /// What happened.
+        /// What happened, in words.
         text: String,
+        /// The same, field by field.
+        #[serde(flatten)]
+        detail: DriverDetail,
     },
+}
+
+/// A driver action, field by field (what JSON consumers read instead of `text`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct DriverDetail {
+    /// `request` (MSI/MSI-X), `free`, or `request_irq` (the LSI).
+    pub action: &'static str,
+    /// MSI or MSI-X, for a request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<crate::kernel::ops::MsiType>,
+    /// Vectors asked for, at most.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max: Option<u32>,
+    /// Fewest accepted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min: Option<u32>,
+    /// Vectors granted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub got: Option<u32>,
+    /// Why it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The virq, for request_irq.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub virq: Option<u32>,
 }
 
 impl std::fmt::Display for Event {
@@ -190,7 +218,7 @@ impl std::fmt::Display for Event {
                     "remap  {device} vector {vector} virq {virq}: source {old:#x} -> {new:#x}"
                 )
             }
-            Event::Driver { device, text } => write!(f, "driver {device}: {text}"),
+            Event::Driver { device, text, .. } => write!(f, "driver {device}: {text}"),
         }
     }
 }
@@ -327,6 +355,11 @@ mod tests {
             Event::Driver {
                 device: "d".into(),
                 text: "t".into(),
+                detail: DriverDetail {
+                    action: "request",
+                    got: Some(3),
+                    ..Default::default()
+                },
             },
         ];
         for (e, k) in all.iter().zip(EVENT_KINDS) {
