@@ -264,7 +264,7 @@ fn json_traces_close_with_a_summary() {
     assert_eq!(got, 122, "the vectors the table holds");
     assert!(drivers
         .iter()
-        .all(|d| d["action"] == "request" && d["kind"] == "msix" || d["kind"] == "msi"));
+        .all(|d| d["action"] == "request" && (d["kind"] == "msix" || d["kind"] == "msi")));
     assert_eq!(s["event"], "summary");
     assert_eq!(
         (s["functions"].as_u64(), s["vectors"].as_u64()),
