@@ -268,3 +268,38 @@ fn the_os_reaches_no_firmware_internals() {
     }
     assert!(leaks.is_empty(), "{leaks:#?}");
 }
+
+#[test]
+fn windows_and_msi_ranges_from_the_tree_cannot_wrap() {
+    // A 64-bit window ending past 2^64, and an MSI range past 2^32 and huge: refused
+    // or ignored, never an overflow (the ci profile checks arithmetic).
+    let mut tree = fixture_tree("qemu/b_devices.dtb");
+    let phb = tree.find("/pci@800000020000000").unwrap();
+    let cells = |v: &[u32]| v.iter().flat_map(|c| c.to_be_bytes()).collect::<Vec<u8>>();
+    tree.set_prop(
+        phb,
+        "ranges",
+        cells(&[
+            0x300_0000,
+            0xffff_ffff,
+            0xffff_0000,
+            0xffff_ffff,
+            0xffff_0000,
+            0xffff_ffff,
+            0,
+        ]),
+    );
+    tree.set_prop(phb, "ibm,opal-msi-ranges", cells(&[0xffff_ff00, 0x1000]));
+    for backend in [None, platform::ops::description("generic")] {
+        let opts = BootOptions {
+            force: backend,
+            ..Default::default()
+        };
+        let rep = boot_all(tree.clone(), opts).unwrap();
+        if backend.is_some() {
+            assert!(msgs(&rep.kernel)
+                .iter()
+                .any(|m| m.contains("MSI range 0xffffff00")));
+        }
+    }
+}

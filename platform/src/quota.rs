@@ -223,8 +223,8 @@ impl QuotaCache {
         if traverse_visits(tree, pe, node) {
             let (s, o) = share(req_of(tree, node), quota);
             let (s2, o2) = share(request, quota);
-            spare = spare - s + s2;
-            over = over - o + o2;
+            spare = spare.saturating_sub(s) + s2;
+            over = over.saturating_sub(o) + o2;
         }
         spare += (c.total % c.num_devices) as u64;
         let quota = quota as u64 + spare.checked_div(over as u64).unwrap_or(0);

@@ -111,16 +111,20 @@ pub fn qemu_trace(k: &Kernel) -> &[String] {
     &firmware(k).qemu_trace
 }
 
+/// The hardware behind an OS device.
+fn function_of(k: &Kernel, dev: DevId) -> Result<rtas::FnRef, String> {
+    let (buid, addr) = (k.devices[dev].buid, k.devices[dev].addr);
+    firmware(k)
+        .machine
+        .find(buid, addr)
+        .ok_or_else(|| "the machine has no function there".to_string())
+}
+
 /// The device signals vector `v`; the controller presents the source; the OS takes
 /// the interrupt and runs the handler of the virq it maps to. Returns that virq.
 pub fn fire(k: &mut Kernel, dev: DevId, v: u32) -> Result<u32, String> {
-    let (buid, addr) = (k.devices[dev].buid, k.devices[dev].addr);
-    let fw = firmware_mut(k);
-    let r = fw
-        .machine
-        .find(buid, addr)
-        .ok_or("the machine has no function there")?;
-    let sig = fw.machine.signal(r, v);
+    let r = function_of(k, dev)?;
+    let sig = firmware_mut(k).machine.signal(r, v);
     let handled = k.handle_interrupts();
     match sig {
         Signal::Delivered { source } => {
@@ -148,13 +152,8 @@ pub fn fire(k: &mut Kernel, dev: DevId, v: u32) -> Result<u32, String> {
 /// The device pulses its INTx line; the OS takes the interrupt and runs every handler
 /// on the line. Returns the handlers that ran.
 pub fn fire_lsi(k: &mut Kernel, dev: DevId) -> Result<Vec<crate::kernel::Handled>, String> {
-    let (buid, addr) = (k.devices[dev].buid, k.devices[dev].addr);
-    let fw = firmware_mut(k);
-    let r = fw
-        .machine
-        .find(buid, addr)
-        .ok_or("the machine has no function there")?;
-    match fw.machine.pulse_lsi(r) {
+    let r = function_of(k, dev)?;
+    match firmware_mut(k).machine.pulse_lsi(r) {
         Signal::Delivered { source } => {
             let handled = k.handle_interrupts();
             if handled.is_empty() {

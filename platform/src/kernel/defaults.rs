@@ -9,6 +9,9 @@ use crate::msi_bitmap::MsiBitmap;
 use of_tree::NodeId;
 use std::collections::BTreeSet;
 
+/// The largest MSI range the OS keeps a bitmap for.
+const MAX_MSI_RANGE: u32 = 1 << 24;
+
 /// A property of two cells as one 64-bit number.
 fn u64_cells(k: &Kernel, n: NodeId, name: &str) -> Option<u64> {
     match k.tree.at(n).cells(name).ok().flatten()?.as_slice() {
@@ -58,10 +61,20 @@ pub fn discover_phbs(k: &mut Kernel) -> Result<(), Error> {
             ranges.as_deref(),
             u64_cells(k, node, rtas::PROP_MSI_ADDRESS),
         ) {
-            (Some([first, count]), Some(address)) => Some(MsiRange {
-                address,
-                bitmap: MsiBitmap::new(*first, *count),
-            }),
+            (Some([first, count]), Some(address))
+                if first.checked_add(*count).is_some() && *count <= MAX_MSI_RANGE =>
+            {
+                Some(MsiRange {
+                    address,
+                    bitmap: MsiBitmap::new(*first, *count),
+                })
+            }
+            (Some([first, count]), Some(_)) => {
+                k.msg(format!(
+                    "{path}: MSI range {first:#x} + {count:#x} ignored: past 2^32 or larger than {MAX_MSI_RANGE:#x}"
+                ));
+                None
+            }
             _ => None,
         };
         k.phbs.push(PhbInfo {

@@ -174,7 +174,11 @@ impl Kernel {
             let off = bus_addr.checked_sub(child)?;
             let size = u64::try_from(r.size).unwrap_or(u64::MAX);
             let parent = r.parent.iter().fold(0u64, |a, &c| a << 32 | c as u64);
-            (off < size).then(|| parent + off)
+            if off < size {
+                parent.checked_add(off)
+            } else {
+                None
+            }
         })
     }
 

@@ -37,7 +37,11 @@ impl Window {
     /// The CPU address of a bus address in this window.
     pub fn to_cpu(&self, pci: u64) -> Option<u64> {
         let off = pci.checked_sub(self.pci)?;
-        (off < self.size).then(|| self.cpu + off)
+        if off < self.size {
+            self.cpu.checked_add(off)
+        } else {
+            None
+        }
     }
 }
 
@@ -152,11 +156,17 @@ impl Machine {
                 };
                 for w in order {
                     let win = p.windows[w];
-                    let at = next[w].div_ceil(size.max(1)) * size.max(1);
-                    if at + size <= win.pci + win.size
-                        && (kind == BarKind::Mem64 || at + size <= 1 << 32)
-                    {
-                        next[w] = at + size;
+                    // Windows come from the tree: no sum may wrap.
+                    let align = size.max(1);
+                    let at = next[w].div_ceil(align).checked_mul(align);
+                    let (Some(at), Some(limit)) = (at, win.pci.checked_add(win.size)) else {
+                        continue;
+                    };
+                    let Some(end) = at.checked_add(size) else {
+                        continue;
+                    };
+                    if end <= limit && (kind == BarKind::Mem64 || end <= 1 << 32) {
+                        next[w] = end;
                         p.functions[fi].bars[bi].address = at;
                         break;
                     }
@@ -178,8 +188,14 @@ impl Machine {
                     let Some(cpu) = p.windows.iter().find_map(|w| w.to_cpu(b.address)) else {
                         continue;
                     };
-                    map.ranges
-                        .insert(cpu, (cpu + b.size, FnRef { phb: pi, func: fi }, b.index));
+                    map.ranges.insert(
+                        cpu,
+                        (
+                            cpu.saturating_add(b.size),
+                            FnRef { phb: pi, func: fi },
+                            b.index,
+                        ),
+                    );
                 }
             }
         }
