@@ -74,7 +74,7 @@ const ICP_PHANDLE: u32 = 0x1111;
 const LSI_BASE: u32 = 0x1200;
 
 /// Functions that fit on one bus (32 devices of 8 functions).
-const PER_BUS: u32 = 256;
+pub(crate) const PER_BUS: u32 = 256;
 
 /// Bridges on bus 0, one a device slot, each to a bus of its own.
 const ROOT_BRIDGES: u32 = 32;
@@ -107,13 +107,34 @@ pub enum GenError {
         /// Functions asked for.
         asked: u32,
     },
+    /// The platform cannot be generated in this shape.
+    #[error("{0}")]
+    Platform(String),
 }
 
-fn cells(v: &[u32]) -> Vec<u8> {
+/// Which machine a generated tree describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Platform {
+    /// A pSeries (PAPR) machine like QEMU's.
+    #[default]
+    Pseries,
+    /// A U3/U4 MPIC machine (Maple class).
+    Mpic,
+}
+
+/// Generates the tree of a platform.
+pub fn try_generate_platform(platform: Platform, spec: &GenSpec) -> Result<Tree, GenError> {
+    match platform {
+        Platform::Pseries => try_generate(spec),
+        Platform::Mpic => crate::gen_mpic::try_generate(spec),
+    }
+}
+
+pub(crate) fn cells(v: &[u32]) -> Vec<u8> {
     v.iter().flat_map(|c| c.to_be_bytes()).collect()
 }
 
-fn string(s: &str) -> Vec<u8> {
+pub(crate) fn string(s: &str) -> Vec<u8> {
     let mut v = s.as_bytes().to_vec();
     v.push(0);
     v
@@ -277,7 +298,13 @@ fn nested(t: &mut Tree, node: NodeId, index: u32, spec: &GenSpec) {
 }
 
 /// A PCI-PCI bridge at device `dev` (function 0) of bus `bus`, to buses `range`.
-fn bridge(t: &mut Tree, parent: NodeId, bus: u32, dev: u32, range: (u32, u32)) -> NodeId {
+pub(crate) fn bridge(
+    t: &mut Tree,
+    parent: NodeId,
+    bus: u32,
+    dev: u32,
+    range: (u32, u32),
+) -> NodeId {
     let br = t.add_child(parent, &format!("pci@{dev:x}"));
     let devfn = dev << 3;
     t.set_prop(br, "reg", cells(&[bus << 16 | devfn << 8, 0, 0, 0, 0]));
@@ -291,7 +318,14 @@ fn bridge(t: &mut Tree, parent: NodeId, bus: u32, dev: u32, range: (u32, u32)) -
     br
 }
 
-fn function(t: &mut Tree, parent: NodeId, phb: u32, bus: u32, devfn: u32, spec: &GenSpec) {
+pub(crate) fn function(
+    t: &mut Tree,
+    parent: NodeId,
+    phb: u32,
+    bus: u32,
+    devfn: u32,
+    spec: &GenSpec,
+) {
     let (dev, func) = (devfn >> 3, devfn & 7);
     let name = if func == 0 {
         format!("ethernet@{dev:x}")

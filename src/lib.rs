@@ -12,5 +12,6 @@
 
 pub mod fuzzing;
 pub mod gen;
+pub mod gen_mpic;
 pub mod import;
 pub mod many;

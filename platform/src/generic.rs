@@ -4,8 +4,7 @@
 //! controller's registers.
 
 use crate::error::MsiError;
-use crate::kernel::pci::*;
-use crate::kernel::{DevId, Kernel, MsiState};
+use crate::kernel::{DevId, Kernel, MsiMessage, MsiState};
 use crate::ops::{MachineDescription, MsiType};
 use of_tree::Tree;
 
@@ -53,43 +52,28 @@ fn check_device(k: &mut Kernel, dev: DevId, nvec: u32, kind: MsiType) -> Result<
     Ok(())
 }
 
-/// Writes one MSI-X entry: address, data, unmasked.
-fn write_msix_entry(k: &mut Kernel, table: u64, i: u32, address: u64, data: u32) -> bool {
-    let e = table + MSIX_ENTRY_SIZE * i as u64;
-    k.port.mmio_write(e, 4, address & 0xffff_ffff)
-        && k.port.mmio_write(e + 4, 4, address >> 32)
-        && k.port.mmio_write(e + 8, 4, data as u64)
-        && k.port.mmio_write(e + MSIX_ENTRY_VECTOR_CTRL, 4, 0)
-}
-
 fn setup_msi_irqs(k: &mut Kernel, dev: DevId, nvec: u32, kind: MsiType) -> Result<(), MsiError> {
     let phb = k.devices[dev].phb;
     let range = k.phbs[phb].msi.as_mut().ok_or(MsiError::NotSupported)?;
     let address = range.address;
     let first = range.bitmap.alloc(nvec).ok_or(MsiError::NoSpc)?;
     let written = match kind {
-        MsiType::Msix => match k.msix_table_address(dev) {
-            Some(table) => (0..nvec).all(|i| write_msix_entry(k, table, i, address, first + i)),
-            None => false,
-        },
-        MsiType::Msi => match k.msi_cap(dev, MsiType::Msi) {
-            Some(cap) => {
-                let ctrl = k.config_read(dev, cap + MSI_FLAGS, 2).unwrap_or(0);
-                let ext = first > 0xffff;
-                let ctrl = if ext {
-                    ctrl | MSI_FLAGS_EXT_DATA
-                } else {
-                    ctrl & !MSI_FLAGS_EXT_DATA
-                };
-                let data_reg = cap + if ctrl & MSI_FLAGS_64BIT != 0 { 12 } else { 8 };
-                k.config_write(dev, cap + MSI_ADDRESS_LO, 4, address as u32)
-                    && (ctrl & MSI_FLAGS_64BIT == 0
-                        || k.config_write(dev, cap + MSI_ADDRESS_LO + 4, 4, (address >> 32) as u32))
-                    && k.config_write(dev, cap + MSI_FLAGS, 2, ctrl)
-                    && k.config_write(dev, data_reg, if ext { 4 } else { 2 }, first)
-            }
-            None => false,
-        },
+        MsiType::Msix => (0..nvec).all(|i| {
+            let msg = MsiMessage {
+                address,
+                data: first + i,
+            };
+            k.write_msi_msg(dev, kind, i, msg)
+        }),
+        MsiType::Msi => k.write_msi_msg(
+            dev,
+            kind,
+            0,
+            MsiMessage {
+                address,
+                data: first,
+            },
+        ),
     };
     if !written {
         if let Some(r) = k.phbs[phb].msi.as_mut() {

@@ -45,6 +45,43 @@ impl MsiBitmap {
         }
     }
 
+    /// Marks one source used for good (Linux's `msi_bitmap_reserve_hwirq`): a source
+    /// some other interrupt already uses, or the hardware keeps. Outside the range:
+    /// nothing.
+    pub fn reserve(&mut self, hwirq: u32) {
+        if let Some(u) = hwirq
+            .checked_sub(self.first)
+            .and_then(|o| self.used.get_mut(o as usize))
+        {
+            *u = true;
+        }
+    }
+
+    /// Marks every source used, then frees `count` from `start` of each pair (Linux's
+    /// `msi_bitmap_reserve_dt_hwirqs` over `msi-available-ranges`); parts of a pair
+    /// outside the range are ignored.
+    pub fn only_available(&mut self, ranges: &[(u32, u32)]) {
+        self.used.fill(true);
+        for &(start, count) in ranges {
+            for h in start..start.saturating_add(count) {
+                if let Some(u) = h
+                    .checked_sub(self.first)
+                    .and_then(|o| self.used.get_mut(o as usize))
+                {
+                    *u = false;
+                }
+            }
+        }
+    }
+
+    /// Whether a source is free.
+    pub fn is_free(&self, hwirq: u32) -> bool {
+        hwirq
+            .checked_sub(self.first)
+            .and_then(|o| self.used.get(o as usize))
+            .is_some_and(|u| !u)
+    }
+
     /// Sources free.
     pub fn free_count(&self) -> usize {
         self.used.iter().filter(|u| !**u).count()

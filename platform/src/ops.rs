@@ -3,8 +3,11 @@
 pub use crate::kernel::ops::*;
 
 /// The descriptions, probed in this order.
-static DESCRIPTIONS: [&MachineDescription; 2] =
-    [&crate::pseries::PSERIES, &crate::generic::GENERIC];
+static DESCRIPTIONS: [&MachineDescription; 3] = [
+    &crate::pseries::PSERIES,
+    &crate::mpic::MPIC,
+    &crate::generic::GENERIC,
+];
 
 /// The descriptions, probed in this order.
 pub fn descriptions() -> &'static [&'static MachineDescription] {

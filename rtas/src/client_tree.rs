@@ -100,7 +100,8 @@ impl Firmware {
             .map(|p| p.path.as_str())
             .collect();
         let renumber = bus_rewrites(tree);
-        if foreign.is_empty() && !m.bare_metal && renumber.is_empty() {
+        let publish = m.bare_metal && m.mpic.is_none();
+        if foreign.is_empty() && !publish && renumber.is_empty() {
             return Cow::Borrowed(tree);
         }
         let mut t = tree.clone();
@@ -112,7 +113,7 @@ impl Firmware {
                 let _ = t.remove_node(n);
             }
         }
-        if m.bare_metal {
+        if publish {
             for (i, p) in m.phbs.iter().enumerate() {
                 let (Some((first, count)), Ok(n)) = (m.bare_msi_range(i), t.find(&p.path)) else {
                     continue;

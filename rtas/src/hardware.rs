@@ -53,6 +53,14 @@ impl Firmware {
     /// A CPU load from MMIO space: `None` where nothing decodes the address (a master
     /// abort: the CPU reads all ones).
     pub fn mmio_read(&mut self, addr: u64, size: u32) -> Option<u64> {
+        if let Some(mpic) = &self.machine.mpic {
+            if let Some(off) = mpic.decodes(addr) {
+                return (size == 4)
+                    .then(|| mpic.read(&self.machine.ics, off))
+                    .flatten()
+                    .map(u64::from);
+            }
+        }
         if let Some(off) = self.ics_page(addr) {
             return match off {
                 ICS_REG_SELECT => Some(self.ics_select as u64),
@@ -68,6 +76,12 @@ impl Firmware {
 
     /// A CPU store to MMIO space: false where nothing takes it.
     pub fn mmio_write(&mut self, addr: u64, size: u32, value: u64) -> bool {
+        let m = &mut self.machine;
+        if let Some(mpic) = m.mpic.as_mut() {
+            if let Some(off) = mpic.decodes(addr) {
+                return size == 4 && mpic.write(&mut m.ics, off, value as u32);
+            }
+        }
         if let Some(off) = self.ics_page(addr) {
             return match (off, size) {
                 (ICS_REG_SELECT, 4) => {
@@ -99,7 +113,8 @@ impl Firmware {
 
     fn ics_page(&self, addr: u64) -> Option<u64> {
         let off = addr.checked_sub(ICS_MMIO_BASE)?;
-        (self.machine.bare_metal && off < ICS_MMIO_SIZE).then_some(off)
+        (self.machine.bare_metal && self.machine.mpic.is_none() && off < ICS_MMIO_SIZE)
+            .then_some(off)
     }
 }
 

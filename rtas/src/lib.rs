@@ -27,6 +27,7 @@ pub mod hcall;
 pub mod ics;
 pub mod machine;
 pub mod memory;
+pub mod mpic;
 pub mod pci;
 pub mod phb;
 pub mod replay;

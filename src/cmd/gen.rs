@@ -1,7 +1,7 @@
 //! `pseries-sim gen`: writes a generated pSeries tree.
 
 use clap::Args;
-use pseries_sim::gen::{try_generate, GenError, GenSpec, MAX_FUNCTIONS};
+use pseries_sim::gen::{try_generate_platform, GenError, GenSpec, Platform, MAX_FUNCTIONS};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -26,9 +26,22 @@ pub struct GenArgs {
     /// MSI vectors each function offers (at most 32).
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=32))]
     msi: u32,
+    /// The machine: pseries (PAPR, like QEMU's) or mpic (a U3/U4 Maple-class machine
+    /// with an MPIC).
+    #[arg(long, value_enum, default_value = "pseries")]
+    platform: PlatformArg,
     /// Output file (.dts for source, anything else for a blob); stdout DTS when absent.
     #[arg(short = 'o', long = "output")]
     output: Option<PathBuf>,
+}
+
+/// A machine to generate.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum PlatformArg {
+    /// pSeries through RTAS.
+    Pseries,
+    /// A U3/U4 MPIC machine.
+    Mpic,
 }
 
 /// A function count a PHB can hold: 1 to MAX_FUNCTIONS, saying why otherwise.
@@ -44,13 +57,23 @@ fn functions(s: &str) -> Result<u32, String> {
 /// Generates and writes the tree.
 pub fn run(a: GenArgs) -> Result<ExitCode, String> {
     let progress = super::progress::Progress::spinner("generating");
-    let tree = try_generate(&GenSpec {
-        phbs: a.phbs,
-        functions: a.functions,
-        msix: a.msix,
-        msi: a.msi,
-    })
-    .map_err(|e| format!("--functions {}: {e}", a.functions));
+    let platform = match a.platform {
+        PlatformArg::Pseries => Platform::Pseries,
+        PlatformArg::Mpic => Platform::Mpic,
+    };
+    let tree = try_generate_platform(
+        platform,
+        &GenSpec {
+            phbs: a.phbs,
+            functions: a.functions,
+            msix: a.msix,
+            msi: a.msi,
+        },
+    )
+    .map_err(|e| match e {
+        GenError::TooManyFunctions { .. } => format!("--functions {}: {e}", a.functions),
+        GenError::Platform(_) => format!("--platform: {e}"),
+    });
     progress.finish();
     let tree = tree?;
     match a.output {

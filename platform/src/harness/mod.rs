@@ -173,6 +173,10 @@ pub fn resume(k: &mut Kernel, mode: ResumeMode) -> Result<(), Error> {
     if !k.suspended {
         return Err(Error::Failed("resume without a suspend".into()));
     }
+    if mode == ResumeMode::Renumber && firmware(k).machine.mpic.is_some() {
+        // No firmware hands out vectors there: nothing for it to renumber.
+        return Err(Error::Failed(crate::mpic::RENUMBER_REFUSED.into()));
+    }
     firmware_mut(k).resume(mode == ResumeMode::Renumber);
     k.resume(mode)
 }

@@ -5,6 +5,7 @@
 pub mod defaults;
 mod interrupts;
 mod msi;
+mod msi_msg;
 pub mod of;
 pub mod ops;
 pub mod pci;

@@ -173,6 +173,11 @@ impl InterruptMap {
         Ok(Some(InterruptMap { mask, entries }))
     }
 
+    /// Every parent source the map names.
+    pub fn sources(&self) -> impl Iterator<Item = u32> + '_ {
+        self.entries.iter().map(|e| e.1)
+    }
+
     /// The source a pin of a function on the PHB's bus maps to.
     pub fn lookup(&self, addr: PciAddr, pin: u32) -> Option<u32> {
         let key = [addr.config_addr() & self.mask[0], 0, 0, pin & self.mask[3]];

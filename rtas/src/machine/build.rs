@@ -174,7 +174,12 @@ impl Machine {
             phb.partition = at.u32("pseries-sim,partition")?.unwrap_or(0);
             phbs.push(phb);
         }
+        let mpic = crate::mpic::Mpic::from_tree(tree)?;
         let (ics, pools) = match cfg.profile {
+            _ if mpic.is_some() => (
+                Ics::new(vec![(0, mpic.as_ref().map_or(0, |m| m.sources))]),
+                Pools::Qemu(QemuPool::qemu()),
+            ),
             Profile::Qemu => (
                 Ics::new(vec![(ICS_BASE, ICS_COUNT)]),
                 Pools::Qemu(QemuPool::qemu()),
@@ -227,11 +232,17 @@ impl Machine {
             servers: count_servers(tree)?,
             drops: DropCounters::default(),
             bare_metal: cfg.bare_metal,
+            mpic,
             mmio: Default::default(),
         };
         m.claim_lsis()?;
         m.assign_bars();
-        if m.bare_metal {
+        if let Some(mp) = &m.mpic {
+            // Every source not wired to a pin can take a message.
+            for s in 0..mp.sources {
+                m.ics.claim(s, SourceKind::Msi);
+            }
+        } else if m.bare_metal {
             for p in 0..m.phbs.len() {
                 if let Some((first, count)) = m.bare_msi_range(p) {
                     for s in first..first.saturating_add(count) {
@@ -245,7 +256,8 @@ impl Machine {
 
     fn claim_lsis(&mut self) -> Result<(), Error> {
         for p in &self.phbs {
-            for pin in 0..4 {
+            // QEMU's fixed LSIs; an MPIC machine has only what its maps name.
+            for pin in (0..4).filter(|_| self.mpic.is_none()) {
                 let s = LSI_BASE + 4 * p.index + pin;
                 if !self.ics.claim(s, SourceKind::Lsi)
                     && self.ics.source(s).map(|x| x.kind) != Some(SourceKind::Lsi)

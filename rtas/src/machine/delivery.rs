@@ -55,6 +55,19 @@ impl Machine {
             self.drops.frozen += 1;
             return Signal::Dropped;
         }
+        if let Some(mpic) = self.mpic.as_mut() {
+            // The bridge turns a write to the MPIC's MSI target into that source.
+            if !mpic.is_msi_target(addr) {
+                self.drops.bad_address += 1;
+                log::debug!("message to {addr:#x} is not an MPIC MSI target: dropped");
+                return Signal::Dropped;
+            }
+            if !mpic.message(&mut self.ics, data) {
+                self.drops.not_owner += 1;
+                return Signal::Dropped;
+            }
+            return Signal::Delivered { source: data };
+        }
         if addr != MSI_WINDOW && !(addr == MSI_WINDOW_32 && self.profile == Profile::Papr) {
             self.drops.bad_address += 1;
             log::debug!("message to {addr:#x} is outside the MSI window: dropped");

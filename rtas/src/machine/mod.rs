@@ -129,6 +129,8 @@ pub struct Machine {
     pub drops: DropCounters,
     /// Bare metal (see [`MachineConfig::bare_metal`]).
     pub bare_metal: bool,
+    /// The MPIC, on a U3/U4 machine (its sources are the controller's, from 0).
+    pub mpic: Option<crate::mpic::Mpic>,
     #[serde(skip)]
     pub(crate) mmio: MmioMap,
 }
@@ -146,7 +148,7 @@ impl Machine {
     /// A bare-metal PHB's MSI range (first source, count): its PAPR pool, or an equal
     /// share of QEMU's pool. `None` on firmware-managed machines.
     pub fn bare_msi_range(&self, phb: usize) -> Option<(u32, u32)> {
-        if !self.bare_metal || phb >= self.phbs.len() {
+        if !self.bare_metal || self.mpic.is_some() || phb >= self.phbs.len() {
             return None;
         }
         match &self.pools {

@@ -1,0 +1,182 @@
+//! The MPIC (U3/U4) machine description, after Linux's Maple platform and
+//! `mpic_u3msi.c`: a root compatible with `Momentum,Maple` (or `Momentum,Apache`), an
+//! OpenPIC-style MPIC programmed through its registers, and MSIs the OS allocates from
+//! the MPIC's own sources and composes itself (no firmware calls).
+
+mod msi;
+
+use crate::error::Error;
+use crate::kernel::ops::ResumeMode;
+use crate::kernel::pci::*;
+use crate::kernel::{Controller, ControllerKind, Kernel};
+use crate::ops::{MachineDescription, MsiType};
+use of_tree::Tree;
+use rtas::mpic::{
+    is_mpic, FEATURE_LAST_SRC_MASK, FEATURE_LAST_SRC_SHIFT, GREG_FEATURE_0, IRQ_BASE,
+    IRQ_DESTINATION, IRQ_STRIDE, VECPRI_MASK, VECPRI_PRIORITY_MASK, VECPRI_PRIORITY_SHIFT,
+};
+
+/// The priority Linux's MPIC driver gives every source.
+pub const MPIC_PRIORITY: u32 = 8;
+
+/// The MPIC description.
+pub static MPIC: MachineDescription = MachineDescription {
+    name: "mpic",
+    probe,
+    setup_arch: None,
+    init_irq: Some(init_irq),
+    discover_phbs: None,
+    msi_init: Some(msi::init),
+    pci_irq_fixup: None,
+    msi_check_device: Some(msi::check_device),
+    setup_msi_irqs: Some(msi::setup_msi_irqs),
+    teardown_msi_irqs: Some(msi::teardown_msi_irqs),
+    read_config: None,
+    write_config: None,
+    irq_unmask: Some(irq_unmask),
+    irq_mask: Some(irq_mask),
+    suspend: Some(suspend),
+    resume: Some(resume),
+};
+
+/// Maple's probe: the root is compatible with `Momentum,Maple` or `Momentum,Apache`.
+fn probe(tree: &Tree) -> bool {
+    let compat = tree.at(tree.root()).strings("compatible").ok().flatten();
+    compat.is_some_and(|c| {
+        c.iter()
+            .any(|s| *s == "Momentum,Maple" || *s == "Momentum,Apache")
+    })
+}
+
+/// Finds the MPIC (an `interrupt-controller` compatible with `open-pic`, else a node of
+/// type `open-pic`), its registers at its `reg`, and reads how many sources it has
+/// from its feature register.
+fn init_irq(k: &mut Kernel) -> Result<(), Error> {
+    let Some(n) = k.tree.walk().into_iter().find(|&n| is_mpic(&k.tree, n)) else {
+        k.msg("mpic: no MPIC in the device tree".into());
+        return Ok(());
+    };
+    let at = k.tree.at(n);
+    let path = at.path();
+    let base = match at.reg() {
+        Ok(Some(r)) if !r.is_empty() => r[0].address_u64(),
+        Ok(_) => {
+            k.msg(format!("mpic: {path}: no 'reg': no interrupt controller"));
+            return Ok(());
+        }
+        Err(e) => {
+            k.msg(format!("mpic: {path}: 'reg': {e}: no interrupt controller"));
+            return Ok(());
+        }
+    };
+    let Some(frr) = k.port.mmio_read(base + GREG_FEATURE_0, 4) else {
+        k.msg(format!(
+            "mpic: {path}: nothing answers at {base:#x}: no interrupt controller"
+        ));
+        return Ok(());
+    };
+    let sources = ((frr as u32 & FEATURE_LAST_SRC_MASK) >> FEATURE_LAST_SRC_SHIFT) + 1;
+    k.msg(format!("mpic: {path} at {base:#x}, {sources} sources"));
+    k.intc = Some(Controller {
+        path,
+        kind: ControllerKind::Other,
+        registers: Some(base),
+    });
+    k.platform_data = Some(Box::new(msi::MpicData::new(base, sources)));
+    Ok(())
+}
+
+/// The MPIC's register block, once init_irq found it.
+fn registers(k: &Kernel) -> Option<u64> {
+    k.intc.as_ref().and_then(|c| c.registers)
+}
+
+/// Writes a source's vector/priority register, to CPU 0.
+fn write_vecpri(k: &mut Kernel, source: u32, masked: bool) {
+    let Some(base) = registers(k) else { return };
+    let reg = base + IRQ_BASE + IRQ_STRIDE * source as u64;
+    let old = k.port.mmio_read(reg, 4).unwrap_or(0) as u32;
+    let mut v = (old & !(VECPRI_MASK | VECPRI_PRIORITY_MASK | 0x7ff))
+        | MPIC_PRIORITY << VECPRI_PRIORITY_SHIFT
+        | (source & 0x7ff);
+    if masked {
+        v |= VECPRI_MASK;
+    }
+    k.port.mmio_write(reg + IRQ_DESTINATION, 4, 1);
+    k.port.mmio_write(reg, 4, v as u64);
+}
+
+/// The MSI vector a source stands for: device, kind, vector.
+fn msi_vector(k: &Kernel, source: u32) -> Option<(usize, MsiType, u32)> {
+    k.devices.iter().enumerate().find_map(|(d, dev)| {
+        let m = dev.msi.as_ref()?;
+        let i = m.sources.iter().position(|&s| s == source)?;
+        Some((d, m.kind, i as u32))
+    })
+}
+
+/// Sets or clears a vector's mask in the device: the MSI-X entry's vector control, or
+/// the MSI capability's mask bit when it has per-vector masking.
+fn pci_mask(k: &mut Kernel, source: u32, masked: bool) {
+    let Some((dev, kind, i)) = msi_vector(k, source) else {
+        return;
+    };
+    match kind {
+        MsiType::Msix => {
+            if let Some(t) = k.msix_table_address(dev) {
+                let e = t + MSIX_ENTRY_SIZE * i as u64 + MSIX_ENTRY_VECTOR_CTRL;
+                k.port.mmio_write(e, 4, masked as u64);
+            }
+        }
+        MsiType::Msi => {
+            let Some(cap) = k.msi_cap(dev, MsiType::Msi) else {
+                return;
+            };
+            let ctrl = k.config_read(dev, cap + MSI_FLAGS, 2).unwrap_or(0);
+            if ctrl & 0x100 == 0 {
+                return; // no per-vector masking
+            }
+            let reg = cap
+                + if ctrl & MSI_FLAGS_64BIT != 0 {
+                    0x10
+                } else {
+                    0x0c
+                };
+            let bits = k.config_read(dev, reg, 4).unwrap_or(0);
+            let bits = if masked {
+                bits | 1 << i
+            } else {
+                bits & !(1 << i)
+            };
+            k.config_write(dev, reg, 4, bits);
+        }
+    }
+}
+
+/// `mpic_u3msi_unmask_irq`: the MPIC first, then the device.
+fn irq_unmask(k: &mut Kernel, source: u32) {
+    write_vecpri(k, source, false);
+    pci_mask(k, source, false);
+}
+
+/// `mpic_u3msi_mask_irq`: the device first, then the MPIC.
+fn irq_mask(k: &mut Kernel, source: u32) {
+    pci_mask(k, source, true);
+    write_vecpri(k, source, true);
+}
+
+fn suspend(_k: &mut Kernel) -> Result<(), Error> {
+    Ok(())
+}
+
+/// These machines keep their vectors: the OS allocated them, no firmware renumbers.
+fn resume(_k: &mut Kernel, mode: ResumeMode) -> Result<(), Error> {
+    match mode {
+        ResumeMode::Keep => Ok(()),
+        ResumeMode::Renumber => Err(Error::Failed(RENUMBER_REFUSED.into())),
+    }
+}
+
+/// Why `resume renumber` is refused on machines whose OS allocates its own vectors.
+pub const RENUMBER_REFUSED: &str =
+    "resume renumber: this machine's firmware does not hand out vectors (the OS allocates them itself), so there is nothing to renumber";
