@@ -101,15 +101,33 @@ impl Mpic {
         Ok(Some(Mpic::new(path, reg.address_u64(), sources)))
     }
 
-    /// An MPIC of `sources` sources, registers at `base`, every source masked.
+    /// An MPIC of `sources` sources, registers at `base`, every source masked, its
+    /// vector its number.
     pub fn new(path: String, base: u64, sources: u32) -> Mpic {
         Mpic {
             path,
             base,
             sources,
-            vecpri: vec![VECPRI_MASK; sources as usize],
+            vecpri: (0..sources).map(|n| VECPRI_MASK | n).collect(),
             dest: vec![1; sources as usize],
             bad_messages: 0,
+        }
+    }
+
+    /// Sets every source's registers from its state in `ics` (after a restore): masked
+    /// where its priority masks it, the saved priority, the CPU it goes to.
+    pub fn sync_from(&mut self, ics: &Ics) {
+        for n in 0..self.sources {
+            let s = ics.source(n).unwrap_or_default();
+            let mask = if s.priority == PRIORITY_MASKED {
+                VECPRI_MASK
+            } else {
+                0
+            };
+            let prio = (s.saved_priority as u32 & 0xf) << VECPRI_PRIORITY_SHIFT;
+            let keep = self.vecpri[n as usize] & (VECPRI_SENSE_LEVEL | 0x7ff);
+            self.vecpri[n as usize] = mask | prio | keep;
+            self.dest[n as usize] = 1 << s.server.min(31);
         }
     }
 
@@ -227,6 +245,20 @@ mod tests {
         assert_eq!(ics.presented[0].source, 20);
         assert!(!m.message(&mut ics, 128), "past the last source");
         assert_eq!(m.bad_messages, 1);
+    }
+
+    #[test]
+    fn registers_follow_restored_source_state() {
+        let (mut m, mut ics) = mpic();
+        let vecpri = IRQ_BASE + 3 * IRQ_STRIDE;
+        m.write(&mut ics, vecpri, 8 << VECPRI_PRIORITY_SHIFT | 3);
+        let mut fresh = Mpic::new("/mpic".into(), 0xf804_0000, 128);
+        fresh.sync_from(&ics);
+        assert_eq!(fresh.read(&ics, vecpri), m.read(&ics, vecpri));
+        assert_ne!(
+            fresh.read(&ics, vecpri + IRQ_STRIDE).unwrap() & VECPRI_MASK,
+            0
+        );
     }
 
     #[test]

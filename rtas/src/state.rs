@@ -193,7 +193,12 @@ impl Firmware {
             .same_hardware(&saved.machine)
             .map_err(|e| StateError::Payload(format!("the saved machine is not this one: {e}")))?;
         saved.machine.validate().map_err(StateError::Payload)?;
+        let mpic = self.machine.mpic.take();
         self.machine = saved.machine;
+        self.machine.mpic = mpic.map(|mut m| {
+            m.sync_from(&self.machine.ics);
+            m
+        });
         self.machine.index_mmio();
         self.tokens = saved.tokens;
         self.clock = saved.clock;

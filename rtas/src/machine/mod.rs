@@ -129,7 +129,10 @@ pub struct Machine {
     pub drops: DropCounters,
     /// Bare metal (see [`MachineConfig::bare_metal`]).
     pub bare_metal: bool,
-    /// The MPIC, on a U3/U4 machine (its sources are the controller's, from 0).
+    /// The MPIC, on a U3/U4 machine (its sources are the controller's, from 0). Not in
+    /// state blobs (their format predates it): rebuilt from the tree, its registers
+    /// derived from the saved source state (see [`crate::mpic::Mpic::sync_from`]).
+    #[serde(skip)]
     pub mpic: Option<crate::mpic::Mpic>,
     #[serde(skip)]
     pub(crate) mmio: MmioMap,
