@@ -219,3 +219,66 @@ proptest! {
         prop_assert_eq!(k.request(d, MsiType::Msix, 8, 8), Ok(8));
     }
 }
+
+fn cli(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_pseries-sim"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn the_commands_work_on_an_mpic_machine() {
+    let dir = common::scratch("mpic-cli");
+    let tree = dir.join("mp.dtb");
+    let t = tree.to_str().unwrap();
+    let o = cli(&[
+        "gen",
+        "--platform",
+        "mpic",
+        "--phbs",
+        "2",
+        "--functions",
+        "2",
+        "--msix",
+        "2",
+        "--msi",
+        "1",
+        "-o",
+        t,
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(cli(&["check", t]).status.success());
+    let svg = dir.join("mp.svg");
+    assert!(cli(&["map", t, "-o", svg.to_str().unwrap()])
+        .status
+        .success());
+    let o = cli(&["boot", t, "--trace", "json"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains(r#""machine":"mpic","detail":"accepted""#),
+        "{out}"
+    );
+    let o = cli(&["boot", t, "--quiet"]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("0 RTAS calls"));
+    let state = dir.join("mp.state");
+    let sc = dir.join("mp.scenario");
+    std::fs::write(
+        &sc,
+        format!(
+            "machine {t}\nboot\nrequest 0000:00:00.0 msix 2\nrequest 0001:00:00.1 msi 1\n\
+             fire 0000:00:00.0 1\nfire 0001:00:00.1 0\nsuspend\nresume keep\n\
+             expect virqs-stable\nsave {s}\nrestore {s}\nfire 0000:00:00.0 0\n\
+             suspend\nresume renumber\n",
+            s = state.display()
+        ),
+    )
+    .unwrap();
+    let o = cli(&["run", sc.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(
+        err.contains(":14:1: resume renumber: this machine's firmware does not hand out vectors"),
+        "{err}"
+    );
+}
