@@ -72,7 +72,7 @@ pub fn try_generate(spec: &GenSpec) -> Result<Tree, GenError> {
 fn host_bridge(t: &mut Tree, root: NodeId, index: u32, spec: &GenSpec) {
     let cfg = 0xf000_0000u32 + index * 0x0010_0000;
     let node = t.add_child(root, &format!("pci@{cfg:x}"));
-    let u4 = index % 2 == 0;
+    let u4 = index.is_multiple_of(2);
     t.set_prop(node, "device_type", string("pci"));
     t.set_prop(
         node,

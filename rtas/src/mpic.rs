@@ -74,7 +74,7 @@ pub fn is_mpic(tree: &Tree, n: NodeId) -> bool {
         .strings("compatible")
         .ok()
         .flatten()
-        .is_some_and(|v| v.iter().any(|c| *c == "open-pic"));
+        .is_some_and(|v| v.contains(&"open-pic"));
     ty == Some("open-pic") || (ty == Some("interrupt-controller") && compat_openpic)
 }
 
