@@ -101,6 +101,24 @@ fn masked_at_the_mpic_and_in_the_device_then_delivered() {
 }
 
 #[test]
+fn a_tree_update_keeps_the_allocator_in_step() {
+    let t = try_generate(&spec(1, 3, 4, 0)).unwrap();
+    let mut rep = platform::boot::boot_all(t, BootOptions::default()).unwrap();
+    let k = &mut rep.kernel;
+    let held: Vec<u32> = k.held_virqs().iter().map(|h| h.source).collect();
+    // A property update drops what the description derived from the tree.
+    let root = k.tree().root();
+    k.tree_mut()
+        .set_prop(root, "pseries-sim,touched", Vec::new());
+    k.free(0).unwrap();
+    assert_eq!(k.request(0, MsiType::Msix, 4, 4), Ok(4));
+    let again = &k.devices[0].msi.as_ref().unwrap().sources;
+    for s in again {
+        assert!(!held[4..].contains(s), "{s:#x} is still another device's");
+    }
+}
+
+#[test]
 fn msi_blocks_are_aligned_and_inside_the_available_range() {
     let t = try_generate(&spec(2, 6, 0, 4)).unwrap();
     let rep = platform::boot::boot_all(t, BootOptions::default()).unwrap();

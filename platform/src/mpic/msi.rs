@@ -40,6 +40,30 @@ fn data(k: &mut Kernel) -> Option<&mut MpicData> {
     k.platform_data.as_mut()?.downcast_mut::<MpicData>()
 }
 
+/// The description's data, made again from the tree, the MPIC's feature register and
+/// the vectors drivers hold when it was dropped (the tree changed under the OS).
+fn ensure(k: &mut Kernel) -> Option<&mut MpicData> {
+    if data(k).is_none() && k.msi_enabled {
+        let base = k.intc.as_ref()?.registers?;
+        let frr = k.port.mmio_read(base + rtas::mpic::GREG_FEATURE_0, 4)? as u32;
+        let sources =
+            ((frr & rtas::mpic::FEATURE_LAST_SRC_MASK) >> rtas::mpic::FEATURE_LAST_SRC_SHIFT) + 1;
+        let mut d = MpicData::new(base, sources);
+        let mut b = reserved_bitmap(k, sources).ok()?;
+        for s in k
+            .devices
+            .iter()
+            .filter_map(|d| d.msi.as_ref())
+            .flat_map(|m| &m.sources)
+        {
+            b.reserve(*s);
+        }
+        d.bitmap = Some(b);
+        k.platform_data = Some(Box::new(d));
+    }
+    data(k)
+}
+
 /// The bitmap of the MPIC's sources with every source that is not free for MSI
 /// reserved: outside `msi-available-ranges` (else the U3 hardware reserves), and every
 /// source an `interrupt-map` names. Err names the node and property at fault.
@@ -132,7 +156,7 @@ pub fn check_device(k: &mut Kernel, dev: DevId, nvec: u32, kind: MsiType) -> Res
 }
 
 fn free_sources(k: &mut Kernel, kind: MsiType, sources: &[u32]) {
-    let Some(b) = data(k).and_then(|d| d.bitmap.as_mut()) else {
+    let Some(b) = ensure(k).and_then(|d| d.bitmap.as_mut()) else {
         return;
     };
     match kind {
@@ -155,7 +179,7 @@ pub fn setup_msi_irqs(
     kind: MsiType,
 ) -> Result<(), MsiError> {
     let address = msi_address(k, dev);
-    let bitmap = data(k)
+    let bitmap = ensure(k)
         .and_then(|d| d.bitmap.as_mut())
         .ok_or(MsiError::NotSupported)?;
     let mut sources = Vec::with_capacity(nvec as usize);
