@@ -120,6 +120,8 @@ pub enum Platform {
     Pseries,
     /// A U3/U4 MPIC machine (Maple class).
     Mpic,
+    /// A Cell blade with Axon MSI.
+    Axon,
 }
 
 /// Generates the tree of a platform.
@@ -127,6 +129,7 @@ pub fn try_generate_platform(platform: Platform, spec: &GenSpec) -> Result<Tree,
     match platform {
         Platform::Pseries => try_generate(spec),
         Platform::Mpic => crate::gen_mpic::try_generate(spec),
+        Platform::Axon => crate::gen_axon::try_generate(spec),
     }
 }
 

@@ -12,6 +12,7 @@
 
 pub mod fuzzing;
 pub mod gen;
+pub mod gen_axon;
 pub mod gen_mpic;
 pub mod import;
 pub mod many;

@@ -20,6 +20,7 @@ static EMPTY: MachineDescription = MachineDescription {
     write_config: None,
     irq_unmask: None,
     irq_mask: None,
+    chained_handler: None,
     suspend: None,
     resume: None,
 };

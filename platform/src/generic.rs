@@ -24,6 +24,7 @@ pub static GENERIC: MachineDescription = MachineDescription {
     write_config: None,
     irq_unmask: None,
     irq_mask: None,
+    chained_handler: None,
     suspend: None,
     resume: None,
 };

@@ -95,6 +95,17 @@ impl Port {
         self.fw.mmio_write(addr, size, value)
     }
 
+    /// A word of the OS's system memory (where it keeps buffers devices write to, such
+    /// as the Axon MSIC's FIFO); `None` outside memory.
+    pub fn ram_read(&mut self, addr: u64) -> Option<u32> {
+        self.fw.ram_read(addr)
+    }
+
+    /// Stores a word of system memory; false outside it.
+    pub fn ram_write(&mut self, addr: u64, value: u32) -> bool {
+        self.fw.ram_write(addr, value)
+    }
+
     /// The sources the interrupt presentation controller raised since last asked.
     pub fn take_interrupts(&mut self) -> Vec<u32> {
         self.fw.take_presented()

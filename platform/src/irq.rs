@@ -102,12 +102,28 @@ pub struct IrqDomain {
 }
 
 impl IrqDomain {
+    /// Maps a new virq (the lowest free one) whose hardware number is the virq itself
+    /// (Linux's `irq_create_direct_mapping`).
+    pub fn map_direct(&mut self, owner: Owner) -> u32 {
+        let virq = self.next_free();
+        self.map_at(virq, virq, owner)
+    }
+
+    fn next_free(&self) -> u32 {
+        match self.free.first() {
+            Some(&v) => v,
+            None => FIRST_VIRQ + self.descs.len() as u32,
+        }
+    }
+
     /// Maps a hardware source to a new virq (the lowest free one).
     pub fn map(&mut self, hwirq: u32, owner: Owner) -> u32 {
-        let virq = match self.free.pop_first() {
-            Some(v) => v,
-            None => FIRST_VIRQ + self.descs.len() as u32,
-        };
+        let virq = self.next_free();
+        self.map_at(virq, hwirq, owner)
+    }
+
+    fn map_at(&mut self, virq: u32, hwirq: u32, owner: Owner) -> u32 {
+        self.free.remove(&virq);
         let i = (virq - FIRST_VIRQ) as usize;
         if i >= self.descs.len() {
             self.descs.resize(i + 1, None);

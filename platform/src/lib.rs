@@ -17,6 +17,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod axon;
 pub mod boot;
 pub mod check;
 mod error;

@@ -3,9 +3,10 @@
 pub use crate::kernel::ops::*;
 
 /// The descriptions, probed in this order.
-static DESCRIPTIONS: [&MachineDescription; 3] = [
+static DESCRIPTIONS: [&MachineDescription; 4] = [
     &crate::pseries::PSERIES,
     &crate::mpic::MPIC,
+    &crate::axon::AXON,
     &crate::generic::GENERIC,
 ];
 

@@ -53,6 +53,10 @@ impl Firmware {
     /// A CPU load from MMIO space: `None` where nothing decodes the address (a master
     /// abort: the CPU reads all ones).
     pub fn mmio_read(&mut self, addr: u64, size: u32) -> Option<u64> {
+        if let Some(reg) = self.machine.axon.as_ref().and_then(|a| a.dcr(addr)) {
+            let a = self.machine.axon.as_ref()?;
+            return (size == 4).then(|| a.read(reg)).flatten().map(u64::from);
+        }
         if let Some(mpic) = &self.machine.mpic {
             if let Some(off) = mpic.decodes(addr) {
                 return (size == 4)
@@ -76,6 +80,11 @@ impl Firmware {
 
     /// A CPU store to MMIO space: false where nothing takes it.
     pub fn mmio_write(&mut self, addr: u64, size: u32, value: u64) -> bool {
+        if let Some(a) = self.machine.axon.as_mut() {
+            if let Some(reg) = a.dcr(addr) {
+                return size == 4 && a.write(reg, value as u32);
+            }
+        }
         let m = &mut self.machine;
         if let Some(mpic) = m.mpic.as_mut() {
             if let Some(off) = mpic.decodes(addr) {
@@ -98,6 +107,16 @@ impl Firmware {
             };
         }
         self.machine.mmio_write(addr, size, value)
+    }
+
+    /// A word of system memory (what the OS stored, or a device wrote); `None` outside it.
+    pub fn ram_read(&self, addr: u64) -> Option<u32> {
+        self.machine.ram.read(addr)
+    }
+
+    /// Stores a word of system memory; false outside it.
+    pub fn ram_write(&mut self, addr: u64, value: u32) -> bool {
+        self.machine.ram.write(addr, value)
     }
 
     /// The sources the presentation controller raised at the CPU since the last call

@@ -15,6 +15,7 @@
 #![deny(missing_docs)]
 
 pub mod alloc;
+pub mod axon;
 pub mod calllog;
 mod client_tree;
 pub mod clock;

@@ -194,7 +194,11 @@ impl Firmware {
             .map_err(|e| StateError::Payload(format!("the saved machine is not this one: {e}")))?;
         saved.machine.validate().map_err(StateError::Payload)?;
         let mpic = self.machine.mpic.take();
+        let axon = self.machine.axon.take();
+        let ram = std::mem::take(&mut self.machine.ram);
         self.machine = saved.machine;
+        self.machine.axon = axon;
+        self.machine.ram = ram;
         self.machine.mpic = mpic.map(|mut m| {
             m.sync_from(&self.machine.ics);
             m

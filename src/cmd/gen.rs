@@ -26,8 +26,8 @@ pub struct GenArgs {
     /// MSI vectors each function offers (at most 32).
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=32))]
     msi: u32,
-    /// The machine: pseries (PAPR, like QEMU's) or mpic (a U3/U4 Maple-class machine
-    /// with an MPIC).
+    /// The machine: pseries (PAPR, like QEMU's), mpic (a U3/U4 Maple-class machine
+    /// with an MPIC) or axon (a Cell blade with Axon MSI).
     #[arg(long, value_enum, default_value = "pseries")]
     platform: PlatformArg,
     /// Output file (.dts for source, anything else for a blob); stdout DTS when absent.
@@ -42,6 +42,8 @@ pub enum PlatformArg {
     Pseries,
     /// A U3/U4 MPIC machine.
     Mpic,
+    /// A Cell blade with Axon MSI.
+    Axon,
 }
 
 /// A function count a PHB can hold: 1 to MAX_FUNCTIONS, saying why otherwise.
@@ -60,6 +62,7 @@ pub fn run(a: GenArgs) -> Result<ExitCode, String> {
     let platform = match a.platform {
         PlatformArg::Pseries => Platform::Pseries,
         PlatformArg::Mpic => Platform::Mpic,
+        PlatformArg::Axon => Platform::Axon,
     };
     let tree = try_generate_platform(
         platform,

@@ -149,6 +149,57 @@ pub fn fire(k: &mut Kernel, dev: DevId, v: u32) -> Result<u32, String> {
     }
 }
 
+/// What became of a burst of messages (see [`burst`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BurstReport {
+    /// Messages the device sent.
+    pub sent: u32,
+    /// Handler runs of the vector's virq.
+    pub handled: u32,
+    /// Messages that reached no controller (dropped at the bridge or a disabled MSIC).
+    pub dropped: u32,
+    /// Axon: messages the MSIC wrote over an entry the OS had not consumed.
+    pub overwritten: u32,
+    /// Axon: entries left in the FIFO that the OS's handler did not reach.
+    pub stranded: u32,
+}
+
+/// The device signals vector `v` `n` times before the CPU takes any interrupt, then the
+/// OS handles what was raised. Says how many ran its handler and what was lost where.
+pub fn burst(k: &mut Kernel, dev: DevId, v: u32, n: u32) -> Result<BurstReport, String> {
+    let r = function_of(k, dev)?;
+    let virq = k.devices[dev]
+        .msi
+        .as_ref()
+        .and_then(|m| m.virqs.get(v as usize).copied())
+        .ok_or("the device holds no such vector")?;
+    let before = firmware(k)
+        .machine
+        .axon
+        .as_ref()
+        .map_or(0, |a| a.overwritten.len());
+    let mut rep = BurstReport {
+        sent: n,
+        ..Default::default()
+    };
+    for _ in 0..n {
+        if firmware_mut(k).machine.signal(r, v) == Signal::Dropped {
+            rep.dropped += 1;
+        }
+    }
+    rep.handled = k
+        .handle_interrupts()
+        .iter()
+        .filter(|h| h.virq == virq)
+        .count() as u32;
+    let m = &firmware(k).machine;
+    if let Some(a) = &m.axon {
+        rep.overwritten = (a.overwritten.len() - before) as u32;
+        rep.stranded = a.unconsumed(&m.ram).len() as u32;
+    }
+    Ok(rep)
+}
+
 /// The device pulses its INTx line; the OS takes the interrupt and runs every handler
 /// on the line. Returns the handlers that ran.
 pub fn fire_lsi(k: &mut Kernel, dev: DevId) -> Result<Vec<crate::kernel::Handled>, String> {
@@ -173,7 +224,8 @@ pub fn resume(k: &mut Kernel, mode: ResumeMode) -> Result<(), Error> {
     if !k.suspended {
         return Err(Error::Failed("resume without a suspend".into()));
     }
-    if mode == ResumeMode::Renumber && firmware(k).machine.mpic.is_some() {
+    let m = &firmware(k).machine;
+    if mode == ResumeMode::Renumber && (m.mpic.is_some() || m.axon.is_some()) {
         // No firmware hands out vectors there: nothing for it to renumber.
         return Err(Error::Failed(crate::mpic::RENUMBER_REFUSED.into()));
     }

@@ -86,31 +86,41 @@ impl Kernel {
     pub fn handle_interrupts(&mut self) -> Vec<Handled> {
         let mut out = Vec::new();
         for source in self.port.take_interrupts() {
-            let Some(virq) = self.irq.find(source) else {
-                self.spurious += 1;
-                continue;
-            };
-            let Some(d) = self.irq.get_mut(virq) else {
-                self.spurious += 1;
-                continue;
-            };
-            d.count += 1;
-            let count = d.count;
-            // Every handler on the line, in the order they were requested.
-            for owner in self.irq.owners(virq) {
-                let (dev, vector) = (owner.dev, owner.vector);
-                if self.opts.trace {
-                    let device = self.devices[dev].name.clone();
-                    self.emit(Event::Handler {
-                        device,
-                        vector: vector.unwrap_or(0),
-                        virq,
-                        count,
-                    });
+            if let Some(virqs) = self.desc.chained_handler.and_then(|h| h(self, source)) {
+                for virq in virqs {
+                    self.dispatch(virq, &mut out);
                 }
-                out.push(Handled { virq, dev, vector });
+                continue;
+            }
+            match self.irq.find(source) {
+                Some(virq) => self.dispatch(virq, &mut out),
+                None => self.spurious += 1,
             }
         }
         out
+    }
+
+    /// Runs every handler of a virq (Linux's `generic_handle_irq`).
+    fn dispatch(&mut self, virq: u32, out: &mut Vec<Handled>) {
+        let Some(d) = self.irq.get_mut(virq) else {
+            self.spurious += 1;
+            return;
+        };
+        d.count += 1;
+        let count = d.count;
+        // Every handler on the line, in the order they were requested.
+        for owner in self.irq.owners(virq) {
+            let (dev, vector) = (owner.dev, owner.vector);
+            if self.opts.trace {
+                let device = self.devices[dev].name.clone();
+                self.emit(Event::Handler {
+                    device,
+                    vector: vector.unwrap_or(0),
+                    virq,
+                    count,
+                });
+            }
+            out.push(Handled { virq, dev, vector });
+        }
     }
 }

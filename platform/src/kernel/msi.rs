@@ -143,6 +143,21 @@ impl Kernel {
         virq
     }
 
+    /// Maps a device's vector to a new virq that is its own hardware number.
+    pub fn map_vector_direct(&mut self, dev: DevId, vector: u32) -> u32 {
+        let virq = self.irq.map_direct(Owner::vector(dev, vector));
+        if self.opts.trace {
+            let device = self.devices[dev].name.clone();
+            self.emit(Event::Map {
+                device,
+                vector: Some(vector),
+                source: virq,
+                virq,
+            });
+        }
+        virq
+    }
+
     /// Disposes of every virq of a device's vectors.
     pub fn unmap_vectors(&mut self, dev: DevId) {
         let Some(m) = self.devices[dev].msi.as_ref() else {

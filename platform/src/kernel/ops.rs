@@ -41,6 +41,10 @@ pub type MsiHook = fn(&mut Kernel, DevId, u32, MsiType) -> Result<(), MsiError>;
 pub type ReadConfigHook = fn(&mut Kernel, DevId, u32, u32) -> Option<u32>;
 /// A config write hook: device, register, size, value.
 pub type WriteConfigHook = fn(&mut Kernel, DevId, u32, u32, u32) -> bool;
+/// A chained flow handler (Linux's `irq_set_chained_handler`, e.g. `axon_msi_cascade`):
+/// given a source the CPU took, the virqs it demultiplexes to, or None when the source
+/// is not one it handles.
+pub type ChainedHook = fn(&mut Kernel, u32) -> Option<Vec<u32>>;
 /// The resume hook.
 pub type ResumeHook = fn(&mut Kernel, ResumeMode) -> Result<(), Error>;
 
@@ -76,6 +80,9 @@ pub struct MachineDescription {
     pub irq_unmask: Option<fn(&mut Kernel, u32)>,
     /// Masks an interrupt source (`irq_chip.irq_mask`; None: the registers directly).
     pub irq_mask: Option<fn(&mut Kernel, u32)>,
+    /// The flow handler of a cascaded controller's interrupt (Linux's
+    /// `irq_set_chained_handler`); None: every source is a virq of its own.
+    pub chained_handler: Option<ChainedHook>,
     /// Suspends the partition.
     pub suspend: Option<StepHook>,
     /// Resumes it.

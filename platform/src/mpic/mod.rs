@@ -35,6 +35,7 @@ pub static MPIC: MachineDescription = MachineDescription {
     write_config: None,
     irq_unmask: Some(irq_unmask),
     irq_mask: Some(irq_mask),
+    chained_handler: None,
     suspend: Some(suspend),
     resume: Some(resume),
 };

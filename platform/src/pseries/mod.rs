@@ -28,13 +28,21 @@ pub static PSERIES: MachineDescription = MachineDescription {
     write_config: Some(write_config),
     irq_unmask: Some(irq_unmask),
     irq_mask: Some(irq_mask),
+    chained_handler: None,
     suspend: Some(suspend),
     resume: Some(resume::resume),
 };
 
-/// Linux's pSeries probe: the root's device_type is "chrp".
+/// Linux's pSeries probe: the root's device_type is "chrp", less Cell blades, whose
+/// firmware claims chrp too (`IBM,CPBW-1.0`, `IBM,CBEA`).
 fn probe(tree: &Tree) -> bool {
-    tree.at(tree.root()).string("device_type").ok().flatten() == Some("chrp")
+    let root = tree.at(tree.root());
+    let cell = root
+        .strings("compatible")
+        .ok()
+        .flatten()
+        .is_some_and(|c| c.contains(&"IBM,CPBW-1.0") || c.contains(&"IBM,CBEA"));
+    root.string("device_type").ok().flatten() == Some("chrp") && !cell
 }
 
 fn setup_arch(k: &mut Kernel) -> Result<(), Error> {

@@ -89,6 +89,17 @@ pub(crate) fn is_bridge_node(tree: &Tree, n: NodeId) -> bool {
         || tree.at(n).string("device_type").ok().flatten() == Some("pci")
 }
 
+/// The memory the `/memory` node's first `reg` entry gives (at most 4 GiB of it).
+fn system_ram(tree: &Tree) -> Result<crate::axon::Ram, Error> {
+    let Some(&n) = tree.find_device_type("memory").first() else {
+        return Ok(Default::default());
+    };
+    let reg = tree.at(n).reg()?.unwrap_or_default();
+    Ok(reg.first().map_or_else(Default::default, |r| {
+        crate::axon::Ram::new(r.address_u64(), r.size.min(1 << 32) as u64)
+    }))
+}
+
 impl Machine {
     /// Builds the machine a tree describes.
     pub fn from_tree(tree: &Tree, cfg: &MachineConfig) -> Result<Machine, Error> {
@@ -233,10 +244,23 @@ impl Machine {
             drops: DropCounters::default(),
             bare_metal: cfg.bare_metal,
             mpic,
+            axon: crate::axon::Msic::from_tree(tree)?,
+            ram: system_ram(tree)?,
             mmio: Default::default(),
         };
         m.claim_lsis()?;
         m.assign_bars();
+        if let Some(ax) = &m.axon {
+            if !m.ics.claim(ax.cascade, SourceKind::Msi) {
+                return Err(tree_err(
+                    &ax.path,
+                    format!(
+                        "cascade source {:#x} is taken or lies outside every controller",
+                        ax.cascade
+                    ),
+                ));
+            }
+        }
         if let Some(mp) = &m.mpic {
             // Every source not wired to a pin can take a message.
             for s in 0..mp.sources {

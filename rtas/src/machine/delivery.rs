@@ -55,6 +55,17 @@ impl Machine {
             self.drops.frozen += 1;
             return Signal::Dropped;
         }
+        if let Some(msic) = self.axon.as_mut() {
+            if addr == msic.msi_address {
+                // The MSIC stores it in the FIFO and raises its cascade; the OS's
+                // handler finds the data there.
+                return if msic.message(data, &mut self.ram, &mut self.ics) {
+                    Signal::Delivered { source: data }
+                } else {
+                    Signal::Dropped
+                };
+            }
+        }
         if let Some(mpic) = self.mpic.as_mut() {
             // The bridge turns a write to the MPIC's MSI target into that source.
             if !mpic.is_msi_target(addr) {

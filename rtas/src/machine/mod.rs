@@ -134,6 +134,14 @@ pub struct Machine {
     /// derived from the saved source state (see [`crate::mpic::Mpic::sync_from`]).
     #[serde(skip)]
     pub mpic: Option<crate::mpic::Mpic>,
+    /// The Axon MSIC, on a Cell blade. Not in state blobs (rebuilt from the tree; its
+    /// FIFO state is not kept over a restore).
+    #[serde(skip)]
+    pub axon: Option<crate::axon::Msic>,
+    /// System memory devices write to (the `/memory` node's first range; empty when the
+    /// tree has none). Not in state blobs.
+    #[serde(skip)]
+    pub ram: crate::axon::Ram,
     #[serde(skip)]
     pub(crate) mmio: MmioMap,
 }
@@ -151,7 +159,8 @@ impl Machine {
     /// A bare-metal PHB's MSI range (first source, count): its PAPR pool, or an equal
     /// share of QEMU's pool. `None` on firmware-managed machines.
     pub fn bare_msi_range(&self, phb: usize) -> Option<(u32, u32)> {
-        if !self.bare_metal || self.mpic.is_some() || phb >= self.phbs.len() {
+        if !self.bare_metal || self.mpic.is_some() || self.axon.is_some() || phb >= self.phbs.len()
+        {
             return None;
         }
         match &self.pools {
