@@ -247,13 +247,24 @@ fn cli(args: &[&str]) -> std::process::Output {
 
 #[test]
 fn the_commands_work_on_an_mpic_machine() {
-    let dir = common::scratch("mpic-cli");
+    commands_work_on("mpic");
+}
+
+#[test]
+fn the_commands_work_on_a_cell_blade() {
+    commands_work_on("axon");
+}
+
+/// gen, check, map, boot --trace json and --quiet, and a scenario with suspend, save,
+/// restore and a refused renumbering.
+fn commands_work_on(platform: &str) {
+    let dir = common::scratch(&format!("{platform}-cli"));
     let tree = dir.join("mp.dtb");
     let t = tree.to_str().unwrap();
     let o = cli(&[
         "gen",
         "--platform",
-        "mpic",
+        platform,
         "--phbs",
         "2",
         "--functions",
@@ -273,10 +284,8 @@ fn the_commands_work_on_an_mpic_machine() {
         .success());
     let o = cli(&["boot", t, "--trace", "json"]);
     let out = String::from_utf8_lossy(&o.stdout);
-    assert!(
-        out.contains(r#""machine":"mpic","detail":"accepted""#),
-        "{out}"
-    );
+    let accepted = format!(r#""machine":"{platform}","detail":"accepted""#);
+    assert!(out.contains(&accepted), "{out}");
     let o = cli(&["boot", t, "--quiet"]);
     assert!(String::from_utf8_lossy(&o.stdout).contains("0 RTAS calls"));
     let state = dir.join("mp.state");
