@@ -57,7 +57,7 @@ impl Ram {
     }
 
     fn inside(&self, addr: u64) -> bool {
-        addr % 4 == 0 && addr >= self.base && addr - self.base + 4 <= self.size
+        addr.is_multiple_of(4) && addr >= self.base && addr - self.base + 4 <= self.size
     }
 
     /// The aligned word at `addr` (CPU byte order: what the OS stored), `None` outside.
@@ -157,7 +157,7 @@ impl Msic {
     pub fn dcr(&self, addr: u64) -> Option<u32> {
         let off = addr.checked_sub(self.dcr_mmio)?;
         let stride = self.dcr_stride.max(1);
-        (off % stride == 0 && off / stride < 8).then_some((off / stride) as u32)
+        (off.is_multiple_of(stride) && off / stride < 8).then_some((off / stride) as u32)
     }
 
     /// A DCR read.
