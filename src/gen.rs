@@ -300,6 +300,42 @@ fn nested(t: &mut Tree, node: NodeId, index: u32, spec: &GenSpec) {
     debug_assert_eq!(left, 0, "the layout holds every function");
 }
 
+/// A bare-metal host bridge's `interrupt-map` (every slot and pin on bus 0 swizzled
+/// over four sources from `lsi_base + 4 * index` of the controller `intc`, level) and
+/// its functions: on bus 0, or behind bridges on bus 0 when more than a bus holds.
+pub(crate) fn pins_and_functions(
+    t: &mut Tree,
+    node: NodeId,
+    index: u32,
+    spec: &GenSpec,
+    intc: u32,
+    lsi_base: u32,
+) {
+    let mut map = Vec::with_capacity(32 * 4 * 7);
+    for slot in 0..32u32 {
+        for pin in 1..=4u32 {
+            let lsi = lsi_base + 4 * index + (slot + pin - 1) % 4;
+            map.extend_from_slice(&[slot << 11, 0, 0, pin, intc, lsi, 1]);
+        }
+    }
+    t.set_prop(node, "interrupt-map", cells(&map));
+    t.set_prop(node, "interrupt-map-mask", cells(&[0xf800, 0, 0, 7]));
+    let buses = spec.functions.div_ceil(PER_BUS);
+    let mut placed = 0;
+    for bus in 0..buses {
+        let (parent, bus_no) = if buses == 1 {
+            (node, 0)
+        } else {
+            (bridge(t, node, 0, bus, (bus + 1, bus + 1)), bus + 1)
+        };
+        let here = (spec.functions - placed).min(PER_BUS);
+        for f in 0..here {
+            function(t, parent, index, bus_no, f, spec);
+        }
+        placed += here;
+    }
+}
+
 /// A PCI-PCI bridge at device `dev` (function 0) of bus `bus`, to buses `range`.
 pub(crate) fn bridge(
     t: &mut Tree,

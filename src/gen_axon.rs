@@ -3,7 +3,7 @@
 //! Axon MSIC (its DCRs by MMIO, its cascade source), and PCIe host bridges whose
 //! `msi-translator` names the MSIC and whose `msi-address-64` is where it takes messages.
 
-use crate::gen::{bridge, cells, function, string, GenError, GenSpec, PER_BUS};
+use crate::gen::{cells, pins_and_functions, string, GenError, GenSpec, PER_BUS};
 use of_tree::{NodeId, Tree};
 
 /// The interrupt controller's phandle.
@@ -98,27 +98,5 @@ fn host_bridge(t: &mut Tree, root: NodeId, index: u32, spec: &GenSpec) {
         "msi-address-64",
         cells(&[(MSI_ADDRESS >> 32) as u32, MSI_ADDRESS as u32]),
     );
-    let mut map = Vec::with_capacity(32 * 4 * 7);
-    for slot in 0..32u32 {
-        for pin in 1..=4u32 {
-            let lsi = LSI_BASE + 4 * index + (slot + pin - 1) % 4;
-            map.extend_from_slice(&[slot << 11, 0, 0, pin, IC_PHANDLE, lsi, 1]);
-        }
-    }
-    t.set_prop(node, "interrupt-map", cells(&map));
-    t.set_prop(node, "interrupt-map-mask", cells(&[0xf800, 0, 0, 7]));
-    let buses = spec.functions.div_ceil(PER_BUS);
-    let mut placed = 0;
-    for bus in 0..buses {
-        let (parent, bus_no) = if buses == 1 {
-            (node, 0)
-        } else {
-            (bridge(t, node, 0, bus, (bus + 1, bus + 1)), bus + 1)
-        };
-        let here = (spec.functions - placed).min(PER_BUS);
-        for f in 0..here {
-            function(t, parent, index, bus_no, f, spec);
-        }
-        placed += here;
-    }
+    pins_and_functions(t, node, index, spec, IC_PHANDLE, LSI_BASE);
 }

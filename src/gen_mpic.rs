@@ -2,7 +2,7 @@
 //! alternately U4 PCIe (messages to the MPIC's MSI register, `msi-address-64`) and U3
 //! HyperTransport (messages to HT's fixed MSI address), functions as `gen` makes them.
 
-use crate::gen::{bridge, cells, function, string, GenError, GenSpec, PER_BUS};
+use crate::gen::{cells, pins_and_functions, string, GenError, GenSpec, PER_BUS};
 use of_tree::{NodeId, Tree};
 use rtas::mpic::{PROP_SOURCES, REGISTER_BLOCK, U4_MSI_OFFSET};
 
@@ -102,29 +102,7 @@ fn host_bridge(t: &mut Tree, root: NodeId, index: u32, spec: &GenSpec) {
         let a = MPIC_BASE + U4_MSI_OFFSET;
         t.set_prop(node, "msi-address-64", cells(&[(a >> 32) as u32, a as u32]));
     }
-    let mut map = Vec::with_capacity(32 * 4 * 7);
-    for slot in 0..32u32 {
-        for pin in 1..=4u32 {
-            let lsi = LSI_BASE + 4 * index + (slot + pin - 1) % 4;
-            map.extend_from_slice(&[slot << 11, 0, 0, pin, MPIC_PHANDLE, lsi, 1]);
-        }
-    }
-    t.set_prop(node, "interrupt-map", cells(&map));
-    t.set_prop(node, "interrupt-map-mask", cells(&[0xf800, 0, 0, 7]));
-    let buses = spec.functions.div_ceil(PER_BUS);
-    let mut placed = 0;
-    for bus in 0..buses {
-        let (parent, bus_no) = if buses == 1 {
-            (node, 0)
-        } else {
-            (bridge(t, node, 0, bus, (bus + 1, bus + 1)), bus + 1)
-        };
-        let here = (spec.functions - placed).min(PER_BUS);
-        for f in 0..here {
-            function(t, parent, index, bus_no, f, spec);
-        }
-        placed += here;
-    }
+    pins_and_functions(t, node, index, spec, MPIC_PHANDLE, LSI_BASE);
 }
 
 #[cfg(test)]
