@@ -166,3 +166,17 @@ fn generated_trees_round_trip_through_dtc() {
         assert_eq!(common::canonical(&p2), dts, "{name}");
     }
 }
+
+#[test]
+fn a_masked_vector_waits_in_the_device() {
+    let t = try_generate(&spec(1, 1, 4, 0)).unwrap();
+    let mut rep = platform::boot::boot_all(t, BootOptions::default()).unwrap();
+    let k = &mut rep.kernel;
+    let virq = k.devices[0].msi.as_ref().unwrap().virqs[2];
+    k.mask(virq);
+    assert!(harness::fire(k, 0, 2).is_err(), "masked in the device");
+    k.unmask(virq);
+    let ran = k.handle_interrupts();
+    assert_eq!(ran.iter().map(|h| h.virq).collect::<Vec<_>>(), vec![virq]);
+    assert_eq!(harness::fire(k, 0, 2), Ok(virq));
+}

@@ -44,8 +44,8 @@ pub static AXON: MachineDescription = MachineDescription {
     teardown_msi_irqs: None,
     read_config: None,
     write_config: None,
-    irq_unmask: None,
-    irq_mask: None,
+    irq_unmask: Some(irq_unmask),
+    irq_mask: Some(irq_mask),
     chained_handler: Some(cascade),
     suspend: Some(suspend),
     resume: Some(resume),
@@ -301,6 +301,21 @@ fn cascade(k: &mut Kernel, source: u32) -> Option<Vec<u32>> {
         ));
     }
     Some(out)
+}
+
+/// The MSI chip masks in the device alone (`pci_msi_unmask_irq`); other sources (LSIs,
+/// the cascade) at the interrupt controller.
+fn irq_unmask(k: &mut Kernel, source: u32) {
+    if !k.pci_msi_mask(source, false) {
+        k.controller_mask(source, false);
+    }
+}
+
+/// See [`irq_unmask`].
+fn irq_mask(k: &mut Kernel, source: u32) {
+    if !k.pci_msi_mask(source, true) {
+        k.controller_mask(source, true);
+    }
 }
 
 fn suspend(_k: &mut Kernel) -> Result<(), Error> {

@@ -65,6 +65,17 @@ impl Kernel {
         true
     }
 
+    /// Masks or unmasks a source at the controller through its registers (what an
+    /// empty mask hook does), for descriptions that add to it.
+    pub fn controller_mask(&mut self, source: u32, masked: bool) {
+        let prio = if masked {
+            MASKED
+        } else {
+            DEFAULT_PRIORITY as u64
+        };
+        self.write_source(source, prio);
+    }
+
     /// Sets a source's priority (server 0) through the controller's registers.
     fn write_source(&mut self, source: u32, priority: u64) {
         let regs = self.intc.as_ref().and_then(|c| {

@@ -54,4 +54,53 @@ impl Kernel {
             }
         }
     }
+
+    /// The MSI vector a source stands for: device, kind, vector.
+    fn msi_vector(&self, source: u32) -> Option<(DevId, MsiType, u32)> {
+        self.devices.iter().enumerate().find_map(|(d, dev)| {
+            let m = dev.msi.as_ref()?;
+            let i = m.sources.iter().position(|&s| s == source)?;
+            Some((d, m.kind, i as u32))
+        })
+    }
+
+    /// Masks or unmasks in the device the MSI vector a source stands for (Linux's
+    /// `pci_msi_mask_irq`): the MSI-X entry's vector control, or the MSI capability's
+    /// mask bit when it has per-vector masking. False when the source is no vector's.
+    pub fn pci_msi_mask(&mut self, source: u32, masked: bool) -> bool {
+        let Some((dev, kind, i)) = self.msi_vector(source) else {
+            return false;
+        };
+        match kind {
+            MsiType::Msix => {
+                if let Some(t) = self.msix_table_address(dev) {
+                    let e = t + MSIX_ENTRY_SIZE * i as u64 + MSIX_ENTRY_VECTOR_CTRL;
+                    self.port.mmio_write(e, 4, masked as u64);
+                }
+            }
+            MsiType::Msi => {
+                let Some(cap) = self.msi_cap(dev, MsiType::Msi) else {
+                    return true;
+                };
+                let ctrl = self.config_read(dev, cap + MSI_FLAGS, 2).unwrap_or(0);
+                if ctrl & MSI_FLAGS_MASKBIT == 0 {
+                    return true; // no per-vector masking
+                }
+                let reg = cap
+                    + if ctrl & MSI_FLAGS_64BIT != 0 {
+                        0x10
+                    } else {
+                        0x0c
+                    };
+                let bits = self.config_read(dev, reg, 4).unwrap_or(0);
+                let bits = if masked {
+                    bits | 1 << i
+                } else {
+                    bits & !(1 << i)
+                };
+                self.config_write(dev, reg, 4, bits);
+            }
+        }
+        true
+    }
 }

@@ -37,6 +37,8 @@ pub const MSI_FLAGS_QSIZE: u32 = 0x70;
 pub const MSI_FLAGS_64BIT: u32 = 0x80;
 /// MSI control: extended message data enable.
 pub const MSI_FLAGS_EXT_DATA: u32 = 0x400;
+/// MSI flags: per-vector masking capable.
+pub const MSI_FLAGS_MASKBIT: u32 = 0x100;
 /// MSI: address low (cap + 4); high at + 8 when 64-bit.
 pub const MSI_ADDRESS_LO: u32 = 4;
 

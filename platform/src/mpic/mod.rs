@@ -7,9 +7,8 @@ mod msi;
 
 use crate::error::Error;
 use crate::kernel::ops::ResumeMode;
-use crate::kernel::pci::*;
 use crate::kernel::{Controller, ControllerKind, Kernel};
-use crate::ops::{MachineDescription, MsiType};
+use crate::ops::MachineDescription;
 use of_tree::Tree;
 use rtas::mpic::{
     is_mpic, FEATURE_LAST_SRC_MASK, FEATURE_LAST_SRC_SHIFT, GREG_FEATURE_0, IRQ_BASE,
@@ -107,62 +106,15 @@ fn write_vecpri(k: &mut Kernel, source: u32, masked: bool) {
     k.port.mmio_write(reg, 4, v as u64);
 }
 
-/// The MSI vector a source stands for: device, kind, vector.
-fn msi_vector(k: &Kernel, source: u32) -> Option<(usize, MsiType, u32)> {
-    k.devices.iter().enumerate().find_map(|(d, dev)| {
-        let m = dev.msi.as_ref()?;
-        let i = m.sources.iter().position(|&s| s == source)?;
-        Some((d, m.kind, i as u32))
-    })
-}
-
-/// Sets or clears a vector's mask in the device: the MSI-X entry's vector control, or
-/// the MSI capability's mask bit when it has per-vector masking.
-fn pci_mask(k: &mut Kernel, source: u32, masked: bool) {
-    let Some((dev, kind, i)) = msi_vector(k, source) else {
-        return;
-    };
-    match kind {
-        MsiType::Msix => {
-            if let Some(t) = k.msix_table_address(dev) {
-                let e = t + MSIX_ENTRY_SIZE * i as u64 + MSIX_ENTRY_VECTOR_CTRL;
-                k.port.mmio_write(e, 4, masked as u64);
-            }
-        }
-        MsiType::Msi => {
-            let Some(cap) = k.msi_cap(dev, MsiType::Msi) else {
-                return;
-            };
-            let ctrl = k.config_read(dev, cap + MSI_FLAGS, 2).unwrap_or(0);
-            if ctrl & 0x100 == 0 {
-                return; // no per-vector masking
-            }
-            let reg = cap
-                + if ctrl & MSI_FLAGS_64BIT != 0 {
-                    0x10
-                } else {
-                    0x0c
-                };
-            let bits = k.config_read(dev, reg, 4).unwrap_or(0);
-            let bits = if masked {
-                bits | 1 << i
-            } else {
-                bits & !(1 << i)
-            };
-            k.config_write(dev, reg, 4, bits);
-        }
-    }
-}
-
 /// `mpic_u3msi_unmask_irq`: the MPIC first, then the device.
 fn irq_unmask(k: &mut Kernel, source: u32) {
     write_vecpri(k, source, false);
-    pci_mask(k, source, false);
+    k.pci_msi_mask(source, false);
 }
 
 /// `mpic_u3msi_mask_irq`: the device first, then the MPIC.
 fn irq_mask(k: &mut Kernel, source: u32) {
-    pci_mask(k, source, true);
+    k.pci_msi_mask(source, true);
     write_vecpri(k, source, true);
 }
 
