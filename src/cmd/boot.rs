@@ -59,6 +59,10 @@ pub enum Backend {
     Pseries,
     /// Bare metal: the OS programs MSIs itself.
     Generic,
+    /// A U3/U4 MPIC machine: the OS allocates MPIC sources and programs MSIs itself.
+    Mpic,
+    /// A Cell blade with Axon MSI: messages through the MSIC's FIFO.
+    Axon,
 }
 
 /// Peak resident memory of this process, in bytes (Linux).
@@ -83,6 +87,8 @@ pub fn run(a: BootArgs) -> Result<ExitCode, String> {
         force: a.backend.map(|b| match b {
             Backend::Pseries => platform::ops::description("pseries").expect("pseries exists"),
             Backend::Generic => platform::ops::description("generic").expect("generic exists"),
+            Backend::Mpic => platform::ops::description("mpic").expect("mpic exists"),
+            Backend::Axon => platform::ops::description("axon").expect("axon exists"),
         }),
         trace: !a.quiet,
         rtas_log: !a.quiet || a.rtas_log.is_some(),
