@@ -25,6 +25,7 @@ pub mod harness;
 pub mod hw;
 pub mod irq;
 pub mod kernel;
+pub mod linux;
 pub mod msi_bitmap;
 pub mod ops;
 pub mod pseries;

@@ -34,6 +34,8 @@ pub struct BootOptions {
     pub qemu_trace: bool,
     /// The partition (LPAR) this OS runs in: its tree holds only its PHBs.
     pub partition: u32,
+    /// Which code negotiates MSIs: the model, or a compiled Linux `msi.c`.
+    pub client: crate::linux::Client,
 }
 
 impl Default for BootOptions {
@@ -47,6 +49,7 @@ impl Default for BootOptions {
             pool_size: None,
             qemu_trace: false,
             partition: 0,
+            client: crate::linux::Client::Model,
         }
     }
 }
@@ -87,6 +90,7 @@ pub fn boot_with(tree: Tree, opts: BootOptions, sink: Option<Sink>) -> Result<Ke
     let os = OsOptions {
         trace: opts.trace,
         request_irqs: opts.request_irqs,
+        client: opts.client,
     };
     Kernel::boot(os_tree, Port::new(fw, opts.partition), select, os, sink)
 }

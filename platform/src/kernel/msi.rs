@@ -3,7 +3,7 @@
 //! reading back the messages, and the release.
 
 use super::pci::*;
-use super::{DevId, Kernel, MsiMessage};
+use super::{DevId, Kernel, MsiMessage, MsiState};
 use crate::error::MsiError;
 use crate::irq::Owner;
 use crate::kernel::ops::MsiType;
@@ -45,6 +45,11 @@ impl Kernel {
         max: u32,
         min: u32,
     ) -> Result<u32, MsiError> {
+        if let Some(mut c) = self.client.take() {
+            let r = self.request_client(&mut c, dev, kind, max, min);
+            self.client = Some(c);
+            return r;
+        }
         if self.devices[dev].msi.is_some() || min == 0 || min > max {
             return Err(MsiError::Inval);
         }
@@ -90,6 +95,38 @@ impl Kernel {
             }
         }
         Ok(nvec)
+    }
+
+    /// The request through the compiled Linux client: its MSI core does the retries,
+    /// the capability and the mapping; the state is read back from what it did.
+    fn request_client(
+        &mut self,
+        c: &mut crate::linux::Instance,
+        dev: DevId,
+        kind: MsiType,
+        max: u32,
+        min: u32,
+    ) -> Result<u32, MsiError> {
+        if self.devices[dev].msi.is_some() {
+            return Err(MsiError::Inval);
+        }
+        let (n, virqs) = c.request(self, dev, kind, max, min)?;
+        let sources = virqs
+            .iter()
+            .map(|&v| self.irq.get(v).map_or(u32::MAX, |d| d.hwirq))
+            .collect();
+        let messages = self.read_messages(dev, kind, n);
+        self.devices[dev].msi = Some(MsiState {
+            kind,
+            virqs,
+            sources,
+            messages,
+            granted: n,
+        });
+        if self.opts.request_irqs {
+            c.request_irqs(self, dev);
+        }
+        Ok(n)
     }
 
     /// The generic PCI code turns the capability on and INTx off after setup.
@@ -216,6 +253,17 @@ impl Kernel {
         let Some(m) = self.devices[dev].msi.clone() else {
             return Err(MsiError::Inval);
         };
+        if let Some(mut c) = self.client.take() {
+            c.free(self, dev);
+            self.client = Some(c);
+            self.devices[dev].msi = None;
+            let detail = crate::trace::DriverDetail {
+                action: "free",
+                ..Default::default()
+            };
+            self.driver_event(dev, "free: vectors released".into(), detail);
+            return Ok(());
+        }
         if self.opts.request_irqs {
             for &s in &m.sources {
                 self.mask(s);

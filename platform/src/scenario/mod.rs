@@ -5,4 +5,4 @@ mod parse;
 mod run;
 
 pub use parse::{parse, Command, Step};
-pub use run::{compare_logs, run_file, virqs_stable, Output, Runner};
+pub use run::{compare_logs, run_file, run_file_with, virqs_stable, Output, Runner};

@@ -40,6 +40,8 @@ pub struct Runner<'o> {
     /// A request that failed with no `expect request-fails` after it yet: line, device.
     unexpected_failure: Option<(usize, String, String)>,
     booted_at: Option<usize>,
+    /// Which code negotiates MSIs at `boot`.
+    pub client: crate::linux::Client,
 }
 
 impl<'o> Runner<'o> {
@@ -58,6 +60,7 @@ impl<'o> Runner<'o> {
             last_request: None,
             unexpected_failure: None,
             booted_at: None,
+            client: crate::linux::Client::Model,
         }
     }
 
@@ -172,6 +175,7 @@ impl<'o> Runner<'o> {
                 let opts = BootOptions {
                     profile: self.profile,
                     qemu_trace: self.format == TraceFormat::Qemu,
+                    client: self.client,
                     ..Default::default()
                 };
                 let k = harness::boot(tree, opts)
@@ -415,6 +419,16 @@ pub fn run_file(
     format: TraceFormat,
     out: &mut dyn Output,
 ) -> Result<Option<Kernel>, Error> {
+    run_file_with(file, format, out, crate::linux::Client::Model)
+}
+
+/// [`run_file`] with a chosen MSI client.
+pub fn run_file_with(
+    file: &Path,
+    format: TraceFormat,
+    out: &mut dyn Output,
+    client: crate::linux::Client,
+) -> Result<Option<Kernel>, Error> {
     let bytes =
         std::fs::read(file).map_err(|e| Error::Failed(format!("{}: {e}", file.display())))?;
     let text = match std::str::from_utf8(&bytes) {
@@ -433,6 +447,7 @@ pub fn run_file(
     };
     let steps = parse(text, &file.display().to_string())?;
     let mut r = Runner::new(file, format, out);
+    r.client = client;
     for s in &steps {
         r.step(s)?;
     }
