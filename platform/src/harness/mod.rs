@@ -153,6 +153,14 @@ pub fn fire(k: &mut Kernel, dev: DevId, v: u32) -> Result<u32, String> {
     }
 }
 
+/// The hardware source the firmware has assigned a device's vector now (None when the
+/// device holds no block or the vector is past it).
+pub fn firmware_source(k: &Kernel, dev: DevId, vector: u32) -> Option<u32> {
+    let r = function_of(k, dev).ok()?;
+    let b = firmware(k).machine.block(r)?;
+    (vector < b.count).then(|| b.first + vector)
+}
+
 /// The device pulses its INTx line; the OS takes the interrupt and runs every handler
 /// on the line. Returns the handlers that ran.
 pub fn fire_lsi(k: &mut Kernel, dev: DevId) -> Result<Vec<crate::kernel::Handled>, String> {

@@ -315,10 +315,11 @@ impl<'o> Runner<'o> {
             }
             Command::ExpectSourcesChanged => {
                 let k = self.kernel(step)?;
+                // The firmware's assignment now against the sources held at suspend.
                 let changed = k
                     .snapshot
                     .iter()
-                    .filter(|h| k.irq.get(h.virq).is_some_and(|d| d.hwirq != h.source))
+                    .filter(|h| harness::firmware_source(k, h.dev, h.vector) != Some(h.source))
                     .count();
                 let held = k.snapshot.len();
                 if changed == 0 {
@@ -356,6 +357,22 @@ pub fn virqs_stable(k: &mut Kernel) -> Vec<String> {
             o => {
                 problems.push(format!(
                     "virq {virq} belongs to {o:?}, not {name} vector {vector}"
+                ));
+                continue;
+            }
+        }
+        let mapped = k.irq.get(virq).map(|d| d.hwirq);
+        let assigned = harness::firmware_source(k, dev, vector);
+        if let Some(old) = mapped {
+            let lost = match assigned {
+                Some(new) if new != old => Some(format!("the firmware now gives it source {new:#x}")),
+                None => Some("the firmware no longer assigns it a source".to_string()),
+                Some(_) => None,
+            };
+            if let Some(why) = lost {
+                problems.push(format!(
+                    "virq {virq} lost its source: {name} vector {vector}: {why}, \
+                     but virq {virq} still maps source {old:#x}"
                 ));
                 continue;
             }
