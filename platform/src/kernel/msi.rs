@@ -75,6 +75,11 @@ impl Kernel {
                     None => Err(MsiError::NotSupported),
                 }
             });
+            if rc.is_err() {
+                // Linux 6.1's core frees what the failed allocation set up twice: the
+                // domain's allocation path, then the capability's (free_msi_irqs).
+                self.failed_setup_teardown(dev);
+            }
             match rc {
                 Ok(()) => break,
                 Err(MsiError::TryFewer(n)) if n < min => return Err(MsiError::NoSpc),
@@ -95,6 +100,19 @@ impl Kernel {
             }
         }
         Ok(nvec)
+    }
+
+    /// The platform's teardown after a failed setup, as often as Linux 6.1's MSI core
+    /// calls it there (twice: msi_domain_alloc_irqs_descs_locked, then free_msi_irqs).
+    fn failed_setup_teardown(&mut self, dev: DevId) {
+        let Some(h) = self.desc.teardown_msi_irqs else {
+            return;
+        };
+        let name = self.devices[dev].name.clone();
+        for _ in 0..2 {
+            self.hook("teardown_msi_irqs", &name);
+            h(self, dev);
+        }
     }
 
     /// The request through the compiled Linux client: its MSI core does the retries,

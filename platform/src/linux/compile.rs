@@ -88,6 +88,9 @@ pub fn build(source: &Path, text: &[u8]) -> Result<PathBuf, String> {
         fnv(&mut key, p.as_bytes());
         fnv(&mut key, t.as_bytes());
     }
+    // One build at a time in this process (threads share the work folder's name).
+    static BUILDING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one = BUILDING.lock().unwrap_or_else(|e| e.into_inner());
     let dir = cache_dir().join("linux-client");
     let out = dir.join(format!("{key:016x}.so"));
     if out.is_file() {
