@@ -81,9 +81,15 @@ fn the_guest_scenario_makes_the_guests_88_calls_with_the_real_code() {
     assert_eq!(msi_calls(&k, 0).len(), 88);
     // The kernel's own pr_debug lines, as in the guest's log.
     let log = std::fs::read_to_string(fixture("linux-guest/msi-log.txt")).unwrap();
-    for line in ["rtas_msi: Registering RTAS MSI callbacks.", "rtas_msi: found prop on dn /pci@800000020000000"] {
+    for line in [
+        "rtas_msi: Registering RTAS MSI callbacks.",
+        "rtas_msi: found prop on dn /pci@800000020000000",
+    ] {
         assert!(log.contains(line), "the guest printed {line}");
-        assert!(out.iter().any(|l| l.ends_with(line)), "the real code printed {line}");
+        assert!(
+            out.iter().any(|l| l.ends_with(line)),
+            "the real code printed {line}"
+        );
     }
 }
 
@@ -96,7 +102,11 @@ fn the_clients_agree_on_the_guest_scenario() {
     )
     .unwrap();
     assert_eq!((l.failure.clone(), r.failure.clone()), (None, None));
-    assert!(l.observations.len() > 100, "{} observations", l.observations.len());
+    assert!(
+        l.observations.len() > 100,
+        "{} observations",
+        l.observations.len()
+    );
     assert!(first.is_none(), "{first:?}");
 }
 
@@ -108,15 +118,20 @@ fn a_renumbering_resume_loses_sources_with_linuxs_code() {
         Ok(_) => panic!("msi.c has no resume hook: the scenario cannot pass"),
         Err(e) => e.to_string(),
     };
-    assert!(e.contains("virqs not stable") && e.contains("lost its source"), "{e}");
+    assert!(
+        e.contains("virqs not stable") && e.contains("lost its source"),
+        "{e}"
+    );
     // The model keeps them.
     platform::scenario::run_file(&file, Default::default(), &mut Vec::new()).unwrap();
-    let (_, r, first) =
-        platform::scenario::diff_clients(&file, Client::Model, linux()).unwrap();
+    let (_, r, first) = platform::scenario::diff_clients(&file, Client::Model, linux()).unwrap();
     assert!(r.failure.is_some());
     let d = first.expect("they differ");
     let (line, what) = d.left.expect("the model did something there");
-    assert!(what.starts_with("rtas ibm,query-interrupt-source-number"), "{what}");
+    assert!(
+        what.starts_with("rtas ibm,query-interrupt-source-number"),
+        "{what}"
+    );
     assert!(d.right.is_none(), "the real code makes no call at resume");
     assert_eq!(line, 15, "at the first resume");
 }
@@ -130,9 +145,7 @@ fn busy_answers_are_retried_with_the_next_sequence_number() {
     fw.faults
         .add(FaultRule::new(Service::ChangeMsi, 1, 1, Fault::Delay(1)));
     let d = (0..k.devices.len())
-        .find(|&d| {
-            k.tree().at(k.devices[d].node).u32("ibm,req#msi-x").unwrap() == Some(16)
-        })
+        .find(|&d| k.tree().at(k.devices[d].node).u32("ibm,req#msi-x").unwrap() == Some(16))
         .unwrap();
     let from = platform::harness::call_log(&k).len();
     assert_eq!(k.request(d, MsiType::Msix, 16, 16), Ok(16));
@@ -142,8 +155,14 @@ fn busy_answers_are_retried_with_the_next_sequence_number() {
         .collect();
     assert_eq!(calls.len(), 3);
     assert_eq!((calls[0].rets[0], calls[0].args[5]), (-2, 1));
-    assert_eq!((calls[1].rets[0], calls[1].args[5]), (9901, calls[0].rets[2] as u32));
-    assert_eq!((calls[2].rets[0], calls[2].args[5]), (0, calls[1].rets[2] as u32));
+    assert_eq!(
+        (calls[1].rets[0], calls[1].args[5]),
+        (9901, calls[0].rets[2] as u32)
+    );
+    assert_eq!(
+        (calls[2].rets[0], calls[2].args[5]),
+        (0, calls[1].rets[2] as u32)
+    );
     for v in 0..16 {
         assert!(platform::harness::fire(&mut k, d, v).is_ok(), "vector {v}");
     }
@@ -178,7 +197,10 @@ fn an_edited_msi_c_makes_other_calls_and_diff_clients_names_the_first() {
     // The quota clamp removed: a request over the quota goes to the firmware whole.
     let clamp = "\tif (quota && quota < nvec)\n\t\treturn quota;\n";
     assert!(text.contains(clamp), "6.1's msi.c has the clamp");
-    let dir = root().join("target").join("linux-client-test").join("edited");
+    let dir = root()
+        .join("target")
+        .join("linux-client-test")
+        .join("edited");
     std::fs::create_dir_all(&dir).unwrap();
     let edited = dir.join("msi.c");
     std::fs::write(&edited, text.replace(clamp, "")).unwrap();
@@ -189,7 +211,11 @@ fn an_edited_msi_c_makes_other_calls_and_diff_clients_names_the_first() {
     tree.set_prop(phb, "ibm,pe-total-#msi", 16u32.to_be_bytes().to_vec());
     let scen = dir.join("quota.scenario");
     let dtb = dir.join("quota.dtb");
-    std::fs::write(&dtb, of_tree::dtb::write(&tree, &Default::default()).unwrap()).unwrap();
+    std::fs::write(
+        &dtb,
+        of_tree::dtb::write(&tree, &Default::default()).unwrap(),
+    )
+    .unwrap();
     std::fs::write(
         &scen,
         "machine quota.dtb\nprofile qemu\nboot\nrequest 0000:00:04.0 msix 4 min 1\n",
@@ -201,7 +227,10 @@ fn an_edited_msi_c_makes_other_calls_and_diff_clients_names_the_first() {
     let d = first.expect("the edit shows");
     let (_, l) = d.left.unwrap();
     let (_, r) = d.right.unwrap();
-    assert!(l.starts_with("rtas ibm,change-msi") && r.starts_with("rtas ibm,change-msi"), "{l} / {r}");
+    assert!(
+        l.starts_with("rtas ibm,change-msi") && r.starts_with("rtas ibm,change-msi"),
+        "{l} / {r}"
+    );
     assert_ne!(l, r);
 }
 
@@ -215,11 +244,13 @@ fn refused_requests_make_the_same_calls_in_both_clients() {
             .unwrap();
         let node = k.devices[d].node;
         let from = platform::harness::call_log(&k).len();
-        k.tree_mut().set_prop(node, "ibm,req#msi-x", 4u32.to_be_bytes().to_vec());
+        k.tree_mut()
+            .set_prop(node, "ibm,req#msi-x", 4u32.to_be_bytes().to_vec());
         let a = k.request(d, MsiType::Msix, 8, 8);
         let b = k.request(d, MsiType::Msix, 8, 2);
         k.free(d).unwrap();
-        k.tree_mut().set_prop(node, "ibm,req#msi-x", 0u32.to_be_bytes().to_vec());
+        k.tree_mut()
+            .set_prop(node, "ibm,req#msi-x", 0u32.to_be_bytes().to_vec());
         let c = k.request(d, MsiType::Msix, 2, 1);
         k.tree_mut().remove_prop(node, "ibm,req#msi-x");
         let e = k.request(d, MsiType::Msix, 2, 1);
@@ -244,10 +275,22 @@ impl Rng {
 #[test]
 fn a_thousand_random_request_and_free_sequences_agree() {
     let client = linux();
-    let tree = fixture_tree("linux-guest/qemu-initial.dtb");
+    let base = fixture_tree("linux-guest/qemu-initial.dtb");
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let (mut limited, mut faulted, mut refused) = (0, 0, 0);
     for seq in 0..1000 {
-        let profile = if seq % 2 == 0 { Profile::Qemu } else { Profile::Papr };
+        let profile = if seq % 2 == 0 {
+            Profile::Qemu
+        } else {
+            Profile::Papr
+        };
+        // Every third machine has a small PE total, so quotas clamp and spares move.
+        let mut tree = base.clone();
+        if seq % 3 == 0 {
+            let phb = tree.find("/pci@800000020000000").unwrap();
+            let total = 8 + rng.next(32) as u32;
+            tree.set_prop(phb, "ibm,pe-total-#msi", total.to_be_bytes().to_vec());
+        }
         let opts = |client| BootOptions {
             profile,
             client,
@@ -255,25 +298,55 @@ fn a_thousand_random_request_and_free_sequences_agree() {
             ..Default::default()
         };
         let mut a = platform::harness::boot(tree.clone(), opts(Client::Model)).unwrap();
-        let mut b = platform::harness::boot(tree.clone(), opts(client)).unwrap();
+        let mut b = platform::harness::boot(tree, opts(client)).unwrap();
         let mut ops = Vec::new();
         for _ in 0..8 {
             let d = rng.next(a.devices.len() as u64) as usize;
             let held = a.devices[d].msi.is_some();
+            if !held && rng.next(6) == 0 {
+                // The firmware answers busy, or grants fewer, on the next change-msi.
+                let fault = if rng.next(2) == 0 {
+                    Fault::Busy
+                } else {
+                    Fault::Fewer(1 + rng.next(3) as u32)
+                };
+                for k in [&mut a, &mut b] {
+                    platform::harness::firmware_mut(k)
+                        .faults
+                        .add(FaultRule::new(Service::ChangeMsi, 0, 1, fault));
+                }
+                ops.push(format!("fault {fault:?}"));
+                faulted += 1;
+            }
             let op = if held && rng.next(2) == 0 {
                 let ra = a.free(d).map(|_| 0);
                 let rb = b.free(d).map(|_| 0);
                 (format!("free {d}"), ra, rb)
             } else {
-                let kind = if rng.next(3) == 0 { MsiType::Msi } else { MsiType::Msix };
+                let kind = if rng.next(3) == 0 {
+                    MsiType::Msi
+                } else {
+                    MsiType::Msix
+                };
                 let max = 1 + rng.next(8) as u32;
                 let min = 1 + rng.next(max as u64) as u32;
                 let ra = a.request(d, kind, max, min);
                 let rb = b.request(d, kind, max, min);
+                match &ra {
+                    Ok(n) if *n < max => limited += 1,
+                    Err(_) => refused += 1,
+                    _ => {}
+                }
                 (format!("request {d} {kind} {max} min {min}"), ra, rb)
             };
             ops.push(op.0.clone());
-            assert_eq!(op.1.is_ok(), op.2.is_ok(), "seq {seq}: {ops:?}: {:?} / {:?}", op.1, op.2);
+            assert_eq!(
+                op.1.is_ok(),
+                op.2.is_ok(),
+                "seq {seq}: {ops:?}: {:?} / {:?}",
+                op.1,
+                op.2
+            );
             if op.1.is_ok() {
                 assert_eq!(op.1, op.2, "seq {seq}: {ops:?}");
             }
@@ -281,12 +354,21 @@ fn a_thousand_random_request_and_free_sequences_agree() {
             let held = |k: &Kernel| {
                 k.devices
                     .iter()
-                    .map(|d| d.msi.as_ref().map(|m| (m.virqs.clone(), m.sources.clone(), m.messages.clone())))
+                    .map(|d| {
+                        d.msi
+                            .as_ref()
+                            .map(|m| (m.virqs.clone(), m.sources.clone(), m.messages.clone()))
+                    })
                     .collect::<Vec<_>>()
             };
             assert_eq!(held(&a), held(&b), "seq {seq}: {ops:?}");
         }
     }
+    // The sequences reach the interesting paths, not only plain grants.
+    assert!(
+        limited > 100 && faulted > 100 && refused > 100,
+        "{limited} {faulted} {refused}"
+    );
 }
 
 fn cli(args: &[&str], cache: &Path) -> std::process::Output {
@@ -317,7 +399,10 @@ fn bad_clients_give_one_clear_error_and_cache_nothing() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(err.contains("does not compile"), "{err}");
-    assert!(err.contains(&format!("{}:1:", broken.display())), "the compiler's own message with the path: {err}");
+    assert!(
+        err.contains(&format!("{}:1:", broken.display())),
+        "the compiler's own message with the path: {err}"
+    );
     assert!(err.contains("undeclared_thing"), "{err}");
     assert_eq!(cached(&cache), 0, "nothing cached");
 
@@ -326,7 +411,10 @@ fn bad_clients_give_one_clear_error_and_cache_nothing() {
     let o = cli(&["boot", &spec], &cache);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{err}");
-    assert!(err.contains("nope.c") && err.contains("No such file"), "{err}");
+    assert!(
+        err.contains("nope.c") && err.contains("No such file"),
+        "{err}"
+    );
 
     let spec = format!("--client=linux:{}", msi_c().display());
     let o = Command::new(env!("CARGO_BIN_EXE_pseries-sim"))
@@ -348,12 +436,29 @@ fn bad_clients_give_one_clear_error_and_cache_nothing() {
 #[test]
 fn diff_clients_exits_by_agreement() {
     let spec = format!("--client=linux:{}", msi_c().display());
-    let cache = root().join("target").join("linux-client-test").join("cache");
-    let o = cli(&["diff-clients", fixture("linux-guest/boot.scenario").to_str().unwrap(), &spec], &cache);
+    let cache = root()
+        .join("target")
+        .join("linux-client-test")
+        .join("cache");
+    let o = cli(
+        &[
+            "diff-clients",
+            fixture("linux-guest/boot.scenario").to_str().unwrap(),
+            &spec,
+        ],
+        &cache,
+    );
     let out = String::from_utf8_lossy(&o.stdout);
     assert_eq!(o.status.code(), Some(0), "{out}");
     assert!(out.contains("the clients agree"), "{out}");
-    let o = cli(&["diff-clients", fixture("suspend-renumber.scenario").to_str().unwrap(), &spec], &cache);
+    let o = cli(
+        &[
+            "diff-clients",
+            fixture("suspend-renumber.scenario").to_str().unwrap(),
+            &spec,
+        ],
+        &cache,
+    );
     let out = String::from_utf8_lossy(&o.stdout);
     assert_eq!(o.status.code(), Some(1), "{out}");
     assert!(out.contains("first difference"), "{out}");

@@ -132,7 +132,11 @@ impl IrqDomain {
         let mut run = 0u32;
         let mut prev = None;
         for &v in &self.free {
-            run = if prev.is_some_and(|p: u32| p + 1 == v) { run + 1 } else { 1 };
+            run = if prev.is_some_and(|p: u32| p + 1 == v) {
+                run + 1
+            } else {
+                1
+            };
             prev = Some(v);
             if run == count {
                 base = Some(v + 1 - count);

@@ -29,9 +29,8 @@ pub fn run(a: DiffClientsArgs) -> Result<ExitCode, String> {
         },
     };
     let other = Client::parse(&spec).map_err(|e| e.to_string())?;
-    let (left, right, first) =
-        platform::scenario::diff_clients(&a.scenario, Client::Model, other)
-            .map_err(|e| e.to_string())?;
+    let (left, right, first) = platform::scenario::diff_clients(&a.scenario, Client::Model, other)
+        .map_err(|e| e.to_string())?;
     let outcome = |r: &platform::scenario::ClientRun| match &r.failure {
         None => "passed".to_string(),
         Some(why) => format!("failed: {why}"),
@@ -42,7 +41,7 @@ pub fn run(a: DiffClientsArgs) -> Result<ExitCode, String> {
     let code = match first {
         None => {
             out.line(format!(
-                "the clients agree: {} MSI calls, virqs and vectors alike",
+                "the clients agree: {} MSI calls, virq mappings and vectors alike",
                 left.observations.len()
             ));
             ExitCode::SUCCESS

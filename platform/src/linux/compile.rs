@@ -6,7 +6,10 @@ use std::process::Command;
 
 /// The project's own C files (stand-in headers, the MSI core), as (path, text).
 const SOURCES: &[(&str, &str)] = &[
-    ("include/psim.h", include_str!("../../linux-client/include/psim.h")),
+    (
+        "include/psim.h",
+        include_str!("../../linux-client/include/psim.h"),
+    ),
     (
         "include/psim_host.h",
         include_str!("../../linux-client/include/psim_host.h"),
@@ -45,7 +48,8 @@ const STAND_INS: &[&str] = &[
     "asm/firmware.h",
 ];
 
-const STAND_IN: &str = "/* pseries-sim stand-in: everything is in psim.h */\n#include \"../psim.h\"\n";
+const STAND_IN: &str =
+    "/* pseries-sim stand-in: everything is in psim.h */\n#include \"../psim.h\"\n";
 
 /// FNV-1a, 64 bits: the cache key of a build.
 fn fnv(h: &mut u64, bytes: &[u8]) {
@@ -120,7 +124,11 @@ fn build_in(work: &Path, cc: &str, source: &Path, text: &[u8], out: &Path) -> Re
     }
     // The user's file under the name its includes expect, its diagnostics naming the
     // user's path and lines.
-    let shown = source.display().to_string().replace('\\', "\\\\").replace('"', "\\\"");
+    let shown = source
+        .display()
+        .to_string()
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"");
     let mut copy = format!("#line 1 \"{shown}\"\n").into_bytes();
     copy.extend_from_slice(text);
     let msi = work.join("msi.c");
@@ -142,7 +150,11 @@ fn build_in(work: &Path, cc: &str, source: &Path, text: &[u8], out: &Path) -> Re
         ));
     }
     if !diagnostics.trim().is_empty() {
-        log::info!("{}: compiler said:\n{}", source.display(), diagnostics.trim_end());
+        log::info!(
+            "{}: compiler said:\n{}",
+            source.display(),
+            diagnostics.trim_end()
+        );
     }
     std::fs::rename(&tmp, out).map_err(|e| io(out, e))
 }

@@ -101,7 +101,13 @@ unsafe extern "C" fn rtas_token(c: *mut c_void, name: *const c_char) -> i32 {
         .map_or(-1, |t| t as i32)
 }
 
-unsafe extern "C" fn config_read(c: *mut c_void, dev: i32, reg: i32, size: i32, val: *mut u32) -> c_int {
+unsafe extern "C" fn config_read(
+    c: *mut c_void,
+    dev: i32,
+    reg: i32,
+    size: i32,
+    val: *mut u32,
+) -> c_int {
     let c = ctx(c);
     let Some(d) = dev_ok(c.k, dev) else { return -1 };
     match c.k.config_read(d, reg as u32, size as u32) {
@@ -113,7 +119,13 @@ unsafe extern "C" fn config_read(c: *mut c_void, dev: i32, reg: i32, size: i32, 
     }
 }
 
-unsafe extern "C" fn config_write(c: *mut c_void, dev: i32, reg: i32, size: i32, val: u32) -> c_int {
+unsafe extern "C" fn config_write(
+    c: *mut c_void,
+    dev: i32,
+    reg: i32,
+    size: i32,
+    val: u32,
+) -> c_int {
     let c = ctx(c);
     let Some(d) = dev_ok(c.k, dev) else { return -1 };
     if c.k.config_write(d, reg as u32, size as u32, val) {

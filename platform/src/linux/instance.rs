@@ -51,7 +51,12 @@ pub struct Instance {
 
 impl std::fmt::Debug for Instance {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Instance({} nodes, {} devices)", self.nodes.len(), self.devices)
+        write!(
+            f,
+            "Instance({} nodes, {} devices)",
+            self.nodes.len(),
+            self.devices
+        )
     }
 }
 
@@ -61,10 +66,8 @@ impl Instance {
     /// Loads a private copy of the shared object (each copy has its own globals).
     pub fn load(library: &Path) -> Result<Instance, String> {
         let n = COPIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let copy = std::env::temp_dir().join(format!(
-            "pseries-sim-client-{}-{n}.so",
-            std::process::id()
-        ));
+        let copy =
+            std::env::temp_dir().join(format!("pseries-sim-client-{}-{n}.so", std::process::id()));
         std::fs::copy(library, &copy).map_err(|e| format!("{}: {e}", copy.display()))?;
         // SAFETY: the library is ours (built by `compile::build` from the project's C
         // files and the user's msi.c); its initialisers only register initcalls.
@@ -76,7 +79,10 @@ impl Instance {
             let abi: libloading::Symbol<unsafe extern "C" fn() -> c_int> =
                 lib.get(b"psim_abi").map_err(|e| e.to_string())?;
             if abi() != 1 {
-                return Err(format!("{}: not a client of this version", library.display()));
+                return Err(format!(
+                    "{}: not a client of this version",
+                    library.display()
+                ));
             }
             macro_rules! sym {
                 ($name:literal) => {

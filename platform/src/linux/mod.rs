@@ -34,7 +34,9 @@ impl Client {
             return Ok(Client::Model);
         }
         match spec.strip_prefix("linux:") {
-            Some(path) if !path.is_empty() => LinuxClient::build(Path::new(path)).map(Client::Linux),
+            Some(path) if !path.is_empty() => {
+                LinuxClient::build(Path::new(path)).map(Client::Linux)
+            }
             _ => Err(Error::Failed(format!(
                 "unknown client `{spec}`: expected `model` or `linux:PATH/msi.c`"
             ))),

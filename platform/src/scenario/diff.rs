@@ -95,11 +95,7 @@ pub fn observe_run(file: &Path, steps: &[Step], client: Client) -> ClientRun {
             }
             seen = k.trace.len();
             if let Command::Request { dev, .. } = &s.cmd {
-                if let Some(m) = k
-                    .device(dev)
-                    .ok()
-                    .and_then(|d| k.devices[d].msi.as_ref())
-                {
+                if let Some(m) = k.device(dev).ok().and_then(|d| k.devices[d].msi.as_ref()) {
                     let v: Vec<String> = m
                         .messages
                         .iter()

@@ -365,7 +365,9 @@ pub fn virqs_stable(k: &mut Kernel) -> Vec<String> {
         let assigned = harness::firmware_source(k, dev, vector);
         if let Some(old) = mapped {
             let lost = match assigned {
-                Some(new) if new != old => Some(format!("the firmware now gives it source {new:#x}")),
+                Some(new) if new != old => {
+                    Some(format!("the firmware now gives it source {new:#x}"))
+                }
                 None => Some("the firmware no longer assigns it a source".to_string()),
                 Some(_) => None,
             };
