@@ -137,6 +137,8 @@ static void psim_emit(const char *level, const char *prefix, const char *fmt, va
 	} else if (level && level[0] == '<') {
 		lvl = level[1] - '0';
 	}
+	if (!psim_h || !psim_h->wants(psim_ctx, lvl))
+		return;
 	size_t off = 0;
 	if (prefix) {
 		snprintf(text, sizeof(text), "%s", prefix);

@@ -37,5 +37,7 @@ struct psim_host {
 	int (*xive)(void *ctx);
 	/* A kernel message (level 0..7, text without the level prefix). */
 	void (*log)(void *ctx, int32_t level, const char *text);
+	/* Whether messages of this level are wanted (else they are not even formatted). */
+	int (*wants)(void *ctx, int32_t level);
 };
 #endif

@@ -26,6 +26,7 @@ pub(super) struct Host {
     irq_mask: unsafe extern "C" fn(*mut c_void, u32),
     xive: unsafe extern "C" fn(*mut c_void) -> c_int,
     log: unsafe extern "C" fn(*mut c_void, i32, *const c_char),
+    wants: unsafe extern "C" fn(*mut c_void, i32) -> c_int,
 }
 
 /// The table handed to the client.
@@ -45,6 +46,7 @@ pub(super) static HOST: Host = Host {
     irq_mask,
     xive,
     log,
+    wants,
 };
 
 /// What a call into the client works on: the kernel, and its nodes by client id.
@@ -225,6 +227,10 @@ unsafe extern "C" fn xive(c: *mut c_void) -> c_int {
     c.k.intc
         .as_ref()
         .is_some_and(|i| i.kind == ControllerKind::Xive) as c_int
+}
+
+unsafe extern "C" fn wants(c: *mut c_void, level: i32) -> c_int {
+    (level <= 3 || ctx(c).k.verbose()) as c_int
 }
 
 unsafe extern "C" fn log(c: *mut c_void, level: i32, text: *const c_char) {
