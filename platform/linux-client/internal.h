@@ -20,7 +20,22 @@ void psim_irq_shutdown(unsigned int virq);
 void psim_irq_reset(int xive);
 int irq_chip_compose_msi_msg(struct irq_data *data, struct msi_msg *msg);
 
-/* msi_core.c */
+/* msi_core.c: descriptors and the MSI domain */
+#define MSI_DESC_ALL 0
+#define MSI_DESC_NOTASSOCIATED 1
+#define MSI_DESC_ASSOCIATED 2
+struct msi_device_data;
+int msi_setup_device_data(struct device *dev);
+int msi_add_msi_desc(struct device *dev, const struct msi_desc *init);
+struct msi_desc *next_desc(struct device *dev, int filter, unsigned int *at);
+struct msi_desc *msi_first_desc(struct device *dev, int filter);
+void msi_free_msi_descs(struct device *dev);
+void msi_domain_free_irqs_descs_locked(struct irq_domain *domain, struct device *dev);
+int msi_domain_alloc_irqs_descs_locked(struct irq_domain *domain, struct device *dev, int nvec);
+#define for_each_desc(desc, dev, filter) \
+	for (unsigned int __at = 0; ((desc) = next_desc((dev), (filter), &__at));)
+
+/* pci_msi.c */
 int psim_enable_msix_range(struct pci_dev *dev, int minvec, int maxvec);
 int psim_enable_msi_range(struct pci_dev *dev, int minvec, int maxvec);
 void psim_free_irq_vectors(struct pci_dev *dev);

@@ -22,6 +22,7 @@ const SOURCES: &[(&str, &str)] = &[
     ("core.c", include_str!("../../linux-client/core.c")),
     ("irq.c", include_str!("../../linux-client/irq.c")),
     ("msi_core.c", include_str!("../../linux-client/msi_core.c")),
+    ("pci_msi.c", include_str!("../../linux-client/pci_msi.c")),
 ];
 
 /// The kernel headers a platform file includes; each stand-in includes `psim.h`.
@@ -137,7 +138,15 @@ fn build_in(work: &Path, cc: &str, source: &Path, text: &[u8], out: &Path) -> Re
     let output = Command::new(cc)
         .current_dir(work)
         .args(["-shared", "-fPIC", "-O1", "-std=gnu11", "-Iinclude", "-I."])
-        .args(["-o", "client.so", "core.c", "irq.c", "msi_core.c", "msi.c"])
+        .args([
+            "-o",
+            "client.so",
+            "core.c",
+            "irq.c",
+            "msi_core.c",
+            "pci_msi.c",
+            "msi.c",
+        ])
         .output()
         .map_err(|e| format!("cannot run the C compiler `{cc}`: {e}"))?;
     let diagnostics = String::from_utf8_lossy(&output.stderr).into_owned();
