@@ -7,6 +7,10 @@ cd "$(dirname "$0")/.."
 need_apt=()
 command -v dtc >/dev/null 2>&1 || need_apt+=(device-tree-compiler)
 command -v rsvg-convert >/dev/null 2>&1 || need_apt+=(librsvg2-bin)
+# The real Linux client's tests take arch/powerpc/platforms/pseries/msi.c from Debian's
+# kernel source package (never shipped with the project).
+[ -f /usr/src/linux-source-6.1.tar.xz ] || need_apt+=(linux-source-6.1)
+command -v cc >/dev/null 2>&1 || need_apt+=(gcc)
 if [ ${#need_apt[@]} -gt 0 ]; then
     echo "installing: ${need_apt[*]}"
     SUDO=""
@@ -16,6 +20,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 command -v dtc >/dev/null || { echo "dtc is still missing" >&2; exit 1; }
 command -v rsvg-convert >/dev/null || { echo "rsvg-convert is still missing" >&2; exit 1; }
+[ -f /usr/src/linux-source-6.1.tar.xz ] || { echo "linux-source-6.1 is still missing" >&2; exit 1; }
 rustup component list --installed 2>/dev/null | grep -q rustfmt || rustup component add rustfmt clippy
 
 cargo fmt --all -- --check

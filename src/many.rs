@@ -1,7 +1,8 @@
 //! `pseries-sim run A B ...`: many scenarios at once, each on its own machine in a
 //! thread of its own, a line per scenario, a closing count, and JUnit XML for CI.
 
-use platform::scenario::run_file;
+use platform::linux::Client;
+use platform::scenario::run_file_with;
 use platform::trace::TraceFormat;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -28,9 +29,9 @@ impl platform::scenario::Output for Discard {
     fn line(&mut self, _: &str) {}
 }
 
-fn run_one(file: &Path) -> Outcome {
+fn run_one(file: &Path, client: Client) -> Outcome {
     let started = Instant::now();
-    let r = run_file(file, TraceFormat::Human, &mut Discard);
+    let r = run_file_with(file, TraceFormat::Human, &mut Discard, client);
     let (failure, counts) = match r {
         Ok(Some(k)) => (None, (platform::harness::call_log(&k).len(), k.irq.len())),
         Ok(None) => (None, (0, 0)),
@@ -47,6 +48,16 @@ fn run_one(file: &Path) -> Outcome {
 /// Runs every file, `jobs` at a time, and returns the outcomes in the files' order.
 /// `done` is told after each.
 pub fn run_all(files: &[PathBuf], jobs: usize, done: &(dyn Fn(&Outcome) + Sync)) -> Vec<Outcome> {
+    run_all_with(files, jobs, Client::Model, done)
+}
+
+/// [`run_all`] with a chosen MSI client.
+pub fn run_all_with(
+    files: &[PathBuf],
+    jobs: usize,
+    client: Client,
+    done: &(dyn Fn(&Outcome) + Sync),
+) -> Vec<Outcome> {
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Outcome>>> = Mutex::new(vec![None; files.len()]);
     std::thread::scope(|s| {
@@ -54,7 +65,7 @@ pub fn run_all(files: &[PathBuf], jobs: usize, done: &(dyn Fn(&Outcome) + Sync))
             s.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(f) = files.get(i) else { break };
-                let o = run_one(f);
+                let o = run_one(f, client);
                 done(&o);
                 if let Ok(mut r) = results.lock() {
                     r[i] = Some(o);

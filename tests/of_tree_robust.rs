@@ -181,7 +181,7 @@ fn dts_errors_say_file_line_column_and_what() {
         (
             "/dts-v1/;\n/ { x: a { }; x: b { }; };\n",
             "t.dts:2:",
-            "duplicate label",
+            "Duplicate label",
         ),
         ("/dts-v1/;\n/ { a = [0]; };\n", "t.dts:2:", "pairs of hex"),
     ];

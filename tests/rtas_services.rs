@@ -561,3 +561,43 @@ fn system_reboot_frees_every_msi() {
         );
     }
 }
+
+#[test]
+fn slot_reset_restores_the_window_that_was_assigned() {
+    for (func, kind_msix) in [(5u32, false), (6, true), (3, false), (4, true)] {
+        let mut fw = firmware(B, Profile::Papr);
+        let r = if kind_msix {
+            msix_only(&fw)
+        } else {
+            msi_only(&fw)
+        };
+        let got = change_msi(&mut fw, r, func, 1, 1, 4);
+        assert_eq!(got[0], 0, "func {func}");
+        let read = |fw: &rtas::Firmware| {
+            let f = fw.machine.function(r);
+            match (f.msi, f.msix_table.as_ref()) {
+                (Some(cap), _) if !kind_msix => cap.message(&f.config, 0),
+                (_, Some(t)) => t.message(0).unwrap(),
+                _ => panic!("no capability"),
+            }
+        };
+        let before = read(&fw);
+        assert_eq!(
+            before.0 < 1 << 32,
+            func >= 5,
+            "func {func} assigns a 32-bit window only for 5 and 6: {:#x}",
+            before.0
+        );
+        let (hi, lo) = buid_cells(&fw, r);
+        let cfg = cfg_addr(&fw, r);
+        let v = fw
+            .call(Service::SetSlotReset, &[cfg, hi, lo, 1], 1)
+            .unwrap();
+        assert_eq!(v[0], 0);
+        assert_eq!(
+            read(&fw),
+            before,
+            "func {func}: the reset restores what was assigned"
+        );
+    }
+}

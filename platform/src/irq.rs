@@ -138,6 +138,70 @@ impl IrqDomain {
         virq
     }
 
+    /// Claims the lowest free run of `count` consecutive virqs, not yet standing for a
+    /// source (Linux's `irq_domain_alloc_descs`); [`IrqDomain::set`] maps each.
+    pub fn alloc_range(&mut self, count: u32) -> Option<u32> {
+        if count == 0 {
+            return None;
+        }
+        let mut base = None;
+        let mut run = 0u32;
+        let mut prev = None;
+        for &v in &self.free {
+            run = if prev.is_some_and(|p: u32| p + 1 == v) {
+                run + 1
+            } else {
+                1
+            };
+            prev = Some(v);
+            if run == count {
+                base = Some(v + 1 - count);
+                break;
+            }
+        }
+        let end = FIRST_VIRQ + self.descs.len() as u32;
+        let base = match base {
+            Some(b) => b,
+            // A free run touching the end continues past it.
+            None => match prev {
+                Some(p) if p + 1 == end => end - run,
+                _ => end,
+            },
+        };
+        let top = base.checked_add(count)?;
+        if (top - FIRST_VIRQ) as usize > self.descs.len() {
+            self.descs.resize((top - FIRST_VIRQ) as usize, None);
+        }
+        for v in base..top {
+            self.free.remove(&v);
+            self.descs[(v - FIRST_VIRQ) as usize] = Some(IrqDesc {
+                hwirq: NONE,
+                dev: NONE,
+                vector: NONE,
+                count: 0,
+            });
+        }
+        Some(base)
+    }
+
+    /// Points a claimed virq at a hardware source for an owner.
+    pub fn set(&mut self, virq: u32, hwirq: u32, owner: Owner) -> bool {
+        let Some(slot) = virq
+            .checked_sub(FIRST_VIRQ)
+            .and_then(|i| self.descs.get_mut(i as usize))
+        else {
+            return false;
+        };
+        let Some(d) = slot.as_mut() else {
+            return false;
+        };
+        d.hwirq = hwirq;
+        d.dev = owner.dev as u32;
+        d.vector = owner.vector.unwrap_or(NONE);
+        self.by_hw.insert(hwirq, virq);
+        true
+    }
+
     /// Maps an LSI: a source already mapped as an LSI keeps its virq and gains another
     /// owner (Linux's shared interrupt), else a new virq.
     pub fn map_lsi(&mut self, hwirq: u32, owner: Owner) -> u32 {

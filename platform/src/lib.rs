@@ -26,6 +26,7 @@ pub mod harness;
 pub mod hw;
 pub mod irq;
 pub mod kernel;
+pub mod linux;
 pub mod mpic;
 pub mod msi_bitmap;
 pub mod ops;

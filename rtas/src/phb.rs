@@ -20,6 +20,9 @@ pub struct MsiBlock {
     pub reserved: u32,
     /// MSI or MSI-X.
     pub kind: BlockKind,
+    /// The MSI window its messages were written with (the 32-bit one for change-msi
+    /// functions 5 and 6): what a slot reset restores.
+    pub window: u64,
 }
 
 /// A PCI host bridge.

@@ -50,6 +50,10 @@ pub struct BootArgs {
     /// Example: --trace-filter 'msg:rtas_msi: counting'
     #[arg(long, default_value = "")]
     trace_filter: TraceFilter,
+    /// Which code negotiates MSIs: `model` (the project's, the default) or
+    /// `linux:PATH/msi.c` (a kernel tree's own pseries msi.c, compiled and run).
+    #[arg(long, default_value = "model", value_name = "model|linux:PATH")]
+    client: String,
 }
 
 /// A machine description to force.
@@ -82,8 +86,10 @@ pub fn run(a: BootArgs) -> Result<ExitCode, String> {
             of_tree::dtb::read(DEFAULT_MACHINE).map_err(|e| format!("built-in machine: {e}"))?
         }
     };
+    let client = platform::linux::Client::parse(&a.client).map_err(|e| e.to_string())?;
     let opts = BootOptions {
         profile: a.profile,
+        client,
         force: a.backend.map(|b| match b {
             Backend::Pseries => platform::ops::description("pseries").expect("pseries exists"),
             Backend::Generic => platform::ops::description("generic").expect("generic exists"),

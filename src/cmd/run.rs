@@ -1,7 +1,7 @@
 //! `pseries-sim run`: runs a scenario file.
 
 use clap::Args;
-use platform::scenario::{run_file, Output};
+use platform::scenario::Output;
 use platform::trace::TraceFormat;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -57,6 +57,10 @@ pub struct RunArgs {
     /// Also write every RTAS call made (JSON Lines: service, args, rets) to this file.
     #[arg(long)]
     rtas_log: Option<PathBuf>,
+    /// Which code negotiates MSIs: `model` (the project's, the default) or
+    /// `linux:PATH/msi.c` (a kernel tree's own pseries msi.c, compiled and run).
+    #[arg(long, default_value = "model", value_name = "model|linux:PATH")]
+    client: String,
 }
 
 struct Stdout;
@@ -83,7 +87,8 @@ fn run_many(a: &RunArgs) -> Result<ExitCode, String> {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let started = std::time::Instant::now();
     let progress = super::progress::Progress::bar(a.files.len() as u64, "scenarios");
-    let outcomes = pseries_sim::many::run_all(&a.files, jobs, &|_| progress.inc());
+    let client = platform::linux::Client::parse(&a.client).map_err(|e| e.to_string())?;
+    let outcomes = pseries_sim::many::run_all_with(&a.files, jobs, client, &|_| progress.inc());
     progress.finish();
     let total = started.elapsed();
     let mut out = super::out::Buffered::new();
@@ -125,7 +130,8 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
     }
     let format = if a.json { TraceFormat::Json } else { a.trace };
     let file = &a.files[0];
-    let k = match run_file(file, format, &mut Stdout) {
+    let client = platform::linux::Client::parse(&a.client).map_err(|e| e.to_string())?;
+    let k = match platform::scenario::run_file_with(file, format, &mut Stdout, client) {
         Ok(k) => k,
         Err(e) => {
             if format == TraceFormat::Json {

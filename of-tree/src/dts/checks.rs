@@ -172,7 +172,7 @@ impl Builder<'_> {
                 return Err(self.err(
                     *at,
                     format!(
-                        "ERROR (duplicate_label): {}: duplicate label '{l}' on {} and {}",
+                        "ERROR (duplicate_label): {}: Duplicate label '{l}' on {} and {}",
                         self.tree.path(node),
                         self.describe(owner),
                         self.describe(other)
@@ -280,7 +280,7 @@ mod tests {
         let e = refused("/dts-v1/;\n/ {\n l: a { };\n l: b { };\n};");
         assert_eq!(
             e,
-            "t.dts:4:5: ERROR (duplicate_label): /b: duplicate label 'l' on /b and /a"
+            "t.dts:4:5: ERROR (duplicate_label): /b: Duplicate label 'l' on /b and /a"
         );
         let e = refused("/dts-v1/; / { l: p; n { q = <l: 1>; }; };");
         assert!(e.contains("on value of 'q' in /n and 'p' in /"), "{e}");

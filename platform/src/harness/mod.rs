@@ -34,6 +34,8 @@ pub struct BootOptions {
     pub qemu_trace: bool,
     /// The partition (LPAR) this OS runs in: its tree holds only its PHBs.
     pub partition: u32,
+    /// Which code negotiates MSIs: the model, or a compiled Linux `msi.c`.
+    pub client: crate::linux::Client,
 }
 
 impl Default for BootOptions {
@@ -47,6 +49,7 @@ impl Default for BootOptions {
             pool_size: None,
             qemu_trace: false,
             partition: 0,
+            client: crate::linux::Client::Model,
         }
     }
 }
@@ -87,6 +90,7 @@ pub fn boot_with(tree: Tree, opts: BootOptions, sink: Option<Sink>) -> Result<Ke
     let os = OsOptions {
         trace: opts.trace,
         request_irqs: opts.request_irqs,
+        client: opts.client,
     };
     Kernel::boot(os_tree, Port::new(fw, opts.partition), select, os, sink)
 }
@@ -198,6 +202,27 @@ pub fn burst(k: &mut Kernel, dev: DevId, v: u32, n: u32) -> Result<BurstReport, 
         rep.stranded = a.unconsumed(&m.ram).len() as u32;
     }
     Ok(rep)
+}
+
+/// The hardware source the firmware has assigned a device's vector now (None when the
+/// device holds no block or the vector is past it). On bare metal, where no firmware
+/// assigns sources, the source the device's message for the vector names now (its
+/// data: the source on generic and MPIC machines, the Linux irq on Axon).
+pub fn firmware_source(k: &Kernel, dev: DevId, vector: u32) -> Option<u32> {
+    let r = function_of(k, dev).ok()?;
+    let m = &firmware(k).machine;
+    if m.bare_metal {
+        let f = m.function(r);
+        if let (Some(cap), Some(t)) = (f.msix, f.msix_table.as_ref()) {
+            if cap.enabled(&f.config) {
+                return t.message(vector).map(|(_, d)| d);
+            }
+        }
+        let cap = f.msi.filter(|c| c.enabled(&f.config))?;
+        return (vector < cap.vectors_enabled(&f.config)).then(|| cap.message(&f.config, vector).1);
+    }
+    let b = m.block(r)?;
+    (vector < b.count).then(|| b.first + vector)
 }
 
 /// The device pulses its INTx line; the OS takes the interrupt and runs every handler

@@ -149,6 +149,8 @@ pub struct OsOptions {
     pub trace: bool,
     /// Drivers request their interrupts (unmask them at the controller) after setup.
     pub request_irqs: bool,
+    /// Which code negotiates MSIs.
+    pub client: crate::linux::Client,
 }
 
 impl Default for OsOptions {
@@ -156,6 +158,7 @@ impl Default for OsOptions {
         OsOptions {
             trace: true,
             request_irqs: true,
+            client: crate::linux::Client::Model,
         }
     }
 }
@@ -197,6 +200,8 @@ pub struct Kernel {
     /// What the machine description keeps for itself (the static data of its file in
     /// Linux): set and read by the description alone.
     pub platform_data: Option<Box<dyn std::any::Any>>,
+    /// The compiled Linux client negotiating MSIs instead of the description's hooks.
+    pub(crate) client: Option<Box<crate::linux::Instance>>,
 }
 
 /// Linux's name of a function.
@@ -274,6 +279,7 @@ impl Kernel {
             suspended: false,
             snapshot: Vec::new(),
             platform_data: None,
+            client: None,
         };
         k.hook("setup_arch", "");
         if let Some(h) = desc.setup_arch {
@@ -290,9 +296,15 @@ impl Kernel {
             None => defaults::discover_phbs(&mut k)?,
         }
         k.hook("msi_init", "");
-        k.msi_enabled = match desc.msi_init {
-            Some(h) => h(&mut k),
-            None => false,
+        k.msi_enabled = match (opts.client, desc.msi_init) {
+            (crate::linux::Client::Linux(c), Some(_)) => {
+                let mut inst = Box::new(c.instantiate()?);
+                let ok = inst.msi_init(&mut k);
+                k.client = Some(inst);
+                ok
+            }
+            (_, Some(h)) => h(&mut k),
+            (_, None) => false,
         };
         if !k.msi_enabled {
             k.msg("no MSI support: drivers use LSIs".to_string());

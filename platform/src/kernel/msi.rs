@@ -3,7 +3,7 @@
 //! reading back the messages, and the release.
 
 use super::pci::*;
-use super::{DevId, Kernel, MsiMessage};
+use super::{DevId, Kernel, MsiMessage, MsiState};
 use crate::error::MsiError;
 use crate::irq::Owner;
 use crate::kernel::ops::MsiType;
@@ -45,6 +45,11 @@ impl Kernel {
         max: u32,
         min: u32,
     ) -> Result<u32, MsiError> {
+        if let Some(mut c) = self.client.take() {
+            let r = self.request_client(&mut c, dev, kind, max, min);
+            self.client = Some(c);
+            return r;
+        }
         if self.devices[dev].msi.is_some() || min == 0 || min > max {
             return Err(MsiError::Inval);
         }
@@ -70,6 +75,11 @@ impl Kernel {
                     None => Err(MsiError::NotSupported),
                 }
             });
+            if rc.is_err() {
+                // Linux 6.1's core frees what the failed allocation set up twice: the
+                // domain's allocation path, then the capability's (free_msi_irqs).
+                self.failed_setup_teardown(dev);
+            }
             match rc {
                 Ok(()) => break,
                 Err(MsiError::TryFewer(n)) if n < min => return Err(MsiError::NoSpc),
@@ -90,6 +100,51 @@ impl Kernel {
             }
         }
         Ok(nvec)
+    }
+
+    /// The platform's teardown after a failed setup, as often as Linux 6.1's MSI core
+    /// calls it there (twice: msi_domain_alloc_irqs_descs_locked, then free_msi_irqs).
+    fn failed_setup_teardown(&mut self, dev: DevId) {
+        let Some(h) = self.desc.teardown_msi_irqs else {
+            return;
+        };
+        let name = self.devices[dev].name.clone();
+        for _ in 0..2 {
+            self.hook("teardown_msi_irqs", &name);
+            h(self, dev);
+        }
+    }
+
+    /// The request through the compiled Linux client: its MSI core does the retries,
+    /// the capability and the mapping; the state is read back from what it did.
+    fn request_client(
+        &mut self,
+        c: &mut crate::linux::Instance,
+        dev: DevId,
+        kind: MsiType,
+        max: u32,
+        min: u32,
+    ) -> Result<u32, MsiError> {
+        if self.devices[dev].msi.is_some() {
+            return Err(MsiError::Inval);
+        }
+        let (n, virqs) = c.request(self, dev, kind, max, min)?;
+        let sources = virqs
+            .iter()
+            .map(|&v| self.irq.get(v).map_or(u32::MAX, |d| d.hwirq))
+            .collect();
+        let messages = self.read_messages(dev, kind, n);
+        self.devices[dev].msi = Some(MsiState {
+            kind,
+            virqs,
+            sources,
+            messages,
+            granted: n,
+        });
+        if self.opts.request_irqs {
+            c.request_irqs(self, dev);
+        }
+        Ok(n)
     }
 
     /// The generic PCI code turns the capability on and INTx off after setup.
@@ -231,6 +286,17 @@ impl Kernel {
         let Some(m) = self.devices[dev].msi.clone() else {
             return Err(MsiError::Inval);
         };
+        if let Some(mut c) = self.client.take() {
+            c.free(self, dev);
+            self.client = Some(c);
+            self.devices[dev].msi = None;
+            let detail = crate::trace::DriverDetail {
+                action: "free",
+                ..Default::default()
+            };
+            self.driver_event(dev, "free: vectors released".into(), detail);
+            return Ok(());
+        }
         if self.opts.request_irqs {
             for &s in &m.sources {
                 self.mask(s);

@@ -107,6 +107,21 @@ impl RtasTokens {
         self.known[service.slot]
     }
 
+    /// The service name of a token.
+    pub fn name_of(&self, token: u32) -> Option<&str> {
+        self.known
+            .iter()
+            .zip(KNOWN.iter())
+            .find(|(t, _)| **t == Some(token))
+            .map(|(_, k)| k.name)
+            .or_else(|| {
+                self.tokens
+                    .iter()
+                    .find(|(_, &t)| t == token)
+                    .map(|(n, _)| n.as_str())
+            })
+    }
+
     /// The token of any one-cell property of `/rtas`, by name.
     pub fn token_by_name(&self, name: &str) -> Option<u32> {
         self.tokens.get(name).copied()
@@ -124,6 +139,29 @@ impl RtasTokens {
 }
 
 impl Kernel {
+    /// An RTAS call by token, as Linux's `rtas_call` makes it (the trace names the
+    /// service the tree gives that token). False when the call could not be made.
+    pub fn rtas_by_token(&mut self, token: u32, args: &[u32], out: &mut [i64]) -> bool {
+        if !self.port.rtas_call(token, args, out) {
+            return false;
+        }
+        if self.opts.trace {
+            let service = self
+                .rtas
+                .as_ref()
+                .and_then(|r| r.name_of(token))
+                .unwrap_or("(unknown token)")
+                .to_string();
+            self.emit(Event::Rtas {
+                service,
+                token,
+                args: args.to_vec(),
+                rets: out.to_vec(),
+            });
+        }
+        true
+    }
+
     /// The token of a service, if the tree publishes it.
     pub fn rtas_token(&self, service: RtasService) -> Option<u32> {
         self.rtas.as_ref()?.token(service)

@@ -82,7 +82,10 @@ impl Kernel {
                     }
                 }
                 self.hook("pci_irq_fixup", &name);
-                if let Some(h) = self.desc.pci_irq_fixup {
+                if let Some(mut c) = self.client.take() {
+                    c.pci_irq_fixup(self, id);
+                    self.client = Some(c);
+                } else if let Some(h) = self.desc.pci_irq_fixup {
                     h(self, id);
                 }
             }

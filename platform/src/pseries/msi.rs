@@ -253,7 +253,8 @@ pub(super) fn setup_msi_irqs(
             MsiError::Rtas(rc as i32)
         });
     }
-    // One query and one mapping per vector the driver asked for.
+    // The pseries irq domain's alloc: one query per MSI-X vector (one descriptor
+    // each); MSI is one descriptor, queried once, its vectors the sources after it.
     let mut state = MsiState {
         kind,
         virqs: Vec::with_capacity(nvec_in as usize),
@@ -261,17 +262,31 @@ pub(super) fn setup_msi_irqs(
         messages: Vec::new(),
         granted: nvec,
     };
+    let mut first = 0;
     for i in 0..nvec_in {
-        let src = match query(k, dev, i) {
+        let queried = match kind {
+            MsiType::Msi if i > 0 => Ok(first + i),
+            _ => query(k, dev, i),
+        };
+        let src = match queried {
             Ok(s) => s,
-            Err(rc) => {
+            Err(_) => {
+                // The core frees what it mapped; what it tells the PCI layer decides
+                // the retry (msi_handle_pci_fail): multi-MSI tries one, MSI-X the
+                // vectors it got, else no space. The teardown follows in the core.
                 k.devices[dev].msi = Some(state);
                 k.unmap_vectors(dev);
                 k.devices[dev].msi = None;
-                disable_msi(k, dev);
-                return Err(MsiError::Rtas(rc as i32));
+                return Err(match kind {
+                    MsiType::Msi if nvec_in > 1 => MsiError::TryFewer(1),
+                    MsiType::Msix if i > 0 => MsiError::TryFewer(i),
+                    _ => MsiError::NoSpc,
+                });
             }
         };
+        if i == 0 {
+            first = src;
+        }
         let virq = k.map_vector(dev, i, src);
         state.virqs.push(virq);
         state.sources.push(src);

@@ -1,8 +1,10 @@
 //! Scenario files: a machine, a profile, a boot, and the driver actions and
 //! expectations that follow, one command a line.
 
+mod diff;
 mod parse;
 mod run;
 
+pub use diff::{diff_clients, observe_run, ClientRun, Difference};
 pub use parse::{parse, Command, Step};
-pub use run::{compare_logs, run_file, virqs_stable, Output, Runner};
+pub use run::{compare_logs, run_file, run_file_with, virqs_stable, Output, Runner};

@@ -40,6 +40,8 @@ pub struct Runner<'o> {
     /// A request that failed with no `expect request-fails` after it yet: line, device.
     unexpected_failure: Option<(usize, String, String)>,
     booted_at: Option<usize>,
+    /// Which code negotiates MSIs at `boot`.
+    pub client: crate::linux::Client,
 }
 
 impl<'o> Runner<'o> {
@@ -58,6 +60,7 @@ impl<'o> Runner<'o> {
             last_request: None,
             unexpected_failure: None,
             booted_at: None,
+            client: crate::linux::Client::Model,
         }
     }
 
@@ -172,6 +175,7 @@ impl<'o> Runner<'o> {
                 let opts = BootOptions {
                     profile: self.profile,
                     qemu_trace: self.format == TraceFormat::Qemu,
+                    client: self.client,
                     ..Default::default()
                 };
                 let k = harness::boot(tree, opts)
@@ -311,10 +315,11 @@ impl<'o> Runner<'o> {
             }
             Command::ExpectSourcesChanged => {
                 let k = self.kernel(step)?;
+                // The firmware's assignment now against the sources held at suspend.
                 let changed = k
                     .snapshot
                     .iter()
-                    .filter(|h| k.irq.get(h.virq).is_some_and(|d| d.hwirq != h.source))
+                    .filter(|h| harness::firmware_source(k, h.dev, h.vector) != Some(h.source))
                     .count();
                 let held = k.snapshot.len();
                 if changed == 0 {
@@ -352,6 +357,24 @@ pub fn virqs_stable(k: &mut Kernel) -> Vec<String> {
             o => {
                 problems.push(format!(
                     "virq {virq} belongs to {o:?}, not {name} vector {vector}"
+                ));
+                continue;
+            }
+        }
+        let mapped = k.irq.get(virq).map(|d| d.hwirq);
+        let assigned = harness::firmware_source(k, dev, vector);
+        if let Some(old) = mapped {
+            let lost = match assigned {
+                Some(new) if new != old => {
+                    Some(format!("the firmware now gives it source {new:#x}"))
+                }
+                None => Some("the firmware no longer assigns it a source".to_string()),
+                Some(_) => None,
+            };
+            if let Some(why) = lost {
+                problems.push(format!(
+                    "virq {virq} lost its source: {name} vector {vector}: {why}, \
+                     but virq {virq} still maps source {old:#x}"
                 ));
                 continue;
             }
@@ -415,6 +438,16 @@ pub fn run_file(
     format: TraceFormat,
     out: &mut dyn Output,
 ) -> Result<Option<Kernel>, Error> {
+    run_file_with(file, format, out, crate::linux::Client::Model)
+}
+
+/// [`run_file`] with a chosen MSI client.
+pub fn run_file_with(
+    file: &Path,
+    format: TraceFormat,
+    out: &mut dyn Output,
+    client: crate::linux::Client,
+) -> Result<Option<Kernel>, Error> {
     let bytes =
         std::fs::read(file).map_err(|e| Error::Failed(format!("{}: {e}", file.display())))?;
     let text = match std::str::from_utf8(&bytes) {
@@ -433,6 +466,7 @@ pub fn run_file(
     };
     let steps = parse(text, &file.display().to_string())?;
     let mut r = Runner::new(file, format, out);
+    r.client = client;
     for s in &steps {
         r.step(s)?;
     }

@@ -55,7 +55,8 @@ impl Firmware {
 
     /// `ibm,set-slot-reset` (config address, BUID, function): function 1 or 3 resets
     /// the function (its MSI assignments are restored into the fresh config space, as
-    /// LoPAPR requires) and thaws its PE; function 0 ends the reset (thaws).
+    /// LoPAPR requires, in the window they were assigned with) and thaws its PE;
+    /// function 0 ends the reset (thaws).
     pub(crate) fn set_slot_reset(&mut self, args: &Args, rets: &mut Rets) {
         if !self.counts_ok(args, rets, 4, &[1]) {
             return;
@@ -76,19 +77,14 @@ impl Firmware {
                     match b.kind {
                         crate::alloc::BlockKind::Msi => {
                             if let Some(cap) = f.msi {
-                                cap.set_message(
-                                    &mut f.config,
-                                    crate::machine::MSI_WINDOW,
-                                    b.first,
-                                    Some(b.count),
-                                );
+                                cap.set_message(&mut f.config, b.window, b.first, Some(b.count));
                                 cap.set_enabled(&mut f.config, true);
                             }
                         }
                         crate::alloc::BlockKind::Msix => {
                             if let Some(t) = f.msix_table.as_mut() {
                                 for i in 0..b.count {
-                                    t.set_message(i, crate::machine::MSI_WINDOW, b.first + i);
+                                    t.set_message(i, b.window, b.first + i);
                                 }
                             }
                             if let Some(cap) = f.msix {

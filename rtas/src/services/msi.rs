@@ -94,6 +94,7 @@ impl Firmware {
             count,
             reserved: reserve,
             kind,
+            window: MSI_WINDOW,
         })
     }
 
@@ -407,7 +408,7 @@ impl Firmware {
                         1 << (31 - want.leading_zeros())
                     };
                 };
-                let Some(block) = block else {
+                let Some(mut block) = block else {
                     return rets.status(status::HW_ERROR);
                 };
                 // New block first, then the old ones go: numbers are never reused in place.
@@ -420,6 +421,7 @@ impl Firmware {
                 } else {
                     MSI_WINDOW
                 };
+                block.window = window;
                 let fun = self.machine.function_mut(r);
                 if let Some(t) = fun.msix_table.as_mut() {
                     t.reset();

@@ -1,0 +1,2 @@
+/* pseries-sim stand-in for the platform directory's pseries.h */
+#include "psim.h"

@@ -1,0 +1,169 @@
+//! Building a user's `msi.c` with the project's stand-in headers and MSI core into a
+//! shared object, cached by content.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The project's own C files (stand-in headers, the MSI core), as (path, text).
+const SOURCES: &[(&str, &str)] = &[
+    (
+        "include/psim.h",
+        include_str!("../../linux-client/include/psim.h"),
+    ),
+    (
+        "include/psim_host.h",
+        include_str!("../../linux-client/include/psim_host.h"),
+    ),
+    (
+        "include/pseries.h",
+        include_str!("../../linux-client/include/pseries.h"),
+    ),
+    ("internal.h", include_str!("../../linux-client/internal.h")),
+    ("core.c", include_str!("../../linux-client/core.c")),
+    ("irq.c", include_str!("../../linux-client/irq.c")),
+    ("msi_core.c", include_str!("../../linux-client/msi_core.c")),
+    ("pci_msi.c", include_str!("../../linux-client/pci_msi.c")),
+];
+
+/// The kernel headers a platform file includes; each stand-in includes `psim.h`.
+const STAND_INS: &[&str] = &[
+    "linux/crash_dump.h",
+    "linux/device.h",
+    "linux/irq.h",
+    "linux/irqdomain.h",
+    "linux/msi.h",
+    "linux/pci.h",
+    "linux/of.h",
+    "linux/kernel.h",
+    "linux/interrupt.h",
+    "linux/slab.h",
+    "linux/of_irq.h",
+    "linux/export.h",
+    "linux/init.h",
+    "asm/rtas.h",
+    "asm/hw_irq.h",
+    "asm/ppc-pci.h",
+    "asm/machdep.h",
+    "asm/xive.h",
+    "asm/pci-bridge.h",
+    "asm/firmware.h",
+];
+
+const STAND_IN: &str =
+    "/* pseries-sim stand-in: everything is in psim.h */\n#include \"../psim.h\"\n";
+
+/// FNV-1a, 64 bits: the cache key of a build.
+fn fnv(h: &mut u64, bytes: &[u8]) {
+    for &b in bytes {
+        *h ^= b as u64;
+        *h = h.wrapping_mul(0x100_0000_01b3);
+    }
+}
+
+/// The C compiler: `$CC`, else `cc`.
+fn compiler() -> String {
+    std::env::var("CC")
+        .ok()
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| "cc".into())
+}
+
+/// Where builds are kept: `$PSERIES_SIM_CACHE`, else the user's cache directory.
+pub fn cache_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("PSERIES_SIM_CACHE").filter(|d| !d.is_empty()) {
+        return PathBuf::from(d);
+    }
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir);
+    base.join("pseries-sim")
+}
+
+/// Compiles `source` (its text `text`) unless a build of the same text, stand-ins and
+/// compiler is cached; returns the shared object. Nothing is cached when it fails.
+pub fn build(source: &Path, text: &[u8]) -> Result<PathBuf, String> {
+    let cc = compiler();
+    let mut key = 0xcbf2_9ce4_8422_2325u64;
+    fnv(&mut key, cc.as_bytes());
+    fnv(&mut key, source.to_string_lossy().as_bytes());
+    fnv(&mut key, text);
+    for (p, t) in SOURCES {
+        fnv(&mut key, p.as_bytes());
+        fnv(&mut key, t.as_bytes());
+    }
+    // One build at a time in this process (threads share the work folder's name).
+    static BUILDING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one = BUILDING.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = cache_dir().join("linux-client");
+    let out = dir.join(format!("{key:016x}.so"));
+    if out.is_file() {
+        log::debug!("{}: cached build {}", source.display(), out.display());
+        return Ok(out);
+    }
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let work = dir.join(format!("build-{key:016x}-{}", std::process::id()));
+    let r = build_in(&work, &cc, source, text, &out);
+    let _ = std::fs::remove_dir_all(&work);
+    r.map(|_| out)
+}
+
+fn build_in(work: &Path, cc: &str, source: &Path, text: &[u8], out: &Path) -> Result<(), String> {
+    let io = |p: &Path, e: std::io::Error| format!("{}: {e}", p.display());
+    for sub in ["include/linux", "include/asm"] {
+        let d = work.join(sub);
+        std::fs::create_dir_all(&d).map_err(|e| io(&d, e))?;
+    }
+    for (p, t) in SOURCES {
+        let f = work.join(p);
+        std::fs::write(&f, t).map_err(|e| io(&f, e))?;
+    }
+    for h in STAND_INS {
+        let f = work.join("include").join(h);
+        std::fs::write(&f, STAND_IN).map_err(|e| io(&f, e))?;
+    }
+    // The user's file under the name its includes expect, its diagnostics naming the
+    // user's path and lines.
+    let shown = source
+        .display()
+        .to_string()
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"");
+    let mut copy = format!("#line 1 \"{shown}\"\n").into_bytes();
+    copy.extend_from_slice(text);
+    let msi = work.join("msi.c");
+    std::fs::write(&msi, copy).map_err(|e| io(&msi, e))?;
+    let tmp = work.join("client.so");
+    let output = Command::new(cc)
+        .current_dir(work)
+        .args(["-shared", "-fPIC", "-O1", "-std=gnu11", "-Iinclude", "-I."])
+        .args([
+            "-o",
+            "client.so",
+            "core.c",
+            "irq.c",
+            "msi_core.c",
+            "pci_msi.c",
+            "msi.c",
+        ])
+        .output()
+        .map_err(|e| format!("cannot run the C compiler `{cc}`: {e}"))?;
+    let diagnostics = String::from_utf8_lossy(&output.stderr).into_owned();
+    if !output.status.success() {
+        return Err(format!(
+            "{} does not compile ({cc} exited with {}):\n{}",
+            source.display(),
+            output.status,
+            diagnostics.trim_end()
+        ));
+    }
+    if !diagnostics.trim().is_empty() {
+        log::info!(
+            "{}: compiler said:\n{}",
+            source.display(),
+            diagnostics.trim_end()
+        );
+    }
+    std::fs::rename(&tmp, out).map_err(|e| io(out, e))
+}

@@ -1,0 +1,91 @@
+//! The real Linux client: a kernel tree's own `arch/powerpc/platforms/pseries/msi.c`
+//! (the user's file, with their edits), compiled with the project's stand-in headers
+//! and generic MSI core into a shared object, loaded, and driven in place of the model's
+//! pSeries MSI hooks. Every RTAS call, config access, MMIO, tree lookup and virq it
+//! makes goes through the kernel's port and layers, so the firmware, traces, call log,
+//! faults, suspend and the map work as with the model.
+
+mod compile;
+mod host;
+mod instance;
+
+pub use compile::cache_dir;
+pub use instance::Instance;
+
+use crate::error::Error;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// Which code negotiates MSIs with the firmware.
+#[derive(Debug, Clone, Copy, Default)]
+pub enum Client {
+    /// The project's model of Linux (the machine description's hooks).
+    #[default]
+    Model,
+    /// A compiled `msi.c`.
+    Linux(&'static LinuxClient),
+}
+
+impl Client {
+    /// Parses `model` or `linux:PATH`, compiling PATH (see [`LinuxClient::build`]).
+    pub fn parse(spec: &str) -> Result<Client, Error> {
+        if spec == "model" {
+            return Ok(Client::Model);
+        }
+        match spec.strip_prefix("linux:") {
+            Some(path) if !path.is_empty() => {
+                LinuxClient::build(Path::new(path)).map(Client::Linux)
+            }
+            _ => Err(Error::Failed(format!(
+                "unknown client `{spec}`: expected `model` or `linux:PATH/msi.c`"
+            ))),
+        }
+    }
+
+    /// The client's name as the trace and `diff-clients` show it.
+    pub fn name(&self) -> String {
+        match self {
+            Client::Model => "model".into(),
+            Client::Linux(c) => format!("linux:{}", c.source.display()),
+        }
+    }
+}
+
+/// A user's `msi.c`, compiled.
+#[derive(Debug)]
+pub struct LinuxClient {
+    /// The file as the user named it.
+    pub source: PathBuf,
+    /// The shared object built from it (in the cache).
+    pub library: PathBuf,
+}
+
+static BUILT: Mutex<Option<HashMap<PathBuf, &'static LinuxClient>>> = Mutex::new(None);
+
+impl LinuxClient {
+    /// Compiles a `msi.c` (once per process and content; builds are cached on disk by
+    /// content). A missing file, a file that does not compile, or no C compiler is an
+    /// error that says which, with the compiler's own messages.
+    pub fn build(source: &Path) -> Result<&'static LinuxClient, Error> {
+        let text = std::fs::read(source)
+            .map_err(|e| Error::Failed(format!("--client linux:{}: {e}", source.display())))?;
+        let library = compile::build(source, &text).map_err(Error::Failed)?;
+        let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+        let map = built.get_or_insert_with(HashMap::new);
+        if let Some(c) = map.get(&library) {
+            return Ok(c);
+        }
+        let c: &'static LinuxClient = Box::leak(Box::new(LinuxClient {
+            source: source.to_path_buf(),
+            library: library.clone(),
+        }));
+        map.insert(library, c);
+        Ok(c)
+    }
+
+    /// A fresh copy of the client for one kernel.
+    pub fn instantiate(&self) -> Result<Instance, Error> {
+        Instance::load(&self.library).map_err(Error::Failed)
+    }
+}

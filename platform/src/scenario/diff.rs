@@ -1,0 +1,141 @@
+//! `diff-clients`: one scenario run with two MSI clients (the model and a compiled
+//! Linux `msi.c`), and the first MSI call, virq or vector where they differ.
+
+use super::parse::{parse, Command, Step};
+use super::run::Runner;
+use crate::error::Error;
+use crate::kernel::rtas::{CHANGE_MSI, QUERY_SOURCE};
+use crate::linux::Client;
+use crate::trace::{Event, TraceFormat};
+use std::path::Path;
+
+/// What one client did, as comparable observations in order.
+#[derive(Debug, Clone, Default)]
+pub struct ClientRun {
+    /// The client's name.
+    pub client: String,
+    /// Each MSI RTAS call, virq mapping and release, driver outcome and the vectors
+    /// read back after each request, with the scenario line it came from.
+    pub observations: Vec<(usize, String)>,
+    /// None: the scenario passed; else why it stopped.
+    pub failure: Option<String>,
+}
+
+/// Where two runs part.
+#[derive(Debug, Clone)]
+pub struct Difference {
+    /// Position in the observations.
+    pub index: usize,
+    /// What each run did there (None: it had stopped).
+    pub left: Option<(usize, String)>,
+    /// The other run's.
+    pub right: Option<(usize, String)>,
+}
+
+struct Quiet;
+
+impl super::Output for Quiet {
+    fn line(&mut self, _: &str) {}
+}
+
+fn observe(e: &Event) -> Option<String> {
+    match e {
+        Event::Rtas {
+            service,
+            args,
+            rets,
+            ..
+        } if service == CHANGE_MSI.name || service == QUERY_SOURCE.name => {
+            Some(format!("rtas {service} args {args:?} rets {rets:?}"))
+        }
+        Event::Map {
+            device,
+            vector: Some(v),
+            source,
+            virq,
+        } => Some(format!(
+            "map {device} vector {v} source {source:#x} virq {virq}"
+        )),
+        Event::Unmap {
+            device,
+            virq,
+            source,
+        } => Some(format!("unmap {device} virq {virq} source {source:#x}")),
+        Event::Remap {
+            device,
+            vector,
+            virq,
+            new,
+            ..
+        } => Some(format!(
+            "remap {device} vector {vector} virq {virq} to source {new:#x}"
+        )),
+        Event::Driver { device, text, .. } => Some(format!("driver {device}: {text}")),
+        _ => None,
+    }
+}
+
+/// Runs a scenario with one client, observing as it goes.
+pub fn observe_run(file: &Path, steps: &[Step], client: Client) -> ClientRun {
+    let mut out = Quiet;
+    let mut r = Runner::new(file, TraceFormat::Human, &mut out);
+    r.client = client;
+    let mut run = ClientRun {
+        client: client.name(),
+        ..Default::default()
+    };
+    let mut seen = 0;
+    for s in steps {
+        let res = r.step(s);
+        if let Some(k) = r.kernel.as_ref() {
+            for e in &k.trace[seen.min(k.trace.len())..] {
+                if let Some(o) = observe(e) {
+                    run.observations.push((s.line, o));
+                }
+            }
+            seen = k.trace.len();
+            if let Command::Request { dev, .. } = &s.cmd {
+                if let Some(m) = k.device(dev).ok().and_then(|d| k.devices[d].msi.as_ref()) {
+                    let v: Vec<String> = m
+                        .messages
+                        .iter()
+                        .map(|m| format!("{:#x}/{:#x}", m.address, m.data))
+                        .collect();
+                    run.observations
+                        .push((s.line, format!("vectors {dev}: {}", v.join(" "))));
+                }
+            }
+        }
+        if let Err(e) = res {
+            run.failure = Some(e.to_string());
+            return run;
+        }
+    }
+    if let Err(e) = r.finish() {
+        run.failure = Some(e.to_string());
+    }
+    run
+}
+
+/// Runs the scenario with both clients; the first difference, if any.
+pub fn diff_clients(
+    file: &Path,
+    a: Client,
+    b: Client,
+) -> Result<(ClientRun, ClientRun, Option<Difference>), Error> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| Error::Failed(format!("{}: {e}", file.display())))?;
+    let steps = parse(&text, &file.display().to_string())?;
+    let left = observe_run(file, &steps, a);
+    let right = observe_run(file, &steps, b);
+    let n = left.observations.len().max(right.observations.len());
+    let first = (0..n).find_map(|i| {
+        let (l, r) = (left.observations.get(i), right.observations.get(i));
+        (l.map(|x| &x.1) != r.map(|x| &x.1)).then(|| Difference {
+            index: i,
+            left: l.cloned(),
+            right: r.cloned(),
+        })
+    });
+    Ok((left, right, first))
+}
