@@ -164,6 +164,7 @@ fn generated_trees_round_trip_through_dtc() {
         )
         .unwrap();
         assert_eq!(common::canonical(&p2), dts, "{name}");
+        common::dt_round_trips_through_dtc(&p);
     }
 }
 

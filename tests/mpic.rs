@@ -181,16 +181,18 @@ fn a_bad_available_range_means_no_msi_with_the_node_named() {
 
 #[test]
 fn generated_trees_round_trip_through_dtc() {
+    let dir = common::scratch("mpic");
     for (name, t) in shapes() {
         let blob = of_tree::dtb::write(&t, &Default::default()).unwrap();
-        let p = common::scratch("mpic").join(format!("{}.dtb", name.replace(' ', "-")));
+        let p = dir.join(format!("{}.dtb", name.replace(' ', "-")));
         std::fs::write(&p, &blob).unwrap();
         let dts = common::canonical(&p);
         let back = of_tree::dts::parse_str(&dts, "back.dts").unwrap();
         let blob2 = of_tree::dtb::write(&back, &Default::default()).unwrap();
-        let p2 = common::scratch("mpic").join(format!("{}-2.dtb", name.replace(' ', "-")));
+        let p2 = dir.join(format!("{}-2.dtb", name.replace(' ', "-")));
         std::fs::write(&p2, &blob2).unwrap();
         assert_eq!(common::canonical(&p2), dts, "{name}");
+        common::dt_round_trips_through_dtc(&p);
     }
 }
 

@@ -182,3 +182,36 @@ impl Rng {
         self.0
     }
 }
+
+/// `pseries-sim dt` round trip of a blob through dtc: our DTS of it is what dtc prints,
+/// and dtc compiles our DTS back to the same tree.
+pub fn dt_round_trips_through_dtc(dtb: &Path) {
+    let sim = env!("CARGO_BIN_EXE_pseries-sim");
+    let ours = Command::new(sim)
+        .arg("dt")
+        .arg(dtb)
+        .args(["--to", "dts"])
+        .output()
+        .expect("run pseries-sim dt");
+    assert!(
+        ours.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ours.stderr)
+    );
+    let theirs = Command::new(dtc())
+        .args(["-q", "-I", "dtb", "-O", "dts"])
+        .arg(dtb)
+        .output()
+        .expect("run dtc");
+    assert_eq!(
+        String::from_utf8_lossy(&ours.stdout),
+        String::from_utf8_lossy(&theirs.stdout),
+        "{}: dt --to dts differs from dtc",
+        dtb.display()
+    );
+    let dts = dtb.with_extension("ours.dts");
+    std::fs::write(&dts, &ours.stdout).unwrap();
+    let back = dtb.with_extension("back.dtb");
+    dtc_compile(&dts, &back);
+    assert_eq!(canonical(&back), canonical(dtb), "{}", dtb.display());
+}
