@@ -37,7 +37,7 @@ impl Firmware {
     pub fn hcall(&mut self, opcode: u64, args: &[u64]) -> Vec<i64> {
         let arg = |i: usize| args.get(i).copied().unwrap_or(0);
         let status = match opcode {
-            H_INT_SET_SOURCE_CONFIG if self.xive => {
+            H_INT_SET_SOURCE_CONFIG if self.xive_active() => {
                 self.set_source_config(arg(0), arg(1), arg(2), arg(3))
             }
             _ => H_FUNCTION,
@@ -79,7 +79,14 @@ mod tests {
 
     fn fw(rel: &[u8]) -> Firmware {
         let tree = of_tree::dtb::read(rel).unwrap();
-        Firmware::new(&tree, &MachineConfig::default()).unwrap()
+        let mut f = Firmware::new(&tree, &MachineConfig::default()).unwrap();
+        if f.intc_offer != crate::cas::IntcOffer::Xics {
+            f.cas = Some(crate::cas::CasOutcome {
+                mode: crate::cas::IntcMode::Xive,
+                msi_busy: false,
+            });
+        }
+        f
     }
 
     #[test]

@@ -16,6 +16,7 @@
 
 pub mod alloc;
 pub mod calllog;
+pub mod cas;
 mod client_tree;
 pub mod clock;
 pub mod config;

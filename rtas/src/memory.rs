@@ -83,6 +83,23 @@ impl Memory {
         self.range(addr, len).is_some()
     }
 
+    /// `len` bytes from `addr`, if they lie inside.
+    pub fn read_bytes(&self, addr: u64, len: usize) -> Option<&[u8]> {
+        let r = self.range(addr, len)?;
+        Some(&self.bytes[r])
+    }
+
+    /// Writes bytes at `addr`; false (nothing written) when they do not all fit.
+    pub fn write_bytes(&mut self, addr: u64, v: &[u8]) -> bool {
+        match self.range(addr, v.len()) {
+            Some(r) => {
+                self.bytes[r].copy_from_slice(v);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Raw bytes, for tests that scribble on memory.
     pub fn bytes_mut(&mut self) -> &mut [u8] {
         &mut self.bytes

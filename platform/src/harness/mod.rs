@@ -34,6 +34,10 @@ pub struct BootOptions {
     pub qemu_trace: bool,
     /// The partition (LPAR) this OS runs in: its tree holds only its PHBs.
     pub partition: u32,
+    /// The interrupt mode the OS asks for at client-architecture-support.
+    pub cas: crate::kernel::prom_init::CasRequest,
+    /// The OS says at CAS that change-msi may answer busy.
+    pub msi_busy: bool,
 }
 
 impl Default for BootOptions {
@@ -47,6 +51,8 @@ impl Default for BootOptions {
             pool_size: None,
             qemu_trace: false,
             partition: 0,
+            cas: Default::default(),
+            msi_busy: false,
         }
     }
 }
@@ -79,7 +85,8 @@ pub fn boot_with(tree: Tree, opts: BootOptions, sink: Option<Sink>) -> Result<Ke
         Cow::Owned(t) => Some(t),
         Cow::Borrowed(_) => None,
     };
-    let os_tree = presented.unwrap_or(tree);
+    let mut os_tree = presented.unwrap_or(tree);
+    fw.publish_platform_support(&mut os_tree);
     let select = match opts.force {
         Some(d) => Select::Force(d),
         None => Select::Probe(descriptions()),
@@ -87,6 +94,8 @@ pub fn boot_with(tree: Tree, opts: BootOptions, sink: Option<Sink>) -> Result<Ke
     let os = OsOptions {
         trace: opts.trace,
         request_irqs: opts.request_irqs,
+        cas: opts.cas,
+        msi_busy: opts.msi_busy,
     };
     Kernel::boot(os_tree, Port::new(fw, opts.partition), select, os, sink)
 }

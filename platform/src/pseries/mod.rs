@@ -56,10 +56,14 @@ fn setup_arch(k: &mut Kernel) -> Result<(), Error> {
 fn init_irq(k: &mut Kernel) -> Result<(), Error> {
     let xics = k.tree.find_compatible("IBM,ppc-xicp");
     let xive = k.tree.find_compatible("ibm,power-ivpe");
-    let found = xics
-        .first()
-        .map(|&n| (n, "XICS"))
-        .or(xive.first().map(|&n| (n, "XIVE")));
+    let xics = xics.first().map(|&n| (n, "XICS"));
+    let xive = xive.first().map(|&n| (n, "XIVE"));
+    // Linux tries XIVE first (xive_spapr_init) when exploitation was negotiated.
+    let found = if k.intc_mode == Some(rtas::cas::IntcMode::Xive) {
+        xive.or(xics)
+    } else {
+        xics.or(xive)
+    };
     match found {
         Some((n, name)) => {
             let path = k.tree.path(n);

@@ -337,7 +337,7 @@ impl Firmware {
             }
             _ => self.pending = None,
         }
-        let busy_ok = req != 0 && f != func::QUERY && f != func::RESET;
+        let busy_ok = req != 0 && f != func::QUERY && f != func::RESET && self.msi_busy_allowed();
         let mut limit = u32::MAX;
         match self.faults.take(Service::ChangeMsi, busy_ok) {
             Some(fault @ (Fault::Busy | Fault::Delay(_))) if busy_ok => {
