@@ -105,6 +105,11 @@ impl Port {
         self.fw.pci_config_write(buid, addr, reg, size, value)
     }
 
+    /// A 4-byte big-endian load from the OS's own memory (its queue pages).
+    pub fn memory_read_u32(&self, addr: u64) -> Option<u32> {
+        self.fw.ram_read_u32(addr)
+    }
+
     /// A load from a CPU physical address; `None` where nothing decodes it.
     pub fn mmio_read(&mut self, addr: u64, size: u32) -> Option<u64> {
         self.fw.mmio_read(addr, size)

@@ -248,6 +248,11 @@ impl Firmware {
             out.msi_busy
         );
         self.cas = Some(out);
+        if mode == IntcMode::Xive {
+            self.machine.enable_xive();
+        } else {
+            self.machine.xive = None;
+        }
         Ok(out)
     }
 

@@ -35,6 +35,7 @@ pub mod service;
 mod services;
 pub mod state;
 pub mod status;
+pub mod xive;
 
 pub use client_tree::{enumerated, PROP_ICS_REGISTERS, PROP_MSI_ADDRESS, PROP_MSI_RANGES};
 pub use error::Error;

@@ -3,7 +3,7 @@
 use byteorder::{BigEndian, ByteOrder};
 
 /// OS memory from `base` for `len` bytes; RTAS reads and writes big-endian cells here.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Memory {
     base: u64,
     bytes: Vec<u8>,

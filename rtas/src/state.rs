@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 /// The blob's first bytes.
 pub const MAGIC: &[u8; 8] = b"PSIMSTAT";
 /// The format version this build writes and reads.
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 const HEADER: usize = 8 + 4 + 8 + 8;
 /// CRC-64/XZ, sixteen bytes a step.
 const CRC: crc::Crc<u64, crc::Table<16>> = crc::Crc::<u64, crc::Table<16>>::new(&crc::CRC_64_XZ);
@@ -74,6 +74,7 @@ struct Saved {
     renumbers: u32,
     held: Vec<crate::firmware::HeldBlock>,
     pending: Option<Pending>,
+    cas: Option<crate::cas::CasOutcome>,
 }
 
 fn codec() -> impl Options {
@@ -138,6 +139,7 @@ impl Firmware {
             renumbers: self.renumbers,
             held: self.held.clone(),
             pending: self.pending,
+            cas: self.cas,
         };
         let payload = codec().serialize(&saved).unwrap_or_default();
         wrap_payload(self.tree_id, &payload)
@@ -193,7 +195,16 @@ impl Firmware {
             .same_hardware(&saved.machine)
             .map_err(|e| StateError::Payload(format!("the saved machine is not this one: {e}")))?;
         saved.machine.validate().map_err(StateError::Payload)?;
+        // The OS's RAM (its queue pages) is no firmware state: it stays.
+        let ram = std::mem::take(&mut self.machine.ram);
         self.machine = saved.machine;
+        self.machine.ram = ram;
+        if self.machine.xive.is_some() && self.machine.ram.is_empty() {
+            let xive = self.machine.xive.take();
+            self.machine.enable_xive();
+            self.machine.xive = xive;
+        }
+        self.cas = saved.cas;
         self.machine.index_mmio();
         self.tokens = saved.tokens;
         self.clock = saved.clock;

@@ -268,21 +268,19 @@ mod tests {
     fn under_xive_sources_are_configured_by_hcall() {
         let mut rep = crate::boot::boot_all(tree(XIVE), BootOptions::default()).unwrap();
         let k = &mut rep.kernel;
-        let hcalls: Vec<&Event> = k
-            .trace
-            .iter()
-            .filter(|e| matches!(e, Event::Hcall { .. }))
-            .collect();
-        assert!(!hcalls.is_empty());
-        for e in hcalls {
+        let mut configured = 0;
+        for e in &k.trace {
             let Event::Hcall { name, args, rets } = e else {
-                unreachable!()
+                continue;
             };
-            assert_eq!(name, "H_INT_SET_SOURCE_CONFIG");
-            assert_eq!(rets, &[0], "{args:x?}");
-            // EISN = the virq of the source.
-            assert_eq!(k.irq.find(args[1] as u32), Some(args[4] as u32));
+            assert_eq!(rets[0], 0, "{name} {args:x?}");
+            if name == "H_INT_SET_SOURCE_CONFIG" && args[3] == 6 {
+                // EISN = the virq of the source.
+                assert_eq!(k.irq.find(args[1] as u32), Some(args[4] as u32));
+                configured += 1;
+            }
         }
+        assert!(configured > 0);
         let d = k.devices.iter().position(|d| d.msi.is_some()).unwrap();
         fire(k, d, 0).unwrap();
     }

@@ -85,7 +85,12 @@ impl Kernel {
     /// handler of each source's virq; returns the handlers that ran, in order.
     pub fn handle_interrupts(&mut self) -> Vec<Handled> {
         let mut out = Vec::new();
-        for source in self.port.take_interrupts() {
+        let sources = if self.xive.is_some() {
+            self.xive_take()
+        } else {
+            self.port.take_interrupts()
+        };
+        for source in sources {
             let Some(virq) = self.irq.find(source) else {
                 self.spurious += 1;
                 continue;

@@ -12,6 +12,7 @@ pub mod prom_init;
 pub mod rtas;
 mod scan;
 mod suspend;
+pub mod xive;
 
 pub use self::rtas::RtasTokens;
 pub use interrupts::Handled;
@@ -182,6 +183,8 @@ pub struct Kernel {
     pub intc: Option<Controller>,
     /// The interrupt mode client-architecture-support settled (None: no CAS made).
     pub intc_mode: Option<::rtas::cas::IntcMode>,
+    /// The XIVE driver's state, once init_irq set it up.
+    pub xive: Option<xive::XiveOs>,
     /// PHBs found.
     pub phbs: Vec<PhbInfo>,
     /// MSI support is set up.
@@ -295,6 +298,7 @@ impl Kernel {
             hypervisor: false,
             intc: None,
             intc_mode,
+            xive: None,
             phbs: Vec::new(),
             msi_enabled: false,
             devices: Vec::new(),

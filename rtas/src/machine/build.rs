@@ -227,6 +227,8 @@ impl Machine {
             servers: count_servers(tree)?,
             drops: DropCounters::default(),
             bare_metal: cfg.bare_metal,
+            xive: None,
+            ram: Default::default(),
             mmio: Default::default(),
         };
         m.claim_lsis()?;

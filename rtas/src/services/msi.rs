@@ -81,6 +81,9 @@ impl Firmware {
             None => return None,
         };
         for s in first..first + count {
+            if let Some(x) = self.machine.xive.as_mut() {
+                x.forget(s);
+            }
             if !self.machine.ics.claim(s, SourceKind::Msi) {
                 for t in first..s {
                     self.machine.ics.free(t);
