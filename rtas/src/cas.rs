@@ -401,8 +401,11 @@ mod tests {
         assert!(f.client_architecture_support(&mem, 0x2000).is_err());
     }
 
+    /// A node's properties: (name, value).
+    type Props = Vec<(String, Vec<u8>)>;
+
     /// Properties of a node, less what SLOF adds.
-    fn props(t: &Tree, n: NodeId) -> Vec<(String, Vec<u8>)> {
+    fn props(t: &Tree, n: NodeId) -> Props {
         let mut v: Vec<(String, Vec<u8>)> = t
             .node(n)
             .props
@@ -414,7 +417,7 @@ mod tests {
         v
     }
 
-    fn controllers(t: &Tree) -> Vec<(String, Vec<(String, Vec<u8>)>)> {
+    fn controllers(t: &Tree) -> Vec<(String, Props)> {
         let mut v: Vec<_> = t
             .walk()
             .into_iter()

@@ -142,8 +142,9 @@ impl EventQueue {
 /// The controller's state.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Xive {
-    /// Sources touched since reset, by number.
-    pub sources: BTreeMap<u32, XiveSource>,
+    /// Sources by number, touched ones only (the rest are in the reset state): grown
+    /// on demand, trailing reset entries trimmed, so equal states compare equal.
+    sources: Vec<XiveSource>,
     /// Registered queues, by (target, priority).
     pub queues: BTreeMap<(u32, u8), EventQueue>,
     /// Notifications raised at CPUs (target, priority), oldest first.
@@ -155,17 +156,26 @@ pub struct Xive {
 impl Xive {
     /// A source's state (the reset state if untouched).
     pub fn source(&self, lisn: u32) -> XiveSource {
-        self.sources.get(&lisn).copied().unwrap_or_default()
+        self.sources.get(lisn as usize).copied().unwrap_or_default()
     }
 
     /// A source's state, to change.
     pub fn source_mut(&mut self, lisn: u32) -> &mut XiveSource {
-        self.sources.entry(lisn).or_default()
+        let i = lisn as usize;
+        if i >= self.sources.len() {
+            self.sources.resize(i + 1, XiveSource::default());
+        }
+        &mut self.sources[i]
     }
 
     /// Forgets a source (freed or handed out anew): back to the reset state.
     pub fn forget(&mut self, lisn: u32) {
-        self.sources.remove(&lisn);
+        if let Some(s) = self.sources.get_mut(lisn as usize) {
+            *s = XiveSource::default();
+        }
+        while self.sources.last() == Some(&XiveSource::default()) {
+            self.sources.pop();
+        }
     }
 
     /// A trigger reaches a source: through its PQ bits, into its target's queue.

@@ -6,7 +6,6 @@
 use super::{Kernel, XIVE_PRIORITY};
 use ::rtas::hcall::*;
 use ::rtas::xive::esb;
-use std::collections::HashMap;
 
 /// Where the OS puts CPU 0's queue page (its own memory, as Linux allocates it).
 const QUEUE_BASE: u64 = 0x0300_0000;
@@ -28,15 +27,36 @@ pub struct OsQueue {
     pub toggle: bool,
 }
 
-/// What GET_SOURCE_INFO said of a source.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What GET_SOURCE_INFO said of a source (kept small: one per vector).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SourceData {
     /// Its flags (LSI, H_INT_ESB).
-    pub flags: u64,
+    pub flags: u8,
+    /// EOI page (`u64::MAX`: through H_INT_ESB).
+    eoi: u64,
+    /// Trigger page, as an offset below the EOI page.
+    trig_below: u32,
+}
+
+impl SourceData {
+    fn new(r: &[i64]) -> SourceData {
+        let (eoi, trig) = (r[2] as u64, r[3] as u64);
+        SourceData {
+            flags: r[1] as u8,
+            eoi,
+            trig_below: eoi.wrapping_sub(trig) as u32,
+        }
+    }
+
     /// EOI page (None: through H_INT_ESB).
-    pub eoi_page: Option<u64>,
+    pub fn eoi_page(&self) -> Option<u64> {
+        (self.eoi != u64::MAX).then_some(self.eoi)
+    }
+
     /// Trigger page.
-    pub trig_page: Option<u64>,
+    pub fn trig_page(&self) -> Option<u64> {
+        self.eoi_page().map(|e| e - self.trig_below as u64)
+    }
 }
 
 /// The XIVE driver's state.
@@ -44,8 +64,26 @@ pub struct SourceData {
 pub struct XiveOs {
     /// One queue per CPU.
     pub queues: Vec<OsQueue>,
-    /// Sources allocated, by hardware number.
-    pub sources: HashMap<u32, SourceData>,
+    /// What GET_SOURCE_INFO said, by hardware number (EOI page 0: not asked yet).
+    sources: Vec<SourceData>,
+}
+
+impl XiveOs {
+    /// What GET_SOURCE_INFO said of a source, if it was asked.
+    pub fn source(&self, hw: u32) -> Option<SourceData> {
+        self.sources
+            .get(hw as usize)
+            .copied()
+            .filter(|d| d.eoi != 0)
+    }
+
+    fn insert(&mut self, hw: u32, d: SourceData) {
+        let i = hw as usize;
+        if i >= self.sources.len() {
+            self.sources.resize(i + 1, SourceData::default());
+        }
+        self.sources[i] = d;
+    }
 }
 
 impl Kernel {
@@ -97,14 +135,8 @@ impl Kernel {
             ));
             return;
         }
-        let page = |v: i64| (v != -1).then_some(v as u64);
-        let data = SourceData {
-            flags: r[1] as u64,
-            eoi_page: page(r[2]),
-            trig_page: page(r[3]),
-        };
         if let Some(x) = self.xive.as_mut() {
-            x.sources.insert(hw, data);
+            x.insert(hw, SourceData::new(&r));
         }
         self.xive_esb(hw, esb::SET_PQ_01);
     }
@@ -112,22 +144,13 @@ impl Kernel {
     /// A load from a source's ESB: its EOI page, or H_INT_ESB where GET_SOURCE_INFO
     /// said so.
     pub(crate) fn xive_esb(&mut self, hw: u32, offset: u64) -> u64 {
-        if self
-            .xive
-            .as_ref()
-            .is_some_and(|x| !x.sources.contains_key(&hw))
-        {
+        if self.xive.as_ref().is_some_and(|x| x.source(hw).is_none()) {
             self.xive_alloc_info_only(hw);
         }
-        let data = self.xive.as_ref().and_then(|x| x.sources.get(&hw).copied());
-        match data {
-            Some(SourceData {
-                eoi_page: Some(p),
-                flags,
-                ..
-            }) if flags & XIVE_SRC_H_INT_ESB == 0 => {
-                self.port.mmio_read(p + offset, 8).unwrap_or(u64::MAX)
-            }
+        let data = self.xive.as_ref().and_then(|x| x.source(hw));
+        let mmio = data.filter(|d| d.flags as u64 & XIVE_SRC_H_INT_ESB == 0);
+        match mmio.and_then(|d| d.eoi_page()) {
+            Some(p) => self.port.mmio_read(p + offset, 8).unwrap_or(u64::MAX),
             _ => {
                 let r = self.hcall(H_INT_ESB, &[0, hw as u64, offset, 0]);
                 r.get(1).copied().unwrap_or(-1) as u64
@@ -140,14 +163,8 @@ impl Kernel {
     fn xive_alloc_info_only(&mut self, hw: u32) {
         let r = self.hcall(H_INT_GET_SOURCE_INFO, &[0, hw as u64]);
         if r.first() == Some(&H_SUCCESS) && r.len() >= 5 {
-            let page = |v: i64| (v != -1).then_some(v as u64);
-            let data = SourceData {
-                flags: r[1] as u64,
-                eoi_page: page(r[2]),
-                trig_page: page(r[3]),
-            };
             if let Some(x) = self.xive.as_mut() {
-                x.sources.insert(hw, data);
+                x.insert(hw, SourceData::new(&r));
             }
         }
     }
@@ -179,14 +196,11 @@ impl Kernel {
         cpus.dedup();
         let mut out = Vec::new();
         for cpu in cpus {
-            loop {
-                let Some(q) = self
-                    .xive
-                    .as_ref()
-                    .and_then(|x| x.queues.get(cpu as usize).copied())
-                else {
-                    break;
-                };
+            while let Some(q) = self
+                .xive
+                .as_ref()
+                .and_then(|x| x.queues.get(cpu as usize).copied())
+            {
                 let Some(entry) = self.port.memory_read_u32(q.qpage + 4 * q.index as u64) else {
                     break;
                 };
@@ -215,15 +229,15 @@ impl Kernel {
 
     /// xive_do_source_eoi.
     fn xive_eoi(&mut self, hw: u32) {
-        let data = self.xive.as_ref().and_then(|x| x.sources.get(&hw).copied());
-        let lsi = data.is_none_or(|d| d.flags & XIVE_SRC_LSI != 0);
+        let data = self.xive.as_ref().and_then(|x| x.source(hw));
+        let lsi = data.is_none_or(|d| d.flags as u64 & XIVE_SRC_LSI != 0);
         if lsi {
             self.xive_esb(hw, esb::LOAD_EOI);
             return;
         }
         let old = self.xive_esb(hw, esb::SET_PQ_00);
         if old & 1 != 0 {
-            if let Some(t) = data.and_then(|d| d.trig_page) {
+            if let Some(t) = data.and_then(|d| d.trig_page()) {
                 self.port.mmio_write(t, 8, 0);
             }
         }
