@@ -11,6 +11,8 @@ use rtas::Firmware;
 const RTAS_ARGS_AT: u64 = 0x10_0000;
 /// OS memory the port owns: the RTAS argument buffer lives here.
 const OS_MEMORY: usize = 0x1000;
+/// Where the OS puts its client-architecture-support option vectors.
+const CAS_TABLE_AT: u64 = RTAS_ARGS_AT + 0x400;
 /// Most cells of arguments plus outputs an RTAS call may carry.
 const MAX_CELLS: usize = 16;
 
@@ -62,6 +64,24 @@ impl Port {
         true
     }
 
+    /// The Open Firmware client interface's `ibm,client-architecture-support`: the
+    /// option-vector table written to OS memory, the call made with its address.
+    pub fn client_architecture_support(
+        &mut self,
+        table: &[u8],
+    ) -> Result<rtas::cas::CasOutcome, rtas::cas::CasError> {
+        if !self.mem.write_bytes(CAS_TABLE_AT, table) {
+            return Err(rtas::cas::CasError::Malformed(CAS_TABLE_AT));
+        }
+        self.fw.client_architecture_support(&self.mem, CAS_TABLE_AT)
+    }
+
+    /// The device tree as the firmware presents it after CAS (the OS walks the Open
+    /// Firmware tree again, as prom_init flattens it): `tree` is brought up to date.
+    pub fn refresh_tree(&mut self, tree: &mut of_tree::Tree) {
+        self.fw.update_tree_after_cas(tree);
+    }
+
     /// A hypervisor call: the status (R3), then R4...
     pub fn hcall(&mut self, opcode: u64, args: &[u64]) -> Vec<i64> {
         self.fw.hcall(opcode, args)
@@ -83,6 +103,11 @@ impl Port {
         value: u32,
     ) -> bool {
         self.fw.pci_config_write(buid, addr, reg, size, value)
+    }
+
+    /// A 4-byte big-endian load from the OS's own memory (its queue pages).
+    pub fn memory_read_u32(&self, addr: u64) -> Option<u32> {
+        self.fw.queue_ram_read_u32(addr)
     }
 
     /// A load from a CPU physical address; `None` where nothing decodes it.

@@ -167,8 +167,10 @@ pub struct Firmware {
     pub(crate) pending: Option<Pending>,
     /// The partition making the current call.
     pub(crate) caller: u32,
-    /// The tree describes a XIVE controller: the `H_INT_*` calls answer.
-    pub(crate) xive: bool,
+    /// What the machine offers for interrupt controllers before CAS.
+    pub intc_offer: crate::cas::IntcOffer,
+    /// What client-architecture-support settled (None: no CAS made yet).
+    pub cas: Option<crate::cas::CasOutcome>,
     /// The source the bare-metal controller's XIVE register is about.
     pub(crate) ics_select: u32,
     scratch: Memory,
@@ -199,10 +201,22 @@ impl Firmware {
             tree_id: crate::state::tree_id(tree),
             pending: None,
             caller: 0,
-            xive: !tree.find_compatible("ibm,power-ivpe").is_empty(),
+            intc_offer: crate::cas::IntcOffer::from_tree(tree),
+            cas: None,
             ics_select: 0,
             scratch: Memory::new(SCRATCH_BASE, 4 * (3 + MAX_CELLS as usize)),
         })
+    }
+
+    /// XIVE exploitation was negotiated: the `H_INT_*` calls answer.
+    pub fn xive_active(&self) -> bool {
+        self.intc_mode() == Some(crate::cas::IntcMode::Xive)
+    }
+
+    /// Whether change-msi may answer busy: the OS said at CAS it handles it (an OS that
+    /// made no CAS call gets the old behaviour).
+    pub(crate) fn msi_busy_allowed(&self) -> bool {
+        self.cas.is_none_or(|c| c.msi_busy)
     }
 
     /// Records a QEMU-style trace event.

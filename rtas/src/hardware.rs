@@ -65,6 +65,15 @@ impl Firmware {
                     .map(u64::from);
             }
         }
+        if let Some(a) = self.esb_access(addr) {
+            if a.trigger_page {
+                return None;
+            }
+            let v = self.esb_load(a.lisn, a.offset);
+            let at = addr - crate::xive::ESB_BASE;
+            self.qtrace(|| format!("xive_source_esb_read @{at:#x} IRQ {:#x} val={v:#x}", a.lisn));
+            return Some(v);
+        }
         if let Some(off) = self.ics_page(addr) {
             return match off {
                 ICS_REG_SELECT => Some(self.ics_select as u64),
@@ -90,6 +99,20 @@ impl Firmware {
             if let Some(off) = mpic.decodes(addr) {
                 return size == 4 && mpic.write(&mut m.ics, off, value as u32);
             }
+        }
+        if let Some(a) = self.esb_access(addr) {
+            let at = addr - crate::xive::ESB_BASE;
+            self.qtrace(|| {
+                format!(
+                    "xive_source_esb_write @{at:#x} IRQ {:#x} val={value:#x}",
+                    a.lisn
+                )
+            });
+            if a.trigger_page {
+                return self.machine.trigger_source(a.lisn);
+            }
+            self.esb_store(a.lisn, a.offset, value);
+            return true;
         }
         if let Some(off) = self.ics_page(addr) {
             return match (off, size) {
@@ -122,12 +145,32 @@ impl Firmware {
     /// The sources the presentation controller raised at the CPU since the last call
     /// (the OS's XIRR reads), in order.
     pub fn take_presented(&mut self) -> Vec<u32> {
+        if let Some(x) = self.machine.xive.as_mut() {
+            // Under XIVE the CPU is told (target, priority); the OS reads its queue.
+            return x.notified.drain(..).map(|(t, _)| t).collect();
+        }
         self.machine
             .ics
             .presented
             .drain(..)
             .map(|p| p.source)
             .collect()
+    }
+
+    /// The ESB access an address makes: under XIVE, on a claimed MSI source's pages
+    /// (LSIs are reached through H_INT_ESB).
+    fn esb_access(&self, addr: u64) -> Option<crate::xive::EsbAccess> {
+        if !self.xive_active() {
+            return None;
+        }
+        let a = crate::xive::decode(addr)?;
+        let kind = self.machine.ics.source(a.lisn)?.kind;
+        (kind == crate::ics::SourceKind::Msi && self.source_visible(a.lisn)).then_some(a)
+    }
+
+    /// Reads OS memory (the queue pages) at `addr`.
+    pub fn queue_ram_read_u32(&self, addr: u64) -> Option<u32> {
+        self.machine.queue_ram.read_u32(addr)
     }
 
     fn ics_page(&self, addr: u64) -> Option<u64> {

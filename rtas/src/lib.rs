@@ -17,6 +17,7 @@
 pub mod alloc;
 pub mod axon;
 pub mod calllog;
+pub mod cas;
 mod client_tree;
 pub mod clock;
 pub mod config;
@@ -36,6 +37,7 @@ pub mod service;
 mod services;
 pub mod state;
 pub mod status;
+pub mod xive;
 
 pub use client_tree::{enumerated, PROP_ICS_REGISTERS, PROP_MSI_ADDRESS, PROP_MSI_RANGES};
 pub use error::Error;

@@ -3,7 +3,7 @@
 use byteorder::{BigEndian, ByteOrder};
 
 /// OS memory from `base` for `len` bytes; RTAS reads and writes big-endian cells here.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Memory {
     base: u64,
     bytes: Vec<u8>,
@@ -81,6 +81,23 @@ impl Memory {
     /// Whether `len` bytes from `addr` lie inside.
     pub fn contains(&self, addr: u64, len: usize) -> bool {
         self.range(addr, len).is_some()
+    }
+
+    /// `len` bytes from `addr`, if they lie inside.
+    pub fn read_bytes(&self, addr: u64, len: usize) -> Option<&[u8]> {
+        let r = self.range(addr, len)?;
+        Some(&self.bytes[r])
+    }
+
+    /// Writes bytes at `addr`; false (nothing written) when they do not all fit.
+    pub fn write_bytes(&mut self, addr: u64, v: &[u8]) -> bool {
+        match self.range(addr, v.len()) {
+            Some(r) => {
+                self.bytes[r].copy_from_slice(v);
+                true
+            }
+            None => false,
+        }
     }
 
     /// Raw bytes, for tests that scribble on memory.

@@ -74,6 +74,7 @@ struct Saved {
     renumbers: u32,
     held: Vec<crate::firmware::HeldBlock>,
     pending: Option<Pending>,
+    cas: Option<crate::cas::CasOutcome>,
 }
 
 fn codec() -> impl Options {
@@ -138,6 +139,7 @@ impl Firmware {
             renumbers: self.renumbers,
             held: self.held.clone(),
             pending: self.pending,
+            cas: self.cas,
         };
         let payload = codec().serialize(&saved).unwrap_or_default();
         wrap_payload(self.tree_id, &payload)
@@ -193,16 +195,27 @@ impl Firmware {
             .same_hardware(&saved.machine)
             .map_err(|e| StateError::Payload(format!("the saved machine is not this one: {e}")))?;
         saved.machine.validate().map_err(StateError::Payload)?;
+        // What is not firmware state stays: the MPIC and MSIC (rebuilt from the tree,
+        // the MPIC's registers from the saved sources), system memory and the OS's
+        // queue pages.
         let mpic = self.machine.mpic.take();
         let axon = self.machine.axon.take();
         let ram = std::mem::take(&mut self.machine.ram);
+        let queue_ram = std::mem::take(&mut self.machine.queue_ram);
         self.machine = saved.machine;
         self.machine.axon = axon;
         self.machine.ram = ram;
+        self.machine.queue_ram = queue_ram;
         self.machine.mpic = mpic.map(|mut m| {
             m.sync_from(&self.machine.ics);
             m
         });
+        if self.machine.xive.is_some() && self.machine.queue_ram.is_empty() {
+            let xive = self.machine.xive.take();
+            self.machine.enable_xive();
+            self.machine.xive = xive;
+        }
+        self.cas = saved.cas;
         self.machine.index_mmio();
         self.tokens = saved.tokens;
         self.clock = saved.clock;

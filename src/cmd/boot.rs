@@ -54,6 +54,21 @@ pub struct BootArgs {
     /// `linux:PATH/msi.c` (a kernel tree's own pseries msi.c, compiled and run).
     #[arg(long, default_value = "model", value_name = "model|linux:PATH")]
     client: String,
+    /// Write the tree the OS runs on (after client-architecture-support) to FILE, a DTB.
+    #[arg(long, value_name = "FILE")]
+    dump_tree: Option<PathBuf>,
+    /// The interrupt mode the OS asks for at client-architecture-support: xics, xive,
+    /// or auto (what Linux 6.1 asks: XIVE where the platform offers it).
+    #[arg(long, default_value = "auto")]
+    cas: platform::kernel::prom_init::CasRequest,
+}
+
+/// How the negotiated controller reads in the output.
+fn controller(k: &platform::kernel::Kernel) -> String {
+    match k.intc_mode {
+        Some(m) => format!("{} interrupt controller", m.to_string().to_uppercase()),
+        None => "no client-architecture-support".to_string(),
+    }
 }
 
 /// A machine description to force.
@@ -99,6 +114,7 @@ pub fn run(a: BootArgs) -> Result<ExitCode, String> {
         trace: !a.quiet,
         rtas_log: !a.quiet || a.rtas_log.is_some(),
         qemu_trace: a.trace == TraceFormat::Qemu && !a.quiet,
+        cas: a.cas,
         ..Default::default()
     };
     let progress = super::progress::Progress::spinner("booting");
@@ -138,6 +154,11 @@ pub fn run(a: BootArgs) -> Result<ExitCode, String> {
         )
         .map_err(|e| format!("{}: {e}", p.display()))?;
     }
+    if let Some(p) = &a.dump_tree {
+        let blob = of_tree::dtb::write(rep.kernel.tree(), &Default::default())
+            .map_err(|e| format!("{}: {e}", p.display()))?;
+        std::fs::write(p, blob).map_err(|e| format!("{}: {e}", p.display()))?;
+    }
     progress.finish();
     let mut o = out.borrow_mut();
     if a.quiet {
@@ -145,12 +166,13 @@ pub fn run(a: BootArgs) -> Result<ExitCode, String> {
             .map(|b| format!("{:.1} MiB", b as f64 / (1 << 20) as f64))
             .unwrap_or_else(|| "unknown".into());
         o.line(format!(
-            "booted {} functions: {} asked for vectors, {} fell back to LSI; {} vectors mapped in {:.3} s; peak memory {mem}; {} RTAS calls",
+            "booted {} functions: {} asked for vectors, {} fell back to LSI; {} vectors mapped in {:.3} s; peak memory {mem}; {}; {} RTAS calls",
             rep.kernel.devices.len(),
             rep.requested,
             rep.failed,
             rep.vectors,
             elapsed.as_secs_f64(),
+            controller(&rep.kernel),
             platform::harness::firmware(&rep.kernel).calls
         ));
         o.flush();
@@ -177,10 +199,15 @@ pub fn run(a: BootArgs) -> Result<ExitCode, String> {
             "fell_back_to_lsi": rep.failed,
             "vectors": rep.vectors,
             "rtas_calls": platform::harness::firmware(&rep.kernel).calls,
+            "controller": rep.kernel.intc_mode.map(|m| m.to_string()),
         });
         o.line(s);
     } else {
         o.line("");
+        o.line(format!(
+            "{} (negotiated at client-architecture-support)",
+            controller(&rep.kernel)
+        ));
         o.line(format!(
             "{:<14} {:>6} {:>10} {:>6} {:>18} {:>10}",
             "device", "vector", "source", "virq", "address", "data"

@@ -21,6 +21,8 @@ use std::process::ExitCode;
 ///
 ///   machine PATH                        the tree (DTS or DTB), before boot
 ///   profile qemu|papr                   firmware behaviour, before boot (default papr)
+///   cas xics|xive|auto                  the interrupt mode the OS asks for at
+///                                       client-architecture-support, before boot (default auto)
 ///   boot                                once
 ///   request DEV msix|msi N [min M]      a driver asks for N vectors (at least M, default N);
 ///                                       if it fails, an `expect request-fails DEV` must follow
@@ -35,6 +37,7 @@ use std::process::ExitCode;
 ///   expect granted DEV N                the driver holds N vectors
 ///   expect request-fails DEV            the request just made for DEV failed
 ///   expect fires DEV V                  vector V reaches the handler of its virq
+///   expect controller xics|xive         the interrupt mode negotiated at boot
 #[derive(Args)]
 #[command(about = "Runs scenario files")]
 pub struct RunArgs {

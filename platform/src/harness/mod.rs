@@ -36,6 +36,10 @@ pub struct BootOptions {
     pub partition: u32,
     /// Which code negotiates MSIs: the model, or a compiled Linux `msi.c`.
     pub client: crate::linux::Client,
+    /// The interrupt mode the OS asks for at client-architecture-support.
+    pub cas: crate::kernel::prom_init::CasRequest,
+    /// The OS says at CAS that change-msi may answer busy.
+    pub msi_busy: bool,
 }
 
 impl Default for BootOptions {
@@ -50,6 +54,8 @@ impl Default for BootOptions {
             qemu_trace: false,
             partition: 0,
             client: crate::linux::Client::Model,
+            cas: Default::default(),
+            msi_busy: false,
         }
     }
 }
@@ -82,7 +88,8 @@ pub fn boot_with(tree: Tree, opts: BootOptions, sink: Option<Sink>) -> Result<Ke
         Cow::Owned(t) => Some(t),
         Cow::Borrowed(_) => None,
     };
-    let os_tree = presented.unwrap_or(tree);
+    let mut os_tree = presented.unwrap_or(tree);
+    fw.publish_platform_support(&mut os_tree);
     let select = match opts.force {
         Some(d) => Select::Force(d),
         None => Select::Probe(descriptions()),
@@ -91,6 +98,8 @@ pub fn boot_with(tree: Tree, opts: BootOptions, sink: Option<Sink>) -> Result<Ke
         trace: opts.trace,
         request_irqs: opts.request_irqs,
         client: opts.client,
+        cas: opts.cas,
+        msi_busy: opts.msi_busy,
     };
     Kernel::boot(os_tree, Port::new(fw, opts.partition), select, os, sink)
 }
@@ -340,21 +349,19 @@ mod tests {
     fn under_xive_sources_are_configured_by_hcall() {
         let mut rep = crate::boot::boot_all(tree(XIVE), BootOptions::default()).unwrap();
         let k = &mut rep.kernel;
-        let hcalls: Vec<&Event> = k
-            .trace
-            .iter()
-            .filter(|e| matches!(e, Event::Hcall { .. }))
-            .collect();
-        assert!(!hcalls.is_empty());
-        for e in hcalls {
+        let mut configured = 0;
+        for e in &k.trace {
             let Event::Hcall { name, args, rets } = e else {
-                unreachable!()
+                continue;
             };
-            assert_eq!(name, "H_INT_SET_SOURCE_CONFIG");
-            assert_eq!(rets, &[0], "{args:x?}");
-            // EISN = the virq of the source.
-            assert_eq!(k.irq.find(args[1] as u32), Some(args[4] as u32));
+            assert_eq!(rets[0], 0, "{name} {args:x?}");
+            if name == "H_INT_SET_SOURCE_CONFIG" && args[3] == 6 {
+                // EISN = the virq of the source.
+                assert_eq!(k.irq.find(args[1] as u32), Some(args[4] as u32));
+                configured += 1;
+            }
         }
+        assert!(configured > 0);
         let d = k.devices.iter().position(|d| d.msi.is_some()).unwrap();
         fire(k, d, 0).unwrap();
     }

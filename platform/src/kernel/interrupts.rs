@@ -96,7 +96,12 @@ impl Kernel {
     /// handler of each source's virq; returns the handlers that ran, in order.
     pub fn handle_interrupts(&mut self) -> Vec<Handled> {
         let mut out = Vec::new();
-        for source in self.port.take_interrupts() {
+        let sources = if self.xive.is_some() {
+            self.xive_take()
+        } else {
+            self.port.take_interrupts()
+        };
+        for source in sources {
             if let Some(virqs) = self.desc.chained_handler.and_then(|h| h(self, source)) {
                 for virq in virqs {
                     self.dispatch(virq, &mut out);

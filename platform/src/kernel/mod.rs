@@ -9,9 +9,11 @@ mod msi_msg;
 pub mod of;
 pub mod ops;
 pub mod pci;
+pub mod prom_init;
 pub mod rtas;
 mod scan;
 mod suspend;
+pub mod xive;
 
 pub use self::rtas::RtasTokens;
 pub use interrupts::Handled;
@@ -151,6 +153,10 @@ pub struct OsOptions {
     pub request_irqs: bool,
     /// Which code negotiates MSIs.
     pub client: crate::linux::Client,
+    /// The interrupt mode asked for at client-architecture-support.
+    pub cas: prom_init::CasRequest,
+    /// Say at CAS (vector 4) that change-msi may answer busy (Linux 6.1 does not).
+    pub msi_busy: bool,
 }
 
 impl Default for OsOptions {
@@ -159,6 +165,8 @@ impl Default for OsOptions {
             trace: true,
             request_irqs: true,
             client: crate::linux::Client::Model,
+            cas: prom_init::CasRequest::Auto,
+            msi_busy: false,
         }
     }
 }
@@ -177,6 +185,10 @@ pub struct Kernel {
     pub hypervisor: bool,
     /// The interrupt controller found by init_irq.
     pub intc: Option<Controller>,
+    /// The interrupt mode client-architecture-support settled (None: no CAS made).
+    pub intc_mode: Option<::rtas::cas::IntcMode>,
+    /// The XIVE driver's state, once init_irq set it up.
+    pub xive: Option<xive::XiveOs>,
     /// PHBs found.
     pub phbs: Vec<PhbInfo>,
     /// MSI support is set up.
@@ -228,13 +240,36 @@ impl Kernel {
     /// Boots from a tree through a port: probe, RTAS instantiation, setup_arch,
     /// init_irq, PHB discovery, MSI init, PCI scan with the per-function fix-up.
     pub fn boot(
-        tree: Tree,
-        port: Port,
+        mut tree: Tree,
+        mut port: Port,
         select: Select,
         opts: OsOptions,
         mut sink: Option<Sink>,
     ) -> Result<Kernel, Error> {
         let mut trace = Vec::new();
+        let mut msgs = Vec::new();
+        let intc_mode = prom_init::client_architecture_support(
+            &mut tree,
+            &mut port,
+            opts.cas,
+            opts.msi_busy,
+            &mut msgs,
+        )?;
+        if let Some(m) = intc_mode {
+            msgs.push(format!(
+                "client-architecture-support: interrupt controller {}",
+                m.to_string().to_uppercase()
+            ));
+        }
+        if opts.trace {
+            for text in msgs {
+                let e = Event::Msg { text };
+                match sink.as_mut() {
+                    Some(s) => s(&e),
+                    None => trace.push(e),
+                }
+            }
+        }
         let desc = match select {
             Select::Force(d) => d,
             Select::Probe(list) => {
@@ -268,6 +303,8 @@ impl Kernel {
             rtas,
             hypervisor: false,
             intc: None,
+            intc_mode,
+            xive: None,
             phbs: Vec::new(),
             msi_enabled: false,
             devices: Vec::new(),

@@ -7,10 +7,9 @@ use crate::error::Error;
 use crate::kernel::rtas::{
     INT_OFF, INT_ON, READ_PCI_CONFIG, SET_XIVE, SUSPEND_ME, WRITE_PCI_CONFIG,
 };
-use crate::kernel::{Controller, ControllerKind, DevId, Kernel, DEFAULT_PRIORITY, XIVE_PRIORITY};
+use crate::kernel::{Controller, ControllerKind, DevId, Kernel, DEFAULT_PRIORITY};
 use crate::ops::MachineDescription;
 use of_tree::Tree;
-use rtas::hcall::{H_INT_SET_SOURCE_CONFIG, XIVE_SRC_SET_EISN};
 
 /// The pseries description.
 pub static PSERIES: MachineDescription = MachineDescription {
@@ -64,10 +63,14 @@ fn setup_arch(k: &mut Kernel) -> Result<(), Error> {
 fn init_irq(k: &mut Kernel) -> Result<(), Error> {
     let xics = k.tree.find_compatible("IBM,ppc-xicp");
     let xive = k.tree.find_compatible("ibm,power-ivpe");
-    let found = xics
-        .first()
-        .map(|&n| (n, "XICS"))
-        .or(xive.first().map(|&n| (n, "XIVE")));
+    let xics = xics.first().map(|&n| (n, "XICS"));
+    let xive = xive.first().map(|&n| (n, "XIVE"));
+    // Linux tries XIVE first (xive_spapr_init) when exploitation was negotiated.
+    let found = if k.intc_mode == Some(rtas::cas::IntcMode::Xive) {
+        xive.or(xics)
+    } else {
+        xics.or(xive)
+    };
     match found {
         Some((n, name)) => {
             let path = k.tree.path(n);
@@ -82,6 +85,9 @@ fn init_irq(k: &mut Kernel) -> Result<(), Error> {
                 kind,
                 registers: None,
             });
+            if kind == ControllerKind::Xive && k.intc_mode == Some(rtas::cas::IntcMode::Xive) {
+                k.xive_init();
+            }
         }
         None => crate::kernel::defaults::init_irq(k)?,
     }
@@ -115,19 +121,11 @@ fn under_xive(k: &Kernel) -> bool {
 }
 
 /// Linux's XICS unmask: ibm,set-xive to the default server and priority, then
-/// ibm,int-on. Under XIVE: H_INT_SET_SOURCE_CONFIG to CPU 0 at priority 6, the EISN
-/// the virq.
+/// ibm,int-on. Under XIVE: the ESB set to PQ 00, then H_INT_SET_SOURCE_CONFIG to CPU 0
+/// at priority 6, the EISN the virq.
 fn irq_unmask(k: &mut Kernel, source: u32) {
     if under_xive(k) {
-        let eisn = k.irq.find(source).unwrap_or(0) as u64;
-        let args = [
-            XIVE_SRC_SET_EISN,
-            source as u64,
-            0,
-            XIVE_PRIORITY as u64,
-            eisn,
-        ];
-        k.hcall(H_INT_SET_SOURCE_CONFIG, &args);
+        k.xive_unmask(source);
         return;
     }
     let mut r = [0i64; 1];
@@ -135,10 +133,11 @@ fn irq_unmask(k: &mut Kernel, source: u32) {
     k.rtas(INT_ON, &[source], &mut r);
 }
 
-/// Linux's XICS mask: ibm,int-off; under XIVE the source's priority to 0xff.
+/// Linux's XICS mask: ibm,int-off; under XIVE (free_irq's shutdown) the ESB set to
+/// PQ 01, then the source's priority to 0xff.
 fn irq_mask(k: &mut Kernel, source: u32) {
     if under_xive(k) {
-        k.hcall(H_INT_SET_SOURCE_CONFIG, &[0, source as u64, 0, 0xff, 0]);
+        k.xive_mask(source);
         return;
     }
     k.rtas(INT_OFF, &[source], &mut [0i64; 1]);

@@ -288,6 +288,9 @@ pub(super) fn setup_msi_irqs(
             first = src;
         }
         let virq = k.map_vector(dev, i, src);
+        if k.xive.is_some() {
+            k.xive_alloc(src);
+        }
         state.virqs.push(virq);
         state.sources.push(src);
     }

@@ -4,6 +4,7 @@
 //! # comment
 //! machine PATH                 # DTS or DTB, relative to the scenario file
 //! profile qemu|papr
+//! cas xics|xive|auto
 //! boot
 //! request DDDD:BB:DD.F msix|msi N [min M]
 //! free DDDD:BB:DD.F
@@ -18,9 +19,11 @@
 //! expect granted DDDD:BB:DD.F N
 //! expect request-fails DDDD:BB:DD.F
 //! expect fires DDDD:BB:DD.F V
+//! expect controller xics|xive
 //! ```
 
 use crate::error::Error;
+use crate::kernel::prom_init::CasRequest;
 use crate::ops::MsiType;
 use nom::branch::alt;
 use nom::bytes::complete::{tag, take_till1, take_while1, take_while_m_n};
@@ -28,6 +31,7 @@ use nom::character::complete::{char, digit1, space0, space1};
 use nom::combinator::{all_consuming, map, map_res, opt, value};
 use nom::sequence::{preceded, tuple};
 use nom::IResult;
+use rtas::cas::IntcMode;
 use rtas::Profile;
 
 /// One command.
@@ -37,6 +41,8 @@ pub enum Command {
     Machine(String),
     /// `profile qemu|papr`
     Profile(Profile),
+    /// `cas xics|xive|auto`: what the OS asks for at client-architecture-support.
+    Cas(crate::kernel::prom_init::CasRequest),
     /// `boot`
     Boot,
     /// `request DEV msix|msi N [min M]`
@@ -74,6 +80,8 @@ pub enum Command {
     ExpectRequestFails(String),
     /// `expect fires DEV V`: vector V of DEV reaches its handler.
     ExpectFires(String, u32),
+    /// `expect controller xics|xive`: the interrupt mode negotiated.
+    ExpectController(rtas::cas::IntcMode),
 }
 
 /// A command and where it stands.
@@ -155,7 +163,28 @@ fn command(i: &str) -> R<'_, Command> {
             ),
             Command::Profile,
         ),
+        map(
+            preceded(
+                tuple((tag("cas"), space1)),
+                alt((
+                    value(CasRequest::Xics, tag("xics")),
+                    value(CasRequest::Xive, tag("xive")),
+                    value(CasRequest::Auto, tag("auto")),
+                )),
+            ),
+            Command::Cas,
+        ),
         value(Command::Boot, tag("boot")),
+        map(
+            preceded(
+                tuple((tag("expect"), space1, tag("controller"), space1)),
+                alt((
+                    value(IntcMode::Xics, tag("xics")),
+                    value(IntcMode::Xive, tag("xive")),
+                )),
+            ),
+            Command::ExpectController,
+        ),
         map(
             tuple((
                 tag("request"),
@@ -258,15 +287,16 @@ fn expected(word: &str) -> &'static str {
         "machine" => "machine PATH",
         "profile" => "profile qemu|papr",
         "boot" => "boot",
+        "cas" => "cas xics|xive|auto",
         "request" => "request DDDD:BB:DD.F msix|msi N [min M]",
         "free" => "free DDDD:BB:DD.F",
         "fire" => "fire DDDD:BB:DD.F V",
-        "expect" => "expect rtas-log PATH, expect virqs-stable, expect sources-changed, expect granted DEV N, expect request-fails DEV or expect fires DEV V",
+        "expect" => "expect rtas-log PATH, expect virqs-stable, expect sources-changed, expect granted DEV N, expect request-fails DEV, expect fires DEV V or expect controller xics|xive",
         "suspend" => "suspend",
         "resume" => "resume keep|renumber",
         "save" => "save PATH",
         "restore" => "restore PATH",
-        _ => "a command: machine, profile, boot, request, free, fire, suspend, resume, save, restore or expect",
+        _ => "a command: machine, profile, cas, boot, request, free, fire, suspend, resume, save, restore or expect",
     }
 }
 
@@ -299,6 +329,7 @@ fn bad_token(raw: &str) -> Option<usize> {
     let want: Vec<Check> = match word {
         "machine" | "save" | "restore" => vec![&any],
         "profile" => vec![&|t: &str| t == "qemu" || t == "papr"],
+        "cas" => vec![&|t: &str| matches!(t, "xics" | "xive" | "auto")],
         "boot" | "suspend" => vec![],
         "request" => match rest.len() {
             n if n > 3 => vec![&is_dev, &is_kind, &is_num, &|t: &str| t == "min", &is_num],
@@ -312,6 +343,7 @@ fn bad_token(raw: &str) -> Option<usize> {
             Some("virqs-stable") | Some("sources-changed") => vec![&any],
             Some("granted") | Some("fires") => vec![&any, &is_dev, &is_num],
             Some("request-fails") => vec![&any, &is_dev],
+            Some("controller") => vec![&any, &|t: &str| t == "xics" || t == "xive"],
             _ => vec![&|_: &str| false],
         },
         _ => return None,
@@ -396,6 +428,18 @@ mod tests {
             }
         );
         assert_eq!(s[6].cmd, Command::Fire("0000:00:01.0".into(), 2));
+        let s = parse("cas xics\nboot\nexpect controller xive\n", "s").unwrap();
+        assert_eq!(s[0].cmd, Command::Cas(CasRequest::Xics));
+        assert_eq!(s[2].cmd, Command::ExpectController(IntcMode::Xive));
+        let e = parse("cas xyz\n", "f").unwrap_err().to_string();
+        assert!(
+            e.starts_with("f:1:5:") && e.contains("cas xics|xive|auto"),
+            "{e}"
+        );
+        let e = parse("expect controller mpic\n", "f")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("f:1:19:"), "{e}");
     }
 
     #[test]

@@ -29,6 +29,7 @@ pub struct Runner<'o> {
     dir: PathBuf,
     machine: Option<PathBuf>,
     profile: Profile,
+    cas: crate::kernel::prom_init::CasRequest,
     /// The booted kernel.
     pub kernel: Option<Kernel>,
     format: TraceFormat,
@@ -52,6 +53,7 @@ impl<'o> Runner<'o> {
             dir: file.parent().map(Path::to_path_buf).unwrap_or_default(),
             machine: None,
             profile: Profile::Papr,
+            cas: Default::default(),
             kernel: None,
             format,
             printed_qemu: 0,
@@ -139,10 +141,11 @@ impl<'o> Runner<'o> {
                 .map(|l| format!("'{what}' after 'boot' (line {l}): the machine is built already"))
         };
         match &step.cmd {
-            Command::Machine(_) | Command::Profile(_) | Command::Boot => {
+            Command::Machine(_) | Command::Profile(_) | Command::Cas(_) | Command::Boot => {
                 let what = match step.cmd {
                     Command::Machine(_) => "machine",
                     Command::Profile(_) => "profile",
+                    Command::Cas(_) => "cas",
                     _ => "boot",
                 };
                 if let Some(msg) = after_boot(what) {
@@ -166,6 +169,20 @@ impl<'o> Runner<'o> {
                 self.machine = Some(path);
             }
             Command::Profile(p) => self.profile = *p,
+            Command::Cas(c) => self.cas = *c,
+            Command::ExpectController(want) => {
+                let got = self.kernel(step)?.intc_mode;
+                if got != Some(*want) {
+                    let got = got
+                        .map_or("none (no client-architecture-support)".to_string(), |m| {
+                            m.to_string()
+                        });
+                    return Err(self.fail(
+                        step,
+                        format!("expected the {want} interrupt controller, negotiated {got}"),
+                    ));
+                }
+            }
             Command::Boot => {
                 let path = self
                     .machine
@@ -176,6 +193,7 @@ impl<'o> Runner<'o> {
                     profile: self.profile,
                     qemu_trace: self.format == TraceFormat::Qemu,
                     client: self.client,
+                    cas: self.cas,
                     ..Default::default()
                 };
                 let k = harness::boot(tree, opts)

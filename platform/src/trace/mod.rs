@@ -175,7 +175,24 @@ impl std::fmt::Display for Event {
             } => rtas_line::write(f, service, args, rets),
             Event::Hcall { name, args, rets } => {
                 let args: Vec<String> = args.iter().map(|a| format!("{a:#x}")).collect();
-                write!(f, "hcall  {name} [{}] -> {rets:?}", args.join(", "))
+                // The status in decimal, R4.. in hex (addresses, flags).
+                let rets: Vec<String> = rets
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| {
+                        if i == 0 {
+                            r.to_string()
+                        } else {
+                            format!("{r:#x}")
+                        }
+                    })
+                    .collect();
+                write!(
+                    f,
+                    "hcall  {name} [{}] -> [{}]",
+                    args.join(", "),
+                    rets.join(", ")
+                )
             }
             Event::Msg { text } => write!(f, "msg    {text}"),
             Event::Map {

@@ -246,6 +246,8 @@ impl Machine {
             mpic,
             axon: crate::axon::Msic::from_tree(tree)?,
             ram: system_ram(tree)?,
+            xive: None,
+            queue_ram: Default::default(),
             mmio: Default::default(),
         };
         m.claim_lsis()?;

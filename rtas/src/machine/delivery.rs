@@ -102,7 +102,7 @@ impl Machine {
                 .block(r)
                 .is_some_and(|b| data >= b.first && data < b.first + b.count),
         };
-        if !owned || !self.ics.trigger(data) {
+        if !owned || !self.trigger_source(data) {
             self.drops.not_owner += 1;
             log::debug!("message data {data:#x} names no source of this function: dropped");
             return Signal::Dropped;
@@ -156,7 +156,7 @@ impl Machine {
         let Some(lsi) = f.lsi else {
             return Signal::Dropped;
         };
-        if f.frozen || f.intx_disabled() || !self.ics.trigger(lsi.source) {
+        if f.frozen || f.intx_disabled() || !self.trigger_source(lsi.source) {
             return Signal::Dropped;
         }
         self.ics.deassert(lsi.source);

@@ -142,6 +142,13 @@ pub struct Machine {
     /// tree has none). Not in state blobs.
     #[serde(skip)]
     pub ram: crate::axon::Ram,
+    /// The XIVE controller, once CAS chose XIVE exploitation.
+    #[serde(default)]
+    pub xive: Option<crate::xive::Xive>,
+    /// The partition's RAM where the OS puts its XIVE event queues (OS memory: not
+    /// saved).
+    #[serde(skip)]
+    pub queue_ram: GuestRam,
     #[serde(skip)]
     pub(crate) mmio: MmioMap,
 }
@@ -155,7 +162,65 @@ pub struct FnRef {
     pub func: usize,
 }
 
+/// The partition's RAM as the machine reaches it (the XIVE controller writes event
+/// queues there). It is the OS's memory, no machine state: machines compare equal
+/// whatever their RAM holds.
+#[derive(Debug, Clone, Default)]
+pub struct GuestRam(pub crate::memory::Memory);
+
+impl PartialEq for GuestRam {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for GuestRam {}
+
+impl std::ops::Deref for GuestRam {
+    type Target = crate::memory::Memory;
+    fn deref(&self) -> &crate::memory::Memory {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for GuestRam {
+    fn deref_mut(&mut self) -> &mut crate::memory::Memory {
+        &mut self.0
+    }
+}
+
+/// Where the OS's RAM for event queues starts.
+pub const QUEUE_RAM_BASE: u64 = 0x0300_0000;
+/// Bytes of that RAM per server.
+pub const QUEUE_RAM_PER_SERVER: u64 = 0x10_0000;
+
 impl Machine {
+    /// A trigger reaches a source: through XIVE once negotiated, else XICS. False when
+    /// the number is invalid or the source free.
+    pub fn trigger_source(&mut self, src: u32) -> bool {
+        match self.xive.as_mut() {
+            Some(x) => {
+                let claimed = self
+                    .ics
+                    .source(src)
+                    .is_some_and(|s| s.kind != crate::ics::SourceKind::Free);
+                if claimed {
+                    x.trigger(src, &mut self.queue_ram);
+                }
+                claimed
+            }
+            None => self.ics.trigger(src),
+        }
+    }
+
+    /// Switches the machine to XIVE exploitation: the controller in its reset state,
+    /// RAM for the OS's queues.
+    pub fn enable_xive(&mut self) {
+        self.xive = Some(crate::xive::Xive::default());
+        let len = QUEUE_RAM_PER_SERVER * self.servers.max(1) as u64;
+        self.queue_ram = GuestRam(crate::memory::Memory::new(QUEUE_RAM_BASE, len as usize));
+    }
+
     /// A bare-metal PHB's MSI range (first source, count): its PAPR pool, or an equal
     /// share of QEMU's pool. `None` on firmware-managed machines.
     pub fn bare_msi_range(&self, phb: usize) -> Option<(u32, u32)> {

@@ -119,6 +119,9 @@ impl Firmware {
             for b in blocks {
                 for s in b.first..b.first + b.count {
                     self.machine.ics.free(s);
+                    if let Some(x) = self.machine.xive.as_mut() {
+                        x.forget(s);
+                    }
                 }
                 self.held.push(HeldBlock {
                     phb: p,

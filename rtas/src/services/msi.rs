@@ -81,6 +81,9 @@ impl Firmware {
             None => return None,
         };
         for s in first..first + count {
+            if let Some(x) = self.machine.xive.as_mut() {
+                x.forget(s);
+            }
             if !self.machine.ics.claim(s, SourceKind::Msi) {
                 for t in first..s {
                     self.machine.ics.free(t);
@@ -338,7 +341,7 @@ impl Firmware {
             }
             _ => self.pending = None,
         }
-        let busy_ok = req != 0 && f != func::QUERY && f != func::RESET;
+        let busy_ok = req != 0 && f != func::QUERY && f != func::RESET && self.msi_busy_allowed();
         let mut limit = u32::MAX;
         match self.faults.take(Service::ChangeMsi, busy_ok) {
             Some(fault @ (Fault::Busy | Fault::Delay(_))) if busy_ok => {
