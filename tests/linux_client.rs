@@ -138,7 +138,17 @@ fn a_renumbering_resume_loses_sources_with_linuxs_code() {
 
 #[test]
 fn busy_answers_are_retried_with_the_next_sequence_number() {
-    let mut k = boot("qemu/b_devices.dtb", Profile::Papr, linux());
+    // The OS says at CAS that change-msi may answer busy (Linux 6.1 itself does not).
+    let mut k = platform::harness::boot(
+        fixture_tree("qemu/b_devices.dtb"),
+        BootOptions {
+            profile: Profile::Papr,
+            client: linux(),
+            msi_busy: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     let fw = platform::harness::firmware_mut(&mut k);
     fw.faults
         .add(FaultRule::new(Service::ChangeMsi, 0, 1, Fault::Busy));
@@ -463,4 +473,34 @@ fn diff_clients_exits_by_agreement() {
     assert_eq!(o.status.code(), Some(1), "{out}");
     assert!(out.contains("first difference"), "{out}");
     assert!(out.contains("lost its source"), "{out}");
+}
+
+#[test]
+fn under_xive_the_real_code_makes_the_models_hypervisor_calls() {
+    let hcalls = |client| {
+        let k = platform::scenario::run_file_with(
+            &fixture("linux-guest/boot.scenario"),
+            Default::default(),
+            &mut Vec::new(),
+            client,
+        )
+        .unwrap_or_else(|e| panic!("{e}"))
+        .expect("booted");
+        assert_eq!(
+            k.intc.as_ref().map(|c| c.kind),
+            Some(platform::kernel::ControllerKind::Xive),
+            "CAS chose XIVE"
+        );
+        k.trace
+            .iter()
+            .filter(|e| matches!(e, platform::trace::Event::Hcall { .. }))
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+    };
+    let model = hcalls(Client::Model);
+    assert!(
+        model.iter().any(|h| h.contains("H_INT_GET_SOURCE_INFO")),
+        "{model:?}"
+    );
+    assert_eq!(hcalls(linux()), model);
 }

@@ -187,7 +187,12 @@ unsafe extern "C" fn virq_map(c: *mut c_void, virq: i32, hwirq: u32, dev: i32, v
     let c = ctx(c);
     let Some(d) = dev_ok(c.k, dev) else { return };
     let owner = Owner::vector(d, vector as u32);
-    if c.k.irq.set(virq as u32, hwirq, owner) && c.k.opts.trace {
+    let set = c.k.irq.set(virq as u32, hwirq, owner);
+    if set && c.k.xive.is_some() {
+        // The XIVE domain's alloc under the client's: xive_irq_alloc_data.
+        c.k.xive_alloc(hwirq);
+    }
+    if set && c.k.opts.trace {
         let device = c.k.devices[d].name.clone();
         c.k.emit(Event::Map {
             device,

@@ -145,7 +145,10 @@ fn esb_through_the_hcall_and_delivery_into_the_queue() {
     );
     assert_eq!(f.hcall(esb_call, &[0, MSI, esb::SET_PQ_00, 0]), [0, 1]);
     assert!(f.machine.trigger_source(0x1300));
-    assert_eq!(f.machine.queue_ram.read_u32(QUEUE_RAM_BASE), Some(0x8000_0019));
+    assert_eq!(
+        f.machine.queue_ram.read_u32(QUEUE_RAM_BASE),
+        Some(0x8000_0019)
+    );
     assert_eq!(f.hcall(esb_call, &[0, MSI, esb::GET, 0]), [0, 2], "pending");
     assert_eq!(f.hcall(esb_call, &[0, MSI, esb::LOAD_EOI, 0]), [0, 0]);
     assert_eq!(
