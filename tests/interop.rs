@@ -138,25 +138,12 @@ fn the_map_renders_and_labels_every_block() {
     }
     assert!(text.contains("LSIs 0x1200..0x1207"));
     assert!(text.contains(" free</text>"), "holes are shown");
-    let png = dir.join("map.png");
-    let st = Command::new("rsvg-convert")
-        .arg(&svg)
-        .arg("-o")
-        .arg(&png)
-        .status()
-        .expect("rsvg-convert (Debian's librsvg2-bin) is required; scripts/test.sh installs it");
-    assert!(st.success());
-    let dec = png::Decoder::new(std::fs::File::open(&png).unwrap());
-    let mut reader = dec.read_info().unwrap();
-    let mut buf = vec![0; reader.output_buffer_size()];
-    let info = reader.next_frame(&mut buf).unwrap();
-    let px = info.color_type.samples();
-    let pixels: Vec<&[u8]> = buf[..info.buffer_size()].chunks(px).collect();
+    let (_, _, pixels) = render_svg(&svg);
     let non_white = pixels
         .iter()
         .filter(|p| p.iter().take(3).any(|&c| c < 200))
         .count();
-    let mut colours: Vec<&[u8]> = pixels.clone();
+    let mut colours: Vec<&Vec<u8>> = pixels.iter().collect();
     colours.sort();
     colours.dedup();
     assert!(

@@ -71,24 +71,12 @@ fn overlaps(ls: &[Label]) -> Vec<String> {
 }
 
 fn render(svg: &Path) -> (u32, u32, Vec<u8>) {
-    let png = svg.with_extension("png");
-    let st = Command::new("rsvg-convert")
-        .arg(svg)
-        .arg("-o")
-        .arg(&png)
-        .status()
-        .expect("rsvg-convert (Debian's librsvg2-bin) is required; scripts/test.sh installs it");
-    assert!(st.success());
-    let dec = png::Decoder::new(std::fs::File::open(&png).unwrap());
-    let mut reader = dec.read_info().unwrap();
-    let mut buf = vec![0; reader.output_buffer_size()];
-    let info = reader.next_frame(&mut buf).unwrap();
-    let px = info.color_type.samples();
-    let grey = buf[..info.buffer_size()]
-        .chunks(px)
+    let (w, h, pixels) = render_svg(svg);
+    let grey = pixels
+        .iter()
         .map(|p| (p.iter().take(3).map(|&c| c as u32).sum::<u32>() / 3) as u8)
         .collect();
-    (info.width, info.height, grey)
+    (w, h, grey)
 }
 
 fn maps(dir: &Path) -> Vec<(String, PathBuf)> {

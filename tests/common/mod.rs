@@ -215,3 +215,26 @@ pub fn dt_round_trips_through_dtc(dtb: &Path) {
     dtc_compile(&dts, &back);
     assert_eq!(canonical(&back), canonical(dtb), "{}", dtb.display());
 }
+
+/// A PNG rendered from an SVG file by rsvg-convert: width, height, and each pixel's
+/// samples (RGB or RGBA). Fails loudly without rsvg-convert.
+pub fn render_svg(svg: &Path) -> (u32, u32, Vec<Vec<u8>>) {
+    let png = svg.with_extension("png");
+    let st = Command::new("rsvg-convert")
+        .arg(svg)
+        .arg("-o")
+        .arg(&png)
+        .status()
+        .expect("rsvg-convert (Debian's librsvg2-bin) is required; scripts/test.sh installs it");
+    assert!(st.success(), "rsvg-convert failed on {}", svg.display());
+    let dec = png::Decoder::new(std::fs::File::open(&png).unwrap());
+    let mut reader = dec.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let px = info.color_type.samples();
+    let pixels = buf[..info.buffer_size()]
+        .chunks(px)
+        .map(<[u8]>::to_vec)
+        .collect();
+    (info.width, info.height, pixels)
+}
