@@ -6,7 +6,6 @@
 mod common;
 
 use platform::harness::{self, BootOptions};
-use platform::ops::ResumeMode;
 use pseries_sim::gen::GenSpec;
 use pseries_sim::gen_axon::{try_generate, MSI_ADDRESS};
 
@@ -136,35 +135,14 @@ fn a_garbage_entry_times_out_and_is_skipped() {
 
 #[test]
 fn renumbering_is_refused_and_vectors_kept() {
-    let t = try_generate(&spec(1, 2, 2, 0)).unwrap();
-    let mut rep = platform::boot::boot_all(t, BootOptions::default()).unwrap();
-    let k = &mut rep.kernel;
-    let before = k.held_virqs();
-    k.suspend().unwrap();
-    let e = harness::resume(k, ResumeMode::Renumber).unwrap_err();
-    assert!(e.to_string().contains("does not hand out vectors"), "{e}");
-    harness::resume(k, ResumeMode::Keep).unwrap();
-    assert_eq!(k.held_virqs(), before);
-    assert!(harness::fire(k, 1, 1).is_ok());
+    common::renumbering_is_refused(try_generate(&spec(1, 2, 2, 0)).unwrap(), 1, 1);
 }
 
 #[test]
 fn generated_trees_round_trip_through_dtc() {
     let dir = common::scratch("axon-dtc");
-    for (i, (name, t)) in shapes().into_iter().enumerate() {
-        let blob = of_tree::dtb::write(&t, &Default::default()).unwrap();
-        let p = dir.join(format!("{i}.dtb"));
-        std::fs::write(&p, &blob).unwrap();
-        let dts = common::canonical(&p);
-        let back = of_tree::dts::parse_str(&dts, "back.dts").unwrap();
-        let p2 = dir.join(format!("{i}-2.dtb"));
-        std::fs::write(
-            &p2,
-            of_tree::dtb::write(&back, &Default::default()).unwrap(),
-        )
-        .unwrap();
-        assert_eq!(common::canonical(&p2), dts, "{name}");
-        common::dt_round_trips_through_dtc(&p);
+    for (i, (_, t)) in shapes().into_iter().enumerate() {
+        common::generated_tree_round_trips(&t, &dir.join(format!("{i}.dtb")));
     }
 }
 

@@ -238,3 +238,34 @@ pub fn render_svg(svg: &Path) -> (u32, u32, Vec<Vec<u8>>) {
         .collect();
     (info.width, info.height, pixels)
 }
+
+/// A generated tree written as a blob goes through dtc and our reader and back to the
+/// same tree (dtc's canonical text compared), and `dt` prints it as dtc does.
+pub fn generated_tree_round_trips(t: &of_tree::Tree, blob: &Path) {
+    std::fs::write(blob, of_tree::dtb::write(t, &Default::default()).unwrap()).unwrap();
+    let dts = canonical(blob);
+    let back = of_tree::dts::parse_str(&dts, "back.dts").unwrap();
+    let again = blob.with_extension("again.dtb");
+    std::fs::write(
+        &again,
+        of_tree::dtb::write(&back, &Default::default()).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(canonical(&again), dts, "{}", blob.display());
+    dt_round_trips_through_dtc(blob);
+}
+
+/// On a machine whose OS allocates its own vectors: a renumbering resume is refused,
+/// a keeping one leaves every vector held and the given one firing.
+pub fn renumbering_is_refused(t: of_tree::Tree, dev: usize, vector: u32) {
+    use platform::harness;
+    let mut rep = platform::boot::boot_all(t, Default::default()).unwrap();
+    let k = &mut rep.kernel;
+    let before = k.held_virqs();
+    k.suspend().unwrap();
+    let e = harness::resume(k, platform::ResumeMode::Renumber).unwrap_err();
+    assert!(e.to_string().contains("does not hand out vectors"), "{e}");
+    harness::resume(k, platform::ResumeMode::Keep).unwrap();
+    assert_eq!(k.held_virqs(), before);
+    assert!(harness::fire(k, dev, vector).is_ok());
+}
