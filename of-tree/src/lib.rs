@@ -26,7 +26,7 @@ mod tree;
 pub use access::NodeRef;
 pub use addr::{RangeEntry, RegEntry};
 pub use error::{Error, Location};
-pub use tree::{Labels, Node, NodeId, Property, Reservation, Tree, Value};
+pub use tree::{Labels, Node, NodeId, Preorder, Property, Reservation, Tree, Value};
 
 /// Reads a tree from bytes that are either a DTB (by its magic) or DTS text.
 ///

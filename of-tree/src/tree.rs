@@ -151,6 +151,24 @@ pub struct Tree {
     pub boot_cpuid: u32,
 }
 
+/// Depth-first pre-order over a tree's nodes: see [`Tree::preorder`].
+#[derive(Debug)]
+pub struct Preorder<'a> {
+    tree: &'a Tree,
+    stack: Vec<NodeId>,
+}
+
+impl Iterator for Preorder<'_> {
+    type Item = NodeId;
+
+    fn next(&mut self) -> Option<NodeId> {
+        let id = self.stack.pop()?;
+        let children = &self.tree.nodes[id.index()].children;
+        self.stack.extend(children.iter().rev().copied());
+        Some(id)
+    }
+}
+
 impl Default for Tree {
     fn default() -> Self {
         Self::new()
@@ -288,14 +306,17 @@ impl Tree {
     /// Every node reachable from the root, in depth-first pre-order (the blob's order).
     pub fn walk(&self) -> Vec<NodeId> {
         let mut out = Vec::with_capacity(self.nodes.len());
-        let mut stack = vec![self.root()];
-        while let Some(id) = stack.pop() {
-            out.push(id);
-            for &c in self.nodes[id.index()].children.iter().rev() {
-                stack.push(c);
-            }
-        }
+        out.extend(self.preorder());
         out
+    }
+
+    /// The nodes reachable from the root in depth-first pre-order, one at a time (a
+    /// search that stops early visits only what it needs).
+    pub fn preorder(&self) -> Preorder<'_> {
+        Preorder {
+            tree: self,
+            stack: vec![self.root()],
+        }
     }
 
     /// The nodes below `start` in depth-first pre-order (without `start`), going into a
@@ -379,8 +400,7 @@ impl Tree {
 
     /// The node with a phandle.
     pub fn find_phandle(&self, phandle: u32) -> Option<NodeId> {
-        self.walk()
-            .into_iter()
+        self.preorder()
             .find(|&id| self.phandle_of(id) == Some(phandle))
     }
 

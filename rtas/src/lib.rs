@@ -14,6 +14,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod addr_index;
 pub mod alloc;
 pub mod axon;
 pub mod calllog;

@@ -40,7 +40,7 @@ pub struct Phb {
     pub partition: u32,
     /// Functions below it, bridges included, in tree order.
     pub functions: Vec<PciFunction>,
-    by_addr: BTreeMap<PciAddr, usize>,
+    by_addr: crate::addr_index::AddrIndex,
     /// Memory windows (from `ranges`, else the firmware's own).
     pub windows: Vec<crate::machine::Window>,
     /// MSI assignments, keyed by the config address the OS passed (QEMU's key).
@@ -80,7 +80,7 @@ impl Phb {
             || self
                 .by_addr
                 .iter()
-                .any(|(a, &i)| self.functions.get(i).map(|f| f.addr) != Some(*a))
+                .any(|(a, i)| self.functions.get(i).map(|f| f.addr) != Some(a))
         {
             return Err(format!("{}: function index out of shape", self.path));
         }
@@ -89,18 +89,61 @@ impl Phb {
 
     /// Index of the function at an address.
     pub fn find(&self, addr: PciAddr) -> Option<usize> {
-        self.by_addr.get(&addr).copied()
+        self.by_addr.get(addr)
     }
 
     /// The MSI block owned by a function, whatever register bits its key carried.
     pub fn block_of(&self, addr: PciAddr) -> Option<(u32, MsiBlock)> {
         let lo = addr.config_addr();
-        if let Some(b) = self.msi.get(&lo) {
-            return Some((lo, *b));
+        // The register bits are the low byte and the extended-register nibble at the
+        // top: the nibble's ranges are searched only when some key carries one.
+        let with = |base: u32| {
+            self.msi
+                .range(base..=base | 0xff)
+                .find(|(k, _)| PciAddr::from_config_addr(**k).0 == addr)
+                .map(|(k, b)| (*k, *b))
+        };
+        if let Some(found) = with(lo) {
+            return Some(found);
         }
-        self.msi
-            .range(lo..=lo | 0xf000_00ff)
-            .find(|(k, _)| PciAddr::from_config_addr(**k).0 == addr)
-            .map(|(k, b)| (*k, *b))
+        match self.msi.last_key_value() {
+            Some((&last, _)) if last >= 1 << 28 => (1..16u32).find_map(|ext| with(ext << 28 | lo)),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn block(first: u32) -> MsiBlock {
+        MsiBlock {
+            first,
+            count: 1,
+            reserved: 1,
+            kind: BlockKind::Msix,
+            window: 0,
+        }
+    }
+
+    #[test]
+    fn block_of_finds_a_key_whatever_its_register_bits() {
+        let mut p = Phb::new(0, 0x800000020000000, "/pci".into(), None, Vec::new());
+        let a = PciAddr { bus: 1, devfn: 8 };
+        let b = PciAddr { bus: 1, devfn: 9 };
+        let c = PciAddr { bus: 2, devfn: 0 };
+        p.msi.insert(a.config_addr(), block(0x1000));
+        p.msi.insert(b.config_addr() | 0x44, block(0x2000));
+        assert_eq!(p.block_of(a), Some((a.config_addr(), block(0x1000))));
+        assert_eq!(p.block_of(b), Some((b.config_addr() | 0x44, block(0x2000))));
+        assert_eq!(p.block_of(c), None);
+        // An extended register number sits in the top nibble.
+        p.msi.insert(c.config_addr() | 0x3000_0010, block(0x3000));
+        assert_eq!(
+            p.block_of(c),
+            Some((c.config_addr() | 0x3000_0010, block(0x3000)))
+        );
+        assert_eq!(p.block_of(PciAddr { bus: 2, devfn: 1 }), None);
     }
 }
