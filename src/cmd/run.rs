@@ -38,6 +38,9 @@ use std::process::ExitCode;
 ///   expect request-fails DEV            the request just made for DEV failed
 ///   expect fires DEV V                  vector V reaches the handler of its virq
 ///   expect controller xics|xive         the interrupt mode negotiated at boot
+///   eeh freeze DEV                      the device makes an error that freezes its PE
+///   eeh recover DEV                     the OS's EEH recovery of the device
+///   expect frozen DEV                   the device's PE is frozen
 #[derive(Args)]
 #[command(about = "Runs scenario files")]
 pub struct RunArgs {

@@ -3,6 +3,7 @@
 
 mod diff;
 mod parse;
+mod parse_eeh;
 mod run;
 
 pub use diff::{diff_clients, observe_run, ClientRun, Difference};

@@ -2,6 +2,9 @@
 //! failed expectation ends the run.
 
 use super::parse::{parse, Command, Step};
+
+#[path = "run_eeh.rs"]
+mod eeh;
 use crate::error::Error;
 use crate::harness::{self, BootOptions};
 use crate::kernel::rtas::{CHANGE_MSI, QUERY_SOURCE};
@@ -43,6 +46,8 @@ pub struct Runner<'o> {
     booted_at: Option<usize>,
     /// Which code negotiates MSIs at `boot`.
     pub client: crate::linux::Client,
+    /// The OS enables EEH at boot (the scenario has `eeh` lines).
+    pub eeh: bool,
 }
 
 impl<'o> Runner<'o> {
@@ -63,6 +68,7 @@ impl<'o> Runner<'o> {
             unexpected_failure: None,
             booted_at: None,
             client: crate::linux::Client::Model,
+            eeh: false,
         }
     }
 
@@ -194,6 +200,7 @@ impl<'o> Runner<'o> {
                     qemu_trace: self.format == TraceFormat::Qemu,
                     client: self.client,
                     cas: self.cas,
+                    eeh: self.eeh,
                     ..Default::default()
                 };
                 let k = harness::boot(tree, opts)
@@ -330,6 +337,10 @@ impl<'o> Runner<'o> {
                         );
                     }
                 }
+            }
+            Command::EehFreeze(dev) | Command::EehRecover(dev) | Command::ExpectFrozen(dev) => {
+                let dev = dev.clone();
+                self.eeh_step(step, &dev)?;
             }
             Command::ExpectSourcesChanged => {
                 let k = self.kernel(step)?;
@@ -485,6 +496,12 @@ pub fn run_file_with(
     let steps = parse(text, &file.display().to_string())?;
     let mut r = Runner::new(file, format, out);
     r.client = client;
+    r.eeh = steps.iter().any(|s| {
+        matches!(
+            s.cmd,
+            Command::EehFreeze(_) | Command::EehRecover(_) | Command::ExpectFrozen(_)
+        )
+    });
     for s in &steps {
         r.step(s)?;
     }
