@@ -428,6 +428,7 @@ impl Firmware {
                     return rets.status(status::EXTENDED_DELAY_BASE + d.min(5) as i32)
                 }
                 Some(crate::faults::Fault::HwError) => return rets.status(status::HW_ERROR),
+                Some(crate::faults::Fault::Status(s)) => return rets.status(s),
                 _ => {}
             }
         }

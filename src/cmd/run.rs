@@ -41,6 +41,9 @@ use std::process::ExitCode;
 ///   eeh freeze DEV                      the device makes an error that freezes its PE
 ///   eeh recover DEV                     the OS's EEH recovery of the device
 ///   expect frozen DEV                   the device's PE is frozen
+///   fault SERVICE KIND [after N] [times M]
+///                                       after N calls of the RTAS service the next M get
+///                                       KIND: busy|hw-error|delay N|fewer N|status N
 #[derive(Args)]
 #[command(about = "Runs scenario files")]
 pub struct RunArgs {

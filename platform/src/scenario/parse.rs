@@ -23,6 +23,7 @@
 //! eeh freeze DDDD:BB:DD.F
 //! eeh recover DDDD:BB:DD.F
 //! expect frozen DDDD:BB:DD.F
+//! fault SERVICE busy|hw-error|delay N|fewer N|status N [after N] [times M]
 //! ```
 
 use crate::error::Error;
@@ -91,6 +92,8 @@ pub enum Command {
     EehRecover(String),
     /// `expect frozen DEV`: the device's PE is frozen.
     ExpectFrozen(String),
+    /// `fault SERVICE KIND [after N] [times M]`: what the firmware answers at a call.
+    Fault(rtas::faults::FaultRule),
 }
 
 /// A command and where it stands.
@@ -159,6 +162,7 @@ fn kind(i: &str) -> R<'_, MsiType> {
 fn command(i: &str) -> R<'_, Command> {
     alt((
         super::parse_eeh::eeh_command,
+        super::parse_fault::fault_command,
         map(
             preceded(tuple((tag("machine"), space1)), path),
             Command::Machine,
@@ -303,11 +307,12 @@ fn expected(word: &str) -> &'static str {
         "fire" => "fire DDDD:BB:DD.F V",
         "expect" => "expect rtas-log PATH, expect virqs-stable, expect sources-changed, expect granted DEV N, expect request-fails DEV, expect fires DEV V, expect frozen DEV or expect controller xics|xive",
         "eeh" => "eeh freeze|recover DDDD:BB:DD.F",
+        "fault" => "fault SERVICE busy|hw-error|delay N|fewer N|status N [after N] [times M] (SERVICE an RTAS service's name, delay 0..5)",
         "suspend" => "suspend",
         "resume" => "resume keep|renumber",
         "save" => "save PATH",
         "restore" => "restore PATH",
-        _ => "a command: machine, profile, cas, boot, request, free, fire, suspend, resume, save, restore, eeh or expect",
+        _ => "a command: machine, profile, cas, boot, request, free, fire, suspend, resume, save, restore, eeh, fault or expect",
     }
 }
 
@@ -349,6 +354,7 @@ fn bad_token(raw: &str) -> Option<usize> {
         "free" => vec![&is_dev],
         "fire" => vec![&is_dev, &is_num],
         "eeh" => vec![&|t: &str| t == "freeze" || t == "recover", &is_dev],
+        "fault" => return super::parse_fault::bad_fault_token(code, rest),
         "resume" => vec![&|t: &str| t == "keep" || t == "renumber"],
         "expect" => match rest.first().map(|t| t.1) {
             Some("rtas-log") => vec![&any, &any],

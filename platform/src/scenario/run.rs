@@ -5,6 +5,8 @@ use super::parse::{parse, Command, Step};
 
 #[path = "run_eeh.rs"]
 mod eeh;
+#[path = "run_fault.rs"]
+mod fault;
 use crate::error::Error;
 use crate::harness::{self, BootOptions};
 use crate::kernel::rtas::{CHANGE_MSI, QUERY_SOURCE};
@@ -342,6 +344,7 @@ impl<'o> Runner<'o> {
                 let dev = dev.clone();
                 self.eeh_step(step, &dev)?;
             }
+            Command::Fault(_) => self.fault_step(step)?,
             Command::ExpectSourcesChanged => {
                 let k = self.kernel(step)?;
                 // The firmware's assignment now against the sources held at suspend.

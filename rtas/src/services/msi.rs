@@ -164,6 +164,7 @@ impl Firmware {
         };
         let req = match self.faults.take(Service::ChangeMsi, false) {
             Some(Fault::HwError) => return rets.status(status::HW_ERROR),
+            Some(Fault::Status(s)) => return rets.status(s),
             Some(Fault::Fewer(n)) => req.min(n.max(1)),
             _ => req,
         };
@@ -357,6 +358,7 @@ impl Firmware {
                 return;
             }
             Some(Fault::HwError) => return rets.status(status::HW_ERROR),
+            Some(Fault::Status(s)) => return rets.status(s),
             Some(Fault::Fewer(n)) => limit = n,
             _ => {}
         }
