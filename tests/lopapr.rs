@@ -96,3 +96,57 @@ fn r1_13_reset_restores_the_msi_configuration() {
         }
     }
 }
+
+/// R1-11 (cited by issue 19: "isolating a function releases every MSI it holds"):
+/// `set-indicator` isolation-state 0 on the function's slot frees its block (the pool
+/// is whole again, the sources unclaimed), its queries answer no interrupt, change-msi
+/// function 0 counts 0, and its MSI-X capability is off with INTx back on.
+#[test]
+fn r1_11_isolation_releases_msis() {
+    let mut fw = firmware(B, Profile::Papr);
+    let r = find_fn(&fw, |_, x| x.is_some_and(|x| x >= 8));
+    let pools = fw.machine.pools.clone();
+    let ics = fw.machine.ics.clone();
+    assert_eq!(change_msi(&mut fw, r, 4, 8, 1, 4)[..2], [0, 8]);
+    assert_ne!(fw.machine.pools, pools);
+    let slot = 0x4000_0000 | fw.machine.function(r).addr.devfn as u32;
+    assert_eq!(
+        fw.call(Service::SetIndicator, &[9001, slot, 0], 1).unwrap(),
+        vec![0]
+    );
+    assert_eq!(fw.machine.block(r), None);
+    let m = &fw.machine;
+    assert_eq!(
+        m.pools.free_count(),
+        m.pools.capacity(),
+        "every source free"
+    );
+    let mut whole = m.pools.clone();
+    let all = whole.alloc(
+        r.phb,
+        m.pools.capacity() as u32,
+        rtas::alloc::BlockKind::Msix,
+    );
+    assert_eq!(
+        all,
+        pools.clone().alloc(
+            r.phb,
+            m.pools.capacity() as u32,
+            rtas::alloc::BlockKind::Msix
+        ),
+        "the pool is whole again: one block of all of it"
+    );
+    assert!(all.is_some());
+    assert_eq!(fw.machine.ics, ics, "every source unclaimed");
+    for i in 0..8 {
+        assert_eq!(
+            query(&mut fw, r, i)[0],
+            1,
+            "vector {i}: no interrupt assigned"
+        );
+    }
+    assert_eq!(change_msi(&mut fw, r, 0, 0, 1, 4)[..2], [0, 0]);
+    let f = fw.machine.function(r);
+    assert!(!f.msix.unwrap().enabled(&f.config));
+    assert!(!f.intx_disabled());
+}

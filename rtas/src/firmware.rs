@@ -454,6 +454,8 @@ impl Firmware {
             Service::ReadSlotResetState2 => self.read_slot_reset_state2(args, rets),
             Service::ConfigurePe => self.configure_pe(args, rets),
             Service::SlotErrorDetail => self.slot_error_detail(args, rets),
+            Service::GetSensorState => self.get_sensor_state(args, rets),
+            Service::SetIndicator => self.set_indicator(args, rets),
         }
     }
 

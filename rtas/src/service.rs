@@ -60,6 +60,8 @@ services! {
     ReadSlotResetState2 => "ibm,read-slot-reset-state2",
     ConfigurePe => "ibm,configure-pe",
     SlotErrorDetail => "ibm,slot-error-detail",
+    GetSensorState => "get-sensor-state",
+    SetIndicator => "set-indicator",
 }
 
 impl std::fmt::Display for Service {
@@ -92,6 +94,8 @@ pub fn qemu_token(s: Service) -> u32 {
         Service::ReadSlotResetState2 => 0x2022,
         Service::ConfigurePe => 0x2024,
         Service::SlotErrorDetail => 0x2025,
+        Service::GetSensorState => 0x201d,
+        Service::SetIndicator => 0x201a,
     }
 }
 

@@ -260,7 +260,9 @@ mod tests {
         // The unedited blob goes through: the forging itself is sound.
         fw.restore(&forged(&fw, |_| {})).unwrap();
         type Edit = (&'static str, fn(&mut Machine));
-        let edits: [Edit; 5] = [
+        let edits: [Edit; 6] = [
+            // A connector naming a function that does not exist.
+            ("drc", |m| m.phbs[0].drcs[0].function = Some(9999)),
             // A PHB number past any LSI (it once overflowed the source arithmetic).
             ("index", |m| m.phbs[0].index = 0x7fff_ffff),
             ("partition", |m| m.phbs[0].partition = 1),

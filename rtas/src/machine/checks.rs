@@ -88,6 +88,24 @@ impl Machine {
             {
                 return Err(format!("{}: another PHB", a.path));
             }
+            // The connectors the tree describes; only their states are state.
+            let drcs = |p: &crate::phb::Phb| -> Vec<(u32, String, String, u32, Option<usize>)> {
+                p.drcs
+                    .iter()
+                    .map(|d| {
+                        (
+                            d.index,
+                            d.name.clone(),
+                            d.ty.clone(),
+                            d.power_domain,
+                            d.function,
+                        )
+                    })
+                    .collect()
+            };
+            if drcs(a) != drcs(b) {
+                return Err(format!("{}: other DR connectors", a.path));
+            }
             for (f, g) in a.functions.iter().zip(&b.functions) {
                 let shape = |f: &PciFunction| {
                     (

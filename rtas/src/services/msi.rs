@@ -260,7 +260,7 @@ impl Firmware {
     // ------------------------------------------------------------------ LoPAPR
 
     /// Removes every MSI and MSI-X of a function and gives its LSI back.
-    fn release_all(&mut self, r: FnRef) {
+    pub(crate) fn release_all(&mut self, r: FnRef) {
         let addr = self.machine.function(r).addr;
         while let Some((key, _)) = self.machine.phbs[r.phb].block_of(addr) {
             self.free_block(r.phb, key);
