@@ -148,3 +148,115 @@ fn sensor_and_indicator_statuses() {
         .unwrap();
     assert_eq!((d.state, d.indicator), (DrcState::Unisolate, 3));
 }
+
+/// The configure-connector loop as Linux's `rtas_configure_connector` makes it: the
+/// work area's first cell the DRC index, each answer read from it. Returns the nodes
+/// (path relative to the slot) with their properties, and the number of calls.
+fn configure(fw: &mut Firmware, index: u32) -> Result<Vec<(String, Vec<(String, Vec<u8>)>)>, i32> {
+    use rtas::memory::Memory;
+    let wa = 0x10_1000u64;
+    let mut mem = Memory::new(0x10_0000, 0x3000);
+    let token = fw.tokens.token(Service::ConfigureConnector).unwrap();
+    let mut nodes: Vec<(String, Vec<(String, Vec<u8>)>)> = Vec::new();
+    let mut path: Vec<String> = Vec::new();
+    mem.write_u32(wa, index);
+    mem.write_u32(wa + 4, 0);
+    for _ in 0..10_000 {
+        mem.write_call(0x10_0000, token, &[wa as u32, 0], 1)
+            .unwrap();
+        fw.call_buffer(&mut mem, 0x10_0000).unwrap();
+        let st = mem.read_u32(0x10_0000 + 12 + 8).unwrap() as i32;
+        let cell = |i: u64| mem.read_u32(wa + 4 * i).unwrap() as u64;
+        let string = |at: u64| {
+            let b = mem.read_bytes(wa + at, 256).unwrap();
+            String::from_utf8(b[..b.iter().position(|&c| c == 0).unwrap()].to_vec()).unwrap()
+        };
+        match st {
+            0 => return Ok(nodes),
+            2 => {
+                path.push(string(cell(2)));
+                nodes.push((path.join("/"), Vec::new()));
+            }
+            3 => {
+                let name = string(cell(2));
+                let value = mem
+                    .read_bytes(wa + cell(4), cell(3) as usize)
+                    .unwrap()
+                    .to_vec();
+                nodes.last_mut().unwrap().1.push((name, value));
+            }
+            4 => {
+                path.pop();
+            }
+            other => return Err(other),
+        }
+        assert_eq!(
+            mem.read_u32(wa),
+            Some(index),
+            "the work area keeps its index"
+        );
+    }
+    panic!("configure-connector never finished");
+}
+
+#[test]
+fn configure_connector_hands_out_the_slots_node() {
+    let mut fw = firmware(B, Profile::Papr);
+    let tree = fixture_tree(B);
+    let r = find_fn(&fw, |_, x| x.is_some_and(|n| n >= 8));
+    let path = fw.machine.function(r).info.path.clone();
+    let slot = 0x4000_0000 | fw.machine.function(r).addr.devfn as u32;
+    // A configured (cold-plugged) slot may be configured again, as in QEMU.
+    let nodes = configure(&mut fw, slot).unwrap();
+    let node = tree.find(&path).unwrap();
+    let want: Vec<(String, Vec<u8>)> = tree
+        .node(node)
+        .props
+        .iter()
+        .map(|p| (p.name().to_string(), p.value.to_vec()))
+        .collect();
+    assert_eq!(nodes.len(), 1 + tree.node(node).children().len());
+    assert_eq!(nodes[0].0, tree.node(node).name(), "the slot's node first");
+    assert_eq!(nodes[0].1, want, "every property, in order, with its value");
+    assert_eq!(
+        configure(&mut fw, slot).unwrap(),
+        nodes,
+        "again from the start"
+    );
+    // Isolated: not configurable; unisolated: configurable, and configured after.
+    assert_eq!(
+        fw.call(Service::SetIndicator, &[9001, slot, 0], 1).unwrap(),
+        vec![0]
+    );
+    assert_eq!(configure(&mut fw, slot), Err(-9003));
+    assert_eq!(
+        fw.call(Service::SetIndicator, &[9001, slot, 1], 1).unwrap(),
+        vec![0]
+    );
+    assert_eq!(configure(&mut fw, slot).unwrap(), nodes);
+    let d = fw.machine.phbs[0]
+        .drcs
+        .iter()
+        .find(|d| d.index == slot)
+        .unwrap();
+    assert_eq!(d.state, DrcState::Configured);
+    assert_eq!(configure(&mut fw, 0x1234), Err(-3), "no such DRC");
+    assert_eq!(configure(&mut fw, 0x4000_00f8), Err(-9003), "an empty slot");
+    assert_eq!(
+        call(&mut fw, Service::ConfigureConnector, &[0x7000_0000, 0], 1),
+        vec![-3],
+        "a work area outside OS memory"
+    );
+    assert_eq!(
+        call(&mut fw, Service::ConfigureConnector, &[0x10_1000], 1),
+        vec![-3]
+    );
+    // An injected configure-connector error.
+    fw.faults.add(rtas::faults::FaultRule::new(
+        Service::ConfigureConnector,
+        1,
+        1,
+        rtas::faults::Fault::Status(-9003),
+    ));
+    assert_eq!(configure(&mut fw, slot), Err(-9003));
+}

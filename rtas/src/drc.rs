@@ -35,6 +35,39 @@ pub struct Drc {
     pub indicator: u32,
     /// The function in the slot (index in its PHB's functions), if any.
     pub function: Option<usize>,
+    /// Its node as `ibm,configure-connector` hands it out, in order.
+    pub node: Vec<NodeEvent>,
+    /// Where `ibm,configure-connector` stands in `node`.
+    pub cc_at: usize,
+}
+
+/// One step of a node's description, depth first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NodeEvent {
+    /// A node begins (its name with unit address).
+    Begin(String),
+    /// A property of the node begun last.
+    Prop(String, Vec<u8>),
+    /// The node ends.
+    End,
+}
+
+/// A node and everything below it, as events.
+pub fn node_events(tree: &Tree, id: NodeId) -> Vec<NodeEvent> {
+    let mut out = Vec::new();
+    fn walk(tree: &Tree, id: NodeId, out: &mut Vec<NodeEvent>) {
+        let n = tree.node(id);
+        out.push(NodeEvent::Begin(n.name().to_string()));
+        for p in &n.props {
+            out.push(NodeEvent::Prop(p.name().to_string(), p.value.to_vec()));
+        }
+        for &c in n.children() {
+            walk(tree, c, out);
+        }
+        out.push(NodeEvent::End);
+    }
+    walk(tree, id, &mut out);
+    out
 }
 
 /// `ibm,drc-names` / `ibm,drc-types`: a cell holding the count, then that many strings.
@@ -99,6 +132,8 @@ pub fn from_node(tree: &Tree, id: NodeId) -> Result<Vec<Drc>, Error> {
             state: DrcState::PowerOn,
             indicator: 0,
             function: None,
+            node: Vec::new(),
+            cc_at: 0,
         })
         .collect())
 }

@@ -40,6 +40,11 @@ pub(crate) struct Args<'a> {
 }
 
 impl Args<'_> {
+    /// A cell of OS memory (in a buffer the caller passed).
+    pub fn load(&self, addr: u64) -> Option<u32> {
+        self.mem.read_u32(addr)
+    }
+
     /// Whether `len` bytes at `addr` lie in OS memory (a buffer the caller passed).
     pub fn buffer_ok(&self, addr: u64, len: u32) -> bool {
         self.mem.contains(addr, len as usize)
@@ -292,11 +297,7 @@ impl Firmware {
             }
         }
         for (at, bytes) in std::mem::take(&mut rets.stores) {
-            for (i, chunk) in bytes.chunks(4).enumerate() {
-                let mut cell = [0u8; 4];
-                cell[..chunk.len()].copy_from_slice(chunk);
-                mem.write_u32(at + 4 * i as u64, u32::from_be_bytes(cell));
-            }
+            mem.write_bytes(at, &bytes);
         }
         for (i, c) in rets.cells.iter().enumerate() {
             if let Some(v) = c {
@@ -456,6 +457,7 @@ impl Firmware {
             Service::SlotErrorDetail => self.slot_error_detail(args, rets),
             Service::GetSensorState => self.get_sensor_state(args, rets),
             Service::SetIndicator => self.set_indicator(args, rets),
+            Service::ConfigureConnector => self.configure_connector(args, rets),
         }
     }
 

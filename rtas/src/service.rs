@@ -62,6 +62,7 @@ services! {
     SlotErrorDetail => "ibm,slot-error-detail",
     GetSensorState => "get-sensor-state",
     SetIndicator => "set-indicator",
+    ConfigureConnector => "ibm,configure-connector",
 }
 
 impl std::fmt::Display for Service {
@@ -96,6 +97,7 @@ pub fn qemu_token(s: Service) -> u32 {
         Service::SlotErrorDetail => 0x2025,
         Service::GetSensorState => 0x201d,
         Service::SetIndicator => 0x201a,
+        Service::ConfigureConnector => 0x201e,
     }
 }
 

@@ -116,6 +116,7 @@ fn phb_drcs(
         if let Some(d) = drcs.iter_mut().find(|d| d.index == mine) {
             d.function = Some(i);
             d.state = crate::drc::DrcState::Configured;
+            d.node = crate::drc::node_events(tree, node);
         }
     }
     Ok(drcs)

@@ -103,7 +103,12 @@ impl Machine {
                     })
                     .collect()
             };
-            if drcs(a) != drcs(b) {
+            let nodes_ok = a
+                .drcs
+                .iter()
+                .zip(&b.drcs)
+                .all(|(x, y)| x.node == y.node && y.cc_at <= y.node.len());
+            if drcs(a) != drcs(b) || !nodes_ok {
                 return Err(format!("{}: other DR connectors", a.path));
             }
             for (f, g) in a.functions.iter().zip(&b.functions) {
