@@ -152,12 +152,15 @@ fn sensor_and_indicator_statuses() {
 /// The configure-connector loop as Linux's `rtas_configure_connector` makes it: the
 /// work area's first cell the DRC index, each answer read from it. Returns the nodes
 /// (path relative to the slot) with their properties, and the number of calls.
-fn configure(fw: &mut Firmware, index: u32) -> Result<Vec<(String, Vec<(String, Vec<u8>)>)>, i32> {
+/// A node's path below the slot and its properties.
+type Node = (String, Vec<(String, Vec<u8>)>);
+
+fn configure(fw: &mut Firmware, index: u32) -> Result<Vec<Node>, i32> {
     use rtas::memory::Memory;
     let wa = 0x10_1000u64;
     let mut mem = Memory::new(0x10_0000, 0x3000);
     let token = fw.tokens.token(Service::ConfigureConnector).unwrap();
-    let mut nodes: Vec<(String, Vec<(String, Vec<u8>)>)> = Vec::new();
+    let mut nodes: Vec<Node> = Vec::new();
     let mut path: Vec<String> = Vec::new();
     mem.write_u32(wa, index);
     mem.write_u32(wa + 4, 0);
