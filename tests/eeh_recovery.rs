@@ -90,6 +90,28 @@ fn five_freeze_recover_cycles_keep_the_virqs_and_spare_the_neighbours() {
 }
 
 #[test]
+fn a_sixth_freeze_disables_the_device_for_good_as_linux_does() {
+    let mut k = boot(Profile::Papr);
+    let a = k.device("0000:00:01.0").unwrap();
+    k.request(a, MsiType::Msix, 2, 2).unwrap();
+    for _ in 0..5 {
+        harness::freeze(&mut k, a).unwrap();
+        k.eeh_recover(a).unwrap();
+    }
+    harness::freeze(&mut k, a).unwrap();
+    let e = k.eeh_recover(a).unwrap_err().to_string();
+    assert!(
+        e.contains("PE#800 has failed 6 times in the last hour and has been permanently disabled"),
+        "{e}"
+    );
+    assert!(harness::frozen(&k, a).unwrap(), "left frozen");
+    let log = harness::call_log(&k).last().unwrap().clone();
+    assert_eq!(log.service, "ibm,slot-error-detail");
+    assert_eq!(log.args.last(), Some(&2), "the permanent log");
+    assert!(k.devices[a].eeh.as_ref().unwrap().failed);
+}
+
+#[test]
 fn recovery_of_a_device_that_is_not_frozen_fails_and_says_so() {
     let mut k = boot(Profile::Papr);
     let a = k.device("0000:00:01.0").unwrap();

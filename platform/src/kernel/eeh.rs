@@ -24,6 +24,10 @@ use crate::hw::{ERROR_LOG_AT, ERROR_LOG_LEN};
 pub const BUSY_RETRIES: u32 = 10;
 /// Reads of the PE state after the reset before recovery gives up.
 pub const STATE_READS: u32 = 10;
+/// Freezes of one PE Linux recovers in an hour (`eeh_max_freezes`); the next one
+/// disables the device for good. The simulated clock does not run: every freeze falls
+/// in the same hour.
+pub const MAX_FREEZES: u32 = 5;
 
 /// `ibm,read-slot-reset-state2`: not reset, not frozen.
 const STATE_NORMAL: i64 = 0;
@@ -49,6 +53,10 @@ pub struct EehDev {
     pub saved: Vec<(u32, u32)>,
     /// Recoveries done.
     pub recoveries: u32,
+    /// Freezes detected.
+    pub freezes: u32,
+    /// Permanently disabled after too many freezes.
+    pub failed: bool,
 }
 
 /// What one recovery did.
@@ -182,6 +190,8 @@ impl Kernel {
             pe,
             saved,
             recoveries: 0,
+            freezes: 0,
+            failed: false,
         });
         Ok(pe)
     }
@@ -225,8 +235,35 @@ impl Kernel {
             )));
         }
         self.msg(format!("EEH: Frozen PHB#{domain:x}-PE#{pe:x} detected"));
-        // Log: the firmware's error log into the OS buffer (temporary error).
+        let freezes = self.devices[dev].eeh.as_ref().map_or(0, |e| e.freezes) + 1;
+        let failed = self.devices[dev].eeh.as_ref().is_some_and(|e| e.failed);
+        if let Some(e) = self.devices[dev].eeh.as_mut() {
+            e.freezes = freezes;
+        }
         let mut r1 = [0i64; 1];
+        if failed || freezes > MAX_FREEZES {
+            // Linux's eeh_handle_normal_event: the permanent log, and the device is gone.
+            let args = [
+                c[0],
+                c[1],
+                c[2],
+                0,
+                0,
+                ERROR_LOG_AT as u32,
+                ERROR_LOG_LEN,
+                2,
+            ];
+            self.eeh_call(SLOT_ERROR_DETAIL, &args, &mut r1, &mut retries)?;
+            if let Some(e) = self.devices[dev].eeh.as_mut() {
+                e.failed = true;
+            }
+            let e = format!(
+                "EEH: PHB#{domain:x}-PE#{pe:x} has failed {freezes} times in the last hour and has been permanently disabled"
+            );
+            self.msg(e.clone());
+            return Err(Error::Failed(e));
+        }
+        // Log: the firmware's error log into the OS buffer (temporary error).
         let args = [
             c[0],
             c[1],
