@@ -185,3 +185,39 @@ fn scenario_lines() {
     let e = run("boot\neeh freeze 0000:00:1f.0\n").unwrap_err();
     assert!(e.contains("no device 0000:00:1f.0"), "{e}");
 }
+
+#[test]
+fn a_frozen_pe_survives_save_and_restore_and_recovers_after() {
+    let mut k = boot(Profile::Papr);
+    let a = k.device("0000:00:01.0").unwrap();
+    k.request(a, MsiType::Msix, 3, 3).unwrap();
+    let held = virqs(&k, a);
+    harness::freeze(&mut k, a).unwrap();
+    let blob = harness::save(&k);
+    k.eeh_recover(a).unwrap();
+    assert!(!harness::frozen(&k, a).unwrap());
+    harness::restore(&mut k, &blob).unwrap();
+    assert!(
+        harness::frozen(&k, a).unwrap(),
+        "the blob holds the frozen PE"
+    );
+    let f = harness::firmware(&k);
+    let r = f
+        .machine
+        .functions()
+        .find(|&r| {
+            f.machine.function(r).addr == k.devices[a].addr
+                && f.machine.phbs[r.phb].buid == k.devices[a].buid
+        })
+        .unwrap();
+    assert!(
+        f.machine.function(r).eeh.log_pending,
+        "and its waiting error log"
+    );
+    let rec = k.eeh_recover(a).unwrap();
+    assert!(rec.log.is_some());
+    assert_eq!(virqs(&k, a), held);
+    for v in 0..3 {
+        assert_eq!(harness::fire(&mut k, a, v), Ok(held[v as usize]));
+    }
+}
