@@ -126,3 +126,37 @@ fn errors_point_at_the_bad_token_and_the_machine_line() {
         assert!(e.contains(at), "{text:?}: {e}");
     }
 }
+
+#[test]
+fn fault_lines_reach_the_firmware() {
+    // change-msi: a hardware error fails the request; fewer caps the grant.
+    assert_eq!(
+        run("boot\nfault ibm,change-msi hw-error\nrequest 0000:00:01.0 msix 4\nexpect request-fails 0000:00:01.0\nrequest 0000:00:01.0 msix 4\nexpect granted 0000:00:01.0 4\n"),
+        Ok(())
+    );
+    assert_eq!(
+        run("boot\nfault ibm,change-msi fewer 2 times 5\nrequest 0000:00:01.0 msix 4 min 1\nexpect granted 0000:00:01.0 2\nexpect fires 0000:00:01.0 1\n"),
+        Ok(())
+    );
+    // after N lets N calls through first.
+    assert_eq!(
+        run("boot\nfault ibm,change-msi hw-error after 1\nrequest 0000:00:01.0 msix 2\nfree 0000:00:01.0\nexpect granted 0000:00:01.0 0\n"),
+        Ok(())
+    );
+    // EEH calls: delays are retried, another status stops the recovery at its step.
+    let eeh = "boot\nrequest 0000:00:01.0 msix 2\neeh freeze 0000:00:01.0\n";
+    assert_eq!(
+        run(&format!("{eeh}fault ibm,configure-pe delay 2 times 3\neeh recover 0000:00:01.0\nexpect fires 0000:00:01.0 1\n")),
+        Ok(())
+    );
+    let e = run(&format!(
+        "{eeh}fault ibm,configure-pe status -9001\neeh recover 0000:00:01.0\n"
+    ))
+    .unwrap_err();
+    assert!(
+        e.contains(":7:1:") && e.contains("configure-pe answered -9001"),
+        "{e}"
+    );
+    let e = run("fault ibm,change-msi busy\nboot\n").unwrap_err();
+    assert!(e.contains(":3:1:") && e.contains("not booted yet"), "{e}");
+}

@@ -13,6 +13,10 @@ const RTAS_ARGS_AT: u64 = 0x10_0000;
 const OS_MEMORY: usize = 0x1000;
 /// Where the OS puts its client-architecture-support option vectors.
 const CAS_TABLE_AT: u64 = RTAS_ARGS_AT + 0x400;
+/// Where the OS keeps its RTAS error-log buffer (Linux's `slot_errbuf`).
+pub const ERROR_LOG_AT: u64 = RTAS_ARGS_AT + 0x800;
+/// Its length: `rtas-error-log-max` as QEMU publishes it.
+pub const ERROR_LOG_LEN: u32 = 0x800;
 /// Most cells of arguments plus outputs an RTAS call may carry.
 const MAX_CELLS: usize = 16;
 
@@ -103,6 +107,11 @@ impl Port {
         value: u32,
     ) -> bool {
         self.fw.pci_config_write(buid, addr, reg, size, value)
+    }
+
+    /// A word of the OS memory the port owns (its RTAS buffers); `None` outside it.
+    pub fn os_buffer_read(&self, addr: u64) -> Option<u32> {
+        self.mem.read_u32(addr)
     }
 
     /// A 4-byte big-endian load from the OS's own memory (its queue pages).

@@ -15,6 +15,9 @@ pub enum Fault {
     HwError,
     /// change-msi grants at most this many vectors (status 0).
     Fewer(u32),
+    /// Answer this status and change nothing (any call: a vendor or call-specific
+    /// error such as one of `ibm,configure-connector`'s).
+    Status(i32),
 }
 
 /// One rule: after `skip` calls of `service`, the next `times` calls get `fault`.

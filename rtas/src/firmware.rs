@@ -40,6 +40,16 @@ pub(crate) struct Args<'a> {
 }
 
 impl Args<'_> {
+    /// A cell of OS memory (in a buffer the caller passed).
+    pub fn load(&self, addr: u64) -> Option<u32> {
+        self.mem.read_u32(addr)
+    }
+
+    /// Whether `len` bytes at `addr` lie in OS memory (a buffer the caller passed).
+    pub fn buffer_ok(&self, addr: u64, len: u32) -> bool {
+        self.mem.contains(addr, len as usize)
+    }
+
     /// Argument `i` as QEMU reads it: from memory, whatever nargs said. `None` when
     /// that cell lies outside memory.
     pub fn raw(&self, i: u32) -> Option<u32> {
@@ -77,6 +87,9 @@ impl std::ops::Deref for Cells {
 pub(crate) struct Rets {
     cells: [Option<u32>; MAX_CELLS as usize],
     n: u32,
+    /// Bytes a service stores into OS memory (a buffer the caller passed), applied
+    /// after the call.
+    stores: Vec<(u64, Vec<u8>)>,
 }
 
 impl Rets {
@@ -84,7 +97,14 @@ impl Rets {
         Rets {
             cells: [None; MAX_CELLS as usize],
             n,
+            stores: Vec::new(),
         }
+    }
+
+    /// Stores `bytes` at `addr` in OS memory once the call returns (the service checked
+    /// the buffer lies in OS memory).
+    pub fn store(&mut self, addr: u64, bytes: Vec<u8>) {
+        self.stores.push((addr, bytes));
     }
 
     /// Number of outputs the caller asked for.
@@ -276,6 +296,9 @@ impl Firmware {
                 Some(s) => self.dispatch(s, &args, &mut rets),
             }
         }
+        for (at, bytes) in std::mem::take(&mut rets.stores) {
+            mem.write_bytes(at, &bytes);
+        }
         for (i, c) in rets.cells.iter().enumerate() {
             if let Some(v) = c {
                 mem.write_u32(rets_addr + 4 * i as u64, *v);
@@ -406,6 +429,7 @@ impl Firmware {
                     return rets.status(status::EXTENDED_DELAY_BASE + d.min(5) as i32)
                 }
                 Some(crate::faults::Fault::HwError) => return rets.status(status::HW_ERROR),
+                Some(crate::faults::Fault::Status(s)) => return rets.status(s),
                 _ => {}
             }
         }
@@ -426,6 +450,14 @@ impl Firmware {
             Service::PowerOff => self.power_off(args, rets),
             Service::SystemReboot => self.system_reboot(args, rets),
             Service::SetSlotReset => self.set_slot_reset(args, rets),
+            Service::SetEehOption => self.set_eeh_option(args, rets),
+            Service::GetConfigAddrInfo2 => self.get_config_addr_info2(args, rets),
+            Service::ReadSlotResetState2 => self.read_slot_reset_state2(args, rets),
+            Service::ConfigurePe => self.configure_pe(args, rets),
+            Service::SlotErrorDetail => self.slot_error_detail(args, rets),
+            Service::GetSensorState => self.get_sensor_state(args, rets),
+            Service::SetIndicator => self.set_indicator(args, rets),
+            Service::ConfigureConnector => self.configure_connector(args, rets),
         }
     }
 

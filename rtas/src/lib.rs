@@ -22,6 +22,7 @@ pub mod cas;
 mod client_tree;
 pub mod clock;
 pub mod config;
+pub mod drc;
 mod error;
 pub mod faults;
 pub mod firmware;

@@ -109,8 +109,28 @@ pub struct PciFunction {
     /// The LSI, when `interrupts` is present.
     pub lsi: Option<Lsi>,
     /// Its PE is frozen (EEH): config reads all ones, writes and messages dropped,
-    /// until `ibm,set-slot-reset`.
+    /// until `ibm,set-slot-reset` (or until both halves are thawed by
+    /// `ibm,set-eeh-option`, see [`EehState`]).
     pub frozen: bool,
+    /// The rest of its PE's EEH state.
+    pub eeh: EehState,
+}
+
+/// A PE's EEH state besides [`PciFunction::frozen`] (each function is its own PE).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EehState {
+    /// `ibm,set-eeh-option` 1 (enable) was made, and no 0 (disable) since.
+    pub enabled: bool,
+    /// Frozen, but MMIO and config space thawed (`ibm,set-eeh-option` 2).
+    pub mmio_thawed: bool,
+    /// Frozen, but DMA and messages thawed (`ibm,set-eeh-option` 3).
+    pub dma_thawed: bool,
+    /// Between `ibm,set-slot-reset` 1 or 3 and 0.
+    pub reset_active: bool,
+    /// Freezes since the machine was built.
+    pub freezes: u32,
+    /// A freeze whose error log `ibm,slot-error-detail` has not returned yet.
+    pub log_pending: bool,
 }
 
 /// Where the capability list starts.
@@ -350,7 +370,35 @@ impl PciFunction {
             msix_table,
             lsi,
             frozen: false,
+            eeh: EehState::default(),
         })
+    }
+
+    /// Loads and stores (config space, BAR memory) are stopped: frozen, MMIO not thawed.
+    pub fn mmio_stopped(&self) -> bool {
+        self.frozen && !self.eeh.mmio_thawed
+    }
+
+    /// Messages (DMA) are stopped: frozen, DMA not thawed.
+    pub fn dma_stopped(&self) -> bool {
+        self.frozen && !self.eeh.dma_thawed
+    }
+
+    /// An error freezes the function's PE: loads read all ones, stores and messages are
+    /// dropped, an error log waits for `ibm,slot-error-detail`.
+    pub fn freeze(&mut self) {
+        self.frozen = true;
+        self.eeh.mmio_thawed = false;
+        self.eeh.dma_thawed = false;
+        self.eeh.freezes += 1;
+        self.eeh.log_pending = true;
+    }
+
+    /// The PE is thawed (after a reset, or both halves thawed).
+    pub(crate) fn thaw(&mut self) {
+        self.frozen = false;
+        self.eeh.mmio_thawed = false;
+        self.eeh.dma_thawed = false;
     }
 
     /// A software read of config space.

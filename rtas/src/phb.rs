@@ -45,6 +45,8 @@ pub struct Phb {
     pub windows: Vec<crate::machine::Window>,
     /// MSI assignments, keyed by the config address the OS passed (QEMU's key).
     pub msi: BTreeMap<u32, MsiBlock>,
+    /// The DR connectors of its slots (and of the slots of bridges below it).
+    pub drcs: Vec<crate::drc::Drc>,
 }
 
 impl Phb {
@@ -71,6 +73,7 @@ impl Phb {
             by_addr,
             windows: Vec::new(),
             msi: BTreeMap::new(),
+            drcs: Vec::new(),
         }
     }
 

@@ -55,6 +55,14 @@ services! {
     ChangeMsi => "ibm,change-msi",
     SuspendMe => "ibm,suspend-me",
     SetSlotReset => "ibm,set-slot-reset",
+    SetEehOption => "ibm,set-eeh-option",
+    GetConfigAddrInfo2 => "ibm,get-config-addr-info2",
+    ReadSlotResetState2 => "ibm,read-slot-reset-state2",
+    ConfigurePe => "ibm,configure-pe",
+    SlotErrorDetail => "ibm,slot-error-detail",
+    GetSensorState => "get-sensor-state",
+    SetIndicator => "set-indicator",
+    ConfigureConnector => "ibm,configure-connector",
 }
 
 impl std::fmt::Display for Service {
@@ -82,6 +90,14 @@ pub fn qemu_token(s: Service) -> u32 {
         Service::ChangeMsi => 0x2019,
         Service::SuspendMe => 0x202a,
         Service::SetSlotReset => 0x2023,
+        Service::SetEehOption => 0x2020,
+        Service::GetConfigAddrInfo2 => 0x2021,
+        Service::ReadSlotResetState2 => 0x2022,
+        Service::ConfigurePe => 0x2024,
+        Service::SlotErrorDetail => 0x2025,
+        Service::GetSensorState => 0x201d,
+        Service::SetIndicator => 0x201a,
+        Service::ConfigureConnector => 0x201e,
     }
 }
 

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 /// The blob's first bytes.
 pub const MAGIC: &[u8; 8] = b"PSIMSTAT";
 /// The format version this build writes and reads.
-pub const VERSION: u32 = 3;
+pub const VERSION: u32 = 4;
 const HEADER: usize = 8 + 4 + 8 + 8;
 /// CRC-64/XZ, sixteen bytes a step.
 const CRC: crc::Crc<u64, crc::Table<16>> = crc::Crc::<u64, crc::Table<16>>::new(&crc::CRC_64_XZ);
@@ -265,7 +265,9 @@ mod tests {
         // The unedited blob goes through: the forging itself is sound.
         fw.restore(&forged(&fw, |_| {})).unwrap();
         type Edit = (&'static str, fn(&mut Machine));
-        let edits: [Edit; 5] = [
+        let edits: [Edit; 6] = [
+            // A connector naming a function that does not exist.
+            ("drc", |m| m.phbs[0].drcs[0].function = Some(9999)),
             // A PHB number past any LSI (it once overflowed the source arithmetic).
             ("index", |m| m.phbs[0].index = 0x7fff_ffff),
             ("partition", |m| m.phbs[0].partition = 1),

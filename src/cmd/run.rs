@@ -38,6 +38,12 @@ use std::process::ExitCode;
 ///   expect request-fails DEV            the request just made for DEV failed
 ///   expect fires DEV V                  vector V reaches the handler of its virq
 ///   expect controller xics|xive         the interrupt mode negotiated at boot
+///   eeh freeze DEV                      the device makes an error that freezes its PE
+///   eeh recover DEV                     the OS's EEH recovery of the device
+///   expect frozen DEV                   the device's PE is frozen
+///   fault SERVICE KIND [after N] [times M]
+///                                       after N calls of the RTAS service the next M get
+///                                       KIND: busy|hw-error|delay N|fewer N|status N
 #[derive(Args)]
 #[command(about = "Runs scenario files")]
 pub struct RunArgs {

@@ -40,6 +40,9 @@ pub struct BootOptions {
     pub cas: crate::kernel::prom_init::CasRequest,
     /// The OS says at CAS that change-msi may answer busy.
     pub msi_busy: bool,
+    /// The OS enables EEH on every device after the PCI scan, as Linux does (off by
+    /// default, so that boots make the calls they always made).
+    pub eeh: bool,
 }
 
 impl Default for BootOptions {
@@ -56,6 +59,7 @@ impl Default for BootOptions {
             client: crate::linux::Client::Model,
             cas: Default::default(),
             msi_busy: false,
+            eeh: false,
         }
     }
 }
@@ -100,6 +104,7 @@ pub fn boot_with(tree: Tree, opts: BootOptions, sink: Option<Sink>) -> Result<Ke
         client: opts.client,
         cas: opts.cas,
         msi_busy: opts.msi_busy,
+        eeh: opts.eeh,
     };
     Kernel::boot(os_tree, Port::new(fw, opts.partition), select, os, sink)
 }
@@ -250,6 +255,20 @@ pub fn fire_lsi(k: &mut Kernel, dev: DevId) -> Result<Vec<crate::kernel::Handled
         }
         _ => Err("the function raised no LSI (no pin, INTx disabled or frozen)".into()),
     }
+}
+
+/// The device makes an error that freezes its PE (EEH): the firmware stops its loads,
+/// stores and messages until the OS recovers it.
+pub fn freeze(k: &mut Kernel, dev: DevId) -> Result<(), String> {
+    let r = function_of(k, dev)?;
+    firmware_mut(k).machine.function_mut(r).freeze();
+    Ok(())
+}
+
+/// Whether the device's PE is frozen (MMIO or DMA still stopped).
+pub fn frozen(k: &Kernel, dev: DevId) -> Result<bool, String> {
+    let r = function_of(k, dev)?;
+    Ok(firmware(k).machine.function(r).frozen)
 }
 
 /// The firmware wakes the partition (keeping its assignments, or renumbering them),

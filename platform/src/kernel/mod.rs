@@ -3,6 +3,7 @@
 //! everything else it learns from the device tree.
 
 pub mod defaults;
+pub mod eeh;
 mod interrupts;
 mod msi;
 mod msi_msg;
@@ -89,6 +90,8 @@ pub struct Device {
     /// Where its MSI and MSI-X capabilities are, once looked up (Linux's
     /// `pdev->msi_cap` / `msix_cap`).
     pub caps: CapOffsets,
+    /// EEH: its PE and the config registers saved when EEH was enabled on it.
+    pub eeh: Option<eeh::EehDev>,
 }
 
 /// A function's MSI and MSI-X capability offsets, each found once.
@@ -157,6 +160,8 @@ pub struct OsOptions {
     pub cas: prom_init::CasRequest,
     /// Say at CAS (vector 4) that change-msi may answer busy (Linux 6.1 does not).
     pub msi_busy: bool,
+    /// Enable EEH on every device after the PCI scan (Linux's EEH probe).
+    pub eeh: bool,
 }
 
 impl Default for OsOptions {
@@ -167,6 +172,7 @@ impl Default for OsOptions {
             client: crate::linux::Client::Model,
             cas: prom_init::CasRequest::Auto,
             msi_busy: false,
+            eeh: false,
         }
     }
 }
@@ -347,6 +353,9 @@ impl Kernel {
             k.msg("no MSI support: drivers use LSIs".to_string());
         }
         k.pci_scan()?;
+        if opts.eeh {
+            k.eeh_probe_all();
+        }
         Ok(k)
     }
 

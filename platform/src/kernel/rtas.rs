@@ -56,8 +56,39 @@ pub const SUSPEND_ME: RtasService = RtasService {
     slot: 7,
 };
 
+/// `ibm,set-eeh-option`.
+pub const SET_EEH_OPTION: RtasService = RtasService {
+    name: "ibm,set-eeh-option",
+    slot: 8,
+};
+/// `ibm,get-config-addr-info2`.
+pub const GET_CONFIG_ADDR_INFO2: RtasService = RtasService {
+    name: "ibm,get-config-addr-info2",
+    slot: 9,
+};
+/// `ibm,read-slot-reset-state2`.
+pub const READ_SLOT_RESET_STATE2: RtasService = RtasService {
+    name: "ibm,read-slot-reset-state2",
+    slot: 10,
+};
+/// `ibm,set-slot-reset`.
+pub const SET_SLOT_RESET: RtasService = RtasService {
+    name: "ibm,set-slot-reset",
+    slot: 11,
+};
+/// `ibm,configure-pe`.
+pub const CONFIGURE_PE: RtasService = RtasService {
+    name: "ibm,configure-pe",
+    slot: 12,
+};
+/// `ibm,slot-error-detail`.
+pub const SLOT_ERROR_DETAIL: RtasService = RtasService {
+    name: "ibm,slot-error-detail",
+    slot: 13,
+};
+
 /// The services whose tokens are read at boot.
-const KNOWN: [RtasService; 8] = [
+const KNOWN: [RtasService; 14] = [
     CHANGE_MSI,
     QUERY_SOURCE,
     READ_PCI_CONFIG,
@@ -66,6 +97,12 @@ const KNOWN: [RtasService; 8] = [
     INT_ON,
     INT_OFF,
     SUSPEND_ME,
+    SET_EEH_OPTION,
+    GET_CONFIG_ADDR_INFO2,
+    READ_SLOT_RESET_STATE2,
+    SET_SLOT_RESET,
+    CONFIGURE_PE,
+    SLOT_ERROR_DETAIL,
 ];
 
 /// The services of `/rtas`: every property holding one cell names a token.

@@ -3,6 +3,8 @@
 
 mod diff;
 mod parse;
+mod parse_eeh;
+mod parse_fault;
 mod run;
 
 pub use diff::{diff_clients, observe_run, ClientRun, Difference};

@@ -20,6 +20,10 @@
 //! expect request-fails DDDD:BB:DD.F
 //! expect fires DDDD:BB:DD.F V
 //! expect controller xics|xive
+//! eeh freeze DDDD:BB:DD.F
+//! eeh recover DDDD:BB:DD.F
+//! expect frozen DDDD:BB:DD.F
+//! fault SERVICE busy|hw-error|delay N|fewer N|status N [after N] [times M]
 //! ```
 
 use crate::error::Error;
@@ -82,6 +86,14 @@ pub enum Command {
     ExpectFires(String, u32),
     /// `expect controller xics|xive`: the interrupt mode negotiated.
     ExpectController(rtas::cas::IntcMode),
+    /// `eeh freeze DEV`: the device makes an error that freezes its PE.
+    EehFreeze(String),
+    /// `eeh recover DEV`: the OS's EEH recovery of the device.
+    EehRecover(String),
+    /// `expect frozen DEV`: the device's PE is frozen.
+    ExpectFrozen(String),
+    /// `fault SERVICE KIND [after N] [times M]`: what the firmware answers at a call.
+    Fault(rtas::faults::FaultRule),
 }
 
 /// A command and where it stands.
@@ -93,7 +105,7 @@ pub struct Step {
     pub cmd: Command,
 }
 
-type R<'a, T> = IResult<&'a str, T>;
+pub(super) type R<'a, T> = IResult<&'a str, T>;
 
 fn number(i: &str) -> R<'_, u32> {
     alt((
@@ -110,7 +122,7 @@ fn hex<'a>(n: usize) -> impl FnMut(&'a str) -> R<'a, &'a str> {
 }
 
 /// `DDDD:BB:DD.F`
-fn device(i: &str) -> R<'_, String> {
+pub(super) fn device(i: &str) -> R<'_, String> {
     map(
         tuple((
             hex(4),
@@ -149,6 +161,8 @@ fn kind(i: &str) -> R<'_, MsiType> {
 
 fn command(i: &str) -> R<'_, Command> {
     alt((
+        super::parse_eeh::eeh_command,
+        super::parse_fault::fault_command,
         map(
             preceded(tuple((tag("machine"), space1)), path),
             Command::Machine,
@@ -291,12 +305,14 @@ fn expected(word: &str) -> &'static str {
         "request" => "request DDDD:BB:DD.F msix|msi N [min M]",
         "free" => "free DDDD:BB:DD.F",
         "fire" => "fire DDDD:BB:DD.F V",
-        "expect" => "expect rtas-log PATH, expect virqs-stable, expect sources-changed, expect granted DEV N, expect request-fails DEV, expect fires DEV V or expect controller xics|xive",
+        "expect" => "expect rtas-log PATH, expect virqs-stable, expect sources-changed, expect granted DEV N, expect request-fails DEV, expect fires DEV V, expect frozen DEV or expect controller xics|xive",
+        "eeh" => "eeh freeze|recover DDDD:BB:DD.F",
+        "fault" => "fault SERVICE busy|hw-error|delay N|fewer N|status N [after N] [times M] (SERVICE an RTAS service's name, delay 0..5)",
         "suspend" => "suspend",
         "resume" => "resume keep|renumber",
         "save" => "save PATH",
         "restore" => "restore PATH",
-        _ => "a command: machine, profile, cas, boot, request, free, fire, suspend, resume, save, restore or expect",
+        _ => "a command: machine, profile, cas, boot, request, free, fire, suspend, resume, save, restore, eeh, fault or expect",
     }
 }
 
@@ -337,12 +353,14 @@ fn bad_token(raw: &str) -> Option<usize> {
         },
         "free" => vec![&is_dev],
         "fire" => vec![&is_dev, &is_num],
+        "eeh" => vec![&|t: &str| t == "freeze" || t == "recover", &is_dev],
+        "fault" => return super::parse_fault::bad_fault_token(code, rest),
         "resume" => vec![&|t: &str| t == "keep" || t == "renumber"],
         "expect" => match rest.first().map(|t| t.1) {
             Some("rtas-log") => vec![&any, &any],
             Some("virqs-stable") | Some("sources-changed") => vec![&any],
             Some("granted") | Some("fires") => vec![&any, &is_dev, &is_num],
-            Some("request-fails") => vec![&any, &is_dev],
+            Some("request-fails") | Some("frozen") => vec![&any, &is_dev],
             Some("controller") => vec![&any, &|t: &str| t == "xics" || t == "xive"],
             _ => vec![&|_: &str| false],
         },

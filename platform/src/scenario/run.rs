@@ -2,6 +2,13 @@
 //! failed expectation ends the run.
 
 use super::parse::{parse, Command, Step};
+
+#[path = "run_eeh.rs"]
+mod eeh;
+#[path = "run_fault.rs"]
+mod fault;
+#[path = "stable.rs"]
+mod stable;
 use crate::error::Error;
 use crate::harness::{self, BootOptions};
 use crate::kernel::rtas::{CHANGE_MSI, QUERY_SOURCE};
@@ -9,6 +16,7 @@ use crate::kernel::Kernel;
 use crate::trace::TraceFormat;
 use rtas::calllog::{self, CallRecord};
 use rtas::Profile;
+pub use stable::virqs_stable;
 use std::path::{Path, PathBuf};
 
 /// Where the trace goes as the run proceeds.
@@ -43,6 +51,8 @@ pub struct Runner<'o> {
     booted_at: Option<usize>,
     /// Which code negotiates MSIs at `boot`.
     pub client: crate::linux::Client,
+    /// The OS enables EEH at boot (the scenario has `eeh` lines).
+    pub eeh: bool,
 }
 
 impl<'o> Runner<'o> {
@@ -63,6 +73,7 @@ impl<'o> Runner<'o> {
             unexpected_failure: None,
             booted_at: None,
             client: crate::linux::Client::Model,
+            eeh: false,
         }
     }
 
@@ -194,6 +205,7 @@ impl<'o> Runner<'o> {
                     qemu_trace: self.format == TraceFormat::Qemu,
                     client: self.client,
                     cas: self.cas,
+                    eeh: self.eeh,
                     ..Default::default()
                 };
                 let k = harness::boot(tree, opts)
@@ -331,6 +343,11 @@ impl<'o> Runner<'o> {
                     }
                 }
             }
+            Command::EehFreeze(dev) | Command::EehRecover(dev) | Command::ExpectFrozen(dev) => {
+                let dev = dev.clone();
+                self.eeh_step(step, &dev)?;
+            }
+            Command::Fault(_) => self.fault_step(step)?,
             Command::ExpectSourcesChanged => {
                 let k = self.kernel(step)?;
                 // The firmware's assignment now against the sources held at suspend.
@@ -351,59 +368,6 @@ impl<'o> Runner<'o> {
         self.flush();
         Ok(())
     }
-}
-
-/// Checks every virq held before the last suspend still belongs to the same device and
-/// vector, and that firing that vector runs its handler through that virq.
-pub fn virqs_stable(k: &mut Kernel) -> Vec<String> {
-    let mut problems = Vec::new();
-    for held in k.snapshot.clone() {
-        let (virq, dev, vector) = (held.virq, held.dev, held.vector);
-        let name = k.devices[dev].name.clone();
-        let held = k.devices[dev]
-            .msi
-            .as_ref()
-            .and_then(|m| m.virqs.get(vector as usize).copied());
-        if held != Some(virq) {
-            problems.push(format!(
-                "{name} vector {vector}: held virq {virq} before, {held:?} now"
-            ));
-            continue;
-        }
-        match k.irq.get(virq).map(|d| d.owner()) {
-            Some(o) if o == crate::irq::Owner::vector(dev, vector) => {}
-            o => {
-                problems.push(format!(
-                    "virq {virq} belongs to {o:?}, not {name} vector {vector}"
-                ));
-                continue;
-            }
-        }
-        let mapped = k.irq.get(virq).map(|d| d.hwirq);
-        let assigned = harness::firmware_source(k, dev, vector);
-        if let Some(old) = mapped {
-            let lost = match assigned {
-                Some(new) if new != old => {
-                    Some(format!("the firmware now gives it source {new:#x}"))
-                }
-                None => Some("the firmware no longer assigns it a source".to_string()),
-                Some(_) => None,
-            };
-            if let Some(why) = lost {
-                problems.push(format!(
-                    "virq {virq} lost its source: {name} vector {vector}: {why}, \
-                     but virq {virq} still maps source {old:#x}"
-                ));
-                continue;
-            }
-        }
-        match harness::fire(k, dev, vector) {
-            Ok(v) if v == virq => {}
-            Ok(v) => problems.push(format!("{name} vector {vector} fired virq {v}, not {virq}")),
-            Err(e) => problems.push(format!("{name} vector {vector} (virq {virq}): {e}")),
-        }
-    }
-    problems
 }
 
 /// Compares the calls of the services the expected log mentions (the MSI services when
@@ -485,6 +449,12 @@ pub fn run_file_with(
     let steps = parse(text, &file.display().to_string())?;
     let mut r = Runner::new(file, format, out);
     r.client = client;
+    r.eeh = steps.iter().any(|s| {
+        matches!(
+            s.cmd,
+            Command::EehFreeze(_) | Command::EehRecover(_) | Command::ExpectFrozen(_)
+        )
+    });
     for s in &steps {
         r.step(s)?;
     }

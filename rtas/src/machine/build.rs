@@ -90,6 +90,38 @@ pub(crate) fn is_bridge_node(tree: &Tree, n: NodeId) -> bool {
 }
 
 /// The memory the `/memory` node's first `reg` entry gives (at most 4 GiB of it).
+/// The DRCs of a PHB and of the bridges below it; each function found by its
+/// `ibm,my-drc-index` is present, its connector configured (a cold-plugged device).
+fn phb_drcs(
+    tree: &Tree,
+    phb: NodeId,
+    functions: &[crate::pci::PciFunction],
+) -> Result<Vec<crate::drc::Drc>, Error> {
+    let mut drcs = crate::drc::from_node(tree, phb)?;
+    let mut stack: Vec<NodeId> = tree.node(phb).children().to_vec();
+    while let Some(n) = stack.pop() {
+        drcs.extend(crate::drc::from_node(tree, n)?);
+        stack.extend(tree.node(n).children().iter().copied());
+    }
+    if drcs.is_empty() {
+        return Ok(drcs);
+    }
+    for (i, f) in functions.iter().enumerate() {
+        let Ok(node) = tree.find(&f.info.path) else {
+            continue;
+        };
+        let Some(mine) = tree.at(node).u32("ibm,my-drc-index")? else {
+            continue;
+        };
+        if let Some(d) = drcs.iter_mut().find(|d| d.index == mine) {
+            d.function = Some(i);
+            d.state = crate::drc::DrcState::Configured;
+            d.node = crate::drc::node_events(tree, node);
+        }
+    }
+    Ok(drcs)
+}
+
 fn system_ram(tree: &Tree) -> Result<crate::axon::Ram, Error> {
     let Some(&n) = tree.find_device_type("memory").first() else {
         return Ok(Default::default());
@@ -183,6 +215,7 @@ impl Machine {
             let mut phb = Phb::new(index, buid, path, pe_total, functions);
             phb.windows = super::mmio::windows(tree, pn, index, ordinal, phb_nodes.len())?;
             phb.partition = at.u32("pseries-sim,partition")?.unwrap_or(0);
+            phb.drcs = phb_drcs(tree, pn, &phb.functions)?;
             phbs.push(phb);
         }
         let mpic = crate::mpic::Mpic::from_tree(tree)?;

@@ -88,6 +88,29 @@ impl Machine {
             {
                 return Err(format!("{}: another PHB", a.path));
             }
+            // The connectors the tree describes; only their states are state.
+            let drcs = |p: &crate::phb::Phb| -> Vec<(u32, String, String, u32, Option<usize>)> {
+                p.drcs
+                    .iter()
+                    .map(|d| {
+                        (
+                            d.index,
+                            d.name.clone(),
+                            d.ty.clone(),
+                            d.power_domain,
+                            d.function,
+                        )
+                    })
+                    .collect()
+            };
+            let nodes_ok = a
+                .drcs
+                .iter()
+                .zip(&b.drcs)
+                .all(|(x, y)| x.node == y.node && y.cc_at <= y.node.len());
+            if drcs(a) != drcs(b) || !nodes_ok {
+                return Err(format!("{}: other DR connectors", a.path));
+            }
             for (f, g) in a.functions.iter().zip(&b.functions) {
                 let shape = |f: &PciFunction| {
                     (

@@ -6,7 +6,7 @@ impl Machine {
     /// The function signals vector `i`: the message in its MSI capability or MSI-X
     /// entry goes out, unless the vector is masked (then its pending bit is set).
     pub fn signal(&mut self, r: FnRef, i: u32) -> Signal {
-        if self.function(r).frozen {
+        if self.function(r).dma_stopped() {
             self.drops.frozen += 1;
             return Signal::Dropped;
         }
@@ -51,7 +51,7 @@ impl Machine {
 
     /// A message write from a function reaches the MSI window.
     pub fn deliver(&mut self, r: FnRef, addr: u64, data: u32) -> Signal {
-        if self.function(r).frozen {
+        if self.function(r).dma_stopped() {
             self.drops.frozen += 1;
             return Signal::Dropped;
         }
@@ -88,7 +88,7 @@ impl Machine {
             let mine = self.phbs[r.phb].partition;
             if let Some(other) = self.partition_of_source(data).filter(|&p| p != mine) {
                 self.drops.cross_partition += 1;
-                self.phbs[r.phb].functions[r.func].frozen = true;
+                self.phbs[r.phb].functions[r.func].freeze();
                 log::warn!(
                     "{}: message data {data:#x} names a source of partition {other}: dropped, PE frozen",
                     self.function(r).info.path
@@ -156,7 +156,7 @@ impl Machine {
         let Some(lsi) = f.lsi else {
             return Signal::Dropped;
         };
-        if f.frozen || f.intx_disabled() || !self.trigger_source(lsi.source) {
+        if f.dma_stopped() || f.intx_disabled() || !self.trigger_source(lsi.source) {
             return Signal::Dropped;
         }
         self.ics.deassert(lsi.source);

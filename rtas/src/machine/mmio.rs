@@ -246,7 +246,7 @@ impl Machine {
 
     /// An OS access to the MSI-X table or PBA in BAR memory (`bar`, byte `offset`).
     pub fn bar_read(&self, r: FnRef, bar: u8, offset: u32, size: u32) -> Result<u64, AccessError> {
-        if self.function(r).frozen {
+        if self.function(r).mmio_stopped() {
             return Ok(if size == 8 { u64::MAX } else { u32::MAX as u64 });
         }
         let f = self.function(r);
@@ -282,7 +282,8 @@ impl Machine {
         size: u32,
         value: u64,
     ) -> Result<Vec<Signal>, AccessError> {
-        if self.function(r).frozen {
+        if self.function(r).mmio_stopped() {
+            self.drops.frozen_writes += 1;
             return Ok(Vec::new());
         }
         let f = self.function_mut(r);

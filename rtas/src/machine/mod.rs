@@ -94,6 +94,8 @@ pub struct DropCounters {
     pub cross_partition: u64,
     /// The function's PE was frozen.
     pub frozen: u64,
+    /// Config-space and BAR stores dropped because the function's PE was frozen.
+    pub frozen_writes: u64,
     /// The function had neither MSI nor MSI-X enabled, or no such vector.
     pub disabled: u64,
 }

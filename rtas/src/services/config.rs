@@ -88,7 +88,7 @@ impl Firmware {
         let Some((phb, func, reg)) = self.locate(ibm, &a, size, rets) else {
             return;
         };
-        let frozen = func.is_some_and(|f| self.machine.phbs[phb].functions[f].frozen);
+        let frozen = func.is_some_and(|f| self.machine.phbs[phb].functions[f].mmio_stopped());
         let value = match func {
             // A frozen PE reads all ones.
             Some(_) if frozen => u32::MAX >> (32 - 8 * size),
@@ -113,8 +113,14 @@ impl Firmware {
         let Some((phb, func, reg)) = self.locate(ibm, &a, size, rets) else {
             return;
         };
-        if let Some(f) = func.filter(|&f| !self.machine.phbs[phb].functions[f].frozen) {
+        if let Some(f) = func {
             let r = crate::machine::FnRef { phb, func: f };
+            if self.machine.function(r).mmio_stopped() {
+                // A frozen PE drops stores: counted, status 0 as for any store.
+                self.machine.drops.frozen_writes += 1;
+                rets.status(status::SUCCESS);
+                return;
+            }
             // The access was checked above; it cannot fail here.
             let _ = self.machine.function_mut(r).config_write(reg, size, value);
             self.machine.flush_pending(r);

@@ -53,54 +53,6 @@ impl Firmware {
         rets.status(status::SUCCESS);
     }
 
-    /// `ibm,set-slot-reset` (config address, BUID, function): function 1 or 3 resets
-    /// the function (its MSI assignments are restored into the fresh config space, as
-    /// LoPAPR requires, in the window they were assigned with) and thaws its PE;
-    /// function 0 ends the reset (thaws).
-    pub(crate) fn set_slot_reset(&mut self, args: &Args, rets: &mut Rets) {
-        if !self.counts_ok(args, rets, 4, &[1]) {
-            return;
-        }
-        let a = args.all();
-        let buid = (a[1] as u64) << 32 | a[2] as u64;
-        let (addr, _) = crate::pci::PciAddr::from_config_addr(a[0]);
-        let Some(r) = self.find_fn(buid, addr) else {
-            return rets.status(status::PARAM_ERROR);
-        };
-        match a[3] {
-            0 => {}
-            1 | 3 => {
-                let block = self.machine.block(r);
-                let f = self.machine.function_mut(r);
-                f.reset();
-                if let Some(b) = block {
-                    match b.kind {
-                        crate::alloc::BlockKind::Msi => {
-                            if let Some(cap) = f.msi {
-                                cap.set_message(&mut f.config, b.window, b.first, Some(b.count));
-                                cap.set_enabled(&mut f.config, true);
-                            }
-                        }
-                        crate::alloc::BlockKind::Msix => {
-                            if let Some(t) = f.msix_table.as_mut() {
-                                for i in 0..b.count {
-                                    t.set_message(i, b.window, b.first + i);
-                                }
-                            }
-                            if let Some(cap) = f.msix {
-                                cap.set_enabled(&mut f.config, true);
-                            }
-                        }
-                    }
-                    f.set_intx_disabled(true);
-                }
-            }
-            _ => return rets.status(status::PARAM_ERROR),
-        }
-        self.machine.function_mut(r).frozen = false;
-        rets.status(status::SUCCESS);
-    }
-
     /// The partition wakes from `ibm,suspend-me`. With `renumber`, the firmware does
     /// not keep its assignments: every function's MSIs are gone (messages cleared,
     /// capabilities off, the LSI back), and the sources they had stay in the

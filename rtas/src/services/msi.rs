@@ -164,6 +164,7 @@ impl Firmware {
         };
         let req = match self.faults.take(Service::ChangeMsi, false) {
             Some(Fault::HwError) => return rets.status(status::HW_ERROR),
+            Some(Fault::Status(s)) => return rets.status(s),
             Some(Fault::Fewer(n)) => req.min(n.max(1)),
             _ => req,
         };
@@ -259,7 +260,7 @@ impl Firmware {
     // ------------------------------------------------------------------ LoPAPR
 
     /// Removes every MSI and MSI-X of a function and gives its LSI back.
-    fn release_all(&mut self, r: FnRef) {
+    pub(crate) fn release_all(&mut self, r: FnRef) {
         let addr = self.machine.function(r).addr;
         while let Some((key, _)) = self.machine.phbs[r.phb].block_of(addr) {
             self.free_block(r.phb, key);
@@ -357,6 +358,7 @@ impl Firmware {
                 return;
             }
             Some(Fault::HwError) => return rets.status(status::HW_ERROR),
+            Some(Fault::Status(s)) => return rets.status(s),
             Some(Fault::Fewer(n)) => limit = n,
             _ => {}
         }
