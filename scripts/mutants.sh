@@ -16,7 +16,7 @@ for t in lopapr rtas_services rtas_malformed eeh eeh_recovery dr; do
     [ -f "tests/$t.rs" ] && tests+=(--test "$t")
 done
 cargo mutants --workspace -f 'rtas/src/services/*.rs' -f 'rtas/src/alloc/*.rs' \
-    --test-workspace true \
+    --test-workspace true --baseline skip \
     --shard "$shard" --sharding round-robin -j 1 --minimum-test-timeout 60 \
     -- --lib "${tests[@]}" || true
 out=mutants.out
