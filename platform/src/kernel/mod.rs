@@ -5,7 +5,8 @@
 pub mod defaults;
 mod interrupts;
 mod msi;
-mod msi_msg;
+mod msi_pci;
+pub mod msi_store;
 pub mod of;
 pub mod ops;
 pub mod pci;

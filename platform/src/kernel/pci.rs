@@ -123,23 +123,6 @@ impl Kernel {
         found
     }
 
-    /// Vectors the device's capability offers (MSI: multiple message capable; MSI-X:
-    /// table size), as Linux's `pci_msi_vec_count` / `pci_msix_vec_count` read them.
-    pub fn vec_count(&mut self, dev: DevId, kind: MsiType) -> Option<u32> {
-        match kind {
-            MsiType::Msi => {
-                let cap = self.msi_cap(dev, MsiType::Msi)?;
-                let ctrl = self.config_read(dev, cap + MSI_FLAGS, 2)?;
-                Some(1 << ((ctrl >> 1) & 7))
-            }
-            MsiType::Msix => {
-                let cap = self.msi_cap(dev, MsiType::Msix)?;
-                let ctrl = self.config_read(dev, cap + MSIX_FLAGS, 2)?;
-                Some((ctrl & MSIX_FLAGS_QSIZE) + 1)
-            }
-        }
-    }
-
     /// The PCI bus address a memory BAR holds (both halves of a 64-bit BAR).
     pub fn bar_address(&mut self, dev: DevId, bir: u32) -> Option<u64> {
         if bir > 5 {
