@@ -14,5 +14,6 @@ pub mod fuzzing;
 pub mod gen;
 pub mod gen_axon;
 pub mod gen_mpic;
+pub mod gen_msi;
 pub mod import;
 pub mod many;

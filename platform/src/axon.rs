@@ -198,6 +198,9 @@ fn msi_address(k: &mut Kernel, dev: DevId, is64: bool) -> Result<u64, MsiError> 
 
 /// One MSI per device (multi-message MSI is not supported); an MSIC must translate.
 fn check_device(k: &mut Kernel, dev: DevId, nvec: u32, kind: MsiType) -> Result<(), MsiError> {
+    if k.is_msi_device(dev) {
+        return Err(MsiError::NotSupported); // this controller serves PCI alone
+    }
     let have = k.vec_count(dev, kind).ok_or(MsiError::NoEnt)?;
     let most = if kind == MsiType::Msi {
         have.min(1)

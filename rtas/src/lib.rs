@@ -30,6 +30,7 @@ pub mod ics;
 pub mod machine;
 pub mod memory;
 pub mod mpic;
+pub mod msgdev;
 pub mod pci;
 pub mod phb;
 pub mod replay;

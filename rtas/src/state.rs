@@ -202,7 +202,9 @@ impl Firmware {
         let axon = self.machine.axon.take();
         let ram = std::mem::take(&mut self.machine.ram);
         let queue_ram = std::mem::take(&mut self.machine.queue_ram);
+        let msg_devices = std::mem::take(&mut self.machine.msg_devices);
         self.machine = saved.machine;
+        self.machine.msg_devices = msg_devices;
         self.machine.axon = axon;
         self.machine.ram = ram;
         self.machine.queue_ram = queue_ram;

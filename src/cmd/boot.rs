@@ -167,7 +167,7 @@ pub fn run(a: BootArgs) -> Result<ExitCode, String> {
             .unwrap_or_else(|| "unknown".into());
         o.line(format!(
             "booted {} functions: {} asked for vectors, {} fell back to LSI; {} vectors mapped in {:.3} s; peak memory {mem}; {}; {} RTAS calls",
-            rep.kernel.devices.len(),
+            rep.pci_functions(),
             rep.requested,
             rep.failed,
             rep.vectors,
@@ -194,7 +194,7 @@ pub fn run(a: BootArgs) -> Result<ExitCode, String> {
         }
         let s = serde_json::json!({
             "event": "summary",
-            "functions": rep.kernel.devices.len(),
+            "functions": rep.pci_functions(),
             "requested": rep.requested,
             "fell_back_to_lsi": rep.failed,
             "vectors": rep.vectors,
@@ -220,7 +220,7 @@ pub fn run(a: BootArgs) -> Result<ExitCode, String> {
         }
         o.line(format!(
             "{} functions, {} asked for vectors, {} fell back to LSI, {} vectors, {} RTAS calls",
-            rep.kernel.devices.len(),
+            rep.pci_functions(),
             rep.requested,
             rep.failed,
             rep.vectors,

@@ -133,11 +133,32 @@ fn function_of(k: &Kernel, dev: DevId) -> Result<rtas::FnRef, String> {
         .ok_or_else(|| "the machine has no function there".to_string())
 }
 
+/// The non-PCI MSI device behind an OS device, if it is one.
+fn msg_device_of(k: &Kernel, dev: DevId) -> Option<Result<usize, String>> {
+    k.devices[dev].msi_device.as_ref()?;
+    let path = &k.devices[dev].path;
+    Some(
+        firmware(k)
+            .machine
+            .msg_device(path)
+            .ok_or_else(|| format!("the machine has no MSI device at {path}")),
+    )
+}
+
+/// The hardware behind an OS device signals vector `v`.
+fn signal(k: &mut Kernel, dev: DevId, v: u32) -> Result<Signal, String> {
+    if let Some(d) = msg_device_of(k, dev) {
+        let d = d?;
+        return Ok(firmware_mut(k).machine.signal_msg_device(d, v));
+    }
+    let r = function_of(k, dev)?;
+    Ok(firmware_mut(k).machine.signal(r, v))
+}
+
 /// The device signals vector `v`; the controller presents the source; the OS takes
 /// the interrupt and runs the handler of the virq it maps to. Returns that virq.
 pub fn fire(k: &mut Kernel, dev: DevId, v: u32) -> Result<u32, String> {
-    let r = function_of(k, dev)?;
-    let sig = firmware_mut(k).machine.signal(r, v);
+    let sig = signal(k, dev, v)?;
     let handled = k.handle_interrupts();
     match sig {
         Signal::Delivered { source } => {
@@ -180,7 +201,6 @@ pub struct BurstReport {
 /// The device signals vector `v` `n` times before the CPU takes any interrupt, then the
 /// OS handles what was raised. Says how many ran its handler and what was lost where.
 pub fn burst(k: &mut Kernel, dev: DevId, v: u32, n: u32) -> Result<BurstReport, String> {
-    let r = function_of(k, dev)?;
     let virq = k.devices[dev]
         .msi
         .as_ref()
@@ -196,7 +216,7 @@ pub fn burst(k: &mut Kernel, dev: DevId, v: u32, n: u32) -> Result<BurstReport, 
         ..Default::default()
     };
     for _ in 0..n {
-        if firmware_mut(k).machine.signal(r, v) == Signal::Dropped {
+        if signal(k, dev, v)? == Signal::Dropped {
             rep.dropped += 1;
         }
     }
@@ -218,6 +238,14 @@ pub fn burst(k: &mut Kernel, dev: DevId, v: u32, n: u32) -> Result<BurstReport, 
 /// assigns sources, the source the device's message for the vector names now (its
 /// data: the source on generic and MPIC machines, the Linux irq on Axon).
 pub fn firmware_source(k: &Kernel, dev: DevId, vector: u32) -> Option<u32> {
+    if let Some(d) = msg_device_of(k, dev) {
+        let m = &firmware(k).machine;
+        let d = &m.msg_devices[d.ok()?];
+        return match m.bare_metal {
+            true => d.slots.0.get(vector as usize).map(|s| s.data),
+            false => d.handed.get(vector as usize).copied(),
+        };
+    }
     let r = function_of(k, dev).ok()?;
     let m = &firmware(k).machine;
     if m.bare_metal {

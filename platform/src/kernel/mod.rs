@@ -5,6 +5,7 @@
 pub mod defaults;
 mod interrupts;
 mod msi;
+mod msi_device;
 mod msi_pci;
 pub mod msi_store;
 pub mod of;
@@ -90,6 +91,21 @@ pub struct Device {
     /// Where its MSI and MSI-X capabilities are, once looked up (Linux's
     /// `pdev->msi_cap` / `msix_cap`).
     pub caps: CapOffsets,
+    /// A non-PCI MSI device (named by its node path, found by
+    /// [`rtas::msgdev::PROP_MSI_VECTORS`]): its message slots. None for PCI functions.
+    pub msi_device: Option<MsiDeviceInfo>,
+}
+
+/// A non-PCI MSI device as the OS knows it from its node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MsiDeviceInfo {
+    /// CPU address of its message slots (`reg`).
+    pub base: u64,
+    /// Vectors it has (`pseries-sim,msi-vectors`).
+    pub vectors: u32,
+    /// What is wrong with its `msi-parent`, naming the node (None: a PHB's MSI
+    /// controller, [`Device::phb`]).
+    pub parent_problem: Option<String>,
 }
 
 /// A function's MSI and MSI-X capability offsets, each found once.
@@ -348,6 +364,7 @@ impl Kernel {
             k.msg("no MSI support: drivers use LSIs".to_string());
         }
         k.pci_scan()?;
+        k.msi_device_scan();
         Ok(k)
     }
 

@@ -44,7 +44,16 @@ impl Kernel {
         max: u32,
         min: u32,
     ) -> Result<u32, MsiError> {
-        if let Some(mut c) = self.client.take() {
+        if let Some(info) = self.devices[dev].msi_device.clone() {
+            // A non-PCI device: no PCI code (nor the Linux client) has a part in it.
+            if let Some(why) = info.parent_problem {
+                self.msg(why);
+                return Err(MsiError::NoMsiParent);
+            }
+            if kind != MsiType::Msi {
+                return Err(MsiError::Inval);
+            }
+        } else if let Some(mut c) = self.client.take() {
             let r = self.request_client(&mut c, dev, kind, max, min);
             self.client = Some(c);
             return r;
@@ -202,7 +211,8 @@ impl Kernel {
         let Some(m) = self.devices[dev].msi.clone() else {
             return Err(MsiError::Inval);
         };
-        if let Some(mut c) = self.client.take() {
+        let pci = !self.is_msi_device(dev);
+        if let Some(mut c) = self.client.take_if(|_| pci) {
             c.free(self, dev);
             self.client = Some(c);
             self.devices[dev].msi = None;

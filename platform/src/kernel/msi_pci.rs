@@ -25,8 +25,8 @@ fn intx_disable(k: &mut Kernel, dev: DevId, disabled: bool) {
 }
 
 impl MsiStore for PciMsi {
-    fn kind(&self) -> MsiType {
-        MsiType::Msi
+    fn name(&self) -> &'static str {
+        "pci msi"
     }
 
     fn vec_count(&self, k: &mut Kernel, dev: DevId) -> Option<u32> {
@@ -121,8 +121,8 @@ impl MsiStore for PciMsi {
 }
 
 impl MsiStore for PciMsix {
-    fn kind(&self) -> MsiType {
-        MsiType::Msix
+    fn name(&self) -> &'static str {
+        "pci msix"
     }
 
     fn vec_count(&self, k: &mut Kernel, dev: DevId) -> Option<u32> {

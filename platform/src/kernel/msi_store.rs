@@ -1,8 +1,8 @@
 //! The one interface every kind of message goes through (Linux's per-device MSI domain
 //! with its `msi_chip`-like operations): where a device stores its messages and how the
 //! OS writes, reads back, masks, turns on and off that store. One implementation per
-//! kind ([`STORES`]); the kernel's MSI layer and every backend reach the device through
-//! [`store_for`] alone.
+//! kind of store ([`STORES`]: PCI MSI, PCI MSI-X, a non-PCI device's slots); the
+//! kernel's MSI layer and every backend reach the device through [`store_for`] alone.
 //!
 //! The *parent* of the domain, where messages go, is the machine description: its
 //! `msi_check_device` and `setup_msi_irqs` allocate the sources and compose each message
@@ -15,8 +15,8 @@ use crate::kernel::ops::MsiType;
 
 /// Where a device keeps its messages of one kind, and the operations on them.
 pub trait MsiStore: Sync {
-    /// The kind of message this store holds.
-    fn kind(&self) -> MsiType;
+    /// What the store is, for messages and tests.
+    fn name(&self) -> &'static str;
     /// How many vectors the device's store offers (None: the device has no such store).
     fn vec_count(&self, k: &mut Kernel, dev: DevId) -> Option<u32>;
     /// Writes `msg` as vector `index`'s message (left unmasked). False where the device
@@ -33,17 +33,28 @@ pub trait MsiStore: Sync {
 }
 
 /// Every implementation of [`MsiStore`], one per kind.
-pub static STORES: &[&dyn MsiStore] = &[&super::msi_pci::PciMsi, &super::msi_pci::PciMsix];
+pub static STORES: &[&dyn MsiStore] = &[
+    &super::msi_pci::PciMsi,
+    &super::msi_pci::PciMsix,
+    &super::msi_device::DeviceMsi,
+];
 
-/// The store of a kind.
-pub fn store_for(kind: MsiType) -> &'static dyn MsiStore {
-    match kind {
-        MsiType::Msi => &super::msi_pci::PciMsi,
-        MsiType::Msix => &super::msi_pci::PciMsix,
+/// The store a request of a kind uses: a non-PCI device's slots whatever the kind, else
+/// the PCI capability of the kind.
+pub fn store_for(msi_device: bool, kind: MsiType) -> &'static dyn MsiStore {
+    match (msi_device, kind) {
+        (true, _) => &super::msi_device::DeviceMsi,
+        (false, MsiType::Msi) => &super::msi_pci::PciMsi,
+        (false, MsiType::Msix) => &super::msi_pci::PciMsix,
     }
 }
 
 impl Kernel {
+    /// The store of a device's messages of a kind.
+    pub fn msi_store(&self, dev: DevId, kind: MsiType) -> &'static dyn MsiStore {
+        store_for(self.devices[dev].msi_device.is_some(), kind)
+    }
+
     /// Writes `msg` as vector `index`'s message through the kind's store: an MSI-X entry
     /// (left unmasked), or for MSI the capability's one address and base data (`index`
     /// must be 0: the device adds the vector number to the data itself). False where
@@ -55,18 +66,18 @@ impl Kernel {
         index: u32,
         msg: MsiMessage,
     ) -> bool {
-        store_for(kind).write(self, dev, index, msg)
+        self.msi_store(dev, kind).write(self, dev, index, msg)
     }
 
     /// Reads back a device's first `n` messages through the kind's store.
     pub fn read_messages(&mut self, dev: DevId, kind: MsiType, n: u32) -> Vec<MsiMessage> {
-        store_for(kind).read(self, dev, n)
+        self.msi_store(dev, kind).read(self, dev, n)
     }
 
     /// Vectors the device's store of a kind offers (MSI: multiple message capable;
     /// MSI-X: table size), as Linux's `pci_msi_vec_count` / `pci_msix_vec_count` read them.
     pub fn vec_count(&mut self, dev: DevId, kind: MsiType) -> Option<u32> {
-        store_for(kind).vec_count(self, dev)
+        self.msi_store(dev, kind).vec_count(self, dev)
     }
 
     /// The MSI vector a source stands for: device, kind, vector.
@@ -85,18 +96,18 @@ impl Kernel {
         let Some((dev, kind, i)) = self.msi_vector(source) else {
             return false;
         };
-        store_for(kind).mask(self, dev, i, masked);
+        self.msi_store(dev, kind).mask(self, dev, i, masked);
         true
     }
 
     /// The generic code turns the store on (and for PCI, INTx off) after setup.
     pub(crate) fn enable_capability(&mut self, dev: DevId, kind: MsiType, nvec: u32) {
-        store_for(kind).enable(self, dev, nvec);
+        self.msi_store(dev, kind).enable(self, dev, nvec);
     }
 
     /// The generic code turns the store off (and for PCI, INTx back on) at the release.
     pub(crate) fn disable_capability(&mut self, dev: DevId, kind: MsiType) {
-        store_for(kind).disable(self, dev);
+        self.msi_store(dev, kind).disable(self, dev);
     }
 }
 
@@ -105,12 +116,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn one_store_per_kind_and_every_kind_has_one() {
-        assert_eq!(STORES.len(), 2);
+    fn three_stores_and_every_request_finds_one() {
+        assert_eq!(STORES.len(), 3);
+        let mut names: Vec<_> = STORES.iter().map(|s| s.name()).collect();
+        names.dedup();
+        assert_eq!(names, ["pci msi", "pci msix", "device slots"]);
+        assert_eq!(store_for(false, MsiType::Msi).name(), "pci msi");
+        assert_eq!(store_for(false, MsiType::Msix).name(), "pci msix");
         for kind in [MsiType::Msi, MsiType::Msix] {
-            assert_eq!(store_for(kind).kind(), kind);
-            let n = STORES.iter().filter(|s| s.kind() == kind).count();
-            assert_eq!(n, 1, "{kind}");
+            assert_eq!(store_for(true, kind).name(), "device slots");
         }
     }
 }

@@ -61,6 +61,7 @@ impl Kernel {
                     no_64bit_msi: at.has("pseries-sim,no-64bit-msi"),
                     is_bridge: of::is_bridge(&self.tree, node),
                     caps: Default::default(),
+                    msi_device: None,
                 });
             }
             devs.sort_by_key(|d| (d.addr.bus, d.addr.devfn));

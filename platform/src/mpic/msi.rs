@@ -148,6 +148,9 @@ pub fn msi_address(k: &Kernel, dev: DevId) -> u64 {
 
 /// The request fits what the device offers.
 pub fn check_device(k: &mut Kernel, dev: DevId, nvec: u32, kind: MsiType) -> Result<(), MsiError> {
+    if k.is_msi_device(dev) {
+        return Err(MsiError::NotSupported); // this controller serves PCI alone
+    }
     let have = k.vec_count(dev, kind).ok_or(MsiError::NoEnt)?;
     if have < nvec {
         return Err(MsiError::TryFewer(have));

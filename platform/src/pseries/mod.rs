@@ -1,6 +1,7 @@
 //! The pSeries machine description: a `chrp` root, firmware reached through RTAS.
 
 mod msi;
+mod msi_device;
 mod resume;
 
 use crate::error::Error;

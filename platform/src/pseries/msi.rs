@@ -77,6 +77,15 @@ pub(super) fn check_device(
     nvec: u32,
     kind: MsiType,
 ) -> Result<(), MsiError> {
+    if k.is_msi_device(dev) {
+        // A non-PCI device offers what its node says (no ibm,req#msi of its own).
+        let have = k.vec_count(dev, kind).unwrap_or(0);
+        return if have < nvec {
+            Err(MsiError::TryFewer(have))
+        } else {
+            Ok(())
+        };
+    }
     check_req(k, dev, nvec, kind)
 }
 
@@ -204,6 +213,9 @@ pub(super) fn setup_msi_irqs(
     nvec_in: u32,
     kind: MsiType,
 ) -> Result<(), MsiError> {
+    if k.is_msi_device(dev) {
+        return super::msi_device::setup(k, dev, nvec_in, kind);
+    }
     check_req(k, dev, nvec_in, kind)?;
     let quota = quota_for_device(k, dev, nvec_in);
     if quota != 0 && quota < nvec_in {
@@ -322,5 +334,8 @@ pub(crate) fn renegotiate(k: &mut Kernel, dev: DevId, kind: MsiType, count: u32)
 }
 
 pub(super) fn teardown_msi_irqs(k: &mut Kernel, dev: DevId) {
+    if k.is_msi_device(dev) {
+        return super::msi_device::teardown(k, dev);
+    }
     disable_msi(k, dev);
 }

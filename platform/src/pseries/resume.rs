@@ -14,6 +14,10 @@ pub(super) fn resume(k: &mut Kernel, _mode: ResumeMode) -> Result<(), Error> {
         let Some(m) = k.devices[dev].msi.clone() else {
             continue;
         };
+        if k.is_msi_device(dev) {
+            super::msi_device::resume(k, dev, &m)?;
+            continue;
+        }
         let mut same = true;
         for (i, &src) in m.sources.iter().enumerate() {
             if msi::query(k, dev, i as u32) != Ok(src) {

@@ -7,6 +7,7 @@
 //! cas xics|xive|auto
 //! boot
 //! request DDDD:BB:DD.F msix|msi N [min M]
+//! request /node@addr msi N [min M]   # a non-PCI MSI device, by its node path
 //! free DDDD:BB:DD.F
 //! fire DDDD:BB:DD.F V
 //! expect rtas-log PATH.jsonl
@@ -109,8 +110,25 @@ fn hex<'a>(n: usize) -> impl FnMut(&'a str) -> R<'a, &'a str> {
     take_while_m_n(n, n, |c: char| c.is_ascii_hexdigit())
 }
 
-/// `DDDD:BB:DD.F`
+/// A device: a PCI function `DDDD:BB:DD.F`, or a non-PCI MSI device by its node path
+/// (`/hpet@f0000000`).
 fn device(i: &str) -> R<'_, String> {
+    alt((pci_device, node_path))(i)
+}
+
+/// `/node@unit/...`: a node path.
+fn node_path(i: &str) -> R<'_, String> {
+    map(
+        nom::combinator::recognize(nom::sequence::pair(
+            char('/'),
+            take_till1(|c: char| c.is_whitespace() || c == '#'),
+        )),
+        str::to_string,
+    )(i)
+}
+
+/// `DDDD:BB:DD.F`
+fn pci_device(i: &str) -> R<'_, String> {
     map(
         tuple((
             hex(4),
@@ -288,7 +306,7 @@ fn expected(word: &str) -> &'static str {
         "profile" => "profile qemu|papr",
         "boot" => "boot",
         "cas" => "cas xics|xive|auto",
-        "request" => "request DDDD:BB:DD.F msix|msi N [min M]",
+        "request" => "request DDDD:BB:DD.F msix|msi N [min M] (or a node path for a non-PCI device)",
         "free" => "free DDDD:BB:DD.F",
         "fire" => "fire DDDD:BB:DD.F V",
         "expect" => "expect rtas-log PATH, expect virqs-stable, expect sources-changed, expect granted DEV N, expect request-fails DEV, expect fires DEV V or expect controller xics|xive",

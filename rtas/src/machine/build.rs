@@ -185,6 +185,8 @@ impl Machine {
             phb.partition = at.u32("pseries-sim,partition")?.unwrap_or(0);
             phbs.push(phb);
         }
+        let phb_paths: Vec<&str> = phbs.iter().map(|p| p.path.as_str()).collect();
+        let msg_devices = crate::msgdev::from_tree(tree, &phb_paths);
         let mpic = crate::mpic::Mpic::from_tree(tree)?;
         let (ics, pools) = match cfg.profile {
             _ if mpic.is_some() => (
@@ -198,8 +200,15 @@ impl Machine {
             Profile::Papr => {
                 let sizes: Vec<u64> = phbs
                     .iter()
-                    .map(|p| {
-                        let want: u64 = p
+                    .enumerate()
+                    .map(|(i, p)| {
+                        // The non-PCI MSI devices it is the MSI controller of.
+                        let devices: u64 = msg_devices
+                            .iter()
+                            .filter(|d| d.parent == Some(i))
+                            .map(|d| d.slots.0.len() as u64)
+                            .sum();
+                        let functions: u64 = p
                             .functions
                             .iter()
                             .map(|f| {
@@ -209,6 +218,7 @@ impl Machine {
                                 msi.max(msix)
                             })
                             .sum();
+                        let want = devices + functions;
                         let want = want.max(p.pe_total_msi.unwrap_or(0) as u64).max(64);
                         cfg.pool_size
                             .map(|s| s as u64)
@@ -249,6 +259,7 @@ impl Machine {
             xive: None,
             queue_ram: Default::default(),
             mmio: Default::default(),
+            msg_devices,
         };
         m.claim_lsis()?;
         m.assign_bars();

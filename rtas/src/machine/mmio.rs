@@ -228,6 +228,9 @@ impl Machine {
 
     /// A CPU load from MMIO space: `None` where nothing decodes the address.
     pub fn mmio_read(&mut self, addr: u64, size: u32) -> Option<u64> {
+        if let Some((d, off)) = self.msg_device_at(addr) {
+            return self.msg_devices[d].slots.read(off, size);
+        }
         let t = self.mmio_target(addr)?;
         let off = u32::try_from(t.offset).ok()?;
         self.bar_read(t.function, t.bar, off, size).ok()
@@ -235,6 +238,13 @@ impl Machine {
 
     /// A CPU store to MMIO space: false where nothing takes it.
     pub fn mmio_write(&mut self, addr: u64, size: u32, value: u64) -> bool {
+        if let Some((d, off)) = self.msg_device_at(addr) {
+            let (taken, released) = self.msg_devices[d].slots.write(off, size, value);
+            if let Some(i) = released {
+                self.signal_msg_device(d, i);
+            }
+            return taken;
+        }
         let Some(t) = self.mmio_target(addr) else {
             return false;
         };

@@ -6,6 +6,7 @@ mod checks;
 mod delivery;
 mod lsi;
 mod mmio;
+mod msg_delivery;
 
 pub(crate) use build::is_bridge_node;
 pub use build::{pci_functions_below, BusNumbers};
@@ -151,6 +152,10 @@ pub struct Machine {
     pub queue_ram: GuestRam,
     #[serde(skip)]
     pub(crate) mmio: MmioMap,
+    /// The non-PCI MSI devices (see [`crate::msgdev`]). Not in state blobs (their format
+    /// predates them): rebuilt from the tree, kept live over a restore.
+    #[serde(skip)]
+    pub msg_devices: Vec<crate::msgdev::MsgDevice>,
 }
 
 /// A function by PHB and position, as the machine's callers name it.
