@@ -58,8 +58,9 @@ fn setup_msi_irqs(k: &mut Kernel, dev: DevId, nvec: u32, kind: MsiType) -> Resul
     let range = k.phbs[phb].msi.as_mut().ok_or(MsiError::NotSupported)?;
     let address = range.address;
     let first = range.bitmap.alloc(nvec).ok_or(MsiError::NoSpc)?;
-    // MSI-X entries and a non-PCI device's slots take a message per vector; MSI one.
-    let per_vector = kind == MsiType::Msix || k.is_msi_device(dev);
+    // MSI-X entries, IMS slots and a non-PCI device's slots take a message per vector;
+    // MSI one.
+    let per_vector = kind != MsiType::Msi || k.is_msi_device(dev);
     let written = if per_vector {
         (0..nvec).all(|i| {
             let msg = MsiMessage {

@@ -27,6 +27,7 @@ pub mod firmware;
 pub mod hardware;
 pub mod hcall;
 pub mod ics;
+pub mod ims;
 pub mod machine;
 pub mod memory;
 pub mod mpic;

@@ -24,8 +24,10 @@ use std::process::ExitCode;
 ///   profile qemu|papr                   firmware behaviour, before boot (default papr)
 ///   cas xics|xive|auto                  the interrupt mode the OS asks for at
 ///                                       client-architecture-support, before boot (default auto)
+///   negotiate ims on|off                whether the OS asks the hypervisor for the new interrupt
+///                                       scheme at boot (IMS), before boot (default off)
 ///   boot                                once
-///   request DEV msix|msi N [min M]      a driver asks for N vectors (at least M, default N);
+///   request DEV msix|msi|ims N [min M]  a driver asks for N vectors (at least M, default N);
 ///                                       if it fails, an `expect request-fails DEV` must follow;
 ///                                       a non-PCI device's request is `msi`
 ///   free DEV                            the driver releases all its vectors

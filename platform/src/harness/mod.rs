@@ -40,6 +40,10 @@ pub struct BootOptions {
     pub cas: crate::kernel::prom_init::CasRequest,
     /// The OS says at CAS that change-msi may answer busy.
     pub msi_busy: bool,
+    /// The OS asks the hypervisor for the new interrupt scheme at boot (IMS).
+    pub negotiate_ims: bool,
+    /// The hypervisor refuses the new interrupt scheme (a simulator setting).
+    pub refuse_ims: bool,
 }
 
 impl Default for BootOptions {
@@ -56,6 +60,8 @@ impl Default for BootOptions {
             client: crate::linux::Client::Model,
             cas: Default::default(),
             msi_busy: false,
+            negotiate_ims: false,
+            refuse_ims: false,
         }
     }
 }
@@ -82,6 +88,7 @@ pub fn boot_with(tree: Tree, opts: BootOptions, sink: Option<Sink>) -> Result<Ke
         bare_metal,
     };
     let mut fw = Firmware::new(&tree, &cfg)?;
+    fw.refuse_new_scheme = opts.refuse_ims;
     fw.log_enabled = opts.rtas_log;
     fw.qemu_tracing = opts.qemu_trace;
     let presented = match fw.client_tree(&tree, opts.partition) {
@@ -100,6 +107,7 @@ pub fn boot_with(tree: Tree, opts: BootOptions, sink: Option<Sink>) -> Result<Ke
         client: opts.client,
         cas: opts.cas,
         msi_busy: opts.msi_busy,
+        negotiate_ims: opts.negotiate_ims,
     };
     Kernel::boot(os_tree, Port::new(fw, opts.partition), select, os, sink)
 }
@@ -152,7 +160,20 @@ fn signal(k: &mut Kernel, dev: DevId, v: u32) -> Result<Signal, String> {
         return Ok(firmware_mut(k).machine.signal_msg_device(d, v));
     }
     let r = function_of(k, dev)?;
-    Ok(firmware_mut(k).machine.signal(r, v))
+    let ims = ims_held(k, dev);
+    let m = &mut firmware_mut(k).machine;
+    Ok(match ims {
+        true => m.signal_ims(r, v),
+        false => m.signal(r, v),
+    })
+}
+
+/// Whether the vectors a function's driver holds are in its IMS store.
+fn ims_held(k: &Kernel, dev: DevId) -> bool {
+    k.devices[dev]
+        .msi
+        .as_ref()
+        .is_some_and(|m| m.kind == crate::ops::MsiType::Ims)
 }
 
 /// The device signals vector `v`; the controller presents the source; the OS takes
@@ -248,6 +269,13 @@ pub fn firmware_source(k: &Kernel, dev: DevId, vector: u32) -> Option<u32> {
     }
     let r = function_of(k, dev).ok()?;
     let m = &firmware(k).machine;
+    if ims_held(k, dev) {
+        let s = m.ims.get(&r)?;
+        return match m.bare_metal {
+            true => s.slots.0.get(vector as usize).map(|s| s.data),
+            false => s.handed.get(vector as usize).copied(),
+        };
+    }
     if m.bare_metal {
         let f = m.function(r);
         if let (Some(cap), Some(t)) = (f.msix, f.msix_table.as_ref()) {

@@ -6,6 +6,7 @@ pub mod defaults;
 mod interrupts;
 mod msi;
 mod msi_device;
+mod msi_ims;
 mod msi_pci;
 pub mod msi_store;
 pub mod of;
@@ -92,7 +93,7 @@ pub struct Device {
     /// `pdev->msi_cap` / `msix_cap`).
     pub caps: CapOffsets,
     /// A non-PCI MSI device (named by its node path, found by
-    /// [`rtas::msgdev::PROP_MSI_VECTORS`]): its message slots. None for PCI functions.
+    /// [`::rtas::msgdev::PROP_MSI_VECTORS`]): its message slots. None for PCI functions.
     pub msi_device: Option<MsiDeviceInfo>,
 }
 
@@ -174,6 +175,9 @@ pub struct OsOptions {
     pub cas: prom_init::CasRequest,
     /// Say at CAS (vector 4) that change-msi may answer busy (Linux 6.1 does not).
     pub msi_busy: bool,
+    /// Ask the hypervisor at boot for the new interrupt scheme (IMS; messages by call);
+    /// off, as an older guest.
+    pub negotiate_ims: bool,
 }
 
 impl Default for OsOptions {
@@ -184,6 +188,7 @@ impl Default for OsOptions {
             client: crate::linux::Client::Model,
             cas: prom_init::CasRequest::Auto,
             msi_busy: false,
+            negotiate_ims: false,
         }
     }
 }
@@ -210,6 +215,12 @@ pub struct Kernel {
     pub phbs: Vec<PhbInfo>,
     /// MSI support is set up.
     pub msi_enabled: bool,
+    /// The kind of the request whose failed setup is being torn down (the kind of
+    /// Linux's MSI descriptors then), for a teardown that holds no state yet.
+    pub setup_kind: Option<MsiType>,
+    /// The new interrupt scheme is in force (the guest asked, the hypervisor agreed):
+    /// IMS is available.
+    pub new_irq_scheme: bool,
     /// PCI devices, in scan order.
     pub devices: Vec<Device>,
     /// OS interrupt numbers.
@@ -324,6 +335,8 @@ impl Kernel {
             xive: None,
             phbs: Vec::new(),
             msi_enabled: false,
+            setup_kind: None,
+            new_irq_scheme: false,
             devices: Vec::new(),
             irq: IrqDomain::default(),
             trace,

@@ -53,7 +53,7 @@ impl Kernel {
             if kind != MsiType::Msi {
                 return Err(MsiError::Inval);
             }
-        } else if let Some(mut c) = self.client.take() {
+        } else if let Some(mut c) = self.client.take_if(|_| kind != MsiType::Ims) {
             let r = self.request_client(&mut c, dev, kind, max, min);
             self.client = Some(c);
             return r;
@@ -86,7 +86,9 @@ impl Kernel {
             if rc.is_err() {
                 // Linux 6.1's core frees what the failed allocation set up twice: the
                 // domain's allocation path, then the capability's (free_msi_irqs).
+                self.setup_kind = Some(kind);
                 self.failed_setup_teardown(dev);
+                self.setup_kind = None;
             }
             match rc {
                 Ok(()) => break,
@@ -211,8 +213,8 @@ impl Kernel {
         let Some(m) = self.devices[dev].msi.clone() else {
             return Err(MsiError::Inval);
         };
-        let pci = !self.is_msi_device(dev);
-        if let Some(mut c) = self.client.take_if(|_| pci) {
+        let by_client = !self.is_msi_device(dev) && m.kind != MsiType::Ims;
+        if let Some(mut c) = self.client.take_if(|_| by_client) {
             c.free(self, dev);
             self.client = Some(c);
             self.devices[dev].msi = None;

@@ -100,36 +100,19 @@ impl MsiStore for DeviceMsi {
     }
 
     fn write(&self, k: &mut Kernel, dev: DevId, index: u32, msg: MsiMessage) -> bool {
-        let Some(s) = k.slot_address(dev, index) else {
-            return false;
-        };
-        let ok = k.port.mmio_write(s, 4, msg.address & 0xffff_ffff)
-            && k.port.mmio_write(s + 4, 4, msg.address >> 32)
-            && k.port.mmio_write(s + 8, 4, msg.data as u64)
-            && k.port.mmio_write(s + SLOT_CONTROL, 4, 0);
-        // The writes are posted: a read flushes them before the slot is used.
-        ok && k.port.mmio_read(s + SLOT_CONTROL, 4).is_some()
+        k.slot_address(dev, index)
+            .is_some_and(|s| slot_write(k, s, msg))
     }
 
     fn read(&self, k: &mut Kernel, dev: DevId, n: u32) -> Vec<MsiMessage> {
         (0..n)
-            .filter_map(|i| {
-                let s = k.slot_address(dev, i)?;
-                let address = k.port.mmio_read(s, 8).unwrap_or(u64::MAX);
-                let data = k.port.mmio_read(s + 8, 4).unwrap_or(u32::MAX as u64);
-                Some(MsiMessage {
-                    address,
-                    data: data as u32,
-                })
-            })
+            .filter_map(|i| k.slot_address(dev, i).map(|s| slot_read(k, s)))
             .collect()
     }
 
     fn mask(&self, k: &mut Kernel, dev: DevId, index: u32, masked: bool) {
         if let Some(s) = k.slot_address(dev, index) {
-            let c = if masked { SLOT_MASKED } else { 0 };
-            k.port.mmio_write(s + SLOT_CONTROL, 4, c as u64);
-            k.port.mmio_read(s + SLOT_CONTROL, 4);
+            slot_mask(k, s, masked);
         }
     }
 
@@ -141,4 +124,31 @@ impl MsiStore for DeviceMsi {
             self.mask(k, dev, i, true);
         }
     }
+}
+
+/// Writes a message into the slot at CPU address `s` and unmasks it; a read flushes the
+/// posted writes before the slot is used.
+pub(super) fn slot_write(k: &mut Kernel, s: u64, msg: MsiMessage) -> bool {
+    let ok = k.port.mmio_write(s, 4, msg.address & 0xffff_ffff)
+        && k.port.mmio_write(s + 4, 4, msg.address >> 32)
+        && k.port.mmio_write(s + 8, 4, msg.data as u64)
+        && k.port.mmio_write(s + SLOT_CONTROL, 4, 0);
+    ok && k.port.mmio_read(s + SLOT_CONTROL, 4).is_some()
+}
+
+/// The message in the slot at `s`.
+pub(super) fn slot_read(k: &mut Kernel, s: u64) -> MsiMessage {
+    let address = k.port.mmio_read(s, 8).unwrap_or(u64::MAX);
+    let data = k.port.mmio_read(s + 8, 4).unwrap_or(u32::MAX as u64);
+    MsiMessage {
+        address,
+        data: data as u32,
+    }
+}
+
+/// Masks or unmasks the slot at `s` in its control word, the write flushed by a read.
+pub(super) fn slot_mask(k: &mut Kernel, s: u64, masked: bool) {
+    let c = if masked { SLOT_MASKED } else { 0 };
+    k.port.mmio_write(s + SLOT_CONTROL, 4, c as u64);
+    k.port.mmio_read(s + SLOT_CONTROL, 4);
 }

@@ -1,7 +1,8 @@
 //! The one interface every kind of message goes through (Linux's per-device MSI domain
 //! with its `msi_chip`-like operations): where a device stores its messages and how the
 //! OS writes, reads back, masks, turns on and off that store. One implementation per
-//! kind of store ([`STORES`]: PCI MSI, PCI MSI-X, a non-PCI device's slots); the
+//! kind of store ([`STORES`]: PCI MSI, PCI MSI-X, a non-PCI device's slots, a PCI
+//! function's IMS slots); the
 //! kernel's MSI layer and every backend reach the device through [`store_for`] alone.
 //!
 //! The *parent* of the domain, where messages go, is the machine description: its
@@ -37,6 +38,7 @@ pub static STORES: &[&dyn MsiStore] = &[
     &super::msi_pci::PciMsi,
     &super::msi_pci::PciMsix,
     &super::msi_device::DeviceMsi,
+    &super::msi_ims::ImsSlots,
 ];
 
 /// The store a request of a kind uses: a non-PCI device's slots whatever the kind, else
@@ -46,6 +48,7 @@ pub fn store_for(msi_device: bool, kind: MsiType) -> &'static dyn MsiStore {
         (true, _) => &super::msi_device::DeviceMsi,
         (false, MsiType::Msi) => &super::msi_pci::PciMsi,
         (false, MsiType::Msix) => &super::msi_pci::PciMsix,
+        (false, MsiType::Ims) => &super::msi_ims::ImsSlots,
     }
 }
 
@@ -116,14 +119,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn three_stores_and_every_request_finds_one() {
-        assert_eq!(STORES.len(), 3);
+    fn four_stores_and_every_request_finds_one() {
+        assert_eq!(STORES.len(), 4);
         let mut names: Vec<_> = STORES.iter().map(|s| s.name()).collect();
         names.dedup();
-        assert_eq!(names, ["pci msi", "pci msix", "device slots"]);
+        assert_eq!(names, ["pci msi", "pci msix", "device slots", "ims slots"]);
+        assert_eq!(store_for(false, MsiType::Ims).name(), "ims slots");
         assert_eq!(store_for(false, MsiType::Msi).name(), "pci msi");
         assert_eq!(store_for(false, MsiType::Msix).name(), "pci msix");
-        for kind in [MsiType::Msi, MsiType::Msix] {
+        for kind in [MsiType::Msi, MsiType::Msix, MsiType::Ims] {
             assert_eq!(store_for(true, kind).name(), "device slots");
         }
     }

@@ -106,19 +106,20 @@ impl Kernel {
         let cached = match kind {
             MsiType::Msi => self.devices[dev].caps.msi,
             MsiType::Msix => self.devices[dev].caps.msix,
+            MsiType::Ims => return None, // no capability: the tree describes the store
         };
         if let Some(c) = cached {
             return c;
         }
         let id = match kind {
             MsiType::Msi => CAP_ID_MSI,
-            MsiType::Msix => CAP_ID_MSIX,
+            _ => CAP_ID_MSIX,
         };
         let found = self.find_capability(dev, id);
         let caps = &mut self.devices[dev].caps;
         match kind {
             MsiType::Msi => caps.msi = Some(found),
-            MsiType::Msix => caps.msix = Some(found),
+            _ => caps.msix = Some(found),
         }
         found
     }

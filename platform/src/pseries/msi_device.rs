@@ -1,25 +1,46 @@
-//! Non-PCI MSI devices under the hypervisor: they have no RTAS call, so the OS asks the
-//! hypervisor for their sources and, vector by vector, for each message
-//! (`H_SIM_MSI_DEVICE`, see [`rtas::hcall`]), writes each message into the device's slot
-//! itself, and maps each vector to its source.
+//! Message stores the hypervisor serves by call: non-PCI MSI devices, which have no RTAS
+//! call (`H_SIM_MSI_DEVICE`), and, under the new interrupt scheme, a function's IMS
+//! store (`H_SIM_IMS`; see [`rtas::hcall`]). The OS asks for the sources, then vector by
+//! vector for each message, writes each message into the device's slot itself (the
+//! hypervisor cannot trap those writes), and maps each vector to its source.
 
 use crate::error::MsiError;
 use crate::kernel::{DevId, Kernel, MsiMessage, MsiState};
 use crate::ops::MsiType;
-use rtas::hcall::{H_SIM_MSI_DEVICE, MSI_DEVICE_ALLOC, MSI_DEVICE_FREE, MSI_DEVICE_MESSAGE};
+use rtas::hcall::{
+    H_SIM_IMS, H_SIM_MSI_DEVICE, IMS_ALLOC, IMS_FREE, IMS_MESSAGE, MSI_DEVICE_ALLOC,
+    MSI_DEVICE_FREE, MSI_DEVICE_MESSAGE,
+};
 
-/// The slots' address, by which the hypervisor knows the device.
-fn base(k: &Kernel, dev: DevId) -> u64 {
-    k.devices[dev].msi_device.as_ref().map_or(0, |d| d.base)
+/// One operation of the call that serves the device's store: (free, allocate, message)
+/// with a count or index.
+fn call(k: &mut Kernel, dev: DevId, op: usize, n: u32) -> Vec<i64> {
+    let d = &k.devices[dev];
+    match &d.msi_device {
+        Some(info) => {
+            let op = [MSI_DEVICE_FREE, MSI_DEVICE_ALLOC, MSI_DEVICE_MESSAGE][op];
+            let base = info.base;
+            k.hcall(H_SIM_MSI_DEVICE, &[op, base, n as u64])
+        }
+        None => {
+            let op = [IMS_FREE, IMS_ALLOC, IMS_MESSAGE][op];
+            let (buid, cfg) = (d.buid, d.addr.config_addr() as u64);
+            k.hcall(H_SIM_IMS, &[op, buid, cfg, n as u64])
+        }
+    }
+}
+
+/// The name of the call, for messages.
+fn call_name(k: &Kernel, dev: DevId) -> &'static str {
+    match k.devices[dev].msi_device {
+        Some(_) => "H_SIM_MSI_DEVICE",
+        None => "H_SIM_IMS",
+    }
 }
 
 /// The hypervisor's message for vector `i`.
 pub(crate) fn message(k: &mut Kernel, dev: DevId, i: u32) -> Result<MsiMessage, i64> {
-    let r = k.hcall(
-        H_SIM_MSI_DEVICE,
-        &[MSI_DEVICE_MESSAGE, base(k, dev), i as u64],
-    );
-    match r.as_slice() {
+    match call(k, dev, 2, i).as_slice() {
         [0, a, d, ..] => Ok(MsiMessage {
             address: *a as u64,
             data: *d as u32,
@@ -32,17 +53,11 @@ pub(crate) fn message(k: &mut Kernel, dev: DevId, i: u32) -> Result<MsiMessage, 
 /// Asks for `nvec` sources; each vector's message from the hypervisor, written into
 /// its slot and mapped.
 pub(super) fn setup(k: &mut Kernel, dev: DevId, nvec: u32, kind: MsiType) -> Result<(), MsiError> {
-    let r = k.hcall(
-        H_SIM_MSI_DEVICE,
-        &[MSI_DEVICE_ALLOC, base(k, dev), nvec as u64],
-    );
-    match r.first() {
+    match call(k, dev, 1, nvec).first() {
         Some(0) => {}
         Some(&rc) => {
-            let path = k.devices[dev].path.clone();
-            k.msg(format!(
-                "{path}: H_SIM_MSI_DEVICE allocate {nvec} answered {rc}"
-            ));
+            let (path, name) = (k.devices[dev].path.clone(), call_name(k, dev));
+            k.msg(format!("{path}: {name} allocate {nvec} answered {rc}"));
             return Err(MsiError::Rtas(rc as i32));
         }
         None => return Err(MsiError::NotSupported),
@@ -62,6 +77,7 @@ pub(super) fn setup(k: &mut Kernel, dev: DevId, nvec: u32, kind: MsiType) -> Res
             k.devices[dev].msi = Some(state);
             k.unmap_vectors(dev);
             k.devices[dev].msi = None;
+            call(k, dev, 0, 0);
             return Err(MsiError::Inval);
         };
         let virq = k.map_vector(dev, i, msg.data);
@@ -76,9 +92,17 @@ pub(super) fn setup(k: &mut Kernel, dev: DevId, nvec: u32, kind: MsiType) -> Res
     Ok(())
 }
 
-/// Gives every source back.
+/// Whether a device's vectors (held, or being set up) are served by call.
+pub(super) fn served_by_call(k: &Kernel, dev: DevId) -> bool {
+    let kind = k.devices[dev].msi.as_ref().map(|m| m.kind).or(k.setup_kind);
+    k.is_msi_device(dev) || kind == Some(MsiType::Ims)
+}
+
+/// Gives every source back (nothing to do when it holds none).
 pub(super) fn teardown(k: &mut Kernel, dev: DevId) {
-    k.hcall(H_SIM_MSI_DEVICE, &[MSI_DEVICE_FREE, base(k, dev), 0]);
+    if k.devices[dev].msi.is_some() {
+        call(k, dev, 0, 0);
+    }
 }
 
 /// After a resume: each vector's message asked for again; a vector whose source moved
@@ -89,7 +113,8 @@ pub(super) fn resume(k: &mut Kernel, dev: DevId, m: &MsiState) -> Result<(), cra
     for (i, &virq) in m.virqs.iter().enumerate() {
         let msg = message(k, dev, i as u32).map_err(|rc| {
             crate::error::Error::Failed(format!(
-                "{name}: vector {i}: H_SIM_MSI_DEVICE answered {rc} after resume"
+                "{name}: vector {i}: {} answered {rc} after resume",
+                call_name(k, dev)
             ))
         })?;
         if msg.data == m.sources[i] {

@@ -6,7 +6,7 @@
 use super::msi;
 use crate::error::Error;
 use crate::kernel::Kernel;
-use crate::ops::ResumeMode;
+use crate::ops::{MsiType, ResumeMode};
 use crate::trace::Event;
 
 pub(super) fn resume(k: &mut Kernel, _mode: ResumeMode) -> Result<(), Error> {
@@ -14,7 +14,7 @@ pub(super) fn resume(k: &mut Kernel, _mode: ResumeMode) -> Result<(), Error> {
         let Some(m) = k.devices[dev].msi.clone() else {
             continue;
         };
-        if k.is_msi_device(dev) {
+        if k.is_msi_device(dev) || m.kind == MsiType::Ims {
             super::msi_device::resume(k, dev, &m)?;
             continue;
         }

@@ -259,6 +259,15 @@ impl Machine {
         if self.function(r).frozen {
             return Ok(if size == 8 { u64::MAX } else { u32::MAX as u64 });
         }
+        if let Some(s) = self.ims.get(&r) {
+            if let Some(off) = s.decodes(bar, offset) {
+                return s.slots.read(off, size).ok_or(AccessError::OutOfRange {
+                    offset,
+                    size,
+                    limit: s.place.bytes() as u32,
+                });
+            }
+        }
         let f = self.function(r);
         let (Some(cap), Some(t)) = (f.msix, f.msix_table.as_ref()) else {
             return Err(AccessError::OutOfRange {
@@ -294,6 +303,22 @@ impl Machine {
     ) -> Result<Vec<Signal>, AccessError> {
         if self.function(r).frozen {
             return Ok(Vec::new());
+        }
+        if let Some(s) = self.ims.get_mut(&r) {
+            if let Some(off) = s.decodes(bar, offset) {
+                let limit = s.place.bytes() as u32;
+                let (taken, released) = s.slots.write(off, size, value);
+                if !taken {
+                    return Err(AccessError::OutOfRange {
+                        offset,
+                        size,
+                        limit,
+                    });
+                }
+                return Ok(released
+                    .map(|i| vec![self.signal_ims(r, i)])
+                    .unwrap_or_default());
+            }
         }
         let f = self.function_mut(r);
         let (Some(cap), Some(t)) = (f.msix, f.msix_table.as_mut()) else {

@@ -4,6 +4,7 @@
 mod build;
 mod checks;
 mod delivery;
+mod ims_delivery;
 mod lsi;
 mod mmio;
 mod msg_delivery;
@@ -156,6 +157,10 @@ pub struct Machine {
     /// predates them): rebuilt from the tree, kept live over a restore.
     #[serde(skip)]
     pub msg_devices: Vec<crate::msgdev::MsgDevice>,
+    /// Every function's IMS store (see [`crate::ims`]). Not in state blobs: rebuilt from
+    /// the tree, kept live over a restore.
+    #[serde(skip)]
+    pub ims: std::collections::BTreeMap<FnRef, crate::ims::ImsStore>,
 }
 
 /// A function by PHB and position, as the machine's callers name it.
