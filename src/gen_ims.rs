@@ -1,6 +1,7 @@
 //! `gen --ims SLOTS`: every PCI function of a generated tree gets an IMS store of SLOTS
 //! slots (binding in [`rtas::ims`]): a memory BAR 2 of its own holding the slots from
-//! offset 0, described by `pseries-sim,ims-store = <2 0 SLOTS>`.
+//! offset 0, described by `pseries-sim,ims-store = <2 0 SLOTS>` (and the MSI-X table
+//! kept in BAR 0 by `pseries-sim,msix-table = <0 0>`).
 
 use crate::gen::cells;
 use of_tree::Tree;
@@ -37,6 +38,10 @@ pub fn add_ims(t: &mut Tree, slots: u32) -> Result<(), String> {
             reg.extend([bar, 0, 0, (size >> 32) as u32, size as u32]);
             t.set_prop(f, "reg", cells(&reg));
             t.set_prop(f, PROP_IMS_STORE, cells(&[IMS_BAR, 0, slots]));
+            if t.node(f).prop("ibm,req#msi-x").is_some() {
+                // The MSI-X table stays in BAR 0, clear of the store.
+                t.set_prop(f, "pseries-sim,msix-table", cells(&[0, 0]));
+            }
         }
     }
     Ok(())

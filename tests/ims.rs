@@ -250,3 +250,78 @@ fn a_scenario_negotiates_and_requests_ims() {
     let (r, _) = run("machine ims.dtb\nboot\nnegotiate ims on\n");
     assert!(r.unwrap_err().contains("'negotiate' after 'boot'"));
 }
+
+#[test]
+fn in_the_new_scheme_msi_and_msix_messages_come_by_call_and_the_guest_writes_them() {
+    for (msi, msix) in [(0, 4), (4, 0)] {
+        let spec = GenSpec {
+            phbs: 1,
+            functions: 3,
+            msix,
+            msi,
+        };
+        let mut t = generate(&spec);
+        add_ims(&mut t, 8).unwrap();
+        let mut k = boot(t, true, false);
+        let calls = |k: &Kernel| {
+            texts(k)
+                .iter()
+                .filter(|t| t.contains("H_SIM_MSI_MESSAGE"))
+                .count()
+        };
+        // One message per MSI-X vector; MSI's one base message per function.
+        assert_eq!(
+            calls(&k),
+            if msix > 0 { 12 } else { 3 },
+            "msi {msi} msix {msix}"
+        );
+        for d in 0..3 {
+            let m = k.devices[d].msi.clone().unwrap();
+            for (v, &virq) in m.virqs.iter().enumerate() {
+                assert_eq!(harness::fire(&mut k, d, v as u32), Ok(virq));
+            }
+        }
+        // A renumbering resume: change-msi again, the messages asked for again.
+        let before: Vec<u32> = k.held_virqs().iter().map(|h| h.virq).collect();
+        k.suspend().unwrap();
+        harness::resume(&mut k, ResumeMode::Renumber).unwrap();
+        let after: Vec<u32> = k.held_virqs().iter().map(|h| h.virq).collect();
+        assert_eq!(after, before);
+        for d in 0..3 {
+            let m = k.devices[d].msi.clone().unwrap();
+            for (v, &virq) in m.virqs.iter().enumerate() {
+                assert_eq!(harness::fire(&mut k, d, v as u32), Ok(virq), "after resume");
+            }
+        }
+    }
+    // The old scheme makes no such call.
+    let k = boot(tree(3, 8), false, false);
+    assert!(!texts(&k).iter().any(|t| t.contains("H_SIM_MSI_MESSAGE")));
+}
+
+#[test]
+fn a_bad_store_is_refused_naming_the_node() {
+    let cases: [(&[u32], &str); 3] = [
+        (
+            &[0, 0, 8],
+            "the store overlaps the MSI-X table or PBA in BAR 0",
+        ),
+        (&[2, 0, 4096], "must be <BAR offset slots>"),
+        (
+            &[2, 0xff0, 8],
+            "BAR 2 is no memory BAR holding 8 slots from offset 0xff0",
+        ),
+    ];
+    for (cells, why) in cases {
+        let mut t = tree(1, 8);
+        let f = t.find("/pci@800000020000000/ethernet@0").unwrap();
+        let v: Vec<u8> = cells.iter().flat_map(|c| c.to_be_bytes()).collect();
+        t.set_prop(f, rtas::ims::PROP_IMS_STORE, v);
+        let e = platform::boot::boot_all(t, Default::default())
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("/pci@800000020000000/ethernet@0"), "{e}");
+        assert!(e.contains(why), "{e}");
+    }
+}

@@ -6,7 +6,8 @@ mod ims;
 mod msi_device;
 
 pub use ims::{
-    H_SIM_IMS, H_SIM_IRQ_SCHEME, IMS_ALLOC, IMS_FREE, IMS_MESSAGE, IRQ_SCHEME_NEW, IRQ_SCHEME_OLD,
+    H_SIM_IMS, H_SIM_IRQ_SCHEME, H_SIM_MSI_MESSAGE, IMS_ALLOC, IMS_FREE, IMS_MESSAGE,
+    IRQ_SCHEME_NEW, IRQ_SCHEME_OLD,
 };
 pub use msi_device::{
     H_RESOURCE, H_SIM_MSI_DEVICE, MSI_DEVICE_ALLOC, MSI_DEVICE_FREE, MSI_DEVICE_MESSAGE,
@@ -82,6 +83,7 @@ pub fn name(opcode: u64) -> String {
         H_SIM_MSI_DEVICE => "H_SIM_MSI_DEVICE".into(),
         H_SIM_IRQ_SCHEME => "H_SIM_IRQ_SCHEME".into(),
         H_SIM_IMS => "H_SIM_IMS".into(),
+        H_SIM_MSI_MESSAGE => "H_SIM_MSI_MESSAGE".into(),
         o => format!("hcall:{o:#x}"),
     }
 }
@@ -100,6 +102,8 @@ impl Firmware {
             self.h_irq_scheme(a(0))
         } else if opcode == H_SIM_IMS && hypervisor {
             self.h_ims(a(0), a(1), a(2), a(3))
+        } else if opcode == H_SIM_MSI_MESSAGE && hypervisor {
+            self.h_msi_message(a(0), a(1), a(2))
         } else if !self.xive_active() {
             vec![H_FUNCTION]
         } else {

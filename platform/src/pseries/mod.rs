@@ -58,7 +58,12 @@ fn setup_arch(k: &mut Kernel) -> Result<(), Error> {
     };
     k.msg(format!("pseries: running in {mode}"));
     if k.opts.negotiate_ims && k.hypervisor {
-        negotiate_scheme(k);
+        if matches!(k.opts.client, crate::linux::Client::Linux(_)) {
+            // Linux's msi.c knows only change-msi: an older guest, it never asks.
+            k.msg("pseries: the Linux client keeps the old interrupt scheme".into());
+        } else {
+            negotiate_scheme(k);
+        }
     }
     Ok(())
 }

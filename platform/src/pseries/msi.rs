@@ -311,6 +311,14 @@ pub(super) fn setup_msi_irqs(
         state.virqs.push(virq);
         state.sources.push(src);
     }
+    if k.new_irq_scheme {
+        if let Err(e) = super::msi_device::write_block_messages(k, dev, kind, nvec_in) {
+            k.devices[dev].msi = Some(state);
+            k.unmap_vectors(dev);
+            k.devices[dev].msi = None;
+            return Err(e);
+        }
+    }
     state.messages = k.read_messages(dev, kind, nvec_in);
     k.devices[dev].msi = Some(state);
     Ok(())

@@ -92,6 +92,40 @@ pub(super) fn setup(k: &mut Kernel, dev: DevId, nvec: u32, kind: MsiType) -> Res
     Ok(())
 }
 
+/// Under the new scheme, where change-msi writes nothing: each of a PCI function's first
+/// `n` MSI-X messages (for MSI the one base message) from the hypervisor by
+/// `H_SIM_MSI_MESSAGE`, written into the device by the guest itself.
+pub(super) fn write_block_messages(
+    k: &mut Kernel,
+    dev: DevId,
+    kind: MsiType,
+    n: u32,
+) -> Result<(), MsiError> {
+    let count = if kind == MsiType::Msi { 1 } else { n };
+    let (buid, cfg) = (
+        k.devices[dev].buid,
+        k.devices[dev].addr.config_addr() as u64,
+    );
+    for i in 0..count {
+        let r = k.hcall(rtas::hcall::H_SIM_MSI_MESSAGE, &[buid, cfg, i as u64]);
+        let [0, a, d, ..] = r.as_slice() else {
+            let name = k.devices[dev].name.clone();
+            k.msg(format!(
+                "{name}: H_SIM_MSI_MESSAGE vector {i} answered {r:?}"
+            ));
+            return Err(MsiError::Inval);
+        };
+        let msg = MsiMessage {
+            address: *a as u64,
+            data: *d as u32,
+        };
+        if !k.write_msi_msg(dev, kind, i, msg) {
+            return Err(MsiError::Inval);
+        }
+    }
+    Ok(())
+}
+
 /// Whether a device's vectors (held, or being set up) are served by call.
 pub(super) fn served_by_call(k: &Kernel, dev: DevId) -> bool {
     let kind = k.devices[dev].msi.as_ref().map(|m| m.kind).or(k.setup_kind);

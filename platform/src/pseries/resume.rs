@@ -59,6 +59,12 @@ pub(super) fn resume(k: &mut Kernel, _mode: ResumeMode) -> Result<(), Error> {
                 });
             }
         }
+        if k.new_irq_scheme {
+            let n = m.virqs.len() as u32;
+            super::msi_device::write_block_messages(k, dev, m.kind, n).map_err(|e| {
+                Error::Failed(format!("{name}: writing its messages after resume: {e}"))
+            })?;
+        }
         state.messages = k.read_messages(dev, m.kind, m.virqs.len() as u32);
         k.devices[dev].msi = Some(state);
         k.reprogram(dev);

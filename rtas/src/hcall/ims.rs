@@ -8,6 +8,14 @@
 //! hypervisor set to refuse answers 0). H_P1 for another scheme. The OS asks once, at
 //! boot, before any request (a later switch is not modelled).
 //!
+//! `H_SIM_MSI_MESSAGE` (0xF10C), only in the new scheme (else H_FUNCTION): R4 the PHB's
+//! BUID, R5 the function's config address, R6 a vector of the block `ibm,change-msi`
+//! gave it; returns H_SUCCESS, R4 the address and R5 the data of that vector's message
+//! (for MSI, vector 0 gives the base data), which the guest writes into the capability
+//! or MSI-X entry itself: in the new scheme change-msi allocates but writes nothing.
+//! H_P1 for a BUID of no PHB, H_P2 for an address of no function, H_P3 for a vector past
+//! its block (or no block).
+//!
 //! `H_SIM_IMS` (0xF108), only in the new scheme (else H_FUNCTION): R4 an operation, R5
 //! the PHB's BUID, R6 the function's config address (as RTAS takes it), R7 a count or
 //! index. op 1 allocates R7 sources for the function's IMS store (1..its slots),
@@ -29,6 +37,8 @@ use crate::pci::PciAddr;
 pub const H_SIM_IRQ_SCHEME: u64 = 0xf104;
 /// The IMS call's opcode.
 pub const H_SIM_IMS: u64 = 0xf108;
+/// The MSI/MSI-X message call's opcode.
+pub const H_SIM_MSI_MESSAGE: u64 = 0xf10c;
 /// Scheme: the old one.
 pub const IRQ_SCHEME_OLD: u64 = 0;
 /// Scheme: the new one.
@@ -49,6 +59,26 @@ impl Firmware {
             _ => return vec![H_P1],
         }
         vec![H_SUCCESS, self.new_irq_scheme as i64]
+    }
+
+    /// `H_SIM_MSI_MESSAGE`.
+    pub(crate) fn h_msi_message(&mut self, buid: u64, cfg: u64, i: u64) -> Vec<i64> {
+        if !self.new_irq_scheme {
+            return vec![H_FUNCTION];
+        }
+        if self.machine.phb_by_buid(buid).is_none() {
+            return vec![H_P1];
+        }
+        let (addr, _) = PciAddr::from_config_addr(cfg as u32);
+        let Some(r) = self.machine.find(buid, addr) else {
+            return vec![H_P2];
+        };
+        match self.machine.block(r) {
+            Some(b) if i < b.count as u64 => {
+                vec![H_SUCCESS, b.window as i64, (b.first as u64 + i) as i64]
+            }
+            _ => vec![H_P3],
+        }
     }
 
     /// `H_SIM_IMS`.

@@ -40,6 +40,24 @@ impl Machine {
                     ),
                 ));
             }
+            if let Some(cap) = f.msix {
+                let (lo, hi) = (place.offset as u64, place.offset as u64 + place.bytes());
+                let overlaps = |bir: u8, off: u32, len: u32| {
+                    bir == place.bar && (off as u64) < hi && lo < off as u64 + len as u64
+                };
+                if overlaps(cap.table_bir, cap.table_offset, cap.table_bytes())
+                    || overlaps(cap.pba_bir, cap.pba_offset, cap.pba_bytes())
+                {
+                    return Err(tree_err(
+                        &f.info.path,
+                        format!(
+                            "'{}': the store overlaps the MSI-X table or PBA in BAR {}",
+                            crate::ims::PROP_IMS_STORE,
+                            place.bar
+                        ),
+                    ));
+                }
+            }
             out.insert(r, ImsStore::new(place));
         }
         Ok(out)
