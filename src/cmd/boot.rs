@@ -208,13 +208,20 @@ pub fn run(a: BootArgs) -> Result<ExitCode, String> {
             "{} (negotiated at client-architecture-support)",
             controller(&rep.kernel)
         ));
+        // Wide enough for the longest name (a non-PCI device's node path).
+        let w = table
+            .iter()
+            .map(|r| r.device.len())
+            .max()
+            .unwrap_or(0)
+            .max(14);
         o.line(format!(
-            "{:<14} {:>6} {:>10} {:>6} {:>18} {:>10}",
+            "{:<w$} {:>6} {:>10} {:>6} {:>18} {:>10}",
             "device", "vector", "source", "virq", "address", "data"
         ));
         for r in &table {
             o.line(format!(
-                "{:<14} {:>6} {:>#10x} {:>6} {:>#18x} {:>#10x}",
+                "{:<w$} {:>6} {:>#10x} {:>6} {:>#18x} {:>#10x}",
                 r.device, r.vector, r.source, r.virq, r.address, r.data
             ));
         }
