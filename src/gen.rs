@@ -133,11 +133,13 @@ pub fn try_generate_platform(platform: Platform, spec: &GenSpec) -> Result<Tree,
     }
 }
 
-pub(crate) fn cells(v: &[u32]) -> Vec<u8> {
+/// Big-endian cells, as a property value.
+pub fn cells(v: &[u32]) -> Vec<u8> {
     v.iter().flat_map(|c| c.to_be_bytes()).collect()
 }
 
-pub(crate) fn string(s: &str) -> Vec<u8> {
+/// A NUL-terminated string, as a property value.
+pub fn string(s: &str) -> Vec<u8> {
     let mut v = s.as_bytes().to_vec();
     v.push(0);
     v

@@ -198,6 +198,9 @@ fn msi_address(k: &mut Kernel, dev: DevId, is64: bool) -> Result<u64, MsiError> 
 
 /// One MSI per device (multi-message MSI is not supported); an MSIC must translate.
 fn check_device(k: &mut Kernel, dev: DevId, nvec: u32, kind: MsiType) -> Result<(), MsiError> {
+    if k.is_msi_device(dev) || kind == MsiType::Ims {
+        return Err(MsiError::NotSupported); // this controller serves PCI alone
+    }
     let have = k.vec_count(dev, kind).ok_or(MsiError::NoEnt)?;
     let most = if kind == MsiType::Msi {
         have.min(1)
@@ -219,7 +222,7 @@ fn check_device(k: &mut Kernel, dev: DevId, nvec: u32, kind: MsiType) -> Result<
 /// that number.
 fn setup_msi_irqs(k: &mut Kernel, dev: DevId, nvec: u32, kind: MsiType) -> Result<(), MsiError> {
     let is64 = match kind {
-        MsiType::Msix => true,
+        MsiType::Msix | MsiType::Ims => true,
         MsiType::Msi => {
             let cap = k.msi_cap(dev, kind).ok_or(MsiError::Inval)?;
             k.config_read(dev, cap + MSI_FLAGS, 2).unwrap_or(0) & MSI_FLAGS_64BIT != 0

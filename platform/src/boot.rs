@@ -1,5 +1,6 @@
 //! The `boot` job: boot a tree, then every function's driver asks for every vector its
-//! `ibm,req#msi-x` (else `ibm,req#msi`) offers; the interrupt table that results.
+//! `ibm,req#msi-x` (else `ibm,req#msi`) offers, and every non-PCI MSI device's driver for
+//! every vector its node gives; the interrupt table that results.
 
 use crate::error::Error;
 use crate::harness::{self, BootOptions};
@@ -64,7 +65,11 @@ pub fn boot_all_with(
     let mut k = harness::boot_with(tree, opts, sink)?;
     let (mut requested, mut failed, mut vectors) = (0, 0, 0u64);
     for d in 0..k.devices.len() {
-        let Some((kind, n)) = driver_request(&k.tree, k.devices[d].node) else {
+        let request = match &k.devices[d].msi_device {
+            Some(info) => Some((MsiType::Msi, info.vectors)),
+            None => driver_request(&k.tree, k.devices[d].node),
+        };
+        let Some((kind, n)) = request else {
             continue;
         };
         requested += 1;
@@ -85,6 +90,15 @@ pub fn boot_all_with(
 }
 
 impl BootReport {
+    /// PCI functions the OS found (non-PCI MSI devices left out).
+    pub fn pci_functions(&self) -> usize {
+        self.kernel
+            .devices
+            .iter()
+            .filter(|d| d.msi_device.is_none())
+            .count()
+    }
+
     /// The interrupt table: every vector held, in device order.
     pub fn table(&self) -> Vec<VectorRow> {
         let mut rows = Vec::new();

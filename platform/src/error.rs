@@ -47,6 +47,10 @@ pub enum MsiError {
     NotSupported,
     /// The firmware answered with this status.
     Rtas(i32),
+    /// A non-PCI device whose `msi-parent` is missing or names no MSI controller.
+    NoMsiParent,
+    /// An IMS request without the new interrupt scheme in force.
+    ImsNeedsNewScheme,
 }
 
 impl std::fmt::Display for MsiError {
@@ -58,6 +62,10 @@ impl std::fmt::Display for MsiError {
             MsiError::Inval => f.write_str("invalid request (-EINVAL)"),
             MsiError::NotSupported => f.write_str("MSI not supported"),
             MsiError::Rtas(s) => write!(f, "firmware status {s}"),
+            MsiError::ImsNeedsNewScheme => f.write_str("IMS needs the new interrupt scheme"),
+            MsiError::NoMsiParent => {
+                f.write_str("its 'msi-parent' is missing or names no MSI controller")
+            }
         }
     }
 }

@@ -58,23 +58,23 @@ fn setup_msi_irqs(k: &mut Kernel, dev: DevId, nvec: u32, kind: MsiType) -> Resul
     let range = k.phbs[phb].msi.as_mut().ok_or(MsiError::NotSupported)?;
     let address = range.address;
     let first = range.bitmap.alloc(nvec).ok_or(MsiError::NoSpc)?;
-    let written = match kind {
-        MsiType::Msix => (0..nvec).all(|i| {
+    // MSI-X entries, IMS slots and a non-PCI device's slots take a message per vector;
+    // MSI one.
+    let per_vector = kind != MsiType::Msi || k.is_msi_device(dev);
+    let written = if per_vector {
+        (0..nvec).all(|i| {
             let msg = MsiMessage {
                 address,
                 data: first + i,
             };
             k.write_msi_msg(dev, kind, i, msg)
-        }),
-        MsiType::Msi => k.write_msi_msg(
-            dev,
-            kind,
-            0,
-            MsiMessage {
-                address,
-                data: first,
-            },
-        ),
+        })
+    } else {
+        let msg = MsiMessage {
+            address,
+            data: first,
+        };
+        k.write_msi_msg(dev, kind, 0, msg)
     };
     if !written {
         if let Some(r) = k.phbs[phb].msi.as_mut() {

@@ -154,6 +154,11 @@ pub struct HeldBlock {
 pub struct Firmware {
     /// The hardware.
     pub machine: Machine,
+    /// The interrupt scheme in force (see [`crate::hcall::H_SIM_IRQ_SCHEME`]): false,
+    /// the old one (change-msi; no IMS) until the guest asks and the hypervisor agrees.
+    pub new_irq_scheme: bool,
+    /// The hypervisor refuses the new interrupt scheme (a simulator setting).
+    pub refuse_new_scheme: bool,
     /// Published tokens and flags.
     pub tokens: Tokens,
     /// QEMU-style trace events (`spapr_pci_*`), while `qemu_tracing`.
@@ -210,6 +215,8 @@ impl Firmware {
             calls: 0,
             qemu_trace: Vec::new(),
             qemu_tracing: false,
+            new_irq_scheme: false,
+            refuse_new_scheme: false,
             faults: FaultPlan::default(),
             clock: SimClock::default(),
             console: String::new(),

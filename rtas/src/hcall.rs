@@ -2,6 +2,17 @@
 //! `H_INT_*`), their opcodes, flags and return codes. They answer `H_FUNCTION` until
 //! client-architecture-support has chosen XIVE.
 
+mod ims;
+mod msi_device;
+
+pub use ims::{
+    H_SIM_IMS, H_SIM_IRQ_SCHEME, H_SIM_MSI_MESSAGE, IMS_ALLOC, IMS_FREE, IMS_MESSAGE,
+    IRQ_SCHEME_NEW, IRQ_SCHEME_OLD,
+};
+pub use msi_device::{
+    H_RESOURCE, H_SIM_MSI_DEVICE, MSI_DEVICE_ALLOC, MSI_DEVICE_FREE, MSI_DEVICE_MESSAGE,
+};
+
 use crate::firmware::Firmware;
 use crate::ics::SourceKind;
 use crate::xive::{self, esb, EventQueue, XiveSource, ESB_SHIFT, MAX_PRIORITY, PRIORITY_RESET};
@@ -69,6 +80,10 @@ pub fn name(opcode: u64) -> String {
         H_INT_ESB => "H_INT_ESB".into(),
         H_INT_SYNC => "H_INT_SYNC".into(),
         H_INT_RESET => "H_INT_RESET".into(),
+        H_SIM_MSI_DEVICE => "H_SIM_MSI_DEVICE".into(),
+        H_SIM_IRQ_SCHEME => "H_SIM_IRQ_SCHEME".into(),
+        H_SIM_IMS => "H_SIM_IMS".into(),
+        H_SIM_MSI_MESSAGE => "H_SIM_MSI_MESSAGE".into(),
         o => format!("hcall:{o:#x}"),
     }
 }
@@ -80,7 +95,16 @@ impl Firmware {
     /// A hypervisor call: the status (R3), then R4.. as the call defines them.
     pub fn hcall(&mut self, opcode: u64, args: &[u64]) -> Vec<i64> {
         let a = |i: usize| args.get(i).copied().unwrap_or(0);
-        let rets = if !self.xive_active() {
+        let hypervisor = !self.machine.bare_metal;
+        let rets = if opcode == H_SIM_MSI_DEVICE && hypervisor {
+            self.h_msi_device(a(0), a(1), a(2))
+        } else if opcode == H_SIM_IRQ_SCHEME && hypervisor {
+            self.h_irq_scheme(a(0))
+        } else if opcode == H_SIM_IMS && hypervisor {
+            self.h_ims(a(0), a(1), a(2), a(3))
+        } else if opcode == H_SIM_MSI_MESSAGE && hypervisor {
+            self.h_msi_message(a(0), a(1), a(2))
+        } else if !self.xive_active() {
             vec![H_FUNCTION]
         } else {
             match opcode {

@@ -207,7 +207,11 @@ impl Firmware {
         let axon = self.machine.axon.take();
         let ram = std::mem::take(&mut self.machine.ram);
         let queue_ram = std::mem::take(&mut self.machine.queue_ram);
+        let msg_devices = std::mem::take(&mut self.machine.msg_devices);
+        let ims = std::mem::take(&mut self.machine.ims);
         self.machine = saved.machine;
+        self.machine.msg_devices = msg_devices;
+        self.machine.ims = ims;
         self.machine.axon = axon;
         self.machine.ram = ram;
         self.machine.queue_ram = queue_ram;

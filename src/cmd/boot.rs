@@ -167,7 +167,7 @@ pub fn run(a: BootArgs) -> Result<ExitCode, String> {
             .unwrap_or_else(|| "unknown".into());
         o.line(format!(
             "booted {} functions: {} asked for vectors, {} fell back to LSI; {} vectors mapped in {:.3} s; peak memory {mem}; {}; {} RTAS calls",
-            rep.kernel.devices.len(),
+            rep.pci_functions(),
             rep.requested,
             rep.failed,
             rep.vectors,
@@ -194,7 +194,7 @@ pub fn run(a: BootArgs) -> Result<ExitCode, String> {
         }
         let s = serde_json::json!({
             "event": "summary",
-            "functions": rep.kernel.devices.len(),
+            "functions": rep.pci_functions(),
             "requested": rep.requested,
             "fell_back_to_lsi": rep.failed,
             "vectors": rep.vectors,
@@ -208,19 +208,26 @@ pub fn run(a: BootArgs) -> Result<ExitCode, String> {
             "{} (negotiated at client-architecture-support)",
             controller(&rep.kernel)
         ));
+        // Wide enough for the longest name (a non-PCI device's node path).
+        let w = table
+            .iter()
+            .map(|r| r.device.len())
+            .max()
+            .unwrap_or(0)
+            .max(14);
         o.line(format!(
-            "{:<14} {:>6} {:>10} {:>6} {:>18} {:>10}",
+            "{:<w$} {:>6} {:>10} {:>6} {:>18} {:>10}",
             "device", "vector", "source", "virq", "address", "data"
         ));
         for r in &table {
             o.line(format!(
-                "{:<14} {:>6} {:>#10x} {:>6} {:>#18x} {:>#10x}",
+                "{:<w$} {:>6} {:>#10x} {:>6} {:>#18x} {:>#10x}",
                 r.device, r.vector, r.source, r.virq, r.address, r.data
             ));
         }
         o.line(format!(
             "{} functions, {} asked for vectors, {} fell back to LSI, {} vectors, {} RTAS calls",
-            rep.kernel.devices.len(),
+            rep.pci_functions(),
             rep.requested,
             rep.failed,
             rep.vectors,

@@ -26,6 +26,15 @@ pub struct GenArgs {
     /// MSI vectors each function offers (at most 32).
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=32))]
     msi: u32,
+    /// Non-PCI MSI devices to add (pseries only, at most 256): HPET-like timers (4
+    /// vectors) and interrupt consolidators (16) by turns, each with `msi-parent` the
+    /// first PHB.
+    #[arg(long = "msi-devices", default_value_t = 0)]
+    msi_devices: u32,
+    /// Give every PCI function an IMS store of this many slots (1 to 2048; pseries
+    /// only), in a BAR 2 of its own.
+    #[arg(long = "ims")]
+    ims: Option<u32>,
     /// The machine: pseries (PAPR, like QEMU's), mpic (a U3/U4 Maple-class machine
     /// with an MPIC) or axon (a Cell blade with Axon MSI).
     #[arg(long, value_enum, default_value = "pseries")]
@@ -78,7 +87,21 @@ pub fn run(a: GenArgs) -> Result<ExitCode, String> {
         GenError::Platform(_) => format!("--platform: {e}"),
     });
     progress.finish();
-    let tree = tree?;
+    let mut tree = tree?;
+    if a.msi_devices > 0 {
+        if !matches!(platform, Platform::Pseries) {
+            return Err("--msi-devices: only --platform pseries has them".into());
+        }
+        pseries_sim::gen_msi::add_msi_devices(&mut tree, a.msi_devices)
+            .map_err(|e| format!("--msi-devices {}: {e}", a.msi_devices))?;
+    }
+    if let Some(slots) = a.ims {
+        if !matches!(platform, Platform::Pseries) {
+            return Err("--ims: only --platform pseries has it".into());
+        }
+        pseries_sim::gen_ims::add_ims(&mut tree, slots)
+            .map_err(|e| format!("--ims {slots}: {e}"))?;
+    }
     match a.output {
         Some(p) if p.extension().is_some_and(|e| e == "dts") => {
             super::files::write(&p, of_tree::dts::print(&tree).as_bytes(), false)?

@@ -17,15 +17,19 @@ use std::process::ExitCode;
 /// Example: pseries-sim run fixtures/*.scenario fixtures/*/*.scenario -j 2 --junit report.xml
 ///
 /// The scenario language, one command a line (# starts a comment; paths are relative
-/// to the scenario file; devices are named as Linux names them, DDDD:BB:DD.F):
+/// to the scenario file; devices are named as Linux names them, DDDD:BB:DD.F, and a
+/// non-PCI MSI device by its node path, /hpet@f0000000):
 ///
 ///   machine PATH                        the tree (DTS or DTB), before boot
 ///   profile qemu|papr                   firmware behaviour, before boot (default papr)
 ///   cas xics|xive|auto                  the interrupt mode the OS asks for at
 ///                                       client-architecture-support, before boot (default auto)
+///   negotiate ims on|off                whether the OS asks the hypervisor for the new interrupt
+///                                       scheme at boot (IMS), before boot (default off)
 ///   boot                                once
-///   request DEV msix|msi N [min M]      a driver asks for N vectors (at least M, default N);
-///                                       if it fails, an `expect request-fails DEV` must follow
+///   request DEV msix|msi|ims N [min M]  a driver asks for N vectors (at least M, default N);
+///                                       if it fails, an `expect request-fails DEV` must follow;
+///                                       a non-PCI device's request is `msi`
 ///   free DEV                            the driver releases all its vectors
 ///   fire DEV V                          the function signals vector V: its handler must run
 ///   suspend                             ibm,suspend-me (not twice)

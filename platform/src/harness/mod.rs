@@ -43,6 +43,10 @@ pub struct BootOptions {
     /// The OS enables EEH on every device after the PCI scan, as Linux does (off by
     /// default, so that boots make the calls they always made).
     pub eeh: bool,
+    /// The OS asks the hypervisor for the new interrupt scheme at boot (IMS).
+    pub negotiate_ims: bool,
+    /// The hypervisor refuses the new interrupt scheme (a simulator setting).
+    pub refuse_ims: bool,
 }
 
 impl Default for BootOptions {
@@ -60,6 +64,8 @@ impl Default for BootOptions {
             cas: Default::default(),
             msi_busy: false,
             eeh: false,
+            negotiate_ims: false,
+            refuse_ims: false,
         }
     }
 }
@@ -86,6 +92,7 @@ pub fn boot_with(tree: Tree, opts: BootOptions, sink: Option<Sink>) -> Result<Ke
         bare_metal,
     };
     let mut fw = Firmware::new(&tree, &cfg)?;
+    fw.refuse_new_scheme = opts.refuse_ims;
     fw.log_enabled = opts.rtas_log;
     fw.qemu_tracing = opts.qemu_trace;
     let presented = match fw.client_tree(&tree, opts.partition) {
@@ -105,6 +112,7 @@ pub fn boot_with(tree: Tree, opts: BootOptions, sink: Option<Sink>) -> Result<Ke
         cas: opts.cas,
         msi_busy: opts.msi_busy,
         eeh: opts.eeh,
+        negotiate_ims: opts.negotiate_ims,
     };
     Kernel::boot(os_tree, Port::new(fw, opts.partition), select, os, sink)
 }
@@ -138,11 +146,45 @@ fn function_of(k: &Kernel, dev: DevId) -> Result<rtas::FnRef, String> {
         .ok_or_else(|| "the machine has no function there".to_string())
 }
 
+/// The non-PCI MSI device behind an OS device, if it is one.
+fn msg_device_of(k: &Kernel, dev: DevId) -> Option<Result<usize, String>> {
+    k.devices[dev].msi_device.as_ref()?;
+    let path = &k.devices[dev].path;
+    Some(
+        firmware(k)
+            .machine
+            .msg_device(path)
+            .ok_or_else(|| format!("the machine has no MSI device at {path}")),
+    )
+}
+
+/// The hardware behind an OS device signals vector `v`.
+fn signal(k: &mut Kernel, dev: DevId, v: u32) -> Result<Signal, String> {
+    if let Some(d) = msg_device_of(k, dev) {
+        let d = d?;
+        return Ok(firmware_mut(k).machine.signal_msg_device(d, v));
+    }
+    let r = function_of(k, dev)?;
+    let ims = ims_held(k, dev);
+    let m = &mut firmware_mut(k).machine;
+    Ok(match ims {
+        true => m.signal_ims(r, v),
+        false => m.signal(r, v),
+    })
+}
+
+/// Whether the vectors a function's driver holds are in its IMS store.
+fn ims_held(k: &Kernel, dev: DevId) -> bool {
+    k.devices[dev]
+        .msi
+        .as_ref()
+        .is_some_and(|m| m.kind == crate::ops::MsiType::Ims)
+}
+
 /// The device signals vector `v`; the controller presents the source; the OS takes
 /// the interrupt and runs the handler of the virq it maps to. Returns that virq.
 pub fn fire(k: &mut Kernel, dev: DevId, v: u32) -> Result<u32, String> {
-    let r = function_of(k, dev)?;
-    let sig = firmware_mut(k).machine.signal(r, v);
+    let sig = signal(k, dev, v)?;
     let handled = k.handle_interrupts();
     match sig {
         Signal::Delivered { source } => {
@@ -185,7 +227,6 @@ pub struct BurstReport {
 /// The device signals vector `v` `n` times before the CPU takes any interrupt, then the
 /// OS handles what was raised. Says how many ran its handler and what was lost where.
 pub fn burst(k: &mut Kernel, dev: DevId, v: u32, n: u32) -> Result<BurstReport, String> {
-    let r = function_of(k, dev)?;
     let virq = k.devices[dev]
         .msi
         .as_ref()
@@ -201,7 +242,7 @@ pub fn burst(k: &mut Kernel, dev: DevId, v: u32, n: u32) -> Result<BurstReport, 
         ..Default::default()
     };
     for _ in 0..n {
-        if firmware_mut(k).machine.signal(r, v) == Signal::Dropped {
+        if signal(k, dev, v)? == Signal::Dropped {
             rep.dropped += 1;
         }
     }
@@ -223,8 +264,23 @@ pub fn burst(k: &mut Kernel, dev: DevId, v: u32, n: u32) -> Result<BurstReport, 
 /// assigns sources, the source the device's message for the vector names now (its
 /// data: the source on generic and MPIC machines, the Linux irq on Axon).
 pub fn firmware_source(k: &Kernel, dev: DevId, vector: u32) -> Option<u32> {
+    if let Some(d) = msg_device_of(k, dev) {
+        let m = &firmware(k).machine;
+        let d = &m.msg_devices[d.ok()?];
+        return match m.bare_metal {
+            true => d.slots.0.get(vector as usize).map(|s| s.data),
+            false => d.handed.get(vector as usize).copied(),
+        };
+    }
     let r = function_of(k, dev).ok()?;
     let m = &firmware(k).machine;
+    if ims_held(k, dev) {
+        let s = m.ims.get(&r)?;
+        return match m.bare_metal {
+            true => s.slots.0.get(vector as usize).map(|s| s.data),
+            false => s.handed.get(vector as usize).copied(),
+        };
+    }
     if m.bare_metal {
         let f = m.function(r);
         if let (Some(cap), Some(t)) = (f.msix, f.msix_table.as_ref()) {

@@ -6,7 +6,10 @@ pub mod defaults;
 pub mod eeh;
 mod interrupts;
 mod msi;
-mod msi_msg;
+mod msi_device;
+mod msi_ims;
+mod msi_pci;
+pub mod msi_store;
 pub mod of;
 pub mod ops;
 pub mod pci;
@@ -92,6 +95,21 @@ pub struct Device {
     pub caps: CapOffsets,
     /// EEH: its PE and the config registers saved when EEH was enabled on it.
     pub eeh: Option<eeh::EehDev>,
+    /// A non-PCI MSI device (named by its node path, found by
+    /// [`::rtas::msgdev::PROP_MSI_VECTORS`]): its message slots. None for PCI functions.
+    pub msi_device: Option<MsiDeviceInfo>,
+}
+
+/// A non-PCI MSI device as the OS knows it from its node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MsiDeviceInfo {
+    /// CPU address of its message slots (`reg`).
+    pub base: u64,
+    /// Vectors it has (`pseries-sim,msi-vectors`).
+    pub vectors: u32,
+    /// What is wrong with its `msi-parent`, naming the node (None: a PHB's MSI
+    /// controller, [`Device::phb`]).
+    pub parent_problem: Option<String>,
 }
 
 /// A function's MSI and MSI-X capability offsets, each found once.
@@ -162,6 +180,9 @@ pub struct OsOptions {
     pub msi_busy: bool,
     /// Enable EEH on every device after the PCI scan (Linux's EEH probe).
     pub eeh: bool,
+    /// Ask the hypervisor at boot for the new interrupt scheme (IMS; messages by call);
+    /// off, as an older guest.
+    pub negotiate_ims: bool,
 }
 
 impl Default for OsOptions {
@@ -173,6 +194,7 @@ impl Default for OsOptions {
             cas: prom_init::CasRequest::Auto,
             msi_busy: false,
             eeh: false,
+            negotiate_ims: false,
         }
     }
 }
@@ -199,6 +221,12 @@ pub struct Kernel {
     pub phbs: Vec<PhbInfo>,
     /// MSI support is set up.
     pub msi_enabled: bool,
+    /// The kind of the request whose failed setup is being torn down (the kind of
+    /// Linux's MSI descriptors then), for a teardown that holds no state yet.
+    pub setup_kind: Option<MsiType>,
+    /// The new interrupt scheme is in force (the guest asked, the hypervisor agreed):
+    /// IMS is available.
+    pub new_irq_scheme: bool,
     /// PCI devices, in scan order.
     pub devices: Vec<Device>,
     /// OS interrupt numbers.
@@ -313,6 +341,8 @@ impl Kernel {
             xive: None,
             phbs: Vec::new(),
             msi_enabled: false,
+            setup_kind: None,
+            new_irq_scheme: false,
             devices: Vec::new(),
             irq: IrqDomain::default(),
             trace,
@@ -353,6 +383,7 @@ impl Kernel {
             k.msg("no MSI support: drivers use LSIs".to_string());
         }
         k.pci_scan()?;
+        k.msi_device_scan();
         if opts.eeh {
             k.eeh_probe_all();
         }

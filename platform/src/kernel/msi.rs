@@ -2,8 +2,7 @@
 //! retries, enabling and disabling the capability, mapping each vector to a virq,
 //! reading back the messages, and the release.
 
-use super::pci::*;
-use super::{DevId, Kernel, MsiMessage, MsiState};
+use super::{DevId, Kernel, MsiState};
 use crate::error::MsiError;
 use crate::irq::Owner;
 use crate::kernel::ops::MsiType;
@@ -45,7 +44,16 @@ impl Kernel {
         max: u32,
         min: u32,
     ) -> Result<u32, MsiError> {
-        if let Some(mut c) = self.client.take() {
+        if let Some(info) = self.devices[dev].msi_device.clone() {
+            // A non-PCI device: no PCI code (nor the Linux client) has a part in it.
+            if let Some(why) = info.parent_problem {
+                self.msg(why);
+                return Err(MsiError::NoMsiParent);
+            }
+            if kind != MsiType::Msi {
+                return Err(MsiError::Inval);
+            }
+        } else if let Some(mut c) = self.client.take_if(|_| kind != MsiType::Ims) {
             let r = self.request_client(&mut c, dev, kind, max, min);
             self.client = Some(c);
             return r;
@@ -78,7 +86,9 @@ impl Kernel {
             if rc.is_err() {
                 // Linux 6.1's core frees what the failed allocation set up twice: the
                 // domain's allocation path, then the capability's (free_msi_irqs).
+                self.setup_kind = Some(kind);
                 self.failed_setup_teardown(dev);
+                self.setup_kind = None;
             }
             match rc {
                 Ok(()) => break,
@@ -147,42 +157,6 @@ impl Kernel {
         Ok(n)
     }
 
-    /// The generic PCI code turns the capability on and INTx off after setup.
-    pub(crate) fn enable_capability(&mut self, dev: DevId, kind: MsiType, nvec: u32) {
-        match kind {
-            MsiType::Msix => {
-                if let Some(cap) = self.msi_cap(dev, MsiType::Msix) {
-                    let c = self.config_read(dev, cap + MSIX_FLAGS, 2).unwrap_or(0);
-                    let c = (c | MSIX_FLAGS_ENABLE) & !MSIX_FLAGS_MASKALL;
-                    self.config_write(dev, cap + MSIX_FLAGS, 2, c);
-                }
-            }
-            MsiType::Msi => {
-                if let Some(cap) = self.msi_cap(dev, MsiType::Msi) {
-                    let c = self.config_read(dev, cap + MSI_FLAGS, 2).unwrap_or(0);
-                    let mme = nvec.next_power_of_two().trailing_zeros();
-                    let c = (c & !MSI_FLAGS_QSIZE) | mme << 4 | MSI_FLAGS_ENABLE;
-                    self.config_write(dev, cap + MSI_FLAGS, 2, c);
-                }
-            }
-        }
-        let cmd = self.config_read(dev, COMMAND, 2).unwrap_or(0);
-        self.config_write(dev, COMMAND, 2, cmd | COMMAND_INTX_DISABLE);
-    }
-
-    fn disable_capability(&mut self, dev: DevId, kind: MsiType) {
-        let bit = match kind {
-            MsiType::Msix => MSIX_FLAGS_ENABLE,
-            MsiType::Msi => MSI_FLAGS_ENABLE,
-        };
-        if let Some(cap) = self.msi_cap(dev, kind) {
-            let c = self.config_read(dev, cap + 2, 2).unwrap_or(0);
-            self.config_write(dev, cap + 2, 2, c & !bit);
-        }
-        let cmd = self.config_read(dev, COMMAND, 2).unwrap_or(0);
-        self.config_write(dev, COMMAND, 2, cmd & !COMMAND_INTX_DISABLE);
-    }
-
     /// Maps a device's vector to a new virq.
     pub fn map_vector(&mut self, dev: DevId, vector: u32, source: u32) -> u32 {
         let virq = self.irq.map(source, Owner::vector(dev, vector));
@@ -233,60 +207,14 @@ impl Kernel {
         }
     }
 
-    /// Reads back a device's first `n` messages: the MSI capability through config
-    /// space, the MSI-X table through the BAR at the address the OS found.
-    pub fn read_messages(&mut self, dev: DevId, kind: MsiType, n: u32) -> Vec<MsiMessage> {
-        match kind {
-            MsiType::Msi => {
-                let Some(cap) = self.msi_cap(dev, MsiType::Msi) else {
-                    return Vec::new();
-                };
-                let ctrl = self.config_read(dev, cap + MSI_FLAGS, 2).unwrap_or(0);
-                let is64 = ctrl & MSI_FLAGS_64BIT != 0;
-                let lo = self.config_read(dev, cap + MSI_ADDRESS_LO, 4).unwrap_or(0) as u64;
-                let hi = if is64 {
-                    self.config_read(dev, cap + MSI_ADDRESS_LO + 4, 4)
-                        .unwrap_or(0) as u64
-                } else {
-                    0
-                };
-                let data_reg = cap + if is64 { 12 } else { 8 };
-                let size = if ctrl & MSI_FLAGS_EXT_DATA != 0 { 4 } else { 2 };
-                let data = self.config_read(dev, data_reg, size).unwrap_or(0);
-                (0..n)
-                    .map(|i| MsiMessage {
-                        address: hi << 32 | lo,
-                        data: data | i,
-                    })
-                    .collect()
-            }
-            MsiType::Msix => {
-                let Some(table) = self.msix_table_address(dev) else {
-                    return Vec::new();
-                };
-                (0..n as u64)
-                    .map(|i| {
-                        // The address in one 8-byte load (the table allows it), then data.
-                        let e = table + MSIX_ENTRY_SIZE * i;
-                        let address = self.port.mmio_read(e, 8).unwrap_or(u64::MAX);
-                        let data = self.port.mmio_read(e + 8, 4).unwrap_or(u32::MAX as u64);
-                        MsiMessage {
-                            address,
-                            data: data as u32,
-                        }
-                    })
-                    .collect()
-            }
-        }
-    }
-
     /// The driver releases all its vectors: free_irq, the capability off, then the
     /// platform's teardown (all or nothing).
     pub fn free(&mut self, dev: DevId) -> Result<(), MsiError> {
         let Some(m) = self.devices[dev].msi.clone() else {
             return Err(MsiError::Inval);
         };
-        if let Some(mut c) = self.client.take() {
+        let by_client = !self.is_msi_device(dev) && m.kind != MsiType::Ims;
+        if let Some(mut c) = self.client.take_if(|_| by_client) {
             c.free(self, dev);
             self.client = Some(c);
             self.devices[dev].msi = None;

@@ -5,7 +5,7 @@ use super::{DevId, Kernel};
 use crate::error::{Error, MsiError};
 use of_tree::Tree;
 
-/// MSI or MSI-X.
+/// The kind of message store a request is for: MSI, MSI-X or IMS.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MsiType {
@@ -13,6 +13,9 @@ pub enum MsiType {
     Msi,
     /// MSI-X (capability 0x11).
     Msix,
+    /// IMS: slots in the function's own memory (`pseries-sim,ims-store`), under the new
+    /// interrupt scheme.
+    Ims,
 }
 
 impl std::fmt::Display for MsiType {
@@ -20,6 +23,7 @@ impl std::fmt::Display for MsiType {
         f.write_str(match self {
             MsiType::Msi => "msi",
             MsiType::Msix => "msix",
+            MsiType::Ims => "ims",
         })
     }
 }

@@ -106,38 +106,22 @@ impl Kernel {
         let cached = match kind {
             MsiType::Msi => self.devices[dev].caps.msi,
             MsiType::Msix => self.devices[dev].caps.msix,
+            MsiType::Ims => return None, // no capability: the tree describes the store
         };
         if let Some(c) = cached {
             return c;
         }
         let id = match kind {
             MsiType::Msi => CAP_ID_MSI,
-            MsiType::Msix => CAP_ID_MSIX,
+            _ => CAP_ID_MSIX,
         };
         let found = self.find_capability(dev, id);
         let caps = &mut self.devices[dev].caps;
         match kind {
             MsiType::Msi => caps.msi = Some(found),
-            MsiType::Msix => caps.msix = Some(found),
+            _ => caps.msix = Some(found),
         }
         found
-    }
-
-    /// Vectors the device's capability offers (MSI: multiple message capable; MSI-X:
-    /// table size), as Linux's `pci_msi_vec_count` / `pci_msix_vec_count` read them.
-    pub fn vec_count(&mut self, dev: DevId, kind: MsiType) -> Option<u32> {
-        match kind {
-            MsiType::Msi => {
-                let cap = self.msi_cap(dev, MsiType::Msi)?;
-                let ctrl = self.config_read(dev, cap + MSI_FLAGS, 2)?;
-                Some(1 << ((ctrl >> 1) & 7))
-            }
-            MsiType::Msix => {
-                let cap = self.msi_cap(dev, MsiType::Msix)?;
-                let ctrl = self.config_read(dev, cap + MSIX_FLAGS, 2)?;
-                Some((ctrl & MSIX_FLAGS_QSIZE) + 1)
-            }
-        }
     }
 
     /// The PCI bus address a memory BAR holds (both halves of a 64-bit BAR).

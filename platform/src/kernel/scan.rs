@@ -62,6 +62,7 @@ impl Kernel {
                     is_bridge: of::is_bridge(&self.tree, node),
                     caps: Default::default(),
                     eeh: None,
+                    msi_device: None,
                 });
             }
             devs.sort_by_key(|d| (d.addr.bus, d.addr.devfn));

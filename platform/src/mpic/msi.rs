@@ -148,6 +148,9 @@ pub fn msi_address(k: &Kernel, dev: DevId) -> u64 {
 
 /// The request fits what the device offers.
 pub fn check_device(k: &mut Kernel, dev: DevId, nvec: u32, kind: MsiType) -> Result<(), MsiError> {
+    if k.is_msi_device(dev) || kind == MsiType::Ims {
+        return Err(MsiError::NotSupported); // this controller serves PCI alone
+    }
     let have = k.vec_count(dev, kind).ok_or(MsiError::NoEnt)?;
     if have < nvec {
         return Err(MsiError::TryFewer(have));
@@ -165,7 +168,7 @@ fn free_sources(k: &mut Kernel, kind: MsiType, sources: &[u32]) {
                 b.free(first, sources.len() as u32);
             }
         }
-        MsiType::Msix => sources.iter().for_each(|&s| b.free(s, 1)),
+        MsiType::Msix | MsiType::Ims => sources.iter().for_each(|&s| b.free(s, 1)),
     }
 }
 
@@ -191,7 +194,7 @@ pub fn setup_msi_irqs(
                 .into_iter()
                 .flatten(),
         ),
-        MsiType::Msix => {
+        MsiType::Msix | MsiType::Ims => {
             for _ in 0..nvec {
                 match bitmap.alloc(1) {
                     Some(h) => sources.push(h),
@@ -215,7 +218,7 @@ pub fn setup_msi_irqs(
                 data: sources[0],
             },
         ),
-        MsiType::Msix => sources.iter().enumerate().all(|(i, &h)| {
+        MsiType::Msix | MsiType::Ims => sources.iter().enumerate().all(|(i, &h)| {
             let msg = MsiMessage { address, data: h };
             k.write_msi_msg(dev, kind, i as u32, msg)
         }),

@@ -1,6 +1,7 @@
 //! The pSeries machine description: a `chrp` root, firmware reached through RTAS.
 
 mod msi;
+mod msi_device;
 mod resume;
 
 use crate::error::Error;
@@ -56,7 +57,32 @@ fn setup_arch(k: &mut Kernel) -> Result<(), Error> {
         "bare firmware (no hypervisor)"
     };
     k.msg(format!("pseries: running in {mode}"));
+    if k.opts.negotiate_ims && k.hypervisor {
+        if matches!(k.opts.client, crate::linux::Client::Linux(_)) {
+            // Linux's msi.c knows only change-msi: an older guest, it never asks.
+            k.msg("pseries: the Linux client keeps the old interrupt scheme".into());
+        } else {
+            negotiate_scheme(k);
+        }
+    }
     Ok(())
+}
+
+/// Asks the hypervisor for the new interrupt scheme (`H_SIM_IRQ_SCHEME`): in force
+/// only if it agrees; otherwise both stay with the old one.
+fn negotiate_scheme(k: &mut Kernel) {
+    use rtas::hcall::{H_SIM_IRQ_SCHEME, IRQ_SCHEME_NEW};
+    k.msg("pseries: asking the hypervisor for the new interrupt scheme (IMS)".into());
+    let r = k.hcall(H_SIM_IRQ_SCHEME, &[IRQ_SCHEME_NEW]);
+    k.new_irq_scheme = matches!(r.as_slice(), [0, 1, ..]);
+    k.msg(match k.new_irq_scheme {
+        true => {
+            "pseries: interrupt scheme: new (messages by hypervisor call; IMS available)".into()
+        }
+        false => format!(
+            "pseries: interrupt scheme: old (change-msi; no IMS): the hypervisor answered {r:?}"
+        ),
+    });
 }
 
 /// Finds the XICS presentation controller, else XIVE, in the tree.

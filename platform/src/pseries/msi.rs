@@ -38,6 +38,7 @@ fn prop_name(kind: MsiType) -> &'static str {
     match kind {
         MsiType::Msi => "ibm,req#msi",
         MsiType::Msix => "ibm,req#msi-x",
+        MsiType::Ims => rtas::ims::PROP_IMS_STORE,
     }
 }
 
@@ -77,6 +78,18 @@ pub(super) fn check_device(
     nvec: u32,
     kind: MsiType,
 ) -> Result<(), MsiError> {
+    if kind == MsiType::Ims && !k.new_irq_scheme {
+        return Err(MsiError::ImsNeedsNewScheme);
+    }
+    if k.is_msi_device(dev) || kind == MsiType::Ims {
+        // A non-PCI device or an IMS store offers what its node says (no ibm,req#msi).
+        let have = k.vec_count(dev, kind).unwrap_or(0);
+        return if have < nvec {
+            Err(MsiError::TryFewer(have))
+        } else {
+            Ok(())
+        };
+    }
     check_req(k, dev, nvec, kind)
 }
 
@@ -204,6 +217,9 @@ pub(super) fn setup_msi_irqs(
     nvec_in: u32,
     kind: MsiType,
 ) -> Result<(), MsiError> {
+    if k.is_msi_device(dev) || kind == MsiType::Ims {
+        return super::msi_device::setup(k, dev, nvec_in, kind);
+    }
     check_req(k, dev, nvec_in, kind)?;
     let quota = quota_for_device(k, dev, nvec_in);
     if quota != 0 && quota < nvec_in {
@@ -238,6 +254,7 @@ pub(super) fn setup_msi_irqs(
                 rc
             }
             MsiType::Msix => change_msi(k, dev, if no64 { FN_MSIX_32 } else { FN_MSIX }, nvec),
+            MsiType::Ims => PARAM_ERROR, // served by H_SIM_IMS (see msi_device)
         };
         if rc != nvec as i64 && nvec != nvec_in {
             nvec = nvec_in;
@@ -294,6 +311,14 @@ pub(super) fn setup_msi_irqs(
         state.virqs.push(virq);
         state.sources.push(src);
     }
+    if k.new_irq_scheme {
+        if let Err(e) = super::msi_device::write_block_messages(k, dev, kind, nvec_in) {
+            k.devices[dev].msi = Some(state);
+            k.unmap_vectors(dev);
+            k.devices[dev].msi = None;
+            return Err(e);
+        }
+    }
     state.messages = k.read_messages(dev, kind, nvec_in);
     k.devices[dev].msi = Some(state);
     Ok(())
@@ -304,6 +329,7 @@ pub(crate) fn renegotiate(k: &mut Kernel, dev: DevId, kind: MsiType, count: u32)
     let no64 = k.devices[dev].no_64bit_msi;
     match kind {
         MsiType::Msix => change_msi(k, dev, if no64 { FN_MSIX_32 } else { FN_MSIX }, count),
+        MsiType::Ims => PARAM_ERROR,
         MsiType::Msi => {
             let mut rc = if no64 {
                 change_msi(k, dev, FN_MSI_32, count)
@@ -322,5 +348,8 @@ pub(crate) fn renegotiate(k: &mut Kernel, dev: DevId, kind: MsiType, count: u32)
 }
 
 pub(super) fn teardown_msi_irqs(k: &mut Kernel, dev: DevId) {
+    if super::msi_device::served_by_call(k, dev) {
+        return super::msi_device::teardown(k, dev);
+    }
     disable_msi(k, dev);
 }

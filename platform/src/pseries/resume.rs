@@ -6,7 +6,7 @@
 use super::msi;
 use crate::error::Error;
 use crate::kernel::Kernel;
-use crate::ops::ResumeMode;
+use crate::ops::{MsiType, ResumeMode};
 use crate::trace::Event;
 
 pub(super) fn resume(k: &mut Kernel, _mode: ResumeMode) -> Result<(), Error> {
@@ -14,6 +14,10 @@ pub(super) fn resume(k: &mut Kernel, _mode: ResumeMode) -> Result<(), Error> {
         let Some(m) = k.devices[dev].msi.clone() else {
             continue;
         };
+        if k.is_msi_device(dev) || m.kind == MsiType::Ims {
+            super::msi_device::resume(k, dev, &m)?;
+            continue;
+        }
         let mut same = true;
         for (i, &src) in m.sources.iter().enumerate() {
             if msi::query(k, dev, i as u32) != Ok(src) {
@@ -54,6 +58,12 @@ pub(super) fn resume(k: &mut Kernel, _mode: ResumeMode) -> Result<(), Error> {
                     new,
                 });
             }
+        }
+        if k.new_irq_scheme {
+            let n = m.virqs.len() as u32;
+            super::msi_device::write_block_messages(k, dev, m.kind, n).map_err(|e| {
+                Error::Failed(format!("{name}: writing its messages after resume: {e}"))
+            })?;
         }
         state.messages = k.read_messages(dev, m.kind, m.virqs.len() as u32);
         k.devices[dev].msi = Some(state);

@@ -6,7 +6,9 @@
 //! profile qemu|papr
 //! cas xics|xive|auto
 //! boot
-//! request DDDD:BB:DD.F msix|msi N [min M]
+//! negotiate ims on|off
+//! request DDDD:BB:DD.F msix|msi|ims N [min M]
+//! request /node@addr msi N [min M]   # a non-PCI MSI device, by its node path
 //! free DDDD:BB:DD.F
 //! fire DDDD:BB:DD.F V
 //! expect rtas-log PATH.jsonl
@@ -47,6 +49,9 @@ pub enum Command {
     Profile(Profile),
     /// `cas xics|xive|auto`: what the OS asks for at client-architecture-support.
     Cas(crate::kernel::prom_init::CasRequest),
+    /// `negotiate ims on|off`: whether the OS asks the hypervisor for the new interrupt
+    /// scheme at boot (default off, as an older guest).
+    NegotiateIms(bool),
     /// `boot`
     Boot,
     /// `request DEV msix|msi N [min M]`
@@ -121,8 +126,25 @@ fn hex<'a>(n: usize) -> impl FnMut(&'a str) -> R<'a, &'a str> {
     take_while_m_n(n, n, |c: char| c.is_ascii_hexdigit())
 }
 
-/// `DDDD:BB:DD.F`
+/// A device: a PCI function `DDDD:BB:DD.F`, or a non-PCI MSI device by its node path
+/// (`/hpet@f0000000`).
 pub(super) fn device(i: &str) -> R<'_, String> {
+    alt((pci_device, node_path))(i)
+}
+
+/// `/node@unit/...`: a node path.
+fn node_path(i: &str) -> R<'_, String> {
+    map(
+        nom::combinator::recognize(nom::sequence::pair(
+            char('/'),
+            take_till1(|c: char| c.is_whitespace() || c == '#'),
+        )),
+        str::to_string,
+    )(i)
+}
+
+/// `DDDD:BB:DD.F`
+fn pci_device(i: &str) -> R<'_, String> {
     map(
         tuple((
             hex(4),
@@ -156,6 +178,7 @@ fn kind(i: &str) -> R<'_, MsiType> {
     alt((
         value(MsiType::Msix, tag("msix")),
         value(MsiType::Msi, tag("msi")),
+        value(MsiType::Ims, tag("ims")),
     ))(i)
 }
 
@@ -187,6 +210,13 @@ fn command(i: &str) -> R<'_, Command> {
                 )),
             ),
             Command::Cas,
+        ),
+        map(
+            preceded(
+                tuple((tag("negotiate"), space1, tag("ims"), space1)),
+                alt((value(true, tag("on")), value(false, tag("off")))),
+            ),
+            Command::NegotiateIms,
         ),
         value(Command::Boot, tag("boot")),
         map(
@@ -302,7 +332,8 @@ fn expected(word: &str) -> &'static str {
         "profile" => "profile qemu|papr",
         "boot" => "boot",
         "cas" => "cas xics|xive|auto",
-        "request" => "request DDDD:BB:DD.F msix|msi N [min M]",
+        "negotiate" => "negotiate ims on|off",
+        "request" => "request DDDD:BB:DD.F msix|msi|ims N [min M] (or a node path for a non-PCI device)",
         "free" => "free DDDD:BB:DD.F",
         "fire" => "fire DDDD:BB:DD.F V",
         "expect" => "expect rtas-log PATH, expect virqs-stable, expect sources-changed, expect granted DEV N, expect request-fails DEV, expect fires DEV V, expect frozen DEV or expect controller xics|xive",
@@ -312,7 +343,7 @@ fn expected(word: &str) -> &'static str {
         "resume" => "resume keep|renumber",
         "save" => "save PATH",
         "restore" => "restore PATH",
-        _ => "a command: machine, profile, cas, boot, request, free, fire, suspend, resume, save, restore, eeh, fault or expect",
+        _ => "a command: machine, profile, cas, negotiate, boot, request, free, fire, suspend, resume, save, restore, eeh, fault or expect",
     }
 }
 
@@ -338,7 +369,7 @@ fn bad_token(raw: &str) -> Option<usize> {
     let whole = |p: fn(&str) -> R<'_, String>, t: &str| all_consuming(p)(t).is_ok();
     let is_dev = |t: &str| whole(device, t);
     let is_num = |t: &str| all_consuming(number)(t).is_ok();
-    let is_kind = |t: &str| t == "msi" || t == "msix";
+    let is_kind = |t: &str| matches!(t, "msi" | "msix" | "ims");
     let any = |_: &str| true;
     type Check<'c> = &'c dyn Fn(&str) -> bool;
     let (&(_, word), rest) = toks.split_first()?;
@@ -347,6 +378,7 @@ fn bad_token(raw: &str) -> Option<usize> {
         "profile" => vec![&|t: &str| t == "qemu" || t == "papr"],
         "cas" => vec![&|t: &str| matches!(t, "xics" | "xive" | "auto")],
         "boot" | "suspend" => vec![],
+        "negotiate" => vec![&|t: &str| t == "ims", &|t: &str| t == "on" || t == "off"],
         "request" => match rest.len() {
             n if n > 3 => vec![&is_dev, &is_kind, &is_num, &|t: &str| t == "min", &is_num],
             _ => vec![&is_dev, &is_kind, &is_num],

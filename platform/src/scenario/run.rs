@@ -38,6 +38,8 @@ pub struct Runner<'o> {
     machine: Option<PathBuf>,
     profile: Profile,
     cas: crate::kernel::prom_init::CasRequest,
+    /// `negotiate ims on|off` (default off).
+    negotiate_ims: bool,
     /// The booted kernel.
     pub kernel: Option<Kernel>,
     format: TraceFormat,
@@ -64,6 +66,7 @@ impl<'o> Runner<'o> {
             machine: None,
             profile: Profile::Papr,
             cas: Default::default(),
+            negotiate_ims: false,
             kernel: None,
             format,
             printed_qemu: 0,
@@ -152,11 +155,16 @@ impl<'o> Runner<'o> {
                 .map(|l| format!("'{what}' after 'boot' (line {l}): the machine is built already"))
         };
         match &step.cmd {
-            Command::Machine(_) | Command::Profile(_) | Command::Cas(_) | Command::Boot => {
+            Command::Machine(_)
+            | Command::Profile(_)
+            | Command::Cas(_)
+            | Command::NegotiateIms(_)
+            | Command::Boot => {
                 let what = match step.cmd {
                     Command::Machine(_) => "machine",
                     Command::Profile(_) => "profile",
                     Command::Cas(_) => "cas",
+                    Command::NegotiateIms(_) => "negotiate",
                     _ => "boot",
                 };
                 if let Some(msg) = after_boot(what) {
@@ -181,6 +189,7 @@ impl<'o> Runner<'o> {
             }
             Command::Profile(p) => self.profile = *p,
             Command::Cas(c) => self.cas = *c,
+            Command::NegotiateIms(on) => self.negotiate_ims = *on,
             Command::ExpectController(want) => {
                 let got = self.kernel(step)?.intc_mode;
                 if got != Some(*want) {
@@ -206,6 +215,7 @@ impl<'o> Runner<'o> {
                     client: self.client,
                     cas: self.cas,
                     eeh: self.eeh,
+                    negotiate_ims: self.negotiate_ims,
                     ..Default::default()
                 };
                 let k = harness::boot(tree, opts)

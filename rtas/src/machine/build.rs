@@ -144,6 +144,8 @@ impl Machine {
             .filter(|&c| tree.at(c).string("device_type").ok().flatten() == Some("pci"))
             .collect();
         let mut phbs = Vec::with_capacity(phb_nodes.len());
+        // Slots of the IMS stores of each PHB's functions.
+        let mut ims_want = Vec::with_capacity(phb_nodes.len());
         let mut used_index = std::collections::BTreeSet::new();
         for (ordinal, &pn) in phb_nodes.iter().enumerate() {
             let at = tree.at(pn);
@@ -163,6 +165,7 @@ impl Machine {
                 return Err(tree_err(&path, format!("a second PHB with number {index}")));
             }
             let mut fn_nodes = Vec::new();
+            let mut ims_slots = 0u64;
             collect_functions(tree, pn, &mut fn_nodes);
             let buses = BusNumbers::of(tree, pn, &fn_nodes);
             let mut functions = Vec::with_capacity(fn_nodes.len());
@@ -209,8 +212,12 @@ impl Machine {
                         format!("a second function at {}", f.addr),
                     ));
                 }
+                let ims = crate::ims::ImsPlace::from_node(&tree.at(fnode))
+                    .map_err(|e| tree_err(&f.info.path, e))?;
+                ims_slots += ims.map_or(0, |p| p.slots as u64);
                 functions.push(f);
             }
+            ims_want.push(ims_slots);
             let pe_total = at.u32("ibm,pe-total-#msi")?;
             let mut phb = Phb::new(index, buid, path, pe_total, functions);
             phb.windows = super::mmio::windows(tree, pn, index, ordinal, phb_nodes.len())?;
@@ -218,6 +225,8 @@ impl Machine {
             phb.drcs = phb_drcs(tree, pn, &phb.functions)?;
             phbs.push(phb);
         }
+        let phb_paths: Vec<&str> = phbs.iter().map(|p| p.path.as_str()).collect();
+        let msg_devices = crate::msgdev::from_tree(tree, &phb_paths);
         let mpic = crate::mpic::Mpic::from_tree(tree)?;
         let (ics, pools) = match cfg.profile {
             _ if mpic.is_some() => (
@@ -231,8 +240,16 @@ impl Machine {
             Profile::Papr => {
                 let sizes: Vec<u64> = phbs
                     .iter()
-                    .map(|p| {
-                        let want: u64 = p
+                    .enumerate()
+                    .map(|(i, p)| {
+                        // The non-PCI MSI devices it is the MSI controller of, and
+                        // its functions' IMS stores.
+                        let devices: u64 = msg_devices
+                            .iter()
+                            .filter(|d| d.parent == Some(i))
+                            .map(|d| d.slots.0.len() as u64)
+                            .sum();
+                        let functions: u64 = p
                             .functions
                             .iter()
                             .map(|f| {
@@ -242,6 +259,7 @@ impl Machine {
                                 msi.max(msix)
                             })
                             .sum();
+                        let want = devices + functions + ims_want[i];
                         let want = want.max(p.pe_total_msi.unwrap_or(0) as u64).max(64);
                         cfg.pool_size
                             .map(|s| s as u64)
@@ -282,9 +300,12 @@ impl Machine {
             xive: None,
             queue_ram: Default::default(),
             mmio: Default::default(),
+            msg_devices,
+            ims: Default::default(),
         };
         m.claim_lsis()?;
         m.assign_bars();
+        m.ims = m.ims_from_tree(tree)?;
         if let Some(ax) = &m.axon {
             if !m.ics.claim(ax.cascade, SourceKind::Msi) {
                 return Err(tree_err(

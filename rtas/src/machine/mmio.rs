@@ -228,6 +228,9 @@ impl Machine {
 
     /// A CPU load from MMIO space: `None` where nothing decodes the address.
     pub fn mmio_read(&mut self, addr: u64, size: u32) -> Option<u64> {
+        if let Some((d, off)) = self.msg_device_at(addr) {
+            return self.msg_devices[d].slots.read(off, size);
+        }
         let t = self.mmio_target(addr)?;
         let off = u32::try_from(t.offset).ok()?;
         self.bar_read(t.function, t.bar, off, size).ok()
@@ -235,6 +238,13 @@ impl Machine {
 
     /// A CPU store to MMIO space: false where nothing takes it.
     pub fn mmio_write(&mut self, addr: u64, size: u32, value: u64) -> bool {
+        if let Some((d, off)) = self.msg_device_at(addr) {
+            let (taken, released) = self.msg_devices[d].slots.write(off, size, value);
+            if let Some(i) = released {
+                self.signal_msg_device(d, i);
+            }
+            return taken;
+        }
         let Some(t) = self.mmio_target(addr) else {
             return false;
         };
@@ -248,6 +258,15 @@ impl Machine {
     pub fn bar_read(&self, r: FnRef, bar: u8, offset: u32, size: u32) -> Result<u64, AccessError> {
         if self.function(r).mmio_stopped() {
             return Ok(if size == 8 { u64::MAX } else { u32::MAX as u64 });
+        }
+        if let Some(s) = self.ims.get(&r) {
+            if let Some(off) = s.decodes(bar, offset) {
+                return s.slots.read(off, size).ok_or(AccessError::OutOfRange {
+                    offset,
+                    size,
+                    limit: s.place.bytes() as u32,
+                });
+            }
         }
         let f = self.function(r);
         let (Some(cap), Some(t)) = (f.msix, f.msix_table.as_ref()) else {
@@ -285,6 +304,22 @@ impl Machine {
         if self.function(r).mmio_stopped() {
             self.drops.frozen_writes += 1;
             return Ok(Vec::new());
+        }
+        if let Some(s) = self.ims.get_mut(&r) {
+            if let Some(off) = s.decodes(bar, offset) {
+                let limit = s.place.bytes() as u32;
+                let (taken, released) = s.slots.write(off, size, value);
+                if !taken {
+                    return Err(AccessError::OutOfRange {
+                        offset,
+                        size,
+                        limit,
+                    });
+                }
+                return Ok(released
+                    .map(|i| vec![self.signal_ims(r, i)])
+                    .unwrap_or_default());
+            }
         }
         let f = self.function_mut(r);
         let (Some(cap), Some(t)) = (f.msix, f.msix_table.as_mut()) else {

@@ -4,8 +4,10 @@
 mod build;
 mod checks;
 mod delivery;
+mod ims_delivery;
 mod lsi;
 mod mmio;
+mod msg_delivery;
 
 pub(crate) use build::is_bridge_node;
 pub use build::{pci_functions_below, BusNumbers};
@@ -153,6 +155,14 @@ pub struct Machine {
     pub queue_ram: GuestRam,
     #[serde(skip)]
     pub(crate) mmio: MmioMap,
+    /// The non-PCI MSI devices (see [`crate::msgdev`]). Not in state blobs (their format
+    /// predates them): rebuilt from the tree, kept live over a restore.
+    #[serde(skip)]
+    pub msg_devices: Vec<crate::msgdev::MsgDevice>,
+    /// Every function's IMS store (see [`crate::ims`]). Not in state blobs: rebuilt from
+    /// the tree, kept live over a restore.
+    #[serde(skip)]
+    pub ims: std::collections::BTreeMap<FnRef, crate::ims::ImsStore>,
 }
 
 /// A function by PHB and position, as the machine's callers name it.

@@ -231,6 +231,11 @@ impl Firmware {
         count: u32,
         set_mme: bool,
     ) {
+        if self.new_irq_scheme {
+            // The new scheme: the hypervisor writes no device memory; the guest gets each
+            // message by H_SIM_MSI_MESSAGE and writes it itself.
+            return;
+        }
         if self.qemu_tracing {
             let model = self.machine.function(r).info.model.clone();
             let n = if kind == BlockKind::Msi { 1 } else { count };
