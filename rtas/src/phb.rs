@@ -98,6 +98,9 @@ impl Phb {
     /// The MSI block owned by a function, whatever register bits its key carried.
     pub fn block_of(&self, addr: PciAddr) -> Option<(u32, MsiBlock)> {
         let lo = addr.config_addr();
+        if let Some(b) = self.msi.get(&lo) {
+            return Some((lo, *b));
+        }
         // The register bits are the low byte and the extended-register nibble at the
         // top: the nibble's ranges are searched only when some key carries one.
         let with = |base: u32| {

@@ -103,13 +103,48 @@ pub fn qemu_token(s: Service) -> u32 {
 
 /// What `/rtas` publishes: tokens, and the flags that change the interface.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "TokensRepr", into = "TokensRepr")]
 pub struct Tokens {
     by_token: BTreeMap<u32, Service>,
     by_service: BTreeMap<Service, u32>,
+    /// `by_token` as a sorted table, searched on every call.
+    sorted: Vec<(u32, Service)>,
     /// `ibm,hypertas-functions` present: the OS runs under a hypervisor.
     pub hypervisor: bool,
     /// `ibm,change-msix-capable`: change-msi has 4 outputs and functions 3 to 6.
     pub change_msix_capable: bool,
+}
+
+/// [`Tokens`] as saved states hold it.
+#[derive(Serialize, Deserialize)]
+struct TokensRepr {
+    by_token: BTreeMap<u32, Service>,
+    by_service: BTreeMap<Service, u32>,
+    hypervisor: bool,
+    change_msix_capable: bool,
+}
+
+impl From<TokensRepr> for Tokens {
+    fn from(r: TokensRepr) -> Tokens {
+        Tokens {
+            sorted: r.by_token.iter().map(|(&t, &s)| (t, s)).collect(),
+            by_token: r.by_token,
+            by_service: r.by_service,
+            hypervisor: r.hypervisor,
+            change_msix_capable: r.change_msix_capable,
+        }
+    }
+}
+
+impl From<Tokens> for TokensRepr {
+    fn from(t: Tokens) -> TokensRepr {
+        TokensRepr {
+            by_token: t.by_token,
+            by_service: t.by_service,
+            hypervisor: t.hypervisor,
+            change_msix_capable: t.change_msix_capable,
+        }
+    }
 }
 
 impl Tokens {
@@ -121,6 +156,7 @@ impl Tokens {
         let mut t = Tokens {
             by_token: BTreeMap::new(),
             by_service: BTreeMap::new(),
+            sorted: Vec::new(),
             hypervisor,
             change_msix_capable: msix,
         };
@@ -128,6 +164,7 @@ impl Tokens {
             t.by_token.insert(tok, s);
             t.by_service.insert(s, tok);
         }
+        t.sorted = t.by_token.iter().map(|(&tok, &s)| (tok, s)).collect();
         t
     }
 
@@ -165,7 +202,10 @@ impl Tokens {
 
     /// The service behind a token.
     pub fn service(&self, token: u32) -> Option<Service> {
-        self.by_token.get(&token).copied()
+        self.sorted
+            .binary_search_by_key(&token, |&(t, _)| t)
+            .ok()
+            .map(|i| self.sorted[i].1)
     }
 
     /// The token of a service, if the machine has it.

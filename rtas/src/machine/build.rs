@@ -95,7 +95,7 @@ pub(crate) fn is_bridge_node(tree: &Tree, n: NodeId) -> bool {
 fn phb_drcs(
     tree: &Tree,
     phb: NodeId,
-    functions: &[crate::pci::PciFunction],
+    function_nodes: &[NodeId],
 ) -> Result<Vec<crate::drc::Drc>, Error> {
     let mut drcs = crate::drc::from_node(tree, phb)?;
     let mut stack: Vec<NodeId> = tree.node(phb).children().to_vec();
@@ -106,10 +106,7 @@ fn phb_drcs(
     if drcs.is_empty() {
         return Ok(drcs);
     }
-    for (i, f) in functions.iter().enumerate() {
-        let Ok(node) = tree.find(&f.info.path) else {
-            continue;
-        };
+    for (i, &node) in function_nodes.iter().enumerate() {
         let Some(mine) = tree.at(node).u32("ibm,my-drc-index")? else {
             continue;
         };
@@ -146,6 +143,8 @@ impl Machine {
         let mut phbs = Vec::with_capacity(phb_nodes.len());
         // Slots of the IMS stores of each PHB's functions.
         let mut ims_want = Vec::with_capacity(phb_nodes.len());
+        // Each PHB's function nodes, in the order of its functions.
+        let mut node_of: Vec<Vec<NodeId>> = Vec::with_capacity(phb_nodes.len());
         let mut used_index = std::collections::BTreeSet::new();
         for (ordinal, &pn) in phb_nodes.iter().enumerate() {
             let at = tree.at(pn);
@@ -171,7 +170,7 @@ impl Machine {
             let mut functions = Vec::with_capacity(fn_nodes.len());
             let mut seen = std::collections::HashSet::with_capacity(fn_nodes.len());
             let lsi_map = LsiMap::read(tree, pn);
-            for fnode in fn_nodes {
+            for &fnode in &fn_nodes {
                 let bus = buses.bus_of(tree, fnode);
                 let f = PciFunction::from_node(tree, fnode, bus, |addr, pin| {
                     // Behind bridges: swizzle at every bridge up to the PHB, then the map.
@@ -222,8 +221,9 @@ impl Machine {
             let mut phb = Phb::new(index, buid, path, pe_total, functions);
             phb.windows = super::mmio::windows(tree, pn, index, ordinal, phb_nodes.len())?;
             phb.partition = at.u32("pseries-sim,partition")?.unwrap_or(0);
-            phb.drcs = phb_drcs(tree, pn, &phb.functions)?;
+            phb.drcs = phb_drcs(tree, pn, &fn_nodes)?;
             phbs.push(phb);
+            node_of.push(fn_nodes);
         }
         let phb_paths: Vec<&str> = phbs.iter().map(|p| p.path.as_str()).collect();
         let msg_devices = crate::msgdev::from_tree(tree, &phb_paths);
@@ -305,7 +305,7 @@ impl Machine {
         };
         m.claim_lsis()?;
         m.assign_bars();
-        m.ims = m.ims_from_tree(tree)?;
+        m.ims = m.ims_from_tree(tree, &node_of)?;
         if let Some(ax) = &m.axon {
             if !m.ics.claim(ax.cascade, SourceKind::Msi) {
                 return Err(tree_err(

@@ -11,11 +11,16 @@ use std::collections::BTreeMap;
 
 impl Machine {
     /// Every function's IMS store from the tree, each checked against its BARs.
-    pub(crate) fn ims_from_tree(&self, tree: &Tree) -> Result<BTreeMap<FnRef, ImsStore>, Error> {
+    /// `nodes`: each PHB's function nodes, in the order of its functions.
+    pub(crate) fn ims_from_tree(
+        &self,
+        tree: &Tree,
+        nodes: &[Vec<of_tree::NodeId>],
+    ) -> Result<BTreeMap<FnRef, ImsStore>, Error> {
         let mut out = BTreeMap::new();
         for r in self.functions() {
             let f = self.function(r);
-            let Ok(node) = tree.find(&f.info.path) else {
+            let Some(&node) = nodes.get(r.phb).and_then(|n| n.get(r.func)) else {
                 continue;
             };
             let place =
