@@ -236,6 +236,34 @@ mod tests {
     }
 
     #[test]
+    fn stale_stack_entries_are_swept_without_losing_free_blocks() {
+        // Allocation and free cycles leave stale entries on the free stacks until a
+        // stack outgrows its blocks: the sweep must keep every block still free.
+        let mut p = BuddyPool::new(0x1_0000, 0x1000);
+        for round in 0..4000u32 {
+            let n = 1 + round % 7;
+            let a = p.alloc(n, BlockKind::Msix).unwrap();
+            let b = p.alloc(2, BlockKind::Msi).unwrap();
+            p.free(a, n);
+            p.free(b, 2);
+        }
+        assert_eq!(p.free_count(), 0x1000);
+        let mut got = 0;
+        while p.alloc(1, BlockKind::Msix).is_some() {
+            got += 1;
+        }
+        assert_eq!(got, 0x1000, "every source allocatable after the sweeps");
+        for s in 0x1_0000..0x1_1000 {
+            p.free(s, 1);
+        }
+        assert_eq!(
+            p.alloc(0x1000, BlockKind::Msi),
+            Some(0x1_0000),
+            "merged back whole"
+        );
+    }
+
+    #[test]
     fn unaligned_pools() {
         let mut p = BuddyPool::new(0x1300, 3328);
         assert_eq!(p.free_count(), 3328);
