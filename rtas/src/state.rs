@@ -269,12 +269,18 @@ mod tests {
         // The unedited blob goes through: the forging itself is sound.
         fw.restore(&forged(&fw, |_| {})).unwrap();
         type Edit = (&'static str, fn(&mut Machine));
-        let edits: [Edit; 6] = [
+        let edits: [Edit; 7] = [
             // A connector naming a function that does not exist.
             ("drc", |m| m.phbs[0].drcs[0].function = Some(9999)),
             // A PHB number past any LSI (it once overflowed the source arithmetic).
             ("index", |m| m.phbs[0].index = 0x7fff_ffff),
             ("partition", |m| m.phbs[0].partition = 1),
+            // Servers size the XIVE queue pages made at restore (found by fuzzing: a
+            // count of 2^26 asked for 64 GiB).
+            ("servers", |m| {
+                m.servers = 1 << 26;
+                m.xive = Some(Default::default());
+            }),
             ("buid", |m| m.phbs[0].buid ^= 1),
             ("pin", |m| {
                 let f = m.phbs[0].functions.iter_mut().find(|f| f.lsi.is_some());

@@ -69,6 +69,12 @@ impl Machine {
         {
             return Err("another profile, kind or number of PHBs".into());
         }
+        if self.servers != other.servers {
+            return Err(format!(
+                "{} interrupt servers, not the tree's {}",
+                other.servers, self.servers
+            ));
+        }
         for (a, b) in self.phbs.iter().zip(&other.phbs) {
             if (
                 a.index,
