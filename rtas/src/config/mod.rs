@@ -10,6 +10,8 @@ pub use msi::MsiCap;
 pub use msix::{MsixCap, MsixTable, MSIX_ENTRY_SIZE};
 
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Why a configuration or BAR access was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -74,11 +76,56 @@ const STORED: usize = 256;
 /// A function's configuration space: the bytes, which bits software may write, and
 /// which bits are cleared by writing one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "ConfigRepr", into = "ConfigRepr")]
 pub struct ConfigSpace {
+    size: u32,
+    bytes: Vec<u8>,
+    /// The write rules, shared between functions built alike (copied on change).
+    masks: Arc<Masks>,
+}
+
+/// Which bits software may write, and which it clears by writing one.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Masks {
+    wmask: Vec<u8>,
+    w1cmask: Vec<u8>,
+}
+
+/// Functions' write rules, each kept once: see [`ConfigSpace::share_masks`].
+pub type MaskPool = HashMap<Arc<Masks>, ()>;
+
+/// [`ConfigSpace`] as saved states hold it.
+#[derive(Clone, Serialize, Deserialize)]
+struct ConfigRepr {
     size: u32,
     bytes: Vec<u8>,
     wmask: Vec<u8>,
     w1cmask: Vec<u8>,
+}
+
+impl From<ConfigRepr> for ConfigSpace {
+    fn from(r: ConfigRepr) -> Self {
+        ConfigSpace {
+            size: r.size,
+            bytes: r.bytes,
+            masks: Arc::new(Masks {
+                wmask: r.wmask,
+                w1cmask: r.w1cmask,
+            }),
+        }
+    }
+}
+
+impl From<ConfigSpace> for ConfigRepr {
+    fn from(c: ConfigSpace) -> Self {
+        let m = Arc::unwrap_or_clone(c.masks);
+        ConfigRepr {
+            size: c.size,
+            bytes: c.bytes,
+            wmask: m.wmask,
+            w1cmask: m.w1cmask,
+        }
+    }
 }
 
 impl ConfigSpace {
@@ -88,8 +135,21 @@ impl ConfigSpace {
         ConfigSpace {
             size: size as u32,
             bytes: vec![0; stored],
-            wmask: vec![0; stored],
-            w1cmask: vec![0; stored],
+            masks: Arc::new(Masks {
+                wmask: vec![0; stored],
+                w1cmask: vec![0; stored],
+            }),
+        }
+    }
+
+    /// Shares the write rules with an equal set already in `pool` (else adds them), so
+    /// that a machine of many alike functions keeps one copy.
+    pub fn share_masks(&mut self, pool: &mut MaskPool) {
+        match pool.get_key_value(&self.masks) {
+            Some((k, _)) => self.masks = Arc::clone(k),
+            None => {
+                pool.insert(Arc::clone(&self.masks), ());
+            }
         }
     }
 
@@ -116,8 +176,8 @@ impl ConfigSpace {
                 break;
             };
             let v = (value >> (8 * i)) as u8;
-            let w = self.wmask[o + i];
-            let c = self.w1cmask[o + i];
+            let w = self.masks.wmask[o + i];
+            let c = self.masks.w1cmask[o + i];
             self.bytes[o + i] = ((old & !w) | (v & w)) & !(v & c);
         }
         Ok(())
@@ -139,15 +199,17 @@ impl ConfigSpace {
 
     /// Marks bits writable by software.
     pub(crate) fn set_wmask(&mut self, offset: usize, mask: u32, size: usize) {
+        let m = Arc::make_mut(&mut self.masks);
         for i in 0..size {
-            self.wmask[offset + i] = (mask >> (8 * i)) as u8;
+            m.wmask[offset + i] = (mask >> (8 * i)) as u8;
         }
     }
 
     /// Marks bits as write-one-to-clear.
     pub(crate) fn set_w1cmask(&mut self, offset: usize, mask: u32, size: usize) {
+        let m = Arc::make_mut(&mut self.masks);
         for i in 0..size {
-            self.w1cmask[offset + i] = (mask >> (8 * i)) as u8;
+            m.w1cmask[offset + i] = (mask >> (8 * i)) as u8;
         }
     }
 
@@ -159,14 +221,14 @@ impl ConfigSpace {
     /// Whether the three arrays agree in length with the size.
     pub(crate) fn consistent(&self) -> bool {
         self.bytes.len() == (self.size as usize).min(STORED)
-            && self.bytes.len() == self.wmask.len()
-            && self.bytes.len() == self.w1cmask.len()
+            && self.bytes.len() == self.masks.wmask.len()
+            && self.bytes.len() == self.masks.w1cmask.len()
     }
 
     /// Restores the power-on values: every writable or write-one-to-clear bit to zero.
     pub(crate) fn reset(&mut self) {
         for i in 0..self.bytes.len() {
-            self.bytes[i] &= !(self.wmask[i] | self.w1cmask[i]);
+            self.bytes[i] &= !(self.masks.wmask[i] | self.masks.w1cmask[i]);
         }
     }
 }
@@ -174,6 +236,28 @@ impl ConfigSpace {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn alike_spaces_share_write_rules_and_part_on_change() {
+        let mut pool = MaskPool::new();
+        let mut a = ConfigSpace::new(256);
+        let mut b = ConfigSpace::new(256);
+        a.set_wmask(4, 0xffff, 2);
+        b.set_wmask(4, 0xffff, 2);
+        a.share_masks(&mut pool);
+        b.share_masks(&mut pool);
+        assert!(Arc::ptr_eq(&a.masks, &b.masks), "one copy");
+        b.set_wmask(0x3c, 0xff, 1);
+        a.write(0x3c, 1, 0x55).unwrap();
+        b.write(0x3c, 1, 0x55).unwrap();
+        assert_eq!(
+            (a.read(0x3c, 1).unwrap(), b.read(0x3c, 1).unwrap()),
+            (0, 0x55)
+        );
+        let bytes = |c: &ConfigSpace| bincode::serialize(c).unwrap();
+        let back: ConfigSpace = bincode::deserialize(&bytes(&b)).unwrap();
+        assert_eq!(back, b);
+    }
 
     #[test]
     fn access_rules() {

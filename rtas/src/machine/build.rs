@@ -145,6 +145,8 @@ impl Machine {
         let mut ims_want = Vec::with_capacity(phb_nodes.len());
         // Each PHB's function nodes, in the order of its functions.
         let mut node_of: Vec<Vec<NodeId>> = Vec::with_capacity(phb_nodes.len());
+        // Functions built alike share their config space's write rules.
+        let mut masks = crate::config::MaskPool::new();
         let mut used_index = std::collections::BTreeSet::new();
         for (ordinal, &pn) in phb_nodes.iter().enumerate() {
             let at = tree.at(pn);
@@ -214,6 +216,8 @@ impl Machine {
                 let ims = crate::ims::ImsPlace::from_node(&tree.at(fnode))
                     .map_err(|e| tree_err(&f.info.path, e))?;
                 ims_slots += ims.map_or(0, |p| p.slots as u64);
+                let mut f = f;
+                f.config.share_masks(&mut masks);
                 functions.push(f);
             }
             ims_want.push(ims_slots);
