@@ -601,3 +601,15 @@ fn slot_reset_restores_the_window_that_was_assigned() {
         );
     }
 }
+
+#[test]
+fn suspend_me_takes_no_inputs_and_one_output() {
+    let mut fw = firmware(B, Profile::Papr);
+    for (args, nret) in [(&[0u32][..], 1), (&[][..], 2)] {
+        let r = fw.call(Service::SuspendMe, args, nret).unwrap();
+        assert_eq!(r[0] as i32, -3, "{} inputs, {nret} outputs", args.len());
+        assert!(!fw.suspended, "a refused call does not suspend");
+    }
+    assert_eq!(fw.call(Service::SuspendMe, &[], 1).unwrap(), vec![0]);
+    assert!(fw.suspended);
+}
