@@ -194,20 +194,59 @@ fn save_and_restore_keep_the_hotplugged_function() {
     let d = harness::hotplug_add(&mut k, "0000:00:10.0", &nic(), NIC).unwrap()[0];
     let blob = harness::save(&k);
     let saved = harness::firmware(&k).machine.clone();
+    // Changed after the save: the restore must bring the blob's function back.
+    harness::freeze(&mut k, d).unwrap();
+    assert!(harness::fire(&mut k, d, 0).is_err(), "frozen: dropped");
     harness::restore(&mut k, &blob).expect("restore accepts the hotplugged function");
     let m = &harness::firmware(&k).machine;
     assert_eq!(*m, saved);
-    assert!(m
+    let f = m
         .find(
             m.phbs[0].buid,
             PciAddr {
                 bus: 0,
-                devfn: 0x80
-            }
+                devfn: 0x80,
+            },
         )
-        .is_some());
+        .unwrap();
+    assert!(
+        !m.function(f).frozen,
+        "the blob's function, not the live one"
+    );
+    assert_eq!(m.block(f).map(|b| b.count), Some(5));
     for v in 0..5 {
         harness::fire(&mut k, d, v).unwrap();
     }
     harness::hotplug_remove(&mut k, d).unwrap();
+}
+
+#[test]
+fn a_refused_hotplug_line_names_its_line() {
+    let dir = scratch("hotplug-lines");
+    std::fs::copy(fixture(NIC), dir.join(NIC)).unwrap();
+    std::fs::copy(fixture("qemu/e_bridge.dtb"), dir.join("m.dtb")).unwrap();
+    let file = dir.join("h.scenario");
+    std::fs::write(&file, "machine m.dtb\nboot\nhotplug remove 0000:00:02.0\n").unwrap();
+    let mut out: Vec<String> = Vec::new();
+    let e = platform::scenario::run_file(&file, Default::default(), &mut out)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        e.contains("h.scenario:3:1: hotplug remove 0000:00:02.0: PCI: Hot unplug of PCI bridges not supported"),
+        "{e}"
+    );
+    std::fs::write(
+        &file,
+        "machine m.dtb\nboot\nhotplug add 0000:00:10.0 none.dts\n",
+    )
+    .unwrap();
+    let e = platform::scenario::run_file(&file, Default::default(), &mut out)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        e.contains("h.scenario:3:1: ") && e.contains("none.dts"),
+        "{e}"
+    );
 }

@@ -252,3 +252,120 @@ impl Machine {
         log::debug!("hotplug: {} released", f.info.path);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::MachineConfig;
+
+    fn machine() -> Machine {
+        let blob = include_bytes!("../../../fixtures/qemu/b_devices.dtb");
+        let tree = of_tree::dtb::read(blob).unwrap();
+        Machine::from_tree(&tree, &MachineConfig::default()).unwrap()
+    }
+
+    fn node(devfn: u8) -> Tree {
+        let src = format!(
+            "/dts-v1/; / {{ #address-cells = <3>; #size-cells = <2>; \
+             n@{:x},{} {{ reg = <{:#x} 0 0 0 0>; ibm,req#msi-x = <2>; \
+             ibm,my-drc-index = <{:#x}>; vendor-id = <0x1af4>; device-id = <0x1000>; \
+             class-code = <0x20000>; }}; }};",
+            devfn >> 3,
+            devfn & 7,
+            (devfn as u32) << 8,
+            0x4000_0000 | devfn as u32
+        );
+        of_tree::dts::parse_str(&src, "n.dts").unwrap()
+    }
+
+    #[test]
+    fn a_removal_moves_later_functions_and_their_connectors_down() {
+        let mut m = machine();
+        let n = m.phbs[0].functions.len();
+        assert_eq!(
+            m.plug(
+                0,
+                PciAddr {
+                    bus: 0,
+                    devfn: 0x80
+                },
+                &node(0x80),
+                "n"
+            ),
+            Ok(vec![0x4000_0080])
+        );
+        assert_eq!(m.phbs[0].functions.len(), n + 1);
+        // Remove ethernet@2 (devfn 0x10), a function before it.
+        let eth = m.phbs[0]
+            .find(PciAddr {
+                bus: 0,
+                devfn: 0x10,
+            })
+            .unwrap();
+        let r = FnRef { phb: 0, func: eth };
+        assert_eq!(m.unplug_request(r), Ok(vec![0x4000_0010]));
+        let d = m.phbs[0]
+            .drcs
+            .iter()
+            .position(|d| d.index == 0x4000_0010)
+            .unwrap();
+        m.release_slot(0, d);
+        let p = &m.phbs[0];
+        assert_eq!(p.functions.len(), n);
+        assert!(p
+            .find(PciAddr {
+                bus: 0,
+                devfn: 0x10
+            })
+            .is_none());
+        p.validate().unwrap();
+        for d in &p.drcs {
+            if let Some(f) = d.function {
+                assert_eq!(
+                    p.functions[f].addr.devfn as u32,
+                    d.index & 0xff,
+                    "{:#x}",
+                    d.index
+                );
+            }
+        }
+        assert_eq!(p.drcs[d].function, None);
+        assert!(p.drcs[d].node.is_empty());
+    }
+
+    #[test]
+    fn refusals_leave_the_machine_as_it_was() {
+        let mut m = machine();
+        let before = m.clone();
+        let at = |devfn| PciAddr { bus: 0, devfn };
+        // reg names another address.
+        let e = m
+            .plug(0, at(0x88), &node(0x80), "n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("names 0000:00:10.0, not 0000:00:11.0"), "{e}");
+        // Behind a bridge, or on a bus without connectors.
+        let e = m
+            .plug(
+                0,
+                PciAddr {
+                    bus: 1,
+                    devfn: 0x80,
+                },
+                &node(0x80),
+                "n",
+            )
+            .unwrap_err();
+        assert!(e.to_string().contains("'reg'"), "{e}");
+        // A function of a slot whose function 0 is in (vga@0 is 00:00.0).
+        let e = m
+            .plug(0, at(0x01), &node(0x01), "n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("PCI: slot 0 function 0 already occupied by /pci@800000020000000/vga@0"),
+            "{e}"
+        );
+        assert_eq!(m, before);
+    }
+}
