@@ -29,7 +29,10 @@ fn nic() -> of_tree::Tree {
 fn nic_at(devfn: u8) -> of_tree::Tree {
     let text = std::fs::read_to_string(fixture(NIC)).unwrap();
     let text = text
-        .replace("ethernet@10", &format!("ethernet@10,{}", devfn & 7))
+        .replace(
+            "ethernet@10",
+            &format!("ethernet@{:x},{}", devfn >> 3, devfn & 7),
+        )
         .replace("<0x8000 ", &format!("<{:#x} ", (devfn as u32) << 8))
         .replace("0x40000080", &format!("{:#x}", 0x4000_0000 | devfn as u32));
     of_tree::dts::parse_str(&text, "nic.dts").unwrap()
@@ -249,4 +252,26 @@ fn a_refused_hotplug_line_names_its_line() {
         e.contains("h.scenario:3:1: ") && e.contains("none.dts"),
         "{e}"
     );
+}
+
+#[test]
+fn a_cold_plugged_function_goes_and_a_new_one_takes_its_slot() {
+    let mut k = boot(B);
+    let before = free_sources(&k);
+    let eth = k.device("0000:00:02.0").unwrap();
+    assert!(k.request(eth, platform::ops::MsiType::Msix, 5, 5).is_ok());
+    harness::hotplug_remove(&mut k, eth).unwrap();
+    assert_eq!(free_sources(&k), before);
+    assert!(k.device("0000:00:02.0").is_err());
+    // The same slot again, twice over: each time a new device, the old ids kept.
+    for round in 0..2 {
+        let d = harness::hotplug_add(&mut k, "0000:00:02.0", &nic_at(0x10), "n").unwrap()[0];
+        assert_eq!(k.device("0000:00:02.0").unwrap(), d, "round {round}");
+        assert_ne!(d, eth);
+        for v in 0..5 {
+            harness::fire(&mut k, d, v).unwrap();
+        }
+        harness::hotplug_remove(&mut k, d).unwrap();
+        assert_eq!(free_sources(&k), before, "round {round}");
+    }
 }
