@@ -93,7 +93,12 @@ impl Machine {
         let node_path = dts.path(node);
         let hi = dts
             .at(node)
-            .reg()?
+            .reg()
+            .map_err(|e| {
+                refuse(format!(
+                    "{source}: {e} (a PCI node's root says #address-cells = <3>, #size-cells = <2>)"
+                ))
+            })?
             .and_then(|r| r.first().and_then(|e| e.address.first().copied()))
             .ok_or_else(|| refuse(format!("{source}: {node_path}: no 'reg'")))?;
         let (bus, devfn) = ((hi >> 16) as u8, (hi >> 8) as u8);
@@ -364,6 +369,17 @@ mod tests {
             .to_string();
         assert!(
             e.starts_with("PCI: slot 0 function 0 already occupied by /pci@800000020000000/vga@0"),
+            "{e}"
+        );
+        // A root without a PHB's cells.
+        let t = of_tree::dts::parse_str(
+            "/dts-v1/; / { n@10 { reg = <0x8000 0 0 0 0>; }; };",
+            "c.dts",
+        )
+        .unwrap();
+        let e = m.plug(0, at(0x80), &t, "c.dts").unwrap_err().to_string();
+        assert!(
+            e.starts_with("c.dts: ") && e.contains("#address-cells = <3>"),
             "{e}"
         );
         assert_eq!(m, before);
