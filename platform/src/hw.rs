@@ -10,13 +10,16 @@ use rtas::Firmware;
 /// Where the OS keeps its RTAS argument buffer (Linux's `rtas_args`).
 const RTAS_ARGS_AT: u64 = 0x10_0000;
 /// OS memory the port owns: the RTAS argument buffer lives here.
-const OS_MEMORY: usize = 0x1000;
+const OS_MEMORY: usize = 0x2000;
 /// Where the OS puts its client-architecture-support option vectors.
 const CAS_TABLE_AT: u64 = RTAS_ARGS_AT + 0x400;
 /// Where the OS keeps its RTAS error-log buffer (Linux's `slot_errbuf`).
 pub const ERROR_LOG_AT: u64 = RTAS_ARGS_AT + 0x800;
 /// Its length: `rtas-error-log-max` as QEMU publishes it.
 pub const ERROR_LOG_LEN: u32 = 0x800;
+/// Where the OS keeps its `ibm,configure-connector` work area (4 KiB, Linux's
+/// `rtas_data_buf`).
+pub const CC_WORK_AREA_AT: u64 = RTAS_ARGS_AT + 0x1000;
 /// Most cells of arguments plus outputs an RTAS call may carry.
 const MAX_CELLS: usize = 16;
 
@@ -112,6 +115,16 @@ impl Port {
     /// A word of the OS memory the port owns (its RTAS buffers); `None` outside it.
     pub fn os_buffer_read(&self, addr: u64) -> Option<u32> {
         self.mem.read_u32(addr)
+    }
+
+    /// Bytes of the OS memory the port owns; `None` outside it.
+    pub fn os_buffer_bytes(&self, addr: u64, len: usize) -> Option<Vec<u8>> {
+        self.mem.read_bytes(addr, len).map(<[u8]>::to_vec)
+    }
+
+    /// Stores a word in the OS memory the port owns; false outside it.
+    pub fn os_buffer_write(&mut self, addr: u64, value: u32) -> bool {
+        self.mem.write_u32(addr, value)
     }
 
     /// A 4-byte big-endian load from the OS's own memory (its queue pages).

@@ -39,6 +39,11 @@ pub struct Drc {
     pub node: Vec<NodeEvent>,
     /// Where `ibm,configure-connector` stands in `node`.
     pub cc_at: usize,
+    /// A removal was asked for (QEMU's `device_del`): isolating the slot releases its
+    /// function from the machine. Not in state blobs (their format predates it; a
+    /// scenario's removal is asked for and completed in one step).
+    #[serde(skip)]
+    pub unplug_requested: bool,
 }
 
 /// One step of a node's description, depth first.
@@ -134,6 +139,7 @@ pub fn from_node(tree: &Tree, id: NodeId) -> Result<Vec<Drc>, Error> {
             function: None,
             node: Vec::new(),
             cc_at: 0,
+            unplug_requested: false,
         })
         .collect())
 }

@@ -17,6 +17,9 @@ pub enum Error {
     /// The machine asks for more than the simulator can hold.
     #[error("{0}")]
     Limit(String),
+    /// A hotplug request was refused (QEMU's words where QEMU refuses it).
+    #[error("{0}")]
+    Hotplug(String),
     /// A call log line could not be read.
     #[error("line {line}{}: {msg}", .column.map(|c| format!(", column {c}")).unwrap_or_default())]
     Log {

@@ -90,6 +90,34 @@ impl Phb {
         Ok(())
     }
 
+    /// Adds a function (a hotplugged one) at the end; its index.
+    pub(crate) fn add_function(&mut self, f: PciFunction) -> usize {
+        let i = self.functions.len();
+        self.by_addr.insert(f.addr, i);
+        self.functions.push(f);
+        i
+    }
+
+    /// Removes the function at an index: the functions after it move down one, and so
+    /// do the connectors' references to them.
+    pub(crate) fn remove_function(&mut self, i: usize) -> PciFunction {
+        let f = self.functions.remove(i);
+        self.by_addr = self
+            .functions
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.addr, i))
+            .collect();
+        for d in &mut self.drcs {
+            d.function = match d.function {
+                Some(j) if j == i => None,
+                Some(j) if j > i => Some(j - 1),
+                o => o,
+            };
+        }
+        f
+    }
+
     /// Index of the function at an address.
     pub fn find(&self, addr: PciAddr) -> Option<usize> {
         self.by_addr.get(addr)

@@ -48,6 +48,9 @@ use std::process::ExitCode;
 ///   fault SERVICE KIND [after N] [times M]
 ///                                       after N calls of the RTAS service the next M get
 ///                                       KIND: busy|hw-error|delay N|fewer N|status N
+///   hotplug add DEV FILE.dts            QEMU's device_add of the one node of FILE (relative to
+///                                       the scenario), then the OS's addition and its driver
+///   hotplug remove DEV                  QEMU's device_del, then the OS's removal
 #[derive(Args)]
 #[command(about = "Runs scenario files")]
 pub struct RunArgs {

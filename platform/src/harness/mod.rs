@@ -3,7 +3,10 @@
 //! telling the firmware to renumber at resume, saving and restoring firmware state, and
 //! looking at the firmware (its call log, its QEMU-style trace, its source map).
 
+pub mod hotplug;
 pub mod map;
+
+pub use hotplug::{hotplug_add, hotplug_remove};
 
 use crate::error::Error;
 use crate::hw::Port;

@@ -4,6 +4,7 @@
 
 pub mod defaults;
 pub mod eeh;
+pub mod hotplug;
 mod interrupts;
 mod msi;
 mod msi_device;
@@ -98,6 +99,9 @@ pub struct Device {
     /// A non-PCI MSI device (named by its node path, found by
     /// [`::rtas::msgdev::PROP_MSI_VECTORS`]): its message slots. None for PCI functions.
     pub msi_device: Option<MsiDeviceInfo>,
+    /// Hot-removed: gone from the tree and the machine. The entry stays so that other
+    /// devices keep their [`DevId`]; lookups by name or address skip it.
+    pub removed: bool,
 }
 
 /// A non-PCI MSI device as the OS knows it from its node.
@@ -427,6 +431,11 @@ impl Kernel {
         self.opts.trace || log::log_enabled!(log::Level::Debug)
     }
 
+    /// Records a message (for the simulator's notes in a run's trace).
+    pub fn note(&mut self, text: String) {
+        self.msg(text);
+    }
+
     /// Records a message in the words of Linux's debug output.
     pub(crate) fn msg(&mut self, text: String) {
         log::debug!("{text}");
@@ -456,7 +465,7 @@ impl Kernel {
     pub fn device(&self, name: &str) -> Result<DevId, Error> {
         self.devices
             .iter()
-            .position(|d| d.name == name)
+            .position(|d| d.name == name && !d.removed)
             .ok_or_else(|| Error::NoDevice(name.to_string()))
     }
 
@@ -464,7 +473,7 @@ impl Kernel {
     pub fn device_at(&self, buid: u64, addr: PciAddr) -> Option<DevId> {
         self.devices
             .iter()
-            .position(|d| d.buid == buid && d.addr == addr)
+            .position(|d| d.buid == buid && d.addr == addr && !d.removed)
     }
 
     /// A hypervisor call through the port, traced.

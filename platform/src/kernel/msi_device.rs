@@ -67,6 +67,7 @@ impl Kernel {
                 lsi_requested: false,
                 msi: None,
                 no_64bit_msi: false,
+                removed: false,
                 is_bridge: false,
                 caps: Default::default(),
                 eeh: None,

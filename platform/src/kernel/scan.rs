@@ -9,8 +9,7 @@ use crate::trace::Event;
 impl Kernel {
     pub(super) fn pci_scan(&mut self) -> Result<(), Error> {
         for p in 0..self.phbs.len() {
-            let (phb_node, domain, buid) =
-                (self.phbs[p].node, self.phbs[p].domain, self.phbs[p].buid);
+            let phb_node = self.phbs[p].node;
             let map = match of::InterruptMap::read(&self.tree, phb_node) {
                 Ok(m) => m,
                 Err(why) => {
@@ -22,76 +21,99 @@ impl Kernel {
             let mut devs: Vec<Device> = Vec::new();
             let mut at_addr = std::collections::HashMap::new();
             for node in of::pci_functions(&self.tree, phb_node) {
-                let path = self.tree.path(node);
-                let addr = match of::function_addr(&self.tree, node) {
-                    Ok(Some(a)) => a,
-                    Ok(None) => continue,
-                    Err(why) => {
-                        self.msg(format!("{path}: {why}: skipped"));
-                        continue;
-                    }
-                };
-                if let Some(other) = at_addr.get(&addr) {
-                    let msg = format!("{path}: same address as {other}: skipped");
-                    self.msg(msg);
+                let Some(d) = self.scanned_device(p, map.as_ref(), node, &mut at_addr) else {
                     continue;
-                }
-                at_addr.insert(addr, path.clone());
-                let lsi = match of::lsi_source(&self.tree, phb_node, map.as_ref(), node) {
-                    Ok(l) => l,
-                    Err(why) => {
-                        self.msg(format!(
-                            "{path}: its pin maps to no interrupt source: {why}"
-                        ));
-                        None
-                    }
                 };
-                let at = self.tree.at(node);
-                devs.push(Device {
-                    name: pci_name(domain, addr),
-                    node,
-                    path,
-                    phb: p,
-                    buid,
-                    addr,
-                    lsi,
-                    lsi_virq: None,
-                    lsi_requested: false,
-                    msi: None,
-                    no_64bit_msi: at.has("pseries-sim,no-64bit-msi"),
-                    is_bridge: of::is_bridge(&self.tree, node),
-                    caps: Default::default(),
-                    eeh: None,
-                    msi_device: None,
-                });
+                devs.push(d);
             }
             devs.sort_by_key(|d| (d.addr.bus, d.addr.devfn));
             for d in devs {
-                let id = self.devices.len();
-                let lsi = d.lsi;
-                let name = d.name.clone();
-                self.devices.push(d);
-                if let Some(src) = lsi {
-                    let virq = self.irq.map_lsi(src, Owner::lsi(id));
-                    self.devices[id].lsi_virq = Some(virq);
-                    if self.opts.trace {
-                        self.emit(Event::Map {
-                            device: name.clone(),
-                            vector: None,
-                            source: src,
-                            virq,
-                        });
-                    }
-                }
-                self.hook("pci_irq_fixup", &name);
-                if let Some(mut c) = self.client.take() {
-                    c.pci_irq_fixup(self, id);
-                    self.client = Some(c);
-                } else if let Some(h) = self.desc.pci_irq_fixup {
-                    h(self, id);
-                }
+                self.attach_device(d);
             }
         }
         Ok(())
+    }
+
+    /// The device a function node describes, as the scan finds it on PHB `p` (None,
+    /// with a message, for a node without a usable address or at an address taken).
+    pub(super) fn scanned_device(
+        &mut self,
+        p: usize,
+        map: Option<&of::InterruptMap>,
+        node: of_tree::NodeId,
+        at_addr: &mut std::collections::HashMap<::rtas::pci::PciAddr, String>,
+    ) -> Option<Device> {
+        let (phb_node, domain, buid) = (self.phbs[p].node, self.phbs[p].domain, self.phbs[p].buid);
+        let path = self.tree.path(node);
+        let addr = match of::function_addr(&self.tree, node) {
+            Ok(Some(a)) => a,
+            Ok(None) => return None,
+            Err(why) => {
+                self.msg(format!("{path}: {why}: skipped"));
+                return None;
+            }
+        };
+        if let Some(other) = at_addr.get(&addr) {
+            let msg = format!("{path}: same address as {other}: skipped");
+            self.msg(msg);
+            return None;
+        }
+        at_addr.insert(addr, path.clone());
+        let lsi = match of::lsi_source(&self.tree, phb_node, map, node) {
+            Ok(l) => l,
+            Err(why) => {
+                self.msg(format!(
+                    "{path}: its pin maps to no interrupt source: {why}"
+                ));
+                None
+            }
+        };
+        let at = self.tree.at(node);
+        Some(Device {
+            name: pci_name(domain, addr),
+            node,
+            path,
+            phb: p,
+            buid,
+            addr,
+            lsi,
+            lsi_virq: None,
+            lsi_requested: false,
+            msi: None,
+            no_64bit_msi: at.has("pseries-sim,no-64bit-msi"),
+            is_bridge: of::is_bridge(&self.tree, node),
+            caps: Default::default(),
+            eeh: None,
+            msi_device: None,
+            removed: false,
+        })
+    }
+
+    /// A scanned device joins the list: its LSI mapped, the per-function fix-up run.
+    pub(super) fn attach_device(&mut self, d: Device) -> super::DevId {
+        let id = self.devices.len();
+        let lsi = d.lsi;
+        let name = d.name.clone();
+        self.devices.push(d);
+        if let Some(src) = lsi {
+            let virq = self.irq.map_lsi(src, Owner::lsi(id));
+            self.devices[id].lsi_virq = Some(virq);
+            if self.opts.trace {
+                self.emit(Event::Map {
+                    device: name.clone(),
+                    vector: None,
+                    source: src,
+                    virq,
+                });
+            }
+        }
+        self.hook("pci_irq_fixup", &name);
+        if let Some(mut c) = self.client.take() {
+            c.pci_irq_fixup(self, id);
+            self.client = Some(c);
+        } else if let Some(h) = self.desc.pci_irq_fixup {
+            h(self, id);
+        }
+        id
     }
 }

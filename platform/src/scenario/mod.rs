@@ -5,6 +5,7 @@ mod diff;
 mod parse;
 mod parse_eeh;
 mod parse_fault;
+mod parse_hotplug;
 mod run;
 
 pub use diff::{diff_clients, observe_run, ClientRun, Difference};

@@ -26,6 +26,8 @@
 //! eeh recover DDDD:BB:DD.F
 //! expect frozen DDDD:BB:DD.F
 //! fault SERVICE busy|hw-error|delay N|fewer N|status N [after N] [times M]
+//! hotplug add DDDD:BB:DD.F FILE.dts   # FILE relative to the scenario file
+//! hotplug remove DDDD:BB:DD.F
 //! ```
 
 use crate::error::Error;
@@ -99,6 +101,16 @@ pub enum Command {
     ExpectFrozen(String),
     /// `fault SERVICE KIND [after N] [times M]`: what the firmware answers at a call.
     Fault(rtas::faults::FaultRule),
+    /// `hotplug add DEV FILE`: QEMU's `device_add` of the function FILE (a DTS)
+    /// describes, then the OS's addition.
+    HotplugAdd {
+        /// Where: `DDDD:BB:DD.F`.
+        dev: String,
+        /// The DTS, relative to the scenario file.
+        file: String,
+    },
+    /// `hotplug remove DEV`: QEMU's `device_del`, then the OS's removal.
+    HotplugRemove(String),
 }
 
 /// A command and where it stands.
@@ -167,7 +179,7 @@ fn pci_device(i: &str) -> R<'_, String> {
     )(i)
 }
 
-fn path(i: &str) -> R<'_, String> {
+pub(super) fn path(i: &str) -> R<'_, String> {
     map(
         take_till1(|c: char| c.is_whitespace() || c == '#'),
         str::to_string,
@@ -184,8 +196,11 @@ fn kind(i: &str) -> R<'_, MsiType> {
 
 fn command(i: &str) -> R<'_, Command> {
     alt((
-        super::parse_eeh::eeh_command,
-        super::parse_fault::fault_command,
+        alt((
+            super::parse_eeh::eeh_command,
+            super::parse_fault::fault_command,
+            super::parse_hotplug::hotplug_command,
+        )),
         map(
             preceded(tuple((tag("machine"), space1)), path),
             Command::Machine,
@@ -339,11 +354,12 @@ fn expected(word: &str) -> &'static str {
         "expect" => "expect rtas-log PATH, expect virqs-stable, expect sources-changed, expect granted DEV N, expect request-fails DEV, expect fires DEV V, expect frozen DEV or expect controller xics|xive",
         "eeh" => "eeh freeze|recover DDDD:BB:DD.F",
         "fault" => "fault SERVICE busy|hw-error|delay N|fewer N|status N [after N] [times M] (SERVICE an RTAS service's name, delay 0..5)",
+        "hotplug" => "hotplug add DDDD:BB:DD.F FILE.dts or hotplug remove DDDD:BB:DD.F",
         "suspend" => "suspend",
         "resume" => "resume keep|renumber",
         "save" => "save PATH",
         "restore" => "restore PATH",
-        _ => "a command: machine, profile, cas, negotiate, boot, request, free, fire, suspend, resume, save, restore, eeh, fault or expect",
+        _ => "a command: machine, profile, cas, negotiate, boot, request, free, fire, suspend, resume, save, restore, eeh, fault, hotplug or expect",
     }
 }
 
@@ -387,6 +403,11 @@ fn bad_token(raw: &str) -> Option<usize> {
         "fire" => vec![&is_dev, &is_num],
         "eeh" => vec![&|t: &str| t == "freeze" || t == "recover", &is_dev],
         "fault" => return super::parse_fault::bad_fault_token(code, rest),
+        "hotplug" => match rest.first().map(|t| t.1) {
+            Some("add") => vec![&any, &is_dev, &any],
+            Some("remove") => vec![&any, &is_dev],
+            _ => vec![&|_: &str| false],
+        },
         "resume" => vec![&|t: &str| t == "keep" || t == "renumber"],
         "expect" => match rest.first().map(|t| t.1) {
             Some("rtas-log") => vec![&any, &any],

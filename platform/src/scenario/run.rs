@@ -7,6 +7,8 @@ use super::parse::{parse, Command, Step};
 mod eeh;
 #[path = "run_fault.rs"]
 mod fault;
+#[path = "run_hotplug.rs"]
+mod hotplug;
 #[path = "stable.rs"]
 mod stable;
 use crate::error::Error;
@@ -358,6 +360,7 @@ impl<'o> Runner<'o> {
                 self.eeh_step(step, &dev)?;
             }
             Command::Fault(_) => self.fault_step(step)?,
+            Command::HotplugAdd { .. } | Command::HotplugRemove(_) => self.hotplug_step(step)?,
             Command::ExpectSourcesChanged => {
                 let k = self.kernel(step)?;
                 // The firmware's assignment now against the sources held at suspend.

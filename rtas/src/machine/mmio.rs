@@ -124,6 +124,40 @@ pub(crate) fn windows(
     Ok(out)
 }
 
+/// Where a BAR of `kind` and `size` goes in the windows, each window's next free
+/// address in `next` (moved past it): 64-bit BARs prefer a 64-bit window, 32-bit BARs
+/// need a 32-bit one, naturally aligned. None when it fits nowhere.
+fn place_bar(windows: &[Window], next: &mut [u64], kind: BarKind, size: u64) -> Option<u64> {
+    let order: Vec<usize> = (0..windows.len())
+        .filter(|&w| kind == BarKind::Mem64 || !windows[w].mem64)
+        .collect();
+    let order = if kind == BarKind::Mem64 {
+        let (mut a, b): (Vec<usize>, Vec<usize>) =
+            order.into_iter().partition(|&w| windows[w].mem64);
+        a.extend(b);
+        a
+    } else {
+        order
+    };
+    for w in order {
+        let win = windows[w];
+        // Windows come from the tree: no sum may wrap.
+        let align = size.max(1);
+        let at = next[w].div_ceil(align).checked_mul(align);
+        let (Some(at), Some(limit)) = (at, win.pci.checked_add(win.size)) else {
+            continue;
+        };
+        let Some(end) = at.checked_add(size) else {
+            continue;
+        };
+        if end <= limit && (kind == BarKind::Mem64 || end <= 1 << 32) {
+            next[w] = end;
+            return Some(at);
+        }
+    }
+    None
+}
+
 impl Machine {
     /// Assigns every memory BAR of every PHB a bus address in the PHB's windows,
     /// largest first, naturally aligned, as firmware does before the OS runs. A BAR that
@@ -142,40 +176,53 @@ impl Machine {
             bars.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
             for (size, fi, bi) in bars {
                 let kind = p.functions[fi].bars[bi].kind;
-                // 64-bit BARs prefer a 64-bit window; 32-bit BARs need a 32-bit one.
-                let order: Vec<usize> = (0..p.windows.len())
-                    .filter(|&w| kind == BarKind::Mem64 || !p.windows[w].mem64)
-                    .collect();
-                let order = if kind == BarKind::Mem64 {
-                    let (mut a, b): (Vec<usize>, Vec<usize>) =
-                        order.into_iter().partition(|&w| p.windows[w].mem64);
-                    a.extend(b);
-                    a
-                } else {
-                    order
-                };
-                for w in order {
-                    let win = p.windows[w];
-                    // Windows come from the tree: no sum may wrap.
-                    let align = size.max(1);
-                    let at = next[w].div_ceil(align).checked_mul(align);
-                    let (Some(at), Some(limit)) = (at, win.pci.checked_add(win.size)) else {
-                        continue;
-                    };
-                    let Some(end) = at.checked_add(size) else {
-                        continue;
-                    };
-                    if end <= limit && (kind == BarKind::Mem64 || end <= 1 << 32) {
-                        next[w] = end;
-                        p.functions[fi].bars[bi].address = at;
-                        break;
-                    }
+                if let Some(at) = place_bar(&p.windows, &mut next, kind, size) {
+                    p.functions[fi].bars[bi].address = at;
                 }
             }
             for f in &mut p.functions {
                 f.program_bars();
             }
         }
+        self.index_mmio();
+    }
+
+    /// Assigns the memory BARs of one function added to a running machine (hotplug) a
+    /// bus address above every BAR already placed in each window, largest first; the
+    /// others stay where they are.
+    pub(crate) fn assign_bars_of(&mut self, r: FnRef) {
+        let p = &mut self.phbs[r.phb];
+        let mut next: Vec<u64> = p
+            .windows
+            .iter()
+            .map(|w| {
+                let end = w.pci.saturating_add(w.size);
+                p.functions
+                    .iter()
+                    .enumerate()
+                    .filter(|&(fi, _)| fi != r.func)
+                    .flat_map(|(_, f)| f.bars.iter())
+                    .filter(|b| b.address >= w.pci && b.address < end)
+                    .map(|b| b.address.saturating_add(b.size))
+                    .fold(w.pci, u64::max)
+            })
+            .collect();
+        let f = &mut p.functions[r.func];
+        let mut bars: Vec<(u64, usize)> = f
+            .bars
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| b.kind != BarKind::Io)
+            .map(|(bi, b)| (b.size, bi))
+            .collect();
+        bars.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        for (size, bi) in bars {
+            let kind = f.bars[bi].kind;
+            if let Some(at) = place_bar(&p.windows, &mut next, kind, size) {
+                f.bars[bi].address = at;
+            }
+        }
+        f.program_bars();
         self.index_mmio();
     }
 

@@ -4,6 +4,7 @@
 mod build;
 mod checks;
 mod delivery;
+mod hotplug;
 mod ims_delivery;
 mod lsi;
 mod mmio;

@@ -88,10 +88,15 @@ impl Firmware {
             // QEMU: an unisolated, not yet configured slot cannot be isolated.
             (0, DrcState::Unisolate) => status::PARAM_ERROR,
             (0, DrcState::Configured) => {
+                let release = drc.unplug_requested;
                 if let Some(func) = drc.function {
                     self.release_all(FnRef { phb: p, func });
                 }
                 self.machine.phbs[p].drcs[d].state = DrcState::PowerOn;
+                // QEMU: isolating a slot whose removal was asked for releases it.
+                if release {
+                    self.machine.release_slot(p, d);
+                }
                 status::SUCCESS
             }
             (1, DrcState::PowerOn) if drc.function.is_none() => status::PARAM_ERROR,
