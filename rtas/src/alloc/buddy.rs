@@ -248,6 +248,14 @@ mod tests {
             p.free(b, 2);
         }
         assert_eq!(p.free_count(), 0x1000);
+        for (order, stack) in p.stacks.iter().enumerate() {
+            let bound = 2 * p.counts[order] as usize + 1024;
+            assert!(
+                stack.len() <= bound,
+                "order {order}: {} stale entries kept",
+                stack.len()
+            );
+        }
         let mut got = 0;
         while p.alloc(1, BlockKind::Msix).is_some() {
             got += 1;
