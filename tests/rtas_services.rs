@@ -613,3 +613,32 @@ fn suspend_me_takes_no_inputs_and_one_output() {
     assert_eq!(fw.call(Service::SuspendMe, &[], 1).unwrap(), vec![0]);
     assert!(fw.suspended);
 }
+
+#[test]
+fn config_reads_reach_the_last_bytes_and_no_further() {
+    let mut fw = firmware(B, Profile::Papr);
+    let r = both(&fw);
+    let limit = fw.machine.function(r).config.size();
+    let (hi, lo) = buid_cells(&fw, r);
+    let at = |reg: u32| {
+        let ext = (reg & 0xf00) << 20 | (reg & 0xff);
+        cfg_addr(&fw, r) | ext
+    };
+    let last = at(limit - 4);
+    let ok = fw
+        .call(Service::IbmReadPciConfig, &[last, hi, lo, 4], 2)
+        .unwrap();
+    assert_eq!(ok[0], 0, "the last dword of {limit} bytes");
+    // Past 256 bytes of conventional config space (4096 cannot be encoded past).
+    let conventional = fw
+        .machine
+        .functions()
+        .find(|&f| fw.machine.function(f).config.size() == 256);
+    let c = conventional.expect("the tree has a conventional PCI function");
+    let (hi, lo) = buid_cells(&fw, c);
+    let past = cfg_addr(&fw, c) | (0x100 & 0xf00) << 20;
+    let bad = fw
+        .call(Service::IbmReadPciConfig, &[past, hi, lo, 4], 2)
+        .unwrap();
+    assert_eq!(bad[0] as i32, -3, "past the end");
+}

@@ -8,6 +8,7 @@ pub mod dt;
 pub mod files;
 pub mod gen;
 pub mod import;
+pub mod malloc_tuning;
 pub mod map;
 pub mod out;
 pub mod progress;

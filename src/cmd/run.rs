@@ -92,6 +92,7 @@ impl Output for Stdout {
 
 /// Several scenarios: a line each, then the count.
 fn run_many(a: &RunArgs) -> Result<ExitCode, String> {
+    super::malloc_tuning::reuse_freed_memory();
     if a.rtas_log.is_some() {
         return Err("--rtas-log takes one scenario".into());
     }
