@@ -27,9 +27,7 @@
 
 use super::msi_device::H_RESOURCE;
 use super::{H_FUNCTION, H_P1, H_P2, H_P3, H_P4, H_SUCCESS};
-use crate::alloc::BlockKind;
 use crate::firmware::Firmware;
-use crate::ics::SourceKind;
 use crate::machine::{FnRef, MSI_WINDOW};
 use crate::pci::PciAddr;
 
@@ -109,22 +107,10 @@ impl Firmware {
                     return vec![H_P4];
                 }
                 self.free_ims(r, phb);
-                let m = &mut self.machine;
-                let Some(first) = m.pools.alloc(phb, n as u32, BlockKind::Msix) else {
+                let Some(first) = self.machine.claim_msi_run(phb, n as u32) else {
                     return vec![H_RESOURCE];
                 };
-                for s in first..first + n as u32 {
-                    if let Some(x) = m.xive.as_mut() {
-                        x.forget(s);
-                    }
-                    if !m.ics.claim(s, SourceKind::Msi) {
-                        for t in first..s {
-                            m.ics.free(t);
-                        }
-                        m.pools.free(phb, first, n as u32);
-                        return vec![H_RESOURCE];
-                    }
-                }
+                let m = &mut self.machine;
                 if let Some(s) = m.ims.get_mut(&r) {
                     s.handed = (first..first + n as u32).collect();
                 }

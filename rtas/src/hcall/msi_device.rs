@@ -17,9 +17,7 @@
 //! what it holds, H_RESOURCE when the parent's pool has too few sources left.
 
 use super::{H_P1, H_P2, H_P3, H_SUCCESS};
-use crate::alloc::BlockKind;
 use crate::firmware::Firmware;
-use crate::ics::SourceKind;
 use crate::machine::MSI_WINDOW;
 
 /// The opcode.
@@ -57,22 +55,10 @@ impl Firmware {
                     return vec![H_P3];
                 }
                 self.free_msi_device(d, phb);
-                let m = &mut self.machine;
-                let Some(first) = m.pools.alloc(phb, n as u32, BlockKind::Msix) else {
+                let Some(first) = self.machine.claim_msi_run(phb, n as u32) else {
                     return vec![H_RESOURCE];
                 };
-                for s in first..first + n as u32 {
-                    if let Some(x) = m.xive.as_mut() {
-                        x.forget(s);
-                    }
-                    if !m.ics.claim(s, SourceKind::Msi) {
-                        for t in first..s {
-                            m.ics.free(t);
-                        }
-                        m.pools.free(phb, first, n as u32);
-                        return vec![H_RESOURCE];
-                    }
-                }
+                let m = &mut self.machine;
                 m.msg_devices[d].handed = (first..first + n as u32).collect();
                 vec![H_SUCCESS, n as i64]
             }

@@ -250,6 +250,25 @@ impl Machine {
         }
     }
 
+    /// Takes `n` consecutive sources from a PHB's pool and claims each for MSI (their
+    /// XIVE state reset); None, with nothing taken, when the pool or a claim fails.
+    pub fn claim_msi_run(&mut self, phb: usize, n: u32) -> Option<u32> {
+        let first = self.pools.alloc(phb, n, crate::alloc::BlockKind::Msix)?;
+        for s in first..first + n {
+            if let Some(x) = self.xive.as_mut() {
+                x.forget(s);
+            }
+            if !self.ics.claim(s, crate::ics::SourceKind::Msi) {
+                for t in first..s {
+                    self.ics.free(t);
+                }
+                self.pools.free(phb, first, n);
+                return None;
+            }
+        }
+        Some(first)
+    }
+
     /// The PHB with a BUID.
     pub fn phb_by_buid(&self, buid: u64) -> Option<usize> {
         self.phbs.iter().position(|p| p.buid == buid)
