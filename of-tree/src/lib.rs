@@ -21,6 +21,7 @@ pub mod dtb;
 pub mod dts;
 mod error;
 mod fxhash;
+mod index;
 mod tree;
 
 pub use access::NodeRef;

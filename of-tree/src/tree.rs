@@ -149,6 +149,8 @@ pub struct Tree {
     pub reservations: Vec<Reservation>,
     /// The boot CPU's physical id (blob header field).
     pub boot_cpuid: u32,
+    /// What whole-tree searches need, built on first use (see [`crate::index`]).
+    pub(crate) index: crate::index::IndexCell,
 }
 
 /// Depth-first pre-order over a tree's nodes: see [`Tree::preorder`].
@@ -188,6 +190,7 @@ impl Tree {
             }],
             reservations: Vec::new(),
             boot_cpuid: 0,
+            index: Default::default(),
         }
     }
 
@@ -196,6 +199,11 @@ impl Tree {
         let mut t = Tree::new();
         t.nodes.reserve(nodes);
         t
+    }
+
+    /// Nodes in the arena, attached or not.
+    pub(crate) fn arena_len(&self) -> usize {
+        self.nodes.len()
     }
 
     /// The root node's id.
@@ -210,11 +218,13 @@ impl Tree {
 
     /// A node by id, mutable.
     pub fn node_mut(&mut self, id: NodeId) -> &mut Node {
+        self.index.clear();
         &mut self.nodes[id.index()]
     }
 
     /// Adds a child node named `name` (`name@unit`) under `parent`, after its other children.
     pub fn add_child(&mut self, parent: NodeId, name: &str) -> NodeId {
+        self.index.clear();
         let id = NodeId(self.nodes.len() as u32);
         self.nodes.push(Node {
             name: name.to_string(),
@@ -229,6 +239,7 @@ impl Tree {
 
     /// Sets a property: replaces the value in place when it exists, else appends it.
     pub fn set_prop(&mut self, node: NodeId, name: &str, value: impl Into<Value>) {
+        self.index.clear();
         let n = &mut self.nodes[node.index()];
         match n.props.iter_mut().find(|p| p.name() == name) {
             Some(p) => p.value = value.into(),
@@ -238,11 +249,13 @@ impl Tree {
 
     /// Appends a property without looking for an existing one of that name.
     pub fn push_prop(&mut self, node: NodeId, prop: Property) {
+        self.index.clear();
         self.nodes[node.index()].props.push(prop);
     }
 
     /// Removes a property; tells whether it existed.
     pub fn remove_prop(&mut self, node: NodeId, name: &str) -> bool {
+        self.index.clear();
         let n = &mut self.nodes[node.index()];
         let before = n.props.len();
         n.props.retain(|p| p.name() != name);
@@ -251,6 +264,7 @@ impl Tree {
 
     /// Detaches a node (and so its subtree) from its parent. The root cannot be removed.
     pub fn remove_node(&mut self, id: NodeId) -> Result<(), Error> {
+        self.index.clear();
         let parent = self.nodes[id.index()]
             .parent
             .ok_or_else(|| Error::NoNode("/ cannot be deleted".into()))?;
@@ -340,7 +354,7 @@ impl Tree {
 
     /// Number of nodes reachable from the root.
     pub fn node_count(&self) -> usize {
-        self.walk().len()
+        self.index().order.len()
     }
 
     /// Looks a node up by path. Each component may leave out its unit address when only
@@ -402,30 +416,6 @@ impl Tree {
     pub fn find_phandle(&self, phandle: u32) -> Option<NodeId> {
         self.preorder()
             .find(|&id| self.phandle_of(id) == Some(phandle))
-    }
-
-    /// Nodes whose `compatible` string list contains `compat`, in tree order.
-    pub fn find_compatible(&self, compat: &str) -> Vec<NodeId> {
-        self.walk()
-            .into_iter()
-            .filter(|&id| {
-                self.nodes[id.index()]
-                    .prop("compatible")
-                    .is_some_and(|p| split_strings(&p.value).any(|s| s == compat.as_bytes()))
-            })
-            .collect()
-    }
-
-    /// Nodes whose `device_type` is `ty`, in tree order.
-    pub fn find_device_type(&self, ty: &str) -> Vec<NodeId> {
-        self.walk()
-            .into_iter()
-            .filter(|&id| {
-                self.nodes[id.index()]
-                    .prop("device_type")
-                    .is_some_and(|p| p.value.strip_suffix(b"\0") == Some(ty.as_bytes()))
-            })
-            .collect()
     }
 }
 

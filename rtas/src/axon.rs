@@ -127,7 +127,7 @@ impl Msic {
         };
         let phandle = at.u32("phandle")?;
         let mut msi_address = None;
-        for b in tree.walk() {
+        for b in tree.with_prop("msi-translator") {
             let bt = tree.at(b);
             if phandle.is_some() && bt.u32("msi-translator")? == phandle {
                 if let Some([h, l]) = bt.cells("msi-address-64")?.as_deref() {

@@ -419,9 +419,7 @@ mod tests {
 
     fn controllers(t: &Tree) -> Vec<(String, Props)> {
         let mut v: Vec<_> = t
-            .walk()
-            .into_iter()
-            .filter(|&n| t.node(n).prop("interrupt-controller").is_some())
+            .with_prop("interrupt-controller")
             .map(|n| (t.path(n), props(t, n)))
             .collect();
         v.sort();

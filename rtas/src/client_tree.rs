@@ -124,10 +124,7 @@ impl Firmware {
                 let a = MSI_WINDOW;
                 t.set_prop(n, PROP_MSI_ADDRESS, cells(&[(a >> 32) as u32, a as u32]));
             }
-            let intc = t
-                .walk()
-                .into_iter()
-                .find(|&n| t.node(n).prop("interrupt-controller").is_some());
+            let intc = t.with_prop("interrupt-controller").next();
             if let Some(n) = intc {
                 let a = ICS_MMIO_BASE;
                 t.set_prop(n, PROP_ICS_REGISTERS, cells(&[(a >> 32) as u32, a as u32]));

@@ -29,8 +29,8 @@ pub struct ImsPlace {
 impl ImsPlace {
     /// The store a node describes (None: it has none), or what is wrong with the property.
     pub fn from_node(node: &NodeRef<'_>) -> Result<Option<ImsPlace>, String> {
-        let path = node.path();
         let Ok(cells) = node.cells(PROP_IMS_STORE) else {
+            let path = node.path();
             return Err(format!("{path}: '{PROP_IMS_STORE}' is not a list of cells"));
         };
         match cells.as_deref() {
@@ -47,7 +47,8 @@ impl ImsPlace {
                 }))
             }
             Some(_) => Err(format!(
-                "{path}: '{PROP_IMS_STORE}' must be <BAR offset slots>: BAR 0..5, offset a multiple of {SLOT_SIZE}, 1 to {MAX_IMS_SLOTS} slots"
+                "{}: '{PROP_IMS_STORE}' must be <BAR offset slots>: BAR 0..5, offset a multiple of {SLOT_SIZE}, 1 to {MAX_IMS_SLOTS} slots",
+                node.path()
             )),
         }
     }

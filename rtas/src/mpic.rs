@@ -82,7 +82,7 @@ impl Mpic {
     /// The MPIC the tree describes, if any: the first node of type `open-pic` (or an
     /// `interrupt-controller` compatible with it), its registers at the first `reg`.
     pub fn from_tree(tree: &Tree) -> Result<Option<Mpic>, Error> {
-        let Some(n) = tree.walk().into_iter().find(|&n| is_mpic(tree, n)) else {
+        let Some(n) = tree.with_prop("device_type").find(|&n| is_mpic(tree, n)) else {
             return Ok(None);
         };
         let at = tree.at(n);

@@ -155,10 +155,7 @@ pub fn parent_problem(tree: &Tree, node: NodeId) -> Option<String> {
 
 /// Every node carrying [`PROP_MSI_VECTORS`], in tree order.
 pub fn msi_device_nodes(tree: &Tree) -> Vec<NodeId> {
-    tree.walk()
-        .into_iter()
-        .filter(|&n| tree.node(n).prop(PROP_MSI_VECTORS).is_some())
-        .collect()
+    tree.with_prop(PROP_MSI_VECTORS).collect()
 }
 
 /// Vector count and slot address of a device node, or what is wrong with them.

@@ -22,11 +22,7 @@ fn u64_cells(k: &Kernel, n: NodeId, name: &str) -> Option<u64> {
 
 /// The first node marked `interrupt-controller`.
 pub fn init_irq(k: &mut Kernel) -> Result<(), Error> {
-    let found = k
-        .tree
-        .walk()
-        .into_iter()
-        .find(|&n| k.tree.node(n).prop("interrupt-controller").is_some());
+    let found = k.tree.with_prop("interrupt-controller").next();
     if let Some(n) = found {
         let path = k.tree.path(n);
         k.msg(format!("interrupt controller {path}"));

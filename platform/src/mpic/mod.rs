@@ -52,7 +52,11 @@ fn probe(tree: &Tree) -> bool {
 /// type `open-pic`), its registers at its `reg`, and reads how many sources it has
 /// from its feature register.
 fn init_irq(k: &mut Kernel) -> Result<(), Error> {
-    let Some(n) = k.tree.walk().into_iter().find(|&n| is_mpic(&k.tree, n)) else {
+    let Some(n) = k
+        .tree
+        .with_prop("device_type")
+        .find(|&n| is_mpic(&k.tree, n))
+    else {
         k.msg("mpic: no MPIC in the device tree".into());
         return Ok(());
     };

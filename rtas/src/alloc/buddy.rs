@@ -272,6 +272,46 @@ mod tests {
     }
 
     #[test]
+    fn validate_accepts_a_used_pool_and_refuses_each_damage() {
+        let mut good = BuddyPool::new(0x1300, 3328);
+        let a = good.alloc(5, BlockKind::Msi).unwrap();
+        good.alloc(3, BlockKind::Msix).unwrap();
+        good.free(a, 8);
+        assert_eq!(good.validate(), Ok(()));
+        let damaged: Vec<(&str, fn(&mut BuddyPool))> = vec![
+            ("an order's bitmap missing", |p| {
+                p.bits.pop();
+            }),
+            ("an order's stack missing", |p| {
+                p.stacks.pop();
+            }),
+            ("an order's count missing", |p| {
+                p.counts.pop();
+            }),
+            ("a range past 2^32", |p| p.base = u32::MAX - 8),
+            ("a bitmap of the wrong length", |p| p.bits[3].push(0)),
+            ("a stack entry below the range", |p| {
+                p.stacks[0].push(0x12ff)
+            }),
+            ("a stack entry past the range", |p| {
+                p.stacks[2].push(0x1300 + 3328)
+            }),
+            ("a count that is not its bitmap's", |p| p.counts[1] += 1),
+            ("a free count that is not the bitmaps'", |p| {
+                p.free_count -= 1
+            }),
+            ("more free than the pool", |p| {
+                p.size = 1;
+            }),
+        ];
+        for (what, damage) in damaged {
+            let mut p = good.clone();
+            damage(&mut p);
+            assert!(p.validate().is_err(), "{what} passed validation");
+        }
+    }
+
+    #[test]
     fn unaligned_pools() {
         let mut p = BuddyPool::new(0x1300, 3328);
         assert_eq!(p.free_count(), 3328);

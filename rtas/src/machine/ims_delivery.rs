@@ -18,6 +18,9 @@ impl Machine {
         nodes: &[Vec<of_tree::NodeId>],
     ) -> Result<BTreeMap<FnRef, ImsStore>, Error> {
         let mut out = BTreeMap::new();
+        if tree.with_prop(crate::ims::PROP_IMS_STORE).next().is_none() {
+            return Ok(out);
+        }
         for r in self.functions() {
             let f = self.function(r);
             let Some(&node) = nodes.get(r.phb).and_then(|n| n.get(r.func)) else {

@@ -1,0 +1,195 @@
+//! A summary of a tree for whole-tree searches: which property names each node carries
+//! (a small filter per node) and which nodes carry each `compatible` and `device_type`
+//! string. Built on the first search, dropped by any change to the tree, so a search
+//! reads every node's properties at most once between changes.
+
+use crate::fxhash::FxHasher;
+use crate::tree::{split_strings, NodeId, Tree};
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::OnceLock;
+
+type Map = HashMap<Box<[u8]>, Vec<NodeId>, BuildHasherDefault<FxHasher>>;
+
+/// The summary of one state of a tree.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Index {
+    /// Nodes reachable from the root, in depth-first pre-order.
+    pub(crate) order: Vec<NodeId>,
+    /// Per node (by arena index), two bits per property name it carries.
+    names: Vec<u128>,
+    /// `compatible` string -> nodes whose list holds it, in tree order.
+    compatible: Map,
+    /// `device_type` string -> nodes of that type, in tree order.
+    device_type: Map,
+}
+
+/// The two filter bits a property name sets.
+fn name_bits(name: &str) -> u128 {
+    let mut h = FxHasher::default();
+    h.write(name.as_bytes());
+    let v = h.finish();
+    (1u128 << (v & 127)) | (1u128 << ((v >> 7) & 127))
+}
+
+impl Index {
+    fn build(tree: &Tree) -> Index {
+        let mut ix = Index {
+            order: Vec::with_capacity(tree.arena_len()),
+            names: vec![0; tree.arena_len()],
+            ..Index::default()
+        };
+        for id in tree.preorder() {
+            ix.order.push(id);
+            let mut bits = 0;
+            for p in &tree.node(id).props {
+                bits |= name_bits(p.name());
+                match p.name() {
+                    "compatible" => {
+                        for s in split_strings(&p.value) {
+                            ix.compatible.entry(s.into()).or_default().push(id);
+                        }
+                    }
+                    "device_type" => {
+                        let v = p.value.strip_suffix(b"\0").unwrap_or(&p.value);
+                        ix.device_type.entry(v.into()).or_default().push(id);
+                    }
+                    _ => {}
+                }
+            }
+            ix.names[id.index()] = bits;
+        }
+        // Each list once, even when a node names a string twice.
+        for v in ix.compatible.values_mut() {
+            v.dedup();
+        }
+        ix
+    }
+}
+
+/// The cached summary: not part of a tree's value (equality and debug output ignore it).
+#[derive(Clone, Default)]
+pub(crate) struct IndexCell(OnceLock<Index>);
+
+impl IndexCell {
+    /// Forgets the summary (the tree is about to change).
+    pub(crate) fn clear(&mut self) {
+        self.0.take();
+    }
+}
+
+impl PartialEq for IndexCell {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for IndexCell {}
+
+impl std::fmt::Debug for IndexCell {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("IndexCell")
+    }
+}
+
+impl Tree {
+    pub(crate) fn index(&self) -> &Index {
+        self.index.0.get_or_init(|| Index::build(self))
+    }
+
+    /// Nodes whose `compatible` string list contains `compat`, in tree order.
+    pub fn find_compatible(&self, compat: &str) -> Vec<NodeId> {
+        let ix = self.index();
+        ix.compatible
+            .get(compat.as_bytes())
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Nodes whose `device_type` is `ty`, in tree order.
+    pub fn find_device_type(&self, ty: &str) -> Vec<NodeId> {
+        let ix = self.index();
+        ix.device_type
+            .get(ty.as_bytes())
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Nodes that carry a property named `name`, in tree order.
+    pub fn with_prop<'a>(&'a self, name: &'a str) -> impl Iterator<Item = NodeId> + 'a {
+        let ix = self.index();
+        let bits = name_bits(name);
+        ix.order.iter().copied().filter(move |&id| {
+            ix.names[id.index()] & bits == bits && self.node(id).prop(name).is_some()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scan(t: &Tree, f: impl Fn(&Tree, NodeId) -> bool) -> Vec<NodeId> {
+        t.walk().into_iter().filter(|&n| f(t, n)).collect()
+    }
+
+    #[test]
+    fn searches_match_a_scan_of_every_node_and_follow_changes() {
+        let src = "/dts-v1/; / { compatible = \"a\", \"b\"; \
+            x@1 { compatible = \"b\", \"b\"; device_type = \"pci\"; q; \
+                y@2 { device_type = \"pci\"; r = <1>; }; }; \
+            z@3 { compatible = \"c\"; r; }; };";
+        let mut t = crate::dts::parse_str(src, "t.dts").unwrap();
+        let check = |t: &Tree| {
+            for c in ["a", "b", "c", "d"] {
+                let want = scan(t, |t, n| {
+                    t.node(n)
+                        .prop("compatible")
+                        .is_some_and(|p| split_strings(&p.value).any(|s| s == c.as_bytes()))
+                });
+                assert_eq!(t.find_compatible(c), want, "compatible {c}");
+            }
+            for ty in ["pci", "memory"] {
+                let want = scan(t, |t, n| {
+                    t.at(n).string("device_type").ok().flatten() == Some(ty)
+                });
+                assert_eq!(t.find_device_type(ty), want, "device_type {ty}");
+            }
+            for name in ["r", "q", "compatible", "absent", "device_type"] {
+                let want = scan(t, |t, n| t.node(n).prop(name).is_some());
+                assert_eq!(t.with_prop(name).collect::<Vec<_>>(), want, "{name}");
+            }
+        };
+        check(&t);
+        assert_eq!(
+            t.find_compatible("b").len(),
+            2,
+            "x@1 once, though it names b twice"
+        );
+        let [x, y] = t.find_device_type("pci")[..] else {
+            panic!("two pci nodes")
+        };
+        // Every kind of change is seen by the next search.
+        t.set_prop(y, "compatible", &b"d\0"[..]);
+        assert!(t.remove_prop(x, "device_type"));
+        let w = t.add_child(t.root(), "w@4");
+        t.push_prop(w, crate::Property::new("q", Vec::new()));
+        let typed = crate::Property::new("device_type", &b"pci\0"[..]);
+        t.node_mut(w).props.push(typed);
+        let z = t.child_by_name(t.root(), "z@3").unwrap();
+        t.remove_node(z).unwrap();
+        check(&t);
+        assert_eq!(t.find_compatible("d"), vec![y]);
+        assert_eq!(t.find_compatible("c"), Vec::<NodeId>::new());
+        assert_eq!(t.find_device_type("pci"), vec![y, w]);
+        assert_eq!(t.with_prop("q").collect::<Vec<_>>(), vec![x, w]);
+    }
+
+    #[test]
+    fn equality_ignores_whether_the_summary_was_built() {
+        let t = crate::dts::parse_str("/dts-v1/; / { a { compatible = \"x\"; }; };", "t").unwrap();
+        let u = t.clone();
+        assert_eq!(t.find_compatible("x").len(), 1);
+        assert_eq!(t, u);
+    }
+}
