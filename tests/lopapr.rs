@@ -1,11 +1,12 @@
 //! LoPAPR's MSI requirements, one test each, named after the requirement, in the papr
 //! profile (the README's table maps each to its test):
 //!
-//! - `change_msi`: R1-1 to R1-13 of `ibm,change-msi` (LoPAR 7.3, "MSI Support"),
-//!   tests `r1_N_*`;
-//! - `query`: R1-1 to R1-3 of `ibm,query-interrupt-source-number` (same section),
+//! - `change_msi` and `change_msi_sequences`: R1-1 to R1-13 of `ibm,change-msi`
+//!   (LoPAR 7.3.10.5.1, in "MSI Support"), tests `r1_N_*`;
+//! - `query`: R1-1 to R1-3 of `ibm,query-interrupt-source-number` (7.3.10.5.2),
 //!   tests `qisn_r1_N_*`;
-//! - `msi_option`: R1-1 to R1-11 of the MSI option (LoPAR 6.2.3), tests `opt_r1_N_*`.
+//! - `msi_option` and `msi_option_setup`: R1-1 to R1-11 of the MSI option (LoPAR
+//!   6.2.3), tests `opt_r1_N_*`.
 //!
 //! Source: LoPAR's DocBook sources (OpenPOWER Foundation, Linux-Architecture-Reference,
 //! `LoPAR/sec_rtas_call_defn.xml` and `LoPAR/ch_interrupt_controller.xml`).
@@ -14,7 +15,11 @@ mod common;
 
 #[path = "lopapr/change_msi.rs"]
 mod change_msi;
+#[path = "lopapr/change_msi_sequences.rs"]
+mod change_msi_sequences;
 #[path = "lopapr/msi_option.rs"]
 mod msi_option;
+#[path = "lopapr/msi_option_setup.rs"]
+mod msi_option_setup;
 #[path = "lopapr/query.rs"]
 mod query;

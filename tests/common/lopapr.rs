@@ -46,6 +46,31 @@ pub fn seen(fw: &mut Firmware, r: FnRef, n: u32) -> (u32, u32, Vec<(u64, u32)>, 
     (ctl, cmd, msgs, sources)
 }
 
+/// The function's vectors' (address, data) as it would send them.
+pub fn messages(fw: &Firmware, r: FnRef, n: u32) -> Vec<(u64, u32)> {
+    let f = fw.machine.function(r);
+    match (f.msix, f.msix_table.as_ref()) {
+        (Some(c), Some(t)) if c.enabled(&f.config) => {
+            (0..n).map(|i| t.message(i).unwrap()).collect()
+        }
+        _ => (0..n)
+            .map(|i| f.msi.unwrap().message(&f.config, i))
+            .collect(),
+    }
+}
+
+/// One vector for a function, of the kind it has (MSI-X first): the count granted.
+pub fn one_vector(fw: &mut Firmware, r: FnRef) -> i64 {
+    let f = if fw.machine.function(r).msix.is_some() {
+        4
+    } else {
+        3
+    };
+    let out = super::change_msi(fw, r, f, 1, 1, 4);
+    assert_eq!(out[0], 0, "{}", fw.machine.function(r).info.path);
+    out[1]
+}
+
 /// The capability IDs in a function's config space, walking its list from 0x34.
 pub fn capability_ids(fw: &Firmware, r: FnRef) -> Vec<u8> {
     let cs = &fw.machine.function(r).config;

@@ -1,5 +1,5 @@
-//! LoPAPR's requirements of `ibm,query-interrupt-source-number` (LoPAR 7.3, "MSI
-//! Support"), in the papr profile: `qisn_r1_N_*` is requirement N of that section.
+//! LoPAPR's requirements of `ibm,query-interrupt-source-number` (LoPAR 7.3.10.5.2, in
+//! "MSI Support"), in the papr profile: `qisn_r1_N_*` is requirement N of that section.
 
 use crate::common::lopapr::*;
 use crate::common::*;
