@@ -204,11 +204,11 @@ fn r1_10_no_busy_for_count_0_query_or_default() {
     }
 }
 
-/// R1-13 (cited by issue 19: "after a reset the firmware restores the function's MSI
-/// configuration"): after `ibm,set-slot-reset` the function holds exactly what
-/// change-msi assigned, in the window it was assigned with (the 32-bit one for
-/// functions 5 and 6), its capability enabled and INTx off, and every vector reaches
-/// its source.
+/// R1-13: after `ibm,set-slot-reset` the function holds exactly what change-msi
+/// assigned, in the window it was assigned with (the 32-bit one for functions 5 and
+/// 6), its capability enabled and INTx off, and every vector reaches its source;
+/// unless a DR isolate and unisolate came between, after which a reset gives the
+/// boot-time state.
 #[test]
 fn r1_13_reset_restores_the_msi_configuration() {
     for (func, msix, n) in [
@@ -260,11 +260,30 @@ fn r1_13_reset_restores_the_msi_configuration() {
                 "func {func} vector {i}"
             );
         }
+        // Unless the function was isolated and unisolated since: then a reset leaves
+        // it as at boot (no MSI, INTx on).
+        let slot = 0x4000_0000 | fw.machine.function(r).addr.devfn as u32;
+        for state in [0, 1] {
+            let out = fw.call(Service::SetIndicator, &[9001, slot, state], 1);
+            assert_eq!(
+                out.unwrap(),
+                vec![0],
+                "func {func}: isolation-state {state}"
+            );
+        }
+        for reset in [1u32, 0] {
+            let out = fw.call(Service::SetSlotReset, &[c, h, l, reset], 1);
+            assert_eq!(out.unwrap(), vec![0]);
+        }
+        let f = fw.machine.function(r);
+        assert_eq!(fw.machine.block(r), None, "func {func}: boot-time state");
+        assert!(f.msi.is_none_or(|c| !c.enabled(&f.config)), "func {func}");
+        assert!(f.msix.is_none_or(|c| !c.enabled(&f.config)), "func {func}");
+        assert!(!f.intx_disabled(), "func {func}: INTx on");
     }
 }
 
-/// R1-11 (cited by issue 19: "isolating a function releases every MSI it holds"):
-/// `set-indicator` isolation-state 0 on the function's slot frees its block (the pool
+/// R1-11: `set-indicator` isolation-state 0 on the function's slot frees its block (the pool
 /// is whole again, the sources unclaimed), its queries answer no interrupt, change-msi
 /// function 0 counts 0, and its MSI-X capability is off with INTx back on.
 #[test]
