@@ -1,7 +1,7 @@
 //! Dynamic reconfiguration of PCI slots: `get-sensor-state` (dr-entity-sense) and
 //! `set-indicator` (isolation-state, dr-indicator, allocation-state), as QEMU 7.2
 //! answers them. Isolating a configured slot releases every MSI its function holds
-//! (LoPAPR, MSI support: R1-11).
+//! (LoPAPR, MSI support: R1-11 of `ibm,change-msi`).
 
 use crate::drc::{DrcState, NodeEvent};
 use crate::firmware::{Args, Firmware, Rets};

@@ -291,8 +291,10 @@ impl Firmware {
         let a = args.all();
         let (config_addr, buid, f, req, seq) =
             (a[0], (a[1] as u64) << 32 | a[2] as u64, a[3], a[4], a[5]);
+        // LoPAPR: 4 outputs and functions 3 to 5 need `ibm,change-msix-capable`;
+        // functions 0 to 2 with 3 outputs are the call's base form (R1-1).
         let capable = self.tokens.change_msix_capable;
-        if (rets.n() == 4 || f > func::RESET || f == func::QUERY) && !capable {
+        if (rets.n() == 4 || f > func::RESET) && !capable {
             log::debug!(
                 "change-msi function {f} with {} outputs needs ibm,change-msix-capable",
                 rets.n()
@@ -475,3 +477,7 @@ impl Firmware {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "msi_tests.rs"]
+mod tests;
