@@ -278,7 +278,8 @@ mod tests {
         good.alloc(3, BlockKind::Msix).unwrap();
         good.free(a, 8);
         assert_eq!(good.validate(), Ok(()));
-        let damaged: Vec<(&str, fn(&mut BuddyPool))> = vec![
+        type Damage = fn(&mut BuddyPool);
+        let damaged: Vec<(&str, Damage)> = vec![
             ("an order's bitmap missing", |p| {
                 p.bits.pop();
             }),
