@@ -4,6 +4,7 @@
 mod diff;
 mod parse;
 mod parse_eeh;
+mod parse_errors;
 mod parse_fault;
 mod parse_hotplug;
 mod run;

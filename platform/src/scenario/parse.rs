@@ -124,7 +124,7 @@ pub struct Step {
 
 pub(super) type R<'a, T> = IResult<&'a str, T>;
 
-fn number(i: &str) -> R<'_, u32> {
+pub(super) fn number(i: &str) -> R<'_, u32> {
     alt((
         map_res(
             preceded(tag("0x"), take_while1(|c: char| c.is_ascii_hexdigit())),
@@ -340,95 +340,6 @@ fn line(i: &str) -> R<'_, Option<Command>> {
     ))(i)
 }
 
-/// What each command expects, for error messages.
-fn expected(word: &str) -> &'static str {
-    match word {
-        "machine" => "machine PATH",
-        "profile" => "profile qemu|papr",
-        "boot" => "boot",
-        "cas" => "cas xics|xive|auto",
-        "negotiate" => "negotiate ims on|off",
-        "request" => "request DDDD:BB:DD.F msix|msi|ims N [min M] (or a node path for a non-PCI device)",
-        "free" => "free DDDD:BB:DD.F",
-        "fire" => "fire DDDD:BB:DD.F V",
-        "expect" => "expect rtas-log PATH, expect virqs-stable, expect sources-changed, expect granted DEV N, expect request-fails DEV, expect fires DEV V, expect frozen DEV or expect controller xics|xive",
-        "eeh" => "eeh freeze|recover DDDD:BB:DD.F",
-        "fault" => "fault SERVICE busy|hw-error|delay N|fewer N|status N [after N] [times M] (SERVICE an RTAS service's name, delay 0..5)",
-        "hotplug" => "hotplug add DDDD:BB:DD.F FILE.dts or hotplug remove DDDD:BB:DD.F",
-        "suspend" => "suspend",
-        "resume" => "resume keep|renumber",
-        "save" => "save PATH",
-        "restore" => "restore PATH",
-        _ => "a command: machine, profile, cas, negotiate, boot, request, free, fire, suspend, resume, save, restore, eeh, fault, hotplug or expect",
-    }
-}
-
-/// The byte offset of the first token of a line that its command does not take (the
-/// end of the line when one is missing); None when the command is unknown.
-fn bad_token(raw: &str) -> Option<usize> {
-    let code = raw.split('#').next().unwrap_or("");
-    let mut toks = Vec::new();
-    let mut start = None;
-    for (i, c) in code.char_indices() {
-        match (c.is_whitespace(), start) {
-            (false, None) => start = Some(i),
-            (true, Some(s)) => {
-                toks.push((s, &code[s..i]));
-                start = None;
-            }
-            _ => {}
-        }
-    }
-    if let Some(s) = start {
-        toks.push((s, &code[s..]));
-    }
-    let whole = |p: fn(&str) -> R<'_, String>, t: &str| all_consuming(p)(t).is_ok();
-    let is_dev = |t: &str| whole(device, t);
-    let is_num = |t: &str| all_consuming(number)(t).is_ok();
-    let is_kind = |t: &str| matches!(t, "msi" | "msix" | "ims");
-    let any = |_: &str| true;
-    type Check<'c> = &'c dyn Fn(&str) -> bool;
-    let (&(_, word), rest) = toks.split_first()?;
-    let want: Vec<Check> = match word {
-        "machine" | "save" | "restore" => vec![&any],
-        "profile" => vec![&|t: &str| t == "qemu" || t == "papr"],
-        "cas" => vec![&|t: &str| matches!(t, "xics" | "xive" | "auto")],
-        "boot" | "suspend" => vec![],
-        "negotiate" => vec![&|t: &str| t == "ims", &|t: &str| t == "on" || t == "off"],
-        "request" => match rest.len() {
-            n if n > 3 => vec![&is_dev, &is_kind, &is_num, &|t: &str| t == "min", &is_num],
-            _ => vec![&is_dev, &is_kind, &is_num],
-        },
-        "free" => vec![&is_dev],
-        "fire" => vec![&is_dev, &is_num],
-        "eeh" => vec![&|t: &str| t == "freeze" || t == "recover", &is_dev],
-        "fault" => return super::parse_fault::bad_fault_token(code, rest),
-        "hotplug" => match rest.first().map(|t| t.1) {
-            Some("add") => vec![&any, &is_dev, &any],
-            Some("remove") => vec![&any, &is_dev],
-            _ => vec![&|_: &str| false],
-        },
-        "resume" => vec![&|t: &str| t == "keep" || t == "renumber"],
-        "expect" => match rest.first().map(|t| t.1) {
-            Some("rtas-log") => vec![&any, &any],
-            Some("virqs-stable") | Some("sources-changed") => vec![&any],
-            Some("granted") | Some("fires") => vec![&any, &is_dev, &is_num],
-            Some("request-fails") | Some("frozen") => vec![&any, &is_dev],
-            Some("controller") => vec![&any, &|t: &str| t == "xics" || t == "xive"],
-            _ => vec![&|_: &str| false],
-        },
-        _ => return None,
-    };
-    for (i, check) in want.iter().enumerate() {
-        match rest.get(i) {
-            Some(&(at, t)) if !check(t) => return Some(at),
-            None => return Some(code.trim_end().len()),
-            _ => {}
-        }
-    }
-    rest.get(want.len()).map(|&(at, _)| at)
-}
-
 /// Parses a scenario; `file` names it in errors.
 pub fn parse(text: &str, file: &str) -> Result<Vec<Step>, Error> {
     let mut steps = Vec::new();
@@ -444,7 +355,7 @@ pub fn parse(text: &str, file: &str) -> Result<Vec<Step>, Error> {
                 let trimmed = raw.trim_start();
                 let word = trimmed.split_whitespace().next().unwrap_or("");
                 // Point at the first token that is wrong, else where parsing stopped.
-                let at = match bad_token(raw) {
+                let at = match super::parse_errors::bad_token(raw) {
                     Some(at) => at,
                     None if rest.len() >= trimmed.len() => raw.len() - trimmed.len(),
                     None => raw.len() - rest.len(),
@@ -453,7 +364,7 @@ pub fn parse(text: &str, file: &str) -> Result<Vec<Step>, Error> {
                     file: file.to_string(),
                     line: n + 1,
                     col: raw[..at].chars().count() + 1,
-                    msg: format!("expected {}", expected(word)),
+                    msg: format!("expected {}", super::parse_errors::expected(word)),
                 });
             }
         }
