@@ -313,6 +313,29 @@ mod tests {
     }
 
     #[test]
+    fn the_sweep_drops_exactly_the_stale_entries() {
+        let mut p = BuddyPool::new(0x1_0000, 0x1_0000);
+        // The whole pool is one free block, so no order-0 block is free: these entries
+        // are stale, and the next order-0 push sweeps them.
+        p.stacks[0].extend((0..2000).map(|i| 0x1_0100 + 2 * i));
+        let a = p.alloc(1, BlockKind::Msix).unwrap();
+        assert_eq!(a, 0x1_0000);
+        assert_eq!(p.stacks[0], vec![0x1_0001], "only the live block is left");
+        assert_eq!(p.validate(), Ok(()));
+        assert_eq!(p.alloc(1, BlockKind::Msix), Some(0x1_0001));
+    }
+
+    #[test]
+    fn a_pool_from_0_merges_back_whole() {
+        let mut p = BuddyPool::new(0, 16);
+        let a = p.alloc(1, BlockKind::Msix).unwrap();
+        let b = p.alloc(1, BlockKind::Msix).unwrap();
+        p.free(a, 1);
+        p.free(b, 1);
+        assert_eq!(p.alloc(16, BlockKind::Msi), Some(0), "the buddies merged");
+    }
+
+    #[test]
     fn unaligned_pools() {
         let mut p = BuddyPool::new(0x1300, 3328);
         assert_eq!(p.free_count(), 3328);
