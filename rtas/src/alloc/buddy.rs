@@ -310,6 +310,16 @@ mod tests {
             damage(&mut p);
             assert!(p.validate().is_err(), "{what} passed validation");
         }
+        // A pool whose every shape fits its range, but the range ends past 2^32.
+        let mut p = BuddyPool::new(u32::MAX - 7, 8);
+        assert_eq!(p.validate(), Ok(()));
+        p.size = 16;
+        let end = p.base as u64 + p.size as u64;
+        for o in 0..ORDERS {
+            let n = (end >> o) - (p.base as u64 >> o) + 1;
+            p.bits[o].resize(n.div_ceil(64) as usize, 0);
+        }
+        assert!(p.validate().is_err(), "a range past 2^32 passed validation");
     }
 
     #[test]
