@@ -346,6 +346,17 @@ mod tests {
     }
 
     #[test]
+    fn a_free_past_the_end_releases_only_what_is_inside() {
+        let mut p = BuddyPool::new(0x1000, 16);
+        assert_eq!(p.alloc(16, BlockKind::Msix), Some(0x1000));
+        p.free(0x100c, 8);
+        assert_eq!(p.free_count(), 4);
+        assert_eq!(p.validate(), Ok(()));
+        assert_eq!(p.alloc(8, BlockKind::Msix), None, "nothing past the end");
+        assert_eq!(p.alloc(4, BlockKind::Msi), Some(0x100c));
+    }
+
+    #[test]
     fn unaligned_pools() {
         let mut p = BuddyPool::new(0x1300, 3328);
         assert_eq!(p.free_count(), 3328);
