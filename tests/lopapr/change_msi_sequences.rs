@@ -26,14 +26,7 @@ fn r1_7_a_sequence_starts_at_1() {
     assert!(fw.machine == before);
     assert_eq!(change_msi(&mut fw, x, 4, 2, 1, 4)[..2], [0, 2]);
     // The OS (the project's model of Linux), told at CAS busy answers may come.
-    let opts = platform::BootOptions {
-        msi_busy: true,
-        ..Default::default()
-    };
-    let mut k = platform::harness::boot(fixture_tree(B), opts).unwrap();
-    let fw = platform::harness::firmware_mut(&mut k);
-    fw.faults
-        .add(FaultRule::new(Service::ChangeMsi, 0, 2, Fault::Busy));
+    let mut k = busy_os(&[FaultRule::new(Service::ChangeMsi, 0, 2, Fault::Busy)]);
     let d = k.device("0000:00:04.0").unwrap();
     let _ = k.free(d);
     let from = platform::harness::call_log(&k).len();
@@ -97,16 +90,10 @@ fn r1_8_a_busy_call_is_continued_or_aborted() {
         "nothing to continue"
     );
     // The OS continues with the number it was given, the other inputs the same.
-    let opts = platform::BootOptions {
-        msi_busy: true,
-        ..Default::default()
-    };
-    let mut k = platform::harness::boot(fixture_tree(B), opts).unwrap();
-    let fw = platform::harness::firmware_mut(&mut k);
-    fw.faults
-        .add(FaultRule::new(Service::ChangeMsi, 0, 1, Fault::Busy));
-    fw.faults
-        .add(FaultRule::new(Service::ChangeMsi, 1, 1, Fault::Delay(1)));
+    let mut k = busy_os(&[
+        FaultRule::new(Service::ChangeMsi, 0, 1, Fault::Busy),
+        FaultRule::new(Service::ChangeMsi, 1, 1, Fault::Delay(1)),
+    ]);
     let d = k.device("0000:00:04.0").unwrap();
     let from = platform::harness::call_log(&k).len();
     let _ = k.free(d);
