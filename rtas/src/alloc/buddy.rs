@@ -357,6 +357,18 @@ mod tests {
     }
 
     #[test]
+    fn zero_sources_and_frees_below_the_pool_change_nothing() {
+        let mut p = BuddyPool::new(0x1000, 16);
+        assert_eq!(p.alloc(0, BlockKind::Msix), None);
+        assert_eq!(p.alloc(0, BlockKind::Msi), None);
+        assert_eq!(p.free_count(), 16);
+        assert_eq!(p.alloc(16, BlockKind::Msix), Some(0x1000));
+        let before = p.clone();
+        p.free(0xffc, 8);
+        assert_eq!(p, before, "a free starting below the pool is ignored");
+    }
+
+    #[test]
     fn unaligned_pools() {
         let mut p = BuddyPool::new(0x1300, 3328);
         assert_eq!(p.free_count(), 3328);
