@@ -76,6 +76,17 @@ impl IndexCell {
     pub(crate) fn clear(&mut self) {
         self.0.take();
     }
+
+    /// Keeps the summary right when a property named `name` of `node` is set, added
+    /// or removed: the node's filter gains the name's bits (a filter may hold bits of
+    /// names gone), and a change to `compatible` or `device_type` drops the summary.
+    pub(crate) fn note_prop(&mut self, node: NodeId, name: &str) {
+        let Some(ix) = self.0.get_mut() else { return };
+        match (name, ix.names.get_mut(node.index())) {
+            ("compatible" | "device_type", _) | (_, None) => self.clear(),
+            (_, Some(bits)) => *bits |= name_bits(name),
+        }
+    }
 }
 
 impl PartialEq for IndexCell {
@@ -93,6 +104,43 @@ impl std::fmt::Debug for IndexCell {
 }
 
 impl Tree {
+    /// Keeps a built summary right after `child` (a new node, without properties) was
+    /// added as the last child of its parent: it joins the pre-order where the
+    /// parent's subtree ends.
+    pub(crate) fn index_note_child(&mut self, child: NodeId) {
+        let Some(ix) = self.index.0.get() else { return };
+        if ix.names.len() != child.index() {
+            return self.index.clear();
+        }
+        // The first node after the child's subtree (a leaf's) in pre-order, if any.
+        let mut next = None;
+        let mut cur = child;
+        while let Some(p) = self.node(cur).parent() {
+            let sibs = self.node(p).children();
+            if let Some(i) = sibs.iter().position(|&c| c == cur) {
+                if let Some(&after) = sibs.get(i + 1) {
+                    next = Some(after);
+                    break;
+                }
+            }
+            cur = p;
+        }
+        let attached = self.is_attached(child);
+        let at = match next {
+            Some(n) => ix.order.iter().position(|&o| o == n),
+            None => Some(ix.order.len()),
+        };
+        let Some(ix) = self.index.0.get_mut() else {
+            return;
+        };
+        ix.names.push(0);
+        match (attached, at) {
+            (false, _) => {}
+            (true, Some(i)) => ix.order.insert(i, child),
+            (true, None) => self.index.clear(),
+        }
+    }
+
     pub(crate) fn index(&self) -> &Index {
         self.index.0.get_or_init(|| Index::build(self))
     }
@@ -183,6 +231,49 @@ mod tests {
         assert_eq!(t.find_compatible("c"), Vec::<NodeId>::new());
         assert_eq!(t.find_device_type("pci"), vec![y, w]);
         assert_eq!(t.with_prop("q").collect::<Vec<_>>(), vec![x, w]);
+    }
+
+    #[test]
+    fn property_changes_keep_a_built_summary_right() {
+        let src = "/dts-v1/; / { x@1 { q; device_type = \"pci\"; }; y@2 { r = <1>; }; };";
+        let mut t = crate::dts::parse_str(src, "t.dts").unwrap();
+        let x = t.child_by_name(t.root(), "x@1").unwrap();
+        let y = t.child_by_name(t.root(), "y@2").unwrap();
+        let with = |t: &Tree, name: &str| t.with_prop(name).collect::<Vec<_>>();
+        assert_eq!(with(&t, "s"), Vec::<NodeId>::new(), "built here");
+        // Each change below comes after a search, so the summary is there to keep.
+        t.set_prop(x, "s", &b"1"[..]);
+        assert_eq!(with(&t, "s"), vec![x], "a new name set");
+        t.push_prop(y, crate::Property::new("s", Vec::new()));
+        assert_eq!(with(&t, "s"), vec![x, y], "a new name pushed");
+        assert!(t.remove_prop(y, "r"));
+        assert_eq!(with(&t, "r"), Vec::<NodeId>::new(), "a name removed");
+        assert_eq!(t.find_device_type("pci"), vec![x]);
+        t.set_prop(y, "device_type", &b"pci\0"[..]);
+        assert_eq!(t.find_device_type("pci"), vec![x, y], "a new device_type");
+        t.set_prop(y, "compatible", &b"c\0"[..]);
+        assert_eq!(t.find_compatible("c"), vec![y], "a new compatible");
+        assert!(t.remove_prop(x, "device_type"));
+        assert_eq!(t.find_device_type("pci"), vec![y], "a device_type removed");
+        // New nodes join the pre-order where a full scan finds them.
+        let xc = t.add_child(x, "c@1");
+        t.set_prop(xc, "s", Vec::new());
+        let end = t.add_child(t.root(), "e@9");
+        t.set_prop(end, "s", Vec::new());
+        let deep = t.add_child(xc, "d@2");
+        t.set_prop(deep, "s", Vec::new());
+        let want = scan(&t, |t, n| t.node(n).prop("s").is_some());
+        assert_eq!(want, vec![x, xc, deep, y, end]);
+        assert_eq!(with(&t, "s"), want, "added nodes in tree order");
+        t.remove_node(y).unwrap();
+        assert_eq!(with(&t, "s"), vec![x, xc, deep, end], "rebuilt without y");
+        let gone = t.add_child(y, "g@1");
+        t.set_prop(gone, "s", Vec::new());
+        assert_eq!(
+            with(&t, "s"),
+            vec![x, xc, deep, end],
+            "below a removed node: unseen"
+        );
     }
 
     #[test]

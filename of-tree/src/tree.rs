@@ -224,7 +224,6 @@ impl Tree {
 
     /// Adds a child node named `name` (`name@unit`) under `parent`, after its other children.
     pub fn add_child(&mut self, parent: NodeId, name: &str) -> NodeId {
-        self.index.clear();
         let id = NodeId(self.nodes.len() as u32);
         self.nodes.push(Node {
             name: name.to_string(),
@@ -234,12 +233,13 @@ impl Tree {
             labels: Labels::default(),
         });
         self.nodes[parent.index()].children.push(id);
+        self.index_note_child(id);
         id
     }
 
     /// Sets a property: replaces the value in place when it exists, else appends it.
     pub fn set_prop(&mut self, node: NodeId, name: &str, value: impl Into<Value>) {
-        self.index.clear();
+        self.index.note_prop(node, name);
         let n = &mut self.nodes[node.index()];
         match n.props.iter_mut().find(|p| p.name() == name) {
             Some(p) => p.value = value.into(),
@@ -249,13 +249,15 @@ impl Tree {
 
     /// Appends a property without looking for an existing one of that name.
     pub fn push_prop(&mut self, node: NodeId, prop: Property) {
-        self.index.clear();
+        self.index.note_prop(node, prop.name());
         self.nodes[node.index()].props.push(prop);
     }
 
     /// Removes a property; tells whether it existed.
     pub fn remove_prop(&mut self, node: NodeId, name: &str) -> bool {
-        self.index.clear();
+        // A name filter that still has the name's bits stays right (searches check
+        // the property itself); only the string maps must go.
+        self.index.note_prop(node, name);
         let n = &mut self.nodes[node.index()];
         let before = n.props.len();
         n.props.retain(|p| p.name() != name);
@@ -297,19 +299,21 @@ impl Tree {
 
     /// The full path of a node (`/` for the root).
     pub fn path(&self, id: NodeId) -> String {
-        let mut parts = Vec::new();
+        let mut parts: smallvec::SmallVec<[&str; 16]> = smallvec::SmallVec::new();
+        let mut len = 0;
         let mut cur = Some(id);
         while let Some(c) = cur {
             let n = &self.nodes[c.index()];
             if n.parent.is_some() {
                 parts.push(n.name.as_str());
+                len += 1 + n.name.len();
             }
             cur = n.parent;
         }
         if parts.is_empty() {
             return "/".to_string();
         }
-        let mut s = String::new();
+        let mut s = String::with_capacity(len);
         for p in parts.iter().rev() {
             s.push('/');
             s.push_str(p);

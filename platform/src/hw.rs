@@ -60,13 +60,13 @@ impl Port {
         {
             return false;
         }
-        for (i, c) in out.iter_mut().take(nret).enumerate() {
-            let raw = self.mem.read_u32(rets_at + 4 * i as u64).unwrap_or(0);
-            *c = if i == 0 {
-                raw as i32 as i64
-            } else {
-                raw as i64
-            };
+        let mut raw = [0u32; MAX_CELLS];
+        let raw = &mut raw[..nret];
+        if !self.mem.read_cells(rets_at, raw) {
+            return false;
+        }
+        for (i, (c, &v)) in out.iter_mut().zip(raw.iter()).enumerate() {
+            *c = if i == 0 { v as i32 as i64 } else { v as i64 };
         }
         true
     }

@@ -201,14 +201,29 @@ pub struct Firmware {
     scratch: Memory,
 }
 
+/// Trees of this many nodes or more have their identity taken on a second thread.
+const PARALLEL_ID_NODES: usize = 4096;
+
 /// Where the typed API builds its buffers.
 const SCRATCH_BASE: u64 = 0x1000;
 
 impl Firmware {
     /// Firmware for the machine a tree describes.
     pub fn new(tree: &Tree, cfg: &MachineConfig) -> Result<Firmware, Error> {
+        // The tree's identity is a pass over all of it that nothing else needs: on a
+        // large tree it is taken on a second thread while the machine is built.
+        let (machine, tree_id) = if tree.node_count() >= PARALLEL_ID_NODES {
+            std::thread::scope(|s| {
+                let id = s.spawn(|| crate::state::tree_id(tree));
+                let machine = Machine::from_tree(tree, cfg);
+                let id = id.join().unwrap_or_else(|_| crate::state::tree_id(tree));
+                (machine, id)
+            })
+        } else {
+            (Machine::from_tree(tree, cfg), crate::state::tree_id(tree))
+        };
         Ok(Firmware {
-            machine: Machine::from_tree(tree, cfg)?,
+            machine: machine?,
             tokens: Tokens::from_tree(tree)?,
             log: Vec::new(),
             log_enabled: true,
@@ -225,7 +240,7 @@ impl Firmware {
             reboots: 0,
             renumbers: 0,
             held: Vec::new(),
-            tree_id: crate::state::tree_id(tree),
+            tree_id,
             pending: None,
             caller: 0,
             intc_offer: crate::cas::IntcOffer::from_tree(tree),
@@ -275,9 +290,11 @@ impl Firmware {
         self.caller = partition;
         self.calls += 1;
         let outside = |len: u64| CallError::BufferOutside { addr, len };
-        let token = mem.read_u32(addr).ok_or(outside(12))?;
-        let nargs = mem.read_u32(addr + 4).ok_or(outside(12))?;
-        let nret = mem.read_u32(addr + 8).ok_or(outside(12))?;
+        let mut head = [0u32; 3];
+        if !mem.read_cells(addr, &mut head) {
+            return Err(outside(12));
+        }
+        let [token, nargs, nret] = head;
         let len = 12 + 4 * (nargs as u64 + nret as u64);
         if !mem.contains(addr, usize::try_from(len).unwrap_or(usize::MAX)) {
             return Err(outside(len));
@@ -306,7 +323,8 @@ impl Firmware {
         for (at, bytes) in std::mem::take(&mut rets.stores) {
             mem.write_bytes(at, &bytes);
         }
-        for (i, c) in rets.cells.iter().enumerate() {
+        let written = (rets.n as usize).min(rets.cells.len());
+        for (i, c) in rets.cells[..written].iter().enumerate() {
             if let Some(v) = c {
                 mem.write_u32(rets_addr + 4 * i as u64, *v);
             }

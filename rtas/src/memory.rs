@@ -15,20 +15,26 @@ impl Memory {
     /// buffer does not fit.
     pub fn write_call(&mut self, at: u64, token: u32, args: &[u32], nret: usize) -> Option<u64> {
         let len = 4 * (3 + args.len() + nret);
-        if !self.contains(at, len) {
-            return None;
+        let r = self.range(at, len)?;
+        let buf = &mut self.bytes[r];
+        let (head, rest) = buf.split_at_mut(12);
+        BigEndian::write_u32_into(&[token, args.len() as u32, nret as u32], head);
+        let (ins, outs) = rest.split_at_mut(4 * args.len());
+        BigEndian::write_u32_into(args, ins);
+        outs.fill(0);
+        Some(at + 12 + 4 * args.len() as u64)
+    }
+
+    /// Fills `out` with the big-endian cells from `addr`; false (nothing read) when
+    /// they do not all lie inside.
+    pub fn read_cells(&self, addr: u64, out: &mut [u32]) -> bool {
+        match self.range(addr, 4 * out.len()) {
+            Some(r) => {
+                BigEndian::read_u32_into(&self.bytes[r], out);
+                true
+            }
+            None => false,
         }
-        self.write_u32(at, token);
-        self.write_u32(at + 4, args.len() as u32);
-        self.write_u32(at + 8, nret as u32);
-        for (i, a) in args.iter().enumerate() {
-            self.write_u32(at + 12 + 4 * i as u64, *a);
-        }
-        let rets_at = at + 12 + 4 * args.len() as u64;
-        for i in 0..nret {
-            self.write_u32(rets_at + 4 * i as u64, 0);
-        }
-        Some(rets_at)
     }
 
     /// Zeroed memory of `len` bytes at `base`.
@@ -120,6 +126,15 @@ mod tests {
             .collect();
         assert_eq!(cells, [0x2019, 2, 3, 1, 2, 0, 0, 0]);
         assert_eq!(m.write_call(0x1000, 1, &[0; 10], 10), None, "does not fit");
+        let mut back = [7u32; 3];
+        assert!(m.read_cells(0x1004, &mut back));
+        assert_eq!(back, [2, 3, 1]);
+        let mut past = [7u32; 2];
+        assert!(
+            !m.read_cells(0x1000 + 60, &mut past),
+            "one cell past the end"
+        );
+        assert_eq!(past, [7, 7], "nothing read");
     }
 
     #[test]

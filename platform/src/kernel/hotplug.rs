@@ -99,7 +99,7 @@ impl Kernel {
             .devices
             .iter()
             .filter(|d| d.phb == phb && !d.removed && d.msi_device.is_none())
-            .map(|d| (d.addr, d.path.clone()))
+            .map(|d| (d.addr, d.node))
             .collect();
         let Some(d) = self.scanned_device(phb, map.as_ref(), node, &mut taken) else {
             let _ = self.tree_mut().remove_node(node);

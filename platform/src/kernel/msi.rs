@@ -20,6 +20,10 @@ impl Kernel {
         min: u32,
     ) -> Result<u32, MsiError> {
         let r = self.request_inner(dev, kind, max, min);
+        if !self.opts.trace {
+            // The event exists only to be traced: nothing to build.
+            return r;
+        }
         let text = match &r {
             Ok(n) => format!("request {kind} {max} (min {min}): got {n}"),
             Err(e) => format!("request {kind} {max} (min {min}) failed: {e}"),
@@ -70,14 +74,22 @@ impl Kernel {
         }
         let mut nvec = max.min(offered);
         loop {
-            let name = self.devices[dev].name.clone();
-            self.hook("msi_check_device", &format!("{name} {kind} {nvec}"));
+            let verbose = self.verbose();
+            if verbose {
+                let name = &self.devices[dev].name;
+                let detail = format!("{name} {kind} {nvec}");
+                self.hook("msi_check_device", &detail);
+            }
             let check = match self.desc.msi_check_device {
                 Some(h) => h(self, dev, nvec, kind),
                 None => Ok(()),
             };
             let rc = check.and_then(|_| {
-                self.hook("setup_msi_irqs", &format!("{name} {kind} {nvec}"));
+                if verbose {
+                    let name = &self.devices[dev].name;
+                    let detail = format!("{name} {kind} {nvec}");
+                    self.hook("setup_msi_irqs", &detail);
+                }
                 match self.desc.setup_msi_irqs {
                     Some(h) => h(self, dev, nvec, kind),
                     None => Err(MsiError::NotSupported),

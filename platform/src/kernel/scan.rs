@@ -41,7 +41,7 @@ impl Kernel {
         p: usize,
         map: Option<&of::InterruptMap>,
         node: of_tree::NodeId,
-        at_addr: &mut std::collections::HashMap<::rtas::pci::PciAddr, String>,
+        at_addr: &mut std::collections::HashMap<::rtas::pci::PciAddr, of_tree::NodeId>,
     ) -> Option<Device> {
         let (phb_node, domain, buid) = (self.phbs[p].node, self.phbs[p].domain, self.phbs[p].buid);
         let path = self.tree.path(node);
@@ -53,12 +53,13 @@ impl Kernel {
                 return None;
             }
         };
-        if let Some(other) = at_addr.get(&addr) {
+        if let Some(&other) = at_addr.get(&addr) {
+            let other = self.tree.path(other);
             let msg = format!("{path}: same address as {other}: skipped");
             self.msg(msg);
             return None;
         }
-        at_addr.insert(addr, path.clone());
+        at_addr.insert(addr, node);
         let lsi = match of::lsi_source(&self.tree, phb_node, map, node) {
             Ok(l) => l,
             Err(why) => {

@@ -92,7 +92,7 @@ pub struct Masks {
 }
 
 /// Functions' write rules, each kept once: see [`ConfigSpace::share_masks`].
-pub type MaskPool = HashMap<Arc<Masks>, ()>;
+pub type MaskPool = HashMap<Arc<Masks>, (), rustc_hash::FxBuildHasher>;
 
 /// [`ConfigSpace`] as saved states hold it.
 #[derive(Clone, Serialize, Deserialize)]
@@ -239,7 +239,7 @@ mod tests {
 
     #[test]
     fn alike_spaces_share_write_rules_and_part_on_change() {
-        let mut pool = MaskPool::new();
+        let mut pool = MaskPool::default();
         let mut a = ConfigSpace::new(256);
         let mut b = ConfigSpace::new(256);
         a.set_wmask(4, 0xffff, 2);

@@ -146,7 +146,7 @@ impl Machine {
         // Each PHB's function nodes, in the order of its functions.
         let mut node_of: Vec<Vec<NodeId>> = Vec::with_capacity(phb_nodes.len());
         // Functions built alike share their config space's write rules.
-        let mut masks = crate::config::MaskPool::new();
+        let mut masks = crate::config::MaskPool::default();
         let mut used_index = std::collections::BTreeSet::new();
         for (ordinal, &pn) in phb_nodes.iter().enumerate() {
             let at = tree.at(pn);
