@@ -3,11 +3,14 @@
 use crate::access::NodeRef;
 use crate::error::Error;
 
+/// The cells of one address (at most four: see [`NodeRef::address_cells`]).
+pub type AddrCells = smallvec::SmallVec<[u32; 4]>;
+
 /// One `reg` entry: the address cells as given, and the size.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RegEntry {
     /// Address cells, most significant first (PCI: phys.hi, phys.mid, phys.lo).
-    pub address: Vec<u32>,
+    pub address: AddrCells,
     /// Size (0 when the bus has no size cells).
     pub size: u128,
 }
@@ -32,9 +35,9 @@ impl RegEntry {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RangeEntry {
     /// Address on this node's bus (its own `#address-cells`).
-    pub child: Vec<u32>,
+    pub child: AddrCells,
     /// Address on the parent's bus (the parent's `#address-cells`).
-    pub parent: Vec<u32>,
+    pub parent: AddrCells,
     /// Size (this node's `#size-cells`).
     pub size: u128,
 }
@@ -68,7 +71,7 @@ impl NodeRef<'_> {
             cells
                 .chunks_exact(step)
                 .map(|c| RegEntry {
-                    address: c[..ac].to_vec(),
+                    address: c[..ac].into(),
                     size: cells_to_u128(&c[ac..]),
                 })
                 .collect(),
@@ -105,8 +108,8 @@ impl NodeRef<'_> {
             cells
                 .chunks_exact(step)
                 .map(|c| RangeEntry {
-                    child: c[..cac].to_vec(),
-                    parent: c[cac..cac + pac].to_vec(),
+                    child: c[..cac].into(),
+                    parent: c[cac..cac + pac].into(),
                     size: cells_to_u128(&c[cac + pac..]),
                 })
                 .collect(),
@@ -151,8 +154,8 @@ mod tests {
         assert_eq!(reg[0].address[0], 0x800);
         assert_eq!(reg[1].size, 0x4000);
         let ranges = t.at(phb).ranges().unwrap().unwrap();
-        assert_eq!(ranges[0].child, vec![0x100_0000, 0, 0]);
-        assert_eq!(ranges[0].parent, vec![0x2000, 0]);
+        assert_eq!(ranges[0].child[..], [0x100_0000, 0, 0]);
+        assert_eq!(ranges[0].parent[..], [0x2000, 0]);
         assert_eq!(ranges[0].size, 0x1_0000);
         t.set_prop(dev, "reg", be(&[1, 2, 3]));
         let e = t.at(dev).reg().unwrap_err().to_string();

@@ -144,10 +144,11 @@ fn u16_prop(tree: &Tree, id: NodeId, name: &str) -> Result<u16, Error> {
 }
 
 /// The BARs a function's `reg` describes (entries after the config-space one).
-fn bars_from_reg(cells: &[Vec<u32>], sizes: &[u128]) -> Vec<Bar> {
+fn bars_from_reg(reg: &[of_tree::RegEntry]) -> Vec<Bar> {
     let mut out: Vec<Bar> = Vec::new();
-    for (addr, &size) in cells.iter().zip(sizes).skip(1) {
-        let hi = addr[0];
+    for e in reg.iter().skip(1) {
+        let (addr, size) = (&e.address, e.size);
+        let Some(&hi) = addr.first() else { continue };
         let reg = hi & 0xff;
         if !(0x10..=0x24).contains(&reg) || reg % 4 != 0 || size == 0 {
             continue;
@@ -224,12 +225,10 @@ impl PciFunction {
         };
         let ext = node.u32("ibm,pci-config-space-type")? == Some(1);
         let mut config = ConfigSpace::new(if ext { 4096 } else { 256 });
-        let cells: Vec<Vec<u32>> = reg.iter().map(|r| r.address.clone()).collect();
-        let sizes: Vec<u128> = reg.iter().map(|r| r.size).collect();
         let mut bars = if is_bridge {
             Vec::new()
         } else {
-            bars_from_reg(&cells, &sizes)
+            bars_from_reg(&reg)
         };
         let pin = match node.u32("interrupts")? {
             Some(p @ 1..=4) => Some(p as u8),

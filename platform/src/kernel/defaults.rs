@@ -73,11 +73,13 @@ pub fn discover_phbs(k: &mut Kernel) -> Result<(), Error> {
             }
             _ => None,
         };
+        let windows = super::pci::mem_windows(&k.tree, node);
         k.phbs.push(PhbInfo {
             domain,
             buid,
             node,
             msi,
+            windows,
         });
         k.msg(format!(
             "PCI host bridge {path}, domain {domain:04x}, BUID {buid:#x}"

@@ -145,6 +145,8 @@ pub struct PhbInfo {
     pub node: NodeId,
     /// Bare metal: the MSI range the tree gives and the OS allocates from.
     pub msi: Option<MsiRange>,
+    /// Its memory windows (None: no `ranges`, bus addresses are CPU addresses).
+    pub windows: Option<Vec<pci::MemWindow>>,
 }
 
 /// Which interrupt controller the OS drives.

@@ -145,26 +145,12 @@ impl Kernel {
     /// The CPU address of a PCI bus address on a device's PHB, through the PHB's
     /// `ranges` (memory spaces); without `ranges`, the same address.
     pub fn bus_to_cpu(&self, dev: DevId, bus_addr: u64) -> Option<u64> {
-        let phb = self.phbs[self.devices[dev].phb].node;
-        let Ok(Some(ranges)) = self.tree.at(phb).ranges() else {
+        let Some(windows) = &self.phbs[self.devices[dev].phb].windows else {
             return Some(bus_addr);
         };
-        ranges.iter().find_map(|r| {
-            let (&hi, 3) = (r.child.first()?, r.child.len()) else {
-                return None;
-            };
-            if (hi >> 24) & 3 < 2 {
-                return None;
-            }
-            let child = (r.child[1] as u64) << 32 | r.child[2] as u64;
-            let off = bus_addr.checked_sub(child)?;
-            let size = u64::try_from(r.size).unwrap_or(u64::MAX);
-            let parent = r.parent.iter().fold(0u64, |a, &c| a << 32 | c as u64);
-            if off < size {
-                parent.checked_add(off)
-            } else {
-                None
-            }
+        windows.iter().find_map(|w| {
+            let off = bus_addr.checked_sub(w.bus)?;
+            (off < w.size).then(|| w.cpu.checked_add(off)).flatten()
         })
     }
 
@@ -179,4 +165,37 @@ impl Kernel {
         }
         self.bus_to_cpu(dev, bar + (table & !7) as u64)
     }
+}
+
+/// A PHB's memory window: bus addresses from `bus` for `size` bytes appear to the CPU
+/// at `cpu` (a memory-space entry of its `ranges`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemWindow {
+    /// First bus address.
+    pub bus: u64,
+    /// Where it appears to the CPU.
+    pub cpu: u64,
+    /// Bytes.
+    pub size: u64,
+}
+
+/// A PHB's memory windows as Linux reads them once at boot (`pci_process_bridge_OF_ranges`);
+/// None when its `ranges` is absent or unreadable (bus addresses are CPU addresses).
+pub fn mem_windows(tree: &of_tree::Tree, phb: of_tree::NodeId) -> Option<Vec<MemWindow>> {
+    let ranges = tree.at(phb).ranges().ok()??;
+    Some(
+        ranges
+            .iter()
+            .filter_map(|r| {
+                let (&hi, 3) = (r.child.first()?, r.child.len()) else {
+                    return None;
+                };
+                ((hi >> 24) & 3 >= 2).then(|| MemWindow {
+                    bus: (r.child[1] as u64) << 32 | r.child[2] as u64,
+                    cpu: r.parent.iter().fold(0u64, |a, &c| a << 32 | c as u64),
+                    size: u64::try_from(r.size).unwrap_or(u64::MAX),
+                })
+            })
+            .collect(),
+    )
 }
