@@ -7,6 +7,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 pub const FIRST_VIRQ: u32 = 16;
 
 const NONE: u32 = u32::MAX;
+/// The `dev` of a table slot no virq stands in.
+const VACANT: u32 = u32::MAX - 1;
 const PAGE: usize = 1024;
 
 /// Who a virq belongs to: a device, and its vector (None for its LSI).
@@ -40,11 +42,22 @@ pub struct IrqDesc {
     pub hwirq: u32,
     dev: u32,
     vector: u32,
-    /// Times the handler ran.
-    pub count: u64,
+    /// Times the handler ran (an `unsigned int`, as Linux's `kstat_irqs`).
+    pub count: u32,
 }
 
 impl IrqDesc {
+    const VACANT: IrqDesc = IrqDesc {
+        hwirq: NONE,
+        dev: VACANT,
+        vector: NONE,
+        count: 0,
+    };
+
+    fn is_vacant(&self) -> bool {
+        self.dev == VACANT
+    }
+
     /// Who it belongs to.
     pub fn owner(&self) -> Owner {
         Owner {
@@ -94,7 +107,9 @@ impl ByHw {
 /// The table.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IrqDomain {
-    descs: Vec<Option<IrqDesc>>,
+    /// Indexed by virq - FIRST_VIRQ; vacant slots are free numbers (16 bytes a slot: a
+    /// machine of millions of vectors keeps one each).
+    descs: Vec<IrqDesc>,
     by_hw: ByHw,
     free: BTreeSet<u32>,
     /// Owners after the first of a shared virq (a shared LSI), in the order they came.
@@ -126,14 +141,14 @@ impl IrqDomain {
         self.free.remove(&virq);
         let i = (virq - FIRST_VIRQ) as usize;
         if i >= self.descs.len() {
-            self.descs.resize(i + 1, None);
+            self.descs.resize(i + 1, IrqDesc::VACANT);
         }
-        self.descs[i] = Some(IrqDesc {
+        self.descs[i] = IrqDesc {
             hwirq,
             dev: owner.dev as u32,
             vector: owner.vector.unwrap_or(NONE),
             count: 0,
-        });
+        };
         self.by_hw.insert(hwirq, virq);
         virq
     }
@@ -170,29 +185,24 @@ impl IrqDomain {
         };
         let top = base.checked_add(count)?;
         if (top - FIRST_VIRQ) as usize > self.descs.len() {
-            self.descs.resize((top - FIRST_VIRQ) as usize, None);
+            self.descs
+                .resize((top - FIRST_VIRQ) as usize, IrqDesc::VACANT);
         }
         for v in base..top {
             self.free.remove(&v);
-            self.descs[(v - FIRST_VIRQ) as usize] = Some(IrqDesc {
+            self.descs[(v - FIRST_VIRQ) as usize] = IrqDesc {
                 hwirq: NONE,
                 dev: NONE,
                 vector: NONE,
                 count: 0,
-            });
+            };
         }
         Some(base)
     }
 
     /// Points a claimed virq at a hardware source for an owner.
     pub fn set(&mut self, virq: u32, hwirq: u32, owner: Owner) -> bool {
-        let Some(slot) = virq
-            .checked_sub(FIRST_VIRQ)
-            .and_then(|i| self.descs.get_mut(i as usize))
-        else {
-            return false;
-        };
-        let Some(d) = slot.as_mut() else {
+        let Some(d) = self.get_mut(virq) else {
             return false;
         };
         d.hwirq = hwirq;
@@ -225,10 +235,7 @@ impl IrqDomain {
 
     /// Points an existing virq at another hardware source (after a renumbering resume).
     pub fn remap(&mut self, virq: u32, hwirq: u32) -> Option<u32> {
-        let d = self
-            .descs
-            .get_mut(virq.checked_sub(FIRST_VIRQ)? as usize)?
-            .as_mut()?;
+        let d = self.get_mut(virq)?;
         let old = d.hwirq;
         d.hwirq = hwirq;
         if self.by_hw.get(old) == Some(virq) {
@@ -240,10 +247,8 @@ impl IrqDomain {
 
     /// Disposes of a virq.
     pub fn dispose(&mut self, virq: u32) -> Option<IrqDesc> {
-        let d = self
-            .descs
-            .get_mut(virq.checked_sub(FIRST_VIRQ)? as usize)?
-            .take()?;
+        let slot = self.get_mut(virq)?;
+        let d = std::mem::replace(slot, IrqDesc::VACANT);
         if self.by_hw.get(d.hwirq) == Some(virq) {
             self.by_hw.remove(d.hwirq);
         }
@@ -260,15 +265,15 @@ impl IrqDomain {
     /// A virq's description.
     pub fn get(&self, virq: u32) -> Option<&IrqDesc> {
         self.descs
-            .get(virq.checked_sub(FIRST_VIRQ)? as usize)?
-            .as_ref()
+            .get(virq.checked_sub(FIRST_VIRQ)? as usize)
+            .filter(|d| !d.is_vacant())
     }
 
     /// A virq's description, mutable.
     pub fn get_mut(&mut self, virq: u32) -> Option<&mut IrqDesc> {
         self.descs
-            .get_mut(virq.checked_sub(FIRST_VIRQ)? as usize)?
-            .as_mut()
+            .get_mut(virq.checked_sub(FIRST_VIRQ)? as usize)
+            .filter(|d| !d.is_vacant())
     }
 
     /// Number of live mappings.
@@ -301,6 +306,27 @@ mod tests {
         assert_eq!(d.find(0x1301), None);
         assert_eq!(d.len(), 2);
         assert_eq!(d.get(b).unwrap().owner(), Owner::vector(0, 1));
+    }
+
+    #[test]
+    fn vacant_claimed_and_mapped_slots() {
+        let mut d = IrqDomain::default();
+        let base = d.alloc_range(3).unwrap();
+        assert_eq!(base, FIRST_VIRQ);
+        // Claimed but not yet pointed anywhere: there, owned by nobody.
+        assert_eq!(d.get(base + 1).map(|x| x.hwirq), Some(NONE));
+        assert!(d.set(base + 1, 0x2000, Owner::vector(4, 1)));
+        assert_eq!(d.get(base + 1).unwrap().owner(), Owner::vector(4, 1));
+        assert_eq!(d.dispose(base + 1).map(|x| x.hwirq), Some(0x2000));
+        // Disposed: vacant, not settable, not found, and reused first.
+        assert!(d.get(base + 1).is_none());
+        assert!(d.get_mut(base + 1).is_none());
+        assert!(!d.set(base + 1, 0x2001, Owner::vector(4, 1)));
+        assert!(d.dispose(base + 1).is_none());
+        assert_eq!(d.find(0x2000), None);
+        assert_eq!(d.map(0x3000, Owner::lsi(2)), base + 1);
+        assert!(d.get(base + 3).is_none(), "past the end");
+        assert!(d.get(FIRST_VIRQ - 1).is_none(), "below the first");
     }
 
     #[test]

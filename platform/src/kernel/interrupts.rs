@@ -122,8 +122,8 @@ impl Kernel {
             self.spurious += 1;
             return;
         };
-        d.count += 1;
-        let count = d.count;
+        d.count = d.count.wrapping_add(1);
+        let count = u64::from(d.count);
         // Every handler on the line, in the order they were requested.
         for owner in self.irq.owners(virq) {
             let (dev, vector) = (owner.dev, owner.vector);

@@ -26,7 +26,12 @@ impl Kernel {
                 };
                 devs.push(d);
             }
-            devs.sort_by_key(|d| (d.addr.bus, d.addr.devfn));
+            // Trees list functions in address order as a rule: moving every device
+            // through a sort costs a large machine more than the check.
+            if !devs.is_sorted_by_key(|d| (d.addr.bus, d.addr.devfn)) {
+                devs.sort_by_key(|d| (d.addr.bus, d.addr.devfn));
+            }
+            self.devices.reserve(devs.len());
             for d in devs {
                 self.attach_device(d);
             }
