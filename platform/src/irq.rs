@@ -1,7 +1,8 @@
 //! The OS interrupt number space: an irq-domain-like table from OS numbers (virqs) to
 //! hardware sources and their owners.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use rustc_hash::FxHashMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// First virq handed out (below it, Linux keeps legacy numbers).
 pub const FIRST_VIRQ: u32 = 16;
@@ -70,7 +71,7 @@ impl IrqDesc {
 /// Hardware source -> virq, in pages of 1024 sources (sources come in dense ranges).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct ByHw {
-    pages: HashMap<u32, Box<[u32]>>,
+    pages: FxHashMap<u32, Box<[u32]>>,
     len: usize,
 }
 

@@ -137,9 +137,9 @@ struct PeCounts {
 /// linear in the functions.
 #[derive(Debug, Clone, Default)]
 pub struct QuotaCache {
-    pes: std::collections::HashMap<NodeId, PeCounts>,
+    pes: rustc_hash::FxHashMap<NodeId, PeCounts>,
     /// Per PE, the `rtas_msi: counting` lines of its walk, made once when asked for.
-    counting: std::collections::HashMap<NodeId, Vec<String>>,
+    counting: rustc_hash::FxHashMap<NodeId, Vec<String>>,
 }
 
 /// A device's contribution to (spare, over) at a quota.
