@@ -127,7 +127,13 @@ impl Node {
 
     /// A property by name.
     pub fn prop(&self, name: &str) -> Option<&Property> {
-        self.props.iter().find(|p| p.name() == name)
+        let want = name.as_bytes();
+        // Length and last byte first: most names of a node differ there, and the
+        // whole comparison is a library call.
+        self.props.iter().find(|p| {
+            let have = p.name.as_bytes();
+            have.len() == want.len() && have.last() == want.last() && have == want
+        })
     }
 }
 
