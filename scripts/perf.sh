@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
 # The performance table (README, issue "Scale"): each figure the median of RUNS
-# whole-process runs (default 3), wall time and peak memory from /usr/bin/time, side by
-# side with cp and dtc. Usage: scripts/perf.sh [RUNS]
+# whole-process runs (default 5) after one warm-up run that is not counted (as
+# hyperfine's --warmup: the first run after a file is written pays for the page cache),
+# wall time and peak memory from /usr/bin/time, side by side with cp and dtc.
+# Usage: scripts/perf.sh [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-runs=${1:-3}
+runs=${1:-5}
 command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (Debian's 'time')" >&2; exit 1; }
 cargo build --release -q
 sim=$PWD/target/release/pseries-sim
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# median "wall peak_kib" of running "$@" $runs times (output discarded): wall time from
-# bash's microsecond clock (time(1)'s 10 ms steps are a tenth of a small run), peak
-# memory from time(1)
+# median "wall peak_kib" of running "$@" $runs times after a warm-up run (none when
+# warm=0), output discarded: wall time from bash's microsecond clock (time(1)'s 10 ms
+# steps are a tenth of a small run), peak memory from time(1)
 measure() {
+    if [ "${warm:-1}" = 1 ]; then "$@" >/dev/null 2>&1 || true; fi
     for _ in $(seq "$runs"); do
         local t0=$EPOCHREALTIME
         /usr/bin/time -f "%M" -o "$work/t" "$@" >/dev/null 2>&1 || true
@@ -72,6 +75,6 @@ printf '| `dt` of the %s MiB blob `--to dtb` vs `cp` | %s s vs %s s: %sx, %s MiB
     "$blob_mib" "$(secs "$dt_t")" "$(secs "$cp_t")" "$(ratio "$(secs "$dt_t")" "$(secs "$cp_t")")" "$(mib "$dt_t")" "$(ratio "$(mib "$dt_t")" "$blob_mib")"
 printf '| `run` of 200 fixture scenarios, `-j 2` vs `-j 1` | %s s vs %s s: %sx | <= 0.6x |\n' "$(secs "$j2")" "$(secs "$j1")" "$(ratio2 "$(secs "$j2")" "$(secs "$j1")")"
 if command -v dtc >/dev/null; then
-    dtc_t=$(runs=1 measure dtc -q -I dtb -O dtb -o "$work/dtc.dtb" "$work/f131k.dtb")
+    dtc_t=$(runs=1 warm=0 measure dtc -q -I dtb -O dtb -o "$work/dtc.dtb" "$work/f131k.dtb")
     printf '| `dtc -I dtb -O dtb` of the same blob (one run) | %s s | |\n' "$(secs "$dtc_t")"
 fi

@@ -12,8 +12,8 @@ use crate::status;
 use of_tree::Tree;
 use serde::{Deserialize, Serialize};
 
-/// Most cells of arguments plus outputs a call may have (LoPAPR).
-pub const MAX_CELLS: u32 = 16;
+pub(crate) use crate::call_cells::{Args, Rets};
+pub use crate::call_cells::{Cells, MAX_CELLS};
 
 /// Why a call buffer could not be used at all (no status can be written).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -29,102 +29,6 @@ pub enum CallError {
     /// The typed API was asked for a service the machine does not publish.
     #[error("the machine has no {0} service")]
     NoService(Service),
-}
-
-/// The input cells of a call, as the service reads them.
-pub(crate) struct Args<'a> {
-    mem: &'a Memory,
-    addr: u64,
-    /// Cells the caller declared.
-    pub n: u32,
-}
-
-impl Args<'_> {
-    /// A cell of OS memory (in a buffer the caller passed).
-    pub fn load(&self, addr: u64) -> Option<u32> {
-        self.mem.read_u32(addr)
-    }
-
-    /// Whether `len` bytes at `addr` lie in OS memory (a buffer the caller passed).
-    pub fn buffer_ok(&self, addr: u64, len: u32) -> bool {
-        self.mem.contains(addr, len as usize)
-    }
-
-    /// Argument `i` as QEMU reads it: from memory, whatever nargs said. `None` when
-    /// that cell lies outside memory.
-    pub fn raw(&self, i: u32) -> Option<u32> {
-        self.mem.read_u32(self.addr + 4 * i as u64)
-    }
-
-    /// The declared arguments (at most [`MAX_CELLS`]).
-    pub fn all(&self) -> Cells {
-        let mut c = Cells {
-            len: (self.n as usize).min(MAX_CELLS as usize),
-            ..Default::default()
-        };
-        for i in 0..c.len {
-            c.cells[i] = self.raw(i as u32).unwrap_or(0);
-        }
-        c
-    }
-}
-
-/// Up to [`MAX_CELLS`] cells without a heap allocation.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Cells {
-    cells: [u32; MAX_CELLS as usize],
-    len: usize,
-}
-
-impl std::ops::Deref for Cells {
-    type Target = [u32];
-    fn deref(&self) -> &[u32] {
-        &self.cells[..self.len]
-    }
-}
-
-/// The output cells a service writes; cells it leaves alone keep what the OS put there.
-pub(crate) struct Rets {
-    cells: [Option<u32>; MAX_CELLS as usize],
-    n: u32,
-    /// Bytes a service stores into OS memory (a buffer the caller passed), applied
-    /// after the call.
-    stores: Vec<(u64, Vec<u8>)>,
-}
-
-impl Rets {
-    fn new(n: u32) -> Self {
-        Rets {
-            cells: [None; MAX_CELLS as usize],
-            n,
-            stores: Vec::new(),
-        }
-    }
-
-    /// Stores `bytes` at `addr` in OS memory once the call returns (the service checked
-    /// the buffer lies in OS memory).
-    pub fn store(&mut self, addr: u64, bytes: Vec<u8>) {
-        self.stores.push((addr, bytes));
-    }
-
-    /// Number of outputs the caller asked for.
-    pub fn n(&self) -> u32 {
-        self.n
-    }
-
-    /// Sets output `i` (ignored beyond nret; no service writes past the 16th).
-    pub fn set(&mut self, i: u32, v: u32) {
-        if i < self.n {
-            if let Some(c) = self.cells.get_mut(i as usize) {
-                *c = Some(v);
-            }
-        }
-    }
-
-    /// Sets the status.
-    pub fn status(&mut self, s: i32) {
-        self.set(0, s as u32);
-    }
 }
 
 /// A change-msi that answered busy and waits for its continuation.
@@ -323,7 +227,7 @@ impl Firmware {
         for (at, bytes) in std::mem::take(&mut rets.stores) {
             mem.write_bytes(at, &bytes);
         }
-        let written = (rets.n as usize).min(rets.cells.len());
+        let written = (rets.n() as usize).min(rets.cells.len());
         for (i, c) in rets.cells[..written].iter().enumerate() {
             if let Some(v) = c {
                 mem.write_u32(rets_addr + 4 * i as u64, *v);

@@ -17,6 +17,7 @@
 pub mod addr_index;
 pub mod alloc;
 pub mod axon;
+mod call_cells;
 pub mod calllog;
 pub mod cas;
 mod client_tree;
