@@ -141,7 +141,7 @@ fn a_shared_lsi_runs_every_owners_handler_once() {
     assert!(k.request_lsi(a) && k.request_lsi(b));
     let other = k.device("0000:00:01.0").unwrap();
     assert_ne!(k.devices[other].lsi_virq, k.devices[a].lsi_virq);
-    for round in 1..=3u64 {
+    for round in 1..=3u32 {
         let ran = platform::harness::fire_lsi(&mut k, b).unwrap();
         let devs: Vec<usize> = ran.iter().map(|h| h.dev).collect();
         assert_eq!(devs, [a, b], "both handlers, in request order, once");
