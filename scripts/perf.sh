@@ -2,7 +2,8 @@
 # The performance table (README, issue "Scale"): each figure the median of RUNS
 # whole-process runs (default 5) after one warm-up run that is not counted (as
 # hyperfine's --warmup: the first run after a file is written pays for the page cache),
-# wall time and peak memory from /usr/bin/time, side by side with cp and dtc.
+# wall time and peak memory from /usr/bin/time, side by side with cp and dtc. The two
+# sides of each ratio (16x the functions; -j 2 against -j 1) run interleaved.
 # Usage: scripts/perf.sh [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,17 +14,41 @@ sim=$PWD/target/release/pseries-sim
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
+# "wall peak_kib" of one run of "$@", output discarded: wall time from bash's
+# microsecond clock (time(1)'s 10 ms steps are a tenth of a small run), peak memory
+# from time(1)
+once() {
+    local t0=$EPOCHREALTIME
+    /usr/bin/time -f "%M" -o "$work/t" "$@" >/dev/null 2>&1 || true
+    local t1=$EPOCHREALTIME
+    echo "$(echo "$t1 - $t0" | bc -l | xargs printf '%.3f') $(cat "$work/t")"
+}
+# the median line of standard input, by wall time
+median() { sort -n | awk -v n="$runs" 'NR == int((n + 1) / 2) { print }'; }
 # median "wall peak_kib" of running "$@" $runs times after a warm-up run (none when
-# warm=0), output discarded: wall time from bash's microsecond clock (time(1)'s 10 ms
-# steps are a tenth of a small run), peak memory from time(1)
+# warm=0)
 measure() {
     if [ "${warm:-1}" = 1 ]; then "$@" >/dev/null 2>&1 || true; fi
+    for _ in $(seq "$runs"); do once "$@"; done | median
+}
+# The two sides of a ratio row, their runs interleaved (A B A B ...) after a warm-up of
+# each, so that a host whose speed drifts during the script weighs on both alike: sets
+# pair_a and pair_b to the medians. Usage: pair "A command" "B command" (words split on
+# spaces; no quoting inside).
+pair() {
+    local a b
+    read -r -a a <<<"$1"
+    read -r -a b <<<"$2"
+    "${a[@]}" >/dev/null 2>&1 || true
+    "${b[@]}" >/dev/null 2>&1 || true
+    : >"$work/pair_a"
+    : >"$work/pair_b"
     for _ in $(seq "$runs"); do
-        local t0=$EPOCHREALTIME
-        /usr/bin/time -f "%M" -o "$work/t" "$@" >/dev/null 2>&1 || true
-        local t1=$EPOCHREALTIME
-        echo "$(echo "$t1 - $t0" | bc -l | xargs printf '%.3f') $(cat "$work/t")"
-    done | sort -n | awk -v n="$runs" 'NR == int((n + 1) / 2) { print }'
+        once "${a[@]}" >>"$work/pair_a"
+        once "${b[@]}" >>"$work/pair_b"
+    done
+    pair_a=$(median <"$work/pair_a")
+    pair_b=$(median <"$work/pair_b")
 }
 secs() { echo "$1" | cut -d' ' -f1; }
 mib() { echo "$1" | awk '{ printf "%.0f", $2 / 1024 }'; }
@@ -36,8 +61,9 @@ $sim gen --phbs 16 --functions 512 --msix 16 -o "$work/f8k.dtb"
 $sim gen --phbs 1 --functions 2000 --msix 1 -o "$work/f2000.dtb"
 $sim gen --phbs 16 --functions 256 --msix 256 -o "$work/v1m.dtb"
 
-big=$(measure $sim boot "$work/f131k.dtb" --quiet)
-small=$(measure $sim boot "$work/f8k.dtb" --quiet)
+pair "$sim boot $work/f131k.dtb --quiet" "$sim boot $work/f8k.dtb --quiet"
+big=$pair_a
+small=$pair_b
 chk=$(measure $sim check "$work/f131k.dtb")
 full=$(measure $sim boot "$work/f2000.dtb")
 v1m=$(measure $sim boot "$work/v1m.dtb" --quiet)
@@ -61,8 +87,10 @@ for i in $(seq -w 0 199); do
             fixtures/suspend-renumber.scenario >"$work/sc/s$i.scenario"
     fi
 done
-j1=$(measure $sim run "$work"/sc/*.scenario -j 1)
-j2=$(measure $sim run "$work"/sc/*.scenario -j 2)
+scenarios=$(echo "$work"/sc/*.scenario)
+pair "$sim run $scenarios -j 1" "$sim run $scenarios -j 2"
+j1=$pair_a
+j2=$pair_b
 
 printf '| work | figure | goal |\n| --- | --- | --- |\n'
 printf '| `boot --quiet`, 16 PHBs x 8192 functions x 16 MSI-X (2 M vectors) | %s s, %s MiB | < 2 s |\n' "$(secs "$big")" "$(mib "$big")"
