@@ -69,6 +69,7 @@ pub struct Presentation {
 
 /// One controller: global numbers `offset .. offset + count`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "SavedController", into = "SavedController")]
 pub struct Controller {
     /// First global number.
     pub offset: u32,
@@ -77,6 +78,38 @@ pub struct Controller {
     /// Sources that have ever been touched; the rest are in the reset state. Grown on
     /// demand so that huge pools cost memory only where used.
     sources: Vec<Source>,
+}
+
+/// A controller as a state blob keeps it: only the sources out of the reset state, by
+/// number (a pool of a hundred thousand sources, a few touched, saves a few entries).
+#[derive(Serialize, Deserialize)]
+struct SavedController {
+    offset: u32,
+    count: u32,
+    touched: Vec<(u32, Source)>,
+}
+
+impl From<Controller> for SavedController {
+    fn from(c: Controller) -> Self {
+        SavedController {
+            offset: c.offset,
+            count: c.count,
+            touched: crate::touched::touched(&c.sources),
+        }
+    }
+}
+
+impl TryFrom<SavedController> for Controller {
+    type Error = String;
+
+    fn try_from(s: SavedController) -> Result<Self, String> {
+        let what = format!("interrupt controller at {:#x}", s.offset);
+        Ok(Controller {
+            offset: s.offset,
+            count: s.count,
+            sources: crate::touched::dense(s.touched, s.count, &what)?,
+        })
+    }
 }
 
 impl Controller {
@@ -285,6 +318,22 @@ impl Ics {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_saved_controller_keeps_only_its_touched_sources() {
+        let mut c = Controller::new(0x2_0000, 0x2_0000);
+        c.get_mut(0x1_8000).kind = SourceKind::Msi;
+        c.get_mut(3).priority = 5;
+        let blob = bincode::serialize(&c).unwrap();
+        assert!(blob.len() < 64, "{} bytes for two sources", blob.len());
+        let back: Controller = bincode::deserialize(&blob).unwrap();
+        assert_eq!(back, c);
+        assert_eq!(back.get(0x1_8000).kind, SourceKind::Msi);
+        // A source past the controller's count does not restore.
+        let mut bad = SavedController::from(c);
+        bad.touched.push((0x2_0000, Source::default()));
+        assert!(Controller::try_from(bad).is_err());
+    }
 
     #[test]
     fn split_and_claim() {

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 /// The blob's first bytes.
 pub const MAGIC: &[u8; 8] = b"PSIMSTAT";
 /// The format version this build writes and reads.
-pub const VERSION: u32 = 4;
+pub const VERSION: u32 = 5;
 const HEADER: usize = 8 + 4 + 8 + 8;
 /// CRC-64/XZ, sixteen bytes a step.
 const CRC: crc::Crc<u64, crc::Table<16>> = crc::Crc::<u64, crc::Table<16>>::new(&crc::CRC_64_XZ);

@@ -143,7 +143,9 @@ impl EventQueue {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Xive {
     /// Sources by number, touched ones only (the rest are in the reset state): grown
-    /// on demand, trailing reset entries trimmed, so equal states compare equal.
+    /// on demand, trailing reset entries trimmed, so equal states compare equal. A
+    /// state blob keeps the touched ones only.
+    #[serde(with = "crate::touched::field")]
     sources: Vec<XiveSource>,
     /// Registered queues, by (target, priority).
     pub queues: BTreeMap<(u32, u8), EventQueue>,
