@@ -175,9 +175,13 @@ impl Xive {
         if let Some(s) = self.sources.get_mut(lisn as usize) {
             *s = XiveSource::default();
         }
-        while self.sources.last() == Some(&XiveSource::default()) {
-            self.sources.pop();
-        }
+        let reset = XiveSource::default();
+        let keep = self
+            .sources
+            .iter()
+            .rposition(|s| *s != reset)
+            .map_or(0, |i| i + 1);
+        self.sources.truncate(keep);
     }
 
     /// A trigger reaches a source: through its PQ bits, into its target's queue.
