@@ -107,12 +107,61 @@ pub fn qemu_token(s: Service) -> u32 {
 pub struct Tokens {
     by_token: BTreeMap<u32, Service>,
     by_service: BTreeMap<Service, u32>,
-    /// `by_token` as a sorted table, searched on every call.
-    sorted: Vec<(u32, Service)>,
+    /// `by_token` as a table looked up on every call.
+    lookup: Lookup,
     /// `ibm,hypertas-functions` present: the OS runs under a hypervisor.
     pub hypervisor: bool,
     /// `ibm,change-msix-capable`: change-msi has 4 outputs and functions 3 to 6.
     pub change_msix_capable: bool,
+}
+
+/// Widest span of tokens kept as a table indexed by token (QEMU's and the built-in
+/// machines' span a few dozen).
+const DENSE_SPAN: u32 = 4096;
+
+/// Tokens to services: indexed from the lowest token when they span at most
+/// [`DENSE_SPAN`], else sorted and searched.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Lookup {
+    base: u32,
+    dense: Vec<Option<Service>>,
+    sorted: Vec<(u32, Service)>,
+}
+
+impl Lookup {
+    fn new(by_token: &BTreeMap<u32, Service>) -> Lookup {
+        let (Some((&lo, _)), Some((&hi, _))) =
+            (by_token.first_key_value(), by_token.last_key_value())
+        else {
+            return Lookup::default();
+        };
+        if hi - lo < DENSE_SPAN {
+            let mut dense = vec![None; (hi - lo + 1) as usize];
+            for (&t, &s) in by_token {
+                dense[(t - lo) as usize] = Some(s);
+            }
+            Lookup {
+                base: lo,
+                dense,
+                sorted: Vec::new(),
+            }
+        } else {
+            Lookup {
+                base: 0,
+                dense: Vec::new(),
+                sorted: by_token.iter().map(|(&t, &s)| (t, s)).collect(),
+            }
+        }
+    }
+
+    fn get(&self, token: u32) -> Option<Service> {
+        if self.dense.is_empty() {
+            let i = self.sorted.binary_search_by_key(&token, |&(t, _)| t).ok()?;
+            return Some(self.sorted[i].1);
+        }
+        let i = token.checked_sub(self.base)? as usize;
+        self.dense.get(i).copied().flatten()
+    }
 }
 
 /// [`Tokens`] as saved states hold it.
@@ -127,7 +176,7 @@ struct TokensRepr {
 impl From<TokensRepr> for Tokens {
     fn from(r: TokensRepr) -> Tokens {
         Tokens {
-            sorted: r.by_token.iter().map(|(&t, &s)| (t, s)).collect(),
+            lookup: Lookup::new(&r.by_token),
             by_token: r.by_token,
             by_service: r.by_service,
             hypervisor: r.hypervisor,
@@ -156,7 +205,7 @@ impl Tokens {
         let mut t = Tokens {
             by_token: BTreeMap::new(),
             by_service: BTreeMap::new(),
-            sorted: Vec::new(),
+            lookup: Lookup::default(),
             hypervisor,
             change_msix_capable: msix,
         };
@@ -164,7 +213,7 @@ impl Tokens {
             t.by_token.insert(tok, s);
             t.by_service.insert(s, tok);
         }
-        t.sorted = t.by_token.iter().map(|(&tok, &s)| (tok, s)).collect();
+        t.lookup = Lookup::new(&t.by_token);
         t
     }
 
@@ -202,10 +251,7 @@ impl Tokens {
 
     /// The service behind a token.
     pub fn service(&self, token: u32) -> Option<Service> {
-        self.sorted
-            .binary_search_by_key(&token, |&(t, _)| t)
-            .ok()
-            .map(|i| self.sorted[i].1)
+        self.lookup.get(token)
     }
 
     /// The token of a service, if the machine has it.
@@ -244,5 +290,20 @@ mod tests {
         let none = Tokens::from_tree(&Tree::new()).unwrap();
         assert_eq!(none.token(Service::ChangeMsi), None, "no /rtas: no RTAS");
         assert_eq!(Tokens::qemu().token(Service::ChangeMsi), Some(0x2019));
+    }
+
+    #[test]
+    fn lookup_dense_and_sparse_agree_with_the_map() {
+        let near = [(0x2000, Service::ChangeMsi), (0x2019, Service::IntOn)];
+        let far = [(7, Service::ChangeMsi), (0xffff_fff0, Service::IntOn)];
+        for pairs in [&near[..], &far[..]] {
+            let map: BTreeMap<u32, Service> = pairs.iter().copied().collect();
+            let l = Lookup::new(&map);
+            assert_eq!(l.dense.is_empty(), pairs == &far[..]);
+            for probe in [0, 6, 7, 8, 0x1fff, 0x2000, 0x2001, 0x2019, 0x201a, 0xffff_fff0, u32::MAX] {
+                assert_eq!(l.get(probe), map.get(&probe).copied(), "token {probe:#x}");
+            }
+        }
+        assert_eq!(Lookup::new(&BTreeMap::new()).get(0), None);
     }
 }
