@@ -2,7 +2,7 @@
 //! thread of its own, a line per scenario, a closing count, and JUnit XML for CI.
 
 use platform::linux::Client;
-use platform::scenario::run_file_with;
+use platform::scenario::{run_file_with, Discard};
 use platform::trace::TraceFormat;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -20,13 +20,6 @@ pub struct Outcome {
     pub counts: (usize, usize),
     /// How long it ran.
     pub time: Duration,
-}
-
-/// Lines nobody reads: a scenario's trace when many run.
-struct Discard;
-
-impl platform::scenario::Output for Discard {
-    fn line(&mut self, _: &str) {}
 }
 
 fn run_one(file: &Path, client: Client) -> Outcome {

@@ -1,6 +1,7 @@
 //! XICS-style interrupt source controllers: each owns a contiguous range of global
 //! source numbers and keeps per-source server, priority and status.
 
+use crate::touched::Table;
 use serde::{Deserialize, Serialize};
 
 /// Priority that masks a source.
@@ -75,9 +76,9 @@ pub struct Controller {
     pub offset: u32,
     /// Number of sources.
     pub count: u32,
-    /// Sources that have ever been touched; the rest are in the reset state. Grown on
-    /// demand so that huge pools cost memory only where used.
-    sources: Vec<Source>,
+    /// Sources by number from `offset`, untouched ones in the reset state (huge pools
+    /// cost memory only where used).
+    sources: Table<Source>,
 }
 
 /// A controller as a state blob keeps it: only the sources out of the reset state, by
@@ -94,7 +95,7 @@ impl From<Controller> for SavedController {
         SavedController {
             offset: c.offset,
             count: c.count,
-            touched: crate::touched::touched(&c.sources),
+            touched: c.sources.touched().collect(),
         }
     }
 }
@@ -107,7 +108,7 @@ impl TryFrom<SavedController> for Controller {
         Ok(Controller {
             offset: s.offset,
             count: s.count,
-            sources: crate::touched::dense(s.touched, s.count, &what)?,
+            sources: Table::from_touched(s.touched, s.count, &what)?,
         })
     }
 }
@@ -118,27 +119,16 @@ impl Controller {
         Controller {
             offset,
             count,
-            sources: Vec::new(),
+            sources: Table::new(),
         }
     }
 
     fn get(&self, src: u32) -> Source {
-        self.sources.get(src as usize).copied().unwrap_or_default()
-    }
-
-    /// Drops trailing reset-state entries, so equal states compare equal.
-    fn trim(&mut self) {
-        while self.sources.last() == Some(&Source::default()) {
-            self.sources.pop();
-        }
+        self.sources.get(src)
     }
 
     fn get_mut(&mut self, src: u32) -> &mut Source {
-        let i = src as usize;
-        if i >= self.sources.len() {
-            self.sources.resize(i + 1, Source::default());
-        }
-        &mut self.sources[i]
+        self.sources.get_mut(src)
     }
 }
 
@@ -168,7 +158,7 @@ impl Ics {
     pub fn validate(&self) -> Result<(), String> {
         let mut end = 0u64;
         for c in &self.controllers {
-            if (c.offset as u64) < end || c.sources.len() as u64 > c.count as u64 {
+            if (c.offset as u64) < end || c.sources.end() > c.count as u64 {
                 return Err(format!(
                     "interrupt controller at {:#x} overlaps or overflows",
                     c.offset
@@ -229,10 +219,7 @@ impl Ics {
     pub fn free(&mut self, global: u32) {
         if let Some((c, s)) = self.split(global) {
             let ctl = &mut self.controllers[c];
-            if let Some(x) = ctl.sources.get_mut(s as usize) {
-                *x = Source::default();
-            }
-            ctl.trim();
+            ctl.sources.reset(s);
         }
     }
 
@@ -297,8 +284,8 @@ impl Ics {
     /// Every source back to its reset state, claims kept as `keep` says.
     pub fn reset(&mut self, keep: impl Fn(u32, SourceKind) -> bool) {
         for c in &mut self.controllers {
-            for (i, s) in c.sources.iter_mut().enumerate() {
-                let global = c.offset + i as u32;
+            for (i, s) in c.sources.entries_mut() {
+                let global = c.offset + i;
                 let kind = if keep(global, s.kind) {
                     s.kind
                 } else {
@@ -309,7 +296,6 @@ impl Ics {
                     ..Source::default()
                 };
             }
-            c.trim();
         }
         self.presented.clear();
     }

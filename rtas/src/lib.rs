@@ -42,7 +42,7 @@ pub mod service;
 mod services;
 pub mod state;
 pub mod status;
-mod touched;
+pub mod touched;
 pub mod xive;
 
 pub use client_tree::{enumerated, PROP_ICS_REGISTERS, PROP_MSI_ADDRESS, PROP_MSI_RANGES};

@@ -300,7 +300,19 @@ mod tests {
             let map: BTreeMap<u32, Service> = pairs.iter().copied().collect();
             let l = Lookup::new(&map);
             assert_eq!(l.dense.is_empty(), pairs == &far[..]);
-            for probe in [0, 6, 7, 8, 0x1fff, 0x2000, 0x2001, 0x2019, 0x201a, 0xffff_fff0, u32::MAX] {
+            for probe in [
+                0,
+                6,
+                7,
+                8,
+                0x1fff,
+                0x2000,
+                0x2001,
+                0x2019,
+                0x201a,
+                0xffff_fff0,
+                u32::MAX,
+            ] {
                 assert_eq!(l.get(probe), map.get(&probe).copied(), "token {probe:#x}");
             }
         }

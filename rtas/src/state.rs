@@ -146,7 +146,10 @@ impl Firmware {
             pending: self.pending,
             cas: self.cas,
         };
-        let payload = codec().serialize(&saved).unwrap_or_default();
+        let payload = codec().serialize(&saved).unwrap_or_else(|e| {
+            log::error!("the firmware state does not serialize: {e}");
+            Vec::new()
+        });
         wrap_payload(self.tree_id, &payload)
     }
 

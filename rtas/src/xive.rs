@@ -3,6 +3,7 @@
 //! registers in its own memory, one per (target, priority).
 
 use crate::memory::Memory;
+use crate::touched::Table;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -142,11 +143,9 @@ impl EventQueue {
 /// The controller's state.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Xive {
-    /// Sources by number, touched ones only (the rest are in the reset state): grown
-    /// on demand, trailing reset entries trimmed, so equal states compare equal. A
-    /// state blob keeps the touched ones only.
-    #[serde(with = "crate::touched::field")]
-    sources: Vec<XiveSource>,
+    /// Sources by number (untouched ones in the reset state); a state blob keeps the
+    /// touched ones only.
+    sources: Table<XiveSource>,
     /// Registered queues, by (target, priority).
     pub queues: BTreeMap<(u32, u8), EventQueue>,
     /// Notifications raised at CPUs (target, priority), oldest first.
@@ -158,30 +157,17 @@ pub struct Xive {
 impl Xive {
     /// A source's state (the reset state if untouched).
     pub fn source(&self, lisn: u32) -> XiveSource {
-        self.sources.get(lisn as usize).copied().unwrap_or_default()
+        self.sources.get(lisn)
     }
 
     /// A source's state, to change.
     pub fn source_mut(&mut self, lisn: u32) -> &mut XiveSource {
-        let i = lisn as usize;
-        if i >= self.sources.len() {
-            self.sources.resize(i + 1, XiveSource::default());
-        }
-        &mut self.sources[i]
+        self.sources.get_mut(lisn)
     }
 
     /// Forgets a source (freed or handed out anew): back to the reset state.
     pub fn forget(&mut self, lisn: u32) {
-        if let Some(s) = self.sources.get_mut(lisn as usize) {
-            *s = XiveSource::default();
-        }
-        let reset = XiveSource::default();
-        let keep = self
-            .sources
-            .iter()
-            .rposition(|s| *s != reset)
-            .map_or(0, |i| i + 1);
-        self.sources.truncate(keep);
+        self.sources.reset(lisn);
     }
 
     /// A trigger reaches a source: through its PQ bits, into its target's queue.

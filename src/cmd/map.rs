@@ -1,7 +1,7 @@
 //! `pseries-sim map`: a picture of the interrupt source number space.
 
 use clap::Args;
-use platform::scenario::{run_file, Output};
+use platform::scenario::{run_file, Discard};
 use platform::BootOptions;
 use rtas::Profile;
 use std::path::PathBuf;
@@ -26,12 +26,6 @@ pub struct MapArgs {
     profile: Profile,
 }
 
-struct Quiet;
-
-impl Output for Quiet {
-    fn line(&mut self, _: &str) {}
-}
-
 /// Draws the map.
 pub fn run(a: MapArgs) -> Result<ExitCode, String> {
     let bytes = std::fs::read(&a.input).map_err(|e| format!("{}: {e}", a.input.display()))?;
@@ -52,7 +46,7 @@ pub fn run(a: MapArgs) -> Result<ExitCode, String> {
             format!("{} after boot ({} profile)", a.input.display(), a.profile),
         )
     } else {
-        let k = run_file(&a.input, Default::default(), &mut Quiet)
+        let k = run_file(&a.input, Default::default(), &mut Discard)
             .map_err(|e| e.to_string())?
             .ok_or_else(|| format!("{}: the scenario never boots a machine", a.input.display()))?;
         let title = format!(

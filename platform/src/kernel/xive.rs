@@ -5,6 +5,7 @@
 
 use super::{Kernel, XIVE_PRIORITY};
 use ::rtas::hcall::*;
+use ::rtas::touched::Table;
 use ::rtas::xive::esb;
 
 /// Where the OS puts CPU 0's queue page (its own memory, as Linux allocates it).
@@ -65,24 +66,17 @@ pub struct XiveOs {
     /// One queue per CPU.
     pub queues: Vec<OsQueue>,
     /// What GET_SOURCE_INFO said, by hardware number (EOI page 0: not asked yet).
-    sources: Vec<SourceData>,
+    sources: Table<SourceData>,
 }
 
 impl XiveOs {
     /// What GET_SOURCE_INFO said of a source, if it was asked.
     pub fn source(&self, hw: u32) -> Option<SourceData> {
-        self.sources
-            .get(hw as usize)
-            .copied()
-            .filter(|d| d.eoi != 0)
+        Some(self.sources.get(hw)).filter(|d| d.eoi != 0)
     }
 
     fn insert(&mut self, hw: u32, d: SourceData) {
-        let i = hw as usize;
-        if i >= self.sources.len() {
-            self.sources.resize(i + 1, SourceData::default());
-        }
-        self.sources[i] = d;
+        self.sources.set(hw, d);
     }
 }
 

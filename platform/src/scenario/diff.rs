@@ -32,12 +32,6 @@ pub struct Difference {
     pub right: Option<(usize, String)>,
 }
 
-struct Quiet;
-
-impl super::Output for Quiet {
-    fn line(&mut self, _: &str) {}
-}
-
 fn observe(e: &Event) -> Option<String> {
     match e {
         Event::Rtas {
@@ -77,7 +71,7 @@ fn observe(e: &Event) -> Option<String> {
 
 /// Runs a scenario with one client, observing as it goes.
 pub fn observe_run(file: &Path, steps: &[Step], client: Client) -> ClientRun {
-    let mut out = Quiet;
+    let mut out = super::Discard;
     let mut r = Runner::new(file, TraceFormat::Human, &mut out);
     r.client = client;
     let mut run = ClientRun {

@@ -11,4 +11,4 @@ mod run;
 
 pub use diff::{diff_clients, observe_run, ClientRun, Difference};
 pub use parse::{parse, Command, Step};
-pub use run::{compare_logs, run_file, run_file_with, virqs_stable, Output, Runner};
+pub use run::{compare_logs, run_file, run_file_with, virqs_stable, Discard, Output, Runner};

@@ -25,6 +25,22 @@ use std::path::{Path, PathBuf};
 pub trait Output {
     /// A line of output.
     fn line(&mut self, s: &str);
+
+    /// Whether lines are thrown away unread (then none is formatted).
+    fn discards(&self) -> bool {
+        false
+    }
+}
+
+/// Output nobody reads: a scenario run for its outcome only.
+pub struct Discard;
+
+impl Output for Discard {
+    fn line(&mut self, _: &str) {}
+
+    fn discards(&self) -> bool {
+        true
+    }
 }
 
 impl Output for Vec<String> {
@@ -92,6 +108,9 @@ impl<'o> Runner<'o> {
     }
 
     fn flush(&mut self) {
+        if self.out.discards() {
+            return;
+        }
         if let Some(k) = &self.kernel {
             match self.format {
                 TraceFormat::Qemu => {
