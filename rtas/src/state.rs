@@ -77,6 +77,23 @@ struct Saved {
     cas: Option<crate::cas::CasOutcome>,
 }
 
+/// [`Saved`] borrowed from the firmware: the same fields in the same order, so the
+/// same bytes, without copying the machine to save it.
+#[derive(Serialize)]
+struct SavedRef<'a> {
+    machine: &'a Machine,
+    tokens: &'a Tokens,
+    clock: &'a crate::clock::SimClock,
+    console: &'a str,
+    powered_off: bool,
+    suspended: bool,
+    reboots: u32,
+    renumbers: u32,
+    held: &'a [crate::firmware::HeldBlock],
+    pending: Option<Pending>,
+    cas: Option<crate::cas::CasOutcome>,
+}
+
 fn codec() -> impl Options {
     bincode::DefaultOptions::new()
         .with_big_endian()
@@ -133,16 +150,16 @@ pub fn wrap_payload(tree_id: u64, payload: &[u8]) -> Vec<u8> {
 impl Firmware {
     /// The whole firmware state as bytes.
     pub fn save(&self) -> Vec<u8> {
-        let saved = Saved {
-            machine: self.machine.clone(),
-            tokens: self.tokens.clone(),
-            clock: self.clock,
-            console: self.console.clone(),
+        let saved = SavedRef {
+            machine: &self.machine,
+            tokens: &self.tokens,
+            clock: &self.clock,
+            console: &self.console,
             powered_off: self.powered_off,
             suspended: self.suspended,
             reboots: self.reboots,
             renumbers: self.renumbers,
-            held: self.held.clone(),
+            held: &self.held,
             pending: self.pending,
             cas: self.cas,
         };
