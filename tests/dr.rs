@@ -164,10 +164,22 @@ fn configure(fw: &mut Firmware, index: u32) -> Result<Vec<Node>, i32> {
     let mut path: Vec<String> = Vec::new();
     mem.write_u32(wa, index);
     mem.write_u32(wa + 4, 0);
+    // Just before the work area: the firmware must not write there.
+    mem.write_u32(wa - 8, 0x5a5a_5a5a);
+    mem.write_u32(wa - 4, 0x5a5a_5a5a);
     for _ in 0..10_000 {
+        // Each answer stands alone: the offsets of the last one are gone.
+        for i in 2..5 {
+            mem.write_u32(wa + 4 * i, 0xdead_beef);
+        }
         mem.write_call(0x10_0000, token, &[wa as u32, 0], 1)
             .unwrap();
         fw.call_buffer(&mut mem, 0x10_0000).unwrap();
+        assert_eq!(
+            (mem.read_u32(wa - 8), mem.read_u32(wa - 4)),
+            (Some(0x5a5a_5a5a), Some(0x5a5a_5a5a)),
+            "nothing written before the work area"
+        );
         let st = mem.read_u32(0x10_0000 + 12 + 8).unwrap() as i32;
         let cell = |i: u64| mem.read_u32(wa + 4 * i).unwrap() as u64;
         let string = |at: u64| {
@@ -182,6 +194,9 @@ fn configure(fw: &mut Firmware, index: u32) -> Result<Vec<Node>, i32> {
             }
             3 => {
                 let name = string(cell(2));
+                // QEMU's layout: the name at 20, its value right after its NUL.
+                assert_eq!(cell(2), 20, "{name}: name offset");
+                assert_eq!(cell(4), 20 + name.len() as u64 + 1, "{name}: value offset");
                 let value = mem
                     .read_bytes(wa + cell(4), cell(3) as usize)
                     .unwrap()
@@ -262,4 +277,73 @@ fn configure_connector_hands_out_the_slots_node() {
         rtas::faults::Fault::Status(-9003),
     ));
     assert_eq!(configure(&mut fw, slot), Err(-9003));
+}
+
+#[test]
+fn configure_connector_hands_out_a_bridge_with_the_functions_behind_it() {
+    // QEMU's tree: a pci-bridge in slot 2 with two functions behind it.
+    let rel = "qemu/e_bridge.dtb";
+    let mut fw = firmware(rel, Profile::Papr);
+    let tree = fixture_tree(rel);
+    let bridge = tree.find("/pci@800000020000000/pci@2").unwrap();
+    let props = |id| -> Vec<(String, Vec<u8>)> {
+        tree.node(id)
+            .props
+            .iter()
+            .map(|p| (p.name().to_string(), p.value.to_vec()))
+            .collect()
+    };
+    let mut want = vec![("pci@2".to_string(), props(bridge))];
+    for &c in tree.node(bridge).children() {
+        want.push((format!("pci@2/{}", tree.node(c).name()), props(c)));
+    }
+    assert_eq!(want.len(), 3, "the bridge and its two functions");
+    assert_eq!(configure(&mut fw, 0x4000_0010).unwrap(), want);
+}
+
+#[test]
+fn configure_connector_takes_the_work_area_address_from_both_cells() {
+    use rtas::memory::Memory;
+    let mut fw = firmware(B, Profile::Papr);
+    let r = find_fn(&fw, |_, x| x.is_some_and(|n| n >= 8));
+    let slot = 0x4000_0000 | fw.machine.function(r).addr.devfn as u32;
+    let mut mem = Memory::new(0x10_0000, 0x3000);
+    let wa = 0x10_1000u64;
+    mem.write_u32(wa, slot);
+    let token = fw.tokens.token(Service::ConfigureConnector).unwrap();
+    // The second cell is the address's high word: 1 << 32 | 0x10_1000 is not OS memory.
+    mem.write_call(0x10_0000, token, &[wa as u32, 1], 1)
+        .unwrap();
+    fw.call_buffer(&mut mem, 0x10_0000).unwrap();
+    assert_eq!(mem.read_u32(0x10_0000 + 20), Some(-3i32 as u32));
+    mem.write_call(0x10_0000, token, &[wa as u32, 0], 1)
+        .unwrap();
+    fw.call_buffer(&mut mem, 0x10_0000).unwrap();
+    assert_eq!(mem.read_u32(0x10_0000 + 20), Some(2), "the slot's node");
+}
+
+#[test]
+fn a_connector_position_at_its_nodes_end_reads_nothing_past_it() {
+    // A state blob may carry a position up to the node's length (the restore checks
+    // no more): the next call answers the node's last step, then it starts over.
+    let mut fw = firmware(B, Profile::Papr);
+    let r = find_fn(&fw, |_, x| x.is_some_and(|n| n >= 8));
+    let slot = 0x4000_0000 | fw.machine.function(r).addr.devfn as u32;
+    let whole = configure(&mut fw, slot).unwrap();
+    let d = fw.machine.phbs[0]
+        .drcs
+        .iter_mut()
+        .find(|d| d.index == slot)
+        .unwrap();
+    d.cc_at = d.node.len();
+    assert_eq!(
+        configure(&mut fw, slot),
+        Ok(vec![]),
+        "the node's end at once"
+    );
+    assert_eq!(
+        configure(&mut fw, slot).unwrap(),
+        whole,
+        "then from the start"
+    );
 }

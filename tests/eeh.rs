@@ -266,6 +266,10 @@ fn slot_error_detail_writes_one_log_per_freeze_into_the_buffer() {
     let head = mem.read_u32(buf).unwrap().to_be_bytes();
     assert_eq!(head[0], 6, "version 6");
     assert_eq!(head[1] >> 5, 4, "severity error");
+    assert_eq!(
+        head[1], 0x90,
+        "severity error, disposition not recovered, no extension"
+    );
     assert_eq!(head[2], 0x22, "initiator and target PCI");
     assert_eq!(mem.read_u32(buf + 4), Some(0), "no extended log");
     assert_eq!(run(&mut fw, &mut mem, &args), 1, "the log was taken");
@@ -288,4 +292,73 @@ fn eeh_calls_take_injected_faults() {
         vec![9901]
     );
     assert_eq!(call(&mut fw, Service::ConfigurePe, &[c, h, l], 1), vec![0]);
+}
+
+#[test]
+fn eeh_options_on_a_live_pe_succeed_and_leave_it_running() {
+    let mut fw = firmware(B, Profile::Papr);
+    let r = msix_fn(&fw);
+    let first = armed(&mut fw, r);
+    let [c, h, l] = pe(&fw, r);
+    for (option, enabled) in [(0, false), (1, true), (2, true), (3, true)] {
+        assert_eq!(
+            call(&mut fw, Service::SetEehOption, &[c, h, l, option], 1),
+            vec![0],
+            "option {option}"
+        );
+        assert_eq!(
+            fw.machine.function(r).eeh.enabled,
+            enabled,
+            "option {option}"
+        );
+        assert_eq!(state(&mut fw, r), 0, "option {option}: still running");
+    }
+    // Thawing a running PE leaves nothing behind: after a freeze, one half thawed is
+    // not enough.
+    fw.machine.function_mut(r).freeze();
+    assert_eq!(
+        call(&mut fw, Service::SetEehOption, &[c, h, l, 3], 1),
+        vec![0]
+    );
+    assert_eq!(
+        state(&mut fw, r),
+        2,
+        "DMA thawed only: still stopped for MMIO"
+    );
+    assert_eq!(
+        call(&mut fw, Service::IbmReadPciConfig, &[c, h, l, 4], 2),
+        vec![0, u32::MAX as i64],
+        "loads still read all ones"
+    );
+    assert_eq!(
+        call(&mut fw, Service::SetEehOption, &[c, h, l, 2], 1),
+        vec![0]
+    );
+    assert_eq!(state(&mut fw, r), 0);
+    assert_eq!(fw.machine.signal(r, 0), Signal::Delivered { source: first });
+}
+
+#[test]
+fn a_slot_reset_puts_what_the_os_wrote_back_to_power_on() {
+    let mut fw = firmware(B, Profile::Papr);
+    let r = msix_fn(&fw);
+    let fresh = fw.machine.function(r).config.read(0x3c, 1).unwrap();
+    armed(&mut fw, r);
+    let f = fw.machine.function_mut(r);
+    f.config_write(0x3c, 1, fresh ^ 0x5a).unwrap();
+    assert_eq!(
+        f.config.read(0x3c, 1).unwrap(),
+        fresh ^ 0x5a,
+        "interrupt line written"
+    );
+    let [c, h, l] = pe(&fw, r);
+    assert_eq!(
+        call(&mut fw, Service::SetSlotReset, &[c, h, l, 1], 1),
+        vec![0]
+    );
+    assert_eq!(
+        fw.machine.function(r).config.read(0x3c, 1).unwrap(),
+        fresh,
+        "the interrupt line register back at its power-on value"
+    );
 }

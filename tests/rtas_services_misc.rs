@@ -262,6 +262,37 @@ fn slot_reset_restores_the_window_that_was_assigned() {
 }
 
 #[test]
+fn a_renumbering_resume_gives_the_last_ones_held_sources_back() {
+    for profile in [Profile::Qemu, Profile::Papr] {
+        let mut fw = firmware(B, profile);
+        let all = fw.machine.pools.capacity();
+        let x = msix_only(&fw);
+        assert_eq!(change_msi(&mut fw, x, 4, 4, 1, 4)[..2], [0, 4]);
+        fw.resume(true);
+        let held: u64 = fw.held.iter().map(|h| h.count as u64).sum();
+        assert!(held >= 4, "{profile}: the block is held, not free");
+        assert_eq!(fw.machine.pools.free_count() + held, all);
+        fw.resume(true);
+        assert!(
+            fw.held.is_empty(),
+            "{profile}: nothing assigned, nothing held"
+        );
+        assert_eq!(fw.machine.pools.free_count(), all, "{profile}: all back");
+    }
+}
+
+#[test]
+fn system_reboot_and_renumbering_resume_are_counted() {
+    let mut fw = firmware(B, Profile::Papr);
+    for n in 1..=3 {
+        assert_eq!(fw.call(Service::SystemReboot, &[], 1).unwrap(), vec![0]);
+        assert_eq!(fw.reboots, n);
+        fw.resume(n % 2 == 1);
+    }
+    assert_eq!(fw.renumbers, 2, "resumes 1 and 3 renumbered");
+}
+
+#[test]
 fn suspend_me_takes_no_inputs_and_one_output() {
     let mut fw = firmware(B, Profile::Papr);
     for (args, nret) in [(&[0u32][..], 1), (&[][..], 2)] {
