@@ -21,7 +21,7 @@ git -C "$src" checkout -q "$(git rev-parse HEAD)"
 # Only the firmware's tests are built and run for each mutant: passed to every cargo
 # call, so the build does not link the other integration tests.
 args=(--cargo-arg=--lib)
-for t in lopapr rtas_services rtas_services_misc rtas_malformed eeh eeh_recovery dr rtas_hardware hotplug \
+for t in lopapr rtas_services rtas_services_misc change_msi_edges rtas_malformed eeh eeh_recovery dr rtas_hardware hotplug \
     port xive_delivery ims msi_devices; do
     [ -f "tests/$t.rs" ] && args+=("--cargo-arg=--test=$t")
 done

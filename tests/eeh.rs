@@ -136,6 +136,13 @@ fn a_frozen_pe_reads_ones_drops_stores_and_messages_and_spares_its_neighbours() 
         call(&mut fw, Service::IbmReadPciConfig, &[c, h, l, 4], 2),
         vec![0, u32::MAX as i64]
     );
+    for (size, ones) in [(1, 0xff), (2, 0xffff)] {
+        assert_eq!(
+            call(&mut fw, Service::IbmReadPciConfig, &[c, h, l, size], 2),
+            vec![0, ones],
+            "a {size}-byte load reads {size} bytes of ones"
+        );
+    }
     let cmd = fw.machine.function(r).config.read(4, 2).unwrap();
     assert_eq!(
         call(&mut fw, Service::IbmWritePciConfig, &[c | 4, h, l, 2, 0], 1),

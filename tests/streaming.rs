@@ -6,6 +6,7 @@ mod common;
 
 use common::*;
 use platform::boot::{boot_all, boot_all_with};
+use platform::scenario::Discard;
 use platform::trace::{Event, TraceFormat};
 use platform::BootOptions;
 use std::cell::RefCell;
@@ -60,6 +61,17 @@ fn scenario_output_is_the_kept_trace() {
                 .collect();
             assert_eq!(out, kept, "{rel}");
             assert!(kept.len() > 300, "{rel}: {}", kept.len());
+            // Unread output (a run of many scenarios) is never formatted, and the run
+            // comes to the same machine and the same trace.
+            let d = platform::scenario::run_file(&fixture(rel), format, &mut Discard)
+                .unwrap()
+                .unwrap();
+            assert_eq!(d.trace, k.trace, "{rel}");
+            assert_eq!(
+                platform::harness::call_log(&d),
+                platform::harness::call_log(&k),
+                "{rel}"
+            );
         }
     }
 }
