@@ -119,15 +119,13 @@ fn qemu_grants_a_request_of_exactly_the_maximum() {
     assert_eq!(fw.machine.block(x).unwrap().count, max, "allocated");
 }
 
-#[test]
-fn qemu_traces_one_setup_line_for_an_msi_block() {
-    // QEMU's spapr_msi_setmsg: one spapr_pci_msi_setup for MSI, one per vector for
-    // MSI-X.
-    // The fixtures' MSI functions take one message: a generated tree offers four.
-    let dir = scratch("msi-setup-trace");
-    let blob = dir.join("msi4.dtb");
+/// QEMU-profile firmware for a generated one-function tree offering `msix` MSI-X and
+/// `msi` MSI vectors.
+fn generated(name: &str, msix: u32, msi: u32) -> Firmware {
+    let blob = scratch(name).join("gen.dtb");
     let st = std::process::Command::new(env!("CARGO_BIN_EXE_pseries-sim"))
-        .args(["gen", "--functions", "1", "--msix", "0", "--msi", "4", "-o"])
+        .args(["gen", "--functions", "1", "--msix", &msix.to_string()])
+        .args(["--msi", &msi.to_string(), "-o"])
         .arg(&blob)
         .status()
         .unwrap();
@@ -138,7 +136,33 @@ fn qemu_traces_one_setup_line_for_an_msi_block() {
         pool_size: None,
         bare_metal: false,
     };
-    let mut fw = Firmware::new(&tree, &cfg).unwrap();
+    Firmware::new(&tree, &cfg).unwrap()
+}
+
+#[test]
+fn qemu_functions_1_3_and_4_without_a_capability_are_refused() {
+    let mut fw = generated("no-msi-caps", 0, 0);
+    let r = fw.machine.functions().next().unwrap();
+    let f = fw.machine.function(r);
+    assert!(
+        f.msi.is_none() && f.msix.is_none(),
+        "no MSI capability at all"
+    );
+    for f in [1, 3, 4] {
+        assert_eq!(change_msi(&mut fw, r, f, 1, 1, 4)[0], -3, "function {f}");
+        assert_eq!(
+            change_msi(&mut fw, r, f, 0, 1, 4)[0],
+            -3,
+            "function {f}: release"
+        );
+    }
+}
+
+#[test]
+fn qemu_traces_one_setup_line_for_an_msi_block() {
+    // QEMU's spapr_msi_setmsg: one spapr_pci_msi_setup for MSI, one per vector for
+    // MSI-X. The fixtures' MSI functions take one message: a generated one offers four.
+    let mut fw = generated("msi-setup-trace", 0, 4);
     let m = find_fn(&fw, |m, _| m == Some(4));
     assert!(fw.machine.function(m).msi.unwrap().capable() >= 2);
     let f = fw.machine.function_mut(m);
