@@ -283,6 +283,24 @@ mod tests {
     }
 
     #[test]
+    fn the_borrowed_twin_writes_what_saved_reads() {
+        let mut fw = firmware();
+        // Distinct values in the fields of one type, so a swap would show.
+        (fw.reboots, fw.renumbers, fw.suspended, fw.powered_off) = (3, 5, true, false);
+        fw.console.push_str("ok");
+        fw.resume(false);
+        let blob = fw.save();
+        let payload = &blob[HEADER..blob.len() - 8];
+        let saved: Saved = codec().deserialize(payload).unwrap();
+        assert_eq!((saved.reboots, saved.renumbers), (3, 5));
+        assert_eq!((saved.suspended, saved.powered_off), (false, false));
+        assert_eq!(saved.console, "ok");
+        assert!(saved.tokens == fw.tokens);
+        // The machine (its saved fields) by the bytes: decoded and written again.
+        assert_eq!(codec().serialize(&saved).unwrap(), payload, "same bytes");
+    }
+
+    #[test]
     fn a_blob_with_other_hardware_is_refused() {
         let mut fw = firmware();
         let before = fw.machine.clone();
