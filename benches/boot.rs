@@ -2,9 +2,9 @@
 //! vector at pool sizes 2^16 and 2^24, and save/restore of the 1 M-vector machine.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use platform::boot::boot_all;
-use platform::BootOptions;
+use pseries_sim::boot::boot_all;
 use pseries_sim::gen::{generate, GenSpec};
+use pseries_sim::BootOptions;
 use rtas::{Firmware, MachineConfig, Profile, Service};
 
 fn quiet() -> BootOptions {
@@ -102,9 +102,11 @@ fn save_restore(c: &mut Criterion) {
         msi: 0,
     });
     let rep = boot_all(tree.clone(), quiet()).expect("boot");
-    let blob = platform::harness::save(&rep.kernel);
+    let blob = pseries_sim::harness::save(&rep.kernel);
     eprintln!("state blob: {} bytes", blob.len());
-    g.bench_function("save", |b| b.iter(|| platform::harness::save(&rep.kernel)));
+    g.bench_function("save", |b| {
+        b.iter(|| pseries_sim::harness::save(&rep.kernel))
+    });
     let mut fresh = Firmware::new(&tree, &MachineConfig::default()).expect("machine");
     g.bench_function("restore", |b| {
         b.iter(|| fresh.restore(&blob).expect("restore"))

@@ -3,9 +3,9 @@
 //! scenarios on one thread and on two.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use platform::boot::{boot_all, boot_all_with};
-use platform::BootOptions;
+use pseries_sim::boot::{boot_all, boot_all_with};
 use pseries_sim::gen::{generate, GenSpec};
+use pseries_sim::BootOptions;
 use std::path::PathBuf;
 
 fn quiet() -> BootOptions {
@@ -35,7 +35,9 @@ fn functions(c: &mut Criterion) {
         });
     }
     let t = tree(16, 8192, 16);
-    g.bench_function("check-16x8192", |b| b.iter(|| platform::check::check(&t)));
+    g.bench_function("check-16x8192", |b| {
+        b.iter(|| pseries_sim::check::check(&t))
+    });
     g.finish();
 }
 

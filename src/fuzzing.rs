@@ -96,21 +96,21 @@ pub fn replay_log(data: &[u8]) {
 /// A scenario: parse it, and run its driver actions on the built-in machine (commands
 /// that read or write files are skipped).
 pub fn scenario(data: &[u8]) {
-    use platform::scenario::Command;
+    use crate::scenario::Command;
     let text = String::from_utf8_lossy(data);
-    let Ok(steps) = platform::scenario::parse(&text, "fuzz.scenario") else {
+    let Ok(steps) = crate::scenario::parse(&text, "fuzz.scenario") else {
         return;
     };
     static TREE: OnceLock<of_tree::Tree> = OnceLock::new();
     let tree = TREE
         .get_or_init(|| of_tree::dtb::read(MACHINE).expect("the built-in tree reads"))
         .clone();
-    let opts = platform::BootOptions {
+    let opts = crate::BootOptions {
         trace: false,
         rtas_log: false,
         ..Default::default()
     };
-    let Ok(mut k) = platform::harness::boot(tree, opts) else {
+    let Ok(mut k) = crate::harness::boot(tree, opts) else {
         return;
     };
     for s in steps.iter().take(200) {
@@ -127,17 +127,17 @@ pub fn scenario(data: &[u8]) {
             }
             Command::Fire(dev, v) => {
                 if let Ok(d) = k.device(dev) {
-                    let _ = platform::harness::fire(&mut k, d, *v);
+                    let _ = crate::harness::fire(&mut k, d, *v);
                 }
             }
             Command::Suspend => {
                 let _ = k.suspend();
             }
             Command::Resume(m) => {
-                let _ = platform::harness::resume(&mut k, *m);
+                let _ = crate::harness::resume(&mut k, *m);
             }
             Command::ExpectVirqsStable => {
-                let _ = platform::scenario::virqs_stable(&mut k);
+                let _ = crate::scenario::virqs_stable(&mut k);
             }
             _ => {}
         }
@@ -180,7 +180,7 @@ pub fn import_log(data: &[u8]) {
         sc.push_str(a);
         sc.push('\n');
     }
-    if let Err(e) = platform::scenario::parse(&sc, "imported.scenario") {
+    if let Err(e) = crate::scenario::parse(&sc, "imported.scenario") {
         panic!("imported actions do not parse: {e}\n{sc}");
     }
 }

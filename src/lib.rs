@@ -4,17 +4,25 @@
 //! ```
 //! use pseries_sim::gen::{generate, GenSpec};
 //! let tree = generate(&GenSpec { phbs: 2, functions: 3, msix: 4, msi: 0 });
-//! let report = platform::check::check(&tree);
+//! let report = pseries_sim::check::check(&tree);
 //! assert_eq!(report.functions.len(), 6);
 //! assert!(!report.has_errors());
 //! ```
 #![deny(missing_docs)]
 
+pub mod boot;
+pub mod check;
+mod error;
 pub mod fuzzing;
 pub mod gen;
 pub mod gen_axon;
 pub mod gen_ims;
 pub mod gen_mpic;
 pub mod gen_msi;
+pub mod harness;
 pub mod import;
 pub mod many;
+pub mod scenario;
+
+pub use error::Error;
+pub use harness::BootOptions;

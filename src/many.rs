@@ -1,8 +1,8 @@
 //! `pseries-sim run A B ...`: many scenarios at once, each on its own machine in a
 //! thread of its own, a line per scenario, a closing count, and JUnit XML for CI.
 
+use crate::scenario::{run_file_with, Discard};
 use platform::linux::Client;
-use platform::scenario::{run_file_with, Discard};
 use platform::trace::TraceFormat;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -26,7 +26,7 @@ fn run_one(file: &Path, client: Client) -> Outcome {
     let started = Instant::now();
     let r = run_file_with(file, TraceFormat::Human, &mut Discard, client);
     let (failure, counts) = match r {
-        Ok(Some(k)) => (None, (platform::harness::call_log(&k).len(), k.irq.len())),
+        Ok(Some(k)) => (None, (crate::harness::call_log(&k).len(), k.irq.len())),
         Ok(None) => (None, (0, 0)),
         Err(e) => (Some(e.to_string()), (0, 0)),
     };

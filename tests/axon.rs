@@ -5,9 +5,9 @@
 
 mod common;
 
-use platform::harness::{self, BootOptions};
 use pseries_sim::gen::GenSpec;
 use pseries_sim::gen_axon::{try_generate, MSI_ADDRESS};
+use pseries_sim::harness::{self, BootOptions};
 
 fn spec(phbs: u32, functions: u32, msix: u32, msi: u32) -> GenSpec {
     GenSpec {
@@ -44,7 +44,7 @@ fn shapes() -> Vec<(String, of_tree::Tree)> {
 #[test]
 fn every_vector_goes_through_the_fifo_to_its_handler() {
     for (name, t) in shapes() {
-        let mut rep = platform::boot::boot_all(t, BootOptions::default()).unwrap();
+        let mut rep = pseries_sim::boot::boot_all(t, BootOptions::default()).unwrap();
         let k = &mut rep.kernel;
         assert_eq!(k.desc.name, "axon", "{name}");
         assert_eq!(harness::firmware(k).calls, 0, "{name}");
@@ -73,7 +73,7 @@ fn every_vector_goes_through_the_fifo_to_its_handler() {
 #[test]
 fn a_burst_within_the_fifo_loses_nothing() {
     let t = try_generate(&spec(1, 1, 2, 0)).unwrap();
-    let mut rep = platform::boot::boot_all(t, BootOptions::default()).unwrap();
+    let mut rep = pseries_sim::boot::boot_all(t, BootOptions::default()).unwrap();
     let r = harness::burst(&mut rep.kernel, 0, 1, 4000).unwrap();
     assert_eq!(
         (r.handled, r.overwritten, r.stranded, r.dropped),
@@ -88,7 +88,7 @@ fn a_burst_past_the_fifo_loses_what_linux_loses_and_says_so() {
         trace: false,
         ..Default::default()
     };
-    let mut rep = platform::boot::boot_all(t, opts).unwrap();
+    let mut rep = pseries_sim::boot::boot_all(t, opts).unwrap();
     // 4096 entries of 16 bytes in Linux's 64 KiB FIFO; the MSIC wraps without knowing
     // the OS's read offset, and the cascade drains from its read offset to the write
     // offset: the newest n mod 4096 messages.
@@ -110,7 +110,7 @@ fn a_burst_past_the_fifo_loses_what_linux_loses_and_says_so() {
 #[test]
 fn a_garbage_entry_times_out_and_is_skipped() {
     let t = try_generate(&spec(1, 1, 2, 0)).unwrap();
-    let mut rep = platform::boot::boot_all(t, BootOptions::default()).unwrap();
+    let mut rep = pseries_sim::boot::boot_all(t, BootOptions::default()).unwrap();
     let k = &mut rep.kernel;
     // A message whose data names no irq of the MSIC, then a good one.
     let r = harness::firmware(k)
@@ -149,7 +149,7 @@ fn generated_trees_round_trip_through_dtc() {
 #[test]
 fn a_masked_vector_waits_in_the_device() {
     let t = try_generate(&spec(1, 1, 4, 0)).unwrap();
-    let mut rep = platform::boot::boot_all(t, BootOptions::default()).unwrap();
+    let mut rep = pseries_sim::boot::boot_all(t, BootOptions::default()).unwrap();
     let k = &mut rep.kernel;
     let virq = k.devices[0].msi.as_ref().unwrap().virqs[2];
     k.mask(virq);

@@ -5,10 +5,10 @@
 mod common;
 
 use common::*;
-use platform::harness::{self, BootOptions};
 use platform::kernel::Kernel;
 use platform::ops::MsiType;
 use platform::trace::TraceFormat;
+use pseries_sim::harness::{self, BootOptions};
 use rtas::Profile;
 
 fn boot(profile: Profile) -> Kernel {
@@ -163,7 +163,7 @@ fn run(body: &str) -> Result<(), String> {
     );
     std::fs::write(&f, text).unwrap();
     let mut out: Vec<String> = Vec::new();
-    platform::scenario::run_file(&f, TraceFormat::Human, &mut out)
+    pseries_sim::scenario::run_file(&f, TraceFormat::Human, &mut out)
         .map(|_| ())
         .map_err(|e| e.to_string())
 }

@@ -133,9 +133,9 @@ fn deep_nesting_is_refused_or_handled_without_recursion() {
         let back = of_tree::dtb::read(&blob);
         assert_eq!(back.is_ok(), ok, "depth {depth}");
         if let Ok(back) = back {
-            let rep = platform::check::check(&back);
+            let rep = pseries_sim::check::check(&back);
             assert!(rep.functions.len() >= 250);
-            let k = platform::harness::boot(back, Default::default()).unwrap();
+            let k = pseries_sim::harness::boot(back, Default::default()).unwrap();
             assert!(k.devices.len() >= 250);
         }
     }

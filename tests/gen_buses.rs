@@ -220,18 +220,18 @@ fn twenty_thousand_functions_boot() {
         .unwrap();
     assert!(st.success());
     let tree = of_tree::read_file(&out).unwrap();
-    let rep = platform::check::check(&tree);
+    let rep = pseries_sim::check::check(&tree);
     assert!(
         !rep.has_errors(),
         "{:?}",
         &rep.findings[..rep.findings.len().min(5)]
     );
-    let opts = platform::BootOptions {
+    let opts = pseries_sim::BootOptions {
         trace: false,
         rtas_log: false,
         ..Default::default()
     };
-    let boot = platform::boot::boot_all(tree, opts).unwrap();
+    let boot = pseries_sim::boot::boot_all(tree, opts).unwrap();
     let k = &boot.kernel;
     let functions = k.devices.iter().filter(|d| !d.is_bridge).count();
     assert_eq!(functions, 20000);

@@ -5,8 +5,8 @@
 mod common;
 
 use common::*;
-use platform::harness::{self, BootOptions};
 use platform::kernel::Kernel;
+use pseries_sim::harness::{self, BootOptions};
 use rtas::pci::PciAddr;
 use rtas::Profile;
 
@@ -46,7 +46,7 @@ fn free_sources(k: &Kernel) -> u64 {
 fn the_fixture_scenario_passes() {
     let mut out: Vec<String> = Vec::new();
     let k =
-        platform::scenario::run_file(&fixture("hotplug.scenario"), Default::default(), &mut out)
+        pseries_sim::scenario::run_file(&fixture("hotplug.scenario"), Default::default(), &mut out)
             .unwrap()
             .unwrap();
     let d = (0..k.devices.len())
@@ -231,7 +231,7 @@ fn a_refused_hotplug_line_names_its_line() {
     let file = dir.join("h.scenario");
     std::fs::write(&file, "machine m.dtb\nboot\nhotplug remove 0000:00:02.0\n").unwrap();
     let mut out: Vec<String> = Vec::new();
-    let e = platform::scenario::run_file(&file, Default::default(), &mut out)
+    let e = pseries_sim::scenario::run_file(&file, Default::default(), &mut out)
         .err()
         .unwrap()
         .to_string();
@@ -244,7 +244,7 @@ fn a_refused_hotplug_line_names_its_line() {
         "machine m.dtb\nboot\nhotplug add 0000:00:10.0 none.dts\n",
     )
     .unwrap();
-    let e = platform::scenario::run_file(&file, Default::default(), &mut out)
+    let e = pseries_sim::scenario::run_file(&file, Default::default(), &mut out)
         .err()
         .unwrap()
         .to_string();

@@ -7,9 +7,11 @@
 mod common;
 
 use common::*;
-use platform::{harness, BootOptions, DevId, Kernel, MsiError, MsiType, ResumeMode};
+use platform::{DevId, Kernel, MsiError, MsiType, ResumeMode};
 use pseries_sim::gen::{generate, GenSpec};
 use pseries_sim::gen_ims::add_ims;
+use pseries_sim::harness;
+use pseries_sim::BootOptions;
 
 fn tree(functions: u32, slots: u32) -> of_tree::Tree {
     let spec = GenSpec {
@@ -29,7 +31,7 @@ fn boot(t: of_tree::Tree, negotiate_ims: bool, refuse_ims: bool) -> Kernel {
         refuse_ims,
         ..Default::default()
     };
-    platform::boot::boot_all(t, opts).unwrap().kernel
+    pseries_sim::boot::boot_all(t, opts).unwrap().kernel
 }
 
 fn texts(k: &Kernel) -> Vec<String> {
@@ -213,7 +215,9 @@ fn generic_serves_ims_from_its_own_bitmap() {
         force: Some(&platform::generic::GENERIC),
         ..Default::default()
     };
-    let mut k = platform::boot::boot_all(tree(1, 32), opts).unwrap().kernel;
+    let mut k = pseries_sim::boot::boot_all(tree(1, 32), opts)
+        .unwrap()
+        .kernel;
     k.free(0).unwrap();
     assert_eq!(k.request(0, MsiType::Ims, 32, 32), Ok(32));
     assert_eq!(fire_all(&mut k, 0), 32);
@@ -228,7 +232,7 @@ fn a_scenario_negotiates_and_requests_ims() {
         let f = dir.join(format!("s{}.scenario", text.len()));
         std::fs::write(&f, text).unwrap();
         let mut out = Vec::new();
-        let r = platform::scenario::run_file(&f, platform::trace::TraceFormat::Human, &mut out);
+        let r = pseries_sim::scenario::run_file(&f, platform::trace::TraceFormat::Human, &mut out);
         (r.map(|_| ()).map_err(|e| e.to_string()), out.join("\n"))
     };
     let (r, out) = run(
@@ -317,7 +321,7 @@ fn a_bad_store_is_refused_naming_the_node() {
         let f = t.find("/pci@800000020000000/ethernet@0").unwrap();
         let v: Vec<u8> = cells.iter().flat_map(|c| c.to_be_bytes()).collect();
         t.set_prop(f, rtas::ims::PROP_IMS_STORE, v);
-        let e = platform::boot::boot_all(t, Default::default())
+        let e = pseries_sim::boot::boot_all(t, Default::default())
             .err()
             .unwrap()
             .to_string();

@@ -6,7 +6,8 @@ mod common;
 
 use common::*;
 use platform::linux::Client;
-use platform::{BootOptions, Kernel, MsiType};
+use platform::{Kernel, MsiType};
+use pseries_sim::BootOptions;
 use rtas::faults::{Fault, FaultRule};
 use rtas::{Profile, Service};
 use std::path::{Path, PathBuf};
@@ -47,7 +48,7 @@ fn linux() -> Client {
 }
 
 fn boot(rel: &str, profile: Profile, client: Client) -> Kernel {
-    platform::harness::boot(
+    pseries_sim::harness::boot(
         fixture_tree(rel),
         BootOptions {
             profile,
@@ -59,7 +60,7 @@ fn boot(rel: &str, profile: Profile, client: Client) -> Kernel {
 }
 
 fn msi_calls(k: &Kernel, from: usize) -> Vec<String> {
-    platform::harness::call_log(k)[from..]
+    pseries_sim::harness::call_log(k)[from..]
         .iter()
         .filter(|r| r.service == "ibm,change-msi" || r.service.contains("query"))
         .map(|r| r.to_json())
@@ -70,7 +71,7 @@ fn msi_calls(k: &Kernel, from: usize) -> Vec<String> {
 fn the_guest_scenario_makes_the_guests_88_calls_with_the_real_code() {
     let client = linux();
     let mut out = Vec::new();
-    let k = platform::scenario::run_file_with(
+    let k = pseries_sim::scenario::run_file_with(
         &fixture("linux-guest/boot.scenario"),
         Default::default(),
         &mut out,
@@ -95,7 +96,7 @@ fn the_guest_scenario_makes_the_guests_88_calls_with_the_real_code() {
 
 #[test]
 fn the_clients_agree_on_the_guest_scenario() {
-    let (l, r, first) = platform::scenario::diff_clients(
+    let (l, r, first) = pseries_sim::scenario::diff_clients(
         &fixture("linux-guest/boot.scenario"),
         Client::Model,
         linux(),
@@ -114,7 +115,8 @@ fn the_clients_agree_on_the_guest_scenario() {
 fn a_renumbering_resume_loses_sources_with_linuxs_code() {
     let file = fixture("suspend-renumber.scenario");
     let mut out = Vec::new();
-    let e = match platform::scenario::run_file_with(&file, Default::default(), &mut out, linux()) {
+    let e = match pseries_sim::scenario::run_file_with(&file, Default::default(), &mut out, linux())
+    {
         Ok(_) => panic!("msi.c has no resume hook: the scenario cannot pass"),
         Err(e) => e.to_string(),
     };
@@ -123,8 +125,8 @@ fn a_renumbering_resume_loses_sources_with_linuxs_code() {
         "{e}"
     );
     // The model keeps them.
-    platform::scenario::run_file(&file, Default::default(), &mut Vec::new()).unwrap();
-    let (_, r, first) = platform::scenario::diff_clients(&file, Client::Model, linux()).unwrap();
+    pseries_sim::scenario::run_file(&file, Default::default(), &mut Vec::new()).unwrap();
+    let (_, r, first) = pseries_sim::scenario::diff_clients(&file, Client::Model, linux()).unwrap();
     assert!(r.failure.is_some());
     let d = first.expect("they differ");
     let (line, what) = d.left.expect("the model did something there");
@@ -139,7 +141,7 @@ fn a_renumbering_resume_loses_sources_with_linuxs_code() {
 #[test]
 fn busy_answers_are_retried_with_the_next_sequence_number() {
     // The OS says at CAS that change-msi may answer busy (Linux 6.1 itself does not).
-    let mut k = platform::harness::boot(
+    let mut k = pseries_sim::harness::boot(
         fixture_tree("qemu/b_devices.dtb"),
         BootOptions {
             profile: Profile::Papr,
@@ -149,7 +151,7 @@ fn busy_answers_are_retried_with_the_next_sequence_number() {
         },
     )
     .unwrap();
-    let fw = platform::harness::firmware_mut(&mut k);
+    let fw = pseries_sim::harness::firmware_mut(&mut k);
     fw.faults
         .add(FaultRule::new(Service::ChangeMsi, 0, 1, Fault::Busy));
     fw.faults
@@ -157,9 +159,9 @@ fn busy_answers_are_retried_with_the_next_sequence_number() {
     let d = (0..k.devices.len())
         .find(|&d| k.tree().at(k.devices[d].node).u32("ibm,req#msi-x").unwrap() == Some(16))
         .unwrap();
-    let from = platform::harness::call_log(&k).len();
+    let from = pseries_sim::harness::call_log(&k).len();
     assert_eq!(k.request(d, MsiType::Msix, 16, 16), Ok(16));
-    let calls: Vec<_> = platform::harness::call_log(&k)[from..]
+    let calls: Vec<_> = pseries_sim::harness::call_log(&k)[from..]
         .iter()
         .filter(|r| r.service == "ibm,change-msi")
         .collect();
@@ -174,20 +176,23 @@ fn busy_answers_are_retried_with_the_next_sequence_number() {
         (0, calls[1].rets[2] as u32)
     );
     for v in 0..16 {
-        assert!(platform::harness::fire(&mut k, d, v).is_ok(), "vector {v}");
+        assert!(
+            pseries_sim::harness::fire(&mut k, d, v).is_ok(),
+            "vector {v}"
+        );
     }
 }
 
 #[test]
 fn fewer_granted_is_retried_with_the_granted_count() {
     let mut k = boot("linux-guest/qemu-initial.dtb", Profile::Qemu, linux());
-    platform::harness::firmware_mut(&mut k)
+    pseries_sim::harness::firmware_mut(&mut k)
         .faults
         .add(FaultRule::new(Service::ChangeMsi, 0, 1, Fault::Fewer(2)));
     let d = k.device("0000:00:04.0").unwrap();
-    let from = platform::harness::call_log(&k).len();
+    let from = pseries_sim::harness::call_log(&k).len();
     assert_eq!(k.request(d, MsiType::Msix, 4, 1), Ok(2));
-    let changes: Vec<(u32, u32, i64)> = platform::harness::call_log(&k)[from..]
+    let changes: Vec<(u32, u32, i64)> = pseries_sim::harness::call_log(&k)[from..]
         .iter()
         .filter(|r| r.service == "ibm,change-msi")
         .map(|r| (r.args[3], r.args[4], r.rets[1]))
@@ -197,7 +202,7 @@ fn fewer_granted_is_retried_with_the_granted_count() {
     assert!(changes.contains(&(3, 0, 0)), "{changes:?}");
     assert_eq!(changes.last(), Some(&(4, 2, 2)), "{changes:?}");
     for v in 0..2 {
-        assert!(platform::harness::fire(&mut k, d, v).is_ok());
+        assert!(pseries_sim::harness::fire(&mut k, d, v).is_ok());
     }
 }
 
@@ -231,9 +236,9 @@ fn an_edited_msi_c_makes_other_calls_and_diff_clients_names_the_first() {
         "machine quota.dtb\nprofile qemu\nboot\nrequest 0000:00:04.0 msix 4 min 1\n",
     )
     .unwrap();
-    let (_, _, same) = platform::scenario::diff_clients(&scen, Client::Model, linux()).unwrap();
+    let (_, _, same) = pseries_sim::scenario::diff_clients(&scen, Client::Model, linux()).unwrap();
     assert!(same.is_none(), "the unedited file agrees: {same:?}");
-    let (_, _, first) = platform::scenario::diff_clients(&scen, Client::Model, client).unwrap();
+    let (_, _, first) = pseries_sim::scenario::diff_clients(&scen, Client::Model, client).unwrap();
     let d = first.expect("the edit shows");
     let (_, l) = d.left.unwrap();
     let (_, r) = d.right.unwrap();
@@ -253,7 +258,7 @@ fn refused_requests_make_the_same_calls_in_both_clients() {
             .find(|&d| k.tree().at(k.devices[d].node).u32("ibm,req#msi-x").unwrap() == Some(16))
             .unwrap();
         let node = k.devices[d].node;
-        let from = platform::harness::call_log(&k).len();
+        let from = pseries_sim::harness::call_log(&k).len();
         k.tree_mut()
             .set_prop(node, "ibm,req#msi-x", 4u32.to_be_bytes().to_vec());
         let a = k.request(d, MsiType::Msix, 8, 8);
@@ -307,8 +312,8 @@ fn a_thousand_random_request_and_free_sequences_agree() {
             trace: false,
             ..Default::default()
         };
-        let mut a = platform::harness::boot(tree.clone(), opts(Client::Model)).unwrap();
-        let mut b = platform::harness::boot(tree, opts(client)).unwrap();
+        let mut a = pseries_sim::harness::boot(tree.clone(), opts(Client::Model)).unwrap();
+        let mut b = pseries_sim::harness::boot(tree, opts(client)).unwrap();
         let mut ops = Vec::new();
         for _ in 0..8 {
             let d = rng.next(a.devices.len() as u64) as usize;
@@ -321,7 +326,7 @@ fn a_thousand_random_request_and_free_sequences_agree() {
                     Fault::Fewer(1 + rng.next(3) as u32)
                 };
                 for k in [&mut a, &mut b] {
-                    platform::harness::firmware_mut(k)
+                    pseries_sim::harness::firmware_mut(k)
                         .faults
                         .add(FaultRule::new(Service::ChangeMsi, 0, 1, fault));
                 }
@@ -478,7 +483,7 @@ fn diff_clients_exits_by_agreement() {
 #[test]
 fn under_xive_the_real_code_makes_the_models_hypervisor_calls() {
     let hcalls = |client| {
-        let k = platform::scenario::run_file_with(
+        let k = pseries_sim::scenario::run_file_with(
             &fixture("linux-guest/boot.scenario"),
             Default::default(),
             &mut Vec::new(),

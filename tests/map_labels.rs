@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use platform::harness::map::label_width;
+use pseries_sim::harness::map::label_width;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

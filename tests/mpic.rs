@@ -6,11 +6,11 @@
 mod common;
 
 use of_tree::Tree;
-use platform::harness::{self, BootOptions};
 use platform::ops::MsiType;
 use proptest::prelude::*;
 use pseries_sim::gen::GenSpec;
 use pseries_sim::gen_mpic::{try_generate, MSI_AVAILABLE};
+use pseries_sim::harness::{self, BootOptions};
 
 fn spec(phbs: u32, functions: u32, msix: u32, msi: u32) -> GenSpec {
     GenSpec {
@@ -59,7 +59,7 @@ fn shapes() -> Vec<(String, Tree)> {
 #[test]
 fn every_vector_of_every_shape_fires_without_rtas() {
     for (name, t) in shapes() {
-        let mut rep = platform::boot::boot_all(t, BootOptions::default()).unwrap();
+        let mut rep = pseries_sim::boot::boot_all(t, BootOptions::default()).unwrap();
         let k = &mut rep.kernel;
         assert_eq!(k.desc.name, "mpic", "{name}");
         assert_eq!(harness::firmware(k).calls, 0, "{name}: no RTAS calls");
@@ -87,7 +87,7 @@ fn every_vector_of_every_shape_fires_without_rtas() {
 #[test]
 fn masked_at_the_mpic_and_in_the_device_then_delivered() {
     let t = try_generate(&spec(2, 2, 4, 0)).unwrap();
-    let mut rep = platform::boot::boot_all(t, BootOptions::default()).unwrap();
+    let mut rep = pseries_sim::boot::boot_all(t, BootOptions::default()).unwrap();
     let k = &mut rep.kernel;
     let d = k.devices.iter().position(|d| d.msi.is_some()).unwrap();
     let src = k.devices[d].msi.as_ref().unwrap().sources[1];
@@ -103,7 +103,7 @@ fn masked_at_the_mpic_and_in_the_device_then_delivered() {
 #[test]
 fn a_tree_update_keeps_the_allocator_in_step() {
     let t = try_generate(&spec(1, 3, 4, 0)).unwrap();
-    let mut rep = platform::boot::boot_all(t, BootOptions::default()).unwrap();
+    let mut rep = pseries_sim::boot::boot_all(t, BootOptions::default()).unwrap();
     let k = &mut rep.kernel;
     let held: Vec<u32> = k.held_virqs().iter().map(|h| h.source).collect();
     // A property update drops what the description derived from the tree.
@@ -121,7 +121,7 @@ fn a_tree_update_keeps_the_allocator_in_step() {
 #[test]
 fn msi_blocks_are_aligned_and_inside_the_available_range() {
     let t = try_generate(&spec(2, 6, 0, 4)).unwrap();
-    let rep = platform::boot::boot_all(t, BootOptions::default()).unwrap();
+    let rep = pseries_sim::boot::boot_all(t, BootOptions::default()).unwrap();
     for d in &rep.kernel.devices {
         let m = d.msi.as_ref().unwrap();
         assert_eq!(m.sources[0] % 4, 0, "{}: aligned block", d.name);
@@ -141,7 +141,7 @@ fn without_available_ranges_the_u3_reserves_hold() {
     let mut t = try_generate(&spec(1, 4, 4, 0)).unwrap();
     let mpic = t.find_device_type("open-pic")[0];
     t.remove_prop(mpic, "msi-available-ranges");
-    let rep = platform::boot::boot_all(t, BootOptions::default()).unwrap();
+    let rep = pseries_sim::boot::boot_all(t, BootOptions::default()).unwrap();
     for d in &rep.kernel.devices {
         for &s in &d.msi.as_ref().unwrap().sources {
             // Linux's mpic_msi_reserve_u3_hwirqs, and the LSIs of the map (0x10..0x14).

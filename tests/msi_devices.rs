@@ -8,9 +8,11 @@ mod common;
 
 use common::*;
 use platform::kernel::prom_init::CasRequest;
-use platform::{harness, BootOptions, DevId, Kernel, MsiError, MsiType, ResumeMode};
+use platform::{DevId, Kernel, MsiError, MsiType, ResumeMode};
 use pseries_sim::gen::{generate, GenSpec};
 use pseries_sim::gen_msi::add_msi_devices;
+use pseries_sim::harness;
+use pseries_sim::BootOptions;
 
 fn tree(devices: u32) -> of_tree::Tree {
     let spec = GenSpec {
@@ -25,7 +27,7 @@ fn tree(devices: u32) -> of_tree::Tree {
 }
 
 fn boot(t: of_tree::Tree, opts: BootOptions) -> Kernel {
-    platform::boot::boot_all(t, opts).unwrap().kernel
+    pseries_sim::boot::boot_all(t, opts).unwrap().kernel
 }
 
 fn msi_devices(k: &Kernel) -> Vec<DevId> {
@@ -258,7 +260,7 @@ fn a_scenario_names_a_device_by_its_node_path() {
     let f = dir.join("devices.scenario");
     std::fs::write(&f, text).unwrap();
     let mut out = Vec::new();
-    let r = platform::scenario::run_file(&f, platform::trace::TraceFormat::Human, &mut out);
+    let r = pseries_sim::scenario::run_file(&f, platform::trace::TraceFormat::Human, &mut out);
     let out = out.join("\n");
     if let Err(e) = &r {
         panic!("{e}\n{out}");

@@ -2,8 +2,8 @@
 //! kernel's generic fallbacks (interrupt controller and PHBs from the tree, no MSI:
 //! drivers use their LSIs, unmasked through the controller's registers).
 
-use platform::harness::{self, BootOptions};
 use platform::ops::MachineDescription;
+use pseries_sim::harness::{self, BootOptions};
 
 static EMPTY: MachineDescription = MachineDescription {
     name: "empty",
@@ -33,7 +33,7 @@ fn a_description_with_empty_hooks_boots_on_the_fallbacks() {
         force: Some(&EMPTY),
         ..Default::default()
     };
-    let mut rep = platform::boot::boot_all(tree, opts).unwrap();
+    let mut rep = pseries_sim::boot::boot_all(tree, opts).unwrap();
     let k = &mut rep.kernel;
     assert_eq!(k.desc.name, "empty");
     assert!(

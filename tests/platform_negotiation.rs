@@ -4,14 +4,15 @@
 mod common;
 
 use common::*;
-use platform::boot::boot_all;
 use platform::ops::description;
-use platform::{BootOptions, Kernel, MsiError, MsiType};
+use platform::{Kernel, MsiError, MsiType};
+use pseries_sim::boot::boot_all;
+use pseries_sim::BootOptions;
 use rtas::faults::{Fault, FaultRule};
 use rtas::{Profile, Service};
 
 fn boot(rel: &str, profile: Profile) -> Kernel {
-    platform::harness::boot(
+    pseries_sim::harness::boot(
         fixture_tree(rel),
         BootOptions {
             profile,
@@ -23,7 +24,7 @@ fn boot(rel: &str, profile: Profile) -> Kernel {
 
 /// change-msi calls made since `from`: (function, count, status, granted).
 fn changes(k: &Kernel, from: usize) -> Vec<(u32, u32, i64, i64)> {
-    platform::harness::call_log(k)[from..]
+    pseries_sim::harness::call_log(k)[from..]
         .iter()
         .filter(|r| r.service == "ibm,change-msi")
         .map(|r| (r.args[3], r.args[4], r.rets[0], r.rets[1]))
@@ -45,14 +46,14 @@ fn dev_with(k: &Kernel, test: impl Fn(Option<u32>, Option<u32>) -> bool) -> usiz
 #[test]
 fn fixture_scenario_makes_exactly_linuxs_calls() {
     let mut out = Vec::new();
-    let k = platform::scenario::run_file(
+    let k = pseries_sim::scenario::run_file(
         &fixture("linux-guest/boot.scenario"),
         Default::default(),
         &mut out,
     )
     .unwrap_or_else(|e| panic!("{e}"))
     .expect("booted");
-    let msi_calls = platform::harness::call_log(&k)
+    let msi_calls = pseries_sim::harness::call_log(&k)
         .iter()
         .filter(|r| r.service == "ibm,change-msi" || r.service.contains("query"))
         .count();
@@ -77,7 +78,7 @@ fn property_checks() {
     // Zero: -ENOSPC; missing: -ENOENT. No allocation either way, only the core's two
     // teardowns after the failed prepare (as Linux 6.1's code makes them:
     // tests/linux_client.rs checks it against the real msi.c).
-    let from = platform::harness::call_log(&k).len();
+    let from = pseries_sim::harness::call_log(&k).len();
     k.tree_mut()
         .set_prop(node, "ibm,req#msi-x", 0u32.to_be_bytes().to_vec());
     assert_eq!(k.request(d, MsiType::Msix, 2, 1), Err(MsiError::NoSpc));
@@ -142,12 +143,12 @@ fn msix_rounding_and_retry() {
     // QEMU: a table of 3 -> Linux asks 4, QEMU says "3", Linux asks 3.
     let mut k = boot("linux-guest/qemu-initial.dtb", Profile::Qemu);
     let d = k.device("0001:00:01.0").unwrap();
-    let from = platform::harness::call_log(&k).len();
+    let from = pseries_sim::harness::call_log(&k).len();
     assert_eq!(k.request(d, MsiType::Msix, 3, 3), Ok(3));
     assert_eq!(changes(&k, from), vec![(4, 4, 0, 3), (4, 3, 0, 3)]);
     // A table of 4 asked for 3: rounded to 4 and granted in one call.
     let d = k.device("0000:00:04.0").unwrap();
-    let from = platform::harness::call_log(&k).len();
+    let from = pseries_sim::harness::call_log(&k).len();
     assert_eq!(k.request(d, MsiType::Msix, 3, 3), Ok(3));
     assert_eq!(changes(&k, from), vec![(4, 4, 0, 4)]);
     assert_eq!(
@@ -176,7 +177,7 @@ fn msix_rounding_and_retry() {
             .set_prop(nd, "ibm,req#msi-x", 8u32.to_be_bytes().to_vec());
     }
     let d = k.device("0000:00:04.0").unwrap();
-    let from = platform::harness::call_log(&k).len();
+    let from = pseries_sim::harness::call_log(&k).len();
     assert_eq!(k.request(d, MsiType::Msix, 3, 3), Ok(3));
     assert_eq!(changes(&k, from), vec![(4, 3, 0, 3)]);
 }
@@ -186,9 +187,9 @@ fn msi_falls_back_to_function_1_and_32_bit_devices_use_5_and_6() {
     let mut tree = fixture_tree("qemu/b_devices.dtb");
     let r = tree.find("/rtas").unwrap();
     tree.remove_prop(r, "ibm,change-msix-capable");
-    let mut k = platform::harness::boot(tree, BootOptions::default()).unwrap();
+    let mut k = pseries_sim::harness::boot(tree, BootOptions::default()).unwrap();
     let d = dev_with(&k, |m, x| m.is_some() && x.is_none());
-    let from = platform::harness::call_log(&k).len();
+    let from = pseries_sim::harness::call_log(&k).len();
     assert_eq!(k.request(d, MsiType::Msi, 1, 1), Ok(1));
     assert_eq!(
         changes(&k, from),
@@ -199,19 +200,19 @@ fn msi_falls_back_to_function_1_and_32_bit_devices_use_5_and_6() {
     let mut tree = fixture_tree("qemu/b_devices.dtb");
     let m = tree.find("/pci/raid@a").unwrap();
     tree.set_prop(m, "pseries-sim,no-64bit-msi", Vec::new());
-    let mut k = platform::harness::boot(tree, BootOptions::default()).unwrap();
+    let mut k = pseries_sim::harness::boot(tree, BootOptions::default()).unwrap();
     let d = k.device("0000:00:0a.0").unwrap();
-    let from = platform::harness::call_log(&k).len();
+    let from = pseries_sim::harness::call_log(&k).len();
     assert_eq!(k.request(d, MsiType::Msi, 1, 1), Ok(1));
     assert_eq!(changes(&k, from), vec![(5, 1, 0, 1)]);
     let msg = k.devices[d].msi.as_ref().unwrap().messages[0];
     assert!(msg.address < 1 << 32, "32-bit address {:#x}", msg.address);
     assert!(
-        platform::harness::fire(&mut k, d, 0).is_ok(),
+        pseries_sim::harness::fire(&mut k, d, 0).is_ok(),
         "the 32-bit window delivers too"
     );
     k.free(d).unwrap();
-    let from = platform::harness::call_log(&k).len();
+    let from = pseries_sim::harness::call_log(&k).len();
     assert_eq!(k.request(d, MsiType::Msix, 4, 4), Ok(4));
     assert_eq!(changes(&k, from)[0].0, 6);
 }
@@ -223,14 +224,14 @@ fn busy_and_delay_are_retried_with_the_sequence_number() {
         msi_busy: true,
         ..Default::default()
     };
-    let mut k = platform::harness::boot(fixture_tree("qemu/b_devices.dtb"), opts).unwrap();
-    platform::harness::firmware_mut(&mut k)
+    let mut k = pseries_sim::harness::boot(fixture_tree("qemu/b_devices.dtb"), opts).unwrap();
+    pseries_sim::harness::firmware_mut(&mut k)
         .faults
         .add(FaultRule::new(Service::ChangeMsi, 0, 1, Fault::Busy));
-    platform::harness::firmware_mut(&mut k)
+    pseries_sim::harness::firmware_mut(&mut k)
         .faults
         .add(FaultRule::new(Service::ChangeMsi, 1, 1, Fault::Delay(1)));
-    platform::harness::firmware_mut(&mut k)
+    pseries_sim::harness::firmware_mut(&mut k)
         .faults
         .add(FaultRule::new(
             Service::QueryInterruptSourceNumber,
@@ -239,9 +240,9 @@ fn busy_and_delay_are_retried_with_the_sequence_number() {
             Fault::Busy,
         ));
     let d = dev_with(&k, |_, x| x == Some(16));
-    let from = platform::harness::call_log(&k).len();
+    let from = pseries_sim::harness::call_log(&k).len();
     assert_eq!(k.request(d, MsiType::Msix, 16, 16), Ok(16));
-    let calls: Vec<_> = platform::harness::call_log(&k)[from..]
+    let calls: Vec<_> = pseries_sim::harness::call_log(&k)[from..]
         .iter()
         .filter(|r| r.service == "ibm,change-msi")
         .collect();
@@ -255,14 +256,14 @@ fn busy_and_delay_are_retried_with_the_sequence_number() {
         (calls[2].rets[0], calls[2].args[5]),
         (0, calls[1].rets[2] as u32)
     );
-    let queries: Vec<_> = platform::harness::call_log(&k)[from..]
+    let queries: Vec<_> = pseries_sim::harness::call_log(&k)[from..]
         .iter()
         .filter(|r| r.service.contains("query"))
         .collect();
     assert_eq!(queries.len(), 18, "16 vectors, two busy answers retried");
     assert_eq!(queries[0].rets[0], -2);
     for v in 0..16 {
-        assert!(platform::harness::fire(&mut k, d, v).is_ok());
+        assert!(pseries_sim::harness::fire(&mut k, d, v).is_ok());
     }
 }
 
@@ -270,11 +271,11 @@ fn busy_and_delay_are_retried_with_the_sequence_number() {
 fn without_the_cas_busy_bit_change_msi_completes() {
     // Linux 6.1 does not set vector 4's busy bit: the firmware completes the call.
     let mut k = boot("qemu/b_devices.dtb", Profile::Papr);
-    platform::harness::firmware_mut(&mut k)
+    pseries_sim::harness::firmware_mut(&mut k)
         .faults
         .add(FaultRule::new(Service::ChangeMsi, 0, 1, Fault::Busy));
     let d = dev_with(&k, |_, x| x == Some(16));
-    let from = platform::harness::call_log(&k).len();
+    let from = pseries_sim::harness::call_log(&k).len();
     assert_eq!(k.request(d, MsiType::Msix, 16, 16), Ok(16));
     let c = changes(&k, from);
     assert_eq!(c.len(), 1, "{c:?}");
@@ -287,7 +288,7 @@ fn teardown_all_or_nothing() {
     let d = k.device("0000:00:03.0").unwrap();
     assert_eq!(k.request(d, MsiType::Msix, 2, 2), Ok(2));
     let virqs = k.devices[d].msi.as_ref().unwrap().virqs.clone();
-    let from = platform::harness::call_log(&k).len();
+    let from = pseries_sim::harness::call_log(&k).len();
     k.free(d).unwrap();
     assert_eq!(
         changes(&k, from),
@@ -298,14 +299,14 @@ fn teardown_all_or_nothing() {
         assert!(k.irq.get(v).is_none(), "virq {v} disposed");
     }
     // Both failing: "Setting MSIs to 0 failed!".
-    platform::harness::firmware_mut(&mut k)
+    pseries_sim::harness::firmware_mut(&mut k)
         .faults
         .add(FaultRule::new(Service::ChangeMsi, 0, 2, Fault::HwError));
     k.request(d, MsiType::Msix, 2, 2).unwrap_err();
     let mut k = boot("linux-guest/qemu-initial.dtb", Profile::Qemu);
     let d = k.device("0000:00:03.0").unwrap();
     k.request(d, MsiType::Msix, 2, 2).unwrap();
-    platform::harness::firmware_mut(&mut k)
+    pseries_sim::harness::firmware_mut(&mut k)
         .faults
         .add(FaultRule::new(Service::ChangeMsi, 0, 2, Fault::HwError));
     k.free(d).unwrap();
@@ -320,7 +321,7 @@ fn no_msi_without_both_tokens() {
     let mut tree = fixture_tree("linux-guest/qemu-initial.dtb");
     let r = tree.find("/rtas").unwrap();
     tree.remove_prop(r, "ibm,query-interrupt-source-number");
-    let mut k = platform::harness::boot(
+    let mut k = pseries_sim::harness::boot(
         tree,
         BootOptions {
             profile: Profile::Qemu,
@@ -330,7 +331,7 @@ fn no_msi_without_both_tokens() {
     .unwrap();
     assert!(!k.msi_enabled);
     assert!(
-        platform::harness::call_log(&k)
+        pseries_sim::harness::call_log(&k)
             .iter()
             .all(|r| r.service != "ibm,change-msi"),
         "no fix-up calls"
@@ -390,7 +391,7 @@ fn every_vector_fires_on_every_tree_and_backend() {
             assert_eq!(rep.failed, 0, "{rel} {backend} {profile}");
             if backend == "generic" {
                 assert!(
-                    platform::harness::call_log(&rep.kernel).is_empty(),
+                    pseries_sim::harness::call_log(&rep.kernel).is_empty(),
                     "{rel}: the generic backend made RTAS calls"
                 );
             }
@@ -403,7 +404,7 @@ fn every_vector_fires_on_every_tree_and_backend() {
                     .map(|m| m.virqs.len())
                     .unwrap_or(0) as u32;
                 for v in 0..n {
-                    let virq = platform::harness::fire(k, d, v)
+                    let virq = pseries_sim::harness::fire(k, d, v)
                         .unwrap_or_else(|e| panic!("{rel} {backend} {}: {e}", k.devices[d].name));
                     assert_eq!(virq, k.devices[d].msi.as_ref().unwrap().virqs[v as usize]);
                     assert_eq!(k.irq.get(virq).unwrap().count, 1);

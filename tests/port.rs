@@ -5,9 +5,9 @@
 mod common;
 
 use common::*;
-use platform::boot::boot_all;
 use platform::trace::Event;
-use platform::BootOptions;
+use pseries_sim::boot::boot_all;
+use pseries_sim::BootOptions;
 use rtas::Profile;
 use std::collections::BTreeSet;
 
@@ -15,7 +15,7 @@ fn be(v: u32) -> Vec<u8> {
     v.to_be_bytes().to_vec()
 }
 
-fn boot_tree(tree: of_tree::Tree, profile: Profile) -> platform::boot::BootReport {
+fn boot_tree(tree: of_tree::Tree, profile: Profile) -> pseries_sim::boot::BootReport {
     let opts = BootOptions {
         profile,
         ..Default::default()
@@ -45,7 +45,7 @@ fn no_rtas_node_means_no_rtas() {
         "{:?}",
         msgs(k)
     );
-    assert!(platform::harness::call_log(k).is_empty(), "0 RTAS calls");
+    assert!(pseries_sim::harness::call_log(k).is_empty(), "0 RTAS calls");
     assert!(!k.trace.iter().any(|e| matches!(e, Event::Rtas { .. })));
     assert!(!k.msi_enabled);
     assert_eq!(rep.failed, rep.requested, "every driver stays on its LSI");
@@ -108,7 +108,7 @@ fn no_query_token_no_msi() {
             .any(|t| t == "rtas_msi: no RTAS tokens, no MSI support."),
         "{m:?}"
     );
-    assert!(platform::harness::call_log(&rep.kernel)
+    assert!(pseries_sim::harness::call_log(&rep.kernel)
         .iter()
         .all(|r| r.service != "ibm,change-msi"));
     assert_eq!(rep.vectors, 0);
@@ -150,7 +150,7 @@ fn msix_table_in_another_bar_or_at_an_offset() {
                 assert_eq!(msg.address, 0x400_0000_0000, "vector {i}");
                 assert_eq!(msg.data, m.sources[i], "vector {i}");
             }
-            let fw = platform::harness::firmware(&k);
+            let fw = pseries_sim::harness::firmware(&k);
             let r = fw
                 .machine
                 .find(k.devices[d].buid, k.devices[d].addr)
@@ -158,7 +158,7 @@ fn msix_table_in_another_bar_or_at_an_offset() {
             let cap = fw.machine.function(r).msix.unwrap();
             assert_eq!((cap.table_bir as u32, cap.table_offset), (bir, offset));
             for v in 0..m.virqs.len() as u32 {
-                platform::harness::fire(&mut k, d, v).unwrap();
+                pseries_sim::harness::fire(&mut k, d, v).unwrap();
             }
         }
     }
@@ -200,7 +200,7 @@ fn counting_lines_name_the_nodes_linux_counted() {
 /// What boot granted each function whose driver asked equals what check says Linux
 /// grants it.
 fn check_and_boot_agree(tree: of_tree::Tree, what: &str) -> usize {
-    let report = platform::check::check(&tree);
+    let report = pseries_sim::check::check(&tree);
     let rep = boot_tree(tree, Profile::Papr);
     let k = &rep.kernel;
     let mut compared = 0;
@@ -238,7 +238,7 @@ fn check_and_boot_agree_without_pe_total() {
     for n in tree.walk() {
         tree.remove_prop(n, "ibm,pe-total-#msi");
     }
-    let report = platform::check::check(&tree);
+    let report = pseries_sim::check::check(&tree);
     assert!(report.functions.iter().any(|f| f.grant > 0));
     let n = check_and_boot_agree(tree, "b_devices without ibm,pe-total-#msi");
     assert!(n >= 5, "{n}");

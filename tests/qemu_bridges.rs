@@ -107,7 +107,7 @@ fn functions_behind_bridges_are_addressed_with_their_bus() {
 /// `check` reports no error.
 #[test]
 fn every_function_behind_bridges_boots_and_fires() {
-    use platform::BootOptions;
+    use pseries_sim::BootOptions;
     for name in FIXTURES {
         let tree = fixture_tree(&format!("qemu/{name}.dtb"));
         let named: Vec<(String, String)> = tree
@@ -120,7 +120,7 @@ fn every_function_behind_bridges_boots_and_fires() {
             })
             .collect();
         assert!(named.len() >= 2, "{name}");
-        let report = platform::check::check(&tree);
+        let report = pseries_sim::check::check(&tree);
         assert!(!report.has_errors(), "{name}: {:?}", report.findings);
         for (profile, backend) in [
             (rtas::Profile::Papr, None),
@@ -133,7 +133,7 @@ fn every_function_behind_bridges_boots_and_fires() {
                 force: backend,
                 ..Default::default()
             };
-            let mut rep = platform::boot::boot_all(tree.clone(), opts).unwrap();
+            let mut rep = pseries_sim::boot::boot_all(tree.clone(), opts).unwrap();
             let k = &mut rep.kernel;
             let what = format!("{name} {profile} {}", k.desc.name);
             for (addr, path) in &named {
@@ -150,7 +150,7 @@ fn every_function_behind_bridges_boots_and_fires() {
                     .as_ref()
                     .map_or(0, |m| m.virqs.len() as u32);
                 for v in 0..n {
-                    platform::harness::fire(k, d, v)
+                    pseries_sim::harness::fire(k, d, v)
                         .unwrap_or_else(|e| panic!("{what} {}: {e}", k.devices[d].name));
                     fired += 1;
                 }

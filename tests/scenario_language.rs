@@ -20,7 +20,7 @@ fn run(body: &str) -> Result<(), String> {
     );
     std::fs::write(&f, text).unwrap();
     let mut out: Vec<String> = Vec::new();
-    platform::scenario::run_file(&f, TraceFormat::Human, &mut out)
+    pseries_sim::scenario::run_file(&f, TraceFormat::Human, &mut out)
         .map(|_| ())
         .map_err(|e| e.to_string())
 }
@@ -84,11 +84,14 @@ fn commands_out_of_place_are_refused() {
 #[test]
 fn binary_input_is_not_a_scenario() {
     let mut out: Vec<String> = Vec::new();
-    let e =
-        platform::scenario::run_file(&fixture("qemu/a_default.dtb"), TraceFormat::Human, &mut out)
-            .err()
-            .unwrap()
-            .to_string();
+    let e = pseries_sim::scenario::run_file(
+        &fixture("qemu/a_default.dtb"),
+        TraceFormat::Human,
+        &mut out,
+    )
+    .err()
+    .unwrap()
+    .to_string();
     assert!(
         e.ends_with("a_default.dtb: not a scenario (a device tree blob)"),
         "{e}"
@@ -96,7 +99,7 @@ fn binary_input_is_not_a_scenario() {
     let dir = scratch("scenario-bin");
     let f = dir.join("noise.scenario");
     std::fs::write(&f, [0x00u8, 0xff, 0x13, 0x37, b'\n']).unwrap();
-    let e = platform::scenario::run_file(&f, TraceFormat::Human, &mut out)
+    let e = pseries_sim::scenario::run_file(&f, TraceFormat::Human, &mut out)
         .err()
         .unwrap()
         .to_string();
@@ -119,7 +122,7 @@ fn errors_point_at_the_bad_token_and_the_machine_line() {
     ] {
         std::fs::write(&f, text).unwrap();
         let mut out: Vec<String> = Vec::new();
-        let e = platform::scenario::run_file(&f, TraceFormat::Human, &mut out)
+        let e = pseries_sim::scenario::run_file(&f, TraceFormat::Human, &mut out)
             .err()
             .unwrap()
             .to_string();

@@ -5,10 +5,10 @@
 mod common;
 
 use common::*;
-use platform::boot::{boot_all, boot_all_with};
-use platform::scenario::Discard;
 use platform::trace::{Event, TraceFormat};
-use platform::BootOptions;
+use pseries_sim::boot::{boot_all, boot_all_with};
+use pseries_sim::scenario::Discard;
+use pseries_sim::BootOptions;
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -48,7 +48,7 @@ fn scenario_output_is_the_kept_trace() {
     for rel in ["linux-guest/boot.scenario", "suspend-renumber.scenario"] {
         for format in [TraceFormat::Human, TraceFormat::Json] {
             let mut out: Vec<String> = Vec::new();
-            let k = platform::scenario::run_file(&fixture(rel), format, &mut out)
+            let k = pseries_sim::scenario::run_file(&fixture(rel), format, &mut out)
                 .unwrap()
                 .unwrap();
             let kept: Vec<String> = k
@@ -63,13 +63,13 @@ fn scenario_output_is_the_kept_trace() {
             assert!(kept.len() > 300, "{rel}: {}", kept.len());
             // Unread output (a run of many scenarios) is never formatted, and the run
             // comes to the same machine and the same trace.
-            let d = platform::scenario::run_file(&fixture(rel), format, &mut Discard)
+            let d = pseries_sim::scenario::run_file(&fixture(rel), format, &mut Discard)
                 .unwrap()
                 .unwrap();
             assert_eq!(d.trace, k.trace, "{rel}");
             assert_eq!(
-                platform::harness::call_log(&d),
-                platform::harness::call_log(&k),
+                pseries_sim::harness::call_log(&d),
+                pseries_sim::harness::call_log(&k),
                 "{rel}"
             );
         }

@@ -5,8 +5,9 @@ mod common;
 
 use common::*;
 use of_tree::Tree;
-use platform::{BootOptions, Kernel, MsiType, ResumeMode};
+use platform::{Kernel, MsiType, ResumeMode};
 use proptest::prelude::*;
+use pseries_sim::BootOptions;
 use rtas::Profile;
 
 fn be(v: u32) -> Vec<u8> {
@@ -87,7 +88,7 @@ fn funcs() -> impl Strategy<Value = Vec<Vec<(u32, u32)>>> {
 }
 
 fn check_invariants(k: &Kernel) -> Result<(), TestCaseError> {
-    let fw = platform::harness::firmware(k);
+    let fw = pseries_sim::harness::firmware(k);
     let m = &fw.machine;
     let problems = m.ownership_problems();
     prop_assert!(problems.is_empty(), "{:?}", problems);
@@ -112,7 +113,7 @@ proptest! {
     fn virqs_survive_a_renumbering_resume(phbs in funcs(), ops in ops(), qemu in any::<bool>(), rounds in 1usize..3) {
         let profile = if qemu { Profile::Qemu } else { Profile::Papr };
         let opts = BootOptions { profile, trace: false, rtas_log: false, ..Default::default() };
-        let mut k = platform::harness::boot(machine(&phbs), opts).unwrap();
+        let mut k = pseries_sim::harness::boot(machine(&phbs), opts).unwrap();
         let n = k.devices.len();
         for op in ops {
             match op {
@@ -130,9 +131,9 @@ proptest! {
         for _ in 0..rounds {
             let before = k.held_virqs();
             k.suspend().unwrap();
-            platform::harness::resume(&mut k, ResumeMode::Renumber).unwrap();
+            pseries_sim::harness::resume(&mut k, ResumeMode::Renumber).unwrap();
             check_invariants(&k)?;
-            let problems = platform::scenario::virqs_stable(&mut k);
+            let problems = pseries_sim::scenario::virqs_stable(&mut k);
             prop_assert!(problems.is_empty(), "{:?}", problems);
             let after = k.held_virqs();
             prop_assert_eq!(before.len(), after.len());
@@ -154,16 +155,16 @@ fn state_blob_round_trips() {
                 profile,
                 ..Default::default()
             };
-            let mut rep = platform::boot::boot_all(fixture_tree(rel), opts).unwrap();
+            let mut rep = pseries_sim::boot::boot_all(fixture_tree(rel), opts).unwrap();
             let k = &mut rep.kernel;
             let d = k.devices.iter().position(|d| d.msi.is_some()).unwrap();
-            platform::harness::fire(k, d, 0).unwrap();
-            let blob = platform::harness::save(k);
+            pseries_sim::harness::fire(k, d, 0).unwrap();
+            let blob = pseries_sim::harness::save(k);
             let mut fresh = firmware(rel, profile);
-            assert!(fresh.machine != platform::harness::firmware(k).machine);
+            assert!(fresh.machine != pseries_sim::harness::firmware(k).machine);
             fresh.restore(&blob).unwrap();
             assert!(
-                fresh.machine == platform::harness::firmware(k).machine,
+                fresh.machine == pseries_sim::harness::firmware(k).machine,
                 "{rel} {profile}: restored machine differs"
             );
             assert_eq!(fresh.save(), blob, "save, restore, save: identical bytes");
@@ -177,8 +178,8 @@ fn every_corruption_and_truncation_is_refused() {
         profile: Profile::Qemu,
         ..Default::default()
     };
-    let rep = platform::boot::boot_all(fixture_tree("qemu/a_default.dtb"), opts).unwrap();
-    let blob = platform::harness::save(&rep.kernel);
+    let rep = pseries_sim::boot::boot_all(fixture_tree("qemu/a_default.dtb"), opts).unwrap();
+    let blob = pseries_sim::harness::save(&rep.kernel);
     let mut target = firmware("qemu/a_default.dtb", Profile::Qemu);
     let before = target.machine.clone();
     for len in 0..blob.len() {
@@ -214,13 +215,13 @@ fn every_corruption_and_truncation_is_refused() {
 #[test]
 fn the_fixture_scenario_passes() {
     let mut out = Vec::new();
-    let k = platform::scenario::run_file(
+    let k = pseries_sim::scenario::run_file(
         &fixture("suspend-renumber.scenario"),
         Default::default(),
         &mut out,
     )
     .unwrap_or_else(|e| panic!("{e}"))
     .unwrap();
-    assert!(platform::harness::firmware(&k).renumbers >= 2);
+    assert!(pseries_sim::harness::firmware(&k).renumbers >= 2);
     assert!(out.iter().any(|l| l.starts_with("remap")));
 }

@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use of_tree::{NodeId, Tree};
-use platform::BootOptions;
+use pseries_sim::BootOptions;
 use rtas::Profile;
 
 fn cells(v: &[u32]) -> Vec<u8> {
@@ -97,13 +97,13 @@ fn lsis_swizzle_at_every_bridge_level() {
             profile,
             ..Default::default()
         };
-        let mut rep = platform::boot::boot_all(t.clone(), opts).unwrap();
+        let mut rep = pseries_sim::boot::boot_all(t.clone(), opts).unwrap();
         let k = &mut rep.kernel;
         assert_eq!(k.devices.len(), 7, "three bridges and four devices");
         for (name, lsi) in &want {
             let d = k.device(name).unwrap();
             assert_eq!(k.devices[d].lsi, Some(*lsi), "{name}: the OS's LSI");
-            let fw = platform::harness::firmware(k);
+            let fw = pseries_sim::harness::firmware(k);
             let r = fw
                 .machine
                 .find(k.devices[d].buid, k.devices[d].addr)
@@ -117,20 +117,20 @@ fn lsis_swizzle_at_every_bridge_level() {
                 .map_or(0, |m| m.virqs.len() as u32);
             assert!(n > 0, "{name}");
             for v in 0..n {
-                platform::harness::fire(k, d, v).unwrap();
+                pseries_sim::harness::fire(k, d, v).unwrap();
             }
         }
-        assert!(platform::check::check(&t)
+        assert!(pseries_sim::check::check(&t)
             .findings
             .iter()
-            .all(|f| f.severity != platform::check::Severity::Error));
+            .all(|f| f.severity != pseries_sim::check::Severity::Error));
     }
 }
 
 #[test]
 fn a_shared_lsi_runs_every_owners_handler_once() {
     let (t, _) = three_levels();
-    let k = platform::harness::boot(t, BootOptions::default());
+    let k = pseries_sim::harness::boot(t, BootOptions::default());
     let mut k = k.unwrap();
     let a = k.device("0000:02:05.0").unwrap();
     let b = k.device("0000:03:06.0").unwrap();
@@ -142,7 +142,7 @@ fn a_shared_lsi_runs_every_owners_handler_once() {
     let other = k.device("0000:00:01.0").unwrap();
     assert_ne!(k.devices[other].lsi_virq, k.devices[a].lsi_virq);
     for round in 1..=3u32 {
-        let ran = platform::harness::fire_lsi(&mut k, b).unwrap();
+        let ran = pseries_sim::harness::fire_lsi(&mut k, b).unwrap();
         let devs: Vec<usize> = ran.iter().map(|h| h.dev).collect();
         assert_eq!(devs, [a, b], "both handlers, in request order, once");
         let virq = k.devices[a].lsi_virq.unwrap();

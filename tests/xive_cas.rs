@@ -7,15 +7,16 @@ mod common;
 use common::*;
 use of_tree::{NodeId, Tree};
 use platform::kernel::prom_init::CasRequest;
-use platform::{BootOptions, Kernel};
+use platform::Kernel;
+use pseries_sim::BootOptions;
 use rtas::cas::IntcMode;
 
-fn boot(tree: Tree, cas: CasRequest) -> Result<Kernel, platform::Error> {
+fn boot(tree: Tree, cas: CasRequest) -> Result<Kernel, pseries_sim::Error> {
     let opts = BootOptions {
         cas,
         ..Default::default()
     };
-    platform::boot::boot_all(tree, opts).map(|r| r.kernel)
+    pseries_sim::boot::boot_all(tree, opts).map(|r| r.kernel)
 }
 
 /// A node's properties, less what SLOF adds (its own phandles, `slof,*`).
@@ -139,7 +140,7 @@ fn a_mode_the_machine_lacks_fails_the_boot_as_qemu_does() {
     )
     .unwrap();
     assert_eq!(k.intc_mode, Some(IntcMode::Xics));
-    assert!(platform::harness::call_log(&k)
+    assert!(pseries_sim::harness::call_log(&k)
         .iter()
         .any(|r| r.service == "ibm,set-xive"));
 }
@@ -149,15 +150,15 @@ fn under_xive_the_fixture_scenario_makes_the_same_rtas_calls() {
     let mut out: Vec<String> = Vec::new();
     let path = fixture("linux-guest/boot.scenario");
     let text = std::fs::read_to_string(&path).unwrap();
-    let steps = platform::scenario::parse(&text, "boot.scenario").unwrap();
-    let mut r = platform::scenario::Runner::new(&path, Default::default(), &mut out);
+    let steps = pseries_sim::scenario::parse(&text, "boot.scenario").unwrap();
+    let mut r = pseries_sim::scenario::Runner::new(&path, Default::default(), &mut out);
     for s in &steps {
         r.step(s).unwrap();
     }
     r.finish().unwrap();
     let k = r.kernel.as_ref().unwrap();
     assert_eq!(k.intc_mode, Some(IntcMode::Xive));
-    assert!(!platform::harness::call_log(k)
+    assert!(!pseries_sim::harness::call_log(k)
         .iter()
         .any(|c| c.service == "ibm,set-xive" || c.service == "ibm,int-on"));
 }
@@ -172,14 +173,14 @@ fn the_busy_bit_is_only_honoured_when_the_os_sets_it() {
             request_irqs: false,
             ..Default::default()
         };
-        let mut k = platform::harness::boot(tree.clone(), opts).unwrap();
-        platform::harness::firmware_mut(&mut k)
+        let mut k = pseries_sim::harness::boot(tree.clone(), opts).unwrap();
+        pseries_sim::harness::firmware_mut(&mut k)
             .faults
             .add(FaultRule::new(rtas::Service::ChangeMsi, 0, 1, Fault::Busy));
         let d = k.device("0000:00:01.0").unwrap();
-        let from = platform::harness::call_log(&k).len();
+        let from = pseries_sim::harness::call_log(&k).len();
         k.request(d, platform::MsiType::Msix, 2, 1).unwrap();
-        let busy_answers = platform::harness::call_log(&k)[from..]
+        let busy_answers = pseries_sim::harness::call_log(&k)[from..]
             .iter()
             .filter(|c| c.service == "ibm,change-msi" && c.rets[0] == -2)
             .count();

@@ -8,7 +8,8 @@ mod common;
 use common::*;
 use platform::kernel::prom_init::CasRequest;
 use platform::trace::Event;
-use platform::{BootOptions, Kernel, ResumeMode};
+use platform::{Kernel, ResumeMode};
+use pseries_sim::BootOptions;
 use rtas::cas::IntcMode;
 
 fn boot(rel: &str, cas: CasRequest, qemu_trace: bool) -> Kernel {
@@ -18,7 +19,7 @@ fn boot(rel: &str, cas: CasRequest, qemu_trace: bool) -> Kernel {
         profile: rtas::Profile::Qemu,
         ..Default::default()
     };
-    platform::boot::boot_all(fixture_tree(rel), opts)
+    pseries_sim::boot::boot_all(fixture_tree(rel), opts)
         .unwrap()
         .kernel
 }
@@ -31,7 +32,7 @@ fn fire_all(k: &mut Kernel) -> usize {
             .as_ref()
             .map_or(vec![], |m| m.virqs.clone());
         for (v, &virq) in virqs.iter().enumerate() {
-            let got = platform::harness::fire(k, d, v as u32)
+            let got = pseries_sim::harness::fire(k, d, v as u32)
                 .unwrap_or_else(|e| panic!("{} vector {v}: {e}", k.devices[d].name));
             assert_eq!(got, virq);
             n += 1;
@@ -60,7 +61,7 @@ fn every_vector_is_delivered_through_the_queue_under_xive_and_xics() {
         let n = fire_all(&mut k);
         assert!(n > 20, "{rel}: {n}");
         assert_eq!(k.spurious, 0);
-        let fw = platform::harness::firmware(&k);
+        let fw = pseries_sim::harness::firmware(&k);
         match mode {
             IntcMode::Xive => {
                 let x = fw.machine.xive.as_ref().unwrap();
@@ -86,27 +87,27 @@ fn a_source_off_drops_triggers_and_fires_again_after_unmask() {
     let src = k.devices[d].msi.as_ref().unwrap().sources[0];
     k.mask(src);
     assert!(
-        platform::harness::fire(&mut k, d, 0).is_err(),
+        pseries_sim::harness::fire(&mut k, d, 0).is_err(),
         "masked: no handler"
     );
-    let pq = platform::harness::firmware(&k)
+    let pq = pseries_sim::harness::firmware(&k)
         .xive_source(src)
         .unwrap()
         .esb
         .pq;
     assert_eq!(pq, rtas::xive::PQ_OFF);
     k.unmask(src);
-    platform::harness::fire(&mut k, d, 0).unwrap();
+    pseries_sim::harness::fire(&mut k, d, 0).unwrap();
 }
 
 #[test]
 fn the_state_blob_round_trips_xive_state() {
     let mut k = boot("linux-guest/qemu-initial.dtb", CasRequest::Auto, false);
     fire_all(&mut k);
-    let blob = platform::harness::save(&k);
+    let blob = pseries_sim::harness::save(&k);
     let mut fresh = firmware("linux-guest/qemu-initial.dtb", rtas::Profile::Qemu);
     fresh.restore(&blob).unwrap();
-    let fw = platform::harness::firmware(&k);
+    let fw = pseries_sim::harness::firmware(&k);
     assert_eq!(fresh.machine.xive, fw.machine.xive);
     assert!(fresh.xive_active());
     let x = fresh.machine.xive.as_ref().unwrap();
@@ -121,7 +122,7 @@ fn the_state_blob_round_trips_xive_state() {
     assert_eq!(s.eisn, k.irq.find(src).unwrap());
     assert_eq!(fresh.save(), blob);
     // Restored into the running machine, every vector still fires.
-    platform::harness::restore(&mut k, &blob).unwrap();
+    pseries_sim::harness::restore(&mut k, &blob).unwrap();
     fire_all(&mut k);
 }
 
@@ -130,11 +131,11 @@ fn a_renumbering_resume_under_xive_keeps_every_virq_firing() {
     let mut k = boot("linux-guest/qemu-initial.dtb", CasRequest::Auto, false);
     let before = k.held_virqs();
     k.suspend().unwrap();
-    platform::harness::resume(&mut k, ResumeMode::Renumber).unwrap();
+    pseries_sim::harness::resume(&mut k, ResumeMode::Renumber).unwrap();
     let after = k.held_virqs();
     assert!(before.iter().zip(&after).all(|(b, a)| b.virq == a.virq));
     assert!(before.iter().zip(&after).any(|(b, a)| b.source != a.source));
-    assert!(platform::scenario::virqs_stable(&mut k).is_empty());
+    assert!(pseries_sim::scenario::virqs_stable(&mut k).is_empty());
     fire_all(&mut k);
     assert_eq!(k.spurious, 0);
 }
@@ -170,7 +171,7 @@ fn hcall_traces_in_json_and_qemu_forms() {
         })
         .unwrap();
     assert_eq!(set[0], 2, "flags SET_EISN");
-    let q = platform::harness::qemu_trace(&k);
+    let q = pseries_sim::harness::qemu_trace(&k);
     let want = format!("spapr_xive_get_source_info flags=0x0 lisn={lisn:#x}");
     assert!(q.contains(&want), "{want}");
     let want = format!(

@@ -11,7 +11,7 @@ use crate::kernel::pci::MSI_FLAGS_64BIT;
 use crate::kernel::{DevId, Kernel, MsiMessage, MsiState};
 use crate::ops::{MachineDescription, MsiType};
 use of_tree::{NodeId, Tree};
-use rtas::axon::{
+use papr_abi::axon::{
     COMPATIBLE, FIFO_EMPTY, MSIC_BASE_ADDR_HI_REG, MSIC_BASE_ADDR_LO_REG, MSIC_CTRL_ENABLE,
     MSIC_CTRL_IRQ_ENABLE, MSIC_CTRL_REG, MSIC_FIFO_ENTRY_SIZE, MSIC_WRITE_OFFSET_REG,
 };

@@ -1,11 +1,8 @@
 //! The error type of the platform crate, and the errno-like results of MSI requests.
 
-/// Why booting or running a scenario failed.
+/// Why the OS could not boot or a driver action failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
-    /// The tree or machine could not be used.
-    #[error(transparent)]
-    Machine(#[from] rtas::Error),
     /// The tree could not be read.
     #[error(transparent)]
     Tree(#[from] of_tree::Error),
@@ -15,18 +12,6 @@ pub enum Error {
     /// A named device does not exist.
     #[error("no device {0}")]
     NoDevice(String),
-    /// A scenario file is malformed or an expectation failed.
-    #[error("{file}:{line}:{col}: {msg}")]
-    Scenario {
-        /// The scenario file.
-        file: String,
-        /// Line, from 1.
-        line: usize,
-        /// Column, from 1.
-        col: usize,
-        /// What is wrong.
-        msg: String,
-    },
     /// A step of the boot or a driver action failed.
     #[error("{0}")]
     Failed(String),

@@ -37,7 +37,7 @@ fn msi_init(k: &mut Kernel) -> bool {
     if k.phbs.iter().all(|p| p.msi.is_none()) {
         k.msg(format!(
             "MSI: no PHB gives an MSI range ('{}')",
-            rtas::PROP_MSI_RANGES
+            papr_abi::props::PROP_MSI_RANGES
         ));
         return false;
     }

@@ -5,88 +5,11 @@
 mod ims;
 mod msi_device;
 
-pub use ims::{
-    H_SIM_IMS, H_SIM_IRQ_SCHEME, H_SIM_MSI_MESSAGE, IMS_ALLOC, IMS_FREE, IMS_MESSAGE,
-    IRQ_SCHEME_NEW, IRQ_SCHEME_OLD,
-};
-pub use msi_device::{
-    H_RESOURCE, H_SIM_MSI_DEVICE, MSI_DEVICE_ALLOC, MSI_DEVICE_FREE, MSI_DEVICE_MESSAGE,
-};
-
 use crate::firmware::Firmware;
 use crate::ics::SourceKind;
 use crate::xive::{self, esb, EventQueue, XiveSource, ESB_SHIFT, MAX_PRIORITY, PRIORITY_RESET};
 
-/// `H_INT_GET_SOURCE_INFO`: flags, lisn -> flags, EOI page, trigger page, ESB shift.
-pub const H_INT_GET_SOURCE_INFO: u64 = 0x3a8;
-/// `H_INT_SET_SOURCE_CONFIG`: flags, lisn, target, priority, eisn.
-pub const H_INT_SET_SOURCE_CONFIG: u64 = 0x3ac;
-/// `H_INT_GET_SOURCE_CONFIG`: flags, lisn -> target, priority, eisn.
-pub const H_INT_GET_SOURCE_CONFIG: u64 = 0x3b0;
-/// `H_INT_GET_QUEUE_INFO`: flags, target, priority -> queue ESB page, queue shift.
-pub const H_INT_GET_QUEUE_INFO: u64 = 0x3b4;
-/// `H_INT_SET_QUEUE_CONFIG`: flags, target, priority, qpage, qsize.
-pub const H_INT_SET_QUEUE_CONFIG: u64 = 0x3b8;
-/// `H_INT_GET_QUEUE_CONFIG`: flags, target, priority -> flags, qpage, qsize[, state].
-pub const H_INT_GET_QUEUE_CONFIG: u64 = 0x3bc;
-/// `H_INT_ESB`: flags, lisn, offset, data -> the loaded value.
-pub const H_INT_ESB: u64 = 0x3c8;
-/// `H_INT_SYNC`: flags, lisn.
-pub const H_INT_SYNC: u64 = 0x3cc;
-/// `H_INT_RESET`: flags.
-pub const H_INT_RESET: u64 = 0x3d0;
-
-/// SET_SOURCE_CONFIG flag: set the source's EISN too.
-pub const XIVE_SRC_SET_EISN: u64 = 0x2;
-/// SET_SOURCE_CONFIG flag: mask the source.
-pub const XIVE_SRC_MASK: u64 = 0x1;
-/// GET_SOURCE_INFO flag: the ESB is reached through `H_INT_ESB` only.
-pub const XIVE_SRC_H_INT_ESB: u64 = 0x8;
-/// GET_SOURCE_INFO flag: a level-sensitive source.
-pub const XIVE_SRC_LSI: u64 = 0x4;
-/// SET/GET_QUEUE_CONFIG flag: always notify.
-pub const XIVE_END_ALWAYS_NOTIFY: u64 = 0x1;
-/// GET_QUEUE_CONFIG flag: also return the queue's generation and index.
-pub const XIVE_END_DEBUG: u64 = 0x1;
-/// `H_INT_ESB` flag: a store (else a load).
-pub const XIVE_ESB_STORE: u64 = 0x1;
-
-/// Success.
-pub const H_SUCCESS: i64 = 0;
-/// The call is not implemented or not enabled.
-pub const H_FUNCTION: i64 = -2;
-/// A bad parameter (reserved flag bits).
-pub const H_PARAMETER: i64 = -4;
-/// Bad first argument.
-pub const H_P1: i64 = -54;
-/// Bad second argument.
-pub const H_P2: i64 = -55;
-/// Bad third argument.
-pub const H_P3: i64 = -56;
-/// Bad fourth argument.
-pub const H_P4: i64 = -57;
-/// Bad fifth argument.
-pub const H_P5: i64 = -58;
-
-/// The name of an hcall opcode, for traces.
-pub fn name(opcode: u64) -> String {
-    match opcode {
-        H_INT_GET_SOURCE_INFO => "H_INT_GET_SOURCE_INFO".into(),
-        H_INT_SET_SOURCE_CONFIG => "H_INT_SET_SOURCE_CONFIG".into(),
-        H_INT_GET_SOURCE_CONFIG => "H_INT_GET_SOURCE_CONFIG".into(),
-        H_INT_GET_QUEUE_INFO => "H_INT_GET_QUEUE_INFO".into(),
-        H_INT_SET_QUEUE_CONFIG => "H_INT_SET_QUEUE_CONFIG".into(),
-        H_INT_GET_QUEUE_CONFIG => "H_INT_GET_QUEUE_CONFIG".into(),
-        H_INT_ESB => "H_INT_ESB".into(),
-        H_INT_SYNC => "H_INT_SYNC".into(),
-        H_INT_RESET => "H_INT_RESET".into(),
-        H_SIM_MSI_DEVICE => "H_SIM_MSI_DEVICE".into(),
-        H_SIM_IRQ_SCHEME => "H_SIM_IRQ_SCHEME".into(),
-        H_SIM_IMS => "H_SIM_IMS".into(),
-        H_SIM_MSI_MESSAGE => "H_SIM_MSI_MESSAGE".into(),
-        o => format!("hcall:{o:#x}"),
-    }
-}
+pub use papr_abi::hcall::*;
 
 /// The status, then R4...
 type Rets = Vec<i64>;

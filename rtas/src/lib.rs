@@ -41,12 +41,12 @@ pub mod replay;
 pub mod service;
 mod services;
 pub mod state;
-pub mod status;
-pub mod touched;
 pub mod xive;
 
 pub use client_tree::{enumerated, PROP_ICS_REGISTERS, PROP_MSI_ADDRESS, PROP_MSI_RANGES};
 pub use error::Error;
 pub use firmware::{CallError, Firmware, HeldBlock};
 pub use machine::{FnRef, Machine, MachineConfig, MmioTarget, Profile, Signal, Window};
+pub use papr_abi::status;
+pub use papr_abi::table as touched;
 pub use service::Service;

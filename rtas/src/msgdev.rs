@@ -14,20 +14,9 @@
 //! high (4), data (8), control (12, bit 0 masks the slot). A message signalled while its
 //! slot is masked is held pending and goes out when the slot is unmasked.
 
-use of_tree::{NodeId, Tree};
+use of_tree::Tree;
 
-/// The vector-count property that marks a non-PCI MSI device.
-pub const PROP_MSI_VECTORS: &str = "pseries-sim,msi-vectors";
-/// The property an MSI controller's node carries (Linux's binding).
-pub const PROP_MSI_CONTROLLER: &str = "msi-controller";
-/// Bytes per message slot.
-pub const SLOT_SIZE: u64 = 16;
-/// Offset of the control word in a slot.
-pub const SLOT_CONTROL: u64 = 12;
-/// The control word's mask bit.
-pub const SLOT_MASKED: u32 = 1;
-/// Most vectors a device may declare.
-pub const MAX_VECTORS: u32 = 2048;
+pub use papr_abi::msgdev::*;
 
 /// One message slot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,57 +119,6 @@ pub struct MsgDevice {
     pub parent: Option<usize>,
     /// Sources the hypervisor handed out to it (pseries), in vector order.
     pub handed: Vec<u32>,
-}
-
-/// Why a node is not a usable MSI device (the OS reports these, naming the node).
-pub fn parent_problem(tree: &Tree, node: NodeId) -> Option<String> {
-    let at = tree.at(node);
-    let path = at.path();
-    let Ok(Some(ph)) = at.u32("msi-parent") else {
-        return Some(format!(
-            "{path}: no 'msi-parent' (the phandle of its MSI controller)"
-        ));
-    };
-    let Some(p) = tree.find_phandle(ph) else {
-        return Some(format!("{path}: 'msi-parent' <{ph:#x}> names no node"));
-    };
-    if tree.node(p).prop(PROP_MSI_CONTROLLER).is_none() {
-        let pp = tree.path(p);
-        return Some(format!(
-            "{path}: 'msi-parent' names {pp}, which is not an MSI controller (no '{PROP_MSI_CONTROLLER}')"
-        ));
-    }
-    None
-}
-
-/// Every node carrying [`PROP_MSI_VECTORS`], in tree order.
-pub fn msi_device_nodes(tree: &Tree) -> Vec<NodeId> {
-    tree.with_prop(PROP_MSI_VECTORS).collect()
-}
-
-/// Vector count and slot address of a device node, or what is wrong with them.
-pub fn vectors_and_base(tree: &Tree, node: NodeId) -> Result<(u32, u64), String> {
-    let at = tree.at(node);
-    let path = at.path();
-    let n = match at.u32(PROP_MSI_VECTORS) {
-        Ok(Some(n)) if (1..=MAX_VECTORS).contains(&n) => n,
-        _ => {
-            return Err(format!(
-                "{path}: '{PROP_MSI_VECTORS}' must be one cell from 1 to {MAX_VECTORS}"
-            ))
-        }
-    };
-    let reg = at.reg().ok().flatten().unwrap_or_default();
-    let Some(r) = reg.first() else {
-        return Err(format!("{path}: no 'reg' (where its message slots are)"));
-    };
-    if r.size < (n as u64 * SLOT_SIZE) as u128 {
-        return Err(format!(
-            "{path}: 'reg' is {:#x} bytes, too small for {n} slots of {SLOT_SIZE}",
-            r.size
-        ));
-    }
-    Ok((n, r.address_u64()))
 }
 
 /// The machine's MSI devices: every well-formed device node, its parent the PHB whose

@@ -1,9 +1,9 @@
 //! `pseries-sim boot`: boots a machine and lets every driver ask for its vectors.
 
 use clap::{Args, ValueEnum};
-use platform::boot::boot_all_with;
 use platform::trace::{Event, TraceFilter, TraceFormat};
-use platform::BootOptions;
+use pseries_sim::boot::boot_all_with;
+use pseries_sim::BootOptions;
 use rtas::Profile;
 use std::cell::RefCell;
 use std::path::PathBuf;
@@ -150,7 +150,7 @@ pub fn run(a: BootArgs) -> Result<ExitCode, String> {
     if let Some(p) = &a.rtas_log {
         std::fs::write(
             p,
-            rtas::calllog::to_jsonl(platform::harness::call_log(&rep.kernel)),
+            rtas::calllog::to_jsonl(pseries_sim::harness::call_log(&rep.kernel)),
         )
         .map_err(|e| format!("{}: {e}", p.display()))?;
     }
@@ -173,14 +173,14 @@ pub fn run(a: BootArgs) -> Result<ExitCode, String> {
             rep.vectors,
             elapsed.as_secs_f64(),
             controller(&rep.kernel),
-            platform::harness::firmware(&rep.kernel).calls
+            pseries_sim::harness::firmware(&rep.kernel).calls
         ));
         o.flush();
         std::mem::forget(rep);
         return Ok(ExitCode::SUCCESS);
     }
     if format == TraceFormat::Qemu {
-        for l in platform::harness::qemu_trace(&rep.kernel) {
+        for l in pseries_sim::harness::qemu_trace(&rep.kernel) {
             o.line(l);
         }
         o.flush();
@@ -198,7 +198,7 @@ pub fn run(a: BootArgs) -> Result<ExitCode, String> {
             "requested": rep.requested,
             "fell_back_to_lsi": rep.failed,
             "vectors": rep.vectors,
-            "rtas_calls": platform::harness::firmware(&rep.kernel).calls,
+            "rtas_calls": pseries_sim::harness::firmware(&rep.kernel).calls,
             "controller": rep.kernel.intc_mode.map(|m| m.to_string()),
         });
         o.line(s);
@@ -231,7 +231,7 @@ pub fn run(a: BootArgs) -> Result<ExitCode, String> {
             rep.requested,
             rep.failed,
             rep.vectors,
-            platform::harness::call_log(&rep.kernel).len()
+            pseries_sim::harness::call_log(&rep.kernel).len()
         ));
     }
     o.flush();

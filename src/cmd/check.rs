@@ -23,7 +23,7 @@ pub struct CheckArgs {
 pub fn run(a: CheckArgs) -> Result<ExitCode, String> {
     let progress = super::progress::Progress::spinner("checking");
     let tree = super::files::read_tree(&a.tree);
-    let rep = tree.map(|t| platform::check::check(&t));
+    let rep = tree.map(|t| pseries_sim::check::check(&t));
     progress.finish();
     let rep = rep?;
     let opt = |v: Option<u32>| v.map(|n| n.to_string()).unwrap_or_else(|| "-".into());
@@ -50,7 +50,7 @@ pub fn run(a: CheckArgs) -> Result<ExitCode, String> {
     let errors = rep
         .findings
         .iter()
-        .filter(|f| f.severity == platform::check::Severity::Error)
+        .filter(|f| f.severity == pseries_sim::check::Severity::Error)
         .count();
     super::out::line(format!(
         "{} functions, {} errors, {} warnings",

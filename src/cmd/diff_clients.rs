@@ -29,9 +29,10 @@ pub fn run(a: DiffClientsArgs) -> Result<ExitCode, String> {
         },
     };
     let other = Client::parse(&spec).map_err(|e| e.to_string())?;
-    let (left, right, first) = platform::scenario::diff_clients(&a.scenario, Client::Model, other)
-        .map_err(|e| e.to_string())?;
-    let outcome = |r: &platform::scenario::ClientRun| match &r.failure {
+    let (left, right, first) =
+        pseries_sim::scenario::diff_clients(&a.scenario, Client::Model, other)
+            .map_err(|e| e.to_string())?;
+    let outcome = |r: &pseries_sim::scenario::ClientRun| match &r.failure {
         None => "passed".to_string(),
         Some(why) => format!("failed: {why}"),
     };

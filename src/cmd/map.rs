@@ -1,8 +1,8 @@
 //! `pseries-sim map`: a picture of the interrupt source number space.
 
 use clap::Args;
-use platform::scenario::{run_file, Discard};
-use platform::BootOptions;
+use pseries_sim::scenario::{run_file, Discard};
+use pseries_sim::BootOptions;
 use rtas::Profile;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -40,7 +40,7 @@ pub fn run(a: MapArgs) -> Result<ExitCode, String> {
             trace: false,
             ..Default::default()
         };
-        let rep = platform::boot::boot_all(tree, opts).map_err(|e| e.to_string())?;
+        let rep = pseries_sim::boot::boot_all(tree, opts).map_err(|e| e.to_string())?;
         (
             rep.kernel,
             format!("{} after boot ({} profile)", a.input.display(), a.profile),
@@ -52,11 +52,11 @@ pub fn run(a: MapArgs) -> Result<ExitCode, String> {
         let title = format!(
             "{} after the scenario ({} profile)",
             a.input.display(),
-            platform::harness::firmware(&k).profile()
+            pseries_sim::harness::firmware(&k).profile()
         );
         (k, title)
     };
-    let svg = platform::harness::map::svg(&kernel, &title);
+    let svg = pseries_sim::harness::map::svg(&kernel, &title);
     super::files::write(&a.output, svg.as_bytes(), false)?;
     Ok(ExitCode::SUCCESS)
 }

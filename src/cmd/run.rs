@@ -1,8 +1,8 @@
 //! `pseries-sim run`: runs a scenario file.
 
 use clap::Args;
-use platform::scenario::Output;
 use platform::trace::TraceFormat;
+use pseries_sim::scenario::Output;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -148,7 +148,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
     let format = if a.json { TraceFormat::Json } else { a.trace };
     let file = &a.files[0];
     let client = platform::linux::Client::parse(&a.client).map_err(|e| e.to_string())?;
-    let k = match platform::scenario::run_file_with(file, format, &mut Stdout, client) {
+    let k = match pseries_sim::scenario::run_file_with(file, format, &mut Stdout, client) {
         Ok(k) => k,
         Err(e) => {
             if format == TraceFormat::Json {
@@ -162,11 +162,14 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
         }
     };
     if let (Some(k), Some(p)) = (&k, &a.rtas_log) {
-        std::fs::write(p, rtas::calllog::to_jsonl(platform::harness::call_log(k)))
-            .map_err(|e| format!("{}: {e}", p.display()))?;
+        std::fs::write(
+            p,
+            rtas::calllog::to_jsonl(pseries_sim::harness::call_log(k)),
+        )
+        .map_err(|e| format!("{}: {e}", p.display()))?;
     }
     if let Some(k) = k {
-        let calls = platform::harness::call_log(&k).len();
+        let calls = pseries_sim::harness::call_log(&k).len();
         match format {
             TraceFormat::Human => super::out::line(format!(
                 "scenario passed: {calls} RTAS calls, {} virqs mapped",

@@ -127,12 +127,12 @@ pub fn configure_connector(fw: &mut Firmware, index: u32) -> Result<Vec<Node>, i
 /// The OS booted on [`B`], having said at CAS that it copes with busy answers, with
 /// these faults planned in its firmware.
 pub fn busy_os(faults: &[rtas::faults::FaultRule]) -> platform::kernel::Kernel {
-    let opts = platform::BootOptions {
+    let opts = pseries_sim::BootOptions {
         msi_busy: true,
         ..Default::default()
     };
-    let mut k = platform::harness::boot(crate::common::fixture_tree(B), opts).unwrap();
-    let fw = platform::harness::firmware_mut(&mut k);
+    let mut k = pseries_sim::harness::boot(crate::common::fixture_tree(B), opts).unwrap();
+    let fw = pseries_sim::harness::firmware_mut(&mut k);
     for f in faults {
         fw.faults.add(f.clone());
     }

@@ -260,8 +260,8 @@ pub fn generated_tree_round_trips(t: &of_tree::Tree, blob: &Path) {
 /// On a machine whose OS allocates its own vectors: a renumbering resume is refused,
 /// a keeping one leaves every vector held and the given one firing.
 pub fn renumbering_is_refused(t: of_tree::Tree, dev: usize, vector: u32) {
-    use platform::harness;
-    let mut rep = platform::boot::boot_all(t, Default::default()).unwrap();
+    use pseries_sim::harness;
+    let mut rep = pseries_sim::boot::boot_all(t, Default::default()).unwrap();
     let k = &mut rep.kernel;
     let before = k.held_virqs();
     k.suspend().unwrap();

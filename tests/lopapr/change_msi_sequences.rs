@@ -29,9 +29,9 @@ fn r1_7_a_sequence_starts_at_1() {
     let mut k = busy_os(&[FaultRule::new(Service::ChangeMsi, 0, 2, Fault::Busy)]);
     let d = k.device("0000:00:04.0").unwrap();
     let _ = k.free(d);
-    let from = platform::harness::call_log(&k).len();
+    let from = pseries_sim::harness::call_log(&k).len();
     assert!(k.request(d, platform::MsiType::Msix, 2, 2).is_ok());
-    let calls: Vec<_> = platform::harness::call_log(&k)[from..]
+    let calls: Vec<_> = pseries_sim::harness::call_log(&k)[from..]
         .iter()
         .filter(|r| r.service == "ibm,change-msi")
         .collect();
@@ -95,10 +95,10 @@ fn r1_8_a_busy_call_is_continued_or_aborted() {
         FaultRule::new(Service::ChangeMsi, 1, 1, Fault::Delay(1)),
     ]);
     let d = k.device("0000:00:04.0").unwrap();
-    let from = platform::harness::call_log(&k).len();
+    let from = pseries_sim::harness::call_log(&k).len();
     let _ = k.free(d);
     assert!(k.request(d, platform::MsiType::Msix, 4, 4).is_ok());
-    let calls: Vec<_> = platform::harness::call_log(&k)[from..]
+    let calls: Vec<_> = pseries_sim::harness::call_log(&k)[from..]
         .iter()
         .filter(|r| r.service == "ibm,change-msi")
         .collect();
@@ -142,13 +142,13 @@ fn r1_9_sources_are_queried_after_every_change() {
         );
     }
     // The OS: each successful change-msi is followed by one query per vector.
-    let mut k = platform::harness::boot(fixture_tree(B), Default::default()).unwrap();
+    let mut k = pseries_sim::harness::boot(fixture_tree(B), Default::default()).unwrap();
     let d = k.device("0000:00:04.0").unwrap();
     for _ in 0..2 {
         let _ = k.free(d);
-        let from = platform::harness::call_log(&k).len();
+        let from = pseries_sim::harness::call_log(&k).len();
         assert!(k.request(d, platform::MsiType::Msix, 4, 4).is_ok());
-        let log = &platform::harness::call_log(&k)[from..];
+        let log = &pseries_sim::harness::call_log(&k)[from..];
         let last = log
             .iter()
             .rposition(|r| r.service == "ibm,change-msi" && r.rets[0] == 0)

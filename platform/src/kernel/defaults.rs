@@ -26,7 +26,7 @@ pub fn init_irq(k: &mut Kernel) -> Result<(), Error> {
     if let Some(n) = found {
         let path = k.tree.path(n);
         k.msg(format!("interrupt controller {path}"));
-        let registers = u64_cells(k, n, rtas::PROP_ICS_REGISTERS);
+        let registers = u64_cells(k, n, papr_abi::props::PROP_ICS_REGISTERS);
         k.intc = Some(Controller {
             path,
             kind: ControllerKind::Other,
@@ -52,10 +52,15 @@ pub fn discover_phbs(k: &mut Kernel) -> Result<(), Error> {
             }
         };
         let domain = of::phb_domain(&k.tree, node, &mut used);
-        let ranges = k.tree.at(node).cells(rtas::PROP_MSI_RANGES).ok().flatten();
+        let ranges = k
+            .tree
+            .at(node)
+            .cells(papr_abi::props::PROP_MSI_RANGES)
+            .ok()
+            .flatten();
         let msi = match (
             ranges.as_deref(),
-            u64_cells(k, node, rtas::PROP_MSI_ADDRESS),
+            u64_cells(k, node, papr_abi::props::PROP_MSI_ADDRESS),
         ) {
             (Some([first, count]), Some(address))
                 if first.checked_add(*count).is_some() && *count <= MAX_MSI_RANGE =>

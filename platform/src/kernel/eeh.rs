@@ -17,7 +17,7 @@ use super::rtas::{
 };
 use super::{DevId, Kernel};
 use crate::error::Error;
-use crate::hw::{ERROR_LOG_AT, ERROR_LOG_LEN};
+use crate::port::{ERROR_LOG_AT, ERROR_LOG_LEN};
 
 /// Times a busy or extended-delay answer is retried before recovery gives up (Linux
 /// waits at most 200 ms for configure-pe; the simulated clock does not run).

@@ -8,7 +8,7 @@
 
 use super::{of, DevId, Kernel};
 use crate::error::Error;
-use crate::hw::CC_WORK_AREA_AT;
+use crate::port::CC_WORK_AREA_AT;
 
 /// The sensor / indicator tokens of dynamic reconfiguration (LoPAPR).
 const ISOLATION_STATE: u32 = 9001;

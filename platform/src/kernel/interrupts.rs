@@ -4,7 +4,7 @@
 
 use super::{ControllerKind, DevId, Kernel, DEFAULT_PRIORITY};
 use crate::trace::Event;
-use rtas::hardware::{ICS_REG_SELECT, ICS_REG_XIVE};
+use papr_abi::ics::{ICS_REG_SELECT, ICS_REG_XIVE};
 
 /// Priority that masks a source.
 const MASKED: u64 = 0xff;

@@ -25,12 +25,12 @@ pub use interrupts::Handled;
 pub use suspend::HeldVirq;
 
 use crate::error::Error;
-use crate::hw::Port;
 use crate::irq::IrqDomain;
+use crate::port::Port;
 use crate::trace::{Event, Sink};
-use ::rtas::pci::PciAddr;
 use of_tree::{NodeId, Tree};
 use ops::{MachineDescription, MsiType};
+use papr_abi::pci::PciAddr;
 
 /// Index of a device in [`Kernel::devices`].
 pub type DevId = usize;
@@ -97,7 +97,7 @@ pub struct Device {
     /// EEH: its PE and the config registers saved when EEH was enabled on it.
     pub eeh: Option<eeh::EehDev>,
     /// A non-PCI MSI device (named by its node path, found by
-    /// [`::rtas::msgdev::PROP_MSI_VECTORS`]): its message slots. None for PCI functions.
+    /// [`papr_abi::msgdev::PROP_MSI_VECTORS`]): its message slots. None for PCI functions.
     pub msi_device: Option<MsiDeviceInfo>,
     /// Hot-removed: gone from the tree and the machine. The entry stays so that other
     /// devices keep their [`DevId`]; lookups by name or address skip it.
@@ -210,7 +210,7 @@ pub struct Kernel {
     /// The device tree it booted from (read with [`Kernel::tree`]).
     pub(crate) tree: Tree,
     /// Its port to the machine.
-    pub(crate) port: Port,
+    pub(crate) port: Box<dyn Port>,
     /// The machine description that accepted the tree.
     pub desc: &'static MachineDescription,
     /// RTAS services the tree's `/rtas` publishes (None: no RTAS).
@@ -220,7 +220,7 @@ pub struct Kernel {
     /// The interrupt controller found by init_irq.
     pub intc: Option<Controller>,
     /// The interrupt mode client-architecture-support settled (None: no CAS made).
-    pub intc_mode: Option<::rtas::cas::IntcMode>,
+    pub intc_mode: Option<papr_abi::cas::IntcMode>,
     /// The XIVE driver's state, once init_irq set it up.
     pub xive: Option<xive::XiveOs>,
     /// PHBs found.
@@ -292,7 +292,7 @@ impl Kernel {
     /// init_irq, PHB discovery, MSI init, PCI scan with the per-function fix-up.
     pub fn boot(
         mut tree: Tree,
-        mut port: Port,
+        mut port: Box<dyn Port>,
         select: Select,
         opts: OsOptions,
         mut sink: Option<Sink>,
@@ -301,7 +301,7 @@ impl Kernel {
         let mut msgs = Vec::new();
         let intc_mode = prom_init::client_architecture_support(
             &mut tree,
-            &mut port,
+            port.as_mut(),
             opts.cas,
             opts.msi_busy,
             &mut msgs,
@@ -412,6 +412,16 @@ impl Kernel {
         &self.tree
     }
 
+    /// The port the OS reaches the machine through.
+    pub fn port(&self) -> &dyn Port {
+        self.port.as_ref()
+    }
+
+    /// The port, mutable (the simulator's view of the machine behind it).
+    pub fn port_mut(&mut self) -> &mut dyn Port {
+        self.port.as_mut()
+    }
+
     /// The device tree, to update (as a DLPAR or a property update does); what the
     /// machine description derived from it (its quota counts) is computed again.
     pub fn tree_mut(&mut self) -> &mut Tree {
@@ -494,7 +504,7 @@ impl Kernel {
         let rets = self.port.hcall(opcode, args);
         if self.opts.trace {
             self.emit(Event::Hcall {
-                name: ::rtas::hcall::name(opcode),
+                name: papr_abi::hcall::name(opcode),
                 args: args.to_vec(),
                 rets: rets.clone(),
             });

@@ -1,13 +1,13 @@
 //! Non-PCI MSI devices (an HPET-like timer, a consolidator of wired interrupts): found
-//! in the tree by their vector count (the binding is in [`rtas::msgdev`]), bound to their
+//! in the tree by their vector count (the binding is in [`papr_abi::msgdev`]), bound to their
 //! MSI controller through `msi-parent`, and their message slots as the third
 //! [`MsiStore`]: address and data written slot by slot, each slot masked in its control
 //! word, every write flushed by a read.
 
 use super::msi_store::MsiStore;
 use super::{DevId, Device, Kernel, MsiDeviceInfo, MsiMessage};
-use ::rtas::msgdev::{self, SLOT_CONTROL, SLOT_MASKED, SLOT_SIZE};
-use ::rtas::pci::PciAddr;
+use papr_abi::msgdev::{self, SLOT_CONTROL, SLOT_MASKED, SLOT_SIZE};
+use papr_abi::pci::PciAddr;
 
 /// The message slots of a non-PCI device.
 pub struct DeviceMsi;

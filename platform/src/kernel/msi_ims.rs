@@ -1,13 +1,13 @@
 //! IMS slots as the fourth [`MsiStore`]: a PCI function's message store in its own
-//! memory, found from its node (`pseries-sim,ims-store`, see [`rtas::ims`]) and the
+//! memory, found from its node (`pseries-sim,ims-store`, see [`papr_abi::ims`]) and the
 //! BAR's address in config space, each slot written, masked and flushed as a non-PCI
 //! device's slot is.
 
 use super::msi_device::{slot_mask, slot_read, slot_write};
 use super::msi_store::MsiStore;
 use super::{DevId, Kernel, MsiMessage};
-use ::rtas::ims::ImsPlace;
-use ::rtas::msgdev::SLOT_SIZE;
+use papr_abi::ims::ImsPlace;
+use papr_abi::msgdev::SLOT_SIZE;
 
 /// A PCI function's IMS slots.
 pub struct ImsSlots;

@@ -5,7 +5,7 @@
 
 use crate::kernel::pci::{CLASS_BRIDGE_CARDBUS, CLASS_BRIDGE_PCI};
 use of_tree::{NodeId, Tree};
-use rtas::pci::PciAddr;
+use papr_abi::pci::PciAddr;
 use std::collections::BTreeSet;
 
 /// Linux's `MAX_PHBS`: PCI domain numbers wrap below it.

@@ -4,9 +4,9 @@
 //! the firmware presents afterwards.
 
 use crate::error::Error;
-use crate::hw::Port;
+use crate::port::Port;
 use of_tree::Tree;
-use rtas::cas::{
+use papr_abi::cas::{
     CasError, IntcMode, OptionVectors, OV5_INTARCH, OV5_XIVE_EITHER, OV5_XIVE_EXPLOIT,
     OV5_XIVE_MASK, PROP_PLATFORM_SUPPORT,
 };
@@ -59,7 +59,14 @@ pub fn linux_vectors(intarch: u8, msi_busy: bool) -> OptionVectors {
     vec2[16] = 0x00;
     vec2[19] = 48; // max_pft_size
     let vec3 = vec![0x00, 0xe0]; // FP, VMX, DFP
-    let vec4 = vec![if msi_busy { rtas::cas::OV4_MSI_BUSY } else { 0 }, 10];
+    let vec4 = vec![
+        if msi_busy {
+            papr_abi::cas::OV4_MSI_BUSY
+        } else {
+            0
+        },
+        10,
+    ];
     let mut vec5 = vec![0u8; 26];
     vec5[1] = 0xf1; // LPAR, SPLPAR, large pages, DRCONF memory, MSI
     vec5[4] = 0xa8; // form 1 / type 1 / form 2 affinity
@@ -94,7 +101,7 @@ fn is_pseries(tree: &Tree) -> bool {
 /// ends the guest.
 pub fn client_architecture_support(
     tree: &mut Tree,
-    port: &mut Port,
+    port: &mut dyn Port,
     req: CasRequest,
     msi_busy: bool,
     msgs: &mut Vec<String>,

@@ -46,7 +46,7 @@ impl Kernel {
         p: usize,
         map: Option<&of::InterruptMap>,
         node: of_tree::NodeId,
-        at_addr: &mut std::collections::HashMap<::rtas::pci::PciAddr, of_tree::NodeId>,
+        at_addr: &mut std::collections::HashMap<papr_abi::pci::PciAddr, of_tree::NodeId>,
     ) -> Option<Device> {
         let (phb_node, domain, buid) = (self.phbs[p].node, self.phbs[p].domain, self.phbs[p].buid);
         let path = self.tree.path(node);

@@ -4,9 +4,9 @@
 //! SET_SOURCE_CONFIG; interrupts taken by reading the queue and EOIed through the ESB.
 
 use super::{Kernel, XIVE_PRIORITY};
-use ::rtas::hcall::*;
-use ::rtas::touched::Table;
-use ::rtas::xive::esb;
+use papr_abi::hcall::*;
+use papr_abi::table::Table;
+use papr_abi::xive::esb;
 
 /// Where the OS puts CPU 0's queue page (its own memory, as Linux allocates it).
 const QUEUE_BASE: u64 = 0x0300_0000;

@@ -10,7 +10,7 @@ use crate::kernel::ops::ResumeMode;
 use crate::kernel::{Controller, ControllerKind, Kernel};
 use crate::ops::MachineDescription;
 use of_tree::Tree;
-use rtas::mpic::{
+use papr_abi::mpic::{
     is_mpic, FEATURE_LAST_SRC_MASK, FEATURE_LAST_SRC_SHIFT, GREG_FEATURE_0, IRQ_BASE,
     IRQ_DESTINATION, IRQ_STRIDE, VECPRI_MASK, VECPRI_PRIORITY_MASK, VECPRI_PRIORITY_SHIFT,
 };

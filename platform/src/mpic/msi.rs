@@ -7,7 +7,7 @@ use crate::kernel::of::{phb_nodes, InterruptMap};
 use crate::kernel::{DevId, Kernel, MsiMessage, MsiState};
 use crate::msi_bitmap::MsiBitmap;
 use crate::ops::MsiType;
-use rtas::mpic::HT_MSI_FIXED_ADDR;
+use papr_abi::mpic::HT_MSI_FIXED_ADDR;
 
 /// Sources the U3/U4 hardware keeps for itself, reserved when the tree gives no
 /// `msi-available-ranges` (Linux's `mpic_msi_reserve_u3_hwirqs`): 0-7, 42-45, 100-104,
@@ -45,9 +45,10 @@ fn data(k: &mut Kernel) -> Option<&mut MpicData> {
 fn ensure(k: &mut Kernel) -> Option<&mut MpicData> {
     if data(k).is_none() && k.msi_enabled {
         let base = k.intc.as_ref()?.registers?;
-        let frr = k.port.mmio_read(base + rtas::mpic::GREG_FEATURE_0, 4)? as u32;
-        let sources =
-            ((frr & rtas::mpic::FEATURE_LAST_SRC_MASK) >> rtas::mpic::FEATURE_LAST_SRC_SHIFT) + 1;
+        let frr = k.port.mmio_read(base + papr_abi::mpic::GREG_FEATURE_0, 4)? as u32;
+        let sources = ((frr & papr_abi::mpic::FEATURE_LAST_SRC_MASK)
+            >> papr_abi::mpic::FEATURE_LAST_SRC_SHIFT)
+            + 1;
         let mut d = MpicData::new(base, sources);
         let mut b = reserved_bitmap(k, sources).ok()?;
         for s in k

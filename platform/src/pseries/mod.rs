@@ -71,7 +71,7 @@ fn setup_arch(k: &mut Kernel) -> Result<(), Error> {
 /// Asks the hypervisor for the new interrupt scheme (`H_SIM_IRQ_SCHEME`): in force
 /// only if it agrees; otherwise both stay with the old one.
 fn negotiate_scheme(k: &mut Kernel) {
-    use rtas::hcall::{H_SIM_IRQ_SCHEME, IRQ_SCHEME_NEW};
+    use papr_abi::hcall::{H_SIM_IRQ_SCHEME, IRQ_SCHEME_NEW};
     k.msg("pseries: asking the hypervisor for the new interrupt scheme (IMS)".into());
     let r = k.hcall(H_SIM_IRQ_SCHEME, &[IRQ_SCHEME_NEW]);
     k.new_irq_scheme = matches!(r.as_slice(), [0, 1, ..]);
@@ -92,7 +92,7 @@ fn init_irq(k: &mut Kernel) -> Result<(), Error> {
     let xics = xics.first().map(|&n| (n, "XICS"));
     let xive = xive.first().map(|&n| (n, "XIVE"));
     // Linux tries XIVE first (xive_spapr_init) when exploitation was negotiated.
-    let found = if k.intc_mode == Some(rtas::cas::IntcMode::Xive) {
+    let found = if k.intc_mode == Some(papr_abi::cas::IntcMode::Xive) {
         xive.or(xics)
     } else {
         xics.or(xive)
@@ -111,7 +111,7 @@ fn init_irq(k: &mut Kernel) -> Result<(), Error> {
                 kind,
                 registers: None,
             });
-            if kind == ControllerKind::Xive && k.intc_mode == Some(rtas::cas::IntcMode::Xive) {
+            if kind == ControllerKind::Xive && k.intc_mode == Some(papr_abi::cas::IntcMode::Xive) {
                 k.xive_init();
             }
         }

@@ -38,7 +38,7 @@ fn prop_name(kind: MsiType) -> &'static str {
     match kind {
         MsiType::Msi => "ibm,req#msi",
         MsiType::Msix => "ibm,req#msi-x",
-        MsiType::Ims => rtas::ims::PROP_IMS_STORE,
+        MsiType::Ims => papr_abi::ims::PROP_IMS_STORE,
     }
 }
 

@@ -1,13 +1,13 @@
 //! Message stores the hypervisor serves by call: non-PCI MSI devices, which have no RTAS
 //! call (`H_SIM_MSI_DEVICE`), and, under the new interrupt scheme, a function's IMS
-//! store (`H_SIM_IMS`; see [`rtas::hcall`]). The OS asks for the sources, then vector by
+//! store (`H_SIM_IMS`; see [`papr_abi::hcall`]). The OS asks for the sources, then vector by
 //! vector for each message, writes each message into the device's slot itself (the
 //! hypervisor cannot trap those writes), and maps each vector to its source.
 
 use crate::error::MsiError;
 use crate::kernel::{DevId, Kernel, MsiMessage, MsiState};
 use crate::ops::MsiType;
-use rtas::hcall::{
+use papr_abi::hcall::{
     H_SIM_IMS, H_SIM_MSI_DEVICE, IMS_ALLOC, IMS_FREE, IMS_MESSAGE, MSI_DEVICE_ALLOC,
     MSI_DEVICE_FREE, MSI_DEVICE_MESSAGE,
 };
@@ -107,7 +107,7 @@ pub(super) fn write_block_messages(
         k.devices[dev].addr.config_addr() as u64,
     );
     for i in 0..count {
-        let r = k.hcall(rtas::hcall::H_SIM_MSI_MESSAGE, &[buid, cfg, i as u64]);
+        let r = k.hcall(papr_abi::hcall::H_SIM_MSI_MESSAGE, &[buid, cfg, i as u64]);
         let [0, a, d, ..] = r.as_slice() else {
             let name = k.devices[dev].name.clone();
             k.msg(format!(

@@ -25,28 +25,11 @@
 //! no function or a function without an IMS store, H_P4 for a count of 0 or past its
 //! slots or an index past what it holds, H_RESOURCE when the PHB's pool is short.
 
-use super::msi_device::H_RESOURCE;
-use super::{H_FUNCTION, H_P1, H_P2, H_P3, H_P4, H_SUCCESS};
+use papr_abi::hcall::*;
+
 use crate::firmware::Firmware;
 use crate::machine::{FnRef, MSI_WINDOW};
 use crate::pci::PciAddr;
-
-/// The negotiation call's opcode.
-pub const H_SIM_IRQ_SCHEME: u64 = 0xf104;
-/// The IMS call's opcode.
-pub const H_SIM_IMS: u64 = 0xf108;
-/// The MSI/MSI-X message call's opcode.
-pub const H_SIM_MSI_MESSAGE: u64 = 0xf10c;
-/// Scheme: the old one.
-pub const IRQ_SCHEME_OLD: u64 = 0;
-/// Scheme: the new one.
-pub const IRQ_SCHEME_NEW: u64 = 1;
-/// IMS operation: free.
-pub const IMS_FREE: u64 = 0;
-/// IMS operation: allocate.
-pub const IMS_ALLOC: u64 = 1;
-/// IMS operation: the message of a slot.
-pub const IMS_MESSAGE: u64 = 2;
 
 impl Firmware {
     /// `H_SIM_IRQ_SCHEME`.

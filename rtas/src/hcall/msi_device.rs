@@ -16,20 +16,9 @@
 //! `msi-parent` names no PHB, H_P3 for a count of 0 or past its slots or an index past
 //! what it holds, H_RESOURCE when the parent's pool has too few sources left.
 
-use super::{H_P1, H_P2, H_P3, H_SUCCESS};
 use crate::firmware::Firmware;
 use crate::machine::MSI_WINDOW;
-
-/// The opcode.
-pub const H_SIM_MSI_DEVICE: u64 = 0xf100;
-/// Operation: free every source.
-pub const MSI_DEVICE_FREE: u64 = 0;
-/// Operation: allocate a count of sources.
-pub const MSI_DEVICE_ALLOC: u64 = 1;
-/// Operation: the message of one vector.
-pub const MSI_DEVICE_MESSAGE: u64 = 2;
-/// Not enough resources (LoPAPR's H_RESOURCE).
-pub const H_RESOURCE: i64 = -16;
+use papr_abi::hcall::*;
 
 impl Firmware {
     /// `H_SIM_MSI_DEVICE`: see the module documentation.

@@ -2,8 +2,8 @@
 
 use super::super::parse::{Command, Step};
 use super::Runner;
-use crate::error::Error;
 use crate::harness;
+use crate::Error;
 
 impl Runner<'_> {
     /// `fault SERVICE KIND [after N] [times M]`.

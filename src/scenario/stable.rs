@@ -2,7 +2,7 @@
 //! same device and vector, maps the source the firmware assigns now, and fires.
 
 use crate::harness;
-use crate::kernel::Kernel;
+use platform::kernel::Kernel;
 
 /// Checks every virq held before the last suspend still belongs to the same device and
 /// vector, and that firing that vector runs its handler through that virq.
@@ -22,7 +22,7 @@ pub fn virqs_stable(k: &mut Kernel) -> Vec<String> {
             continue;
         }
         match k.irq.get(virq).map(|d| d.owner()) {
-            Some(o) if o == crate::irq::Owner::vector(dev, vector) => {}
+            Some(o) if o == platform::irq::Owner::vector(dev, vector) => {}
             o => {
                 problems.push(format!(
                     "virq {virq} belongs to {o:?}, not {name} vector {vector}"

@@ -3,8 +3,8 @@
 
 use super::super::parse::{Command, Step};
 use super::Runner;
-use crate::error::Error;
 use crate::harness;
+use crate::Error;
 
 impl Runner<'_> {
     /// `eeh freeze DEV`, `eeh recover DEV`, `expect frozen DEV`.

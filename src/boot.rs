@@ -2,11 +2,11 @@
 //! `ibm,req#msi-x` (else `ibm,req#msi`) offers, and every non-PCI MSI device's driver for
 //! every vector its node gives; the interrupt table that results.
 
-use crate::error::Error;
 use crate::harness::{self, BootOptions};
-use crate::kernel::Kernel;
-use crate::ops::MsiType;
+use crate::Error;
 use of_tree::Tree;
+use platform::kernel::Kernel;
+use platform::ops::MsiType;
 use serde::Serialize;
 
 /// One row of the interrupt table.
@@ -60,14 +60,14 @@ pub fn boot_all(tree: Tree, opts: BootOptions) -> Result<BootReport, Error> {
 pub fn boot_all_with(
     tree: Tree,
     opts: BootOptions,
-    sink: Option<crate::trace::Sink>,
+    sink: Option<platform::trace::Sink>,
 ) -> Result<BootReport, Error> {
     let mut k = harness::boot_with(tree, opts, sink)?;
     let (mut requested, mut failed, mut vectors) = (0, 0, 0u64);
     for d in 0..k.devices.len() {
         let request = match &k.devices[d].msi_device {
             Some(info) => Some((MsiType::Msi, info.vectors)),
-            None => driver_request(&k.tree, k.devices[d].node),
+            None => driver_request(k.tree(), k.devices[d].node),
         };
         let Some((kind, n)) = request else {
             continue;

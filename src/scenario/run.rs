@@ -11,11 +11,11 @@ mod fault;
 mod hotplug;
 #[path = "stable.rs"]
 mod stable;
-use crate::error::Error;
 use crate::harness::{self, BootOptions};
-use crate::kernel::rtas::{CHANGE_MSI, QUERY_SOURCE};
-use crate::kernel::Kernel;
-use crate::trace::TraceFormat;
+use crate::Error;
+use platform::kernel::rtas::{CHANGE_MSI, QUERY_SOURCE};
+use platform::kernel::Kernel;
+use platform::trace::TraceFormat;
 use rtas::calllog::{self, CallRecord};
 use rtas::Profile;
 pub use stable::virqs_stable;
@@ -55,7 +55,7 @@ pub struct Runner<'o> {
     dir: PathBuf,
     machine: Option<PathBuf>,
     profile: Profile,
-    cas: crate::kernel::prom_init::CasRequest,
+    cas: platform::kernel::prom_init::CasRequest,
     /// `negotiate ims on|off` (default off).
     negotiate_ims: bool,
     /// The booted kernel.
@@ -70,7 +70,7 @@ pub struct Runner<'o> {
     unexpected_failure: Option<(usize, String, String)>,
     booted_at: Option<usize>,
     /// Which code negotiates MSIs at `boot`.
-    pub client: crate::linux::Client,
+    pub client: platform::linux::Client,
     /// The OS enables EEH at boot (the scenario has `eeh` lines).
     pub eeh: bool,
 }
@@ -93,7 +93,7 @@ impl<'o> Runner<'o> {
             last_request: None,
             unexpected_failure: None,
             booted_at: None,
-            client: crate::linux::Client::Model,
+            client: platform::linux::Client::Model,
             eeh: false,
         }
     }
@@ -140,7 +140,7 @@ impl<'o> Runner<'o> {
         self.kernel.as_mut().ok_or(f)
     }
 
-    fn device(&mut self, step: &Step, name: &str) -> Result<crate::kernel::DevId, Error> {
+    fn device(&mut self, step: &Step, name: &str) -> Result<platform::kernel::DevId, Error> {
         let found = self.kernel(step)?.device(name).ok();
         found.ok_or_else(|| self.fail(step, format!("no device {name}")))
     }
@@ -452,7 +452,7 @@ pub fn run_file(
     format: TraceFormat,
     out: &mut dyn Output,
 ) -> Result<Option<Kernel>, Error> {
-    run_file_with(file, format, out, crate::linux::Client::Model)
+    run_file_with(file, format, out, platform::linux::Client::Model)
 }
 
 /// [`run_file`] with a chosen MSI client.
@@ -460,7 +460,7 @@ pub fn run_file_with(
     file: &Path,
     format: TraceFormat,
     out: &mut dyn Output,
-    client: crate::linux::Client,
+    client: platform::linux::Client,
 ) -> Result<Option<Kernel>, Error> {
     let bytes =
         std::fs::read(file).map_err(|e| Error::Failed(format!("{}: {e}", file.display())))?;

@@ -5,8 +5,8 @@
 //! removal path.
 
 use super::{firmware_mut, function_of};
-use crate::kernel::{DevId, Kernel};
 use of_tree::Tree;
+use platform::kernel::{DevId, Kernel};
 use rtas::pci::PciAddr;
 
 /// `DDDD:BB:DD.F` as (domain, address).

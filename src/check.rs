@@ -2,9 +2,9 @@
 //! Linux would compute, with the errors and warnings a user should know of.
 
 use crate::boot::driver_request;
-use crate::kernel::{of, pci_name};
-use crate::quota::{find_pe, pe_devices, quota_for, req_of, QuotaCache};
 use of_tree::{NodeId, Tree};
+use platform::kernel::{of, pci_name};
+use platform::quota::{find_pe, pe_devices, quota_for, req_of, QuotaCache};
 use rtas::pci::PciAddr;
 use std::collections::{BTreeMap, BTreeSet};
 

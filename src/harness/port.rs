@@ -1,50 +1,48 @@
-//! The one port between the simulated OS and the machine: RTAS calls by token through
-//! an argument buffer in OS memory, hypervisor calls, config space of bare-metal PHBs,
-//! MMIO by CPU physical address, and the external interrupts the CPU takes. Whatever
-//! else the OS knows comes from the device tree.
+//! The simulator's implementation of the OS's port ([`platform::port::Port`]) over the
+//! firmware: RTAS calls through an argument buffer in OS memory, CAS, hcalls, config
+//! space, MMIO and the interrupts presented.
 
+use papr_abi::cas::{CasError, CasOutcome};
+use papr_abi::pci::PciAddr;
+use platform::port::{Port, CAS_TABLE_AT, MAX_CELLS, OS_MEMORY, RTAS_ARGS_AT};
 use rtas::memory::Memory;
-use rtas::pci::PciAddr;
 use rtas::Firmware;
 
-/// Where the OS keeps its RTAS argument buffer (Linux's `rtas_args`).
-const RTAS_ARGS_AT: u64 = 0x10_0000;
-/// OS memory the port owns: the RTAS argument buffer lives here.
-const OS_MEMORY: usize = 0x2000;
-/// Where the OS puts its client-architecture-support option vectors.
-const CAS_TABLE_AT: u64 = RTAS_ARGS_AT + 0x400;
-/// Where the OS keeps its RTAS error-log buffer (Linux's `slot_errbuf`).
-pub const ERROR_LOG_AT: u64 = RTAS_ARGS_AT + 0x800;
-/// Its length: `rtas-error-log-max` as QEMU publishes it.
-pub const ERROR_LOG_LEN: u32 = 0x800;
-/// Where the OS keeps its `ibm,configure-connector` work area (4 KiB, Linux's
-/// `rtas_data_buf`).
-pub const CC_WORK_AREA_AT: u64 = RTAS_ARGS_AT + 0x1000;
-/// Most cells of arguments plus outputs an RTAS call may carry.
-const MAX_CELLS: usize = 16;
-
-/// The port.
+/// The OS's port over the simulated firmware: RTAS calls go through a buffer in the
+/// OS memory it owns, everything else straight to the firmware.
 #[derive(Debug, Clone)]
-pub struct Port {
+pub struct FirmwarePort {
     fw: Firmware,
     mem: Memory,
     partition: u32,
 }
 
-impl Port {
+impl FirmwarePort {
     /// A port to `fw` for an OS running in `partition`.
-    pub fn new(fw: Firmware, partition: u32) -> Port {
-        Port {
+    pub fn new(fw: Firmware, partition: u32) -> FirmwarePort {
+        FirmwarePort {
             fw,
             mem: Memory::new(RTAS_ARGS_AT, OS_MEMORY),
             partition,
         }
     }
 
+    /// The firmware behind the port, the simulator's view.
+    pub fn firmware(&self) -> &Firmware {
+        &self.fw
+    }
+
+    /// The firmware behind the port, mutable, the simulator's view.
+    pub fn firmware_mut(&mut self) -> &mut Firmware {
+        &mut self.fw
+    }
+}
+
+impl Port for FirmwarePort {
     /// The RTAS entry point: token, inputs and `out.len()` zeroed outputs written to
     /// the argument buffer in OS memory, the call made, the outputs read back into
     /// `out` (status signed). False when the buffer cannot be used at all.
-    pub fn rtas_call(&mut self, token: u32, args: &[u32], out: &mut [i64]) -> bool {
+    fn rtas_call(&mut self, token: u32, args: &[u32], out: &mut [i64]) -> bool {
         let nret = out.len().min(MAX_CELLS);
         if args.len() + nret > MAX_CELLS {
             return false;
@@ -73,99 +71,79 @@ impl Port {
 
     /// The Open Firmware client interface's `ibm,client-architecture-support`: the
     /// option-vector table written to OS memory, the call made with its address.
-    pub fn client_architecture_support(
-        &mut self,
-        table: &[u8],
-    ) -> Result<rtas::cas::CasOutcome, rtas::cas::CasError> {
+    fn client_architecture_support(&mut self, table: &[u8]) -> Result<CasOutcome, CasError> {
         if !self.mem.write_bytes(CAS_TABLE_AT, table) {
-            return Err(rtas::cas::CasError::Malformed(CAS_TABLE_AT));
+            return Err(CasError::Malformed(CAS_TABLE_AT));
         }
         self.fw.client_architecture_support(&self.mem, CAS_TABLE_AT)
     }
 
     /// The device tree as the firmware presents it after CAS (the OS walks the Open
     /// Firmware tree again, as prom_init flattens it): `tree` is brought up to date.
-    pub fn refresh_tree(&mut self, tree: &mut of_tree::Tree) {
+    fn refresh_tree(&mut self, tree: &mut of_tree::Tree) {
         self.fw.update_tree_after_cas(tree);
     }
 
     /// A hypervisor call: the status (R3), then R4...
-    pub fn hcall(&mut self, opcode: u64, args: &[u64]) -> Vec<i64> {
+    fn hcall(&mut self, opcode: u64, args: &[u64]) -> Vec<i64> {
         self.fw.hcall(opcode, args)
     }
 
     /// A config-space read of a function on a bare-metal PHB (by BUID): all ones
     /// where nothing answers, as a master abort reads.
-    pub fn config_read(&mut self, buid: u64, addr: PciAddr, reg: u32, size: u32) -> Option<u32> {
+    fn config_read(&mut self, buid: u64, addr: PciAddr, reg: u32, size: u32) -> Option<u32> {
         self.fw.pci_config_read(buid, addr, reg, size)
     }
 
     /// A config-space write on a bare-metal PHB; false where nothing takes it.
-    pub fn config_write(
-        &mut self,
-        buid: u64,
-        addr: PciAddr,
-        reg: u32,
-        size: u32,
-        value: u32,
-    ) -> bool {
+    fn config_write(&mut self, buid: u64, addr: PciAddr, reg: u32, size: u32, value: u32) -> bool {
         self.fw.pci_config_write(buid, addr, reg, size, value)
     }
 
     /// A word of the OS memory the port owns (its RTAS buffers); `None` outside it.
-    pub fn os_buffer_read(&self, addr: u64) -> Option<u32> {
+    fn os_buffer_read(&self, addr: u64) -> Option<u32> {
         self.mem.read_u32(addr)
     }
 
     /// Bytes of the OS memory the port owns; `None` outside it.
-    pub fn os_buffer_bytes(&self, addr: u64, len: usize) -> Option<Vec<u8>> {
+    fn os_buffer_bytes(&self, addr: u64, len: usize) -> Option<Vec<u8>> {
         self.mem.read_bytes(addr, len).map(<[u8]>::to_vec)
     }
 
     /// Stores a word in the OS memory the port owns; false outside it.
-    pub fn os_buffer_write(&mut self, addr: u64, value: u32) -> bool {
+    fn os_buffer_write(&mut self, addr: u64, value: u32) -> bool {
         self.mem.write_u32(addr, value)
     }
 
     /// A 4-byte big-endian load from the OS's own memory (its queue pages).
-    pub fn memory_read_u32(&self, addr: u64) -> Option<u32> {
+    fn memory_read_u32(&self, addr: u64) -> Option<u32> {
         self.fw.queue_ram_read_u32(addr)
     }
 
     /// A load from a CPU physical address; `None` where nothing decodes it.
-    pub fn mmio_read(&mut self, addr: u64, size: u32) -> Option<u64> {
+    fn mmio_read(&mut self, addr: u64, size: u32) -> Option<u64> {
         self.fw.mmio_read(addr, size)
     }
 
     /// A store to a CPU physical address; false where nothing takes it.
-    pub fn mmio_write(&mut self, addr: u64, size: u32, value: u64) -> bool {
+    fn mmio_write(&mut self, addr: u64, size: u32, value: u64) -> bool {
         self.fw.mmio_write(addr, size, value)
     }
 
     /// A word of the OS's system memory (where it keeps buffers devices write to, such
     /// as the Axon MSIC's FIFO); `None` outside memory.
-    pub fn ram_read(&mut self, addr: u64) -> Option<u32> {
+    fn ram_read(&mut self, addr: u64) -> Option<u32> {
         self.fw.ram_read(addr)
     }
 
     /// Stores a word of system memory; false outside it.
-    pub fn ram_write(&mut self, addr: u64, value: u32) -> bool {
+    fn ram_write(&mut self, addr: u64, value: u32) -> bool {
         self.fw.ram_write(addr, value)
     }
 
     /// The sources the interrupt presentation controller raised since last asked.
-    pub fn take_interrupts(&mut self) -> Vec<u32> {
+    fn take_interrupts(&mut self) -> Vec<u32> {
         self.fw.take_presented()
-    }
-
-    /// The firmware behind the port, for the simulator's harness only.
-    pub(crate) fn harness_firmware(&self) -> &Firmware {
-        &self.fw
-    }
-
-    /// The firmware behind the port, mutable, for the simulator's harness only.
-    pub(crate) fn harness_firmware_mut(&mut self) -> &mut Firmware {
-        &mut self.fw
     }
 }
 
@@ -178,7 +156,7 @@ mod tests {
         let blob = include_bytes!("../../fixtures/linux-guest/qemu-initial.dtb");
         let tree = of_tree::dtb::read(blob).unwrap();
         let fw = Firmware::new(&tree, &Default::default()).unwrap();
-        let mut port = Port::new(fw, 0);
+        let mut port = FirmwarePort::new(fw, 0);
         // ibm,read-pci-config of 00:01.0's vendor ID, by QEMU's token 0x2016.
         let mut r = [0i64; 2];
         assert!(port.rtas_call(0x2016, &[0x800, 0x800_0000, 0x2000_0000, 2], &mut r));

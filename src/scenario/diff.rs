@@ -3,10 +3,10 @@
 
 use super::parse::{parse, Command, Step};
 use super::run::Runner;
-use crate::error::Error;
-use crate::kernel::rtas::{CHANGE_MSI, QUERY_SOURCE};
-use crate::linux::Client;
-use crate::trace::{Event, TraceFormat};
+use crate::Error;
+use platform::kernel::rtas::{CHANGE_MSI, QUERY_SOURCE};
+use platform::linux::Client;
+use platform::trace::{Event, TraceFormat};
 use std::path::Path;
 
 /// What one client did, as comparable observations in order.

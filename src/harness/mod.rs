@@ -5,15 +5,16 @@
 
 pub mod hotplug;
 pub mod map;
+pub mod port;
 
 pub use hotplug::{hotplug_add, hotplug_remove};
 
-use crate::error::Error;
-use crate::hw::Port;
-use crate::kernel::{DevId, Kernel, OsOptions, Select};
-use crate::ops::{descriptions, MachineDescription, ResumeMode};
-use crate::trace::Sink;
+use crate::Error;
 use of_tree::Tree;
+use platform::kernel::{DevId, Kernel, OsOptions, Select};
+use platform::ops::{descriptions, MachineDescription, ResumeMode};
+use platform::trace::Sink;
+use port::FirmwarePort;
 use rtas::calllog::CallRecord;
 use rtas::{Firmware, MachineConfig, Profile, Signal};
 use std::borrow::Cow;
@@ -38,9 +39,9 @@ pub struct BootOptions {
     /// The partition (LPAR) this OS runs in: its tree holds only its PHBs.
     pub partition: u32,
     /// Which code negotiates MSIs: the model, or a compiled Linux `msi.c`.
-    pub client: crate::linux::Client,
+    pub client: platform::linux::Client,
     /// The interrupt mode the OS asks for at client-architecture-support.
-    pub cas: crate::kernel::prom_init::CasRequest,
+    pub cas: platform::kernel::prom_init::CasRequest,
     /// The OS says at CAS that change-msi may answer busy.
     pub msi_busy: bool,
     /// The OS enables EEH on every device after the PCI scan, as Linux does (off by
@@ -63,7 +64,7 @@ impl Default for BootOptions {
             pool_size: None,
             qemu_trace: false,
             partition: 0,
-            client: crate::linux::Client::Model,
+            client: platform::linux::Client::Model,
             cas: Default::default(),
             msi_busy: false,
             eeh: false,
@@ -88,7 +89,7 @@ pub fn boot(tree: Tree, opts: BootOptions) -> Result<Kernel, Error> {
 /// [`boot`], each trace event handed to `sink` as it happens instead of kept.
 pub fn boot_with(tree: Tree, opts: BootOptions, sink: Option<Sink>) -> Result<Kernel, Error> {
     let bare_metal =
-        chosen(&tree, &opts).is_some_and(|d| !std::ptr::eq(d, &crate::pseries::PSERIES));
+        chosen(&tree, &opts).is_some_and(|d| !std::ptr::eq(d, &platform::pseries::PSERIES));
     let cfg = MachineConfig {
         profile: opts.profile,
         pool_size: opts.pool_size,
@@ -117,17 +118,26 @@ pub fn boot_with(tree: Tree, opts: BootOptions, sink: Option<Sink>) -> Result<Ke
         eeh: opts.eeh,
         negotiate_ims: opts.negotiate_ims,
     };
-    Kernel::boot(os_tree, Port::new(fw, opts.partition), select, os, sink)
+    let port = Box::new(FirmwarePort::new(fw, opts.partition));
+    Ok(Kernel::boot(os_tree, port, select, os, sink)?)
 }
 
 /// The firmware under a kernel.
 pub fn firmware(k: &Kernel) -> &Firmware {
-    k.port.harness_firmware()
+    let port: &dyn std::any::Any = k.port();
+    match port.downcast_ref::<FirmwarePort>() {
+        Some(p) => p.firmware(),
+        None => unreachable!("a kernel the harness booted runs on a FirmwarePort"),
+    }
 }
 
 /// The firmware under a kernel, mutable (fault plans, direct inspection in tests).
 pub fn firmware_mut(k: &mut Kernel) -> &mut Firmware {
-    k.port.harness_firmware_mut()
+    let port: &mut dyn std::any::Any = k.port_mut();
+    match port.downcast_mut::<FirmwarePort>() {
+        Some(p) => p.firmware_mut(),
+        None => unreachable!("a kernel the harness booted runs on a FirmwarePort"),
+    }
 }
 
 /// Every RTAS call made so far (while the log is on).
@@ -181,7 +191,7 @@ fn ims_held(k: &Kernel, dev: DevId) -> bool {
     k.devices[dev]
         .msi
         .as_ref()
-        .is_some_and(|m| m.kind == crate::ops::MsiType::Ims)
+        .is_some_and(|m| m.kind == platform::ops::MsiType::Ims)
 }
 
 /// The device signals vector `v`; the controller presents the source; the OS takes
@@ -300,7 +310,7 @@ pub fn firmware_source(k: &Kernel, dev: DevId, vector: u32) -> Option<u32> {
 
 /// The device pulses its INTx line; the OS takes the interrupt and runs every handler
 /// on the line. Returns the handlers that ran.
-pub fn fire_lsi(k: &mut Kernel, dev: DevId) -> Result<Vec<crate::kernel::Handled>, String> {
+pub fn fire_lsi(k: &mut Kernel, dev: DevId) -> Result<Vec<platform::kernel::Handled>, String> {
     let r = function_of(k, dev)?;
     match firmware_mut(k).machine.pulse_lsi(r) {
         Signal::Delivered { source } => {
@@ -339,10 +349,10 @@ pub fn resume(k: &mut Kernel, mode: ResumeMode) -> Result<(), Error> {
     let m = &firmware(k).machine;
     if mode == ResumeMode::Renumber && (m.mpic.is_some() || m.axon.is_some()) {
         // No firmware hands out vectors there: nothing for it to renumber.
-        return Err(Error::Failed(crate::mpic::RENUMBER_REFUSED.into()));
+        return Err(Error::Failed(platform::mpic::RENUMBER_REFUSED.into()));
     }
     firmware_mut(k).resume(mode == ResumeMode::Renumber);
-    k.resume(mode)
+    Ok(k.resume(mode)?)
 }
 
 /// The firmware's whole state as bytes.
@@ -358,14 +368,14 @@ pub fn restore(k: &mut Kernel, blob: &[u8]) -> Result<(), rtas::state::StateErro
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::trace::Event;
+    use platform::trace::Event;
 
     fn tree(blob: &[u8]) -> Tree {
         of_tree::dtb::read(blob).unwrap()
     }
 
-    const GUEST: &[u8] = include_bytes!("../../../fixtures/linux-guest/qemu-initial.dtb");
-    const XIVE: &[u8] = include_bytes!("../../../fixtures/qemu/a_xive.dtb");
+    const GUEST: &[u8] = include_bytes!("../../fixtures/linux-guest/qemu-initial.dtb");
+    const XIVE: &[u8] = include_bytes!("../../fixtures/qemu/a_xive.dtb");
 
     #[test]
     fn a_pseries_boot_maps_every_vector_and_fires_it() {
@@ -391,7 +401,7 @@ mod tests {
     #[test]
     fn bare_metal_allocates_from_the_trees_range() {
         let opts = BootOptions {
-            force: crate::ops::description("generic"),
+            force: platform::ops::description("generic"),
             ..Default::default()
         };
         let mut rep = crate::boot::boot_all(tree(GUEST), opts).unwrap();
@@ -450,14 +460,14 @@ mod tests {
         let phb1 = t.find("/pci@800000020000001").unwrap();
         t.set_prop(phb1, "pseries-sim,partition", 1u32.to_be_bytes().to_vec());
         let k = boot(t.clone(), BootOptions::default()).unwrap();
-        assert!(k.tree.find("/pci@800000020000001").is_err());
+        assert!(k.tree().find("/pci@800000020000001").is_err());
         assert!(k.devices.iter().all(|d| d.name.starts_with("0000:")));
         let opts = BootOptions {
             partition: 1,
             ..Default::default()
         };
         let k = boot(t, opts).unwrap();
-        assert!(k.tree.find("/pci@800000020000000").is_err());
+        assert!(k.tree().find("/pci@800000020000000").is_err());
         assert!(k.devices.iter().all(|d| d.name.starts_with("0001:")));
     }
 

@@ -30,15 +30,15 @@
 //! hotplug remove DDDD:BB:DD.F
 //! ```
 
-use crate::error::Error;
-use crate::kernel::prom_init::CasRequest;
-use crate::ops::MsiType;
+use crate::Error;
 use nom::branch::alt;
 use nom::bytes::complete::{tag, take_till1, take_while1, take_while_m_n};
 use nom::character::complete::{char, digit1, space0, space1};
 use nom::combinator::{all_consuming, map, map_res, opt, value};
 use nom::sequence::{preceded, tuple};
 use nom::IResult;
+use platform::kernel::prom_init::CasRequest;
+use platform::ops::MsiType;
 use rtas::cas::IntcMode;
 use rtas::Profile;
 
@@ -50,7 +50,7 @@ pub enum Command {
     /// `profile qemu|papr`
     Profile(Profile),
     /// `cas xics|xive|auto`: what the OS asks for at client-architecture-support.
-    Cas(crate::kernel::prom_init::CasRequest),
+    Cas(platform::kernel::prom_init::CasRequest),
     /// `negotiate ims on|off`: whether the OS asks the hypervisor for the new interrupt
     /// scheme at boot (default off, as an older guest).
     NegotiateIms(bool),
@@ -76,7 +76,7 @@ pub enum Command {
     /// `suspend`
     Suspend,
     /// `resume keep|renumber`
-    Resume(crate::ops::ResumeMode),
+    Resume(platform::ops::ResumeMode),
     /// `save PATH`: the firmware state to a file.
     Save(String),
     /// `restore PATH`: the firmware state from a file.
@@ -318,8 +318,8 @@ fn command(i: &str) -> R<'_, Command> {
             preceded(
                 tuple((tag("resume"), space1)),
                 alt((
-                    value(crate::ops::ResumeMode::Keep, tag("keep")),
-                    value(crate::ops::ResumeMode::Renumber, tag("renumber")),
+                    value(platform::ops::ResumeMode::Keep, tag("keep")),
+                    value(platform::ops::ResumeMode::Renumber, tag("renumber")),
                 )),
             ),
             Command::Resume,

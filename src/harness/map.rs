@@ -3,7 +3,7 @@
 //! every free run with its true size, a legend, and labels placed in rows so that none
 //! overlaps another (those that do not fit are left out and counted).
 
-use crate::kernel::Kernel;
+use platform::kernel::Kernel;
 use rtas::ics::SourceKind;
 use std::fmt::Write;
 
@@ -61,7 +61,7 @@ fn esc(s: &str) -> String {
 }
 
 fn items_of(k: &Kernel) -> Vec<Item> {
-    let fw = k.port.harness_firmware();
+    let fw = super::firmware(k);
     let m = &fw.machine;
     let mut items: Vec<Item> = Vec::new();
     for p in &m.phbs {
@@ -157,7 +157,7 @@ impl Rows {
 
 /// The SVG of the kernel's machine as it is now.
 pub fn svg(k: &Kernel, title: &str) -> String {
-    let m = &k.port.harness_firmware().machine;
+    let m = &super::firmware(k).machine;
     let items = items_of(k);
     let mut body = String::new();
     let mut y = MARGIN + 40.0;
