@@ -4,12 +4,11 @@
 //! whose data is the Linux irq number itself; and the cascade handler that drains the
 //! FIFO and dispatches each entry.
 
-use crate::error::{Error, MsiError};
-use crate::kernel::ops::ResumeMode;
+use crate::error::MsiError;
+use crate::kernel::ops::{MachineDescription, MsiType};
 use crate::kernel::pci::MSI_FLAGS;
 use crate::kernel::pci::MSI_FLAGS_64BIT;
 use crate::kernel::{DevId, Kernel, MsiMessage, MsiState};
-use crate::ops::{MachineDescription, MsiType};
 use of_tree::{NodeId, Tree};
 use papr_abi::axon::{
     COMPATIBLE, FIFO_EMPTY, MSIC_BASE_ADDR_HI_REG, MSIC_BASE_ADDR_LO_REG, MSIC_CTRL_ENABLE,
@@ -34,21 +33,15 @@ const FIFO_AT: u64 = 0x100_0000;
 pub static AXON: MachineDescription = MachineDescription {
     name: "axon",
     probe,
-    setup_arch: None,
-    init_irq: None,
-    discover_phbs: None,
     msi_init: Some(msi_init),
-    pci_irq_fixup: None,
     msi_check_device: Some(check_device),
     setup_msi_irqs: Some(setup_msi_irqs),
-    teardown_msi_irqs: None,
-    read_config: None,
-    write_config: None,
     irq_unmask: Some(irq_unmask),
     irq_mask: Some(irq_mask),
     chained_handler: Some(cascade),
-    suspend: Some(suspend),
-    resume: Some(resume),
+    suspend: Some(crate::kernel::suspend::suspend_nothing),
+    resume: Some(crate::kernel::suspend::resume_os_allocated),
+    ..MachineDescription::EMPTY
 };
 
 /// The MSIC as the OS set it up.
@@ -318,17 +311,5 @@ fn irq_unmask(k: &mut Kernel, source: u32) {
 fn irq_mask(k: &mut Kernel, source: u32) {
     if !k.pci_msi_mask(source, true) {
         k.controller_mask(source, true);
-    }
-}
-
-fn suspend(_k: &mut Kernel) -> Result<(), Error> {
-    Ok(())
-}
-
-/// The blade keeps its vectors: the OS made them, no firmware renumbers.
-fn resume(_k: &mut Kernel, mode: ResumeMode) -> Result<(), Error> {
-    match mode {
-        ResumeMode::Keep => Ok(()),
-        ResumeMode::Renumber => Err(Error::Failed(crate::mpic::RENUMBER_REFUSED.into())),
     }
 }

@@ -4,29 +4,19 @@
 //! controller's registers.
 
 use crate::error::MsiError;
+use crate::kernel::ops::{MachineDescription, MsiType};
 use crate::kernel::{DevId, Kernel, MsiMessage, MsiState};
-use crate::ops::{MachineDescription, MsiType};
 use of_tree::Tree;
 
 /// The generic description: accepts any tree.
 pub static GENERIC: MachineDescription = MachineDescription {
     name: "generic",
     probe,
-    setup_arch: None,
-    init_irq: None,
-    discover_phbs: None,
     msi_init: Some(msi_init),
-    pci_irq_fixup: None,
     msi_check_device: Some(check_device),
     setup_msi_irqs: Some(setup_msi_irqs),
     teardown_msi_irqs: Some(teardown_msi_irqs),
-    read_config: None,
-    write_config: None,
-    irq_unmask: None,
-    irq_mask: None,
-    chained_handler: None,
-    suspend: None,
-    resume: None,
+    ..MachineDescription::EMPTY
 };
 
 fn probe(_tree: &Tree) -> bool {

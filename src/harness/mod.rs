@@ -88,8 +88,7 @@ pub fn boot(tree: Tree, opts: BootOptions) -> Result<Kernel, Error> {
 
 /// [`boot`], each trace event handed to `sink` as it happens instead of kept.
 pub fn boot_with(tree: Tree, opts: BootOptions, sink: Option<Sink>) -> Result<Kernel, Error> {
-    let bare_metal =
-        chosen(&tree, &opts).is_some_and(|d| !std::ptr::eq(d, &platform::pseries::PSERIES));
+    let bare_metal = chosen(&tree, &opts).is_some_and(|d| !d.papr);
     let cfg = MachineConfig {
         profile: opts.profile,
         pool_size: opts.pool_size,
@@ -349,7 +348,9 @@ pub fn resume(k: &mut Kernel, mode: ResumeMode) -> Result<(), Error> {
     let m = &firmware(k).machine;
     if mode == ResumeMode::Renumber && (m.mpic.is_some() || m.axon.is_some()) {
         // No firmware hands out vectors there: nothing for it to renumber.
-        return Err(Error::Failed(platform::mpic::RENUMBER_REFUSED.into()));
+        return Err(Error::Failed(
+            platform::kernel::suspend::RENUMBER_REFUSED.into(),
+        ));
     }
     firmware_mut(k).resume(mode == ResumeMode::Renumber);
     Ok(k.resume(mode)?)

@@ -2,6 +2,7 @@
 //! the irq layer and suspend/resume. It reaches the machine only through its [`Port`];
 //! everything else it learns from the device tree.
 
+pub mod client;
 pub mod defaults;
 pub mod eeh;
 pub mod hotplug;
@@ -17,7 +18,7 @@ pub mod pci;
 pub mod prom_init;
 pub mod rtas;
 mod scan;
-mod suspend;
+pub mod suspend;
 pub mod xive;
 
 pub use self::rtas::RtasTokens;
@@ -179,7 +180,7 @@ pub struct OsOptions {
     /// Drivers request their interrupts (unmask them at the controller) after setup.
     pub request_irqs: bool,
     /// Which code negotiates MSIs.
-    pub client: crate::linux::Client,
+    pub client: client::Client,
     /// The interrupt mode asked for at client-architecture-support.
     pub cas: prom_init::CasRequest,
     /// Say at CAS (vector 4) that change-msi may answer busy (Linux 6.1 does not).
@@ -196,7 +197,7 @@ impl Default for OsOptions {
         OsOptions {
             trace: true,
             request_irqs: true,
-            client: crate::linux::Client::Model,
+            client: client::Client::Model,
             cas: prom_init::CasRequest::Auto,
             msi_busy: false,
             eeh: false,
@@ -253,7 +254,7 @@ pub struct Kernel {
     /// Linux): set and read by the description alone.
     pub platform_data: Option<Box<dyn std::any::Any>>,
     /// The compiled Linux client negotiating MSIs instead of the description's hooks.
-    pub(crate) client: Option<Box<crate::linux::Instance>>,
+    pub(crate) client: Option<Box<dyn client::MsiClient>>,
 }
 
 /// Linux's name of a function.
@@ -387,8 +388,8 @@ impl Kernel {
         }
         k.hook("msi_init", "");
         k.msi_enabled = match (opts.client, desc.msi_init) {
-            (crate::linux::Client::Linux(c), Some(_)) => {
-                let mut inst = Box::new(c.instantiate()?);
+            (client::Client::Built(c), Some(_)) => {
+                let mut inst = c.instantiate()?;
                 let ok = inst.msi_init(&mut k);
                 k.client = Some(inst);
                 ok

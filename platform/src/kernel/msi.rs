@@ -58,7 +58,7 @@ impl Kernel {
                 return Err(MsiError::Inval);
             }
         } else if let Some(mut c) = self.client.take_if(|_| kind != MsiType::Ims) {
-            let r = self.request_client(&mut c, dev, kind, max, min);
+            let r = self.request_client(c.as_mut(), dev, kind, max, min);
             self.client = Some(c);
             return r;
         }
@@ -141,7 +141,7 @@ impl Kernel {
     /// the capability and the mapping; the state is read back from what it did.
     fn request_client(
         &mut self,
-        c: &mut crate::linux::Instance,
+        c: &mut dyn super::client::MsiClient,
         dev: DevId,
         kind: MsiType,
         max: u32,

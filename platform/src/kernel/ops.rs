@@ -57,6 +57,8 @@ pub type ResumeHook = fn(&mut Kernel, ResumeMode) -> Result<(), Error>;
 pub struct MachineDescription {
     /// Name, as the trace shows it.
     pub name: &'static str,
+    /// The machine runs PAPR firmware (RTAS, hypervisor calls); false: bare metal.
+    pub papr: bool,
     /// Whether this description drives the machine the tree describes.
     pub probe: fn(&Tree) -> bool,
     /// Architecture set-up after the probe.
@@ -91,6 +93,31 @@ pub struct MachineDescription {
     pub suspend: Option<StepHook>,
     /// Resumes it.
     pub resume: Option<ResumeHook>,
+}
+
+impl MachineDescription {
+    /// A description that accepts no tree and fills no hook: descriptions start from it
+    /// (`..MachineDescription::EMPTY`), so an empty hook takes the shared default.
+    pub const EMPTY: MachineDescription = MachineDescription {
+        name: "",
+        papr: false,
+        probe: |_| false,
+        setup_arch: None,
+        init_irq: None,
+        discover_phbs: None,
+        msi_init: None,
+        pci_irq_fixup: None,
+        msi_check_device: None,
+        setup_msi_irqs: None,
+        teardown_msi_irqs: None,
+        read_config: None,
+        write_config: None,
+        irq_unmask: None,
+        irq_mask: None,
+        chained_handler: None,
+        suspend: None,
+        resume: None,
+    };
 }
 
 impl std::fmt::Debug for MachineDescription {

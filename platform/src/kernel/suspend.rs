@@ -4,6 +4,24 @@ use super::{DevId, Kernel};
 use crate::error::Error;
 use crate::kernel::ops::ResumeMode;
 
+/// Why `resume renumber` is refused on machines whose OS allocates its own vectors.
+pub const RENUMBER_REFUSED: &str =
+    "resume renumber: this machine's firmware does not hand out vectors (the OS allocates them itself), so there is nothing to renumber";
+
+/// The suspend hook of machines with nothing to do at suspend.
+pub fn suspend_nothing(_k: &mut Kernel) -> Result<(), Error> {
+    Ok(())
+}
+
+/// The resume hook of machines whose OS allocated its vectors itself: they keep them,
+/// no firmware renumbers.
+pub fn resume_os_allocated(_k: &mut Kernel, mode: ResumeMode) -> Result<(), Error> {
+    match mode {
+        ResumeMode::Keep => Ok(()),
+        ResumeMode::Renumber => Err(Error::Failed(RENUMBER_REFUSED.into())),
+    }
+}
+
 /// An MSI virq a driver held, and what it stood for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HeldVirq {

@@ -3,8 +3,9 @@
 
 use super::host::{CallCtx, HOST};
 use crate::error::MsiError;
+use crate::kernel::client::MsiClient;
+use crate::kernel::ops::MsiType;
 use crate::kernel::{DevId, Kernel};
-use crate::ops::MsiType;
 use of_tree::NodeId;
 use std::ffi::{c_char, c_int, c_void, CString};
 use std::path::Path;
@@ -116,10 +117,12 @@ impl Instance {
         };
         f(&mut c as *mut CallCtx as *mut c_void)
     }
+}
 
+impl MsiClient for Instance {
     /// The tree's nodes and PHBs handed over, the MSI domains made, the initcalls run
     /// (Linux's discover_phbs tail and `rtas_msi_init`). True when MSI is registered.
-    pub fn msi_init(&mut self, k: &mut Kernel) -> bool {
+    fn msi_init(&mut self, k: &mut Kernel) -> bool {
         let tree = k.tree();
         let walk = tree.walk();
         let max = walk.iter().map(|n| n.index()).max().unwrap_or(0);
@@ -161,7 +164,7 @@ impl Instance {
     }
 
     /// A function found by the scan: handed over, then `ppc_md.pci_irq_fixup`.
-    pub fn pci_irq_fixup(&mut self, k: &mut Kernel, dev: DevId) {
+    fn pci_irq_fixup(&mut self, k: &mut Kernel, dev: DevId) {
         let d = &k.devices[dev];
         let node = self.node_ids.get(d.node.index()).copied().unwrap_or(-1);
         let (bus, devfn, phb, no64) = (
@@ -198,7 +201,7 @@ impl Instance {
     }
 
     /// A driver's `pci_alloc_irq_vectors`: the count granted, the virqs of each vector.
-    pub fn request(
+    fn request(
         &mut self,
         k: &mut Kernel,
         dev: DevId,
@@ -229,13 +232,13 @@ impl Instance {
     }
 
     /// request_irq on every vector of a device.
-    pub fn request_irqs(&mut self, k: &mut Kernel, dev: DevId) {
+    fn request_irqs(&mut self, k: &mut Kernel, dev: DevId) {
         let f = self.request_irqs;
         self.with(k, |c| unsafe { f(c, dev as i32) });
     }
 
     /// free_irq on every vector, then `pci_free_irq_vectors`.
-    pub fn free(&mut self, k: &mut Kernel, dev: DevId) {
+    fn free(&mut self, k: &mut Kernel, dev: DevId) {
         let f = self.free;
         self.with(k, |c| unsafe { f(c, dev as i32) });
     }

@@ -13,19 +13,11 @@ pub use compile::cache_dir;
 pub use instance::Instance;
 
 use crate::error::Error;
+pub use crate::kernel::client::Client;
+use crate::kernel::client::{ClientBuild, MsiClient};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-
-/// Which code negotiates MSIs with the firmware.
-#[derive(Debug, Clone, Copy, Default)]
-pub enum Client {
-    /// The project's model of Linux (the machine description's hooks).
-    #[default]
-    Model,
-    /// A compiled `msi.c`.
-    Linux(&'static LinuxClient),
-}
 
 impl Client {
     /// Parses `model` or `linux:PATH`, compiling PATH (see [`LinuxClient::build`]).
@@ -35,19 +27,11 @@ impl Client {
         }
         match spec.strip_prefix("linux:") {
             Some(path) if !path.is_empty() => {
-                LinuxClient::build(Path::new(path)).map(Client::Linux)
+                LinuxClient::build(Path::new(path)).map(|c| Client::Built(c))
             }
             _ => Err(Error::Failed(format!(
                 "unknown client `{spec}`: expected `model` or `linux:PATH/msi.c`"
             ))),
-        }
-    }
-
-    /// The client's name as the trace and `diff-clients` show it.
-    pub fn name(&self) -> String {
-        match self {
-            Client::Model => "model".into(),
-            Client::Linux(c) => format!("linux:{}", c.source.display()),
         }
     }
 }
@@ -83,9 +67,15 @@ impl LinuxClient {
         map.insert(library, c);
         Ok(c)
     }
+}
 
-    /// A fresh copy of the client for one kernel.
-    pub fn instantiate(&self) -> Result<Instance, Error> {
-        Instance::load(&self.library).map_err(Error::Failed)
+impl ClientBuild for LinuxClient {
+    fn name(&self) -> String {
+        format!("linux:{}", self.source.display())
+    }
+
+    fn instantiate(&self) -> Result<Box<dyn MsiClient>, Error> {
+        let i = Instance::load(&self.library).map_err(Error::Failed)?;
+        Ok(Box::new(i))
     }
 }

@@ -6,9 +6,8 @@
 mod msi;
 
 use crate::error::Error;
-use crate::kernel::ops::ResumeMode;
+use crate::kernel::ops::MachineDescription;
 use crate::kernel::{Controller, ControllerKind, Kernel};
-use crate::ops::MachineDescription;
 use of_tree::Tree;
 use papr_abi::mpic::{
     is_mpic, FEATURE_LAST_SRC_MASK, FEATURE_LAST_SRC_SHIFT, GREG_FEATURE_0, IRQ_BASE,
@@ -22,21 +21,16 @@ pub const MPIC_PRIORITY: u32 = 8;
 pub static MPIC: MachineDescription = MachineDescription {
     name: "mpic",
     probe,
-    setup_arch: None,
     init_irq: Some(init_irq),
-    discover_phbs: None,
     msi_init: Some(msi::init),
-    pci_irq_fixup: None,
     msi_check_device: Some(msi::check_device),
     setup_msi_irqs: Some(msi::setup_msi_irqs),
     teardown_msi_irqs: Some(msi::teardown_msi_irqs),
-    read_config: None,
-    write_config: None,
     irq_unmask: Some(irq_unmask),
     irq_mask: Some(irq_mask),
-    chained_handler: None,
-    suspend: Some(suspend),
-    resume: Some(resume),
+    suspend: Some(crate::kernel::suspend::suspend_nothing),
+    resume: Some(crate::kernel::suspend::resume_os_allocated),
+    ..MachineDescription::EMPTY
 };
 
 /// Maple's probe: the root is compatible with `Momentum,Maple` or `Momentum,Apache`.
@@ -121,19 +115,3 @@ fn irq_mask(k: &mut Kernel, source: u32) {
     k.pci_msi_mask(source, true);
     write_vecpri(k, source, true);
 }
-
-fn suspend(_k: &mut Kernel) -> Result<(), Error> {
-    Ok(())
-}
-
-/// These machines keep their vectors: the OS allocated them, no firmware renumbers.
-fn resume(_k: &mut Kernel, mode: ResumeMode) -> Result<(), Error> {
-    match mode {
-        ResumeMode::Keep => Ok(()),
-        ResumeMode::Renumber => Err(Error::Failed(RENUMBER_REFUSED.into())),
-    }
-}
-
-/// Why `resume renumber` is refused on machines whose OS allocates its own vectors.
-pub const RENUMBER_REFUSED: &str =
-    "resume renumber: this machine's firmware does not hand out vectors (the OS allocates them itself), so there is nothing to renumber";

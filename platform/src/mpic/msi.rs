@@ -4,9 +4,9 @@
 
 use crate::error::MsiError;
 use crate::kernel::of::{phb_nodes, InterruptMap};
+use crate::kernel::ops::MsiType;
 use crate::kernel::{DevId, Kernel, MsiMessage, MsiState};
 use crate::msi_bitmap::MsiBitmap;
-use crate::ops::MsiType;
 use papr_abi::mpic::HT_MSI_FIXED_ADDR;
 
 /// Sources the U3/U4 hardware keeps for itself, reserved when the tree gives no

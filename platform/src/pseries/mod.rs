@@ -5,20 +5,20 @@ mod msi_device;
 mod resume;
 
 use crate::error::Error;
+use crate::kernel::ops::MachineDescription;
 use crate::kernel::rtas::{
     INT_OFF, INT_ON, READ_PCI_CONFIG, SET_XIVE, SUSPEND_ME, WRITE_PCI_CONFIG,
 };
 use crate::kernel::{Controller, ControllerKind, DevId, Kernel, DEFAULT_PRIORITY};
-use crate::ops::MachineDescription;
 use of_tree::Tree;
 
 /// The pseries description.
 pub static PSERIES: MachineDescription = MachineDescription {
     name: "pseries",
+    papr: true,
     probe,
     setup_arch: Some(setup_arch),
     init_irq: Some(init_irq),
-    discover_phbs: None,
     msi_init: Some(msi::init),
     pci_irq_fixup: Some(msi::pci_irq_fixup),
     msi_check_device: Some(msi::check_device),
@@ -28,9 +28,9 @@ pub static PSERIES: MachineDescription = MachineDescription {
     write_config: Some(write_config),
     irq_unmask: Some(irq_unmask),
     irq_mask: Some(irq_mask),
-    chained_handler: None,
     suspend: Some(suspend),
     resume: Some(resume::resume),
+    ..MachineDescription::EMPTY
 };
 
 /// Linux's pSeries probe: the root's device_type is "chrp", less Cell blades, whose
@@ -58,7 +58,7 @@ fn setup_arch(k: &mut Kernel) -> Result<(), Error> {
     };
     k.msg(format!("pseries: running in {mode}"));
     if k.opts.negotiate_ims && k.hypervisor {
-        if matches!(k.opts.client, crate::linux::Client::Linux(_)) {
+        if matches!(k.opts.client, crate::kernel::client::Client::Built(_)) {
             // Linux's msi.c knows only change-msi: an older guest, it never asks.
             k.msg("pseries: the Linux client keeps the old interrupt scheme".into());
         } else {

@@ -3,9 +3,9 @@
 //! busy retries, then a query and a mapping per vector.
 
 use crate::error::MsiError;
+use crate::kernel::ops::MsiType;
 use crate::kernel::rtas::{CHANGE_MSI, QUERY_SOURCE};
 use crate::kernel::{DevId, Kernel, MsiState};
-use crate::ops::MsiType;
 use crate::quota::{quota_for, QuotaCache};
 
 const FN_SET: u32 = 1;

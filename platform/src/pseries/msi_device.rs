@@ -5,8 +5,8 @@
 //! hypervisor cannot trap those writes), and maps each vector to its source.
 
 use crate::error::MsiError;
+use crate::kernel::ops::MsiType;
 use crate::kernel::{DevId, Kernel, MsiMessage, MsiState};
-use crate::ops::MsiType;
 use papr_abi::hcall::{
     H_SIM_IMS, H_SIM_MSI_DEVICE, IMS_ALLOC, IMS_FREE, IMS_MESSAGE, MSI_DEVICE_ALLOC,
     MSI_DEVICE_FREE, MSI_DEVICE_MESSAGE,

@@ -5,8 +5,8 @@
 
 use super::msi;
 use crate::error::Error;
+use crate::kernel::ops::{MsiType, ResumeMode};
 use crate::kernel::Kernel;
-use crate::ops::{MsiType, ResumeMode};
 use crate::trace::Event;
 
 pub(super) fn resume(k: &mut Kernel, _mode: ResumeMode) -> Result<(), Error> {
