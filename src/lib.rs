@@ -19,6 +19,7 @@ pub mod gen_axon;
 pub mod gen_ims;
 pub mod gen_mpic;
 pub mod gen_msi;
+pub mod gen_platform;
 pub mod harness;
 pub mod import;
 pub mod many;

@@ -8,21 +8,7 @@ use pseries_sim::harness::{self, BootOptions};
 static EMPTY: MachineDescription = MachineDescription {
     name: "empty",
     probe: |_| true,
-    setup_arch: None,
-    init_irq: None,
-    discover_phbs: None,
-    msi_init: None,
-    pci_irq_fixup: None,
-    msi_check_device: None,
-    setup_msi_irqs: None,
-    teardown_msi_irqs: None,
-    read_config: None,
-    write_config: None,
-    irq_unmask: None,
-    irq_mask: None,
-    chained_handler: None,
-    suspend: None,
-    resume: None,
+    ..MachineDescription::EMPTY
 };
 
 #[test]

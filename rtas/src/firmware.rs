@@ -97,9 +97,9 @@ pub struct Firmware {
     /// The partition making the current call.
     pub(crate) caller: u32,
     /// What the machine offers for interrupt controllers before CAS.
-    pub intc_offer: crate::cas::IntcOffer,
+    pub intc_offer: crate::offer::IntcOffer,
     /// What client-architecture-support settled (None: no CAS made yet).
-    pub cas: Option<crate::cas::CasOutcome>,
+    pub cas: Option<papr_abi::cas::CasOutcome>,
     /// The source the bare-metal controller's XIVE register is about.
     pub(crate) ics_select: u32,
     scratch: Memory,
@@ -118,13 +118,13 @@ impl Firmware {
         // large tree it is taken on a second thread while the machine is built.
         let (machine, tree_id) = if tree.node_count() >= PARALLEL_ID_NODES {
             std::thread::scope(|s| {
-                let id = s.spawn(|| crate::state::tree_id(tree));
+                let id = s.spawn(|| crate::tree_id::tree_id(tree));
                 let machine = Machine::from_tree(tree, cfg);
-                let id = id.join().unwrap_or_else(|_| crate::state::tree_id(tree));
+                let id = id.join().unwrap_or_else(|_| crate::tree_id::tree_id(tree));
                 (machine, id)
             })
         } else {
-            (Machine::from_tree(tree, cfg), crate::state::tree_id(tree))
+            (Machine::from_tree(tree, cfg), crate::tree_id::tree_id(tree))
         };
         Ok(Firmware {
             machine: machine?,
@@ -147,7 +147,7 @@ impl Firmware {
             tree_id,
             pending: None,
             caller: 0,
-            intc_offer: crate::cas::IntcOffer::from_tree(tree),
+            intc_offer: crate::offer::IntcOffer::from_tree(tree),
             cas: None,
             ics_select: 0,
             scratch: Memory::new(SCRATCH_BASE, 4 * (3 + MAX_CELLS as usize)),
@@ -156,7 +156,7 @@ impl Firmware {
 
     /// XIVE exploitation was negotiated: the `H_INT_*` calls answer.
     pub fn xive_active(&self) -> bool {
-        self.intc_mode() == Some(crate::cas::IntcMode::Xive)
+        self.intc_mode() == Some(papr_abi::cas::IntcMode::Xive)
     }
 
     /// Whether change-msi may answer busy: the OS said at CAS it handles it (an OS that

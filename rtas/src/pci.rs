@@ -156,7 +156,7 @@ impl PciFunction {
             bus: bus.unwrap_or((hi >> 16) as u8),
             devfn: (hi >> 8) as u8,
         };
-        let is_bridge = crate::machine::is_bridge_node(tree, id);
+        let is_bridge = is_bridge_node(tree, id);
         let info = FunctionInfo {
             path: path.clone(),
             vendor_id: u16_prop(tree, id, "vendor-id")?,
@@ -415,6 +415,14 @@ impl PciFunction {
         };
         Some(hi << 32 | lo)
     }
+}
+
+/// A PCI-PCI or CardBus bridge by class code, or a node of `device_type` "pci".
+pub(crate) fn is_bridge_node(tree: &Tree, n: NodeId) -> bool {
+    let class = tree.at(n).u32("class-code").ok().flatten().unwrap_or(0) >> 8;
+    class == 0x0604
+        || class == 0x0607
+        || tree.at(n).string("device_type").ok().flatten() == Some("pci")
 }
 
 #[cfg(test)]

@@ -42,7 +42,7 @@ pub struct Phb {
     pub functions: Vec<PciFunction>,
     by_addr: crate::addr_index::AddrIndex,
     /// Memory windows (from `ranges`, else the firmware's own).
-    pub windows: Vec<crate::machine::Window>,
+    pub windows: Vec<Window>,
     /// MSI assignments, keyed by the config address the OS passed (QEMU's key).
     pub msi: BTreeMap<u32, MsiBlock>,
     /// The DR connectors of its slots (and of the slots of bridges below it).
@@ -143,6 +143,31 @@ impl Phb {
         match self.msi.last_key_value() {
             Some((&last, _)) if last >= 1 << 28 => (1..16u32).find_map(|ext| with(ext << 28 | lo)),
             _ => None,
+        }
+    }
+}
+
+/// A PHB memory window: a range of PCI bus addresses and the CPU addresses behind it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Window {
+    /// First PCI bus address.
+    pub pci: u64,
+    /// The CPU physical address of `pci`.
+    pub cpu: u64,
+    /// Bytes.
+    pub size: u64,
+    /// A 64-bit memory window (else 32-bit).
+    pub mem64: bool,
+}
+
+impl Window {
+    /// The CPU address of a bus address in this window.
+    pub fn to_cpu(&self, pci: u64) -> Option<u64> {
+        let off = pci.checked_sub(self.pci)?;
+        if off < self.size {
+            self.cpu.checked_add(off)
+        } else {
+            None
         }
     }
 }

@@ -7,6 +7,8 @@
 use crate::firmware::{Firmware, Pending};
 use crate::machine::Machine;
 use crate::service::Tokens;
+pub use crate::tree_id::tree_id;
+use crate::tree_id::CRC;
 use bincode::Options;
 use serde::{Deserialize, Serialize};
 
@@ -15,8 +17,6 @@ pub const MAGIC: &[u8; 8] = b"PSIMSTAT";
 /// The format version this build writes and reads.
 pub const VERSION: u32 = 5;
 const HEADER: usize = 8 + 4 + 8 + 8;
-/// CRC-64/XZ, sixteen bytes a step.
-const CRC: crc::Crc<u64, crc::Table<16>> = crc::Crc::<u64, crc::Table<16>>::new(&crc::CRC_64_XZ);
 
 /// Why a blob was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -99,38 +99,6 @@ fn codec() -> impl Options {
         .with_big_endian()
         .with_fixint_encoding()
         .reject_trailing_bytes()
-}
-
-/// Identity of a tree: CRC-64 over its nodes in order (each name with its depth, each
-/// property's name and value) and its memory reservations.
-pub fn tree_id(tree: &of_tree::Tree) -> u64 {
-    let mut d = CRC.digest();
-    let mut stack = vec![(tree.root(), 0u32)];
-    // A node's bytes go to the digest in one piece: the same CRC as piece by piece,
-    // at a fraction of the calls.
-    let mut buf = Vec::new();
-    while let Some((id, depth)) = stack.pop() {
-        let n = tree.node(id);
-        buf.clear();
-        buf.extend_from_slice(&depth.to_be_bytes());
-        buf.extend_from_slice(n.name().as_bytes());
-        buf.push(0);
-        for p in &n.props {
-            buf.extend_from_slice(p.name().as_bytes());
-            buf.push(0);
-            buf.extend_from_slice(&(p.value.len() as u32).to_be_bytes());
-            buf.extend_from_slice(&p.value);
-        }
-        d.update(&buf);
-        for &c in n.children().iter().rev() {
-            stack.push((c, depth + 1));
-        }
-    }
-    for r in &tree.reservations {
-        d.update(&r.address.to_be_bytes());
-        d.update(&r.size.to_be_bytes());
-    }
-    d.finalize()
 }
 
 /// A blob around any payload, with a valid header and checksum (for fuzzing the

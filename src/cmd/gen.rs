@@ -1,7 +1,8 @@
 //! `pseries-sim gen`: writes a generated pSeries tree.
 
 use clap::Args;
-use pseries_sim::gen::{try_generate_platform, GenError, GenSpec, Platform, MAX_FUNCTIONS};
+use pseries_sim::gen::{GenError, GenSpec, MAX_FUNCTIONS};
+use pseries_sim::gen_platform::{try_generate_platform, Platform};
 use std::path::PathBuf;
 use std::process::ExitCode;
 

@@ -1,7 +1,8 @@
 //! `diff-clients`: one scenario run with two MSI clients (the model and a compiled
 //! Linux `msi.c`), and the first MSI call, virq or vector where they differ.
 
-use super::parse::{parse, Command, Step};
+use super::command::{Command, Step};
+use super::parse::parse;
 use super::run::Runner;
 use crate::Error;
 use platform::kernel::rtas::{CHANGE_MSI, QUERY_SOURCE};

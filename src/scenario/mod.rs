@@ -1,6 +1,7 @@
 //! Scenario files: a machine, a profile, a boot, and the driver actions and
 //! expectations that follow, one command a line.
 
+mod command;
 mod diff;
 mod parse;
 mod parse_eeh;
@@ -9,6 +10,7 @@ mod parse_fault;
 mod parse_hotplug;
 mod run;
 
+pub use command::{Command, Step};
 pub use diff::{diff_clients, observe_run, ClientRun, Difference};
-pub use parse::{parse, Command, Step};
+pub use parse::parse;
 pub use run::{compare_logs, run_file, run_file_with, virqs_stable, Discard, Output, Runner};

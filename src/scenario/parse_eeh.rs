@@ -1,7 +1,7 @@
 //! The EEH lines of the scenario grammar: `eeh freeze DEV`, `eeh recover DEV`,
 //! `expect frozen DEV`.
 
-use super::parse::{device, Command, R};
+use super::command::{device, Command, R};
 use nom::branch::alt;
 use nom::bytes::complete::tag;
 use nom::character::complete::space1;

@@ -1,7 +1,7 @@
 //! Where a scenario line that does not parse goes wrong: the first token its command
 //! does not take, and what the command expects (for the file:line:column error).
 
-use super::parse::{device, number, R};
+use super::command::{device, number, R};
 use nom::combinator::all_consuming;
 
 /// What each command expects, for error messages.

@@ -1,7 +1,7 @@
 //! The `fault` line of the scenario grammar: what the firmware answers at a named RTAS
 //! call, `fault SERVICE busy|hw-error|delay N|fewer N|status N [after N] [times M]`.
 
-use super::parse::{Command, R};
+use super::command::{Command, R};
 use nom::branch::alt;
 use nom::bytes::complete::{tag, take_till1};
 use nom::character::complete::{char, digit1, space1};

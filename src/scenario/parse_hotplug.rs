@@ -1,7 +1,7 @@
 //! The hotplug lines of the scenario grammar: `hotplug add DDDD:BB:DD.F FILE.dts`,
 //! `hotplug remove DEV`.
 
-use super::parse::{device, path, Command, R};
+use super::command::{device, path, Command, R};
 use nom::branch::alt;
 use nom::bytes::complete::tag;
 use nom::character::complete::space1;

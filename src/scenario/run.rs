@@ -1,7 +1,8 @@
 //! Running a scenario: each command in order, the trace as it goes, and the first
 //! failed expectation ends the run.
 
-use super::parse::{parse, Command, Step};
+use super::command::{Command, Step};
+use super::parse::parse;
 
 #[path = "run_eeh.rs"]
 mod eeh;

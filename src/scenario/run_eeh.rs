@@ -1,7 +1,7 @@
 //! Running the EEH lines: the freeze the harness injects, the OS's recovery, and the
 //! check of the PE's state.
 
-use super::super::parse::{Command, Step};
+use super::super::command::{Command, Step};
 use super::Runner;
 use crate::harness;
 use crate::Error;

@@ -1,6 +1,6 @@
 //! Running a `fault` line: the rule joins the firmware's fault plan.
 
-use super::super::parse::{Command, Step};
+use super::super::command::{Command, Step};
 use super::Runner;
 use crate::harness;
 use crate::Error;

@@ -1,7 +1,7 @@
 //! Running the hotplug lines: QEMU's `device_add` / `device_del` the harness makes,
 //! and the OS's addition or removal the firmware signals.
 
-use super::super::parse::{Command, Step};
+use super::super::command::{Command, Step};
 use super::Runner;
 use crate::harness;
 use crate::Error;

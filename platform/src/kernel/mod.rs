@@ -12,6 +12,7 @@ mod msi_device;
 mod msi_ims;
 mod msi_pci;
 pub mod msi_store;
+pub mod msi_stores;
 pub mod of;
 pub mod ops;
 pub mod pci;

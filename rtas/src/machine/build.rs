@@ -5,6 +5,7 @@ use super::{DropCounters, Machine, MachineConfig, Profile, ICS_BASE, ICS_COUNT, 
 use crate::alloc::{BuddyPool, Pools, QemuPool};
 use crate::error::{tree_err, Error};
 use crate::ics::{Ics, SourceKind};
+use crate::pci::is_bridge_node;
 use crate::pci::{PciAddr, PciFunction};
 use crate::phb::{Phb, QEMU_BUID_BASE};
 use of_tree::{NodeId, Tree};
@@ -79,14 +80,6 @@ impl BusNumbers {
     pub fn secondary(&self, bridge: NodeId) -> Option<u8> {
         self.secondary.get(&bridge).copied()
     }
-}
-
-/// A PCI-PCI or CardBus bridge by class code, or a node of `device_type` "pci".
-pub(crate) fn is_bridge_node(tree: &Tree, n: NodeId) -> bool {
-    let class = tree.at(n).u32("class-code").ok().flatten().unwrap_or(0) >> 8;
-    class == 0x0604
-        || class == 0x0607
-        || tree.at(n).string("device_type").ok().flatten() == Some("pci")
 }
 
 /// The memory the `/memory` node's first `reg` entry gives (at most 4 GiB of it).

@@ -113,7 +113,7 @@ impl Machine {
                 }
             )));
         }
-        if crate::machine::is_bridge_node(dts, node) {
+        if crate::pci::is_bridge_node(dts, node) {
             return Err(refuse(format!(
                 "{source}: {node_path}: a bridge: hotplug adds functions only"
             )));

@@ -5,8 +5,8 @@
 use super::{FnRef, Machine, Signal};
 use crate::config::{AccessError, BarKind};
 use crate::error::Error;
+use crate::phb::Window;
 use of_tree::{NodeId, Tree};
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// PCI space code of 32-bit memory in the first cell of a PCI address.
@@ -19,31 +19,6 @@ const FALLBACK_MEM32: u64 = 0x8000_0000;
 const FALLBACK_MEM32_SPAN: u64 = 0x8000_0000;
 /// Where a PHB without `ranges` gets its 64-bit window; PHB n adds n << 40.
 const FALLBACK_MEM64: u64 = 0x2100_0000_0000;
-
-/// A PHB memory window: a range of PCI bus addresses and the CPU addresses behind it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Window {
-    /// First PCI bus address.
-    pub pci: u64,
-    /// The CPU physical address of `pci`.
-    pub cpu: u64,
-    /// Bytes.
-    pub size: u64,
-    /// A 64-bit memory window (else 32-bit).
-    pub mem64: bool,
-}
-
-impl Window {
-    /// The CPU address of a bus address in this window.
-    pub fn to_cpu(&self, pci: u64) -> Option<u64> {
-        let off = pci.checked_sub(self.pci)?;
-        if off < self.size {
-            self.cpu.checked_add(off)
-        } else {
-            None
-        }
-    }
-}
 
 /// What a CPU physical address reaches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,9 +10,8 @@ mod lsi;
 mod mmio;
 mod msg_delivery;
 
-pub(crate) use build::is_bridge_node;
 pub use build::{pci_functions_below, BusNumbers};
-pub use mmio::{MmioTarget, Window};
+pub use mmio::MmioTarget;
 
 use mmio::MmioMap;
 
