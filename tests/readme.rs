@@ -1,7 +1,9 @@
-//! The README's examples are run: every `$ ` command of its indented blocks, in a
-//! scratch directory holding the fixtures, with `pseries-sim` on the PATH; what it
-//! prints (stdout and stderr) must show the lines the README shows, in order and
-//! adjacent, where `...` stands for lines left out.
+//! The examples of the README and of every page in `docs/` are run: every `$ ` command of
+//! their indented blocks, each page in its own scratch directory holding the fixtures
+//! (so a page's examples may use the files its earlier examples wrote), with
+//! `pseries-sim` on the PATH; what it prints (stdout and stderr) must show the lines
+//! the page shows, in order and adjacent, where `...` stands for lines left out. A
+//! failure names the page and the line.
 
 mod common;
 
@@ -16,10 +18,10 @@ struct Example {
     shown: Vec<String>,
 }
 
-fn examples(readme: &str) -> Vec<Example> {
+fn examples(page: &str) -> Vec<Example> {
     let mut out: Vec<Example> = Vec::new();
     let mut in_block = false;
-    for (i, l) in readme.lines().enumerate() {
+    for (i, l) in page.lines().enumerate() {
         if l.is_empty() {
             // A blank line inside a block is printed output; at its end, trimmed below.
             if in_block {
@@ -60,7 +62,7 @@ fn shows(got: &[&str], shown: &[String]) -> Result<(), String> {
     if shown.is_empty() {
         return match got.first() {
             None => Ok(()),
-            Some(l) => Err(format!("printed '{l}' where the README shows nothing")),
+            Some(l) => Err(format!("printed '{l}' where the page shows nothing")),
         };
     }
     let runs: Vec<&[String]> = shown.split(|l| l == "...").collect();
@@ -83,12 +85,27 @@ fn shows(got: &[&str], shown: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-#[test]
-fn every_readme_example_prints_what_it_shows() {
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    let all = examples(&readme);
-    assert!(all.len() >= 12, "{} examples", all.len());
-    let dir = scratch("readme");
+/// The pages whose examples are run: the README, then every `.md` file of `docs/`, as
+/// paths relative to the project's root.
+fn pages() -> Vec<String> {
+    let mut docs: Vec<String> = std::fs::read_dir(root().join("docs"))
+        .expect("docs/")
+        .map(|e| e.expect("dir entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "md"))
+        .map(|p| format!("docs/{}", p.file_name().unwrap().to_string_lossy()))
+        .collect();
+    docs.sort();
+    let mut all = vec!["README.md".to_string()];
+    all.extend(docs);
+    all
+}
+
+/// Runs one page's examples in a fresh scratch directory holding the fixtures; returns
+/// how many ran and a message per failure, naming the page and the line.
+fn run_page(page: &str, path: &str) -> (usize, Vec<String>) {
+    let text = std::fs::read_to_string(root().join(page)).unwrap();
+    let all = examples(&text);
+    let dir = scratch(&format!("readme-{}", page.replace(['/', '.'], "-")));
     let st = Command::new("cp")
         .arg("-r")
         .arg(root().join("fixtures"))
@@ -96,6 +113,28 @@ fn every_readme_example_prints_what_it_shows() {
         .status()
         .unwrap();
     assert!(st.success());
+    let mut failures = Vec::new();
+    for e in &all {
+        let o = Command::new("bash")
+            .args(["-c", &format!("{} 2>&1", e.command)])
+            .current_dir(&dir)
+            .env("PATH", path)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&o.stdout).to_string();
+        let got: Vec<&str> = text.lines().collect();
+        if let Err(why) = shows(&got, &e.shown) {
+            failures.push(format!("{page}:{}: `{}`: {why}\n{text}", e.line, e.command));
+        }
+    }
+    if failures.is_empty() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    (all.len(), failures)
+}
+
+#[test]
+fn every_readme_and_docs_example_prints_what_it_shows() {
     let bin = std::path::Path::new(env!("CARGO_BIN_EXE_pseries-sim"))
         .parent()
         .unwrap()
@@ -105,24 +144,33 @@ fn every_readme_example_prints_what_it_shows() {
         bin.display(),
         std::env::var("PATH").unwrap_or_default()
     );
+    let pages = pages();
+    assert!(pages.len() >= 2, "no page in docs/: {pages:?}");
+    let mut counts = Vec::new();
     let mut failures = Vec::new();
-    for e in &all {
-        let o = Command::new("bash")
-            .args(["-c", &format!("{} 2>&1", e.command)])
-            .current_dir(&dir)
-            .env("PATH", &path)
-            .output()
-            .unwrap();
-        let text = String::from_utf8_lossy(&o.stdout).to_string();
-        let got: Vec<&str> = text.lines().collect();
-        if let Err(why) = shows(&got, &e.shown) {
-            failures.push(format!(
-                "README.md:{}: `{}`: {why}\n{text}",
-                e.line, e.command
-            ));
-        }
+    for page in &pages {
+        let (n, f) = run_page(page, &path);
+        counts.push((page.as_str(), n));
+        failures.extend(f);
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // The README keeps a tour, and no example of the reference is lost: the README held
+    // 34 when the reference moved from it to docs/, each of which is now in docs/.
+    let readme = counts[0].1;
+    let docs: usize = counts[1..].iter().map(|c| c.1).sum();
+    assert!(readme >= 3, "the README shows {readme} examples");
+    assert!(docs >= 34, "docs/ shows {docs} examples: {counts:?}");
+}
+
+#[test]
+fn the_readme_maps_every_docs_page() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let missing: Vec<String> = pages()
+        .into_iter()
+        .skip(1)
+        .filter(|p| !readme.contains(&format!("({p})")))
+        .collect();
+    assert!(missing.is_empty(), "README.md links to none of {missing:?}");
 }
 
 #[test]
