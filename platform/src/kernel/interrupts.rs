@@ -127,7 +127,7 @@ impl Kernel {
         // Every handler on the line, in the order they were requested.
         for owner in self.irq.owners(virq) {
             let (dev, vector) = (owner.dev, owner.vector);
-            if self.opts.trace {
+            if self.tracing() {
                 let device = self.devices[dev].name.clone();
                 self.emit(Event::Handler {
                     device,

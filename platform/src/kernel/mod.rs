@@ -29,6 +29,7 @@ pub use suspend::HeldVirq;
 use crate::error::Error;
 use crate::irq::IrqDomain;
 use crate::port::Port;
+use crate::trace::tracer::{self, Tracer};
 use crate::trace::{Event, Sink};
 use of_tree::{NodeId, Tree};
 use ops::{MachineDescription, MsiType};
@@ -241,8 +242,8 @@ pub struct Kernel {
     pub irq: IrqDomain,
     /// What happened, in order (when no sink takes the events as they happen).
     pub trace: Vec<Event>,
-    /// Takes each event as it happens instead of `trace`.
-    sink: Option<Sink>,
+    /// Where events go: kept in `trace`, streamed, or nowhere.
+    tracer: Box<dyn Tracer>,
     /// Options it booted with.
     pub opts: OsOptions,
     /// Interrupts taken that no handler took.
@@ -297,9 +298,15 @@ impl Kernel {
         mut port: Box<dyn Port>,
         select: Select,
         opts: OsOptions,
-        mut sink: Option<Sink>,
+        sink: Option<Sink>,
     ) -> Result<Kernel, Error> {
+        let mut tracer = tracer::for_options(opts.trace, sink);
         let mut trace = Vec::new();
+        let mut record = |tracer: &mut Box<dyn Tracer>, e: Event| {
+            if let Some(e) = tracer.take(e) {
+                trace.push(e);
+            }
+        };
         let mut msgs = Vec::new();
         let intc_mode = prom_init::client_architecture_support(
             &mut tree,
@@ -314,13 +321,9 @@ impl Kernel {
                 m.to_string().to_uppercase()
             ));
         }
-        if opts.trace {
+        if tracer.enabled() {
             for text in msgs {
-                let e = Event::Msg { text };
-                match sink.as_mut() {
-                    Some(s) => s(&e),
-                    None => trace.push(e),
-                }
+                record(&mut tracer, Event::Msg { text });
             }
         }
         let desc = match select {
@@ -329,16 +332,13 @@ impl Kernel {
                 let mut found = None;
                 for d in list {
                     let ok = (d.probe)(&tree);
-                    if opts.trace {
+                    if tracer.enabled() {
                         let e = Event::Hook {
                             hook: "probe",
                             machine: d.name,
                             detail: if ok { "accepted" } else { "declined" }.into(),
                         };
-                        match sink.as_mut() {
-                            Some(s) => s(&e),
-                            None => trace.push(e),
-                        }
+                        record(&mut tracer, e);
                     }
                     if ok {
                         found = Some(*d);
@@ -365,7 +365,7 @@ impl Kernel {
             devices: Vec::new(),
             irq: IrqDomain::default(),
             trace,
-            sink,
+            tracer,
             opts,
             spurious: 0,
             suspended: false,
@@ -433,16 +433,20 @@ impl Kernel {
 
     /// Records an event: to the sink, else in `trace`.
     pub(crate) fn emit(&mut self, e: Event) {
-        match self.sink.as_mut() {
-            Some(s) => s(&e),
-            None => self.trace.push(e),
+        if let Some(e) = self.tracer.take(e) {
+            self.trace.push(e);
         }
+    }
+
+    /// Whether trace events are wanted (else none is built).
+    pub(crate) fn tracing(&self) -> bool {
+        self.tracer.enabled()
     }
 
     /// Records a hook call.
     pub(crate) fn hook(&mut self, hook: &'static str, detail: &str) {
         log::debug!("{}.{hook} {detail}", self.desc.name);
-        if self.opts.trace {
+        if self.tracing() {
             self.emit(Event::Hook {
                 hook,
                 machine: self.desc.name,
@@ -453,7 +457,7 @@ impl Kernel {
 
     /// Whether messages are wanted (trace or debug log).
     pub(crate) fn verbose(&self) -> bool {
-        self.opts.trace || log::log_enabled!(log::Level::Debug)
+        self.tracing() || log::log_enabled!(log::Level::Debug)
     }
 
     /// Records a message (for the simulator's notes in a run's trace).
@@ -464,8 +468,16 @@ impl Kernel {
     /// Records a message in the words of Linux's debug output.
     pub(crate) fn msg(&mut self, text: String) {
         log::debug!("{text}");
-        if self.opts.trace {
+        if self.tracing() {
             self.emit(Event::Msg { text });
+        }
+    }
+
+    /// Records a message built only when messages are wanted (see [`Kernel::msg`]).
+    pub(crate) fn msg_with(&mut self, text: impl FnOnce(&Kernel) -> String) {
+        if self.verbose() {
+            let text = text(self);
+            self.msg(text);
         }
     }
 
@@ -476,7 +488,7 @@ impl Kernel {
         text: String,
         detail: crate::trace::DriverDetail,
     ) {
-        if self.opts.trace {
+        if self.tracing() {
             let device = self.devices[dev].name.clone();
             self.emit(Event::Driver {
                 device,
@@ -504,7 +516,7 @@ impl Kernel {
     /// A hypervisor call through the port, traced.
     pub fn hcall(&mut self, opcode: u64, args: &[u64]) -> Vec<i64> {
         let rets = self.port.hcall(opcode, args);
-        if self.opts.trace {
+        if self.tracing() {
             self.emit(Event::Hcall {
                 name: papr_abi::hcall::name(opcode),
                 args: args.to_vec(),

@@ -20,7 +20,7 @@ impl Kernel {
         min: u32,
     ) -> Result<u32, MsiError> {
         let r = self.request_inner(dev, kind, max, min);
-        if !self.opts.trace {
+        if !self.tracing() {
             // The event exists only to be traced: nothing to build.
             return r;
         }
@@ -172,7 +172,7 @@ impl Kernel {
     /// Maps a device's vector to a new virq.
     pub fn map_vector(&mut self, dev: DevId, vector: u32, source: u32) -> u32 {
         let virq = self.irq.map(source, Owner::vector(dev, vector));
-        if self.opts.trace {
+        if self.tracing() {
             let device = self.devices[dev].name.clone();
             self.emit(Event::Map {
                 device,
@@ -187,7 +187,7 @@ impl Kernel {
     /// Maps a device's vector to a new virq that is its own hardware number.
     pub fn map_vector_direct(&mut self, dev: DevId, vector: u32) -> u32 {
         let virq = self.irq.map_direct(Owner::vector(dev, vector));
-        if self.opts.trace {
+        if self.tracing() {
             let device = self.devices[dev].name.clone();
             self.emit(Event::Map {
                 device,
@@ -207,7 +207,7 @@ impl Kernel {
         let virqs = m.virqs.clone();
         for v in virqs {
             if let Some(d) = self.irq.dispose(v) {
-                if self.opts.trace {
+                if self.tracing() {
                     let device = self.devices[dev].name.clone();
                     self.emit(Event::Unmap {
                         device,

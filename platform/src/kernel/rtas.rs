@@ -182,7 +182,7 @@ impl Kernel {
         if !self.port.rtas_call(token, args, out) {
             return false;
         }
-        if self.opts.trace {
+        if self.tracing() {
             let service = self
                 .rtas
                 .as_ref()
@@ -213,7 +213,7 @@ impl Kernel {
         if !self.port.rtas_call(token, args, out) {
             return false;
         }
-        if self.opts.trace {
+        if self.tracing() {
             self.emit(Event::Rtas {
                 service: service.name.to_string(),
                 token,

@@ -104,7 +104,7 @@ impl Kernel {
         if let Some(src) = lsi {
             let virq = self.irq.map_lsi(src, Owner::lsi(id));
             self.devices[id].lsi_virq = Some(virq);
-            if self.opts.trace {
+            if self.tracing() {
                 self.emit(Event::Map {
                     device: name.clone(),
                     vector: None,

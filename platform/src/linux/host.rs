@@ -192,7 +192,7 @@ unsafe extern "C" fn virq_map(c: *mut c_void, virq: i32, hwirq: u32, dev: i32, v
         // The XIVE domain's alloc under the client's: xive_irq_alloc_data.
         c.k.xive_alloc(hwirq);
     }
-    if set && c.k.opts.trace {
+    if set && c.k.tracing() {
         let device = c.k.devices[d].name.clone();
         c.k.emit(Event::Map {
             device,
@@ -209,7 +209,7 @@ unsafe extern "C" fn virq_free(c: *mut c_void, virq: i32) {
         return;
     };
     let owner = desc.owner();
-    if c.k.opts.trace && desc.hwirq != u32::MAX && owner.dev < c.k.devices.len() {
+    if c.k.tracing() && desc.hwirq != u32::MAX && owner.dev < c.k.devices.len() {
         let device = c.k.devices[owner.dev].name.clone();
         c.k.emit(Event::Unmap {
             device,

@@ -231,11 +231,7 @@ pub fn setup_msi_irqs(
     let mut virqs = Vec::with_capacity(nvec as usize);
     for (i, &h) in sources.iter().enumerate() {
         let virq = k.map_vector(dev, i as u32, h);
-        if k.verbose() {
-            k.msg(format!(
-                "u3msi: allocated virq {virq:#x} (hw {h:#x}) addr {address:#x}"
-            ));
-        }
+        k.msg_with(|_| format!("u3msi: allocated virq {virq:#x} (hw {h:#x}) addr {address:#x}"));
         virqs.push(virq);
     }
     let messages = k.read_messages(dev, kind, nvec);

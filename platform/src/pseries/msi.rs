@@ -54,16 +54,11 @@ pub(crate) fn check_req(
     let prop = prop_name(kind);
     let value = k.tree.at(node).u32(prop).ok().flatten();
     let Some(req) = value else {
-        if k.verbose() {
-            let path = k.devices[dev].path.clone();
-            k.msg(format!("rtas_msi: No {prop} on {path}"));
-        }
+        k.msg_with(|k| format!("rtas_msi: No {prop} on {}", k.devices[dev].path));
         return Err(MsiError::NoEnt);
     };
     if req < nvec {
-        if k.verbose() {
-            k.msg(format!("rtas_msi: {prop} requests < {nvec} MSIs"));
-        }
+        k.msg_with(|_| format!("rtas_msi: {prop} requests < {nvec} MSIs"));
         if req == 0 {
             return Err(MsiError::NoSpc);
         }
@@ -143,11 +138,7 @@ pub(crate) fn change_msi(k: &mut Kernel, dev: DevId, func: u32, num: u32) -> i64
         r if r > 0 => -r,
         r => r,
     };
-    if k.verbose() {
-        k.msg(format!(
-            "rtas_msi: ibm,change_msi(func={func},num={num}), got {got} rc = {rc}"
-        ));
-    }
+    k.msg_with(|_| format!("rtas_msi: ibm,change_msi(func={func},num={num}), got {got} rc = {rc}"));
     rc
 }
 
@@ -168,9 +159,7 @@ pub(crate) fn query(k: &mut Kernel, dev: DevId, i: u32) -> Result<u32, i64> {
             continue;
         }
         if r[0] != 0 {
-            if k.verbose() {
-                k.msg(format!("rtas_msi: error ({}) querying source number", r[0]));
-            }
+            k.msg_with(|_| format!("rtas_msi: error ({}) querying source number", r[0]));
             return Err(r[0]);
         }
         return Ok(r[1] as u32);
@@ -192,20 +181,14 @@ pub(super) fn pci_irq_fixup(k: &mut Kernel, dev: DevId) {
     }
     let name = k.devices[dev].name.clone();
     if k.devices[dev].lsi.is_none() {
-        if k.verbose() {
-            k.msg(format!("{name}: rtas_msi: no LSI, nothing to do."));
-        }
+        k.msg_with(|_| format!("{name}: rtas_msi: no LSI, nothing to do."));
         return;
     }
     if check_req(k, dev, 1, MsiType::Msi).is_err() && check_req(k, dev, 1, MsiType::Msix).is_err() {
-        if k.verbose() {
-            k.msg(format!("{name}: rtas_msi: no req#msi/x, nothing to do."));
-        }
+        k.msg_with(|_| format!("{name}: rtas_msi: no req#msi/x, nothing to do."));
         return;
     }
-    if k.verbose() {
-        k.msg(format!("{name}: rtas_msi: disabling existing MSI."));
-    }
+    k.msg_with(|_| format!("{name}: rtas_msi: disabling existing MSI."));
     disable_msi(k, dev);
 }
 

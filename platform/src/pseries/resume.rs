@@ -49,7 +49,7 @@ pub(super) fn resume(k: &mut Kernel, _mode: ResumeMode) -> Result<(), Error> {
             })?;
             let old = k.irq.remap(virq, new).unwrap_or(m.sources[i]);
             state.sources[i] = new;
-            if k.opts.trace {
+            if k.tracing() {
                 k.emit(Event::Remap {
                     device: name.clone(),
                     vector: i as u32,

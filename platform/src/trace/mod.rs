@@ -2,6 +2,7 @@
 //! order, as text or JSON Lines.
 
 mod rtas_line;
+pub mod tracer;
 
 use serde::Serialize;
 
