@@ -8,7 +8,7 @@
 //! ```
 //! use papr_abi::pci::PciAddr;
 //! let (addr, reg) = PciAddr::from_config_addr(0x0001_0844);
-//! assert_eq!((addr.to_string(), reg), ("01:08.0".to_string(), 0x44));
+//! assert_eq!((addr.to_string(), reg), ("01:01.0".to_string(), 0x44));
 //! assert_eq!(papr_abi::hcall::name(papr_abi::hcall::H_INT_ESB), "H_INT_ESB");
 //! ```
 #![deny(missing_docs)]
