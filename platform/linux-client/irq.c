@@ -1,9 +1,10 @@
-/* pseries-sim: the kernel's hierarchical irq domains as msi.c uses them: virq
- * descriptors with one irq_data per domain level, allocation down the hierarchy,
- * activation parents first, the parent-chip helpers, and the root domain standing for
- * the interrupt controller (XICS or XIVE) the simulator drives. */
+/* pseries-sim, middle layer (its lowest file): the kernel's hierarchical irq domains as
+ * msi.c uses them: virq descriptors with one irq_data per domain level, allocation down
+ * the hierarchy, activation parents first, the parent-chip helpers, and the root domain
+ * standing for the interrupt controller (XICS or XIVE) the simulator drives.
+ * Includes only middle.h (its layer and below); calls only the bottom. */
 #include <stdlib.h>
-#include "internal.h"
+#include "middle.h"
 
 struct psim_irq {
 	struct irq_common_data common;

@@ -1,10 +1,17 @@
-/* pseries-sim: the PCI side of Linux 6.1's MSI core (drivers/pci/msi): enabling MSI and
- * MSI-X with the retry on a positive count, the descriptors each sets up, masking
- * through the capability or the table, reading and writing messages, shutdown. */
+/* pseries-sim, middle layer: the PCI side of Linux 6.1's MSI core (drivers/pci/msi):
+ * enabling MSI and MSI-X with the retry on a positive count, the descriptors each sets
+ * up, masking through the capability or the table, reading and writing messages,
+ * shutdown, and request_irq / free_irq over a function's vectors.
+ * Includes only middle.h (its layer and below); calls msi_core.c, irq.c and the bottom. */
 #include <stdlib.h>
-#include "internal.h"
+#include "middle.h"
 
 /* ---- PCI MSI (drivers/pci/msi) ---- */
+
+struct pci_dev *msi_desc_to_pci_dev(struct msi_desc *desc)
+{
+	return to_pci_dev(desc->dev);
+}
 
 static int pci_msi_setup_msi_irqs(struct pci_dev *dev, int nvec)
 {

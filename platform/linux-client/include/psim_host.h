@@ -1,6 +1,7 @@
-/* pseries-sim: the interface between the simulator (Rust) and the C client.
- * The simulator hands a table of these callbacks to psim_init; every entry point takes
- * the simulator's context pointer, passed back on each callback. */
+/* pseries-sim, bottom layer: the interface between the simulator (Rust) and the C
+ * client. The simulator hands a table of these callbacks to psim_init (entry.h); every
+ * entry point takes the simulator's context pointer, passed back on each callback.
+ * Includes no header of ours. */
 #ifndef PSIM_HOST_H
 #define PSIM_HOST_H
 #include <stdint.h>

@@ -4,26 +4,53 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The project's own C files (stand-in headers, the MSI core), as (path, text).
+/// The project's own C files (stand-in headers, the MSI core), as (path, text), layer
+/// by layer from the bottom: each file includes only headers of its layer or below.
+/// Bottom: the host interface, the kernel environment's base and its implementation.
+/// Middle: the irq and MSI core. msi.c's view: `psim.h` (all of the kernel environment)
+/// and `pseries.h`. Top: the entry points this crate calls.
 const SOURCES: &[(&str, &str)] = &[
-    (
-        "include/psim.h",
-        include_str!("../../linux-client/include/psim.h"),
-    ),
     (
         "include/psim_host.h",
         include_str!("../../linux-client/include/psim_host.h"),
     ),
     (
-        "include/pseries.h",
-        include_str!("../../linux-client/include/pseries.h"),
+        "include/psim_base.h",
+        include_str!("../../linux-client/include/psim_base.h"),
     ),
-    ("internal.h", include_str!("../../linux-client/internal.h")),
-    ("core.c", include_str!("../../linux-client/core.c")),
+    ("base.h", include_str!("../../linux-client/base.h")),
+    ("base.c", include_str!("../../linux-client/base.c")),
+    (
+        "include/psim_irq.h",
+        include_str!("../../linux-client/include/psim_irq.h"),
+    ),
+    ("middle.h", include_str!("../../linux-client/middle.h")),
     ("irq.c", include_str!("../../linux-client/irq.c")),
     ("msi_core.c", include_str!("../../linux-client/msi_core.c")),
     ("pci_msi.c", include_str!("../../linux-client/pci_msi.c")),
+    (
+        "pci_msi_domain.c",
+        include_str!("../../linux-client/pci_msi_domain.c"),
+    ),
+    (
+        "include/psim.h",
+        include_str!("../../linux-client/include/psim.h"),
+    ),
+    (
+        "include/pseries.h",
+        include_str!("../../linux-client/include/pseries.h"),
+    ),
+    ("entry.h", include_str!("../../linux-client/entry.h")),
+    ("entry.c", include_str!("../../linux-client/entry.c")),
 ];
+
+/// The C files compiled with the user's `msi.c`: those of [`SOURCES`] ending in `.c`.
+fn c_files() -> impl Iterator<Item = &'static str> {
+    SOURCES
+        .iter()
+        .map(|(p, _)| *p)
+        .filter(|p| p.ends_with(".c"))
+}
 
 /// The kernel headers a platform file includes; each stand-in includes `psim.h`.
 const STAND_INS: &[&str] = &[
@@ -50,7 +77,7 @@ const STAND_INS: &[&str] = &[
 ];
 
 const STAND_IN: &str =
-    "/* pseries-sim stand-in: everything is in psim.h */\n#include \"../psim.h\"\n";
+    "/* pseries-sim stand-in (msi.c's view): all in psim.h */\n#include \"../psim.h\"\n";
 
 /// FNV-1a, 64 bits: the cache key of a build.
 fn fnv(h: &mut u64, bytes: &[u8]) {
@@ -138,15 +165,9 @@ fn build_in(work: &Path, cc: &str, source: &Path, text: &[u8], out: &Path) -> Re
     let output = Command::new(cc)
         .current_dir(work)
         .args(["-shared", "-fPIC", "-O1", "-std=gnu11", "-Iinclude", "-I."])
-        .args([
-            "-o",
-            "client.so",
-            "core.c",
-            "irq.c",
-            "msi_core.c",
-            "pci_msi.c",
-            "msi.c",
-        ])
+        .args(["-o", "client.so"])
+        .args(c_files())
+        .arg("msi.c")
         .output()
         .map_err(|e| format!("cannot run the C compiler `{cc}`: {e}"))?;
     let diagnostics = String::from_utf8_lossy(&output.stderr).into_owned();

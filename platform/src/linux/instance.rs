@@ -75,7 +75,7 @@ impl Instance {
         let lib = unsafe { libloading::Library::new(&copy) };
         let _ = std::fs::remove_file(&copy);
         let lib = lib.map_err(|e| format!("{}: {e}", library.display()))?;
-        // SAFETY: each symbol has the C signature declared in core.c.
+        // SAFETY: each symbol has the C signature declared in entry.h.
         unsafe {
             let abi: libloading::Symbol<unsafe extern "C" fn() -> c_int> =
                 lib.get(b"psim_abi").map_err(|e| e.to_string())?;

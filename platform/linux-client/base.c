@@ -1,10 +1,12 @@
-/* pseries-sim: the stand-in kernel environment over the simulator's host interface:
- * messages, memory, the device tree, PCI config space, RTAS, the machine's registry of
- * PHBs and functions, and the entry points the simulator calls. */
+/* pseries-sim, bottom layer: the stand-in kernel environment over the simulator's host
+ * interface: messages, memory, the device tree, PCI config space, RTAS, the machine
+ * (ppc_md, initcalls, XIVE). Includes only base.h (the bottom layer's headers); the
+ * files above (the middle: irq.c, msi_core.c, pci_msi.c, pci_msi_domain.c; msi.c; the
+ * top: entry.c) call into it, never the other way. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include "internal.h"
+#include "base.h"
 
 const struct psim_host *psim_h;
 void *psim_ctx;
@@ -194,14 +196,7 @@ void kfree(const void *p)
 	free((void *)p);
 }
 
-/* ---- the registry: nodes, PHBs, functions ---- */
-
-static struct device_node *nodes;
-static int nnodes;
-static struct pci_controller *phbs;
-static int nphbs;
-static struct pci_dev **devs;
-static int ndevs;
+/* ---- the machine's initcalls ---- */
 
 struct initcall {
 	const char *machine;
@@ -217,6 +212,21 @@ void psim_register_initcall(const char *machine, int (*fn)(void))
 		initcalls[ninitcalls].fn = fn;
 		ninitcalls++;
 	}
+}
+
+/* Runs the initcalls registered for `machine` (msi.c's machine_arch_initcall), in order;
+ * returns the first one's status, -ENOSYS when there is none. */
+int psim_run_initcalls(const char *machine)
+{
+	int rc = -ENOSYS;
+	for (int i = 0; i < ninitcalls; i++) {
+		if (strcmp(initcalls[i].machine, machine) != 0)
+			continue;
+		int r = initcalls[i].fn();
+		if (rc == -ENOSYS)
+			rc = r;
+	}
+	return rc;
 }
 
 /* ---- device tree ---- */
@@ -314,11 +324,6 @@ int pci_write_config_dword(const struct pci_dev *dev, int where, u32 val)
 	return psim_h->config_write(psim_ctx, dev->psim_id, where, 4, val) ? -EIO : 0;
 }
 
-struct pci_dev *msi_desc_to_pci_dev(struct msi_desc *desc)
-{
-	return to_pci_dev(desc->dev);
-}
-
 /* ---- RTAS ---- */
 
 int rtas_token(const char *service)
@@ -362,191 +367,4 @@ bool xive_enabled(void)
 void xive_irq_free_data(unsigned int virq)
 {
 	(void)virq;
-}
-
-/* ---- entry points ---- */
-
-#define ENTER(ctx) psim_ctx = (ctx)
-
-int psim_abi(void)
-{
-	return PSIM_ABI;
-}
-
-/* Starts over with `n` nodes and the host's callbacks. */
-int psim_init(void *ctx, const struct psim_host *host, int32_t n)
-{
-	psim_h = host;
-	ENTER(ctx);
-	memset(&ppc_md, 0, sizeof(ppc_md));
-	nodes = calloc((size_t)(n > 0 ? n : 1), sizeof(*nodes));
-	nnodes = nodes ? n : 0;
-	psim_irq_reset(host->xive(ctx));
-	return nodes ? 0 : -ENOMEM;
-}
-
-/* Node `id` (0..n), child of `parent` (-1 for the root), named by its path. */
-int psim_add_node(void *ctx, int32_t id, int32_t parent, const char *path)
-{
-	ENTER(ctx);
-	if (id < 0 || id >= nnodes || parent >= nnodes)
-		return -EINVAL;
-	struct device_node *dn = &nodes[id];
-	dn->id = id;
-	dn->fwnode.id = id;
-	dn->full_name = strdup(path);
-	if (parent >= 0) {
-		struct device_node *p = &nodes[parent];
-		dn->parent = p;
-		if (p->last_child)
-			p->last_child->sibling = dn;
-		else
-			p->child = dn;
-		p->last_child = dn;
-	}
-	return 0;
-}
-
-/* A PHB: its node, BUID and PCI domain; returns its index. */
-int psim_add_phb(void *ctx, int32_t node, uint64_t buid, int32_t domain)
-{
-	ENTER(ctx);
-	if (node < 0 || node >= nnodes)
-		return -EINVAL;
-	struct pci_controller *n = realloc(phbs, (size_t)(nphbs + 1) * sizeof(*phbs));
-	if (!n)
-		return -ENOMEM;
-	phbs = n;
-	memset(&phbs[nphbs], 0, sizeof(*phbs));
-	phbs[nphbs].dn = &nodes[node];
-	phbs[nphbs].buid = buid;
-	phbs[nphbs].global_number = domain;
-	return nphbs++;
-}
-
-/* A PCI function; `id` is the simulator's device index (added in order). */
-int psim_add_device(void *ctx, int32_t id, int32_t phb, int32_t node, int32_t bus,
-		    int32_t devfn, int32_t msi_cap, int32_t msix_cap, uint32_t irq,
-		    int32_t no_64bit, const char *name)
-{
-	ENTER(ctx);
-	if (id != ndevs || phb < 0 || phb >= nphbs || node < 0 || node >= nnodes)
-		return -EINVAL;
-	struct pci_dev **n = realloc(devs, (size_t)(ndevs + 1) * sizeof(*devs));
-	if (!n)
-		return -ENOMEM;
-	devs = n;
-	struct pci_dev *d = kzalloc(sizeof(*d), 0);
-	struct pci_bus *b = kzalloc(sizeof(*b), 0);
-	struct pci_dn *pdn = kzalloc(sizeof(*pdn), 0);
-	struct eeh_dev *edev = kzalloc(sizeof(*edev), 0);
-	if (!d || !b || !pdn || !edev)
-		return -ENOMEM;
-	b->number = (unsigned char)bus;
-	b->max_bus_speed = PCI_SPEED_UNKNOWN;
-	d->bus = b;
-	d->devfn = (unsigned)devfn;
-	d->irq = irq;
-	d->msi_cap = (u8)msi_cap;
-	d->msix_cap = (u8)msix_cap;
-	d->no_64bit_msi = no_64bit ? 1 : 0;
-	d->current_state = PCI_D0;
-	d->psim_id = id;
-	d->dev.of_node = &nodes[node];
-	d->dev.name = strdup(name);
-	d->dev.is_pci = true;
-	d->dev.msi_domain = phbs[phb].msi_domain;
-	pdn->busno = bus;
-	pdn->devfn = devfn;
-	pdn->phb = &phbs[phb];
-	pdn->edev = edev;
-	pdn->pcidev = d;
-	edev->pdev = d;
-	edev->pdn = pdn;
-	nodes[node].data = pdn;
-	devs[ndevs++] = d;
-	return 0;
-}
-
-/* pSeries_discover_phbs's last step for every PHB, then the machine's initcalls.
- * Returns the first initcall's status (0: MSI support registered). */
-int psim_msi_init(void *ctx)
-{
-	ENTER(ctx);
-	for (int i = 0; i < nphbs; i++)
-		pseries_msi_allocate_domains(&phbs[i]);
-	/* Devices see their PHB's MSI domain, as the PCI core sets it at scan. */
-	for (int i = 0; i < ndevs; i++) {
-		struct pci_dn *pdn = pci_get_pdn(devs[i]);
-		devs[i]->dev.msi_domain = pdn && pdn->phb ? pdn->phb->msi_domain : NULL;
-	}
-	int rc = -ENOSYS;
-	for (int i = 0; i < ninitcalls; i++) {
-		if (strcmp(initcalls[i].machine, "pseries") != 0)
-			continue;
-		int r = initcalls[i].fn();
-		if (rc == -ENOSYS)
-			rc = r;
-	}
-	return rc;
-}
-
-static struct pci_dev *dev_of(int32_t id)
-{
-	return id >= 0 && id < ndevs ? devs[id] : NULL;
-}
-
-/* The PCI core's fix-up of a function at scan: ppc_md.pci_irq_fixup. */
-int psim_pci_irq_fixup(void *ctx, int32_t id, uint32_t irq)
-{
-	ENTER(ctx);
-	struct pci_dev *d = dev_of(id);
-	if (!d)
-		return -EINVAL;
-	d->irq = irq;
-	if (ppc_md.pci_irq_fixup)
-		ppc_md.pci_irq_fixup(d);
-	return 0;
-}
-
-/* A driver's pci_alloc_irq_vectors(dev, min, max, PCI_IRQ_MSIX or PCI_IRQ_MSI):
- * the vectors granted, or a negative errno. */
-int psim_request(void *ctx, int32_t id, int32_t msix, int32_t min, int32_t max)
-{
-	ENTER(ctx);
-	struct pci_dev *d = dev_of(id);
-	if (!d)
-		return -EINVAL;
-	return msix ? psim_enable_msix_range(d, min, max) : psim_enable_msi_range(d, min, max);
-}
-
-/* The virq of a device's vector (pci_irq_vector), or a negative errno. */
-int psim_vector(void *ctx, int32_t id, uint32_t nr)
-{
-	ENTER(ctx);
-	struct pci_dev *d = dev_of(id);
-	return d ? psim_irq_vector(d, nr) : -EINVAL;
-}
-
-/* request_irq on every vector of a device. */
-int psim_request_irqs(void *ctx, int32_t id)
-{
-	ENTER(ctx);
-	struct pci_dev *d = dev_of(id);
-	if (!d)
-		return -EINVAL;
-	psim_request_irqs_of(d);
-	return 0;
-}
-
-/* free_irq on every requested vector, then pci_free_irq_vectors. */
-int psim_free(void *ctx, int32_t id)
-{
-	ENTER(ctx);
-	struct pci_dev *d = dev_of(id);
-	if (!d)
-		return -EINVAL;
-	psim_free_irqs(d);
-	psim_free_irq_vectors(d);
-	return 0;
 }
