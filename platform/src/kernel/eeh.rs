@@ -11,6 +11,7 @@
 //! [`super::OsOptions::eeh`] (a scenario with `eeh` lines does), so that other boots
 //! make the calls they always made. A device without EEH enabled cannot be recovered.
 
+pub use super::eeh_state::{EehDev, Recovery};
 use super::rtas::{
     RtasService, CONFIGURE_PE, GET_CONFIG_ADDR_INFO2, QUERY_SOURCE, READ_SLOT_RESET_STATE2,
     SET_EEH_OPTION, SET_SLOT_RESET, SLOT_ERROR_DETAIL,
@@ -43,36 +44,6 @@ const OPT_THAW_MMIO: u32 = 2;
 /// The config registers saved at enable and written back after a reset: command
 /// (as a word with status), the six BARs.
 const SAVED_REGS: [u32; 7] = [0x04, 0x10, 0x14, 0x18, 0x1c, 0x20, 0x24];
-
-/// A device's EEH state in the OS.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EehDev {
-    /// Its PE config address.
-    pub pe: u32,
-    /// Register and value of each saved config word.
-    pub saved: Vec<(u32, u32)>,
-    /// Recoveries done.
-    pub recoveries: u32,
-    /// Freezes detected.
-    pub freezes: u32,
-    /// Permanently disabled after too many freezes.
-    pub failed: bool,
-}
-
-/// What one recovery did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Recovery {
-    /// The PE config address.
-    pub pe: u32,
-    /// The state read when the freeze was detected (2 or 4).
-    pub state: i64,
-    /// The first word of the error log the firmware returned (None: no log).
-    pub log: Option<u32>,
-    /// Busy and extended-delay answers retried.
-    pub retries: u32,
-    /// Vectors checked and re-enabled.
-    pub vectors: u32,
-}
 
 impl Kernel {
     /// An EEH call, retried while it answers busy or extended delay; the status.

@@ -2,7 +2,7 @@
 //! else the bare-metal PHB's config space through the port), the capability list,
 //! BARs translated through the PHB's `ranges`, and where a function's MSI-X table is.
 
-use super::{DevId, Kernel};
+use super::{DevId, Kernel, MemWindow};
 use crate::kernel::ops::MsiType;
 
 /// Class code >> 8 of a PCI-PCI bridge.
@@ -165,18 +165,6 @@ impl Kernel {
         }
         self.bus_to_cpu(dev, bar + (table & !7) as u64)
     }
-}
-
-/// A PHB's memory window: bus addresses from `bus` for `size` bytes appear to the CPU
-/// at `cpu` (a memory-space entry of its `ranges`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MemWindow {
-    /// First bus address.
-    pub bus: u64,
-    /// Where it appears to the CPU.
-    pub cpu: u64,
-    /// Bytes.
-    pub size: u64,
 }
 
 /// A PHB's memory windows as Linux reads them once at boot (`pci_process_bridge_OF_ranges`);

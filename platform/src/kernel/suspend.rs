@@ -1,6 +1,6 @@
 //! Suspend and resume as the OS sees them: the virqs held before, the platform's hooks.
 
-use super::{DevId, Kernel};
+use super::{HeldVirq, Kernel};
 use crate::error::Error;
 use crate::kernel::ops::ResumeMode;
 
@@ -20,19 +20,6 @@ pub fn resume_os_allocated(_k: &mut Kernel, mode: ResumeMode) -> Result<(), Erro
         ResumeMode::Keep => Ok(()),
         ResumeMode::Renumber => Err(Error::Failed(RENUMBER_REFUSED.into())),
     }
-}
-
-/// An MSI virq a driver held, and what it stood for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct HeldVirq {
-    /// OS interrupt number.
-    pub virq: u32,
-    /// Device.
-    pub dev: DevId,
-    /// Vector.
-    pub vector: u32,
-    /// Hardware source then.
-    pub source: u32,
 }
 
 impl Kernel {
