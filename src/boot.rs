@@ -2,6 +2,7 @@
 //! `ibm,req#msi-x` (else `ibm,req#msi`) offers, and every non-PCI MSI device's driver for
 //! every vector its node gives; the interrupt table that results.
 
+use crate::driver::driver_request;
 use crate::harness::{self, BootOptions};
 use crate::Error;
 use of_tree::Tree;
@@ -36,19 +37,6 @@ pub struct BootReport {
     pub failed: usize,
     /// Vectors held in all.
     pub vectors: u64,
-}
-
-/// The request a function's driver makes: kind and count, from its properties.
-pub fn driver_request(tree: &Tree, node: of_tree::NodeId) -> Option<(MsiType, u32)> {
-    let at = tree.at(node);
-    match (
-        at.u32("ibm,req#msi-x").ok().flatten(),
-        at.u32("ibm,req#msi").ok().flatten(),
-    ) {
-        (Some(n), _) if n > 0 => Some((MsiType::Msix, n)),
-        (_, Some(n)) if n > 0 => Some((MsiType::Msi, n)),
-        _ => None,
-    }
 }
 
 /// Boots and runs every driver's request (each accepts as few as one vector).

@@ -1,7 +1,7 @@
 //! The nvec sanity report: per function its req# properties, its PE and the quota
 //! Linux would compute, with the errors and warnings a user should know of.
 
-use crate::boot::driver_request;
+use crate::driver::driver_request;
 use of_tree::{NodeId, Tree};
 use platform::kernel::{of, pci_name};
 use platform::quota::{find_pe, pe_devices, quota_for, req_of, QuotaCache};

@@ -12,6 +12,7 @@
 
 pub mod boot;
 pub mod check;
+pub mod driver;
 mod error;
 pub mod fuzzing;
 pub mod gen;

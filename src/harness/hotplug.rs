@@ -52,7 +52,7 @@ pub fn hotplug_add(
     let mut added = Vec::new();
     for index in signalled {
         let d = k.dlpar_add(os_phb, index).map_err(|e| e.to_string())?;
-        if let Some((kind, n)) = crate::boot::driver_request(k.tree(), k.devices[d].node) {
+        if let Some((kind, n)) = crate::driver::driver_request(k.tree(), k.devices[d].node) {
             if k.request(d, kind, n, 1).is_err() {
                 k.request_lsi(d);
             }

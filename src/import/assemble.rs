@@ -11,7 +11,7 @@
 
 use super::dev::Dev;
 use super::lex::Event;
-use super::ImportError;
+use super::error::ImportError;
 use std::collections::{BTreeMap, HashMap};
 
 /// A call, before its BUID is known.

@@ -2,7 +2,7 @@
 //! uses says (the Linux pseries MSI debug lines and QEMU's `spapr_pci*` trace events).
 
 use super::dev::Dev;
-use super::ImportError;
+use super::error::ImportError;
 
 /// One line of the log.
 #[derive(Debug, Clone, Copy)]

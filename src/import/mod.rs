@@ -14,11 +14,13 @@
 //! successful request.
 
 mod assemble;
+mod error;
 mod dev;
 mod lex;
 mod queries;
 mod replay;
 
+pub use error::ImportError;
 use rtas::calllog::CallRecord;
 use std::collections::{BTreeSet, HashMap};
 
@@ -34,16 +36,6 @@ pub struct Imported {
     pub actions: Vec<String>,
     /// How missing facts were inferred, one sentence each.
     pub notes: Vec<String>,
-}
-
-/// Why an import stopped.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("line {line}: {msg}")]
-pub struct ImportError {
-    /// Line of the log, from 1.
-    pub line: usize,
-    /// What could not be inferred.
-    pub msg: String,
 }
 
 /// Imports a log. `buids` maps PCI domains to BUIDs (from the machine's tree); a domain

@@ -4,7 +4,7 @@
 
 use super::assemble::{lines_of, Assembler, Call, Phase};
 use super::dev::Dev;
-use super::ImportError;
+use super::error::ImportError;
 
 impl Assembler {
     pub(super) fn query(&mut self, line: usize, vector: u32, irq: u32) -> Result<(), ImportError> {
