@@ -2,12 +2,11 @@
 //! each QEMU difference in the qemu profile, with malformed calls.
 
 mod common;
-mod services_common;
 
+use common::services::*;
 use common::*;
 use rtas::faults::{Fault, FaultRule};
-use rtas::{Profile, Service};
-use services_common::*;
+use rtas::{Firmware, MachineConfig, Profile, Service};
 
 const B: &str = "qemu/b_devices.dtb";
 
@@ -67,6 +66,39 @@ fn papr_without_change_msix_capable() {
     assert_eq!(change_msi(&mut fw, mo, 1, 1, 1, 4)[0], -3, "4 outputs");
     let r = change_msi(&mut fw, mo, 1, 1, 1, 3);
     assert_eq!(r, vec![0, 1, 2]);
+}
+
+/// change-msi's base form without `ibm,change-msix-capable` (LoPAPR R1-1 of
+/// `ibm,change-msi`: functions 0 to 2 with 3 outputs): function 0 queries.
+#[test]
+fn function_0_queries_without_change_msix_capable() {
+    let mut tree = fixture_tree(B);
+    let rtas_node = tree.find("/rtas").unwrap();
+    tree.remove_prop(rtas_node, "ibm,change-msix-capable");
+    let mut fw = Firmware::new(&tree, &MachineConfig::default()).unwrap();
+    assert!(!fw.tokens.change_msix_capable);
+    let r = fw
+        .machine
+        .functions()
+        .find(|&r| fw.machine.function(r).msi.is_some())
+        .unwrap();
+    let c = fw.machine.function(r).addr.config_addr();
+    let b = fw.machine.phbs[r.phb].buid;
+    let (hi, lo) = ((b >> 32) as u32, b as u32);
+    let call = |fw: &mut Firmware, f: u32, n: u32, nret: usize| {
+        fw.call(Service::ChangeMsi, &[c, hi, lo, f, n, 1], nret)
+            .unwrap()
+    };
+    assert_eq!(call(&mut fw, 0, 0, 3), vec![0, 0, 2], "nothing yet");
+    assert_eq!(call(&mut fw, 1, 1, 3), vec![0, 1, 2]);
+    assert_eq!(call(&mut fw, 0, 0, 3), vec![0, 1, 2], "one now");
+    assert_eq!(
+        call(&mut fw, 0, 0, 4)[0] as i32,
+        -3,
+        "4 outputs need the flag"
+    );
+    assert_eq!(call(&mut fw, 3, 1, 3)[0] as i32, -3, "function 3 needs it");
+    assert_eq!(call(&mut fw, 2, 0, 3), vec![0, 0, 2]);
 }
 
 #[test]

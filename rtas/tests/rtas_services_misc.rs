@@ -3,11 +3,10 @@
 //! system-reboot, set-slot-reset, suspend-me and config space reads at its edges.
 
 mod common;
-mod services_common;
 
+use common::services::*;
 use common::*;
 use rtas::{Profile, Service, Signal};
-use services_common::*;
 
 const B: &str = "qemu/b_devices.dtb";
 
