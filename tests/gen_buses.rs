@@ -1,7 +1,8 @@
 //! `gen` beyond 8192 functions per PHB: bridges behind bridges, every function at its
 //! own (bus, devfn), each child on its bridge's secondary bus, each `bus-range` covering
 //! the buses below it; dtc accepts the tree (and its PCI checks pass), and past the
-//! 8-bit bus numbers' limit `gen` refuses, saying the limit.
+//! 8-bit bus numbers' limit `gen` refuses, saying the limit. Its PHBs carry QEMU's
+//! `interrupt-map`.
 
 mod common;
 
@@ -267,4 +268,55 @@ fn gen_numbers_buses_as_firmware_does() {
             "{functions}: firmware would renumber gen's buses"
         );
     }
+}
+
+/// `gen`'s PHBs carry QEMU's `interrupt-map`: the firmware gives every function the
+/// LSI through it that QEMU's formula gives without it.
+#[test]
+fn generated_trees_carry_qemus_interrupt_map() {
+    use pseries_sim::gen::{generate, GenSpec};
+    let spec = GenSpec {
+        phbs: 2,
+        functions: 300,
+        msix: 4,
+        msi: 1,
+    };
+    let mut tree = generate(&spec);
+    // The first PHB's map and mask are QEMU's, cell for cell.
+    let qemu = fixture_tree("qemu/a_default.dtb");
+    let qphb = qemu.find_device_type("pci")[0];
+    let gphb = tree.find("/pci@800000020000000").unwrap();
+    for p in ["interrupt-map", "interrupt-map-mask"] {
+        assert_eq!(
+            tree.at(gphb).cells(p).unwrap(),
+            qemu.at(qphb).cells(p).unwrap(),
+            "{p}"
+        );
+    }
+    // Through the map (bridges swizzled to bus 0) every function gets the LSI that
+    // the tree without any map gives by QEMU's formula.
+    let cfg = rtas::MachineConfig {
+        profile: rtas::Profile::Papr,
+        pool_size: None,
+        bare_metal: false,
+    };
+    let mapped = rtas::Machine::from_tree(&tree, &cfg).unwrap();
+    for phb in tree.find_device_type("pci") {
+        tree.remove_prop(phb, "interrupt-map");
+        tree.remove_prop(phb, "interrupt-map-mask");
+    }
+    let formula = rtas::Machine::from_tree(&tree, &cfg).unwrap();
+    let lsis = |m: &rtas::Machine| -> Vec<Option<u32>> {
+        m.phbs
+            .iter()
+            .flat_map(|p| p.functions.iter().map(|f| f.lsi.map(|l| l.source)))
+            .collect()
+    };
+    let (a, b) = (lsis(&mapped), lsis(&formula));
+    assert_eq!(a.len(), 2 * (300 + 2));
+    assert_eq!(a.iter().filter(|s| s.is_some()).count(), 600);
+    assert_eq!(a, b);
+    // All four LSIs of each PHB are used.
+    let distinct: std::collections::BTreeSet<u32> = a.iter().flatten().copied().collect();
+    assert_eq!(distinct.len(), 8, "{distinct:x?}");
 }

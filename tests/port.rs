@@ -165,19 +165,6 @@ fn msix_table_in_another_bar_or_at_an_offset() {
 }
 
 #[test]
-fn a_table_bar_too_small_is_refused_naming_the_node() {
-    let tree = moved_table(NVME, 0, 0x3800);
-    let e = rtas::Firmware::new(&tree, &Default::default())
-        .err()
-        .unwrap()
-        .to_string();
-    assert!(
-        e.contains("pseries-sim,msix-table") && e.contains("BAR 0"),
-        "{e}"
-    );
-}
-
-#[test]
 fn counting_lines_name_the_nodes_linux_counted() {
     let log = std::fs::read_to_string(fixture("linux-guest/msi-log.txt")).unwrap();
     let counted = |lines: &mut dyn Iterator<Item = String>| -> BTreeSet<String> {

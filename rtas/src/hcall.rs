@@ -308,6 +308,3 @@ impl Firmware {
         self.machine.xive.as_ref().map(|x| x.source(lisn))
     }
 }
-
-#[cfg(test)]
-mod tests;

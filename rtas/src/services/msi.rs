@@ -477,7 +477,3 @@ impl Firmware {
         }
     }
 }
-
-#[cfg(test)]
-#[path = "msi_tests.rs"]
-mod tests;

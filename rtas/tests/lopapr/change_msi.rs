@@ -1,6 +1,7 @@
 //! LoPAPR R1-1 to R1-6 of `ibm,change-msi` (LoPAR 7.3.10.5.1, in "MSI Support"), in
 //! the papr profile: what one call answers and does. `r1_N_*` is requirement N of
-//! that section; R1-7 to R1-13 are in `change_msi_sequences`.
+//! that section; R1-7 to R1-13 are in the root package's
+//! `tests/lopapr/change_msi_sequences.rs`.
 
 use crate::common::lopapr::*;
 use crate::common::*;

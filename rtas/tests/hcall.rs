@@ -1,15 +1,19 @@
 //! Every `H_INT_*` call: its answers before XIVE is negotiated, each argument error,
 //! each flag.
 
-use super::*;
-use crate::cas::{CasOutcome, IntcMode};
-use crate::machine::QUEUE_RAM_BASE;
-use crate::MachineConfig;
+mod common;
+
+use common::fixture_tree;
+use rtas::cas::{CasOutcome, IntcMode};
+use rtas::hcall::*;
+use rtas::ics::SourceKind;
+use rtas::machine::QUEUE_RAM_BASE;
+use rtas::xive::esb;
+use rtas::{Firmware, MachineConfig};
 
 /// The dual guest machine with XIVE negotiated; an MSI at 0x1300 claimed.
 fn fw() -> Firmware {
-    let blob = include_bytes!("../../../fixtures/linux-guest/qemu-initial.dtb");
-    let tree = of_tree::dtb::read(blob).unwrap();
+    let tree = fixture_tree("linux-guest/qemu-initial.dtb");
     let mut f = Firmware::new(&tree, &MachineConfig::default()).unwrap();
     f.cas = Some(CasOutcome {
         mode: IntcMode::Xive,
@@ -26,8 +30,7 @@ const FREE: u64 = 0x1400;
 
 #[test]
 fn nothing_answers_before_xive_is_negotiated() {
-    let blob = include_bytes!("../../../fixtures/qemu/a_xive.dtb");
-    let tree = of_tree::dtb::read(blob).unwrap();
+    let tree = fixture_tree("qemu/a_xive.dtb");
     let mut f = Firmware::new(&tree, &MachineConfig::default()).unwrap();
     for op in [
         H_INT_GET_SOURCE_INFO,

@@ -3,11 +3,10 @@
 //! system-reboot, set-slot-reset, suspend-me and config space reads at its edges.
 
 mod common;
-mod services_common;
 
+use common::services::*;
 use common::*;
 use rtas::{Profile, Service, Signal};
-use services_common::*;
 
 const B: &str = "qemu/b_devices.dtb";
 
@@ -331,4 +330,199 @@ fn config_reads_reach_the_last_bytes_and_no_further() {
         .call(Service::IbmReadPciConfig, &[past, hi, lo, 4], 2)
         .unwrap();
     assert_eq!(bad[0] as i32, -3, "past the end");
+}
+
+/// `get-time-of-day`: status, then year, month, day, hour, minute, second and
+/// nanosecond of the firmware's clock (UTC), carried over month, year and a leap day.
+#[test]
+fn get_time_of_day_reads_the_clock_to_the_nanosecond() {
+    let mut fw = firmware(B, Profile::Papr);
+    let tod = |fw: &mut rtas::Firmware| fw.call(Service::GetTimeOfDay, &[], 8).unwrap();
+    assert_eq!(tod(&mut fw), vec![0, 2026, 11, 21, 0, 0, 0, 0]);
+    const S: u64 = 1_000_000_000;
+    const DAY: u64 = 86_400 * S;
+    // 40 days on is New Year's Eve; its last nanosecond, then the next.
+    fw.clock.advance(40 * DAY + 86_399 * S + 999_999_999);
+    assert_eq!(tod(&mut fw), vec![0, 2026, 12, 31, 23, 59, 59, 999_999_999]);
+    fw.clock.advance(1);
+    assert_eq!(tod(&mut fw), vec![0, 2027, 1, 1, 0, 0, 0, 0]);
+    // 2028 is a leap year: 28 February is followed by the 29th.
+    fw.clock
+        .advance((365 + 31 + 27) * DAY + 12 * 3600 * S + 61 * S + 5);
+    assert_eq!(tod(&mut fw), vec![0, 2028, 2, 28, 12, 1, 1, 5]);
+    fw.clock.advance(DAY);
+    assert_eq!(tod(&mut fw), vec![0, 2028, 2, 29, 12, 1, 1, 5]);
+}
+
+/// The papr profile holds `display-character` (1 input), `power-off` (2),
+/// `system-reboot` and `get-time-of-day` (none) to their cells, one output each but
+/// get-time-of-day's eight: any other shape answers -3 and does nothing.
+#[test]
+fn misc_services_take_exactly_their_cells() {
+    let mut fw = firmware(B, Profile::Papr);
+    let x = msix_only(&fw);
+    assert_eq!(change_msi(&mut fw, x, 4, 2, 1, 4)[..2], [0, 2]);
+    let calls: &[(Service, &[u32], usize)] = &[
+        (Service::DisplayCharacter, &[], 1),
+        (Service::DisplayCharacter, &[b'x' as u32, 0], 1),
+        (Service::DisplayCharacter, &[b'x' as u32], 2),
+        (Service::PowerOff, &[0], 1),
+        (Service::PowerOff, &[0, 0, 0], 1),
+        (Service::PowerOff, &[0, 0], 2),
+        (Service::SystemReboot, &[0], 1),
+        (Service::SystemReboot, &[], 2),
+        (Service::GetTimeOfDay, &[0], 8),
+        (Service::GetTimeOfDay, &[], 7),
+        (Service::GetTimeOfDay, &[], 1),
+    ];
+    for (s, args, nret) in calls {
+        let r = fw.call(*s, args, *nret).unwrap();
+        assert_eq!(
+            r[0] as i32,
+            -3,
+            "{s} with {} inputs, {nret} outputs",
+            args.len()
+        );
+        assert!(
+            r[1..].iter().all(|&c| c == 0),
+            "{s}: only the status: {r:?}"
+        );
+    }
+    assert_eq!(fw.console, "", "nothing displayed");
+    assert!(!fw.powered_off);
+    assert_eq!(fw.reboots, 0);
+    assert_eq!(
+        fw.machine.block(x).map(|b| b.count),
+        Some(2),
+        "not rebooted"
+    );
+}
+
+/// The legacy `read-pci-config` (config address, size) and `write-pci-config` (config
+/// address, size, value) name no PHB: in the papr profile they reach the first one,
+/// and what one writes the other and `ibm,read-pci-config` read back. QEMU looks them
+/// up at BUID 0, which no PHB has: -1 for both, nothing written.
+#[test]
+fn legacy_config_calls_reach_the_first_phb() {
+    for profile in [Profile::Papr, Profile::Qemu] {
+        let mut fw = firmware(B, profile);
+        let r = fw.machine.functions().next().unwrap();
+        assert_eq!(r.phb, 0);
+        let c = cfg_addr(&fw, r);
+        let (hi, lo) = buid_cells(&fw, r);
+        let before = fw.machine.clone();
+        let w = fw
+            .call(Service::WritePciConfig, &[c | 4, 2, 0x0006], 1)
+            .unwrap();
+        let rd = fw.call(Service::ReadPciConfig, &[c | 4, 2], 2).unwrap();
+        let ibm = fw
+            .call(Service::IbmReadPciConfig, &[c | 4, hi, lo, 2], 2)
+            .unwrap();
+        if profile == Profile::Papr {
+            assert_eq!(w, vec![0]);
+            assert_eq!(rd, vec![0, 6]);
+            assert_eq!(ibm, vec![0, 6]);
+            assert_eq!(
+                fw.call(Service::WritePciConfig, &[c | 4, 2], 1).unwrap()[0] as i32,
+                -3,
+                "two inputs"
+            );
+            assert_eq!(
+                fw.call(Service::ReadPciConfig, &[c | 4, 2, 0], 2).unwrap()[0] as i32,
+                -3,
+                "three inputs"
+            );
+        } else {
+            assert_eq!(w[0] as i32, -1);
+            assert_eq!(rd[0] as i32, -1);
+            assert_eq!(ibm[0], 0);
+            assert!(fw.machine == before, "QEMU wrote nothing");
+        }
+    }
+}
+
+/// XICS as QEMU keeps it (`xics_spapr.c`): `ibm,set-xive` sets the priority and the
+/// saved priority, `ibm,int-off` masks and saves the priority it finds (so a second
+/// int-off saves the mask), `ibm,int-on` puts the saved one back.
+#[test]
+fn int_off_saves_the_priority_it_finds_and_int_on_restores_it() {
+    for profile in [Profile::Qemu, Profile::Papr] {
+        let mut fw = firmware("qemu/d_smp4_xics.dtb", profile);
+        let src = 0x1200;
+        let mut op = |s: Service, args: &[u32]| {
+            assert_eq!(fw.call(s, args, 1).unwrap(), vec![0], "{profile}: {s}");
+            fw.call(Service::GetXive, &[src], 3).unwrap()
+        };
+        assert_eq!(op(Service::SetXive, &[src, 2, 5]), vec![0, 2, 5]);
+        assert_eq!(op(Service::IntOff, &[src]), vec![0, 2, 0xff]);
+        assert_eq!(op(Service::IntOn, &[src]), vec![0, 2, 5]);
+        // Off twice: the second int-off saves 0xff, and int-on leaves the source masked.
+        op(Service::IntOff, &[src]);
+        op(Service::IntOff, &[src]);
+        assert_eq!(op(Service::IntOn, &[src]), vec![0, 2, 0xff], "{profile}");
+        // set-xive while off unmasks at once, and is what int-on puts back.
+        assert_eq!(op(Service::SetXive, &[src, 1, 3]), vec![0, 1, 3]);
+        assert_eq!(op(Service::IntOff, &[src]), vec![0, 1, 0xff]);
+        assert_eq!(op(Service::SetXive, &[src, 1, 6]), vec![0, 1, 6]);
+        assert_eq!(op(Service::IntOn, &[src]), vec![0, 1, 6]);
+    }
+}
+
+/// The four XICS calls take exactly their cells (set-xive 3 inputs, the others 1; get-xive
+/// 3 outputs, the others 1) and a number some controller has: else -3 and the source as
+/// it was. QEMU's check is the controller's range (`ics_valid_irq`): a number no
+/// device holds is still accepted.
+#[test]
+fn xics_calls_hold_their_cells_and_the_controllers_range() {
+    let mut fw = firmware("qemu/d_smp4_xics.dtb", Profile::Qemu);
+    let src = 0x1200;
+    assert_eq!(fw.call(Service::SetXive, &[src, 1, 4], 1).unwrap(), vec![0]);
+    let shapes: &[(Service, &[u32], usize)] = &[
+        (Service::SetXive, &[src, 0], 1),
+        (Service::SetXive, &[src, 0, 5, 0], 1),
+        (Service::SetXive, &[src, 0, 5], 2),
+        (Service::GetXive, &[src], 2),
+        (Service::GetXive, &[src, 0], 3),
+        (Service::IntOff, &[], 1),
+        (Service::IntOff, &[src], 2),
+        (Service::IntOn, &[src, 0], 1),
+        (Service::IntOn, &[src], 3),
+    ];
+    for (s, args, nret) in shapes {
+        assert_eq!(
+            fw.call(*s, args, *nret).unwrap()[0] as i32,
+            -3,
+            "{s}: {} inputs, {nret} outputs",
+            args.len()
+        );
+    }
+    // QEMU's one controller: 0x1000 sources from 0x1000.
+    for n in [0, 0xfff, 0x2000, u32::MAX] {
+        assert_eq!(
+            fw.call(Service::SetXive, &[n, 0, 5], 1).unwrap()[0] as i32,
+            -3
+        );
+        assert_eq!(fw.call(Service::GetXive, &[n], 3).unwrap()[0] as i32, -3);
+        assert_eq!(fw.call(Service::IntOff, &[n], 1).unwrap()[0] as i32, -3);
+        assert_eq!(fw.call(Service::IntOn, &[n], 1).unwrap()[0] as i32, -3);
+    }
+    assert_eq!(
+        fw.call(Service::GetXive, &[src], 3).unwrap(),
+        vec![0, 1, 4],
+        "untouched by the refused calls"
+    );
+    // Inside the range, held by no device: accepted.
+    let unheld = 0x1f00;
+    assert_eq!(
+        fw.machine.ics.source(unheld).map(|s| s.kind),
+        Some(rtas::ics::SourceKind::Free)
+    );
+    assert_eq!(
+        fw.call(Service::SetXive, &[unheld, 3, 7], 1).unwrap(),
+        vec![0]
+    );
+    assert_eq!(
+        fw.call(Service::GetXive, &[unheld], 3).unwrap(),
+        vec![0, 3, 7]
+    );
 }

@@ -3,7 +3,7 @@
 
 #![allow(dead_code)]
 
-use crate::common::find_fn;
+use super::find_fn;
 
 /// A function with MSI and no MSI-X.
 pub fn msi_only(fw: &rtas::Firmware) -> rtas::FnRef {

@@ -5,13 +5,12 @@
 //! exact-maximum request and one trace line for an MSI block, and priority 0xff.
 
 mod common;
-mod services_common;
 
+use common::services::*;
 use common::*;
 use rtas::alloc::BlockKind;
 use rtas::faults::{Fault, FaultRule};
 use rtas::{Firmware, FnRef, Profile, Service};
-use services_common::*;
 
 const B: &str = "qemu/b_devices.dtb";
 
@@ -119,30 +118,26 @@ fn qemu_grants_a_request_of_exactly_the_maximum() {
     assert_eq!(fw.machine.block(x).unwrap().count, max, "allocated");
 }
 
-/// QEMU-profile firmware for a generated one-function tree offering `msix` MSI-X and
-/// `msi` MSI vectors.
-fn generated(name: &str, msix: u32, msi: u32) -> Firmware {
-    let blob = scratch(name).join("gen.dtb");
-    let st = std::process::Command::new(env!("CARGO_BIN_EXE_pseries-sim"))
-        .args(["gen", "--functions", "1", "--msix", &msix.to_string()])
-        .args(["--msi", &msi.to_string(), "-o"])
-        .arg(&blob)
-        .status()
-        .unwrap();
-    assert!(st.success());
-    let tree = of_tree::read_file(&blob).unwrap();
-    let cfg = rtas::MachineConfig {
-        profile: Profile::Qemu,
-        pool_size: None,
-        bare_metal: false,
-    };
-    Firmware::new(&tree, &cfg).unwrap()
+/// QEMU-profile firmware for [`B`] with its first MSI-only function asking for `msi`
+/// MSI vectors (`ibm,req#msi`, which sizes the function's MSI capability).
+fn msi_function_asking_for(msi: u32) -> Firmware {
+    let mut tree = fixture_tree(B);
+    let node = tree
+        .walk()
+        .into_iter()
+        .find(|&n| {
+            let node = tree.node(n);
+            node.prop("ibm,req#msi").is_some() && node.prop("ibm,req#msi-x").is_none()
+        })
+        .expect("an MSI-only function in the fixture");
+    tree.set_prop(node, "ibm,req#msi", msi.to_be_bytes().to_vec());
+    firmware_of(&tree, Profile::Qemu)
 }
 
 #[test]
 fn qemu_functions_1_3_and_4_without_a_capability_are_refused() {
-    let mut fw = generated("no-msi-caps", 0, 0);
-    let r = fw.machine.functions().next().unwrap();
+    let mut fw = firmware(B, Profile::Qemu);
+    let r = neither(&fw);
     let f = fw.machine.function(r);
     assert!(
         f.msi.is_none() && f.msix.is_none(),
@@ -161,8 +156,8 @@ fn qemu_functions_1_3_and_4_without_a_capability_are_refused() {
 #[test]
 fn qemu_traces_one_setup_line_for_an_msi_block() {
     // QEMU's spapr_msi_setmsg: one spapr_pci_msi_setup for MSI, one per vector for
-    // MSI-X. The fixtures' MSI functions take one message: a generated one offers four.
-    let mut fw = generated("msi-setup-trace", 0, 4);
+    // MSI-X. The fixtures' MSI functions take one message: this one is made to offer four.
+    let mut fw = msi_function_asking_for(4);
     let m = find_fn(&fw, |m, _| m == Some(4));
     assert!(fw.machine.function(m).msi.unwrap().capable() >= 2);
     let f = fw.machine.function_mut(m);

@@ -2,12 +2,11 @@
 //! each QEMU difference in the qemu profile, with malformed calls.
 
 mod common;
-mod services_common;
 
+use common::services::*;
 use common::*;
 use rtas::faults::{Fault, FaultRule};
-use rtas::{Profile, Service};
-use services_common::*;
+use rtas::{Firmware, MachineConfig, Profile, Service};
 
 const B: &str = "qemu/b_devices.dtb";
 
@@ -67,6 +66,39 @@ fn papr_without_change_msix_capable() {
     assert_eq!(change_msi(&mut fw, mo, 1, 1, 1, 4)[0], -3, "4 outputs");
     let r = change_msi(&mut fw, mo, 1, 1, 1, 3);
     assert_eq!(r, vec![0, 1, 2]);
+}
+
+/// change-msi's base form without `ibm,change-msix-capable` (LoPAPR R1-1 of
+/// `ibm,change-msi`: functions 0 to 2 with 3 outputs): function 0 queries.
+#[test]
+fn function_0_queries_without_change_msix_capable() {
+    let mut tree = fixture_tree(B);
+    let rtas_node = tree.find("/rtas").unwrap();
+    tree.remove_prop(rtas_node, "ibm,change-msix-capable");
+    let mut fw = Firmware::new(&tree, &MachineConfig::default()).unwrap();
+    assert!(!fw.tokens.change_msix_capable);
+    let r = fw
+        .machine
+        .functions()
+        .find(|&r| fw.machine.function(r).msi.is_some())
+        .unwrap();
+    let c = fw.machine.function(r).addr.config_addr();
+    let b = fw.machine.phbs[r.phb].buid;
+    let (hi, lo) = ((b >> 32) as u32, b as u32);
+    let call = |fw: &mut Firmware, f: u32, n: u32, nret: usize| {
+        fw.call(Service::ChangeMsi, &[c, hi, lo, f, n, 1], nret)
+            .unwrap()
+    };
+    assert_eq!(call(&mut fw, 0, 0, 3), vec![0, 0, 2], "nothing yet");
+    assert_eq!(call(&mut fw, 1, 1, 3), vec![0, 1, 2]);
+    assert_eq!(call(&mut fw, 0, 0, 3), vec![0, 1, 2], "one now");
+    assert_eq!(
+        call(&mut fw, 0, 0, 4)[0] as i32,
+        -3,
+        "4 outputs need the flag"
+    );
+    assert_eq!(call(&mut fw, 3, 1, 3)[0] as i32, -3, "function 3 needs it");
+    assert_eq!(call(&mut fw, 2, 0, 3), vec![0, 0, 2]);
 }
 
 #[test]
@@ -181,6 +213,36 @@ fn papr_no_busy_for_count_0_function_0_or_2() {
         -2,
         "but a real request is busy"
     );
+}
+
+/// LoPAPR: busy and extended-delay answers go only to an OS that said at boot
+/// (client-architecture-support, option vector 4) that it handles them; an OS that made
+/// no CAS call gets the old behaviour, which allowed them. Told it does not, the
+/// request completes at once.
+#[test]
+fn papr_busy_only_for_an_os_that_said_it_copes() {
+    use rtas::cas::{CasOutcome, IntcMode};
+    for (cas, busy) in [(None, true), (Some(false), false), (Some(true), true)] {
+        for fault in [Fault::Busy, Fault::Delay(1)] {
+            let mut fw = firmware(B, Profile::Papr);
+            let x = msix_only(&fw);
+            fw.cas = cas.map(|msi_busy| CasOutcome {
+                mode: IntcMode::Xics,
+                msi_busy,
+            });
+            fw.faults
+                .add(FaultRule::new(Service::ChangeMsi, 0, 1, fault));
+            let r = change_msi(&mut fw, x, 4, 2, 1, 4);
+            if busy {
+                let status = if fault == Fault::Busy { -2 } else { 9901 };
+                assert_eq!((r[0], r[2]), (status, 2), "CAS {cas:?}: {fault:?}");
+                assert_eq!(change_msi(&mut fw, x, 4, 2, 2, 4), vec![0, 2, 3, 2]);
+            } else {
+                assert_eq!(r, vec![0, 2, 2, 2], "CAS {cas:?}: {fault:?}");
+            }
+            assert_eq!(fw.machine.block(x).map(|b| b.count), Some(2));
+        }
+    }
 }
 
 #[test]
@@ -339,3 +401,63 @@ fn qemu_differences() {
 }
 
 // ------------------------------------------------------- messages reach the sources
+
+/// QEMU 7.2 draws every PHB's MSIs from one first-fit pool of 3328 sources from
+/// 0x1300 (the real guest's log: PHB 1's first block follows PHB 0's); the papr
+/// profile gives each PHB a pool of its own, in a controller of its own.
+#[test]
+fn qemus_pool_is_shared_by_every_phb_and_papr_gives_each_its_own() {
+    for profile in [Profile::Qemu, Profile::Papr] {
+        let mut fw = firmware("qemu/c_phb1.dtb", profile);
+        let on = |fw: &Firmware, phb: usize| {
+            fw.machine
+                .functions()
+                .find(|r| r.phb == phb && fw.machine.function(*r).msix.is_some())
+                .expect("an MSI-X function")
+        };
+        let (a, b) = (on(&fw, 0), on(&fw, 1));
+        assert_eq!(change_msi(&mut fw, a, 4, 2, 1, 4)[..2], [0, 2]);
+        assert_eq!(change_msi(&mut fw, b, 4, 2, 1, 4)[..2], [0, 2]);
+        let (sa, sb) = (
+            query(&mut fw, a, 0)[1] as u32,
+            query(&mut fw, b, 0)[1] as u32,
+        );
+        let ics = &fw.machine.ics;
+        if profile == Profile::Qemu {
+            assert_eq!((sa, sb), (0x1300, 0x1302));
+            assert_eq!(fw.machine.pools.capacity(), 3328);
+            assert_eq!(ics.split(sa).unwrap().0, ics.split(0x1200).unwrap().0);
+        } else {
+            let (ca, cb) = (ics.split(sa).unwrap().0, ics.split(sb).unwrap().0);
+            let lsis = ics.split(0x1200).unwrap().0;
+            assert!(ca != cb && ca != lsis && cb != lsis, "{sa:#x} {sb:#x}");
+        }
+    }
+}
+
+/// With the pool spent, a request answers -1 (QEMU: `spapr_irq_msi_alloc` fails, a
+/// hardware error; papr: nothing left to grant, not even one) and the function keeps
+/// the block it held: the new block is taken before the old one goes.
+#[test]
+fn a_spent_pool_answers_hardware_error_and_the_old_block_stays() {
+    for profile in [Profile::Qemu, Profile::Papr] {
+        let mut fw = firmware(B, profile);
+        let x = msix_only(&fw);
+        assert_eq!(change_msi(&mut fw, x, 4, 2, 1, 4)[..2], [0, 2]);
+        let held = fw.machine.block(x);
+        let sources = (query(&mut fw, x, 0), query(&mut fw, x, 1));
+        while fw
+            .machine
+            .pools
+            .alloc(x.phb, 1, rtas::alloc::BlockKind::Msi)
+            .is_some()
+        {}
+        assert_eq!(fw.machine.pools.free_count(), 0);
+        assert_eq!(change_msi(&mut fw, x, 4, 4, 1, 4)[0], -1, "{profile}");
+        assert_eq!(fw.machine.block(x), held, "{profile}");
+        assert_eq!((query(&mut fw, x, 0), query(&mut fw, x, 1)), sources);
+        // Giving the block back still works.
+        assert_eq!(change_msi(&mut fw, x, 4, 0, 1, 4)[..2], [0, 0], "{profile}");
+        assert_eq!(fw.machine.block(x), None);
+    }
+}
