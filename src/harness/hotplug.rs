@@ -4,7 +4,7 @@
 //! hotplug event's connectors): Linux's add path and its driver's request, or its
 //! removal path.
 
-use super::{firmware_mut, function_of};
+use super::port::{firmware_mut, function_of};
 use of_tree::Tree;
 use platform::kernel::{DevId, Kernel};
 use rtas::pci::PciAddr;

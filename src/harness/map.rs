@@ -61,7 +61,7 @@ fn esc(s: &str) -> String {
 }
 
 fn items_of(k: &Kernel) -> Vec<Item> {
-    let fw = super::firmware(k);
+    let fw = super::port::firmware(k);
     let m = &fw.machine;
     let mut items: Vec<Item> = Vec::new();
     for p in &m.phbs {
@@ -157,7 +157,7 @@ impl Rows {
 
 /// The SVG of the kernel's machine as it is now.
 pub fn svg(k: &Kernel, title: &str) -> String {
-    let m = &super::firmware(k).machine;
+    let m = &super::port::firmware(k).machine;
     let items = items_of(k);
     let mut body = String::new();
     let mut y = MARGIN + 40.0;

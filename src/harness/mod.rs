@@ -8,6 +8,7 @@ pub mod map;
 pub mod port;
 
 pub use hotplug::{hotplug_add, hotplug_remove};
+pub use port::{firmware, firmware_mut, function_of};
 
 use crate::Error;
 use of_tree::Tree;
@@ -121,24 +122,6 @@ pub fn boot_with(tree: Tree, opts: BootOptions, sink: Option<Sink>) -> Result<Ke
     Ok(Kernel::boot(os_tree, port, select, os, sink)?)
 }
 
-/// The firmware under a kernel.
-pub fn firmware(k: &Kernel) -> &Firmware {
-    let port: &dyn std::any::Any = k.port();
-    match port.downcast_ref::<FirmwarePort>() {
-        Some(p) => p.firmware(),
-        None => unreachable!("a kernel the harness booted runs on a FirmwarePort"),
-    }
-}
-
-/// The firmware under a kernel, mutable (fault plans, direct inspection in tests).
-pub fn firmware_mut(k: &mut Kernel) -> &mut Firmware {
-    let port: &mut dyn std::any::Any = k.port_mut();
-    match port.downcast_mut::<FirmwarePort>() {
-        Some(p) => p.firmware_mut(),
-        None => unreachable!("a kernel the harness booted runs on a FirmwarePort"),
-    }
-}
-
 /// Every RTAS call made so far (while the log is on).
 pub fn call_log(k: &Kernel) -> &[CallRecord] {
     &firmware(k).log
@@ -147,15 +130,6 @@ pub fn call_log(k: &Kernel) -> &[CallRecord] {
 /// The firmware's QEMU-style trace lines so far.
 pub fn qemu_trace(k: &Kernel) -> &[String] {
     &firmware(k).qemu_trace
-}
-
-/// The hardware behind an OS device.
-fn function_of(k: &Kernel, dev: DevId) -> Result<rtas::FnRef, String> {
-    let (buid, addr) = (k.devices[dev].buid, k.devices[dev].addr);
-    firmware(k)
-        .machine
-        .find(buid, addr)
-        .ok_or_else(|| "the machine has no function there".to_string())
 }
 
 /// The non-PCI MSI device behind an OS device, if it is one.

@@ -6,6 +6,7 @@ use papr_abi::cas::{CasError, CasOutcome};
 use papr_abi::pci::PciAddr;
 use platform::port::{Port, CAS_TABLE_AT, MAX_CELLS, OS_MEMORY, RTAS_ARGS_AT};
 use rtas::memory::Memory;
+use platform::kernel::{DevId, Kernel};
 use rtas::Firmware;
 
 /// The OS's port over the simulated firmware: RTAS calls go through a buffer in the
@@ -145,6 +146,33 @@ impl Port for FirmwarePort {
     fn take_interrupts(&mut self) -> Vec<u32> {
         self.fw.take_presented()
     }
+}
+
+/// The firmware under a kernel.
+pub fn firmware(k: &Kernel) -> &Firmware {
+    let port: &dyn std::any::Any = k.port();
+    match port.downcast_ref::<FirmwarePort>() {
+        Some(p) => p.firmware(),
+        None => unreachable!("a kernel the harness booted runs on a FirmwarePort"),
+    }
+}
+
+/// The firmware under a kernel, mutable (fault plans, direct inspection in tests).
+pub fn firmware_mut(k: &mut Kernel) -> &mut Firmware {
+    let port: &mut dyn std::any::Any = k.port_mut();
+    match port.downcast_mut::<FirmwarePort>() {
+        Some(p) => p.firmware_mut(),
+        None => unreachable!("a kernel the harness booted runs on a FirmwarePort"),
+    }
+}
+
+/// The hardware behind an OS device.
+pub fn function_of(k: &Kernel, dev: DevId) -> Result<rtas::FnRef, String> {
+    let (buid, addr) = (k.devices[dev].buid, k.devices[dev].addr);
+    firmware(k)
+        .machine
+        .find(buid, addr)
+        .ok_or_else(|| "the machine has no function there".to_string())
 }
 
 #[cfg(test)]
