@@ -12,9 +12,39 @@ pub enum Error {
     /// A named device does not exist.
     #[error("no device {0}")]
     NoDevice(String),
-    /// A step of the boot or a driver action failed.
+    /// client-architecture-support refused the OS's option vectors.
+    #[error(transparent)]
+    Cas(#[from] papr_abi::cas::CasError),
+    /// EEH: enabling it, or a recovery, failed.
+    #[error("EEH: {0}")]
+    Eeh(String),
+    /// A DLPAR (hotplug) step failed.
+    #[error("dlpar: {0}")]
+    Dlpar(String),
+    /// The machine cannot suspend.
+    #[error("suspend is not supported on this machine")]
+    SuspendUnsupported,
+    /// The tree publishes no `ibm,suspend-me`.
+    #[error("the machine has no ibm,suspend-me")]
+    NoSuspendMe,
+    /// `ibm,suspend-me` answered this status.
+    #[error("ibm,suspend-me answered {0}")]
+    SuspendRefused(i64),
+    /// A resume came without a suspend before it.
+    #[error("resume without a suspend")]
+    ResumeWithoutSuspend,
+    /// `resume renumber` on a machine whose OS allocates its vectors itself.
+    #[error("resume renumber: this machine's firmware does not hand out vectors (the OS allocates them itself), so there is nothing to renumber")]
+    RenumberRefused,
+    /// A device's vectors could not be set up again after a resume.
     #[error("{0}")]
-    Failed(String),
+    Resume(String),
+    /// A `--client` that is neither `model` nor `linux:PATH`.
+    #[error("unknown client `{0}`: expected `model` or `linux:PATH/msi.c`")]
+    UnknownClient(String),
+    /// A Linux client could not be read, built or loaded (the compiler's messages).
+    #[error("{0}")]
+    Client(String),
 }
 
 /// What an MSI request came to, in Linux's terms.

@@ -317,14 +317,12 @@ pub fn frozen(k: &Kernel, dev: DevId) -> Result<bool, String> {
 /// then the OS resumes.
 pub fn resume(k: &mut Kernel, mode: ResumeMode) -> Result<(), Error> {
     if !k.suspended {
-        return Err(Error::Failed("resume without a suspend".into()));
+        return Err(platform::Error::ResumeWithoutSuspend.into());
     }
     let m = &firmware(k).machine;
     if mode == ResumeMode::Renumber && (m.mpic.is_some() || m.axon.is_some()) {
         // No firmware hands out vectors there: nothing for it to renumber.
-        return Err(Error::Failed(
-            platform::kernel::suspend::RENUMBER_REFUSED.into(),
-        ));
+        return Err(platform::Error::RenumberRefused.into());
     }
     firmware_mut(k).resume(mode == ResumeMode::Renumber);
     Ok(k.resume(mode)?)

@@ -4,9 +4,9 @@
 
 use papr_abi::cas::{CasError, CasOutcome};
 use papr_abi::pci::PciAddr;
+use platform::kernel::{DevId, Kernel};
 use platform::port::{Port, CAS_TABLE_AT, MAX_CELLS, OS_MEMORY, RTAS_ARGS_AT};
 use rtas::memory::Memory;
-use platform::kernel::{DevId, Kernel};
 use rtas::Firmware;
 
 /// The OS's port over the simulated firmware: RTAS calls go through a buffer in the

@@ -10,8 +10,8 @@
 //! no other device's call ran between that device's previous line and this one.
 
 use super::dev::Dev;
-use super::lex::Event;
 use super::error::ImportError;
+use super::lex::Event;
 use std::collections::{BTreeMap, HashMap};
 
 /// A call, before its BUID is known.

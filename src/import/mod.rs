@@ -14,8 +14,8 @@
 //! successful request.
 
 mod assemble;
-mod error;
 mod dev;
+mod error;
 mod lex;
 mod queries;
 mod replay;

@@ -56,8 +56,8 @@ impl Kernel {
     ) -> Result<i64, Error> {
         for _ in 0..=BUSY_RETRIES {
             if !self.rtas(s, args, out) {
-                return Err(Error::Failed(format!(
-                    "EEH: the firmware has no {} (no EEH support)",
+                return Err(Error::Eeh(format!(
+                    "the firmware has no {} (no EEH support)",
                     s.name
                 )));
             }
@@ -67,8 +67,8 @@ impl Kernel {
             }
             *retries += 1;
         }
-        Err(Error::Failed(format!(
-            "EEH: {} still busy after {BUSY_RETRIES} retries",
+        Err(Error::Eeh(format!(
+            "{} still busy after {BUSY_RETRIES} retries",
             s.name
         )))
     }
@@ -94,8 +94,8 @@ impl Kernel {
     /// The device's PE, once EEH is enabled on it.
     fn eeh_pe(&self, dev: DevId) -> Result<u32, Error> {
         self.devices[dev].eeh.as_ref().map(|e| e.pe).ok_or_else(|| {
-            Error::Failed(format!(
-                "EEH: {} has no EEH enabled (the OS enables it at boot when asked to)",
+            Error::Eeh(format!(
+                "{} has no EEH enabled (the OS enables it at boot when asked to)",
                 self.devices[dev].name
             ))
         })
@@ -118,8 +118,8 @@ impl Kernel {
             &mut retries,
         )?;
         if st != 0 || r[1] == 0 {
-            return Err(Error::Failed(format!(
-                "EEH: {name} is in no PE (get-config-addr-info2 answered {st}, mode {})",
+            return Err(Error::Eeh(format!(
+                "{name} is in no PE (get-config-addr-info2 answered {st}, mode {})",
                 r[1]
             )));
         }
@@ -130,8 +130,8 @@ impl Kernel {
             &mut retries,
         )?;
         if st != 0 {
-            return Err(Error::Failed(format!(
-                "EEH: {name}: get-config-addr-info2 answered {st} for its PE address"
+            return Err(Error::Eeh(format!(
+                "{name}: get-config-addr-info2 answered {st} for its PE address"
             )));
         }
         let pe = r[1] as u32;
@@ -144,14 +144,12 @@ impl Kernel {
             &mut retries,
         )?;
         if st != 0 {
-            return Err(Error::Failed(format!(
-                "EEH: {name}: enabling EEH answered {st}"
-            )));
+            return Err(Error::Eeh(format!("{name}: enabling EEH answered {st}")));
         }
         let mut saved = Vec::new();
         for reg in SAVED_REGS {
             let v = self.config_read(dev, reg, 4).ok_or_else(|| {
-                Error::Failed(format!("EEH: {name}: config register {reg:#x} unreadable"))
+                Error::Eeh(format!("{name}: config register {reg:#x} unreadable"))
             })?;
             saved.push((reg, v));
         }
@@ -175,9 +173,7 @@ impl Kernel {
         let mut retries = 0;
         let st = self.eeh_call(READ_SLOT_RESET_STATE2, &c, &mut r, &mut retries)?;
         if st != 0 {
-            return Err(Error::Failed(format!(
-                "EEH: read-slot-reset-state2 answered {st}"
-            )));
+            return Err(Error::Eeh(format!("read-slot-reset-state2 answered {st}")));
         }
         Ok(r[1])
     }
@@ -193,16 +189,16 @@ impl Kernel {
         // Detect: the vendor and device ids read all ones, and the PE state says why.
         let ids = self.config_read(dev, 0, 4);
         if ids != Some(u32::MAX) {
-            return Err(Error::Failed(format!(
-                "EEH: {name}: config space reads {ids:x?}, not all ones: no freeze to recover"
+            return Err(Error::Eeh(format!(
+                "{name}: config space reads {ids:x?}, not all ones: no freeze to recover"
             )));
         }
         let mut r4 = [0i64; 4];
         let st = self.eeh_call(READ_SLOT_RESET_STATE2, &c, &mut r4, &mut retries)?;
         let state = r4[1];
         if st != 0 || !(state == STATE_STOPPED || state == STATE_DMA_STOPPED) {
-            return Err(Error::Failed(format!(
-                "EEH: {name}: reads all ones but the PE is not frozen (status {st}, state {state})"
+            return Err(Error::Eeh(format!(
+                "{name}: reads all ones but the PE is not frozen (status {st}, state {state})"
             )));
         }
         self.msg(format!("EEH: Frozen PHB#{domain:x}-PE#{pe:x} detected"));
@@ -229,10 +225,10 @@ impl Kernel {
                 e.failed = true;
             }
             let e = format!(
-                "EEH: PHB#{domain:x}-PE#{pe:x} has failed {freezes} times in the last hour and has been permanently disabled"
+                "PHB#{domain:x}-PE#{pe:x} has failed {freezes} times in the last hour and has been permanently disabled"
             );
-            self.msg(e.clone());
-            return Err(Error::Failed(e));
+            self.msg(format!("EEH: {e}"));
+            return Err(Error::Eeh(e));
         }
         // Log: the firmware's error log into the OS buffer (temporary error).
         let args = [
@@ -282,8 +278,8 @@ impl Kernel {
             }
         }
         if !normal {
-            return Err(Error::Failed(format!(
-                "EEH: {name}: the PE is in state {} after the reset, not normal",
+            return Err(Error::Eeh(format!(
+                "{name}: the PE is in state {} after the reset, not normal",
                 r4[1]
             )));
         }
@@ -299,8 +295,8 @@ impl Kernel {
             let value = if reg == 0x04 { v & 0xffff } else { v };
             let size = if reg == 0x04 { 2 } else { 4 };
             if !self.config_write(dev, reg, size, value) {
-                return Err(Error::Failed(format!(
-                    "EEH: {name}: writing back config register {reg:#x} failed"
+                return Err(Error::Eeh(format!(
+                    "{name}: writing back config register {reg:#x} failed"
                 )));
             }
         }
@@ -324,9 +320,9 @@ impl Kernel {
         if st == 0 {
             return Ok(());
         }
-        let e = format!("EEH: {name}: {what} answered {st}: recovery failed");
-        self.msg(e.clone());
-        Err(Error::Failed(e))
+        let e = format!("{name}: {what} answered {st}: recovery failed");
+        self.msg(format!("EEH: {e}"));
+        Err(Error::Eeh(e))
     }
 
     /// After the reset: every vector the driver holds must still have its source and
@@ -341,16 +337,16 @@ impl Kernel {
             let mut r = [0i64; 3];
             let ok = self.rtas(QUERY_SOURCE, &[cfg[0], cfg[1], cfg[2], i as u32], &mut r);
             if !ok || r[0] != 0 || r[1] as u32 != src {
-                return Err(Error::Failed(format!(
-                    "EEH: {name}: vector {i} had source {src:#x}, the firmware now answers {:?}",
+                return Err(Error::Eeh(format!(
+                    "{name}: vector {i} had source {src:#x}, the firmware now answers {:?}",
                     &r[..2]
                 )));
             }
         }
         let now = self.read_messages(dev, m.kind, m.virqs.len() as u32);
         if now != m.messages {
-            return Err(Error::Failed(format!(
-                "EEH: {name}: the messages after the reset ({now:x?}) are not the ones the firmware assigned ({:x?})",
+            return Err(Error::Eeh(format!(
+                "{name}: the messages after the reset ({now:x?}) are not the ones the firmware assigned ({:x?})",
                 m.messages
             )));
         }

@@ -31,12 +31,10 @@ impl Kernel {
             .rtas
             .as_ref()
             .and_then(|r| r.token_by_name(name))
-            .ok_or_else(|| Error::Failed(format!("dlpar: the firmware has no '{name}'")))?;
+            .ok_or_else(|| Error::Dlpar(format!("the firmware has no '{name}'")))?;
         let mut out = vec![0i64; nret];
         if !self.rtas_by_token(token, args, &mut out) {
-            return Err(Error::Failed(format!(
-                "dlpar: '{name}' could not be called"
-            )));
+            return Err(Error::Dlpar(format!("'{name}' could not be called")));
         }
         Ok(out)
     }
@@ -54,9 +52,7 @@ impl Kernel {
                 CC_WORK_AREA_AT + off as u64,
                 4096usize.saturating_sub(off as usize),
             )
-            .ok_or_else(|| {
-                Error::Failed(format!("dlpar: name offset {off:#x} outside the work area"))
-            })?;
+            .ok_or_else(|| Error::Dlpar(format!("name offset {off:#x} outside the work area")))?;
         let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
         Ok(String::from_utf8_lossy(&bytes[..end]).into_owned())
     }
@@ -69,7 +65,7 @@ impl Kernel {
     /// firmware signalled it: acquire, configure the node into the tree, scan the new
     /// function. Returns the new device.
     pub fn dlpar_add(&mut self, phb: usize, index: u32) -> Result<DevId, Error> {
-        let fail = |m: String| Error::Failed(format!("dlpar: connector {index:#x}: {m}"));
+        let fail = |m: String| Error::Dlpar(format!("connector {index:#x}: {m}"));
         let r = self.dr_call("get-sensor-state", &[DR_ENTITY_SENSE, index], 2)?;
         if r[0] != 0 || r[1] != 1 {
             return Err(fail(format!(
@@ -127,7 +123,7 @@ impl Kernel {
         index: u32,
         parent: of_tree::NodeId,
     ) -> Result<of_tree::NodeId, Error> {
-        let fail = |m: String| Error::Failed(format!("dlpar: configure-connector {index:#x}: {m}"));
+        let fail = |m: String| Error::Dlpar(format!("configure-connector {index:#x}: {m}"));
         let wa = CC_WORK_AREA_AT;
         let mut stack = vec![parent];
         let mut first = None;
@@ -190,7 +186,7 @@ impl Kernel {
             .u32("ibm,my-drc-index")
             .ok()
             .flatten()
-            .ok_or_else(|| Error::Failed(format!("dlpar: {} has no 'ibm,my-drc-index'", d.name)))
+            .ok_or_else(|| Error::Dlpar(format!("{} has no 'ibm,my-drc-index'", d.name)))
     }
 
     /// The removal of a device the firmware asked for: its driver frees its vectors
@@ -201,21 +197,19 @@ impl Kernel {
         let name = self.devices[dev].name.clone();
         if self.devices[dev].msi.is_some() {
             self.free(dev)
-                .map_err(|e| Error::Failed(format!("dlpar: {name}: freeing its vectors: {e}")))?;
+                .map_err(|e| Error::Dlpar(format!("{name}: freeing its vectors: {e}")))?;
         }
         if self.devices[dev].lsi_requested {
             self.devices[dev].lsi_requested = false;
         }
         let st = self.set_indicator(ISOLATION_STATE, index, 0)?;
         if st != 0 {
-            return Err(Error::Failed(format!(
-                "dlpar: {name}: isolate answered {st}"
-            )));
+            return Err(Error::Dlpar(format!("{name}: isolate answered {st}")));
         }
         let st = self.set_indicator(ALLOCATION_STATE, index, 0)?;
         if st != 0 && st != NO_SUCH_INDICATOR {
-            return Err(Error::Failed(format!(
-                "dlpar: {name}: allocation-state unusable answered {st}"
+            return Err(Error::Dlpar(format!(
+                "{name}: allocation-state unusable answered {st}"
             )));
         }
         if let Some(v) = self.devices[dev].lsi_virq.take() {

@@ -125,7 +125,7 @@ pub fn client_architecture_support(
             Ok(Some(out.mode))
         }
         Err(CasError::Unsupported) => Ok(None),
-        Err(e) => Err(Error::Failed(e.to_string())),
+        Err(e) => Err(Error::Cas(e)),
     }
 }
 

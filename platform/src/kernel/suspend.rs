@@ -4,10 +4,6 @@ use super::{HeldVirq, Kernel};
 use crate::error::Error;
 use crate::kernel::ops::ResumeMode;
 
-/// Why `resume renumber` is refused on machines whose OS allocates its own vectors.
-pub const RENUMBER_REFUSED: &str =
-    "resume renumber: this machine's firmware does not hand out vectors (the OS allocates them itself), so there is nothing to renumber";
-
 /// The suspend hook of machines with nothing to do at suspend.
 pub fn suspend_nothing(_k: &mut Kernel) -> Result<(), Error> {
     Ok(())
@@ -18,7 +14,7 @@ pub fn suspend_nothing(_k: &mut Kernel) -> Result<(), Error> {
 pub fn resume_os_allocated(_k: &mut Kernel, mode: ResumeMode) -> Result<(), Error> {
     match mode {
         ResumeMode::Keep => Ok(()),
-        ResumeMode::Renumber => Err(Error::Failed(RENUMBER_REFUSED.into())),
+        ResumeMode::Renumber => Err(Error::RenumberRefused),
     }
 }
 
@@ -47,11 +43,7 @@ impl Kernel {
         self.hook("suspend", "");
         match self.desc.suspend {
             Some(h) => h(self)?,
-            None => {
-                return Err(Error::Failed(
-                    "suspend is not supported on this machine".into(),
-                ))
-            }
+            None => return Err(Error::SuspendUnsupported),
         }
         self.suspended = true;
         Ok(())
@@ -60,7 +52,7 @@ impl Kernel {
     /// The OS wakes after the firmware resumed the partition: the platform's hook.
     pub fn resume(&mut self, mode: ResumeMode) -> Result<(), Error> {
         if !self.suspended {
-            return Err(Error::Failed("resume without a suspend".into()));
+            return Err(Error::ResumeWithoutSuspend);
         }
         let how = match mode {
             ResumeMode::Keep => "keep",

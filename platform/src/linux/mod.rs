@@ -29,9 +29,7 @@ impl Client {
             Some(path) if !path.is_empty() => {
                 LinuxClient::build(Path::new(path)).map(|c| Client::Built(c))
             }
-            _ => Err(Error::Failed(format!(
-                "unknown client `{spec}`: expected `model` or `linux:PATH/msi.c`"
-            ))),
+            _ => Err(Error::UnknownClient(spec.to_string())),
         }
     }
 }
@@ -53,8 +51,8 @@ impl LinuxClient {
     /// error that says which, with the compiler's own messages.
     pub fn build(source: &Path) -> Result<&'static LinuxClient, Error> {
         let text = std::fs::read(source)
-            .map_err(|e| Error::Failed(format!("--client linux:{}: {e}", source.display())))?;
-        let library = compile::build(source, &text).map_err(Error::Failed)?;
+            .map_err(|e| Error::Client(format!("--client linux:{}: {e}", source.display())))?;
+        let library = compile::build(source, &text).map_err(Error::Client)?;
         let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
         let map = built.get_or_insert_with(HashMap::new);
         if let Some(c) = map.get(&library) {
@@ -75,7 +73,7 @@ impl ClientBuild for LinuxClient {
     }
 
     fn instantiate(&self) -> Result<Box<dyn MsiClient>, Error> {
-        let i = Instance::load(&self.library).map_err(Error::Failed)?;
+        let i = Instance::load(&self.library).map_err(Error::Client)?;
         Ok(Box::new(i))
     }
 }

@@ -173,7 +173,7 @@ fn suspend(k: &mut Kernel) -> Result<(), Error> {
     let mut r = [0i64; 1];
     match k.rtas(SUSPEND_ME, &[], &mut r) {
         true if r[0] == 0 => Ok(()),
-        true => Err(Error::Failed(format!("ibm,suspend-me answered {}", r[0]))),
-        false => Err(Error::Failed("the machine has no ibm,suspend-me".into())),
+        true => Err(Error::SuspendRefused(r[0])),
+        false => Err(Error::NoSuspendMe),
     }
 }

@@ -146,7 +146,7 @@ pub(super) fn resume(k: &mut Kernel, dev: DevId, m: &MsiState) -> Result<(), cra
     let mut state = m.clone();
     for (i, &virq) in m.virqs.iter().enumerate() {
         let msg = message(k, dev, i as u32).map_err(|rc| {
-            crate::error::Error::Failed(format!(
+            crate::error::Error::Resume(format!(
                 "{name}: vector {i}: {} answered {rc} after resume",
                 call_name(k, dev)
             ))

@@ -35,7 +35,7 @@ pub(super) fn resume(k: &mut Kernel, _mode: ResumeMode) -> Result<(), Error> {
         ));
         let rc = msi::renegotiate(k, dev, m.kind, m.granted);
         if rc != m.granted as i64 {
-            return Err(Error::Failed(format!(
+            return Err(Error::Resume(format!(
                 "{name}: firmware gave {rc} of the {} vectors after resume",
                 m.granted
             )));
@@ -43,7 +43,7 @@ pub(super) fn resume(k: &mut Kernel, _mode: ResumeMode) -> Result<(), Error> {
         let mut state = m.clone();
         for (i, &virq) in m.virqs.iter().enumerate() {
             let new = msi::query(k, dev, i as u32).map_err(|rc| {
-                Error::Failed(format!(
+                Error::Resume(format!(
                     "{name}: vector {i}: query answered {rc} after resume"
                 ))
             })?;
@@ -62,7 +62,7 @@ pub(super) fn resume(k: &mut Kernel, _mode: ResumeMode) -> Result<(), Error> {
         if k.new_irq_scheme {
             let n = m.virqs.len() as u32;
             super::msi_device::write_block_messages(k, dev, m.kind, n).map_err(|e| {
-                Error::Failed(format!("{name}: writing its messages after resume: {e}"))
+                Error::Resume(format!("{name}: writing its messages after resume: {e}"))
             })?;
         }
         state.messages = k.read_messages(dev, m.kind, m.virqs.len() as u32);
