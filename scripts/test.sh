@@ -24,6 +24,7 @@ command -v rsvg-convert >/dev/null || { echo "rsvg-convert is still missing" >&2
 rustup component list --installed 2>/dev/null | grep -q rustfmt || rustup component add rustfmt clippy
 
 cargo fmt --all -- --check
+python3 scripts/acyclic.py
 cargo clippy --workspace --all-targets -- -D warnings
 RUSTDOCFLAGS='-D warnings' cargo doc --workspace --no-deps --quiet
 cargo test --workspace --profile ci

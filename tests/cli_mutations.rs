@@ -108,7 +108,7 @@ fn device_trees() {
         ]
     });
     // Every DTS test file but the one that includes others.
-    let mut names: Vec<_> = std::fs::read_dir(root().join("tests/dts"))
+    let mut names: Vec<_> = std::fs::read_dir(root().join("of-tree/tests/dts"))
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|x| x == "dts") && !p.ends_with("20_include.dts"))

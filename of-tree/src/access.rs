@@ -1,7 +1,8 @@
 //! Typed property accessors on a node, with errors that name the node and property.
 
 use crate::error::Error;
-use crate::tree::{split_strings, Node, NodeId, Property, Tree};
+use crate::node::{split_strings, Node, NodeId, Property};
+use crate::tree::Tree;
 
 /// A node together with its tree: the handle typed accessors hang off.
 #[derive(Debug, Clone, Copy)]

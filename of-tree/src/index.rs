@@ -4,7 +4,7 @@
 //! reads every node's properties at most once between changes.
 
 use crate::fxhash::FxHasher;
-use crate::tree::{split_strings, NodeId, Tree};
+use crate::node::{split_strings, Node, NodeId};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
@@ -25,7 +25,7 @@ pub(crate) struct Index {
 }
 
 /// The two filter bits a property name sets.
-fn name_bits(name: &str) -> u128 {
+pub(crate) fn name_bits(name: &str) -> u128 {
     let mut h = FxHasher::default();
     h.write(name.as_bytes());
     let v = h.finish();
@@ -33,16 +33,21 @@ fn name_bits(name: &str) -> u128 {
 }
 
 impl Index {
-    fn build(tree: &Tree) -> Index {
+    /// The summary of a tree whose arena holds `arena_len` nodes, of which `nodes` gives
+    /// those reachable from the root, in pre-order.
+    pub(crate) fn build<'a>(
+        arena_len: usize,
+        nodes: impl Iterator<Item = (NodeId, &'a Node)>,
+    ) -> Index {
         let mut ix = Index {
-            order: Vec::with_capacity(tree.arena_len()),
-            names: vec![0; tree.arena_len()],
+            order: Vec::with_capacity(arena_len),
+            names: vec![0; arena_len],
             ..Index::default()
         };
-        for id in tree.preorder() {
+        for (id, node) in nodes {
             ix.order.push(id);
             let mut bits = 0;
-            for p in &tree.node(id).props {
+            for p in &node.props {
                 bits |= name_bits(p.name());
                 match p.name() {
                     "compatible" => {
@@ -65,6 +70,26 @@ impl Index {
         }
         ix
     }
+
+    /// Nodes whose `compatible` string list contains `compat`, in tree order.
+    pub(crate) fn compatible(&self, compat: &str) -> &[NodeId] {
+        self.compatible
+            .get(compat.as_bytes())
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Nodes whose `device_type` is `ty`, in tree order.
+    pub(crate) fn device_type(&self, ty: &str) -> &[NodeId] {
+        self.device_type
+            .get(ty.as_bytes())
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether a node may carry a property whose [`name_bits`] are `bits` (false: it
+    /// surely does not).
+    pub(crate) fn may_carry(&self, id: NodeId, bits: u128) -> bool {
+        self.names[id.index()] & bits == bits
+    }
 }
 
 /// The cached summary: not part of a tree's value (equality and debug output ignore it).
@@ -75,6 +100,37 @@ impl IndexCell {
     /// Forgets the summary (the tree is about to change).
     pub(crate) fn clear(&mut self) {
         self.0.take();
+    }
+
+    /// The summary, made by `build` when there is none.
+    pub(crate) fn get_or_build(&self, build: impl FnOnce() -> Index) -> &Index {
+        self.0.get_or_init(build)
+    }
+
+    /// Whether the summary is built.
+    pub(crate) fn is_built(&self) -> bool {
+        self.0.get().is_some()
+    }
+
+    /// Keeps a built summary right after `child` (a new node, without properties) was
+    /// added as the last child of its parent: it joins the pre-order before `next`, the
+    /// first node after its subtree (none: at the end), when it is `attached` (reachable
+    /// from the root).
+    pub(crate) fn note_child(&mut self, child: NodeId, next: Option<NodeId>, attached: bool) {
+        let Some(ix) = self.0.get_mut() else { return };
+        if ix.names.len() != child.index() {
+            return self.clear();
+        }
+        let at = match next {
+            Some(n) => ix.order.iter().position(|&o| o == n),
+            None => Some(ix.order.len()),
+        };
+        ix.names.push(0);
+        match (attached, at) {
+            (false, _) => {}
+            (true, Some(i)) => ix.order.insert(i, child),
+            (true, None) => self.clear(),
+        }
     }
 
     /// Keeps the summary right when a property named `name` of `node` is set, added
@@ -103,79 +159,10 @@ impl std::fmt::Debug for IndexCell {
     }
 }
 
-impl Tree {
-    /// Keeps a built summary right after `child` (a new node, without properties) was
-    /// added as the last child of its parent: it joins the pre-order where the
-    /// parent's subtree ends.
-    pub(crate) fn index_note_child(&mut self, child: NodeId) {
-        let Some(ix) = self.index.0.get() else { return };
-        if ix.names.len() != child.index() {
-            return self.index.clear();
-        }
-        // The first node after the child's subtree (a leaf's) in pre-order, if any.
-        let mut next = None;
-        let mut cur = child;
-        while let Some(p) = self.node(cur).parent() {
-            let sibs = self.node(p).children();
-            if let Some(i) = sibs.iter().position(|&c| c == cur) {
-                if let Some(&after) = sibs.get(i + 1) {
-                    next = Some(after);
-                    break;
-                }
-            }
-            cur = p;
-        }
-        let attached = self.is_attached(child);
-        let at = match next {
-            Some(n) => ix.order.iter().position(|&o| o == n),
-            None => Some(ix.order.len()),
-        };
-        let Some(ix) = self.index.0.get_mut() else {
-            return;
-        };
-        ix.names.push(0);
-        match (attached, at) {
-            (false, _) => {}
-            (true, Some(i)) => ix.order.insert(i, child),
-            (true, None) => self.index.clear(),
-        }
-    }
-
-    pub(crate) fn index(&self) -> &Index {
-        self.index.0.get_or_init(|| Index::build(self))
-    }
-
-    /// Nodes whose `compatible` string list contains `compat`, in tree order.
-    pub fn find_compatible(&self, compat: &str) -> Vec<NodeId> {
-        let ix = self.index();
-        ix.compatible
-            .get(compat.as_bytes())
-            .cloned()
-            .unwrap_or_default()
-    }
-
-    /// Nodes whose `device_type` is `ty`, in tree order.
-    pub fn find_device_type(&self, ty: &str) -> Vec<NodeId> {
-        let ix = self.index();
-        ix.device_type
-            .get(ty.as_bytes())
-            .cloned()
-            .unwrap_or_default()
-    }
-
-    /// Nodes that carry a property named `name`, in tree order.
-    pub fn with_prop<'a>(&'a self, name: &'a str) -> impl Iterator<Item = NodeId> + 'a {
-        let ix = self.index();
-        let bits = name_bits(name);
-        ix.order.iter().copied().filter(move |&id| {
-            ix.names[id.index()] & bits == bits && self.node(id).prop(name).is_some()
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tree::Tree;
 
     fn scan(t: &Tree, f: impl Fn(&Tree, NodeId) -> bool) -> Vec<NodeId> {
         t.walk().into_iter().filter(|&n| f(t, n)).collect()

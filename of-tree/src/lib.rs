@@ -22,12 +22,14 @@ pub mod dts;
 mod error;
 mod fxhash;
 mod index;
+mod node;
 mod tree;
 
 pub use access::NodeRef;
 pub use addr::{RangeEntry, RegEntry};
 pub use error::{Error, Location};
-pub use tree::{Labels, Node, NodeId, Preorder, Property, Reservation, Tree, Value};
+pub use node::{Labels, Node, NodeId, Property, Value};
+pub use tree::{Preorder, Reservation, Tree};
 
 /// Reads a tree from bytes that are either a DTB (by its magic) or DTS text.
 ///

@@ -1,141 +1,8 @@
 //! The in-memory tree: an arena of nodes, each with ordered properties and children.
 
 use crate::error::Error;
-use std::sync::Arc;
-
-/// Index of a node in its [`Tree`]'s arena.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct NodeId(pub(crate) u32);
-
-impl NodeId {
-    /// The arena index.
-    pub fn index(self) -> usize {
-        self.0 as usize
-    }
-}
-
-/// A property's raw bytes: short values (most cells and strings) are stored inline.
-pub type Value = smallvec::SmallVec<[u8; 16]>;
-
-/// Labels a DTS source attached. Most nodes and properties have none, so they are kept
-/// out of line.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[allow(clippy::box_collection)] // one pointer wide: most properties have no labels
-pub struct Labels(Option<Box<Vec<String>>>);
-
-impl Labels {
-    /// The labels in the order they were given.
-    pub fn iter(&self) -> std::slice::Iter<'_, String> {
-        self.0.as_deref().map(|v| v.iter()).unwrap_or_default()
-    }
-
-    /// Adds a label unless it is there already.
-    pub fn push(&mut self, label: String) {
-        if !self.contains(&label) {
-            self.0.get_or_insert_with(Default::default).push(label);
-        }
-    }
-
-    /// Whether a label is there.
-    pub fn contains(&self, label: &str) -> bool {
-        self.iter().any(|l| l == label)
-    }
-
-    /// Whether there are no labels.
-    pub fn is_empty(&self) -> bool {
-        self.0.as_ref().is_none_or(|v| v.is_empty())
-    }
-}
-
-impl From<Vec<String>> for Labels {
-    fn from(v: Vec<String>) -> Self {
-        Labels(if v.is_empty() {
-            None
-        } else {
-            Some(Box::new(v))
-        })
-    }
-}
-
-/// A property: a name, raw bytes, and the labels the source gave it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Property {
-    name: Arc<str>,
-    /// The raw value as it is stored in a blob (big-endian cells, NUL-terminated strings).
-    pub value: Value,
-    /// Labels attached in DTS source.
-    pub labels: Labels,
-}
-
-impl Property {
-    /// A property with a name and value and no labels.
-    pub fn new(name: impl Into<Arc<str>>, value: impl Into<Value>) -> Self {
-        Property {
-            name: name.into(),
-            value: value.into(),
-            labels: Labels::default(),
-        }
-    }
-
-    /// The property name.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    pub(crate) fn name_arc(&self) -> &Arc<str> {
-        &self.name
-    }
-}
-
-/// A node: its full name (`name@unit`), properties in order, children in order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Node {
-    name: String,
-    /// Properties in insertion order.
-    pub props: Vec<Property>,
-    children: Vec<NodeId>,
-    parent: Option<NodeId>,
-    /// Labels attached in DTS source.
-    pub labels: Labels,
-}
-
-impl Node {
-    /// The full node name, `name@unit` (empty for the root).
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// The name without the unit address.
-    pub fn base_name(&self) -> &str {
-        self.name.split('@').next().unwrap_or("")
-    }
-
-    /// The unit address, if the name has one.
-    pub fn unit_address(&self) -> Option<&str> {
-        self.name.split_once('@').map(|(_, u)| u)
-    }
-
-    /// Children in order.
-    pub fn children(&self) -> &[NodeId] {
-        &self.children
-    }
-
-    /// The parent (none for the root).
-    pub fn parent(&self) -> Option<NodeId> {
-        self.parent
-    }
-
-    /// A property by name.
-    pub fn prop(&self, name: &str) -> Option<&Property> {
-        let want = name.as_bytes();
-        // Length and last byte first: most names of a node differ there, and the
-        // whole comparison is a library call.
-        self.props.iter().find(|p| {
-            let have = p.name.as_bytes();
-            have.len() == want.len() && have.last() == want.last() && have == want
-        })
-    }
-}
+use crate::index::{name_bits, Index, IndexCell};
+use crate::node::{Labels, Node, NodeId, Property, Value};
 
 /// A memory reservation: start address and size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,7 +23,7 @@ pub struct Tree {
     /// The boot CPU's physical id (blob header field).
     pub boot_cpuid: u32,
     /// What whole-tree searches need, built on first use (see [`crate::index`]).
-    pub(crate) index: crate::index::IndexCell,
+    index: IndexCell,
 }
 
 /// Depth-first pre-order over a tree's nodes: see [`Tree::preorder`].
@@ -205,11 +72,6 @@ impl Tree {
         let mut t = Tree::new();
         t.nodes.reserve(nodes);
         t
-    }
-
-    /// Nodes in the arena, attached or not.
-    pub(crate) fn arena_len(&self) -> usize {
-        self.nodes.len()
     }
 
     /// The root node's id.
@@ -414,6 +276,58 @@ impl Tree {
             .find(|&id| self.nodes[id.index()].labels.iter().any(|l| l == label))
     }
 
+    /// Keeps a built summary right after `child` (a new node, without properties) was
+    /// added as the last child of its parent: it joins the pre-order where the
+    /// parent's subtree ends.
+    fn index_note_child(&mut self, child: NodeId) {
+        if !self.index.is_built() {
+            return;
+        }
+        // The first node after the child's subtree (a leaf's) in pre-order, if any.
+        let mut next = None;
+        let mut cur = child;
+        while let Some(p) = self.node(cur).parent() {
+            let sibs = self.node(p).children();
+            if let Some(i) = sibs.iter().position(|&c| c == cur) {
+                if let Some(&after) = sibs.get(i + 1) {
+                    next = Some(after);
+                    break;
+                }
+            }
+            cur = p;
+        }
+        let attached = self.is_attached(child);
+        self.index.note_child(child, next, attached);
+    }
+
+    /// The summary whole-tree searches use, built on the first one.
+    fn index(&self) -> &Index {
+        self.index.get_or_build(|| {
+            let nodes = self.preorder().map(|id| (id, &self.nodes[id.index()]));
+            Index::build(self.nodes.len(), nodes)
+        })
+    }
+
+    /// Nodes whose `compatible` string list contains `compat`, in tree order.
+    pub fn find_compatible(&self, compat: &str) -> Vec<NodeId> {
+        self.index().compatible(compat).to_vec()
+    }
+
+    /// Nodes whose `device_type` is `ty`, in tree order.
+    pub fn find_device_type(&self, ty: &str) -> Vec<NodeId> {
+        self.index().device_type(ty).to_vec()
+    }
+
+    /// Nodes that carry a property named `name`, in tree order.
+    pub fn with_prop<'a>(&'a self, name: &'a str) -> impl Iterator<Item = NodeId> + 'a {
+        let ix = self.index();
+        let bits = name_bits(name);
+        ix.order
+            .iter()
+            .copied()
+            .filter(move |&id| ix.may_carry(id, bits) && self.node(id).prop(name).is_some())
+    }
+
     /// The phandle of a node (`phandle`, else `linux,phandle`), if it has one.
     pub fn phandle_of(&self, id: NodeId) -> Option<u32> {
         let n = &self.nodes[id.index()];
@@ -427,12 +341,6 @@ impl Tree {
         self.preorder()
             .find(|&id| self.phandle_of(id) == Some(phandle))
     }
-}
-
-/// Splits a NUL-separated string list (trailing NUL optional).
-pub(crate) fn split_strings(v: &[u8]) -> impl Iterator<Item = &[u8]> {
-    let v = v.strip_suffix(b"\0").unwrap_or(v);
-    v.split(|&b| b == 0)
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! The DTB header, validated before anything else is trusted.
 
+use super::format::bad;
 use crate::error::Error;
 use byteorder::{BigEndian, ByteOrder};
 
@@ -27,13 +28,6 @@ pub struct Header {
     pub size_dt_strings: u32,
     /// Size of the structure block (version 17; `None` in version 16).
     pub size_dt_struct: Option<u32>,
-}
-
-fn bad(offset: usize, msg: impl Into<String>) -> Error {
-    Error::Dtb {
-        offset,
-        msg: msg.into(),
-    }
 }
 
 impl Header {

@@ -1,21 +1,13 @@
 //! Reading a blob into a [`Tree`], validating every offset and length on the way.
 
+use super::format::{align4, bad, FDT_NOP, FDT_PROP};
 use super::header::Header;
 use super::walk::{walk, Visit};
-use super::{FDT_NOP, FDT_PROP};
 use crate::error::Error;
-use crate::tree::{Property, Reservation, Tree};
+use crate::node::{NodeId, Property, Value};
+use crate::tree::{Reservation, Tree};
 use byteorder::{BigEndian, ByteOrder};
 use std::sync::Arc;
-
-pub use super::walk::MAX_DEPTH;
-
-pub(super) fn bad(offset: usize, msg: impl Into<String>) -> Error {
-    Error::Dtb {
-        offset,
-        msg: msg.into(),
-    }
-}
 
 /// Parses a version 16 or 17 blob. Blocks may come in any order with gaps between them.
 /// Every malformation is an error naming its byte offset; no input panics.
@@ -61,7 +53,7 @@ pub(super) fn read_reservations(blob: &[u8], mut off: usize) -> Result<Vec<Reser
 /// Builds the tree as the walk finds it.
 struct Builder<'t> {
     tree: &'t mut Tree,
-    stack: Vec<crate::tree::NodeId>,
+    stack: Vec<NodeId>,
 }
 
 impl Visit for Builder<'_> {
@@ -85,10 +77,8 @@ impl Visit for Builder<'_> {
 
     fn prop(&mut self, _nameoff: u32, name: &Arc<str>, value: &[u8]) {
         if let Some(&node) = self.stack.last() {
-            self.tree.push_prop(
-                node,
-                Property::new(name.clone(), crate::tree::Value::from_slice(value)),
-            );
+            self.tree
+                .push_prop(node, Property::new(name.clone(), Value::from_slice(value)));
         }
     }
 
@@ -130,21 +120,6 @@ fn count_props(blob: &[u8], mut off: usize, end: usize) -> usize {
         }
     }
     n.min(4096)
-}
-
-pub(super) fn string_at(strings: &[u8], off: usize) -> Result<&str, String> {
-    let s = strings
-        .get(off..)
-        .ok_or_else(|| format!("property name offset {off:#x} lies outside the strings block"))?;
-    let nul = s
-        .iter()
-        .position(|&b| b == 0)
-        .ok_or_else(|| format!("property name at {off:#x} is not NUL-terminated"))?;
-    std::str::from_utf8(&s[..nul]).map_err(|_| format!("property name at {off:#x} is not UTF-8"))
-}
-
-pub(super) fn align4(x: usize) -> usize {
-    (x + 3) & !3
 }
 
 #[cfg(test)]

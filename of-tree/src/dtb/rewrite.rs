@@ -3,10 +3,10 @@
 //! [`write`](super::write) makes of the tree `read` would build, at the cost of two
 //! passes over the structure block and no allocation per property.
 
+use super::format::{align4, FDT_BEGIN_NODE, FDT_END, FDT_END_NODE, FDT_PROP};
 use super::header::{Header, FDT_MAGIC};
-use super::read::{align4, read_reservations};
+use super::read::read_reservations;
 use super::walk::{walk, Visit};
-use super::{FDT_BEGIN_NODE, FDT_END, FDT_END_NODE, FDT_PROP};
 use crate::error::Error;
 use crate::fxhash::FxHashMap;
 use std::collections::HashMap;

@@ -2,8 +2,8 @@
 //! bounded, names resolved; what it finds goes to a visitor (the tree reader, the
 //! blob-to-blob rewriter).
 
-use super::read::{align4, bad, string_at};
-use super::{FDT_BEGIN_NODE, FDT_END, FDT_END_NODE, FDT_NOP, FDT_PROP};
+use super::format::{align4, bad, string_at};
+use super::format::{FDT_BEGIN_NODE, FDT_END, FDT_END_NODE, FDT_NOP, FDT_PROP};
 use crate::error::Error;
 use crate::fxhash::FxHashMap;
 use byteorder::{BigEndian, ByteOrder};

@@ -1,10 +1,11 @@
 //! Writing a [`Tree`] as a version 17 blob.
 
+use super::format::{FDT_BEGIN_NODE, FDT_END, FDT_END_NODE, FDT_PROP};
 use super::header::FDT_MAGIC;
-use super::{FDT_BEGIN_NODE, FDT_END, FDT_END_NODE, FDT_PROP};
 use crate::error::Error;
 use crate::fxhash::FxHashMap;
-use crate::tree::{NodeId, Tree};
+use crate::node::NodeId;
+use crate::tree::Tree;
 use std::collections::HashMap;
 use std::sync::Arc;
 

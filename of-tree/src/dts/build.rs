@@ -4,11 +4,12 @@
 
 use super::ast::{At, RefAt, Top};
 use super::lex::Ref;
+use super::options::Options;
 use super::source::Source;
-use super::Options;
 use crate::error::Error;
 use crate::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
-use crate::tree::{NodeId, Reservation, Tree};
+use crate::node::{Labels, NodeId};
+use crate::tree::{Reservation, Tree};
 
 /// A reference waiting in a property value.
 #[derive(Debug, Clone)]
@@ -235,10 +236,7 @@ impl Builder<'_> {
 }
 
 /// `new` labels, then the `old` ones not among them.
-pub(super) fn front<'a>(
-    new: &[String],
-    old: impl Iterator<Item = &'a String>,
-) -> crate::tree::Labels {
+pub(super) fn front<'a>(new: &[String], old: impl Iterator<Item = &'a String>) -> Labels {
     let mut v = new.to_vec();
     v.extend(old.filter(|l| !new.contains(l)).cloned());
     v.into()

@@ -5,7 +5,7 @@ use super::ast::At;
 use super::build::Builder;
 use crate::error::Error;
 use crate::fxhash::FxHashMap as HashMap;
-use crate::tree::NodeId;
+use crate::node::NodeId;
 
 /// What a label is on: a node, a property, or a place inside a property's value.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,7 +9,7 @@ use super::ast::{At, Item, NodeDef, PropDef};
 use super::build::{Builder, Slot};
 use crate::error::Error;
 use crate::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
-use crate::tree::{NodeId, Property};
+use crate::node::{NodeId, Property};
 
 impl Builder<'_> {
     /// Applies a block's items to a node. `fresh`: the block makes the node.

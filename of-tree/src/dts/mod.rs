@@ -6,26 +6,20 @@ mod checks;
 mod expr;
 mod lex;
 mod merge;
+mod options;
 mod overlay;
 mod parse;
 mod print;
 mod refs;
 mod source;
 
+pub use options::Options;
 pub use print::print;
 
 use crate::error::Error;
 use crate::tree::Tree;
 use source::Source;
 use std::path::Path;
-
-/// How to compile a source, as dtc's options say it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Options {
-    /// dtc's `-@`: a `__symbols__` node with every node label's path, and a phandle for
-    /// every labelled node.
-    pub symbols: bool,
-}
 
 /// Parses DTS text named `origin` (for messages); `/include/` resolves against the
 /// current directory.

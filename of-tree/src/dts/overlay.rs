@@ -5,7 +5,7 @@ use super::ast::{Item, RefAt};
 use super::build::{ref_name, Builder, Marker};
 use super::lex::Ref;
 use crate::error::Error;
-use crate::tree::{NodeId, Property};
+use crate::node::{NodeId, Property};
 
 impl Builder<'_> {
     /// An overlay's `&ref { ... }`: a `fragment@N` node under the root with the target

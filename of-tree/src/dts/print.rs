@@ -1,6 +1,7 @@
 //! Printing a tree as DTS, byte for byte as `dtc -I dtb -O dts` prints a blob.
 
-use crate::tree::{NodeId, Property, Tree};
+use crate::node::{NodeId, Property};
+use crate::tree::Tree;
 use std::fmt::Write;
 
 /// The tree as DTS text, in dtc's layout: cells as `<0x02>`, text as strings (a

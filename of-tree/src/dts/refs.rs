@@ -4,7 +4,7 @@
 use super::ast::{At, Cell, Piece};
 use super::build::{ref_name, Builder, Marker};
 use crate::error::Error;
-use crate::tree::{NodeId, Property, Value};
+use crate::node::{NodeId, Property, Value};
 
 /// The most bytes one `/incbin/` reads (a blob's size field is 32 bits; a tree this
 /// large is a mistake).

@@ -122,11 +122,8 @@ fn mutate(rng: &mut Rng, text: &str) -> String {
 #[test]
 fn mutated_dts_texts_give_a_tree_or_an_error() {
     let mut sources = Vec::new();
-    for e in std::fs::read_dir(root().join("tests/dts")).unwrap() {
-        let p = e.unwrap().path();
-        if p.extension().is_some_and(|x| x == "dts") {
-            sources.push(std::fs::read_to_string(p).unwrap());
-        }
+    for p in corpus_files("") {
+        sources.push(std::fs::read_to_string(p).unwrap());
     }
     sources.push(std::fs::read_to_string(fixture("qemu/b_devices.dts")).unwrap());
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
