@@ -14,7 +14,8 @@ see BARE_CHILD_PATHS). Not edges: a parent declaring a child (`mod x;`), and a
 `#[cfg(test)]` module using its parent.
 
 C. A header and its implementation files form one unit: `X.h` is implemented by `X.c`
-and by every .c file that defines a function or variable `X.h` declares. Unit A depends
+and by every .c file that defines a function or variable `X.h` declares; headers that
+one .c file implements together are one unit. Unit A depends
 on unit B when A's header or one of A's implementation files has `#include "B.h"`. An
 include is looked up beside the including file, then in every folder of the client.
 
@@ -390,7 +391,9 @@ def c_names(text):
 
 
 def c_graph(client):
-    """{(header, header): [uses]} over the units of a C tree (paths relative to client)."""
+    """{(unit, unit): [uses]} over the units of a C tree. A unit is a tuple of header
+    paths: headers one .c file implements together form one unit (that file is their
+    common implementation, so they stand or fall together)."""
     files = []
     for d, _, names in os.walk(client):
         files += [os.path.join(d, n) for n in names if n.endswith((".c", ".h"))]
@@ -408,18 +411,39 @@ def c_graph(client):
                     includes.setdefault(f, []).append((path, ln))
                     break
     names = {f: c_names(t) for f, t in texts.items()}
-    headers = [f for f in files if f.endswith(".h")]
-    sources = [f for f in files if f.endswith(".c")]
-    edges = {}
+    headers = sorted(f for f in files if f.endswith(".h"))
+    sources = sorted(f for f in files if f.endswith(".c"))
+    impl = {}
     for h in headers:
         stem = os.path.splitext(os.path.basename(h))[0]
-        impl = [
+        impl[h] = [
             c for c in sources if names[h][0] & names[c][1] or os.path.basename(c) == stem + ".c"
         ]
-        for f in [h] + impl:
+    # Headers sharing an implementation file are one unit (union-find).
+    parent = {h: h for h in headers}
+
+    def find(h):
+        while parent[h] != h:
+            parent[h] = parent[parent[h]]
+            h = parent[h]
+        return h
+
+    for c in sources:
+        hs = [h for h in headers if c in impl[h]]
+        for h in hs[1:]:
+            parent[find(h)] = find(hs[0])
+    members = {}
+    for h in headers:
+        members.setdefault(find(h), []).append(h)
+    unit = {h: tuple(members[find(h)]) for h in headers}
+    edges = {}
+    for h in headers:
+        for f in [h] + impl[h]:
             for inc, ln in includes.get(f, []):
-                if inc != h:
-                    edges.setdefault((h, inc), []).append((f, ln))
+                if unit[inc] != unit[h]:
+                    edges.setdefault((unit[h], unit[inc]), []).append((f, ln))
+    for k in edges:
+        edges[k] = sorted(set(edges[k]))
     return edges
 
 
@@ -469,7 +493,12 @@ def check(root):
         total += report(title, rust_edges(modules), lambda m: modules[m].label(root), root)
     client = os.path.join(root, C_CLIENT)
     if os.path.isdir(client):
-        total += report("C client", c_graph(client), lambda h: os.path.relpath(h, root), root)
+        total += report(
+            "C client",
+            c_graph(client),
+            lambda u: "+".join(os.path.relpath(h, root) for h in u),
+            root,
+        )
     return total
 
 
@@ -491,6 +520,9 @@ FIXTURE = {
     "c/b.h": "#define M(x) \\\n    void not_a_decl(void)\nvoid b_fn(void);\n",
     "c/impl_b.c": '#include "a.h"\n/*\n#include "c.h" */\nvoid b_fn(void) { }\n',
     "c/c.h": "struct s { int x; };\nstruct s *c_fn(int);\nextern int c_var;\n",
+    "c/d.h": "void d_fn(void);\n",
+    "c/e.h": '#include "d.h"\nvoid e_fn(void);\n',
+    "c/de.c": '#include "e.h"\nvoid d_fn(void) {}\nvoid e_fn(void) {}\n',
 }
 
 
@@ -523,14 +555,18 @@ def self_test():
         assert declared == {"b_fn"}, declared
         assert c_names(FIXTURE["c/c.h"])[0] == {"c_fn", "c_var"}
         cg = c_graph(os.path.join(tmp, "c"))
-        name = os.path.basename
+        def name(u):
+            return "+".join(os.path.basename(h) for h in u) if isinstance(u, tuple) else os.path.basename(u)
+
         rel = {(name(a), name(b)): [(name(f), n) for f, n in v] for (a, b), v in cg.items()}
         assert rel == {
             ("a.h", "b.h"): [("a.c", 1)],
             ("a.h", "c.h"): [("a.c", 2)],
             ("b.h", "a.h"): [("impl_b.c", 1)],
         }, rel
-        assert [[os.path.basename(h) for h in c] for c in circles(cg)] == [["a.h", "b.h"]]
+        # d.h and e.h share de.c: one unit, so e.h including d.h and de.c including
+        # e.h are no edges (else they would show in `rel` and as a circle).
+        assert [[name(u) for u in c] for c in circles(cg)] == [["a.h", "b.h"]]
 
 
 if __name__ == "__main__":
