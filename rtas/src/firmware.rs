@@ -8,8 +8,8 @@ use crate::faults::FaultPlan;
 use crate::machine::{Machine, MachineConfig, Profile};
 use crate::memory::Memory;
 use crate::service::{Service, Tokens};
-use crate::status;
 use of_tree::Tree;
+use papr_abi::status;
 use serde::{Deserialize, Serialize};
 
 pub(crate) use crate::call_cells::{Args, Rets};

@@ -1,7 +1,7 @@
 //! XICS-style interrupt source controllers: each owns a contiguous range of global
 //! source numbers and keeps per-source server, priority and status.
 
-use crate::touched::Table;
+use papr_abi::table::Table;
 use serde::{Deserialize, Serialize};
 
 /// Priority that masks a source.

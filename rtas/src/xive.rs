@@ -3,7 +3,7 @@
 //! registers in its own memory, one per (target, priority).
 
 use crate::memory::Memory;
-use crate::touched::Table;
+use papr_abi::table::Table;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 

@@ -4,7 +4,7 @@
 //! bits in one bitmap per order, with a stack per order to find one: every operation
 //! costs O(log2 of the request), whatever the pool size.
 
-use super::BlockKind;
+use super::kind::BlockKind;
 use serde::{Deserialize, Serialize};
 
 const ORDERS: usize = 33;

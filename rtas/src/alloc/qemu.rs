@@ -1,7 +1,7 @@
 //! QEMU 7.2's MSI allocator, bug for bug: one bitmap, first fit, MSI-X blocks on even
 //! indexes (the inverted `align` flag), MSI blocks anywhere.
 
-use super::BlockKind;
+use super::kind::BlockKind;
 use serde::{Deserialize, Serialize};
 
 /// QEMU's first MSI source number.

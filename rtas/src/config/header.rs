@@ -1,6 +1,6 @@
 //! The standard type 0 (device) and type 1 (bridge) configuration header.
 
-use super::ConfigSpace;
+use super::space::ConfigSpace;
 use serde::{Deserialize, Serialize};
 
 /// Offsets of header registers.

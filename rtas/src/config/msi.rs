@@ -1,6 +1,6 @@
 //! The MSI capability (PCI capability id 0x05).
 
-use super::ConfigSpace;
+use super::space::ConfigSpace;
 use serde::{Deserialize, Serialize};
 
 /// Capability id of MSI.

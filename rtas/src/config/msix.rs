@@ -1,6 +1,7 @@
 //! The MSI-X capability (PCI capability id 0x11) and its table and pending bit array.
 
-use super::{AccessError, ConfigSpace};
+use super::access::AccessError;
+use super::space::ConfigSpace;
 use serde::{Deserialize, Serialize};
 
 /// Capability id of MSI-X.
@@ -175,7 +176,7 @@ impl MsixTable {
     }
 
     fn check(offset: u32, size: u32, limit: u32) -> Result<(), AccessError> {
-        super::check_sized(offset, size, limit, &[4, 8])
+        super::access::check_sized(offset, size, limit, &[4, 8])
     }
 
     /// Reads the table at a byte offset: dword or qword, naturally aligned.

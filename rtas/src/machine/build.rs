@@ -1,7 +1,9 @@
 //! Building the machine a device tree describes: PHBs, functions, controllers, pools.
 
+use super::base::Machine;
 use super::lsi::LsiMap;
-use super::{DropCounters, Machine, MachineConfig, Profile, ICS_BASE, ICS_COUNT, LSI_BASE};
+use super::profile::{MachineConfig, Profile};
+use super::types::{DropCounters, ICS_BASE, ICS_COUNT, LSI_BASE};
 use crate::alloc::{BuddyPool, Pools, QemuPool};
 use crate::error::{tree_err, Error};
 use crate::ics::{Ics, SourceKind};

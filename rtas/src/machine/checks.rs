@@ -1,6 +1,6 @@
 //! Consistency checks of a machine: of a state read from outside, of hardware identity.
 
-use super::Machine;
+use super::base::Machine;
 use crate::alloc::Pools;
 use crate::ics::SourceKind;
 use crate::pci::PciFunction;

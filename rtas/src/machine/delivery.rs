@@ -1,6 +1,8 @@
 //! Delivery: a function signals a vector, its message reaches (or misses) a source.
 
-use super::{FnRef, Machine, Profile, Signal, MSI_WINDOW, MSI_WINDOW_32};
+use super::base::Machine;
+use super::profile::Profile;
+use super::types::{FnRef, Signal, MSI_WINDOW, MSI_WINDOW_32};
 
 impl Machine {
     /// The function signals vector `i`: the message in its MSI capability or MSI-X

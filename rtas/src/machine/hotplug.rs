@@ -9,7 +9,8 @@
 //! first, while a removal asked for another function waits for function 0's (first
 //! out); bridges are not removed.
 
-use super::{FnRef, Machine, LSI_BASE};
+use super::base::Machine;
+use super::types::{FnRef, LSI_BASE};
 use crate::drc::{node_events, DrcState};
 use crate::error::Error;
 use crate::ics::SourceKind;

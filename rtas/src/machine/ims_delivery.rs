@@ -2,7 +2,8 @@
 //! decoded in its BAR, and delivery from their slots, routed only for sources the
 //! hypervisor handed out for the function's store (on bare metal: in its PHB's range).
 
-use super::{FnRef, Machine, Signal, MSI_WINDOW};
+use super::base::Machine;
+use super::types::{FnRef, Signal, MSI_WINDOW};
 use crate::config::BarKind;
 use crate::error::{tree_err, Error};
 use crate::ims::{ImsPlace, ImsStore};

@@ -2,12 +2,13 @@
 //! BARs (as SLOF does before the OS starts), and CPU physical addresses routed to the
 //! MSI-X table and PBA behind them.
 
-use super::{FnRef, Machine, Signal};
+use super::base::Machine;
+use super::mmio_map::MmioMap;
+use super::types::{FnRef, Signal};
 use crate::config::{AccessError, BarKind};
 use crate::error::Error;
 use crate::phb::Window;
 use of_tree::{NodeId, Tree};
-use std::collections::BTreeMap;
 
 /// PCI space code of 32-bit memory in the first cell of a PCI address.
 const SPACE_MEM32: u32 = 2;
@@ -30,22 +31,6 @@ pub struct MmioTarget {
     /// Byte offset in the BAR.
     pub offset: u64,
 }
-
-/// CPU address ranges of every assigned memory BAR: start -> (end, function, BAR).
-#[derive(Debug, Clone, Default)]
-pub(crate) struct MmioMap {
-    ranges: BTreeMap<u64, (u64, FnRef, u8)>,
-    /// The range the last access hit (accesses come in runs over one table).
-    last: Option<(u64, u64, FnRef, u8)>,
-}
-
-impl PartialEq for MmioMap {
-    fn eq(&self, other: &Self) -> bool {
-        self.ranges == other.ranges
-    }
-}
-
-impl Eq for MmioMap {}
 
 /// The memory windows a PHB's `ranges` gives; `ordinal`/`count` place fallback
 /// windows for PHBs without one.

@@ -2,7 +2,8 @@
 //! signalled vector's message to its parent PHB's MSI window, routed only when it names
 //! a source the device was given.
 
-use super::{Machine, Signal, MSI_WINDOW};
+use super::base::Machine;
+use super::types::{Signal, MSI_WINDOW};
 
 impl Machine {
     /// The MSI device whose slots an address falls in, and the byte offset there.

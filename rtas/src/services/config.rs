@@ -4,7 +4,7 @@
 use crate::firmware::{Args, Firmware, Rets};
 use crate::machine::Profile;
 use crate::pci::PciAddr;
-use crate::status;
+use papr_abi::status;
 
 impl Firmware {
     /// Decodes (phb, function, register) or writes the status that refuses it.

@@ -6,7 +6,7 @@
 use crate::drc::{DrcState, NodeEvent};
 use crate::firmware::{Args, Firmware, Rets};
 use crate::machine::FnRef;
-use crate::status;
+use papr_abi::status;
 
 /// Sensor and indicator tokens (LoPAPR's DR tables).
 pub mod token {

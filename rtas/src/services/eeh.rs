@@ -7,7 +7,7 @@ use crate::alloc::BlockKind;
 use crate::firmware::{Args, Firmware, Rets};
 use crate::machine::FnRef;
 use crate::pci::PciAddr;
-use crate::status;
+use papr_abi::status;
 
 /// `ibm,set-eeh-option` options.
 pub mod option {

@@ -3,7 +3,7 @@
 
 use crate::firmware::{Args, Firmware, HeldBlock, Rets};
 use crate::ics::SourceKind;
-use crate::status;
+use papr_abi::status;
 
 impl Firmware {
     pub(crate) fn get_time_of_day(&mut self, args: &Args, rets: &mut Rets) {

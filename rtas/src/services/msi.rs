@@ -9,7 +9,7 @@ use crate::machine::{FnRef, Profile, MSI_WINDOW, MSI_WINDOW_32};
 use crate::pci::PciAddr;
 use crate::phb::MsiBlock;
 use crate::service::Service;
-use crate::status;
+use papr_abi::status;
 
 /// change-msi functions.
 pub mod func {

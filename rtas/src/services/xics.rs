@@ -2,7 +2,7 @@
 
 use crate::firmware::{Args, Firmware, Rets};
 use crate::ics::PRIORITY_MASKED;
-use crate::status;
+use papr_abi::status;
 
 impl Firmware {
     fn valid_source(&self, irq: u32) -> bool {
