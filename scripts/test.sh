@@ -25,6 +25,11 @@ rustup component list --installed 2>/dev/null | grep -q rustfmt || rustup compon
 
 cargo fmt --all -- --check
 python3 scripts/acyclic.py
+# The OS (platform) reaches the firmware only through its port: no dependency on rtas.
+if cargo tree -p platform -e normal,build --prefix none | grep -q '^rtas '; then
+    echo "platform depends on rtas: the OS must reach the firmware only through its port" >&2
+    exit 1
+fi
 cargo clippy --workspace --all-targets -- -D warnings
 RUSTDOCFLAGS='-D warnings' cargo doc --workspace --no-deps --quiet
 cargo test --workspace --profile ci
