@@ -1,5 +1,5 @@
 //! The simulated OS: boot through the ops table, the PCI scan, the generic MSI layer,
-//! the irq layer and suspend/resume. It reaches the machine only through its [`Port`];
+//! the irq layer and suspend/resume. It reaches the machine only through its [`Port`](crate::port::Port);
 //! everything else it learns from the device tree.
 
 mod boot;

@@ -6,7 +6,7 @@ use super::kinds::MsiType;
 use of_tree::NodeId;
 use papr_abi::pci::PciAddr;
 
-/// Index of a device in [`Kernel::devices`].
+/// Index of a device in [`Kernel::devices`](super::Kernel::devices).
 pub type DevId = usize;
 
 /// Linux's default interrupt priority on XICS.
@@ -47,7 +47,7 @@ pub struct Device {
     pub node: NodeId,
     /// Node path.
     pub path: String,
-    /// Index of its PHB in [`Kernel::phbs`].
+    /// Index of its PHB in [`Kernel::phbs`](super::Kernel::phbs).
     pub phb: usize,
     /// Its PHB's BUID.
     pub buid: u64,
