@@ -1,4 +1,4 @@
-//! Finding kernel lines printed a second time: a dmesg dump at the end of a session
+//! Finding kernel lines printed a second time: a dmesg dump at the end of a run
 //! repeats the ring buffer, lines the log already holds.
 //!
 //! A line is a repeat when an earlier kernel line has its text and its time stamp (the
