@@ -13,6 +13,9 @@ pub use files::*;
 pub use firmware::*;
 
 pub mod lopapr;
+#[path = "../../rtas/tests/common/lopapr.rs"]
+#[allow(dead_code)]
+pub mod lopapr_firmware;
 
 use std::path::Path;
 use std::process::Command;
