@@ -38,23 +38,8 @@ row() {
     printf '| %s | %s s | %s s | %sx |\n' "$name" "$a" "$b" "$(echo "$b / $a" | bc -l | xargs printf '%.2f')"
 }
 
-"$ref" gen --phbs 16 --functions 8192 --msix 16 -o "$work/f131k.dtb"
-"$ref" gen --phbs 16 --functions 512 --msix 16 -o "$work/f8k.dtb"
-"$ref" gen --phbs 1 --functions 2000 --msix 1 -o "$work/f2000.dtb"
-"$ref" gen --phbs 16 --functions 256 --msix 256 -o "$work/v1m.dtb"
-"$ref" dt "$work/v1m.dtb" -o "$work/v1m.dts"
-sed 's/"IBM,ppc-xicp"/"ibm,power-ivpe"/' "$work/v1m.dts" >"$work/x1m.dts"
-"$ref" dt "$work/x1m.dts" -o "$work/x1m.dtb"
-mkdir -p "$work/sc"
-for i in $(seq -w 0 199); do
-    if [ $((10#$i % 2)) -eq 0 ]; then
-        sed "s#^machine #machine $PWD/fixtures/linux-guest/#; s#^expect rtas-log #expect rtas-log $PWD/fixtures/linux-guest/#" \
-            fixtures/linux-guest/boot.scenario >"$work/sc/s$i.scenario"
-    else
-        sed "s#^machine #machine $PWD/fixtures/#; s#^save .*#save s$i.state#; s#^restore .*#restore s$i.state#" \
-            fixtures/suspend-renumber.scenario >"$work/sc/s$i.scenario"
-    fi
-done
+. scripts/perf-inputs.sh
+make_inputs "$ref" "$work"
 
 printf '| work | reference | candidate | candidate / reference |\n| --- | --- | --- | --- |\n'
 row '`boot --quiet`, 131 k functions, 2 M vectors' boot "$work/f131k.dtb" --quiet

@@ -56,10 +56,8 @@ ratio() { echo "$1 / $2" | bc -l | xargs printf '%.1f'; }
 # two decimals: a goal of 0.6x must not pass on a rounded 0.64
 ratio2() { echo "$1 / $2" | bc -l | xargs printf '%.2f'; }
 
-$sim gen --phbs 16 --functions 8192 --msix 16 -o "$work/f131k.dtb"
-$sim gen --phbs 16 --functions 512 --msix 16 -o "$work/f8k.dtb"
-$sim gen --phbs 1 --functions 2000 --msix 1 -o "$work/f2000.dtb"
-$sim gen --phbs 16 --functions 256 --msix 256 -o "$work/v1m.dtb"
+. scripts/perf-inputs.sh
+make_inputs "$sim" "$work"
 
 pair "$sim boot $work/f131k.dtb --quiet" "$sim boot $work/f8k.dtb --quiet"
 big=$pair_a
@@ -67,26 +65,11 @@ small=$pair_b
 chk=$(measure $sim check "$work/f131k.dtb")
 full=$(measure $sim boot "$work/f2000.dtb")
 v1m=$(measure $sim boot "$work/v1m.dtb" --quiet)
-# The same machine with a XIVE controller in place of XICS's.
-$sim dt "$work/v1m.dtb" -o "$work/v1m.dts"
-sed 's/"IBM,ppc-xicp"/"ibm,power-ivpe"/' "$work/v1m.dts" >"$work/x1m.dts"
-$sim dt "$work/x1m.dts" -o "$work/x1m.dtb"
 x1m=$(measure $sim boot "$work/x1m.dtb" --quiet)
 cp_t=$(measure cp "$work/f131k.dtb" "$work/copy.dtb")
 dt_t=$(measure $sim dt "$work/f131k.dtb" --to dtb -o "$work/out.dtb")
 blob_mib=$(stat -c %s "$work/f131k.dtb" | awk '{ printf "%.0f", $1 / 1048576 }')
 
-# 200 copies of the fixture scenarios, each its own state file.
-mkdir -p "$work/sc"
-for i in $(seq -w 0 199); do
-    if [ $((10#$i % 2)) -eq 0 ]; then
-        sed "s#^machine #machine $PWD/fixtures/linux-guest/#; s#^expect rtas-log #expect rtas-log $PWD/fixtures/linux-guest/#" \
-            fixtures/linux-guest/boot.scenario >"$work/sc/s$i.scenario"
-    else
-        sed "s#^machine #machine $PWD/fixtures/#; s#^save .*#save s$i.state#; s#^restore .*#restore s$i.state#" \
-            fixtures/suspend-renumber.scenario >"$work/sc/s$i.scenario"
-    fi
-done
 scenarios=$(echo "$work"/sc/*.scenario)
 pair "$sim run $scenarios -j 1" "$sim run $scenarios -j 2"
 j1=$pair_a
