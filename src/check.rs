@@ -182,7 +182,7 @@ pub fn check(tree: &Tree) -> Report {
                     None
                 }
                 Err(why) => {
-                    err(&mut rep, Severity::Error, path.clone(), why);
+                    err(&mut rep, Severity::Error, path.clone(), why.to_string());
                     None
                 }
             };

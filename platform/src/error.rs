@@ -43,8 +43,8 @@ pub enum Error {
     #[error("unknown client `{0}`: expected `model` or `linux:PATH/msi.c`")]
     UnknownClient(String),
     /// A Linux client could not be read, built or loaded (the compiler's messages).
-    #[error("{0}")]
-    Client(String),
+    #[error(transparent)]
+    Client(#[from] crate::linux::ClientError),
 }
 
 /// What an MSI request came to, in Linux's terms.

@@ -1,7 +1,8 @@
 //! XICS-style interrupt source controllers: each owns a contiguous range of global
 //! source numbers and keeps per-source server, priority and status.
 
-use papr_abi::table::Table;
+use crate::error::ValidateError;
+use papr_abi::table::{Table, TableError};
 use serde::{Deserialize, Serialize};
 
 /// Priority that masks a source.
@@ -101,9 +102,9 @@ impl From<Controller> for SavedController {
 }
 
 impl TryFrom<SavedController> for Controller {
-    type Error = String;
+    type Error = TableError;
 
-    fn try_from(s: SavedController) -> Result<Self, String> {
+    fn try_from(s: SavedController) -> Result<Self, TableError> {
         let what = format!("interrupt controller at {:#x}", s.offset);
         Ok(Controller {
             offset: s.offset,
@@ -155,21 +156,15 @@ impl Ics {
     }
 
     /// Checks the controllers are ordered, apart, and hold no more than they own.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), ValidateError> {
         let mut end = 0u64;
         for c in &self.controllers {
             if (c.offset as u64) < end || c.sources.end() > c.count as u64 {
-                return Err(format!(
-                    "interrupt controller at {:#x} overlaps or overflows",
-                    c.offset
-                ));
+                return Err(ValidateError::ControllerOverlap { offset: c.offset });
             }
             end = c.offset as u64 + c.count as u64;
             if end > 1 << 32 {
-                return Err(format!(
-                    "interrupt controller at {:#x} runs past 2^32",
-                    c.offset
-                ));
+                return Err(ValidateError::ControllerEnd { offset: c.offset });
             }
         }
         Ok(())

@@ -46,7 +46,7 @@ mod tree_id;
 pub mod xive;
 
 pub use client_tree::{enumerated, PROP_ICS_REGISTERS, PROP_MSI_ADDRESS, PROP_MSI_RANGES};
-pub use error::Error;
+pub use error::{Error, InterruptMapError, LsiError, ValidateError};
 pub use firmware::{CallError, Firmware, HeldBlock};
 pub use machine::{FnRef, Machine, MachineConfig, MmioTarget, Profile, Signal};
 pub use papr_abi::status;

@@ -3,7 +3,7 @@
 
 use crate::config::{header, AccessError};
 use crate::config::{Bar, BarKind, ConfigSpace, HeaderType, MsiCap, MsixCap, MsixTable};
-use crate::error::{tree_err, Error};
+use crate::error::{tree_err, Error, LsiError};
 use of_tree::{NodeId, Tree};
 use serde::{Deserialize, Serialize};
 
@@ -132,7 +132,7 @@ impl PciFunction {
         tree: &Tree,
         id: NodeId,
         bus: Option<u8>,
-        lsi_source: impl Fn(PciAddr, u8) -> Result<u32, String>,
+        lsi_source: impl Fn(PciAddr, u8) -> Result<u32, LsiError>,
     ) -> Result<PciFunction, Error> {
         let node = tree.at(id);
         let path = node.path();

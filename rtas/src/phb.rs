@@ -1,6 +1,7 @@
 //! PCI host bridges: the functions below each, and the MSI blocks the firmware gave them.
 
 use crate::alloc::BlockKind;
+use crate::error::ValidateError;
 use crate::pci::{PciAddr, PciFunction};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -78,14 +79,16 @@ impl Phb {
     }
 
     /// Checks the address index agrees with the functions (for states read from outside).
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), ValidateError> {
         if self.by_addr.len() != self.functions.len()
             || self
                 .by_addr
                 .iter()
                 .any(|(a, i)| self.functions.get(i).map(|f| f.addr) != Some(a))
         {
-            return Err(format!("{}: function index out of shape", self.path));
+            return Err(ValidateError::FunctionIndex {
+                path: self.path.clone(),
+            });
         }
         Ok(())
     }

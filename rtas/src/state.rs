@@ -4,8 +4,9 @@
 //! Layout: magic `PSIMSTAT`, version (u32), tree id (u64), payload length (u64), the
 //! payload (bincode, big-endian, fixed-width integers), CRC-64/XZ of all before (u64).
 
+use crate::error::ValidateError;
 use crate::firmware::{Firmware, Pending};
-use crate::machine::Machine;
+use crate::machine::{HardwareMismatch, Machine};
 use crate::service::Tokens;
 pub use crate::tree_id::tree_id;
 use crate::tree_id::CRC;
@@ -59,6 +60,12 @@ pub enum StateError {
     /// The payload does not decode.
     #[error("state blob payload does not decode: {0}")]
     Payload(String),
+    /// The payload's machine does not have the hardware this tree describes.
+    #[error("state blob payload does not decode: the saved machine is not this one: {0}")]
+    OtherHardware(HardwareMismatch),
+    /// The payload's machine is not self-consistent.
+    #[error("state blob payload does not decode: {0}")]
+    Invalid(ValidateError),
 }
 
 /// Everything the firmware keeps, as saved.
@@ -186,8 +193,8 @@ impl Firmware {
         // The blob names this tree, so what the tree decides must be as built from it.
         self.machine
             .same_hardware(&saved.machine)
-            .map_err(|e| StateError::Payload(format!("the saved machine is not this one: {e}")))?;
-        saved.machine.validate().map_err(StateError::Payload)?;
+            .map_err(StateError::OtherHardware)?;
+        saved.machine.validate().map_err(StateError::Invalid)?;
         // What is not firmware state stays: the MPIC and MSIC (rebuilt from the tree,
         // the MPIC's registers from the saved sources), system memory and the OS's
         // queue pages.

@@ -8,6 +8,35 @@ use of_tree::{NodeId, Tree};
 use papr_abi::pci::PciAddr;
 use std::collections::BTreeSet;
 
+/// What a node does not say as Linux's OF code needs it (the callers name the node).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OfError {
+    /// A property does not read (wrong size or type).
+    #[error(transparent)]
+    Property(#[from] of_tree::Error),
+    /// A PHB's `reg` is missing or empty (no BUID).
+    #[error("'reg' is missing or empty")]
+    NoBuid,
+    /// A function's first `reg` entry has not the 3 address cells of a PCI address.
+    #[error("'reg' does not decode as a PCI address (3 cells)")]
+    NotPciAddr,
+    /// A function's `reg` has no entry.
+    #[error("'reg' is empty")]
+    RegEmpty,
+    /// `interrupt-map-mask` has not 4 cells.
+    #[error("'interrupt-map-mask' must have 4 cells")]
+    MapMask,
+    /// An `interrupt-map` entry is cut short by the end of the map.
+    #[error("'interrupt-map' entry at cell {0} runs past the end")]
+    MapPastEnd(usize),
+    /// An `interrupt-map` entry's parent phandle names no node.
+    #[error("'interrupt-map' names phandle {0:#x}, which no node has")]
+    MapParent(u32),
+    /// A bridge between a function and its PHB has no `reg`.
+    #[error("the bridge {0} has no 'reg'")]
+    BridgeNoReg(String),
+}
+
 /// Linux's `MAX_PHBS`: PCI domain numbers wrap below it.
 const MAX_PHBS: u32 = 0x10000;
 
@@ -31,11 +60,10 @@ pub fn phb_nodes(tree: &Tree) -> Vec<NodeId> {
 }
 
 /// A PHB's BUID: the address of its first `reg` entry.
-pub fn phb_buid(tree: &Tree, phb: NodeId) -> Result<u64, String> {
-    match tree.at(phb).reg() {
-        Ok(Some(r)) if !r.is_empty() => Ok(r[0].address_u64()),
-        Ok(_) => Err("'reg' is missing or empty".into()),
-        Err(e) => Err(e.to_string()),
+pub fn phb_buid(tree: &Tree, phb: NodeId) -> Result<u64, OfError> {
+    match tree.at(phb).reg()? {
+        Some(r) if !r.is_empty() => Ok(r[0].address_u64()),
+        _ => Err(OfError::NoBuid),
     }
 }
 
@@ -77,18 +105,17 @@ pub fn is_bridge(tree: &Tree, node: NodeId) -> bool {
 }
 
 /// The bus address a function node's `reg` gives (its first entry's high cell).
-pub fn function_addr(tree: &Tree, node: NodeId) -> Result<Option<PciAddr>, String> {
-    match tree.at(node).reg() {
-        Ok(Some(r)) => match r.first() {
+pub fn function_addr(tree: &Tree, node: NodeId) -> Result<Option<PciAddr>, OfError> {
+    match tree.at(node).reg()? {
+        Some(r) => match r.first() {
             Some(e) if e.address.len() == 3 => Ok(Some(PciAddr {
                 bus: (e.address[0] >> 16) as u8,
                 devfn: (e.address[0] >> 8) as u8,
             })),
-            Some(_) => Err("'reg' does not decode as a PCI address (3 cells)".into()),
-            None => Err("'reg' is empty".into()),
+            Some(_) => Err(OfError::NotPciAddr),
+            None => Err(OfError::RegEmpty),
         },
-        Ok(None) => Ok(None),
-        Err(e) => Err(e.to_string()),
+        None => Ok(None),
     }
 }
 
@@ -118,36 +145,26 @@ pub struct InterruptMap {
 
 impl InterruptMap {
     /// The map of a PHB, `None` when it has none; an error says what is wrong.
-    pub fn read(tree: &Tree, phb: NodeId) -> Result<Option<InterruptMap>, String> {
+    pub fn read(tree: &Tree, phb: NodeId) -> Result<Option<InterruptMap>, OfError> {
         let at = tree.at(phb);
-        let map = match at.cells("interrupt-map") {
-            Ok(Some(m)) => m,
-            Ok(None) => return Ok(None),
-            Err(e) => return Err(e.to_string()),
+        let Some(map) = at.cells("interrupt-map")? else {
+            return Ok(None);
         };
-        let mask = match at.cells("interrupt-map-mask") {
-            Ok(None) => [u32::MAX; 4],
-            Ok(Some(m)) => m
-                .as_slice()
-                .try_into()
-                .map_err(|_| "'interrupt-map-mask' must have 4 cells".to_string())?,
-            Err(e) => return Err(e.to_string()),
+        let mask = match at.cells("interrupt-map-mask")? {
+            None => [u32::MAX; 4],
+            Some(m) => m.as_slice().try_into().map_err(|_| OfError::MapMask)?,
         };
         let mut entries = Vec::new();
         let mut parents = std::collections::HashMap::new();
         let mut i = 0;
         while i < map.len() {
             let Some(&ph) = map.get(i + 4) else {
-                return Err(format!(
-                    "'interrupt-map' entry at cell {i} runs past the end"
-                ));
+                return Err(OfError::MapPastEnd(i));
             };
             let (acells, icells) = match parents.get(&ph) {
                 Some(&c) => c,
                 None => {
-                    let p = tree.find_phandle(ph).ok_or_else(|| {
-                        format!("'interrupt-map' names phandle {ph:#x}, which no node has")
-                    })?;
+                    let p = tree.find_phandle(ph).ok_or(OfError::MapParent(ph))?;
                     let pa = tree.at(p);
                     let a = pa.u32("#address-cells").ok().flatten().unwrap_or(0) as usize;
                     let ic = pa.u32("#interrupt-cells").ok().flatten().unwrap_or(2) as usize;
@@ -157,9 +174,7 @@ impl InterruptMap {
             };
             let spec = i + 5 + acells;
             if icells == 0 || spec + icells > map.len() {
-                return Err(format!(
-                    "'interrupt-map' entry at cell {i} runs past the end"
-                ));
+                return Err(OfError::MapPastEnd(i));
             }
             let key = [
                 map[i] & mask[0],
@@ -193,11 +208,10 @@ pub fn lsi_source(
     phb: NodeId,
     map: Option<&InterruptMap>,
     node: NodeId,
-) -> Result<Option<u32>, String> {
-    let pin = match tree.at(node).u32("interrupts") {
-        Ok(Some(p @ 1..=4)) => p,
-        Ok(_) => return Ok(None),
-        Err(e) => return Err(e.to_string()),
+) -> Result<Option<u32>, OfError> {
+    let pin = match tree.at(node).u32("interrupts")? {
+        Some(p @ 1..=4) => p,
+        _ => return Ok(None),
     };
     let Some(map) = map else { return Ok(None) };
     let Some(mut addr) = function_addr(tree, node)? else {
@@ -207,7 +221,7 @@ pub fn lsi_source(
     while let Some(parent) = tree.node(cur).parent().filter(|&p| p != phb) {
         pin = (pin - 1 + addr.device() as u32) % 4 + 1;
         let Some(a) = function_addr(tree, parent)? else {
-            return Err(format!("the bridge {} has no 'reg'", tree.path(parent)));
+            return Err(OfError::BridgeNoReg(tree.path(parent)));
         };
         addr = a;
         cur = parent;

@@ -23,14 +23,19 @@ pub enum CasRequest {
     Xive,
 }
 
+/// A CAS request name that is none of `xics`, `xive` and `auto`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown CAS request '{0}': use xics, xive or auto")]
+pub struct UnknownCasRequest(pub String);
+
 impl std::str::FromStr for CasRequest {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = UnknownCasRequest;
+    fn from_str(s: &str) -> Result<Self, UnknownCasRequest> {
         match s {
             "auto" => Ok(CasRequest::Auto),
             "xics" => Ok(CasRequest::Xics),
             "xive" => Ok(CasRequest::Xive),
-            o => Err(format!("unknown CAS request '{o}': use xics, xive or auto")),
+            o => Err(UnknownCasRequest(o.to_string())),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Building a user's `msi.c` with the project's stand-in headers and MSI core into a
 //! shared object, cached by content.
 
+use super::client_error::ClientError;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -110,7 +111,7 @@ pub fn cache_dir() -> PathBuf {
 
 /// Compiles `source` (its text `text`) unless a build of the same text, stand-ins and
 /// compiler is cached; returns the shared object. Nothing is cached when it fails.
-pub fn build(source: &Path, text: &[u8]) -> Result<PathBuf, String> {
+pub fn build(source: &Path, text: &[u8]) -> Result<PathBuf, ClientError> {
     let cc = compiler();
     let mut key = 0xcbf2_9ce4_8422_2325u64;
     fnv(&mut key, cc.as_bytes());
@@ -129,15 +130,27 @@ pub fn build(source: &Path, text: &[u8]) -> Result<PathBuf, String> {
         log::debug!("{}: cached build {}", source.display(), out.display());
         return Ok(out);
     }
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    std::fs::create_dir_all(&dir).map_err(|e| ClientError::Io {
+        path: dir.clone(),
+        error: e.to_string(),
+    })?;
     let work = dir.join(format!("build-{key:016x}-{}", std::process::id()));
     let r = build_in(&work, &cc, source, text, &out);
     let _ = std::fs::remove_dir_all(&work);
     r.map(|_| out)
 }
 
-fn build_in(work: &Path, cc: &str, source: &Path, text: &[u8], out: &Path) -> Result<(), String> {
-    let io = |p: &Path, e: std::io::Error| format!("{}: {e}", p.display());
+fn build_in(
+    work: &Path,
+    cc: &str,
+    source: &Path,
+    text: &[u8],
+    out: &Path,
+) -> Result<(), ClientError> {
+    let io = |p: &Path, e: std::io::Error| ClientError::Io {
+        path: p.to_path_buf(),
+        error: e.to_string(),
+    };
     for sub in ["include/linux", "include/asm"] {
         let d = work.join(sub);
         std::fs::create_dir_all(&d).map_err(|e| io(&d, e))?;
@@ -169,15 +182,18 @@ fn build_in(work: &Path, cc: &str, source: &Path, text: &[u8], out: &Path) -> Re
         .args(c_files())
         .arg("msi.c")
         .output()
-        .map_err(|e| format!("cannot run the C compiler `{cc}`: {e}"))?;
+        .map_err(|e| ClientError::NoCompiler {
+            cc: cc.to_string(),
+            error: e.to_string(),
+        })?;
     let diagnostics = String::from_utf8_lossy(&output.stderr).into_owned();
     if !output.status.success() {
-        return Err(format!(
-            "{} does not compile ({cc} exited with {}):\n{}",
-            source.display(),
-            output.status,
-            diagnostics.trim_end()
-        ));
+        return Err(ClientError::Compile {
+            file: source.to_path_buf(),
+            cc: cc.to_string(),
+            status: output.status,
+            diagnostics: diagnostics.trim_end().to_string(),
+        });
     }
     if !diagnostics.trim().is_empty() {
         log::info!(

@@ -1,6 +1,7 @@
 //! One loaded copy of a compiled client (its own globals, as one booted kernel has),
 //! and the kernel's calls into it.
 
+use super::client_error::ClientError;
 use super::host::{CallCtx, HOST};
 use crate::error::MsiError;
 use crate::kernel::client::MsiClient;
@@ -65,29 +66,36 @@ static COPIES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(
 
 impl Instance {
     /// Loads a private copy of the shared object (each copy has its own globals).
-    pub fn load(library: &Path) -> Result<Instance, String> {
+    pub fn load(library: &Path) -> Result<Instance, ClientError> {
         let n = COPIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let copy =
             std::env::temp_dir().join(format!("pseries-sim-client-{}-{n}.so", std::process::id()));
-        std::fs::copy(library, &copy).map_err(|e| format!("{}: {e}", copy.display()))?;
+        std::fs::copy(library, &copy).map_err(|e| ClientError::Io {
+            path: copy.clone(),
+            error: e.to_string(),
+        })?;
         // SAFETY: the library is ours (built by `compile::build` from the project's C
         // files and the user's msi.c); its initialisers only register initcalls.
         let lib = unsafe { libloading::Library::new(&copy) };
         let _ = std::fs::remove_file(&copy);
-        let lib = lib.map_err(|e| format!("{}: {e}", library.display()))?;
+        let lib = lib.map_err(|e| ClientError::Load {
+            library: library.to_path_buf(),
+            error: e.to_string(),
+        })?;
         // SAFETY: each symbol has the C signature declared in entry.h.
         unsafe {
-            let abi: libloading::Symbol<unsafe extern "C" fn() -> c_int> =
-                lib.get(b"psim_abi").map_err(|e| e.to_string())?;
+            let abi: libloading::Symbol<unsafe extern "C" fn() -> c_int> = lib
+                .get(b"psim_abi")
+                .map_err(|e| ClientError::Symbol(e.to_string()))?;
             if abi() != 1 {
-                return Err(format!(
-                    "{}: not a client of this version",
-                    library.display()
-                ));
+                return Err(ClientError::Version {
+                    library: library.to_path_buf(),
+                });
             }
             macro_rules! sym {
                 ($name:literal) => {
-                    *lib.get($name).map_err(|e| e.to_string())?
+                    *lib.get($name)
+                        .map_err(|e| ClientError::Symbol(e.to_string()))?
                 };
             }
             Ok(Instance {

@@ -5,10 +5,12 @@
 //! makes goes through the kernel's port and layers, so the firmware, traces, call log,
 //! faults, suspend and the map work as with the model.
 
+mod client_error;
 mod compile;
 mod host;
 mod instance;
 
+pub use client_error::ClientError;
 pub use compile::cache_dir;
 pub use instance::Instance;
 
@@ -50,8 +52,12 @@ impl LinuxClient {
     /// content). A missing file, a file that does not compile, or no C compiler is an
     /// error that says which, with the compiler's own messages.
     pub fn build(source: &Path) -> Result<&'static LinuxClient, Error> {
-        let text = std::fs::read(source)
-            .map_err(|e| Error::Client(format!("--client linux:{}: {e}", source.display())))?;
+        let text = std::fs::read(source).map_err(|e| {
+            Error::Client(ClientError::Read {
+                file: source.to_path_buf(),
+                error: e.to_string(),
+            })
+        })?;
         let library = compile::build(source, &text).map_err(Error::Client)?;
         let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
         let map = built.get_or_insert_with(HashMap::new);

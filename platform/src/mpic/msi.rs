@@ -3,7 +3,7 @@
 //! the source number to the bridge's MSI target", written per vector.
 
 use crate::error::MsiError;
-use crate::kernel::of::{phb_nodes, InterruptMap};
+use crate::kernel::of::{phb_nodes, InterruptMap, OfError};
 use crate::kernel::ops::MsiType;
 use crate::kernel::{DevId, Kernel, MsiMessage, MsiState};
 use crate::msi_bitmap::MsiBitmap;
@@ -65,24 +65,54 @@ fn ensure(k: &mut Kernel) -> Option<&mut MpicData> {
     data(k)
 }
 
+/// Why the MPIC's sources free for MSI could not be told: the node and property at
+/// fault.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReservedError {
+    /// The interrupt controller's `msi-available-ranges` does not read.
+    #[error("{intc}: 'msi-available-ranges': {error}")]
+    Ranges {
+        /// The interrupt controller's node path.
+        intc: String,
+        /// Why it does not read.
+        error: of_tree::Error,
+    },
+    /// `msi-available-ranges` is empty or not `<start count>` pairs.
+    #[error("{intc}: 'msi-available-ranges' has {cells} cells, not <start count> pairs")]
+    RangesShape {
+        /// The interrupt controller's node path.
+        intc: String,
+        /// Cells it has.
+        cells: usize,
+    },
+    /// A PHB's `interrupt-map` does not read.
+    #[error("{phb}: {why}")]
+    InterruptMap {
+        /// The PHB's node path.
+        phb: String,
+        /// What is wrong with the map.
+        why: OfError,
+    },
+}
+
 /// The bitmap of the MPIC's sources with every source that is not free for MSI
 /// reserved: outside `msi-available-ranges` (else the U3 hardware reserves), and every
 /// source an `interrupt-map` names. Err names the node and property at fault.
-pub fn reserved_bitmap(k: &Kernel, sources: u32) -> Result<MsiBitmap, String> {
+pub fn reserved_bitmap(k: &Kernel, sources: u32) -> Result<MsiBitmap, ReservedError> {
     let mut b = MsiBitmap::new(0, sources);
     let intc = k.intc.as_ref().map(|c| c.path.clone()).unwrap_or_default();
     let node = k.tree.find(&intc).ok();
     let ranges = match node.map(|n| k.tree.at(n).cells("msi-available-ranges")) {
         Some(Ok(r)) => r,
-        Some(Err(e)) => return Err(format!("{intc}: 'msi-available-ranges': {e}")),
+        Some(Err(e)) => return Err(ReservedError::Ranges { intc, error: e }),
         None => None,
     };
     match ranges {
         Some(r) if r.len() % 2 != 0 || r.is_empty() => {
-            return Err(format!(
-                "{intc}: 'msi-available-ranges' has {} cells, not <start count> pairs",
-                r.len()
-            ))
+            return Err(ReservedError::RangesShape {
+                intc,
+                cells: r.len(),
+            })
         }
         Some(r) => {
             let pairs: Vec<(u32, u32)> = r.chunks(2).map(|p| (p[0], p[1])).collect();
@@ -100,7 +130,12 @@ pub fn reserved_bitmap(k: &Kernel, sources: u32) -> Result<MsiBitmap, String> {
         match InterruptMap::read(&k.tree, phb) {
             Ok(Some(map)) => map.sources().for_each(|s| b.reserve(s)),
             Ok(None) => {}
-            Err(why) => return Err(format!("{}: {why}", k.tree.path(phb))),
+            Err(why) => {
+                return Err(ReservedError::InterruptMap {
+                    phb: k.tree.path(phb),
+                    why,
+                })
+            }
         }
     }
     Ok(b)

@@ -21,16 +21,19 @@ pub enum TraceFormat {
     Qemu,
 }
 
+/// A trace format name that is none of `human`, `json` and `qemu`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown trace format '{0}': use human, json or qemu")]
+pub struct UnknownTraceFormat(pub String);
+
 impl std::str::FromStr for TraceFormat {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = UnknownTraceFormat;
+    fn from_str(s: &str) -> Result<Self, UnknownTraceFormat> {
         match s {
             "human" => Ok(TraceFormat::Human),
             "json" => Ok(TraceFormat::Json),
             "qemu" => Ok(TraceFormat::Qemu),
-            o => Err(format!(
-                "unknown trace format '{o}': use human, json or qemu"
-            )),
+            o => Err(UnknownTraceFormat(o.to_string())),
         }
     }
 }
@@ -255,9 +258,14 @@ pub const EVENT_KINDS: &[&str] = &[
     "hook", "rtas", "hcall", "msg", "map", "unmap", "remap", "handler", "driver",
 ];
 
+/// A trace filter item that is neither an event kind nor `msg:TEXT`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown event kind '{0}': use {kinds} or msg:TEXT", kinds = EVENT_KINDS.join(", "))]
+pub struct UnknownEventKind(pub String);
+
 impl std::str::FromStr for TraceFilter {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = UnknownEventKind;
+    fn from_str(s: &str) -> Result<Self, UnknownEventKind> {
         let mut f = TraceFilter::default();
         for item in s.split(',').filter(|i| !i.is_empty()) {
             if let Some(text) = item.strip_prefix("msg:") {
@@ -265,10 +273,7 @@ impl std::str::FromStr for TraceFilter {
             } else if EVENT_KINDS.contains(&item) {
                 f.kinds.push(item.to_string());
             } else {
-                return Err(format!(
-                    "unknown event kind '{item}': use {} or msg:TEXT",
-                    EVENT_KINDS.join(", ")
-                ));
+                return Err(UnknownEventKind(item.to_string()));
             }
         }
         Ok(f)
@@ -330,6 +335,7 @@ mod tests {
         assert!("nope"
             .parse::<TraceFilter>()
             .unwrap_err()
+            .to_string()
             .contains("unknown event kind"));
         // kind() names each event as its JSON `event` field does.
         let all = [

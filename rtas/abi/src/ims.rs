@@ -9,6 +9,25 @@ pub const PROP_IMS_STORE: &str = "pseries-sim,ims-store";
 /// Most slots a store may have.
 pub const MAX_IMS_SLOTS: u32 = 2048;
 
+/// What is wrong with a node's [`PROP_IMS_STORE`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ImsPlaceError {
+    /// The property does not read as cells.
+    #[error("{path}: '{PROP_IMS_STORE}' is not a list of cells")]
+    NotCells {
+        /// Node path.
+        path: String,
+    },
+    /// The cells are not a usable `<BAR offset slots>`.
+    #[error("{path}: '{PROP_IMS_STORE}' must be <BAR offset slots>: BAR 0..5, offset a multiple of {SLOT_SIZE}, 1 to {MAX_IMS_SLOTS} slots")]
+    Shape {
+        /// Node path.
+        path: String,
+        /// The cells as given.
+        cells: Vec<u32>,
+    },
+}
+
 /// Where a function's store is, as its node gives it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ImsPlace {
@@ -22,10 +41,9 @@ pub struct ImsPlace {
 
 impl ImsPlace {
     /// The store a node describes (None: it has none), or what is wrong with the property.
-    pub fn from_node(node: &NodeRef<'_>) -> Result<Option<ImsPlace>, String> {
+    pub fn from_node(node: &NodeRef<'_>) -> Result<Option<ImsPlace>, ImsPlaceError> {
         let Ok(cells) = node.cells(PROP_IMS_STORE) else {
-            let path = node.path();
-            return Err(format!("{path}: '{PROP_IMS_STORE}' is not a list of cells"));
+            return Err(ImsPlaceError::NotCells { path: node.path() });
         };
         match cells.as_deref() {
             None => Ok(None),
@@ -40,10 +58,10 @@ impl ImsPlace {
                     slots,
                 }))
             }
-            Some(_) => Err(format!(
-                "{}: '{PROP_IMS_STORE}' must be <BAR offset slots>: BAR 0..5, offset a multiple of {SLOT_SIZE}, 1 to {MAX_IMS_SLOTS} slots",
-                node.path()
-            )),
+            Some(c) => Err(ImsPlaceError::Shape {
+                path: node.path(),
+                cells: c.to_vec(),
+            }),
         }
     }
 

@@ -42,27 +42,51 @@ pub fn msi_device_nodes(tree: &Tree) -> Vec<NodeId> {
     tree.with_prop(PROP_MSI_VECTORS).collect()
 }
 
+/// What is wrong with a non-PCI MSI device's vector count or slots.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MsiDeviceError {
+    /// The vector count is missing, not one cell, or out of range.
+    #[error("{path}: '{PROP_MSI_VECTORS}' must be one cell from 1 to {MAX_VECTORS}")]
+    Vectors {
+        /// Node path.
+        path: String,
+    },
+    /// The node has no `reg`.
+    #[error("{path}: no 'reg' (where its message slots are)")]
+    NoReg {
+        /// Node path.
+        path: String,
+    },
+    /// The first `reg` entry cannot hold the slots.
+    #[error("{path}: 'reg' is {size:#x} bytes, too small for {vectors} slots of {SLOT_SIZE}")]
+    RegTooSmall {
+        /// Node path.
+        path: String,
+        /// Size of the first `reg` entry.
+        size: u128,
+        /// Vectors the node declares.
+        vectors: u32,
+    },
+}
+
 /// Vector count and slot address of a device node, or what is wrong with them.
-pub fn vectors_and_base(tree: &Tree, node: NodeId) -> Result<(u32, u64), String> {
+pub fn vectors_and_base(tree: &Tree, node: NodeId) -> Result<(u32, u64), MsiDeviceError> {
     let at = tree.at(node);
     let path = at.path();
     let n = match at.u32(PROP_MSI_VECTORS) {
         Ok(Some(n)) if (1..=MAX_VECTORS).contains(&n) => n,
-        _ => {
-            return Err(format!(
-                "{path}: '{PROP_MSI_VECTORS}' must be one cell from 1 to {MAX_VECTORS}"
-            ))
-        }
+        _ => return Err(MsiDeviceError::Vectors { path }),
     };
     let reg = at.reg().ok().flatten().unwrap_or_default();
     let Some(r) = reg.first() else {
-        return Err(format!("{path}: no 'reg' (where its message slots are)"));
+        return Err(MsiDeviceError::NoReg { path });
     };
     if r.size < (n as u64 * SLOT_SIZE) as u128 {
-        return Err(format!(
-            "{path}: 'reg' is {:#x} bytes, too small for {n} slots of {SLOT_SIZE}",
-            r.size
-        ));
+        return Err(MsiDeviceError::RegTooSmall {
+            path,
+            size: r.size,
+            vectors: n,
+        });
     }
     Ok((n, r.address_u64()))
 }

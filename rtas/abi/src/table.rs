@@ -10,6 +10,18 @@ use std::fmt;
 /// a page table of millions of slots.
 pub const RESTORED_ENTRIES: u32 = 1 << 24;
 
+/// A listed table entry out of order or past what the table may hold.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{what}: entry {index} is out of order or past the {limit} it may hold")]
+pub struct TableError {
+    /// The table, as the caller names it.
+    pub what: String,
+    /// The entry's number.
+    pub index: u32,
+    /// Entries the table may hold.
+    pub limit: u32,
+}
+
 /// Entries in a page.
 const PAGE: usize = 256;
 
@@ -95,15 +107,21 @@ impl<T: Copy + Default + PartialEq> Table<T> {
 
     /// The table [`Table::touched`] listed; numbers must ascend and lie below `limit`
     /// (and below [`RESTORED_ENTRIES`]). `what` names the table in errors.
-    pub fn from_touched(entries: Vec<(u32, T)>, limit: u32, what: &str) -> Result<Self, String> {
+    pub fn from_touched(
+        entries: Vec<(u32, T)>,
+        limit: u32,
+        what: &str,
+    ) -> Result<Self, TableError> {
         let limit = limit.min(RESTORED_ENTRIES);
         let mut t = Table::new();
         let mut next = 0u64;
         for (i, e) in entries {
             if i >= limit || (i as u64) < next {
-                return Err(format!(
-                    "{what}: entry {i} is out of order or past the {limit} it may hold"
-                ));
+                return Err(TableError {
+                    what: what.to_string(),
+                    index: i,
+                    limit,
+                });
             }
             next = i as u64 + 1;
             if e != T::default() {
@@ -222,7 +240,7 @@ mod tests {
         assert!(refused(vec![(10, 1)], 10), "past the limit");
         assert!(!refused(vec![(0, 1), (9, 1)], 10), "first and last");
         let e = Table::from_touched(vec![(RESTORED_ENTRIES, 1u8)], u32::MAX, "xive").unwrap_err();
-        assert!(e.starts_with("xive: entry 16777216"), "{e}");
+        assert!(e.to_string().starts_with("xive: entry 16777216"), "{e}");
         let big = format!("[[{RESTORED_ENTRIES},1]]");
         assert!(serde_json::from_str::<Table<u8>>(&big).is_err());
     }

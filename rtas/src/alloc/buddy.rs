@@ -5,6 +5,7 @@
 //! costs O(log2 of the request), whatever the pool size.
 
 use super::kind::BlockKind;
+use crate::error::ValidateError;
 use serde::{Deserialize, Serialize};
 
 const ORDERS: usize = 33;
@@ -46,9 +47,9 @@ impl BuddyPool {
     }
 
     /// Checks the bitmaps and stacks have the shape the pool's range needs.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), ValidateError> {
         let end = self.base as u64 + self.size as u64;
-        let bad = || Err(format!("MSI pool at {:#x} is out of shape", self.base));
+        let bad = || Err(ValidateError::PoolShape { base: self.base });
         if self.bits.len() != ORDERS
             || self.stacks.len() != ORDERS
             || self.counts.len() != ORDERS

@@ -5,7 +5,7 @@ use super::lsi::LsiMap;
 use super::profile::{MachineConfig, Profile};
 use super::types::{DropCounters, ICS_BASE, ICS_COUNT, LSI_BASE};
 use crate::alloc::{BuddyPool, Pools, QemuPool};
-use crate::error::{tree_err, Error};
+use crate::error::{tree_err, Error, LsiError};
 use crate::ics::{Ics, SourceKind};
 use crate::pci::is_bridge_node;
 use crate::pci::{PciAddr, PciFunction};
@@ -179,7 +179,7 @@ impl Machine {
                             .ok()
                             .flatten()
                             .and_then(|r| r.first().and_then(|e| e.address.first().copied()))
-                            .ok_or("the bridge above it has no usable 'reg'")?;
+                            .ok_or(LsiError::BridgeReg)?;
                         pin0 = ((pin0 - 1 + addr0.device()) % 4) + 1;
                         addr0 = PciAddr {
                             bus: buses
@@ -192,14 +192,17 @@ impl Machine {
                     let mapped = match &lsi_map {
                         Ok(Some(m)) => m.lookup(addr0, pin0),
                         Ok(None) => Ok(None),
-                        Err(e) => return Err(e.to_string()),
+                        Err(e) => return Err(LsiError::Map(e.clone())),
                     };
                     match mapped {
                         Ok(Some(s)) => Ok(s),
                         Ok(None) => Ok(LSI_BASE
                             + 4 * index
                             + ((addr0.device() as u32 + pin0 as u32 - 1) % 4)),
-                        Err(why) => Err(format!("{path}: 'interrupt-map' {why}")),
+                        Err(why) => Err(LsiError::MapEntry {
+                            phb: path.clone(),
+                            why: why.clone(),
+                        }),
                     }
                 })?;
                 if !seen.insert(f.addr) {
@@ -209,7 +212,7 @@ impl Machine {
                     ));
                 }
                 let ims = crate::ims::ImsPlace::from_node(&tree.at(fnode))
-                    .map_err(|e| tree_err(&f.info.path, e))?;
+                    .map_err(|e| tree_err(&f.info.path, e.to_string()))?;
                 ims_slots += ims.map_or(0, |p| p.slots as u64);
                 let mut f = f;
                 f.config.share_masks(&mut masks);

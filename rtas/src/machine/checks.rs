@@ -2,24 +2,67 @@
 
 use super::base::Machine;
 use crate::alloc::Pools;
+use crate::error::ValidateError;
 use crate::ics::SourceKind;
 use crate::pci::PciFunction;
+
+/// The first difference [`Machine::same_hardware`] finds between what a tree decides and
+/// another machine's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HardwareMismatch {
+    /// Another profile, bare-metal kind or number of PHBs.
+    #[error("another profile, kind or number of PHBs")]
+    Shape,
+    /// Another number of interrupt servers.
+    #[error("{other} interrupt servers, not the tree's {tree}")]
+    Servers {
+        /// The other machine's.
+        other: u32,
+        /// This machine's (the tree's).
+        tree: u32,
+    },
+    /// A PHB with another number, BUID, path, partition, windows or function count.
+    #[error("{path}: another PHB")]
+    Phb {
+        /// This machine's PHB path.
+        path: String,
+    },
+    /// A PHB with other DR connectors.
+    #[error("{path}: other DR connectors")]
+    Drcs {
+        /// This machine's PHB path.
+        path: String,
+    },
+    /// A function with another address, identity, BARs, capabilities or pin.
+    #[error("{path}: another function")]
+    Function {
+        /// This machine's function path.
+        path: String,
+    },
+    /// Other MSI pools.
+    #[error("other MSI pools")]
+    Pools,
+}
 
 impl Machine {
     /// Checks that a state read from outside is self-consistent, so that nothing
     /// indexes out of bounds later.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), ValidateError> {
         for p in &self.phbs {
             p.validate()?;
             for f in &p.functions {
                 let size = f.config.size();
                 let regs = f.config.stored_len();
                 if !f.config.consistent() || !(size == 256 || size == 4096) {
-                    return Err(format!("{}: config space of a bad shape", f.info.path));
+                    return Err(ValidateError::ConfigShape {
+                        path: f.info.path.clone(),
+                    });
                 }
                 if let Some(c) = f.msi {
                     if c.offset as u32 + c.len() as u32 > regs || c.mmc > 5 {
-                        return Err(format!("{}: MSI capability out of place", f.info.path));
+                        return Err(ValidateError::MsiCap {
+                            path: f.info.path.clone(),
+                        });
                     }
                 }
                 match (&f.msix, &f.msix_table) {
@@ -30,24 +73,24 @@ impl Machine {
                             || c.table_size == 0
                             || c.table_size as u32 > crate::pci::MAX_MSIX_VECTORS
                         {
-                            return Err(format!(
-                                "{}: MSI-X capability or table out of shape",
-                                f.info.path
-                            ));
+                            return Err(ValidateError::MsixShape {
+                                path: f.info.path.clone(),
+                            });
                         }
                     }
                     (None, None) => {}
                     _ => {
-                        return Err(format!(
-                            "{}: MSI-X capability without its table",
-                            f.info.path
-                        ))
+                        return Err(ValidateError::MsixTable {
+                            path: f.info.path.clone(),
+                        })
                     }
                 }
             }
             for b in p.msi.values() {
                 if b.first.checked_add(b.reserved).is_none() || b.count > b.reserved {
-                    return Err(format!("{}: MSI block out of range", p.path));
+                    return Err(ValidateError::MsiBlock {
+                        path: p.path.clone(),
+                    });
                 }
             }
         }
@@ -62,18 +105,18 @@ impl Machine {
     /// with their numbers, BUIDs, paths, partitions and pools; functions with their
     /// addresses, identities, BARs, capabilities and pins), as opposed to state. Says
     /// the first difference.
-    pub fn same_hardware(&self, other: &Machine) -> Result<(), String> {
+    pub fn same_hardware(&self, other: &Machine) -> Result<(), HardwareMismatch> {
         if self.profile != other.profile
             || self.bare_metal != other.bare_metal
             || self.phbs.len() != other.phbs.len()
         {
-            return Err("another profile, kind or number of PHBs".into());
+            return Err(HardwareMismatch::Shape);
         }
         if self.servers != other.servers {
-            return Err(format!(
-                "{} interrupt servers, not the tree's {}",
-                other.servers, self.servers
-            ));
+            return Err(HardwareMismatch::Servers {
+                other: other.servers,
+                tree: self.servers,
+            });
         }
         for (a, b) in self.phbs.iter().zip(&other.phbs) {
             if (
@@ -92,7 +135,9 @@ impl Machine {
                 &b.windows,
             ) || a.functions.len() != b.functions.len()
             {
-                return Err(format!("{}: another PHB", a.path));
+                return Err(HardwareMismatch::Phb {
+                    path: a.path.clone(),
+                });
             }
             // The connectors the tree describes; only their states are state.
             let drcs = |p: &crate::phb::Phb| -> Vec<(u32, String, String, u32, Option<usize>)> {
@@ -115,7 +160,9 @@ impl Machine {
                 .zip(&b.drcs)
                 .all(|(x, y)| x.node == y.node && y.cc_at <= y.node.len());
             if drcs(a) != drcs(b) || !nodes_ok {
-                return Err(format!("{}: other DR connectors", a.path));
+                return Err(HardwareMismatch::Drcs {
+                    path: a.path.clone(),
+                });
             }
             for (f, g) in a.functions.iter().zip(&b.functions) {
                 let shape = |f: &PciFunction| {
@@ -130,7 +177,9 @@ impl Machine {
                     )
                 };
                 if shape(f) != shape(g) {
-                    return Err(format!("{}: another function", f.info.path));
+                    return Err(HardwareMismatch::Function {
+                        path: f.info.path.clone(),
+                    });
                 }
             }
         }
@@ -141,7 +190,7 @@ impl Machine {
             }
         };
         if pools(self) != pools(other) {
-            return Err("other MSI pools".into());
+            return Err(HardwareMismatch::Pools);
         }
         Ok(())
     }

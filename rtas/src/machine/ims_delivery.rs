@@ -27,8 +27,8 @@ impl Machine {
             let Some(&node) = nodes.get(r.phb).and_then(|n| n.get(r.func)) else {
                 continue;
             };
-            let place =
-                ImsPlace::from_node(&tree.at(node)).map_err(|e| tree_err(&f.info.path, e))?;
+            let place = ImsPlace::from_node(&tree.at(node))
+                .map_err(|e| tree_err(&f.info.path, e.to_string()))?;
             let Some(place) = place else {
                 continue;
             };

@@ -1,6 +1,6 @@
 //! A PHB's `interrupt-map`: how a function's pin reaches a global interrupt source.
 
-use crate::error::{tree_err, Error};
+use crate::error::{tree_err, Error, InterruptMapError};
 use crate::pci::PciAddr;
 use of_tree::{NodeId, Tree};
 use std::collections::HashMap;
@@ -11,7 +11,7 @@ pub(super) struct LsiMap {
     /// (masked child unit address and pin, parent's first interrupt cell)
     entries: Vec<([u32; 4], u32)>,
     /// What is wrong with the entry after the good ones (unknown parent, cut short).
-    bad_tail: Option<String>,
+    bad_tail: Option<InterruptMapError>,
 }
 
 impl LsiMap {
@@ -29,7 +29,7 @@ impl LsiMap {
                 .try_into()
                 .map_err(|_| tree_err(at.path(), "'interrupt-map-mask' must have 4 cells"))?,
         };
-        let mut parents: HashMap<u32, Result<usize, String>> = HashMap::new();
+        let mut parents: HashMap<u32, Result<usize, InterruptMapError>> = HashMap::new();
         let mut entries = Vec::new();
         let mut bad_tail = None;
         let mut i = 0;
@@ -38,11 +38,11 @@ impl LsiMap {
             let pcells = parents.entry(ph).or_insert_with(|| {
                 let parent = tree
                     .find_phandle(ph)
-                    .ok_or_else(|| format!("names phandle {ph:#x}, which no node has"))?;
+                    .ok_or(InterruptMapError::UnknownParent(ph))?;
                 let cells = tree
                     .at(parent)
                     .u32("#interrupt-cells")
-                    .map_err(|e| e.to_string())?;
+                    .map_err(InterruptMapError::ParentCells)?;
                 Ok(cells.unwrap_or(2) as usize)
             });
             let pcells = match pcells {
@@ -54,7 +54,7 @@ impl LsiMap {
             };
             let end = i + 5 + pcells;
             if end > map.len() || pcells == 0 {
-                bad_tail = Some(format!("entry at cell {i} runs past the end"));
+                bad_tail = Some(InterruptMapError::PastEnd(i));
                 break;
             }
             let child = [
@@ -74,7 +74,7 @@ impl LsiMap {
     }
 
     /// The global source the map gives a pin on bus 0, if it says.
-    pub(super) fn lookup(&self, addr: PciAddr, pin: u8) -> Result<Option<u32>, &str> {
+    pub(super) fn lookup(&self, addr: PciAddr, pin: u8) -> Result<Option<u32>, &InterruptMapError> {
         let key = [
             addr.config_addr() & self.mask[0],
             0,
@@ -135,12 +135,12 @@ mod tests {
         let (tree, phb) = phb_with_map("0x0800 0 0 1 0x10 0x1020 1  0x1000 0 0 1 0x99 0x1022 1");
         let m = LsiMap::read(&tree, phb).unwrap().unwrap();
         assert_eq!(m.lookup(addr(1), 1), Ok(Some(0x1020)));
-        let why = m.lookup(addr(2), 1).unwrap_err();
+        let why = m.lookup(addr(2), 1).unwrap_err().to_string();
         assert!(why.contains("phandle 0x99"), "{why}");
         // An entry cut short.
         let (tree, phb) = phb_with_map("0x0800 0 0 1 0x10 0x1020");
         let m = LsiMap::read(&tree, phb).unwrap().unwrap();
-        let why = m.lookup(addr(1), 1).unwrap_err();
+        let why = m.lookup(addr(1), 1).unwrap_err().to_string();
         assert!(why.contains("cell 0 runs past the end"), "{why}");
         // A mask of the wrong size is an error naming the PHB.
         let src =

@@ -16,8 +16,9 @@ mod types;
 
 pub use base::Machine;
 pub use build::{pci_functions_below, BusNumbers};
+pub use checks::HardwareMismatch;
 pub use mmio::MmioTarget;
-pub use profile::{MachineConfig, Profile};
+pub use profile::{MachineConfig, Profile, UnknownProfile};
 pub use types::{
     DropCounters, FnRef, GuestRam, Signal, ICS_BASE, ICS_COUNT, LSI_BASE, MSI_WINDOW,
     MSI_WINDOW_32, QUEUE_RAM_BASE, QUEUE_RAM_PER_SERVER,

@@ -11,13 +11,18 @@ pub enum Profile {
     Qemu,
 }
 
+/// A profile name that is neither `papr` nor `qemu`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown profile '{0}': use papr or qemu")]
+pub struct UnknownProfile(pub String);
+
 impl std::str::FromStr for Profile {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = UnknownProfile;
+    fn from_str(s: &str) -> Result<Self, UnknownProfile> {
         match s {
             "papr" => Ok(Profile::Papr),
             "qemu" => Ok(Profile::Qemu),
-            o => Err(format!("unknown profile '{o}': use papr or qemu")),
+            o => Err(UnknownProfile(o.to_string())),
         }
     }
 }
