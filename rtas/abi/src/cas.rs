@@ -134,3 +134,30 @@ pub struct CasOutcome {
     /// The OS handles busy answers from change-msi (vector 4).
     pub msi_busy: bool,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn option_vectors_round_trip_through_their_table() {
+        let ov = OptionVectors::new(vec![vec![0x80], vec![0, 10], vec![1, 2, 3]]);
+        // The PVR list ends at the first pair whose value has bits outside its mask.
+        let pvrs = [(0xffff_0000, 0x004e_0000), (0xffff_fffe, 0x0f00_0005)];
+        let table = ov.to_table(&pvrs);
+        assert_eq!(OptionVectors::parse(&table), Some(ov.clone()));
+        assert_eq!(ov.byte(2, 2), 10);
+        assert_eq!(ov.byte(3, 4), 0, "past a vector's end reads 0");
+        assert_eq!((ov.byte(0, 1), ov.byte(9, 1)), (0, 0), "no vector 0 or 9");
+        // Cut short anywhere, the table does not parse.
+        for n in 0..table.len() {
+            assert_eq!(OptionVectors::parse(&table[..n]), None, "{n} bytes");
+        }
+    }
+
+    #[test]
+    fn modes_print_as_the_scenario_language_names_them() {
+        assert_eq!(IntcMode::Xics.to_string(), "xics");
+        assert_eq!(IntcMode::Xive.to_string(), "xive");
+    }
+}

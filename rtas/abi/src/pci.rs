@@ -52,3 +52,24 @@ impl std::fmt::Display for PciAddr {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_addresses_split_and_join() {
+        for (bus, devfn, reg) in [(0u8, 0u8, 0u32), (1, 0x08, 0x44), (0xff, 0xff, 0xfff)] {
+            let a = PciAddr { bus, devfn };
+            // ((reg & 0xf00) << 20) | (bus << 16) | (devfn << 8) | (reg & 0xff)
+            let cfg = ((reg & 0xf00) << 20) | a.config_addr() | (reg & 0xff);
+            assert_eq!(PciAddr::from_config_addr(cfg), (a, reg));
+        }
+        let a = PciAddr {
+            bus: 2,
+            devfn: 0x21,
+        };
+        assert_eq!((a.device(), a.function()), (4, 1));
+        assert_eq!(a.to_string(), "02:04.1");
+    }
+}
