@@ -149,6 +149,10 @@ impl Port for FirmwarePort {
 }
 
 /// The firmware under a kernel.
+///
+/// # Panics
+/// When the kernel was booted on a port other than a [`FirmwarePort`] (a kernel the
+/// harness booted always is).
 pub fn firmware(k: &Kernel) -> &Firmware {
     let port: &dyn std::any::Any = k.port();
     match port.downcast_ref::<FirmwarePort>() {
@@ -158,6 +162,9 @@ pub fn firmware(k: &Kernel) -> &Firmware {
 }
 
 /// The firmware under a kernel, mutable (fault plans, direct inspection in tests).
+///
+/// # Panics
+/// As [`firmware`].
 pub fn firmware_mut(k: &mut Kernel) -> &mut Firmware {
     let port: &mut dyn std::any::Any = k.port_mut();
     match port.downcast_mut::<FirmwarePort>() {
