@@ -11,6 +11,8 @@ command -v rsvg-convert >/dev/null 2>&1 || need_apt+=(librsvg2-bin)
 # kernel source package (never shipped with the project).
 [ -f /usr/src/linux-source-6.1.tar.xz ] || need_apt+=(linux-source-6.1)
 command -v cc >/dev/null 2>&1 || need_apt+=(gcc)
+# scripts/acyclic.py, the import-circle check
+command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
 if [ ${#need_apt[@]} -gt 0 ]; then
     echo "installing: ${need_apt[*]}"
     SUDO=""

@@ -50,6 +50,5 @@ pub use error::{Error, InterruptMapError, LsiError, ValidateError};
 pub use firmware::{CallError, Firmware, HeldBlock};
 pub use machine::{FnRef, Machine, MachineConfig, MmioTarget, Profile, Signal};
 pub use papr_abi::status;
-pub use papr_abi::table as touched;
 pub use phb::Window;
 pub use service::Service;
