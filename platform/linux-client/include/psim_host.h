@@ -4,7 +4,11 @@
  * Includes no header of ours. */
 #ifndef PSIM_HOST_H
 #define PSIM_HOST_H
+#ifdef __KERNEL__
+#include <linux/types.h> /* the tree client's kernel side */
+#else
 #include <stdint.h>
+#endif
 
 #define PSIM_ABI 1
 

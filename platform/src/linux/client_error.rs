@@ -44,6 +44,35 @@ pub enum ClientError {
         /// The compiler's messages, trailing white space trimmed.
         diagnostics: String,
     },
+    /// A folder given as `linux:TREE` that is not a kernel source tree the client can
+    /// be built from (no Makefile version, or files the build needs are missing).
+    #[error("--client linux:{}: {why}", tree.display())]
+    NotATree {
+        /// The folder as the user named it.
+        tree: PathBuf,
+        /// What is missing.
+        why: String,
+    },
+    /// A kernel tree of a version the tree client cannot build yet.
+    #[error("--client linux:{}: Linux {version} is not supported yet: {why}", tree.display())]
+    Unsupported {
+        /// The folder as the user named it.
+        tree: PathBuf,
+        /// The tree's version (its Makefile's).
+        version: String,
+        /// What that version lacks or has that the client needs.
+        why: String,
+    },
+    /// The objects of a tree client did not link.
+    #[error("--client linux:{}: the client does not link ({cc}):\n{diagnostics}", tree.display())]
+    Link {
+        /// The tree.
+        tree: PathBuf,
+        /// The compiler's command.
+        cc: String,
+        /// The linker's messages.
+        diagnostics: String,
+    },
     /// The shared object could not be loaded.
     #[error("{}: {error}", library.display())]
     Load {

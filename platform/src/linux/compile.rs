@@ -81,7 +81,7 @@ const STAND_IN: &str =
     "/* pseries-sim stand-in (msi.c's view): all in psim.h */\n#include \"../psim.h\"\n";
 
 /// FNV-1a, 64 bits: the cache key of a build.
-fn fnv(h: &mut u64, bytes: &[u8]) {
+pub(super) fn fnv(h: &mut u64, bytes: &[u8]) {
     for &b in bytes {
         *h ^= b as u64;
         *h = h.wrapping_mul(0x100_0000_01b3);
@@ -89,7 +89,7 @@ fn fnv(h: &mut u64, bytes: &[u8]) {
 }
 
 /// The C compiler: `$CC`, else `cc`.
-fn compiler() -> String {
+pub(super) fn compiler() -> String {
     std::env::var("CC")
         .ok()
         .filter(|c| !c.is_empty())

@@ -9,10 +9,14 @@ mod client_error;
 mod compile;
 mod host;
 mod instance;
+mod tree;
+mod tree_build;
+mod tree_files;
 
 pub use client_error::ClientError;
 pub use compile::cache_dir;
 pub use instance::Instance;
+pub use tree::{check as check_tree, version_of, Version};
 
 use crate::error::Error;
 pub use crate::kernel::client::Client;
@@ -36,7 +40,8 @@ impl Client {
     }
 }
 
-/// A user's `msi.c`, compiled.
+/// A user's `msi.c` (file mode: with the project's stand-in MSI core), or a kernel
+/// tree (tree mode: its msi.c with its own MSI core), compiled.
 #[derive(Debug)]
 pub struct LinuxClient {
     /// The file as the user named it.
@@ -48,17 +53,21 @@ pub struct LinuxClient {
 static BUILT: Mutex<Option<HashMap<PathBuf, &'static LinuxClient>>> = Mutex::new(None);
 
 impl LinuxClient {
-    /// Compiles a `msi.c` (once per process and content; builds are cached on disk by
-    /// content). A missing file, a file that does not compile, or no C compiler is an
+    /// Compiles a `msi.c`, or the client of a kernel tree when `source` is a folder
+    /// (once per process and content; builds are cached on disk by content). A missing file, a file that does not compile, or no C compiler is an
     /// error that says which, with the compiler's own messages.
     pub fn build(source: &Path) -> Result<&'static LinuxClient, Error> {
-        let text = std::fs::read(source).map_err(|e| {
-            Error::Client(ClientError::Read {
-                file: source.to_path_buf(),
-                error: e.to_string(),
-            })
-        })?;
-        let library = compile::build(source, &text).map_err(Error::Client)?;
+        let library = if source.is_dir() {
+            tree::build(source).map_err(Error::Client)?
+        } else {
+            let text = std::fs::read(source).map_err(|e| {
+                Error::Client(ClientError::Read {
+                    file: source.to_path_buf(),
+                    error: e.to_string(),
+                })
+            })?;
+            compile::build(source, &text).map_err(Error::Client)?
+        };
         let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
         let map = built.get_or_insert_with(HashMap::new);
         if let Some(c) = map.get(&library) {

@@ -1,0 +1,1 @@
+struct user { unsigned long psim_unused; };

@@ -1,0 +1,1 @@
+/* pseries-sim psim arch: no vmalloc area (no MMU). */

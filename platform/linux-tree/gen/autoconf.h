@@ -1,0 +1,37 @@
+/* pseries-sim: the kernel configuration of the real MSI core, a pSeries guest's
+ * options that matter to it, on a uniprocessor, non-preemptive, undebugged kernel. */
+#define CONFIG_64BIT 1
+#define CONFIG_NR_CPUS 1
+#define CONFIG_HZ 100
+#define CONFIG_BASE_SMALL 0
+#define CONFIG_PAGE_SHIFT 16
+#define CONFIG_BUG 1
+#define CONFIG_PRINTK 1
+#define CONFIG_PCI 1
+#define CONFIG_PCI_DOMAINS 1
+#define CONFIG_PCI_MSI 1
+#define CONFIG_PCI_MSI_IRQ_DOMAIN 1
+#define CONFIG_PCI_MSI_ARCH_FALLBACKS 1
+#define CONFIG_GENERIC_MSI_IRQ 1
+#define CONFIG_GENERIC_MSI_IRQ_DOMAIN 1
+#define CONFIG_IRQ_DOMAIN 1
+#define CONFIG_IRQ_DOMAIN_HIERARCHY 1
+#define CONFIG_IRQ_MSI_LIB 1
+#define CONFIG_SPARSE_IRQ 1
+#define CONFIG_OF 1
+#define CONFIG_OF_IRQ 1
+#define CONFIG_IRQ_FORCED_THREADING 1
+#define CONFIG_XARRAY_MULTI 1
+#define CONFIG_TINY_RCU 1
+#define CONFIG_TINY_SRCU 1
+#define CONFIG_PREEMPT_NONE 1
+#define CONFIG_FLATMEM 1
+#define CONFIG_GENERIC_IRQ_SHOW 1
+#define CONFIG_PPC64 1
+#define CONFIG_PPC_PSERIES 1
+#define CONFIG_PPC_BOOK3S 1
+#define CONFIG_PPC_BOOK3S_64 1
+#define CONFIG_EEH 1
+#define CONFIG_PPC_XIVE 1
+#define CONFIG_SLUB 1
+#define CONFIG_UACCESS_MEMCPY 1

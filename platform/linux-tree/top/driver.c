@@ -1,0 +1,78 @@
+/* pseries-sim tree client, top: a driver of a PCI function, through the stable driver
+ * API only (pci_alloc_irq_vectors, pci_irq_vector, pci_free_irq_vectors) and the irq
+ * core's steps of request_irq and free_irq, so it reads the same in every version. */
+#include <linux/pci.h>
+#include <linux/interrupt.h>
+#include <linux/msi.h>
+#include "internals.h"
+#include "top.h"
+
+int psim_driver_request(struct pci_dev *pdev, int msix, int min, int max)
+{
+	return pci_alloc_irq_vectors(pdev, (unsigned int)min, (unsigned int)max,
+				     msix ? PCI_IRQ_MSIX : PCI_IRQ_MSI);
+}
+
+int psim_driver_vector(struct pci_dev *pdev, unsigned int nr)
+{
+	return pci_irq_vector(pdev, nr);
+}
+
+/* Every vector the device holds, in order: its virqs. */
+static int vectors(struct pci_dev *pdev, int *virqs, int max)
+{
+	int n = 0;
+	for (; n < max; n++) {
+		int v = pci_irq_vector(pdev, (unsigned int)n);
+		if (v < 0)
+			break;
+		virqs[n] = v;
+	}
+	return n;
+}
+
+/* request_irq's core steps (__setup_irq, not shared): activate, then start up. */
+void psim_driver_request_irqs(struct pci_dev *pdev)
+{
+	static int virqs[4096];
+	int n = vectors(pdev, virqs, 4096);
+	for (int i = 0; i < n; i++) {
+		struct irq_desc *desc = irq_to_desc((unsigned int)virqs[i]);
+		if (!desc || desc->action)
+			continue;
+		if (irq_activate(desc))
+			continue;
+		irq_startup(desc, IRQ_RESEND, IRQ_START_COND);
+		desc->action = (struct irqaction *)&pdev->dev; /* marks it requested */
+	}
+	container_of(pdev, struct psim_pdev, pdev)->requested = 1;
+}
+
+/* free_irq's core steps (__free_irq, the last action gone): shut down, deactivate. */
+static void free_irqs(struct pci_dev *pdev)
+{
+	static int virqs[4096];
+	int n = vectors(pdev, virqs, 4096);
+	for (int i = 0; i < n; i++) {
+		struct irq_desc *desc = irq_to_desc((unsigned int)virqs[i]);
+		if (!desc || !desc->action)
+			continue;
+		desc->action = NULL;
+		irq_shutdown_and_deactivate(desc);
+	}
+	container_of(pdev, struct psim_pdev, pdev)->requested = 0;
+}
+
+void psim_driver_free(struct pci_dev *pdev)
+{
+	free_irqs(pdev);
+	pci_free_irq_vectors(pdev);
+}
+
+/* The driver detaches: it frees its vectors, then the device's managed resources are
+ * released (the MSI device data and, from 7.0, the per-device MSI domain). */
+void psim_driver_unbind(struct pci_dev *pdev)
+{
+	psim_driver_free(pdev);
+	psim_devres_release_all(&pdev->dev);
+}

@@ -1,0 +1,252 @@
+/* pseries-sim tree client, top: the entry points the simulator calls (the same as the
+ * file client's: platform/linux-client/entry.h, plus psim_unbind) and the machine's
+ * registry they fill: nodes, PHBs and PCI functions as the tree's own structs, set up as
+ * the PCI core and pSeries set up a scanned function. */
+#include <linux/pci.h>
+#include <linux/irqdomain.h>
+#include <linux/msi.h>
+#include <asm/machdep.h>
+#include <asm/pci-bridge.h>
+#include <asm/ppc-pci.h>
+#include "pseries.h"
+#include "pci.h" /* drivers/pci/pci.h: the scan-time MSI steps */
+#include "top.h"
+
+#define PSIM_ABI 1
+#define PSIM_EXPORT __attribute__((visibility("default")))
+
+const struct psim_host *psim_h;
+void *psim_ctx;
+
+static struct psim_node *nodes;
+static int nnodes;
+static struct pci_controller **phbs;
+static int nphbs;
+static struct psim_pdev **devs;
+static int ndevs;
+
+#define ENTER(ctx) (psim_ctx = (ctx))
+
+extern initcall_entry_t __start_psim_initcall3[], __stop_psim_initcall3[];
+
+PSIM_EXPORT int psim_abi(void)
+{
+	return PSIM_ABI;
+}
+
+extern void radix_tree_init(void);
+
+PSIM_EXPORT int psim_init(void *ctx, const struct psim_host *host, int32_t n)
+{
+	psim_h = host;
+	ENTER(ctx);
+	if (nodes)
+		return -EBUSY; /* one machine per loaded client */
+	__xive_enabled = host->xive(ctx) != 0;
+	radix_tree_init();
+	nodes = kcalloc(n > 0 ? n : 1, sizeof(*nodes), GFP_KERNEL);
+	nnodes = nodes ? n : 0;
+	if (!nodes)
+		return -ENOMEM;
+	return psim_root_init(__xive_enabled);
+}
+
+PSIM_EXPORT int psim_add_node(void *ctx, int32_t id, int32_t parent, const char *path)
+{
+	ENTER(ctx);
+	if (id < 0 || id >= nnodes || parent >= nnodes)
+		return -EINVAL;
+	struct device_node *dn = &nodes[id].dn;
+	const char *last = strrchr(path, '/');
+	nodes[id].id = id;
+	dn->full_name = kstrdup(last && last[1] ? last + 1 : path, GFP_KERNEL);
+	dn->name = dn->full_name;
+	fwnode_init(&dn->fwnode, &of_fwnode_ops);
+	if (parent >= 0) {
+		struct device_node *p = &nodes[parent].dn;
+		struct device_node **link = &p->child;
+		dn->parent = p;
+		while (*link)
+			link = &(*link)->sibling;
+		*link = dn;
+	}
+	return 0;
+}
+
+PSIM_EXPORT int psim_add_phb(void *ctx, int32_t node, uint64_t buid, int32_t domain)
+{
+	ENTER(ctx);
+	if (node < 0 || node >= nnodes)
+		return -EINVAL;
+	struct pci_controller **n = kcalloc(nphbs + 1, sizeof(*n), GFP_KERNEL);
+	struct pci_controller *phb = kzalloc(sizeof(*phb), GFP_KERNEL);
+	if (!n || !phb)
+		return -ENOMEM;
+	if (phbs)
+		memcpy(n, phbs, nphbs * sizeof(*n));
+	kfree(phbs);
+	phbs = n;
+	phb->dn = &nodes[node].dn;
+	phb->buid = buid;
+	phb->global_number = domain;
+	phbs[nphbs] = phb;
+	return nphbs++;
+}
+
+/* The MSI-X table's BAR placed where the host says the table is. */
+static void place_msix_table(struct pci_dev *d, int id)
+{
+	u32 table;
+	uint64_t addr = psim_h->msix_table(psim_ctx, id);
+	if (!d->msix_cap || !addr)
+		return;
+	pci_read_config_dword(d, d->msix_cap + PCI_MSIX_TABLE, &table);
+	int bir = table & PCI_MSIX_TABLE_BIR;
+	d->resource[bir].start = addr - (table & PCI_MSIX_TABLE_OFFSET);
+	d->resource[bir].end = d->resource[bir].start + 0xffff;
+	d->resource[bir].flags = IORESOURCE_MEM;
+}
+
+PSIM_EXPORT int psim_add_device(void *ctx, int32_t id, int32_t phb, int32_t node, int32_t bus,
+				int32_t devfn, int32_t msi_cap, int32_t msix_cap, uint32_t irq,
+				int32_t no_64bit, const char *name)
+{
+	ENTER(ctx);
+	if (id != ndevs || phb < 0 || phb >= nphbs || node < 0 || node >= nnodes)
+		return -EINVAL;
+	struct psim_pdev **n = kcalloc(ndevs + 1, sizeof(*n), GFP_KERNEL);
+	struct psim_pdev *p = kzalloc(sizeof(*p), GFP_KERNEL);
+	struct pci_bus *b = kzalloc(sizeof(*b), GFP_KERNEL);
+	struct pci_dn *pdn = kzalloc(sizeof(*pdn), GFP_KERNEL);
+	struct eeh_dev *edev = kzalloc(sizeof(*edev), GFP_KERNEL);
+	if (!n || !p || !b || !pdn || !edev)
+		return -ENOMEM;
+	if (devs)
+		memcpy(n, devs, ndevs * sizeof(*n));
+	kfree(devs);
+	devs = n;
+	struct pci_dev *d = &p->pdev;
+	p->id = id;
+	b->number = (unsigned char)bus;
+	b->sysdata = phbs[phb];
+	b->max_bus_speed = PCI_SPEED_UNKNOWN;
+	INIT_LIST_HEAD(&b->dev.devres_head);
+	d->bus = b;
+	d->devfn = (unsigned int)devfn;
+	d->irq = irq;
+	d->current_state = PCI_D0;
+	d->error_state = pci_channel_io_normal;
+	d->dev.bus = &pci_bus_type;
+	d->dev.of_node = &nodes[node].dn;
+	d->dev.fwnode = &nodes[node].dn.fwnode;
+	d->dev.init_name = kstrdup(name, GFP_KERNEL);
+	d->dev.archdata.edev = edev;
+	INIT_LIST_HEAD(&d->dev.devres_head);
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 0, 0)
+	d->msi_addr_mask = DMA_BIT_MASK(64);
+#endif
+	pdn->busno = bus;
+	pdn->devfn = devfn;
+	pdn->phb = phbs[phb];
+	pdn->edev = edev;
+	edev->pdev = d;
+	edev->pdn = pdn;
+	nodes[node].dn.data = pdn;
+	/* The PCI core's scan: the MSI and MSI-X capabilities found and quiesced. */
+	pci_msi_init(d);
+	pci_msix_init(d);
+	if (d->msi_cap != msi_cap || d->msix_cap != msix_cap)
+		pr_warn("psim: %s: capabilities at 0x%x/0x%x, the simulator said 0x%x/0x%x\n",
+			name, d->msi_cap, d->msix_cap, msi_cap, msix_cap);
+	if (no_64bit) {
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 0, 0)
+		d->msi_addr_mask = DMA_BIT_MASK(32);
+#else
+		d->no_64bit_msi = 1;
+#endif
+	}
+	place_msix_table(d, id);
+	/* The bus's MSI domain, found by the PHB's node (pci_host_bridge_of_msi_domain),
+	 * inherited by the function (pcibios_device_add). */
+	struct irq_domain *dom = irq_find_matching_host(phbs[phb]->dn, DOMAIN_BUS_PCI_MSI);
+	dev_set_msi_domain(&b->dev, dom);
+	dev_set_msi_domain(&d->dev, dom);
+	devs[ndevs++] = p;
+	return 0;
+}
+
+/* pSeries_discover_phbs's MSI step for every PHB, then the machine's initcalls. */
+PSIM_EXPORT int psim_msi_init(void *ctx)
+{
+	ENTER(ctx);
+	int rc = -ENOSYS;
+	for (int i = 0; i < nphbs; i++)
+		pseries_msi_allocate_domains(phbs[i]);
+	for (initcall_entry_t *c = __start_psim_initcall3; c < __stop_psim_initcall3; c++) {
+		int r = initcall_from_entry(c)();
+		if (rc == -ENOSYS)
+			rc = r;
+	}
+	return rc;
+}
+
+static struct pci_dev *dev_of(int32_t id)
+{
+	return id >= 0 && id < ndevs ? &devs[id]->pdev : NULL;
+}
+
+PSIM_EXPORT int psim_pci_irq_fixup(void *ctx, int32_t id, uint32_t irq)
+{
+	ENTER(ctx);
+	struct pci_dev *d = dev_of(id);
+	if (!d)
+		return -EINVAL;
+	d->irq = irq;
+	if (ppc_md.pci_irq_fixup)
+		ppc_md.pci_irq_fixup(d);
+	return 0;
+}
+
+PSIM_EXPORT int psim_request(void *ctx, int32_t id, int32_t msix, int32_t min, int32_t max)
+{
+	ENTER(ctx);
+	struct pci_dev *d = dev_of(id);
+	return d ? psim_driver_request(d, msix, min, max) : -EINVAL;
+}
+
+PSIM_EXPORT int psim_vector(void *ctx, int32_t id, uint32_t nr)
+{
+	ENTER(ctx);
+	struct pci_dev *d = dev_of(id);
+	return d ? psim_driver_vector(d, nr) : -EINVAL;
+}
+
+PSIM_EXPORT int psim_request_irqs(void *ctx, int32_t id)
+{
+	ENTER(ctx);
+	struct pci_dev *d = dev_of(id);
+	if (!d)
+		return -EINVAL;
+	psim_driver_request_irqs(d);
+	return 0;
+}
+
+PSIM_EXPORT int psim_free(void *ctx, int32_t id)
+{
+	ENTER(ctx);
+	struct pci_dev *d = dev_of(id);
+	if (!d)
+		return -EINVAL;
+	psim_driver_free(d);
+	return 0;
+}
+
+PSIM_EXPORT int psim_unbind(void *ctx, int32_t id)
+{
+	ENTER(ctx);
+	struct pci_dev *d = dev_of(id);
+	if (!d)
+		return -EINVAL;
+	psim_driver_unbind(d);
+	return 0;
+}
