@@ -86,9 +86,6 @@ static struct irq_desc *new_desc(unsigned int irq, struct module *owner)
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 0, 0)
 	rcuref_init(&desc->refcnt, 1);
 #endif
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
-	INIT_HLIST_NODE(&desc->resend_node);
-#endif
 	return desc;
 }
 
@@ -185,3 +182,9 @@ int check_irq_resend(struct irq_desc *desc, bool inject)
 void synchronize_irq(unsigned int irq)
 {
 }
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+void clear_irq_resend(struct irq_desc *desc)
+{
+}
+#endif

@@ -172,12 +172,13 @@ void kfree_const(const void *p)
 	kfree(p);
 }
 
-char *strreplace(char *s, char old, char new)
+/* Returns the string (6.x-7.x; 6.1 returned its end, but no caller there reads it). */
+char *strreplace(char *str, char old, char new)
 {
-	for (; *s; ++s)
+	for (char *s = str; *s; ++s)
 		if (*s == old)
 			*s = new;
-	return s;
+	return str;
 }
 
 /* ---- devres: a device's managed resources, released newest first ---- */

@@ -67,9 +67,11 @@ struct fwnode_handle *fwnode_handle_get(struct fwnode_handle *fwnode)
 	return fwnode;
 }
 
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
 void fwnode_handle_put(struct fwnode_handle *fwnode)
 {
 }
+#endif
 
 struct fwnode_handle *fwnode_get_parent(const struct fwnode_handle *fwnode)
 {
