@@ -1,0 +1,276 @@
+//! The tree client (`--client linux:TREE`): Debian's kernel trees 6.1, 6.12, 7.2 and 7.3,
+//! taken from Debian's packages at test time (scripts/test.sh runs
+//! scripts/fetch-kernels.sh), each compiled with its own MSI core and run against our
+//! firmware. What each version does is checked against the fixture guest's calls and
+//! against what the version's code computes (docs/real-kernel.md).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Where scripts/fetch-kernels.sh put the trees.
+fn kernels() -> PathBuf {
+    if let Some(d) = std::env::var_os("PSERIES_SIM_KERNELS").filter(|d| !d.is_empty()) {
+        return PathBuf::from(d);
+    }
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    home.join(".cache/pseries-sim/kernels")
+}
+
+/// A version's tree; fails loudly when it was not fetched.
+fn tree(version: &str) -> PathBuf {
+    let t = kernels().join(format!("linux-source-{version}"));
+    assert!(
+        t.join("Makefile").is_file(),
+        "{} is missing: run scripts/fetch-kernels.sh (scripts/test.sh does)",
+        t.display()
+    );
+    t
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `pseries-sim ARGS`, with this test binary's own build cache.
+fn sim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pseries-sim"))
+        .current_dir(root())
+        .env(
+            "PSERIES_SIM_CACHE",
+            root().join("target/linux-tree-test/cache"),
+        )
+        .args(args)
+        .output()
+        .expect("pseries-sim runs")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// Runs a scenario with a version's tree; its trace. Fails with the output if it fails.
+fn run(scenario: &Path, version: &str) -> String {
+    let client = format!("linux:{}", tree(version).display());
+    let o = sim(&["run", &scenario.display().to_string(), "--client", &client]);
+    let t = text(&o);
+    assert!(o.status.success(), "{version}: {}\n{t}", scenario.display());
+    t
+}
+
+/// fixtures/linux-guest/boot.scenario without its `expect rtas-log` (6.1's calls), for
+/// the versions that make other calls by design.
+fn boot_without_log() -> PathBuf {
+    let src = root().join("fixtures/linux-guest/boot.scenario");
+    let text = std::fs::read_to_string(&src).unwrap();
+    let dir = root().join("target/linux-tree-test");
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join(format!("boot-{}.scenario", std::process::id()));
+    let machine = root().join("fixtures/linux-guest/qemu-initial.dtb");
+    let body: String = text
+        .lines()
+        .filter(|l| !l.starts_with("expect rtas-log"))
+        .map(|l| match l.strip_prefix("machine ") {
+            Some(_) => format!("machine {}\n", machine.display()),
+            None => format!("{l}\n"),
+        })
+        .collect();
+    std::fs::write(&out, body).unwrap();
+    out
+}
+
+/// The `ibm,change-msi` lines of a trace for one config address and BUID, as
+/// (function, num) pairs.
+fn change_msi(trace: &str, cfg: &str, buid: &str) -> Vec<(u32, u32)> {
+    trace
+        .lines()
+        .filter(|l| l.starts_with("rtas   ibm,change-msi"))
+        .filter(|l| l.contains(&format!("cfg {cfg} buid {buid} ")))
+        .filter_map(|l| {
+            let w: Vec<&str> = l.split_whitespace().collect();
+            let at = |k: &str| w.iter().position(|x| *x == k).and_then(|i| w.get(i + 1));
+            Some((at("func")?.parse().ok()?, at("num")?.parse().ok()?))
+        })
+        .collect()
+}
+
+const PHB0: &str = "0x800000020000000";
+const PHB1: &str = "0x800000020000001";
+
+#[test]
+fn the_6_x_trees_reproduce_the_fixture_guest_calls() {
+    // boot.scenario ends in `expect rtas-log`: the 88 MSI calls of the real 6.1 guest.
+    let boot = root().join("fixtures/linux-guest/boot.scenario");
+    for v in ["6.1", "6.12"] {
+        let t = run(&boot, v);
+        assert!(t.contains("scenario passed"), "{v}: {t}");
+        // virtio-net (0000:00:01.0) asks for the driver's count, 3 rounded up to 4.
+        assert_eq!(change_msi(&t, "0x800", PHB0).get(2), Some(&(4, 4)), "{v}");
+    }
+}
+
+#[test]
+fn the_7_x_trees_run_the_fixture_boot_to_its_end() {
+    let boot = boot_without_log();
+    for v in ["7.2", "7.3"] {
+        let t = run(&boot, v);
+        assert!(t.contains("scenario passed"), "{v}: {t}");
+        // The per-device MSI domain is made at the first allocation for the whole
+        // MSI-X table (8 entries): change-msi for 8, the firmware grants 5, asked again.
+        let calls = change_msi(&t, "0x800", PHB0);
+        assert_eq!(calls.get(2), Some(&(4, 8)), "{v}: {calls:?}");
+        assert_eq!(calls.get(3), Some(&(4, 5)), "{v}: {calls:?}");
+        // Freeing vectors makes no firmware call: the domain, and the firmware's
+        // vectors, live until the driver unbinds. 0000:00:03.0 is freed four times.
+        let storage = change_msi(&t, "0x1800", PHB0);
+        assert!(
+            storage.iter().skip(2).all(|&(f, _)| f != 0),
+            "{v}: {storage:?}"
+        );
+    }
+    let _ = std::fs::remove_file(boot);
+}
+
+#[test]
+fn the_6_1_tree_and_its_msi_c_on_the_stand_in_core_make_the_same_calls() {
+    // The same msi.c, once on the tree's real core, once on the project's stand-in
+    // core: every line of the trace but config-space accesses (the real scan reads the
+    // capabilities) and the final count must be the same.
+    let boot = root().join("fixtures/linux-guest/boot.scenario");
+    let real = run(&boot, "6.1");
+    let file = tree("6.1").join("arch/powerpc/platforms/pseries/msi.c");
+    let o = sim(&[
+        "run",
+        &boot.display().to_string(),
+        "--client",
+        &format!("linux:{}", file.display()),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let keep = |t: &str| -> Vec<String> {
+        t.lines()
+            .filter(|l| !l.contains("pci-config") && !l.starts_with("scenario passed"))
+            .map(str::to_string)
+            .collect()
+    };
+    let (a, b) = (keep(&real), keep(&text(&o)));
+    let first = a.iter().zip(&b).position(|(x, y)| x != y);
+    assert!(
+        first.is_none() && a.len() == b.len(),
+        "first difference at line {first:?}: {:?} vs {:?}",
+        first.map(|i| &a[i]),
+        first.map(|i| &b[i])
+    );
+}
+
+#[test]
+fn a_pe_quota_is_enforced_where_each_version_enforces_it() {
+    let quota = root().join("fixtures/linux-guest/pe-quota.scenario");
+    for v in ["6.1", "6.12", "7.2", "7.3"] {
+        let t = run(&quota, v);
+        let eth = change_msi(&t, "0x800", PHB1);
+        // After the boot's two disabling calls: the calls of the request and the free.
+        let calls = &eth[2..];
+        // Both clamp 0001:00:01.0's request to its share of the PE's 4 vectors (1) and
+        // ask the firmware for no more than that.
+        assert!(
+            t.contains("driver 0001:00:01.0: request msix 3 (min 1): got 1"),
+            "{v}"
+        );
+        let before_grant = &t[..t.find("driver 0001:00:01.0: request").unwrap()];
+        let after_call = &before_grant[before_grant.find("func 4 num 1").unwrap()..];
+        if v.starts_with("6.") {
+            // 6.x: msi_quota_for_device clamps the driver's 3 before any call; the PCI
+            // core retries with 1; one vector is allocated.
+            assert!(
+                before_grant.contains("calc quota for 0001:00:01.0, request 3"),
+                "{v}"
+            );
+            assert_eq!(
+                after_call.matches("pseries_irq_domain_alloc").count(),
+                1,
+                "{v}"
+            );
+            assert!(!after_call.contains("pseries_irq_domain_free"), "{v}");
+            // The refused first attempt is torn down twice (the MSI core frees its
+            // descriptors, then the PCI layer frees again): two rounds of disabling
+            // (function 3, then 1), then the call for 1, then the free's disabling.
+            let disable = [(3, 0), (1, 0)];
+            let want = [&disable[..], &disable, &[(4, 1)], &disable].concat();
+            assert_eq!(calls, &want[..], "{v}");
+        } else {
+            // 7.x: the device domain asks for the hardware count (the table, clipped by
+            // ibm,req#msi-x: 3) once; the domain allocates to the quota, the second
+            // vector gets -ENOSPC, the first is freed, the PCI core retries with 1.
+            assert!(
+                before_grant.contains("calc quota for 0001:00:01.0, request 3"),
+                "{v}"
+            );
+            assert_eq!(
+                after_call.matches("pseries_irq_domain_alloc").count(),
+                2,
+                "{v}"
+            );
+            assert_eq!(
+                after_call.matches("pseries_irq_domain_free").count(),
+                1,
+                "{v}"
+            );
+            // One call in all: no teardown of a refused attempt, and freeing makes no
+            // firmware call.
+            assert_eq!(calls, &[(4, 1)], "{v}");
+        }
+    }
+}
+
+#[test]
+fn a_folder_that_is_no_supported_tree_gets_one_clear_error() {
+    let dir = root().join(format!(
+        "target/linux-tree-test/fake-{}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let boot = root().join("fixtures/linux-guest/boot.scenario");
+    let client = format!("linux:{}", dir.display());
+    let args = ["run", boot.to_str().unwrap(), "--client", &client];
+    // No Makefile at all.
+    let o = sim(&args);
+    assert!(!o.status.success());
+    assert!(
+        text(&o).contains("not a kernel source tree"),
+        "{}",
+        text(&o)
+    );
+    // An older kernel: its MSI core is named, and the version it needs.
+    std::fs::write(
+        dir.join("Makefile"),
+        "VERSION = 5\nPATCHLEVEL = 15\nSUBLEVEL = 190\n",
+    )
+    .unwrap();
+    let o = sim(&args);
+    let t = text(&o);
+    assert!(!o.status.success());
+    assert!(t.contains("Linux 5.15.190 is not supported yet"), "{t}");
+    assert!(
+        t.contains("for_each_pci_msi_entry") && t.contains("6.1 or later"),
+        "{t}"
+    );
+    // A 6.12 tree without its MSI core: the missing files, by name.
+    std::fs::write(
+        dir.join("Makefile"),
+        "VERSION = 6\nPATCHLEVEL = 12\nSUBLEVEL = 1\n",
+    )
+    .unwrap();
+    let o = sim(&args);
+    let t = text(&o);
+    assert!(!o.status.success());
+    assert!(
+        t.contains("Linux 6.12.1: the tree lacks") && t.contains("kernel/irq/msi.c"),
+        "{t}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
