@@ -125,6 +125,11 @@ pub fn scenario(data: &[u8]) {
                     let _ = k.free(d);
                 }
             }
+            Command::Unbind(dev) => {
+                if let Ok(d) = k.device(dev) {
+                    k.unbind(d);
+                }
+            }
             Command::Fire(dev, v) => {
                 if let Ok(d) = k.device(dev) {
                     let _ = crate::harness::fire(&mut k, d, *v);

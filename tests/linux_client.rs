@@ -67,18 +67,19 @@ fn msi_calls(k: &Kernel, from: usize) -> Vec<String> {
         .collect()
 }
 
+/// Runs a fixture scenario with a client: the kernel at its end, and the trace.
+fn run_fixture(rel: &str, client: Client) -> (Kernel, Vec<String>) {
+    let mut out = Vec::new();
+    let k =
+        pseries_sim::scenario::run_file_with(&fixture(rel), Default::default(), &mut out, client)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .expect("booted");
+    (k, out)
+}
+
 #[test]
 fn the_guest_scenario_makes_the_guests_88_calls_with_the_real_code() {
-    let client = linux();
-    let mut out = Vec::new();
-    let k = pseries_sim::scenario::run_file_with(
-        &fixture("linux-guest/boot.scenario"),
-        Default::default(),
-        &mut out,
-        client,
-    )
-    .unwrap_or_else(|e| panic!("{e}"))
-    .expect("booted");
+    let (k, out) = run_fixture("linux-guest/boot.scenario", linux());
     assert_eq!(msi_calls(&k, 0).len(), 88);
     // The kernel's own pr_debug lines, as in the guest's log.
     let log = std::fs::read_to_string(fixture("linux-guest/msi-log.txt")).unwrap();
@@ -206,36 +207,52 @@ fn fewer_granted_is_retried_with_the_granted_count() {
     }
 }
 
-#[test]
-fn an_edited_msi_c_makes_other_calls_and_diff_clients_names_the_first() {
-    let text = std::fs::read_to_string(msi_c()).unwrap();
-    // The quota clamp removed: a request over the quota goes to the firmware whole.
-    let clamp = "\tif (quota && quota < nvec)\n\t\treturn quota;\n";
-    assert!(text.contains(clamp), "6.1's msi.c has the clamp");
-    let dir = root()
-        .join("target")
-        .join("linux-client-test")
-        .join("edited");
+/// This test binary's folder under target/ for a purpose (made once).
+fn work(name: &str) -> PathBuf {
+    let dir = root().join("target").join("linux-client-test").join(name);
     std::fs::create_dir_all(&dir).unwrap();
-    let edited = dir.join("msi.c");
-    std::fs::write(&edited, text.replace(clamp, "")).unwrap();
-    let client = Client::parse(&format!("linux:{}", edited.display())).unwrap();
-    // A tree whose PE total is smaller than one function's request.
+    dir
+}
+
+/// 6.1's msi.c with its quota clamp removed (a request over the quota goes to the
+/// firmware whole), written once.
+fn msi_c_without_clamp() -> &'static Path {
+    static P: OnceLock<PathBuf> = OnceLock::new();
+    P.get_or_init(|| {
+        let text = std::fs::read_to_string(msi_c()).unwrap();
+        let clamp = "\tif (quota && quota < nvec)\n\t\treturn quota;\n";
+        assert!(text.contains(clamp), "6.1's msi.c has the clamp");
+        let edited = work("edited").join("msi.c");
+        std::fs::write(&edited, text.replace(clamp, "")).unwrap();
+        edited
+    })
+}
+
+/// A scenario in `dir` on the built-in machine with PHB 0's PE total set to `total`.
+fn quota_scenario(dir: &Path, total: u32, body: &str) -> PathBuf {
     let mut tree = fixture_tree("linux-guest/qemu-initial.dtb");
     let phb = tree.find("/pci@800000020000000").unwrap();
-    tree.set_prop(phb, "ibm,pe-total-#msi", 16u32.to_be_bytes().to_vec());
-    let scen = dir.join("quota.scenario");
-    let dtb = dir.join("quota.dtb");
+    tree.set_prop(phb, "ibm,pe-total-#msi", total.to_be_bytes().to_vec());
+    let dtb = dir.join(format!("quota-{total}.dtb"));
     std::fs::write(
         &dtb,
         of_tree::dtb::write(&tree, &Default::default()).unwrap(),
     )
     .unwrap();
+    let scen = dir.join(format!("quota-{total}.scenario"));
     std::fs::write(
         &scen,
-        "machine quota.dtb\nprofile qemu\nboot\nrequest 0000:00:04.0 msix 4 min 1\n",
+        format!("machine quota-{total}.dtb\nprofile qemu\nboot\n{body}"),
     )
     .unwrap();
+    scen
+}
+
+#[test]
+fn an_edited_msi_c_makes_other_calls_and_diff_clients_names_the_first() {
+    let client = Client::parse(&format!("linux:{}", msi_c_without_clamp().display())).unwrap();
+    // A tree whose PE total is smaller than one function's request.
+    let scen = quota_scenario(&work("edited"), 16, "request 0000:00:04.0 msix 4 min 1\n");
     let (_, _, same) = pseries_sim::scenario::diff_clients(&scen, Client::Model, linux()).unwrap();
     assert!(same.is_none(), "the unedited file agrees: {same:?}");
     let (_, _, first) = pseries_sim::scenario::diff_clients(&scen, Client::Model, client).unwrap();
@@ -247,6 +264,120 @@ fn an_edited_msi_c_makes_other_calls_and_diff_clients_names_the_first() {
         "{l} / {r}"
     );
     assert_ne!(l, r);
+}
+
+#[test]
+fn request_min_under_the_pe_quota_is_the_same_in_both_clients() {
+    // 27 vectors for PHB 0's 9 functions: usb-xhci's request of 16 is clamped to 4,
+    // enough for min 2 and 4, not for min 5 (pci_alloc_irq_vectors' -ENOSPC).
+    let dev = "0000:00:08.0";
+    let scen = quota_scenario(
+        &work("request-min"),
+        27,
+        &format!("request {dev} msix 16 min 2\nexpect granted {dev} 4\nfree {dev}\nrequest {dev} msix 16 min 5\nexpect request-fails {dev}\nrequest {dev} msix 16 min 4\nexpect granted {dev} 4\n"),
+    );
+    let (l, r, first) = pseries_sim::scenario::diff_clients(&scen, Client::Model, linux()).unwrap();
+    assert_eq!((l.failure, r.failure), (None, None));
+    assert!(first.is_none(), "{first:?}");
+    let driver: Vec<&str> = r
+        .observations
+        .iter()
+        .filter(|o| o.1.starts_with("driver"))
+        .map(|o| o.1.as_str())
+        .collect();
+    assert_eq!(
+        driver,
+        [
+            "driver 0000:00:08.0: request msix 16 (min 2): got 4",
+            "driver 0000:00:08.0: free: vectors released",
+            "driver 0000:00:08.0: request msix 16 (min 5) failed: no space (-ENOSPC)",
+            "driver 0000:00:08.0: request msix 16 (min 4): got 4",
+        ]
+    );
+}
+
+#[test]
+fn without_psim_unbind_an_unbind_makes_the_calls_of_a_free() {
+    // 6.1's msi.c, built with the project's 6.1 MSI core, has no psim_unbind.
+    let (l, r, first) =
+        pseries_sim::scenario::diff_clients(&fixture("unbind.scenario"), Client::Model, linux())
+            .unwrap();
+    assert_eq!((l.failure, r.failure.clone()), (None, None));
+    assert!(first.is_none(), "{first:?}");
+    assert!(
+        r.observations
+            .iter()
+            .any(|o| o.1 == "driver 0000:00:01.0: unbind: vectors released"),
+        "{:?}",
+        r.observations
+    );
+    let calls = |last: &str| {
+        let mut k = boot("linux-guest/qemu-initial.dtb", Profile::Qemu, linux());
+        let d = k.device("0000:00:01.0").unwrap();
+        let from = pseries_sim::harness::call_log(&k).len();
+        assert_eq!(k.request(d, MsiType::Msix, 5, 2), Ok(5));
+        if last == "free" {
+            k.free(d).unwrap();
+        } else {
+            k.unbind(d);
+        }
+        assert!(k.devices[d].msi.is_none());
+        assert_eq!(k.request(d, MsiType::Msix, 3, 3), Ok(3));
+        pseries_sim::harness::call_log(&k)[from..]
+            .iter()
+            .map(|c| c.to_json())
+            .collect::<Vec<_>>()
+    };
+    let freed = calls("free");
+    assert!(freed.len() > 20, "{freed:?}");
+    assert_eq!(calls("unbind"), freed);
+}
+
+#[test]
+fn a_client_defining_psim_unbind_has_it_called_at_unbind() {
+    // The 6.1 file with a psim_unbind of its own: it frees and says so (a tree-mode
+    // client tears its per-device MSI domain down there).
+    let text = std::fs::read_to_string(msi_c()).unwrap();
+    let file = work("unbind").join("msi.c");
+    std::fs::write(
+        &file,
+        format!(
+            "{text}\nint psim_free(void *ctx, int32_t id);\n\
+             int psim_unbind(void *ctx, int32_t id)\n{{\n\
+             \tint rc = psim_free(ctx, id);\n\
+             \tpr_info(\"psim_unbind called for device %d\\n\", id);\n\
+             \treturn rc;\n}}\n"
+        ),
+    )
+    .unwrap();
+    let client =
+        Client::parse(&format!("linux:{}", file.display())).unwrap_or_else(|e| panic!("{e}"));
+    let (k, out) = run_fixture("unbind.scenario", client);
+    // Twice: holding vectors, then after the free; never at the free.
+    let called: Vec<usize> = out
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.ends_with("psim_unbind called for device 0"))
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(called.len(), 2, "{out:?}");
+    let next_driver = |i: usize| out[i..].iter().find(|l| l.starts_with("driver")).cloned();
+    assert_eq!(
+        next_driver(called[0]).as_deref(),
+        Some("driver 0000:00:01.0: unbind: vectors released")
+    );
+    assert_eq!(
+        next_driver(called[1]).as_deref(),
+        Some("driver 0000:00:01.0: unbind: no vectors held")
+    );
+    // The scenario's last request holds 3 vectors again.
+    let d = k.device("0000:00:01.0").unwrap();
+    assert_eq!(k.devices[d].msi.as_ref().map(|m| m.virqs.len()), Some(3));
+    // Its calls are a free's: the same as the model's.
+    let (_, _, first) =
+        pseries_sim::scenario::diff_clients(&fixture("unbind.scenario"), Client::Model, client)
+            .unwrap();
+    assert!(first.is_none(), "{first:?}");
 }
 
 #[test]
@@ -288,11 +419,11 @@ impl Rng {
 }
 
 #[test]
-fn a_thousand_random_request_and_free_sequences_agree() {
+fn a_thousand_random_request_free_and_unbind_sequences_agree() {
     let client = linux();
     let base = fixture_tree("linux-guest/qemu-initial.dtb");
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-    let (mut limited, mut faulted, mut refused) = (0, 0, 0);
+    let (mut limited, mut faulted, mut refused, mut unbound) = (0, 0, 0, 0);
     for seq in 0..1000 {
         let profile = if seq % 2 == 0 {
             Profile::Qemu
@@ -334,9 +465,17 @@ fn a_thousand_random_request_and_free_sequences_agree() {
                 faulted += 1;
             }
             let op = if held && rng.next(2) == 0 {
-                let ra = a.free(d).map(|_| 0);
-                let rb = b.free(d).map(|_| 0);
-                (format!("free {d}"), ra, rb)
+                // The driver frees its vectors, or unbinds (6.1: the same calls).
+                if rng.next(3) == 0 {
+                    a.unbind(d);
+                    b.unbind(d);
+                    unbound += 1;
+                    (format!("unbind {d}"), Ok(0), Ok(0))
+                } else {
+                    let ra = a.free(d).map(|_| 0);
+                    let rb = b.free(d).map(|_| 0);
+                    (format!("free {d}"), ra, rb)
+                }
             } else {
                 let kind = if rng.next(3) == 0 {
                     MsiType::Msi
@@ -381,8 +520,8 @@ fn a_thousand_random_request_and_free_sequences_agree() {
     }
     // The sequences reach the interesting paths, not only plain grants.
     assert!(
-        limited > 100 && faulted > 100 && refused > 100,
-        "{limited} {faulted} {refused}"
+        limited > 100 && faulted > 100 && refused > 100 && unbound > 100,
+        "{limited} {faulted} {refused} {unbound}"
     );
 }
 
@@ -483,14 +622,7 @@ fn diff_clients_exits_by_agreement() {
 #[test]
 fn under_xive_the_real_code_makes_the_models_hypervisor_calls() {
     let hcalls = |client| {
-        let k = pseries_sim::scenario::run_file_with(
-            &fixture("linux-guest/boot.scenario"),
-            Default::default(),
-            &mut Vec::new(),
-            client,
-        )
-        .unwrap_or_else(|e| panic!("{e}"))
-        .expect("booted");
+        let (k, _) = run_fixture("linux-guest/boot.scenario", client);
         assert_eq!(
             k.intc.as_ref().map(|c| c.kind),
             Some(platform::kernel::ControllerKind::Xive),
@@ -508,4 +640,69 @@ fn under_xive_the_real_code_makes_the_models_hypervisor_calls() {
         "{model:?}"
     );
     assert_eq!(hcalls(linux()), model);
+}
+
+#[test]
+fn diff_clients_takes_two_clients_left_then_right() {
+    let cache = work("cache");
+    let linux = format!("linux:{}", msi_c().display());
+    let edited = format!("linux:{}", msi_c_without_clamp().display());
+    let unbind = fixture("unbind.scenario");
+    let quota = quota_scenario(&work("two"), 16, "request 0000:00:04.0 msix 4 min 1\n");
+    // diff-clients on a scenario with these --client options: exit status, stdout lines.
+    let diff = |scen: &Path, clients: &[&str]| {
+        let mut args = vec!["diff-clients".to_string(), scen.display().to_string()];
+        args.extend(clients.iter().map(|c| format!("--client={c}")));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let o = cli(&args, &cache);
+        let lines = String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect::<Vec<_>>();
+        (
+            o.status.code(),
+            lines,
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    // The model on either side, named explicitly.
+    let (code, got, _) = diff(&unbind, &["model", &linux]);
+    assert_eq!(code, Some(0), "{got:?}");
+    assert_eq!(
+        got,
+        [
+            "model: passed".to_string(),
+            format!("{linux}: passed"),
+            "the clients agree: 78 MSI calls, virq mappings and vectors alike".into()
+        ]
+    );
+    let (code, got, _) = diff(&unbind, &[&linux, "model"]);
+    assert_eq!(code, Some(0), "{got:?}");
+    assert_eq!(
+        got[..2],
+        [format!("{linux}: passed"), "model: passed".into()]
+    );
+    // Once: compared with the model, as before.
+    assert_eq!(diff(&unbind, &[&linux]), diff(&unbind, &["model", &linux]));
+    // Two real files: 6.1 against the edit without the quota clamp, which parts at the
+    // first change-msi over the quota; each side's line names its client, left first.
+    let (code, got, _) = diff(&quota, &[&linux, &edited]);
+    assert_eq!(code, Some(1), "{got:?}");
+    assert_eq!(got.len(), 5, "{got:?}");
+    assert_eq!(
+        got[..2],
+        [format!("{linux}: passed"), format!("{edited}: passed")]
+    );
+    assert!(
+        got[2].starts_with("first difference, at observation "),
+        "{got:?}"
+    );
+    for (line, client) in [(&got[3], &linux), (&got[4], &edited)] {
+        let want = format!("  {client} (line 4): rtas ibm,change-msi");
+        assert!(line.starts_with(&want), "{got:?}");
+    }
+    // A third --client is bad usage.
+    let (code, _, err) = diff(&unbind, &["model", "model", &linux]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("--client is given once"), "{err}");
 }

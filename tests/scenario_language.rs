@@ -5,24 +5,84 @@ mod common;
 
 use common::*;
 use platform::trace::TraceFormat;
+use std::path::{Path, PathBuf};
 
 /// Runs a scenario text on the built-in machine; the error's text, if any.
 fn run(body: &str) -> Result<(), String> {
+    run_on(
+        &fixture("linux-guest/qemu-initial.dtb"),
+        body,
+        TraceFormat::Human,
+    )
+    .0
+}
+
+/// Runs a scenario text on a machine (QEMU's profile): the error's text, if any, the
+/// trace, and the RTAS calls made.
+fn run_on(
+    machine: &Path,
+    body: &str,
+    format: TraceFormat,
+) -> (Result<(), String>, Vec<String>, Vec<String>) {
     // Tests run at once: each scenario its own file.
     static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    static DIR: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
-    let dir = DIR.get_or_init(|| scratch("scenario-lang"));
-    let f = dir.join(format!("s{n}.scenario"));
-    let text = format!(
-        "machine {}\nprofile qemu\n{body}",
-        fixture("linux-guest/qemu-initial.dtb").display()
-    );
+    let f = dir().join(format!("s{n}.scenario"));
+    let text = format!("machine {}\nprofile qemu\n{body}", machine.display());
     std::fs::write(&f, text).unwrap();
     let mut out: Vec<String> = Vec::new();
-    pseries_sim::scenario::run_file(&f, TraceFormat::Human, &mut out)
-        .map(|_| ())
-        .map_err(|e| e.to_string())
+    let r = pseries_sim::scenario::run_file(&f, format, &mut out);
+    let calls = match &r {
+        Ok(Some(k)) => pseries_sim::harness::call_log(k)
+            .iter()
+            .map(|c| c.to_json())
+            .collect(),
+        _ => Vec::new(),
+    };
+    (r.map(|_| ()).map_err(|e| e.to_string()), out, calls)
+}
+
+/// This test binary's scratch folder.
+fn dir() -> &'static Path {
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| scratch("scenario-lang"))
+}
+
+/// The built-in machine with a property of a node set to a cell, written once per
+/// edit under `name`.
+fn machine_with(name: &str, node: &str, prop: &str, cell: u32) -> PathBuf {
+    let f = dir().join(format!("{name}.dtb"));
+    let mut tree = fixture_tree("linux-guest/qemu-initial.dtb");
+    let n = tree.find(node).unwrap();
+    tree.set_prop(n, prop, cell.to_be_bytes().to_vec());
+    let blob = of_tree::dtb::write(&tree, &Default::default()).unwrap();
+    // Written under another name, then renamed: tests run at once.
+    let tmp = f.with_extension(format!("{:?}.tmp", std::thread::current().id()));
+    std::fs::write(&tmp, blob).unwrap();
+    std::fs::rename(&tmp, &f).unwrap();
+    f
+}
+
+/// The built-in machine with PHB 0's `ibm,pe-total-#msi` set to `total` (its 9
+/// functions share it).
+fn machine_with_pe_total(total: u32) -> PathBuf {
+    let phb = "/pci@800000020000000";
+    machine_with(
+        &format!("pe-total-{total}"),
+        phb,
+        "ibm,pe-total-#msi",
+        total,
+    )
+}
+
+/// Runs a scenario text on a machine: it must pass, and its trace show each of
+/// `lines` (as a line's end).
+fn passes_showing(machine: &Path, body: &str, lines: &[&str]) {
+    let (r, out, _) = run_on(machine, body, TraceFormat::Human);
+    assert_eq!(r, Ok(()), "{body}");
+    for want in lines {
+        assert!(out.iter().any(|l| l.ends_with(want)), "{want}: {out:?}");
+    }
 }
 
 #[test]
@@ -162,4 +222,134 @@ fn fault_lines_reach_the_firmware() {
     );
     let e = run("fault ibm,change-msi busy\nboot\n").unwrap_err();
     assert!(e.contains(":3:1:") && e.contains("not booted yet"), "{e}");
+}
+
+#[test]
+fn unbind_releases_the_vectors_and_the_driver_binds_again() {
+    assert_eq!(
+        run("boot\nrequest 0000:00:01.0 msix 5\nunbind 0000:00:01.0\nexpect granted 0000:00:01.0 0\nrequest 0000:00:01.0 msix 5 min 2\nexpect granted 0000:00:01.0 5\nexpect fires 0000:00:01.0 4\n"),
+        Ok(())
+    );
+    // After a free the driver may still unbind; one that never asked for vectors too
+    // (a free of nothing is refused).
+    assert_eq!(
+        run("boot\nrequest 0000:00:04.0 msix 4\nfree 0000:00:04.0\nunbind 0000:00:04.0\nunbind 0000:00:05.0\nrequest 0000:00:05.0 msi 1\nexpect fires 0000:00:05.0 0\n"),
+        Ok(())
+    );
+    let e = run("boot\nfree 0000:00:05.0\n").unwrap_err();
+    assert!(
+        e.contains(":4:1:") && e.contains("holds no vectors to free"),
+        "{e}"
+    );
+    // A vector of an unbound driver no longer reaches a handler.
+    let e = run("boot\nrequest 0000:00:01.0 msix 2\nunbind 0000:00:01.0\nfire 0000:00:01.0 0\n")
+        .unwrap_err();
+    assert!(
+        e.contains(":6:1:") && e.contains("handler did not run"),
+        "{e}"
+    );
+    for (body, says) in [
+        (
+            "boot\nunbind 0000:00:1f.0\n",
+            ":4:1: no device 0000:00:1f.0",
+        ),
+        (
+            "unbind 0000:00:01.0\nboot\n",
+            ":3:1: the machine is not booted yet",
+        ),
+    ] {
+        let e = run(body).unwrap_err();
+        assert!(e.contains(says), "{body}: {e}");
+    }
+}
+
+#[test]
+fn unbind_makes_the_calls_of_a_free_and_is_traced_as_unbind() {
+    let machine = fixture("linux-guest/qemu-initial.dtb");
+    let body = |last: &str| {
+        format!("boot\nrequest 0000:00:01.0 msix 5\nrequest 0001:00:02.0 msi 1\n{last} 0000:00:01.0\n{last} 0001:00:02.0\nrequest 0000:00:01.0 msix 3\n")
+    };
+    let (r, freed, free_calls) = run_on(&machine, &body("free"), TraceFormat::Json);
+    assert_eq!(r, Ok(()));
+    let (r, unbound, unbind_calls) = run_on(&machine, &body("unbind"), TraceFormat::Json);
+    assert_eq!(r, Ok(()));
+    assert!(free_calls.len() > 50, "{} calls", free_calls.len());
+    assert_eq!(free_calls, unbind_calls, "the model: an unbind is a free");
+    let driver = |out: &[String], action: &str| {
+        out.iter()
+            .filter(|l| {
+                l.contains(r#""event":"driver""#) && l.contains(&format!(r#""action":"{action}""#))
+            })
+            .count()
+    };
+    assert_eq!((driver(&freed, "free"), driver(&freed, "unbind")), (2, 0));
+    assert_eq!(
+        (driver(&unbound, "free"), driver(&unbound, "unbind")),
+        (0, 2)
+    );
+    assert!(
+        unbound
+            .iter()
+            .any(|l| l.contains(r#""text":"unbind: vectors released""#)),
+        "{unbound:?}"
+    );
+    // Apart from the driver's own lines, the traces are the same.
+    let rest = |out: &[String]| {
+        out.iter()
+            .filter(|l| !l.contains(r#""event":"driver""#))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(rest(&freed), rest(&unbound));
+}
+
+#[test]
+fn request_min_is_pci_alloc_irq_vectors_min_under_the_pe_quota() {
+    // PHB 0's 9 functions share 27 vectors: 3 each, and the 3 functions that want 1
+    // leave 6 spare to the 6 that want more, so usb-xhci's request of 16 is clamped
+    // to a quota of 4 (Linux: "request clamped to quota 4").
+    let machine = machine_with_pe_total(27);
+    let dev = "0000:00:08.0";
+    passes_showing(
+        &machine,
+        &format!("boot\nrequest {dev} msix 16 min 2\nexpect granted {dev} 4\nexpect fires {dev} 3\nfree {dev}\nrequest {dev} msix 16 min 4\nexpect granted {dev} 4\n"),
+        &["rtas_msi: request clamped to quota 4", "request msix 16 (min 2): got 4"],
+    );
+    // Below min: the request fails (-ENOSPC), holding nothing, and a later one works.
+    passes_showing(
+        &machine,
+        &format!("boot\nrequest {dev} msix 16 min 5\nexpect request-fails {dev}\nexpect granted {dev} 0\nrequest {dev} msix 16 min 4\nexpect granted {dev} 4\n"),
+        &["request msix 16 (min 5) failed: no space (-ENOSPC)"],
+    );
+    // min defaults to N: the clamped request fails.
+    passes_showing(
+        &machine,
+        &format!("boot\nrequest {dev} msix 16\nexpect request-fails {dev}\n"),
+        &[],
+    );
+    // Without `expect request-fails`, the failure fails the scenario at its line.
+    let body = format!("boot\nrequest {dev} msix 16 min 5\n");
+    let e = run_on(&machine, &body, TraceFormat::Human).0.unwrap_err();
+    assert!(e.contains(":4:1:") && e.contains("no space"), "{e}");
+    // A quota of 1 each (9 for 9 functions) is below any min over 1.
+    passes_showing(
+        &machine_with_pe_total(9),
+        &format!("boot\nrequest {dev} msix 16 min 2\nexpect request-fails {dev}\nrequest {dev} msix 16 min 1\nexpect granted {dev} 1\n"),
+        &[],
+    );
+}
+
+#[test]
+fn request_min_is_honoured_when_req_msix_clamps() {
+    // usb-xhci's ibm,req#msi-x says 6 instead of 16. QEMU sizes the table by it: the
+    // MSI core's table check clamps 16 to 6 (Linux's __pci_enable_msix answers the
+    // table size), and msi.c is asked for 6.
+    let node = "/pci@800000020000000/usb-xhci@8";
+    let machine = machine_with("req-msix-6", node, "ibm,req#msi-x", 6);
+    let dev = "0000:00:08.0";
+    passes_showing(
+        &machine,
+        &format!("boot\nrequest {dev} msix 16 min 4\nexpect granted {dev} 6\nexpect fires {dev} 5\nfree {dev}\nrequest {dev} msix 16 min 7\nexpect request-fails {dev}\n"),
+        &["pseries.msi_check_device 0000:00:08.0 msix 6"],
+    );
 }

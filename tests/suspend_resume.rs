@@ -62,6 +62,7 @@ fn machine(phbs: &[Vec<(u32, u32)>]) -> Tree {
 enum Op {
     Request(usize, bool, u32),
     Free(usize),
+    Unbind(usize),
 }
 
 fn ops() -> impl Strategy<Value = Vec<Op>> {
@@ -69,6 +70,7 @@ fn ops() -> impl Strategy<Value = Vec<Op>> {
         prop_oneof![
             3 => (0usize..128, any::<bool>(), 1u32..40).prop_map(|(d, x, n)| Op::Request(d, x, n)),
             1 => (0usize..128).prop_map(Op::Free),
+            1 => (0usize..128).prop_map(Op::Unbind),
         ],
         1..24,
     )
@@ -125,6 +127,7 @@ proptest! {
                 Op::Free(d) => {
                     let _ = k.free(d % n);
                 }
+                Op::Unbind(d) => k.unbind(d % n),
             }
         }
         check_invariants(&k)?;

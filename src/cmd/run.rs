@@ -31,6 +31,8 @@ use std::process::ExitCode;
 ///                                       if it fails, an `expect request-fails DEV` must follow;
 ///                                       a non-PCI device's request is `msi`
 ///   free DEV                            the driver releases all its vectors
+///   unbind DEV                          the driver detaches: its vectors are freed and the
+///                                       kernel releases the device's MSI state
 ///   fire DEV V                          the function signals vector V: its handler must run
 ///   suspend                             ibm,suspend-me (not twice)
 ///   resume keep|renumber                the firmware keeps, or renumbers, its assignments

@@ -37,6 +37,9 @@ pub enum Command {
     },
     /// `free DEV`
     Free(String),
+    /// `unbind DEV`: the driver detaches from the device; its vectors are freed and the
+    /// kernel releases the device's MSI state.
+    Unbind(String),
     /// `fire DEV V`
     Fire(String, u32),
     /// `expect rtas-log PATH`

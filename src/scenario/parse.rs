@@ -10,6 +10,7 @@
 //! request DDDD:BB:DD.F msix|msi|ims N [min M]
 //! request /node@addr msi N [min M]   # a non-PCI MSI device, by its node path
 //! free DDDD:BB:DD.F
+//! unbind DDDD:BB:DD.F
 //! fire DDDD:BB:DD.F V
 //! expect rtas-log PATH.jsonl
 //! suspend
@@ -118,6 +119,10 @@ fn command(i: &str) -> R<'_, Command> {
         map(
             preceded(tuple((tag("free"), space1)), device),
             Command::Free,
+        ),
+        map(
+            preceded(tuple((tag("unbind"), space1)), device),
+            Command::Unbind,
         ),
         map(
             tuple((
@@ -291,5 +296,27 @@ mod tests {
         assert!(e.starts_with("f:1:3:"), "{e}");
         assert!(parse("request 0000:00:1.0 msix 3", "f").is_err());
         assert!(parse("fire 0000:00:01.0", "f").is_err());
+    }
+
+    #[test]
+    fn unbind_takes_a_device_as_free_does() {
+        let s = parse("unbind 0000:00:0A.1\nunbind /hpet@f0000000 # detach\n", "s").unwrap();
+        assert_eq!(s[0].cmd, Command::Unbind("0000:00:0a.1".into()));
+        assert_eq!(s[1].cmd, Command::Unbind("/hpet@f0000000".into()));
+        for (text, at) in [
+            ("boot\nunbind 0000:00:1.0\n", "f:2:8:"),
+            ("unbind\n", "f:1:7:"),
+            ("  unbind 0000:00:01.0 now\n", "f:1:23:"),
+        ] {
+            let e = parse(text, "f").unwrap_err().to_string();
+            assert!(
+                e.starts_with(at) && e.contains("expected unbind DDDD:BB:DD.F"),
+                "{text:?}: {e}"
+            );
+        }
+        let e = parse("unbound 0000:00:01.0\n", "f")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("free, unbind, fire"), "{e}");
     }
 }

@@ -14,6 +14,7 @@ pub(super) fn expected(word: &str) -> &'static str {
         "negotiate" => "negotiate ims on|off",
         "request" => "request DDDD:BB:DD.F msix|msi|ims N [min M] (or a node path for a non-PCI device)",
         "free" => "free DDDD:BB:DD.F",
+        "unbind" => "unbind DDDD:BB:DD.F",
         "fire" => "fire DDDD:BB:DD.F V",
         "expect" => "expect rtas-log PATH, expect virqs-stable, expect sources-changed, expect granted DEV N, expect request-fails DEV, expect fires DEV V, expect frozen DEV or expect controller xics|xive",
         "eeh" => "eeh freeze|recover DDDD:BB:DD.F",
@@ -23,7 +24,7 @@ pub(super) fn expected(word: &str) -> &'static str {
         "resume" => "resume keep|renumber",
         "save" => "save PATH",
         "restore" => "restore PATH",
-        _ => "a command: machine, profile, cas, negotiate, boot, request, free, fire, suspend, resume, save, restore, eeh, fault, hotplug or expect",
+        _ => "a command: machine, profile, cas, negotiate, boot, request, free, unbind, fire, suspend, resume, save, restore, eeh, fault, hotplug or expect",
     }
 }
 
@@ -63,7 +64,7 @@ pub(super) fn bad_token(raw: &str) -> Option<usize> {
             n if n > 3 => vec![&is_dev, &is_kind, &is_num, &|t: &str| t == "min", &is_num],
             _ => vec![&is_dev, &is_kind, &is_num],
         },
-        "free" => vec![&is_dev],
+        "free" | "unbind" => vec![&is_dev],
         "fire" => vec![&is_dev, &is_num],
         "eeh" => vec![&|t: &str| t == "freeze" || t == "recover", &is_dev],
         "fault" => return super::parse_fault::bad_fault_token(code, rest),

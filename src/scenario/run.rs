@@ -4,6 +4,8 @@
 use super::command::{Command, Step};
 use super::parse::parse;
 
+#[path = "run_driver.rs"]
+mod driver;
 #[path = "run_eeh.rs"]
 mod eeh;
 #[path = "run_fault.rs"]
@@ -245,34 +247,8 @@ impl<'o> Runner<'o> {
                 self.kernel = Some(k);
                 self.booted_at = Some(step.line);
             }
-            Command::Request { dev, kind, n, min } => {
-                let d = self.device(step, dev)?;
-                let k = self.kernel(step)?;
-                // A refused request is traced; the scenario fails unless an
-                // `expect request-fails` follows.
-                let r = k.request(d, *kind, *n, *min).map_err(|e| e.to_string());
-                if let Err(why) = &r {
-                    self.unexpected_failure = Some((step.line, dev.clone(), why.clone()));
-                }
-                self.last_request = Some((dev.clone(), r));
-            }
-            Command::Free(dev) => {
-                let d = self.device(step, dev)?;
-                let k = self.kernel(step)?;
-                if k.free(d).is_err() {
-                    return Err(self.fail(step, format!("{dev} holds no vectors to free")));
-                }
-            }
-            Command::Fire(dev, v) => {
-                let d = self.device(step, dev)?;
-                let k = self.kernel(step)?;
-                if let Err(why) = harness::fire(k, d, *v) {
-                    self.flush();
-                    return Err(self.fail(
-                        step,
-                        format!("fire {dev} {v}: the handler did not run: {why}"),
-                    ));
-                }
+            Command::Request { .. } | Command::Free(_) | Command::Unbind(_) | Command::Fire(..) => {
+                self.driver_step(step)?
             }
             Command::ExpectRtasLog(p) => {
                 let path = self.dir.join(p);

@@ -220,6 +220,13 @@ pub trait MsiClient {
     fn request_irqs(&mut self, k: &mut Kernel, dev: DevId);
     /// free_irq on every vector, then the vectors released.
     fn free(&mut self, k: &mut Kernel, dev: DevId);
+    /// The driver detaches from the device: its vectors are freed and the client
+    /// releases what it keeps for the device's MSIs (a Linux 7.x client its per-device
+    /// MSI domain). By default [`MsiClient::free`]: Linux 6.x keeps nothing else, so an
+    /// unbind makes the calls a free makes.
+    fn unbind(&mut self, k: &mut Kernel, dev: DevId) {
+        self.free(k, dev)
+    }
 }
 
 /// A client built once and instantiated per kernel.

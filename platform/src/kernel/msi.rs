@@ -226,17 +226,46 @@ impl Kernel {
             return Err(MsiError::Inval);
         };
         let by_client = !self.is_msi_device(dev) && m.kind != MsiType::Ims;
-        if let Some(mut c) = self.client.take_if(|_| by_client) {
-            c.free(self, dev);
-            self.client = Some(c);
-            self.devices[dev].msi = None;
-            let detail = crate::trace::DriverDetail {
-                action: "free",
-                ..Default::default()
-            };
-            self.driver_event(dev, "free: vectors released".into(), detail);
-            return Ok(());
+        match self.client.take_if(|_| by_client) {
+            Some(mut c) => {
+                c.free(self, dev);
+                self.client = Some(c);
+            }
+            None => self.release_vectors(dev, &m),
         }
+        self.devices[dev].msi = None;
+        self.released(dev, "free", "free: vectors released");
+        Ok(())
+    }
+
+    /// The driver detaches from the device (Linux's driver unbind): its vectors are
+    /// released as [`Kernel::free`] releases them, and the kernel releases the device's
+    /// MSI state; a driver that holds no vectors detaches too. A client's
+    /// [`MsiClient::unbind`](super::client::MsiClient::unbind) does the work for a PCI
+    /// function (for Linux 6.x, and the model, the calls of a free).
+    pub fn unbind(&mut self, dev: DevId) {
+        let held = self.devices[dev].msi.clone();
+        let pci = !self.is_msi_device(dev);
+        let client_holds =
+            pci && self.client.is_some() && held.as_ref().is_some_and(|m| m.kind != MsiType::Ims);
+        if let Some(m) = held.as_ref().filter(|_| !client_holds) {
+            self.release_vectors(dev, m);
+        }
+        if let Some(mut c) = self.client.take_if(|_| pci) {
+            c.unbind(self, dev);
+            self.client = Some(c);
+        }
+        self.devices[dev].msi = None;
+        let text = match held {
+            Some(_) => "unbind: vectors released",
+            None => "unbind: no vectors held",
+        };
+        self.released(dev, "unbind", text);
+    }
+
+    /// The model's release of a device's vectors: free_irq, the capability off, the
+    /// virqs disposed of, then the platform's teardown.
+    fn release_vectors(&mut self, dev: DevId, m: &MsiState) {
         if self.opts.request_irqs {
             for &s in &m.sources {
                 self.mask(s);
@@ -249,13 +278,18 @@ impl Kernel {
         if let Some(h) = self.desc.teardown_msi_irqs {
             h(self, dev);
         }
-        self.devices[dev].msi = None;
+    }
+
+    /// The driver's event for a free or an unbind (nothing built when not traced).
+    fn released(&mut self, dev: DevId, action: &'static str, text: &str) {
+        if !self.tracing() {
+            return;
+        }
         let detail = crate::trace::DriverDetail {
-            action: "free",
+            action,
             ..Default::default()
         };
-        self.driver_event(dev, "free: vectors released".into(), detail);
-        Ok(())
+        self.driver_event(dev, text.into(), detail);
     }
 
     /// Re-enables a device's capability and unmasks its sources after its vectors were

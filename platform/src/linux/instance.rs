@@ -45,6 +45,8 @@ pub struct Instance {
     vector: Vector,
     request_irqs: Dev,
     free: Dev,
+    /// `psim_unbind`, which a client may leave out (then an unbind is a free).
+    unbind: Option<Dev>,
     nodes: Vec<NodeId>,
     node_ids: Vec<i32>,
     devices: usize,
@@ -82,7 +84,8 @@ impl Instance {
             library: library.to_path_buf(),
             error: e.to_string(),
         })?;
-        // SAFETY: each symbol has the C signature declared in entry.h.
+        // SAFETY: each symbol has the C signature declared in entry.h; the optional
+        // `psim_unbind` is `int psim_unbind(void *ctx, int32_t id)`, as psim_free.
         unsafe {
             let abi: libloading::Symbol<unsafe extern "C" fn() -> c_int> = lib
                 .get(b"psim_abi")
@@ -109,6 +112,7 @@ impl Instance {
                 vector: sym!(b"psim_vector"),
                 request_irqs: sym!(b"psim_request_irqs"),
                 free: sym!(b"psim_free"),
+                unbind: lib.get::<Dev>(b"psim_unbind").ok().map(|f| *f),
                 nodes: Vec::new(),
                 node_ids: Vec::new(),
                 devices: 0,
@@ -249,6 +253,18 @@ impl MsiClient for Instance {
     fn free(&mut self, k: &mut Kernel, dev: DevId) {
         let f = self.free;
         self.with(k, |c| unsafe { f(c, dev as i32) });
+    }
+
+    /// The driver unbound: `psim_unbind` where the client defines it (a tree-mode
+    /// client tears down the device's MSI domain there), else [`MsiClient::free`]. Its
+    /// status is not read, as psim_free's is not.
+    fn unbind(&mut self, k: &mut Kernel, dev: DevId) {
+        match self.unbind {
+            Some(f) => {
+                self.with(k, |c| unsafe { f(c, dev as i32) });
+            }
+            None => self.free(k, dev),
+        }
     }
 }
 
