@@ -38,7 +38,7 @@ CRATES = [
     ("pseries-sim (lib)", "src/lib.rs"),
     ("pseries-sim (bin)", "src/main.rs"),
 ]
-C_CLIENT = "platform/linux-client"
+C_CLIENTS = ["platform/linux-client", "platform/linux-tree"]
 # `child::x` in a module is `self::child::x` to Rust, so it counts alike. False counts only
 # paths spelled from crate/self/super, and misses e.g. a mod.rs that re-exports a child
 # (`pub use read::read;`) whose code uses the mod.rs's items (`super::FDT_NOP`).
@@ -491,14 +491,15 @@ def check(root):
             continue
         modules = parse_crate(path)
         total += report(title, rust_edges(modules), lambda m: modules[m].label(root), root)
-    client = os.path.join(root, C_CLIENT)
-    if os.path.isdir(client):
-        total += report(
-            "C client",
-            c_graph(client),
-            lambda u: "+".join(os.path.relpath(h, root) for h in u),
-            root,
-        )
+    for c in C_CLIENTS:
+        client = os.path.join(root, c)
+        if os.path.isdir(client):
+            total += report(
+                f"C client {c}",
+                c_graph(client),
+                lambda u: "+".join(os.path.relpath(h, root) for h in u),
+                root,
+            )
     return total
 
 

@@ -11,6 +11,9 @@ command -v rsvg-convert >/dev/null 2>&1 || need_apt+=(librsvg2-bin)
 # kernel source package (never shipped with the project).
 [ -f /usr/src/linux-source-6.1.tar.xz ] || need_apt+=(linux-source-6.1)
 command -v cc >/dev/null 2>&1 || need_apt+=(gcc)
+# The tree client: objcopy (binutils), and xz to unpack Debian's kernel sources.
+command -v objcopy >/dev/null 2>&1 || need_apt+=(binutils)
+command -v xz >/dev/null 2>&1 || need_apt+=(xz-utils)
 # scripts/acyclic.py, the import-circle check
 command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
 if [ ${#need_apt[@]} -gt 0 ]; then
@@ -23,6 +26,9 @@ fi
 command -v dtc >/dev/null || { echo "dtc is still missing" >&2; exit 1; }
 command -v rsvg-convert >/dev/null || { echo "rsvg-convert is still missing" >&2; exit 1; }
 [ -f /usr/src/linux-source-6.1.tar.xz ] || { echo "linux-source-6.1 is still missing" >&2; exit 1; }
+# Debian's 6.1, 6.12, 7.2 and 7.3 trees for the tree client's tests (kept between runs
+# in ~/.cache/pseries-sim/kernels, or $PSERIES_SIM_KERNELS).
+scripts/fetch-kernels.sh
 rustup component list --installed 2>/dev/null | grep -q rustfmt || rustup component add rustfmt clippy
 
 cargo fmt --all -- --check

@@ -42,9 +42,6 @@ void psim_log(int level, const char *text);
 /* Releases every devres resource of a device, newest first (a driver unbinding). */
 void psim_devres_release_all(struct device *dev);
 
-/* Resets the bottom's state for a new boot. */
-void psim_bottom_reset(int xive);
-
 /* The XIVE flag (asm/xive.h), set from the host. */
 extern bool __xive_enabled;
 #endif

@@ -159,19 +159,6 @@ void __irq_put_desc_unlock(struct irq_desc *desc, unsigned long flags, bool bus)
 		chip_bus_sync_unlock(desc);
 }
 
-/* Forgets every descriptor (a new boot: the host's virq table starts over too). */
-void psim_irqdesc_reset(void)
-{
-	for (unsigned int i = 0; i < ndescs; i++)
-		if (descs[i]) {
-			psim_glue_free(descs[i]->kstat_irqs);
-			psim_glue_free(descs[i]);
-		}
-	psim_glue_free(descs);
-	descs = NULL;
-	ndescs = 0;
-}
-
 /* Nothing is ever pending: no interrupt is delivered through this client. */
 int check_irq_resend(struct irq_desc *desc, bool inject)
 {

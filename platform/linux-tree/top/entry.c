@@ -15,9 +15,6 @@
 #define PSIM_ABI 1
 #define PSIM_EXPORT __attribute__((visibility("default")))
 
-const struct psim_host *psim_h;
-void *psim_ctx;
-
 static struct psim_node *nodes;
 static int nnodes;
 static struct pci_controller **phbs;

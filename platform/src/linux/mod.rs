@@ -12,11 +12,12 @@ mod instance;
 mod tree;
 mod tree_build;
 mod tree_files;
+mod tree_setup;
 
 pub use client_error::ClientError;
 pub use compile::cache_dir;
 pub use instance::Instance;
-pub use tree::{check as check_tree, version_of, Version};
+pub use tree_setup::{check as check_tree, version_of, Version};
 
 use crate::error::Error;
 pub use crate::kernel::client::Client;

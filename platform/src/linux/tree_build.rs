@@ -3,7 +3,7 @@
 //! section, and trap functions for what nothing below the core provides.
 
 use super::client_error::ClientError;
-use super::tree::{self, Version};
+use super::tree_setup::{self as tree, Version};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

@@ -64,6 +64,10 @@ pub const SOURCES: &[(&str, &str)] = &[
         include_str!("../../linux-tree/bottom/bottom.h"),
     ),
     (
+        "bottom/host.c",
+        include_str!("../../linux-tree/bottom/host.c"),
+    ),
+    (
         "bottom/irqdesc.c",
         include_str!("../../linux-tree/bottom/irqdesc.c"),
     ),
@@ -207,6 +211,31 @@ pub fn mandatory(kbuild: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_file_of_the_tree_client_is_embedded() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("linux-tree");
+        let mut todo = vec![root.clone()];
+        let mut found = Vec::new();
+        while let Some(d) = todo.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    todo.push(p);
+                } else {
+                    found.push(p.strip_prefix(&root).unwrap().display().to_string());
+                }
+            }
+        }
+        for f in &found {
+            assert!(SOURCES.iter().any(|(p, _)| p == f), "{f} is not in SOURCES");
+        }
+        assert_eq!(
+            found.len() + 1,
+            SOURCES.len(),
+            "SOURCES lists a file that is gone"
+        );
+    }
 
     #[test]
     fn rtas_names_follow_the_rule() {
