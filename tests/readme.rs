@@ -119,6 +119,11 @@ fn run_page(page: &str, path: &str) -> (usize, Vec<String>) {
             .args(["-c", &format!("{} 2>&1", e.command)])
             .current_dir(&dir)
             .env("PATH", path)
+            // Client builds in the tests' own cache (shared with tests/linux_tree.rs).
+            .env(
+                "PSERIES_SIM_CACHE",
+                root().join("target/linux-tree-test/cache"),
+            )
             .output()
             .unwrap();
         let text = String::from_utf8_lossy(&o.stdout).to_string();

@@ -72,26 +72,41 @@ fn hash_file(path: &Path) -> Option<u64> {
     Some(h)
 }
 
-/// One line per file the build read from the tree: its hash and path.
+/// A file's size and modification time (nanoseconds), the manifest's quick check.
+fn stamp(path: &Path) -> Option<(u64, u128)> {
+    let m = std::fs::metadata(path).ok()?;
+    let t = m
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?;
+    Some((m.len(), t.as_nanos()))
+}
+
+/// One line per file the build read from the tree: its hash, size, time and path.
 fn manifest_text(deps: &[PathBuf]) -> String {
     let mut out = String::new();
     for d in deps {
-        if let Some(h) = hash_file(d) {
-            out.push_str(&format!("{h:016x} {}\n", d.display()));
+        if let (Some(h), Some((len, time))) = (hash_file(d), stamp(d)) {
+            out.push_str(&format!("{h:016x} {len} {time} {}\n", d.display()));
         }
     }
     out
 }
 
-/// The cached shared object of a manifest whose every file still has its hash.
+/// The cached shared object of a manifest whose every file still has its content: a
+/// file with its recorded size and time is taken as unchanged (as make and ccache do),
+/// any other is hashed.
 fn cached(manifest: &Path) -> Option<PathBuf> {
     let text = std::fs::read_to_string(manifest).ok()?;
     let mut lines = text.lines();
     let so = PathBuf::from(lines.next()?.strip_prefix("so ")?);
     for l in lines {
-        let (h, p) = l.split_once(' ')?;
-        if format!("{:016x}", hash_file(Path::new(p))?) != h {
-            log::info!("{p} changed: the client is rebuilt");
+        let mut f = l.splitn(4, ' ');
+        let (h, len, time, p) = (f.next()?, f.next()?, f.next()?, Path::new(f.next()?));
+        let same = stamp(p).is_some_and(|(l2, t2)| len.parse() == Ok(l2) && time.parse() == Ok(t2));
+        if !same && format!("{:016x}", hash_file(p)?) != h {
+            log::info!("{} changed: the client is rebuilt", p.display());
             return None;
         }
     }
@@ -114,6 +129,13 @@ mod tests {
         assert_eq!(cached(&manifest), Some(so.clone()));
         std::fs::write(&src, "int b;\n").unwrap();
         assert_eq!(cached(&manifest), None, "an edited file rebuilds");
+        // Touched, same content: still cached (the hash decides when the stamp differs).
+        std::fs::write(&src, "int a;\n").unwrap();
+        assert_eq!(
+            cached(&manifest),
+            Some(so.clone()),
+            "a touched file does not rebuild"
+        );
         std::fs::write(&src, "int a;\n").unwrap();
         std::fs::remove_file(&so).unwrap();
         assert_eq!(cached(&manifest), None, "a lost object rebuilds");

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The tree client's performance rows: the first build of each Debian tree (an empty
+# cache, one run) and a cached run of the fixture guest's boot against the model's run
+# of the same scenario, interleaved (scripts/perf-lib.sh's pair). Trees from
+# scripts/fetch-kernels.sh ($PSERIES_SIM_KERNELS, else ~/.cache/pseries-sim/kernels).
+# Usage: scripts/perf-trees.sh [RUNS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-5}
+kernels=${PSERIES_SIM_KERNELS:-$HOME/.cache/pseries-sim/kernels}
+cargo build --release -q
+sim=$PWD/target/release/pseries-sim
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+. scripts/perf-lib.sh
+
+# The fixture boot without its expect rtas-log (6.1's calls; 7.x make others by design).
+scenario=$work/boot.scenario
+sed -e '/^expect rtas-log/d' -e "s|^machine .*|machine $PWD/fixtures/linux-guest/qemu-initial.dtb|" \
+    fixtures/linux-guest/boot.scenario >"$scenario"
+
+printf '| work | figure | goal |\n| --- | --- | --- |\n'
+for v in 6.1 6.12 7.2 7.3; do
+    tree=$kernels/linux-source-$v
+    [ -f "$tree/Makefile" ] || { echo "| Linux $v | not fetched (scripts/fetch-kernels.sh) | |"; continue; }
+    export PSERIES_SIM_CACHE=$work/cache-$v
+    first=$(runs=1 warm=0 measure "$sim" run "$scenario" --client "linux:$tree")
+    pair "$sim run $scenario --client linux:$tree" "$sim run $scenario"
+    printf '| Linux %s: first build and run of the fixture boot (empty cache) | %s s | < 60 s |\n' "$v" "$(secs "$first")"
+    printf '| Linux %s: cached run vs the model on the same scenario | %s s vs %s s: %sx, %s MiB | <= 2x |\n' \
+        "$v" "$(secs "$pair_a")" "$(secs "$pair_b")" "$(ratio "$(secs "$pair_a")" "$(secs "$pair_b")")" "$(mib "$pair_a")"
+done
