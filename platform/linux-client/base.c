@@ -183,6 +183,12 @@ int psim_warn(const char *file, int line, const char *cond)
 	return 1;
 }
 
+void psim_bug(const char *file, int line, const char *cond)
+{
+	printk(KERN_EMERG "kernel BUG at %s:%d! (%s)\n", file, line, cond);
+	abort();
+}
+
 /* ---- memory ---- */
 
 void *kzalloc(size_t size, int flags)

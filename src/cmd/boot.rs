@@ -50,10 +50,13 @@ pub struct BootArgs {
     /// Example: --trace-filter 'msg:rtas_msi: counting'
     #[arg(long, default_value = "")]
     trace_filter: TraceFilter,
-    /// Which code negotiates MSIs: `model` (the project's, the default) or
-    /// `linux:PATH/msi.c` (a kernel tree's own pseries msi.c, compiled and run).
+    /// Which code negotiates MSIs: `model` (the project's, the default),
+    /// `linux:TREE` (a kernel tree's own pseries msi.c on its own MSI core) or
+    /// `linux:PATH/msi.c` (one msi.c on the project's stand-in core).
     #[arg(long, default_value = "model", value_name = "model|linux:PATH")]
     client: String,
+    #[command(flatten)]
+    client_opts: super::client_opts::ClientOpts,
     /// Write the tree the OS runs on (after client-architecture-support) to FILE, a DTB.
     #[arg(long, value_name = "FILE")]
     dump_tree: Option<PathBuf>,
@@ -101,6 +104,7 @@ pub fn run(a: BootArgs) -> Result<ExitCode, String> {
             of_tree::dtb::read(DEFAULT_MACHINE).map_err(|e| format!("built-in machine: {e}"))?
         }
     };
+    a.client_opts.apply()?;
     let client = platform::linux::Client::parse(&a.client).map_err(|e| e.to_string())?;
     let opts = BootOptions {
         profile: a.profile,
@@ -147,6 +151,11 @@ pub fn run(a: BootArgs) -> Result<ExitCode, String> {
         }
     };
     let elapsed = started.elapsed();
+    if let Some(why) = rep.kernel.client_failure() {
+        progress.finish();
+        out.borrow_mut().flush();
+        return Err(why);
+    }
     if let Some(p) = &a.rtas_log {
         std::fs::write(
             p,

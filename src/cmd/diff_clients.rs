@@ -24,6 +24,8 @@ pub struct DiffClientsArgs {
     /// (default: linux:$PSERIES_SIM_MSI_C); twice: the left client, then the right.
     #[arg(long, value_name = "model|linux:PATH")]
     client: Vec<String>,
+    #[command(flatten)]
+    client_opts: super::client_opts::ClientOpts,
 }
 
 /// The two clients' specifications, left then right; None when --client is given more
@@ -57,6 +59,7 @@ pub fn run(a: DiffClientsArgs) -> Result<ExitCode, String> {
     let Some((left_spec, right_spec)) = sides(&a.client)? else {
         too_many_clients()
     };
+    a.client_opts.apply()?;
     let left_client = Client::parse(&left_spec).map_err(|e| e.to_string())?;
     let right_client = Client::parse(&right_spec).map_err(|e| e.to_string())?;
     // Each line names its client, the left one first.

@@ -75,10 +75,13 @@ pub struct RunArgs {
     /// Also write every RTAS call made (JSON Lines: service, args, rets) to this file.
     #[arg(long)]
     rtas_log: Option<PathBuf>,
-    /// Which code negotiates MSIs: `model` (the project's, the default) or
-    /// `linux:PATH/msi.c` (a kernel tree's own pseries msi.c, compiled and run).
+    /// Which code negotiates MSIs: `model` (the project's, the default),
+    /// `linux:TREE` (a kernel tree's own pseries msi.c on its own MSI core) or
+    /// `linux:PATH/msi.c` (one msi.c on the project's stand-in core).
     #[arg(long, default_value = "model", value_name = "model|linux:PATH")]
     client: String,
+    #[command(flatten)]
+    client_opts: super::client_opts::ClientOpts,
 }
 
 struct Stdout;
@@ -106,6 +109,7 @@ fn run_many(a: &RunArgs) -> Result<ExitCode, String> {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let started = std::time::Instant::now();
     let progress = super::progress::Progress::bar(a.files.len() as u64, "scenarios");
+    a.client_opts.apply()?;
     let client = platform::linux::Client::parse(&a.client).map_err(|e| e.to_string())?;
     let outcomes = pseries_sim::many::run_all_with(&a.files, jobs, client, &|_| progress.inc());
     progress.finish();
@@ -149,6 +153,8 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
     }
     let format = if a.json { TraceFormat::Json } else { a.trace };
     let file = &a.files[0];
+    a.client_opts.apply()?;
+    a.client_opts.apply()?;
     let client = platform::linux::Client::parse(&a.client).map_err(|e| e.to_string())?;
     let k = match pseries_sim::scenario::run_file_with(file, format, &mut Stdout, client) {
         Ok(k) => k,

@@ -168,8 +168,17 @@ impl<'o> Runner<'o> {
         self.unexpected()
     }
 
-    /// Runs one step.
+    /// Runs one step. A compiled client that crashed, hung or died on it fails it, like
+    /// an oops: its report names where in the client.
     pub fn step(&mut self, step: &Step) -> Result<(), Error> {
+        let r = self.step_inner(step);
+        if let Some(why) = self.kernel.as_ref().and_then(|k| k.client_failure()) {
+            return Err(self.fail(step, why));
+        }
+        r
+    }
+
+    fn step_inner(&mut self, step: &Step) -> Result<(), Error> {
         if !matches!(step.cmd, Command::ExpectRequestFails(_)) {
             self.unexpected()?;
         }

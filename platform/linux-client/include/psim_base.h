@@ -84,6 +84,7 @@ struct list_head {
 
 /* ---- printk ---- */
 #define KERN_ERR "<3>"
+#define KERN_EMERG "<0>"
 #define KERN_WARNING "<4>"
 #define KERN_INFO "<6>"
 #define KERN_DEBUG "<7>"
@@ -109,7 +110,10 @@ int psim_dev_printk(const char *level, const struct device *dev, const char *fmt
 int psim_warn(const char *file, int line, const char *cond);
 #define WARN_ON(c) ({ int __c = !!(c); if (__c) psim_warn(__FILE__, __LINE__, #c); __c; })
 #define WARN_ON_ONCE(c) WARN_ON(c)
-#define BUG_ON(c) do { if (c) psim_warn(__FILE__, __LINE__, "BUG: " #c); } while (0)
+/* A kernel BUG: the message, then the client stops (the simulator reports it). */
+void psim_bug(const char *file, int line, const char *cond) __attribute__((noreturn));
+#define BUG() psim_bug(__FILE__, __LINE__, "BUG()")
+#define BUG_ON(c) do { if (c) psim_bug(__FILE__, __LINE__, #c); } while (0)
 
 /* ---- memory ---- */
 #define GFP_KERNEL 0

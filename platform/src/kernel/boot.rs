@@ -91,6 +91,7 @@ impl Kernel {
             suspended: false,
             snapshot: Vec::new(),
             platform_data: None,
+            tree_generation: 0,
             client: None,
         };
         k.hook("setup_arch", "");

@@ -98,6 +98,9 @@ pub struct Kernel {
     /// What the machine description keeps for itself (the static data of its file in
     /// Linux): set and read by the description alone.
     pub platform_data: Option<Box<dyn std::any::Any>>,
+    /// How many times the tree was handed out to be changed (a client caching
+    /// properties reads them anew when it grows).
+    pub(crate) tree_generation: u64,
     /// The compiled Linux client negotiating MSIs instead of the description's hooks.
     pub(crate) client: Option<Box<dyn MsiClient>>,
 }
@@ -227,6 +230,11 @@ pub trait MsiClient {
     fn unbind(&mut self, k: &mut Kernel, dev: DevId) {
         self.free(k, dev)
     }
+    /// Why the client can no longer be called (its code crashed, hung or died), if it
+    /// cannot. The model never fails so.
+    fn failure(&self) -> Option<String> {
+        None
+    }
 }
 
 /// A client built once and instantiated per kernel.
@@ -263,6 +271,17 @@ impl Kernel {
         &self.tree
     }
 
+    /// Why the compiled client can no longer be called (its code crashed, hung or
+    /// died), if it cannot; the run that made it fail should stop there.
+    pub fn client_failure(&self) -> Option<String> {
+        self.client.as_ref().and_then(|c| c.failure())
+    }
+
+    /// Grows each time the tree is handed out to be changed.
+    pub fn tree_generation(&self) -> u64 {
+        self.tree_generation
+    }
+
     /// The port the OS reaches the machine through.
     pub fn port(&self) -> &dyn Port {
         self.port.as_ref()
@@ -277,6 +296,7 @@ impl Kernel {
     /// machine description derived from it (its quota counts) is computed again.
     pub fn tree_mut(&mut self) -> &mut Tree {
         self.platform_data = None;
+        self.tree_generation += 1;
         &mut self.tree
     }
 

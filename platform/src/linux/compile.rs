@@ -111,12 +111,20 @@ pub fn cache_dir() -> PathBuf {
 
 /// Compiles `source` (its text `text`) unless a build of the same text, stand-ins and
 /// compiler is cached; returns the shared object. Nothing is cached when it fails.
-pub fn build(source: &Path, text: &[u8]) -> Result<PathBuf, ClientError> {
+pub fn build(source: &Path, text: &[u8], flags: &[String]) -> Result<PathBuf, ClientError> {
     let cc = compiler();
     let mut key = 0xcbf2_9ce4_8422_2325u64;
+    // The recipe: a change of the fixed flags below builds anew.
+    fnv(
+        &mut key,
+        b"recipe 2: -g -fno-omit-frame-pointer -ffile-prefix-map",
+    );
     fnv(&mut key, cc.as_bytes());
     fnv(&mut key, source.to_string_lossy().as_bytes());
     fnv(&mut key, text);
+    for f in flags {
+        fnv(&mut key, f.as_bytes());
+    }
     for (p, t) in SOURCES {
         fnv(&mut key, p.as_bytes());
         fnv(&mut key, t.as_bytes());
@@ -135,7 +143,7 @@ pub fn build(source: &Path, text: &[u8]) -> Result<PathBuf, ClientError> {
         error: e.to_string(),
     })?;
     let work = dir.join(format!("build-{key:016x}-{}", std::process::id()));
-    let r = build_in(&work, &cc, source, text, &out);
+    let r = build_in(&work, &cc, source, text, &out, flags);
     let _ = std::fs::remove_dir_all(&work);
     r.map(|_| out)
 }
@@ -146,6 +154,7 @@ fn build_in(
     source: &Path,
     text: &[u8],
     out: &Path,
+    flags: &[String],
 ) -> Result<(), ClientError> {
     let io = |p: &Path, e: std::io::Error| ClientError::Io {
         path: p.to_path_buf(),
@@ -177,7 +186,20 @@ fn build_in(
     let tmp = work.join("client.so");
     let output = Command::new(cc)
         .current_dir(work)
-        .args(["-shared", "-fPIC", "-O1", "-std=gnu11", "-Iinclude", "-I."])
+        .args([
+            "-shared",
+            "-fPIC",
+            "-O1",
+            "-g",
+            "-fno-omit-frame-pointer",
+            "-std=gnu11",
+        ])
+        .args(["-Iinclude", "-I."])
+        .arg(format!(
+            "-ffile-prefix-map={}=platform/linux-client",
+            work.display()
+        ))
+        .args(flags)
         .args(["-o", "client.so"])
         .args(c_files())
         .arg("msi.c")

@@ -11,22 +11,24 @@ use std::ffi::{c_char, c_int, c_void, CStr};
 /// `struct psim_host`, field for field.
 #[repr(C)]
 pub(super) struct Host {
-    rtas: unsafe extern "C" fn(*mut c_void, i32, i32, *const u32, i32, *mut i32) -> c_int,
-    rtas_token: unsafe extern "C" fn(*mut c_void, *const c_char) -> i32,
-    config_read: unsafe extern "C" fn(*mut c_void, i32, i32, i32, *mut u32) -> c_int,
-    config_write: unsafe extern "C" fn(*mut c_void, i32, i32, i32, u32) -> c_int,
-    mmio_read: unsafe extern "C" fn(*mut c_void, u64, i32) -> u64,
-    mmio_write: unsafe extern "C" fn(*mut c_void, u64, i32, u64),
-    get_property: unsafe extern "C" fn(*mut c_void, i32, *const c_char, *mut i32) -> *const c_void,
-    msix_table: unsafe extern "C" fn(*mut c_void, i32) -> u64,
-    virq_alloc: unsafe extern "C" fn(*mut c_void, i32) -> i32,
-    virq_map: unsafe extern "C" fn(*mut c_void, i32, u32, i32, i32),
-    virq_free: unsafe extern "C" fn(*mut c_void, i32),
-    irq_unmask: unsafe extern "C" fn(*mut c_void, u32),
-    irq_mask: unsafe extern "C" fn(*mut c_void, u32),
-    xive: unsafe extern "C" fn(*mut c_void) -> c_int,
-    log: unsafe extern "C" fn(*mut c_void, i32, *const c_char),
-    wants: unsafe extern "C" fn(*mut c_void, i32) -> c_int,
+    pub(super) rtas:
+        unsafe extern "C" fn(*mut c_void, i32, i32, *const u32, i32, *mut i32) -> c_int,
+    pub(super) rtas_token: unsafe extern "C" fn(*mut c_void, *const c_char) -> i32,
+    pub(super) config_read: unsafe extern "C" fn(*mut c_void, i32, i32, i32, *mut u32) -> c_int,
+    pub(super) config_write: unsafe extern "C" fn(*mut c_void, i32, i32, i32, u32) -> c_int,
+    pub(super) mmio_read: unsafe extern "C" fn(*mut c_void, u64, i32) -> u64,
+    pub(super) mmio_write: unsafe extern "C" fn(*mut c_void, u64, i32, u64),
+    pub(super) get_property:
+        unsafe extern "C" fn(*mut c_void, i32, *const c_char, *mut i32) -> *const c_void,
+    pub(super) msix_table: unsafe extern "C" fn(*mut c_void, i32) -> u64,
+    pub(super) virq_alloc: unsafe extern "C" fn(*mut c_void, i32) -> i32,
+    pub(super) virq_map: unsafe extern "C" fn(*mut c_void, i32, u32, i32, i32),
+    pub(super) virq_free: unsafe extern "C" fn(*mut c_void, i32),
+    pub(super) irq_unmask: unsafe extern "C" fn(*mut c_void, u32),
+    pub(super) irq_mask: unsafe extern "C" fn(*mut c_void, u32),
+    pub(super) xive: unsafe extern "C" fn(*mut c_void) -> c_int,
+    pub(super) log: unsafe extern "C" fn(*mut c_void, i32, *const c_char),
+    pub(super) wants: unsafe extern "C" fn(*mut c_void, i32) -> c_int,
 }
 
 /// The table handed to the client.

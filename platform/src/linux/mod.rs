@@ -5,10 +5,14 @@
 //! makes goes through the kernel's port and layers, so the firmware, traces, call log,
 //! faults, suspend and the map work as with the model.
 
+mod chan;
+mod child;
 mod client_error;
 mod compile;
 mod host;
 mod instance;
+mod runner;
+mod symbolize;
 mod tree;
 mod tree_build;
 mod tree_files;
@@ -25,6 +29,40 @@ use crate::kernel::client::{ClientBuild, MsiClient};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::time::Duration;
+
+/// How Linux clients are built and run; the command line sets it before it parses a
+/// `--client`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// The watchdog's limit for one call into a client.
+    pub timeout: Duration,
+    /// Sanitizers to build the client (and, in a tree, the core with it) and the
+    /// runner with: `address`, `undefined`.
+    pub sanitize: Vec<String>,
+}
+
+/// The default watchdog limit of one call into a client.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+
+static OPTIONS: Mutex<Option<Options>> = Mutex::new(None);
+
+/// Sets how Linux clients are built and run from now on.
+pub fn set_options(o: Options) {
+    *OPTIONS.lock().unwrap_or_else(|e| e.into_inner()) = Some(o);
+}
+
+/// How Linux clients are built and run.
+pub fn options() -> Options {
+    OPTIONS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone()
+        .unwrap_or(Options {
+            timeout: DEFAULT_TIMEOUT,
+            sanitize: Vec::new(),
+        })
+}
 
 impl Client {
     /// Parses `model` or `linux:PATH`, compiling PATH (see [`LinuxClient::build`]).
@@ -49,17 +87,25 @@ pub struct LinuxClient {
     pub source: PathBuf,
     /// The shared object built from it (in the cache).
     pub library: PathBuf,
+    /// The runner its instances run in (in the cache).
+    pub runner: PathBuf,
+    /// The watchdog's limit for one call.
+    pub timeout: Duration,
 }
 
-static BUILT: Mutex<Option<HashMap<PathBuf, &'static LinuxClient>>> = Mutex::new(None);
+type Built = HashMap<(PathBuf, Duration), &'static LinuxClient>;
+static BUILT: Mutex<Option<Built>> = Mutex::new(None);
 
 impl LinuxClient {
     /// Compiles a `msi.c`, or the client of a kernel tree when `source` is a folder
     /// (once per process and content; builds are cached on disk by content). A missing file, a file that does not compile, or no C compiler is an
     /// error that says which, with the compiler's own messages.
     pub fn build(source: &Path) -> Result<&'static LinuxClient, Error> {
+        let opts = options();
+        let flags = runner::sanitizer_flags(&opts.sanitize);
+        let runner = runner::build(&opts.sanitize).map_err(Error::Client)?;
         let library = if source.is_dir() {
-            tree::build(source).map_err(Error::Client)?
+            tree::build(source, &flags).map_err(Error::Client)?
         } else {
             let text = std::fs::read(source).map_err(|e| {
                 Error::Client(ClientError::Read {
@@ -67,18 +113,20 @@ impl LinuxClient {
                     error: e.to_string(),
                 })
             })?;
-            compile::build(source, &text).map_err(Error::Client)?
+            compile::build(source, &text, &flags).map_err(Error::Client)?
         };
         let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
         let map = built.get_or_insert_with(HashMap::new);
-        if let Some(c) = map.get(&library) {
+        if let Some(c) = map.get(&(library.clone(), opts.timeout)) {
             return Ok(c);
         }
         let c: &'static LinuxClient = Box::leak(Box::new(LinuxClient {
             source: source.to_path_buf(),
             library: library.clone(),
+            runner,
+            timeout: opts.timeout,
         }));
-        map.insert(library, c);
+        map.insert((library, opts.timeout), c);
         Ok(c)
     }
 }
@@ -89,7 +137,9 @@ impl ClientBuild for LinuxClient {
     }
 
     fn instantiate(&self) -> Result<Box<dyn MsiClient>, Error> {
-        let i = Instance::load(&self.library).map_err(Error::Client)?;
+        let source = self.source.display().to_string();
+        let i = Instance::load(&self.runner, &self.library, &source, self.timeout)
+            .map_err(Error::Client)?;
         Ok(Box::new(i))
     }
 }

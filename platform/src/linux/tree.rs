@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 /// Builds the client of `tree` unless a build of the same files is cached; returns the
 /// shared object. Nothing is cached when it fails.
-pub fn build(tree: &Path) -> Result<PathBuf, ClientError> {
+pub fn build(tree: &Path, flags: &[String]) -> Result<PathBuf, ClientError> {
     let v = check(tree)?;
     let root = tree.canonicalize().map_err(|e| ClientError::Io {
         path: tree.to_path_buf(),
@@ -21,8 +21,16 @@ pub fn build(tree: &Path) -> Result<PathBuf, ClientError> {
     })?;
     let cc = compiler();
     let mut key = 0xcbf2_9ce4_8422_2325u64;
+    // The recipe (tree_build.rs's fixed flags and steps): a change builds anew.
+    fnv(
+        &mut key,
+        b"recipe 2: -fno-omit-frame-pointer -ffile-prefix-map, traps allow-listed",
+    );
     fnv(&mut key, cc.as_bytes());
     fnv(&mut key, root.to_string_lossy().as_bytes());
+    for f in flags {
+        fnv(&mut key, f.as_bytes());
+    }
     for (p, t) in SOURCES {
         fnv(&mut key, p.as_bytes());
         fnv(&mut key, t.as_bytes());
@@ -42,7 +50,7 @@ pub fn build(tree: &Path) -> Result<PathBuf, ClientError> {
     std::fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
     let work = dir.join(format!("build-{key:016x}-{}", std::process::id()));
     let started = std::time::Instant::now();
-    let r = super::tree_build::build_in(&work, &cc, tree, &root, v).and_then(|deps| {
+    let r = super::tree_build::build_in(&work, &cc, tree, &root, v, flags).and_then(|deps| {
         let text = manifest_text(&deps);
         let mut h = key;
         fnv(&mut h, text.as_bytes());

@@ -57,6 +57,7 @@ fn kernel_flags(cc: &str, work: &Path, root: &Path, v: Version) -> Vec<String> {
         "-fPIC",
         "-O1",
         "-g",
+        "-fno-omit-frame-pointer",
         "-fvisibility=hidden",
         "-D__DISABLE_EXPORTS",
         "-Wno-pointer-sign",
@@ -149,6 +150,7 @@ pub fn build_in(
     tree: &Path,
     root: &Path,
     v: Version,
+    extra: &[String],
 ) -> Result<Vec<PathBuf>, ClientError> {
     let io = |p: &Path, e: std::io::Error| ClientError::Io {
         path: p.to_path_buf(),
@@ -157,7 +159,11 @@ pub fn build_in(
     let _ = std::fs::remove_dir_all(work);
     std::fs::create_dir_all(work.join("obj")).map_err(|e| io(work, e))?;
     tree::write_arch(work, root, v).map_err(|e| io(work, e))?;
-    let kflags = kernel_flags(cc, work, root, v);
+    let mut kflags = kernel_flags(cc, work, root, v);
+    // Our files are named as the project has them, not by the work folder.
+    let map = format!("-ffile-prefix-map={}=platform/linux-tree", work.display());
+    kflags.push(map.clone());
+    kflags.extend(extra.iter().cloned());
     let units = units(work, root);
     let jobs = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
@@ -176,6 +182,7 @@ pub fn build_in(
                             c.args(&kflags);
                         } else {
                             c.args(["-O1", "-g", "-fPIC", "-fvisibility=hidden"]);
+                            c.args(extra).arg(&map);
                         }
                         c.args(&u.defines);
                         for d in &u.includes {
@@ -231,19 +238,43 @@ pub fn build_in(
         });
     }
     let objects: Vec<&PathBuf> = units.iter().map(|u| &u.object).collect();
-    link(work, cc, tree, &objects)?;
+    link(work, cc, tree, &objects, extra)?;
     Ok(dependencies(work, root, &units))
 }
 
-/// Links with every symbol resolved; functions nothing provides (the irq flow handlers
-/// the MSI paths never run) become traps that stop the client and name themselves.
-fn link(work: &Path, cc: &str, tree: &Path, objects: &[&PathBuf]) -> Result<(), ClientError> {
-    let attempt = |extra: Option<&Path>| {
+/// Functions of the irq core nothing below it provides and the MSI paths never reach
+/// (the interrupt flow handlers): they link as traps that stop the client naming
+/// themselves. Any other undefined symbol (a function the user's code calls that does
+/// not exist) is a link error naming it and its caller's file and line.
+const TRAPS: &[&str] = &[
+    "__handle_irq_event_percpu",
+    "__irq_set_trigger",
+    "add_interrupt_randomness",
+    "handle_bad_irq",
+    "handle_irq_event",
+    "handle_irq_event_percpu",
+    "irq_poll_cpu",
+    "irq_wait_for_poll",
+    "note_interrupt",
+    "wake_threads_waitq",
+];
+
+/// Links with every symbol resolved, but for the [`TRAPS`].
+fn link(
+    work: &Path,
+    cc: &str,
+    tree: &Path,
+    objects: &[&PathBuf],
+    flags: &[String],
+) -> Result<(), ClientError> {
+    let attempt = |traps: Option<&Path>| {
         let mut c = Command::new(cc);
-        c.current_dir(work).args(["-shared", "-o", "client.so"]);
+        c.current_dir(work)
+            .args(["-shared", "-o", "client.so"])
+            .args(flags);
         c.args(objects);
-        if let Some(e) = extra {
-            c.arg(e);
+        if let Some(t) = traps {
+            c.arg(t);
         }
         c.arg("-Wl,-z,defs");
         run(&mut c, cc)
@@ -261,6 +292,13 @@ fn link(work: &Path, cc: &str, tree: &Path, objects: &[&PathBuf]) -> Result<(), 
         .collect();
     missing.sort();
     missing.dedup();
+    if missing.iter().any(|m| !TRAPS.contains(&m.as_str())) {
+        return Err(ClientError::Link {
+            tree: tree.to_path_buf(),
+            cc: cc.to_string(),
+            diagnostics: undefined_references(&text, &missing),
+        });
+    }
     let mut c = String::from("void psim_glue_trap(const char *name) __attribute__((noreturn));\n");
     for m in &missing {
         c.push_str(&format!("void {m}(void) {{ psim_glue_trap(\"{m}\"); }}\n"));
@@ -295,6 +333,25 @@ fn link(work: &Path, cc: &str, tree: &Path, objects: &[&PathBuf]) -> Result<(), 
             .trim_end()
             .to_string(),
     })
+}
+
+/// The linker's lines about the undefined symbols that are no trap (with `-g`, each
+/// names the caller's file and line).
+fn undefined_references(text: &str, missing: &[String]) -> String {
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("undefined reference to `"))
+        .filter(|l| !TRAPS.iter().any(|t| l.contains(&format!("`{t}'"))))
+        .collect();
+    if lines.is_empty() {
+        let bad: Vec<&str> = missing
+            .iter()
+            .map(String::as_str)
+            .filter(|m| !TRAPS.contains(m))
+            .collect();
+        return format!("undefined: {}", bad.join(", "));
+    }
+    lines.join("\n")
 }
 
 /// Every file of the tree the compiler read (from the `-MD` files).
