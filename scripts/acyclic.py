@@ -38,7 +38,7 @@ CRATES = [
     ("pseries-sim (lib)", "src/lib.rs"),
     ("pseries-sim (bin)", "src/main.rs"),
 ]
-C_CLIENTS = ["platform/linux-client", "platform/linux-tree"]
+C_CLIENTS = ["platform/linux-client", "platform/linux-tree", "platform/linux-runner"]
 # `child::x` in a module is `self::child::x` to Rust, so it counts alike. False counts only
 # paths spelled from crate/self/super, and misses e.g. a mod.rs that re-exports a child
 # (`pub use read::read;`) whose code uses the mod.rs's items (`super::FDT_NOP`).

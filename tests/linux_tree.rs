@@ -4,54 +4,14 @@
 //! firmware. What each version does is checked against the fixture guest's calls and
 //! against what the version's code computes (docs/real-kernel.md).
 
+#[path = "support/kernels.rs"]
+mod kernels;
+
+use kernels::{sim, text, tree};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-/// Where scripts/fetch-kernels.sh put the trees.
-fn kernels() -> PathBuf {
-    if let Some(d) = std::env::var_os("PSERIES_SIM_KERNELS").filter(|d| !d.is_empty()) {
-        return PathBuf::from(d);
-    }
-    let home = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_default();
-    home.join(".cache/pseries-sim/kernels")
-}
-
-/// A version's tree; fails loudly when it was not fetched.
-fn tree(version: &str) -> PathBuf {
-    let t = kernels().join(format!("linux-source-{version}"));
-    assert!(
-        t.join("Makefile").is_file(),
-        "{} is missing: run scripts/fetch-kernels.sh (scripts/test.sh does)",
-        t.display()
-    );
-    t
-}
 
 fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// `pseries-sim ARGS`, with this test binary's own build cache.
-fn sim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pseries-sim"))
-        .current_dir(root())
-        .env(
-            "PSERIES_SIM_CACHE",
-            root().join("target/linux-tree-test/cache"),
-        )
-        .args(args)
-        .output()
-        .expect("pseries-sim runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
+    kernels::project()
 }
 
 /// Runs a scenario with a version's tree; its trace. Fails with the output if it fails.
