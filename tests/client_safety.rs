@@ -195,3 +195,21 @@ fn run_j_2_runs_the_good_scenario_beside_the_crashing_one() {
     let good_line = t.lines().find(|l| l.contains("good.scenario")).expect(&t);
     assert!(good_line.contains("passed"), "{t}");
 }
+
+#[test]
+fn linux_clients_learn_hot_plugged_nodes() {
+    // The hotplug fixture adds a virtio-net function after boot and asks for its
+    // vectors: the client learns its node (OF_RECONFIG_ATTACH_NODE) and serves it.
+    let hotplug = kernels::project().join("fixtures/hotplug.scenario");
+    let (file, _) = msi_c();
+    for client in [file, tree("6.12"), tree("7.2")] {
+        let spec = format!("linux:{}", client.display());
+        let o = sim(&["run", hotplug.to_str().unwrap(), "--client", &spec]);
+        let t = text(&o);
+        assert!(o.status.success(), "{spec}: {t}");
+        assert!(
+            t.contains("driver 0000:00:10.0: request msix 5 (min 5): got 5"),
+            "{spec}: {t}"
+        );
+    }
+}

@@ -10,8 +10,29 @@
 
 /* ---- the registry: nodes, PHBs, functions ---- */
 
-static struct device_node *nodes;
-static int nnodes;
+/* Each node allocated on its own (pointers to them are kept), the table grows as nodes
+ * are added after boot (a hot-plugged function's). */
+static struct device_node **nodes;
+static int nnodes, cap;
+
+/* Node `id`, existing, or the next one (the table grows): NULL when neither. */
+static struct device_node *node_slot(int32_t id)
+{
+	if (id >= 0 && id < nnodes)
+		return nodes[id];
+	if (id != nnodes)
+		return NULL;
+	if (nnodes == cap) {
+		int c = cap ? cap * 2 : 64;
+		struct device_node **t = realloc(nodes, (size_t)c * sizeof(*t));
+		if (!t)
+			return NULL;
+		nodes = t;
+		cap = c;
+	}
+	nodes[nnodes] = calloc(1, sizeof(**nodes));
+	return nodes[nnodes] ? nodes[nnodes++] : NULL;
+}
 static struct pci_controller *phbs;
 static int nphbs;
 static struct pci_dev **devs;
@@ -32,24 +53,28 @@ int psim_init(void *ctx, const struct psim_host *host, int32_t n)
 	psim_h = host;
 	ENTER(ctx);
 	memset(&ppc_md, 0, sizeof(ppc_md));
-	nodes = calloc((size_t)(n > 0 ? n : 1), sizeof(*nodes));
-	nnodes = nodes ? n : 0;
+	for (int i = 0; i < n; i++)
+		if (!node_slot(i))
+			return -ENOMEM;
 	psim_irq_reset(host->xive(ctx));
-	return nodes ? 0 : -ENOMEM;
+	return 0;
 }
 
-/* Node `id` (0..n), child of `parent` (-1 for the root), named by its path. */
+/* Node `id` (0..n, or the next id: a node attached after boot), child of `parent` (-1
+ * for the root), named by its path. */
 int psim_add_node(void *ctx, int32_t id, int32_t parent, const char *path)
 {
 	ENTER(ctx);
-	if (id < 0 || id >= nnodes || parent >= nnodes)
+	if (parent >= nnodes || parent == id)
 		return -EINVAL;
-	struct device_node *dn = &nodes[id];
+	struct device_node *dn = node_slot(id);
+	if (!dn)
+		return -EINVAL;
 	dn->id = id;
 	dn->fwnode.id = id;
 	dn->full_name = strdup(path);
 	if (parent >= 0) {
-		struct device_node *p = &nodes[parent];
+		struct device_node *p = nodes[parent];
 		dn->parent = p;
 		if (p->last_child)
 			p->last_child->sibling = dn;
@@ -71,7 +96,7 @@ int psim_add_phb(void *ctx, int32_t node, uint64_t buid, int32_t domain)
 		return -ENOMEM;
 	phbs = n;
 	memset(&phbs[nphbs], 0, sizeof(*phbs));
-	phbs[nphbs].dn = &nodes[node];
+	phbs[nphbs].dn = nodes[node];
 	phbs[nphbs].buid = buid;
 	phbs[nphbs].global_number = domain;
 	return nphbs++;
@@ -105,7 +130,7 @@ int psim_add_device(void *ctx, int32_t id, int32_t phb, int32_t node, int32_t bu
 	d->no_64bit_msi = no_64bit ? 1 : 0;
 	d->current_state = PCI_D0;
 	d->psim_id = id;
-	d->dev.of_node = &nodes[node];
+	d->dev.of_node = nodes[node];
 	d->dev.name = strdup(name);
 	d->dev.is_pci = true;
 	d->dev.msi_domain = phbs[phb].msi_domain;
@@ -116,7 +141,7 @@ int psim_add_device(void *ctx, int32_t id, int32_t phb, int32_t node, int32_t bu
 	pdn->pcidev = d;
 	edev->pdev = d;
 	edev->pdn = pdn;
-	nodes[node].data = pdn;
+	nodes[node]->data = pdn;
 	devs[ndevs++] = d;
 	return 0;
 }

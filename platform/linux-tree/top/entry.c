@@ -15,8 +15,32 @@
 #define PSIM_ABI 1
 #define PSIM_EXPORT __attribute__((visibility("default")))
 
-static struct psim_node *nodes;
-static int nnodes;
+/* Each node allocated on its own (the kernel keeps pointers to them), the table grows
+ * as nodes are attached after boot (a hot-plugged function's, as OF_RECONFIG_ATTACH). */
+static struct psim_node **nodes;
+static int nnodes, cap;
+
+/* Node `id`, existing, or the next one (the table grows): NULL when neither. */
+static struct psim_node *node_slot(int32_t id)
+{
+	if (id >= 0 && id < nnodes)
+		return nodes[id];
+	if (id != nnodes)
+		return NULL;
+	if (nnodes == cap) {
+		int c = cap ? cap * 2 : 64;
+		struct psim_node **t = kcalloc(c, sizeof(*t), GFP_KERNEL);
+		if (!t)
+			return NULL;
+		if (nodes)
+			memcpy(t, nodes, nnodes * sizeof(*t));
+		kfree(nodes);
+		nodes = t;
+		cap = c;
+	}
+	nodes[nnodes] = kzalloc(sizeof(**nodes), GFP_KERNEL);
+	return nodes[nnodes] ? nodes[nnodes++] : NULL;
+}
 static struct pci_controller **phbs;
 static int nphbs;
 static struct psim_pdev **devs;
@@ -41,26 +65,28 @@ PSIM_EXPORT int psim_init(void *ctx, const struct psim_host *host, int32_t n)
 		return -EBUSY; /* one machine per loaded client */
 	__xive_enabled = host->xive(ctx) != 0;
 	radix_tree_init();
-	nodes = kcalloc(n > 0 ? n : 1, sizeof(*nodes), GFP_KERNEL);
-	nnodes = nodes ? n : 0;
-	if (!nodes)
-		return -ENOMEM;
+	for (int i = 0; i < n; i++)
+		if (!node_slot(i))
+			return -ENOMEM;
 	return psim_root_init(__xive_enabled);
 }
 
 PSIM_EXPORT int psim_add_node(void *ctx, int32_t id, int32_t parent, const char *path)
 {
 	ENTER(ctx);
-	if (id < 0 || id >= nnodes || parent >= nnodes)
+	if (parent >= nnodes || parent == id)
 		return -EINVAL;
-	struct device_node *dn = &nodes[id].dn;
+	struct psim_node *n = node_slot(id);
+	if (!n)
+		return -EINVAL;
+	struct device_node *dn = &n->dn;
 	const char *last = strrchr(path, '/');
-	nodes[id].id = id;
+	n->id = id;
 	dn->full_name = kstrdup(last && last[1] ? last + 1 : path, GFP_KERNEL);
 	dn->name = dn->full_name;
 	fwnode_init(&dn->fwnode, &of_fwnode_ops);
 	if (parent >= 0) {
-		struct device_node *p = &nodes[parent].dn;
+		struct device_node *p = &nodes[parent]->dn;
 		struct device_node **link = &p->child;
 		dn->parent = p;
 		while (*link)
@@ -83,7 +109,7 @@ PSIM_EXPORT int psim_add_phb(void *ctx, int32_t node, uint64_t buid, int32_t dom
 		memcpy(n, phbs, nphbs * sizeof(*n));
 	kfree(phbs);
 	phbs = n;
-	phb->dn = &nodes[node].dn;
+	phb->dn = &nodes[node]->dn;
 	phb->buid = buid;
 	phb->global_number = domain;
 	phbs[nphbs] = phb;
@@ -134,8 +160,8 @@ PSIM_EXPORT int psim_add_device(void *ctx, int32_t id, int32_t phb, int32_t node
 	d->current_state = PCI_D0;
 	d->error_state = pci_channel_io_normal;
 	d->dev.bus = &pci_bus_type;
-	d->dev.of_node = &nodes[node].dn;
-	d->dev.fwnode = &nodes[node].dn.fwnode;
+	d->dev.of_node = &nodes[node]->dn;
+	d->dev.fwnode = &nodes[node]->dn.fwnode;
 	d->dev.init_name = kstrdup(name, GFP_KERNEL);
 	d->dev.archdata.edev = edev;
 	INIT_LIST_HEAD(&d->dev.devres_head);
@@ -148,7 +174,7 @@ PSIM_EXPORT int psim_add_device(void *ctx, int32_t id, int32_t phb, int32_t node
 	pdn->edev = edev;
 	edev->pdev = d;
 	edev->pdn = pdn;
-	nodes[node].dn.data = pdn;
+	nodes[node]->dn.data = pdn;
 	/* The PCI core's scan: the MSI and MSI-X capabilities found and quiesced. */
 	pci_msi_init(d);
 	pci_msix_init(d);

@@ -12,11 +12,12 @@ use of_tree::NodeId;
 use std::path::Path;
 use std::time::Duration;
 
-/// A client instance: its process, the tree's nodes by client id.
+/// A client instance: its process, the tree's nodes by client id (and their paths).
 #[derive(Debug)]
 pub struct Instance {
     proc: Process,
     nodes: Vec<NodeId>,
+    paths: Vec<String>,
     node_ids: Vec<i32>,
     devices: usize,
 }
@@ -33,12 +34,41 @@ impl Instance {
         Ok(Instance {
             proc: Process::spawn(runner, library, source, timeout)?,
             nodes: Vec::new(),
+            paths: Vec::new(),
             node_ids: Vec::new(),
             devices: 0,
         })
     }
 
-    /// Calls an entry point; a failed process answers `fallback`.
+    /// The client's id of a node, attaching it (and its unknown parents) first when the
+    /// client does not know it: a node added after boot, as Linux's OF reconfiguration
+    /// notifier (OF_RECONFIG_ATTACH_NODE) tells the platform.
+    fn node_id(&mut self, k: &mut Kernel, node: NodeId) -> Option<i32> {
+        let tree = k.tree();
+        let path = tree.path(node);
+        if let Some(&id) = self.node_ids.get(node.index()).filter(|&&id| id >= 0) {
+            if self.paths.get(id as usize) == Some(&path) {
+                return Some(id);
+            }
+        }
+        let parent = tree.node(node).parent();
+        let parent_id = match parent {
+            Some(p) => self.node_id(k, p)? as i64,
+            None => -1,
+        };
+        let id = self.nodes.len() as i64;
+        self.call(k, msg::ADD_NODE, &[id, parent_id], Some(&path))
+            .filter(|&r| r == 0)?;
+        if self.node_ids.len() <= node.index() {
+            self.node_ids.resize(node.index() + 1, -1);
+        }
+        self.node_ids[node.index()] = id as i32;
+        self.nodes.push(node);
+        self.paths.push(path);
+        Some(id as i32)
+    }
+
+    /// Calls an entry point; None when the process failed (it says why).
     fn call(&mut self, k: &mut Kernel, kind: u32, ints: &[i64], text: Option<&str>) -> Option<i64> {
         let nodes = std::mem::take(&mut self.nodes);
         let r = self.proc.call(k, &nodes, kind, ints, text);
@@ -70,6 +100,7 @@ impl MsiClient for Instance {
             .map(|&n| tree.node(n).parent().map_or(-1, |p| ids[p.index()] as i64))
             .collect();
         self.nodes = walk;
+        self.paths = paths.clone();
         self.node_ids = ids;
         let count = self.nodes.len() as i64;
         let phbs: Vec<[i64; 3]> = k
@@ -106,8 +137,8 @@ impl MsiClient for Instance {
     fn pci_irq_fixup(&mut self, k: &mut Kernel, dev: DevId) {
         let msi_cap = k.msi_cap(dev, MsiType::Msi).unwrap_or(0) as i64;
         let msix_cap = k.msi_cap(dev, MsiType::Msix).unwrap_or(0) as i64;
+        let node = self.node_id(k, k.devices[dev].node).unwrap_or(-1) as i64;
         let d = &k.devices[dev];
-        let node = self.node_ids.get(d.node.index()).copied().unwrap_or(-1) as i64;
         let irq = d.lsi_virq.unwrap_or(0) as i64;
         let name = d.name.clone();
         let ints = [
