@@ -213,3 +213,42 @@ fn linux_clients_learn_hot_plugged_nodes() {
         );
     }
 }
+
+#[test]
+fn warn_on_is_traced_counted_and_fails_under_warn_as_error() {
+    let dir = scratch("warn");
+    let (f, line) = edit(&dir, "warn.c", "WARN_ON(func != 99);");
+    let boot = kernels::project().join("fixtures/linux-guest/boot.scenario");
+    let client = format!("linux:{}", f.display());
+    let o = sim(&["run", boot.to_str().unwrap(), "--client", &client]);
+    let t = text(&o);
+    // The scenario's own checks still pass (a warning does not change what the code
+    // does); the warning is in the trace with its line, and counted.
+    assert!(o.status.success(), "{t}");
+    let warning = format!("WARNING: {}:{line}: func != 99", f.display());
+    // Each call for 4 vectors warns: as many warnings as traced lines.
+    let n = t
+        .lines()
+        .filter(|l| *l == format!("msg    {warning}"))
+        .count();
+    assert!(n >= 1, "{t}");
+    assert!(
+        t.contains(&format!("client warnings: {n} (the first: {warning};")),
+        "{t}"
+    );
+    let o = sim(&[
+        "run",
+        boot.to_str().unwrap(),
+        "--client",
+        &client,
+        "--warn-as-error",
+    ]);
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{t}");
+    assert!(
+        t.contains(&format!(
+            "boot.scenario:5:1: the client warned (--warn-as-error): {warning}"
+        )),
+        "{t}"
+    );
+}

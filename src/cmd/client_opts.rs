@@ -14,6 +14,10 @@ pub struct ClientOpts {
     /// comma-separated: address, undefined. Its first report fails the run.
     #[arg(long, value_name = "address,undefined", value_delimiter = ',')]
     sanitize: Vec<String>,
+    /// A kernel warning of the compiled client (WARN, WARN_ON) fails the run at its
+    /// scenario line (they are traced and counted either way).
+    #[arg(long)]
+    warn_as_error: bool,
 }
 
 impl ClientOpts {
@@ -34,6 +38,7 @@ impl ClientOpts {
         platform::linux::set_options(platform::linux::Options {
             timeout,
             sanitize: self.sanitize.clone(),
+            warn_as_error: self.warn_as_error,
         });
         Ok(())
     }

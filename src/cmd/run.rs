@@ -154,7 +154,6 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
     let format = if a.json { TraceFormat::Json } else { a.trace };
     let file = &a.files[0];
     a.client_opts.apply()?;
-    a.client_opts.apply()?;
     let client = platform::linux::Client::parse(&a.client).map_err(|e| e.to_string())?;
     let k = match pseries_sim::scenario::run_file_with(file, format, &mut Stdout, client) {
         Ok(k) => k,
@@ -179,15 +178,24 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
     if let Some(k) = k {
         let calls = pseries_sim::harness::call_log(&k).len();
         match format {
-            TraceFormat::Human => super::out::line(format!(
-                "scenario passed: {calls} RTAS calls, {} virqs mapped",
-                k.irq.len()
-            ))?,
+            TraceFormat::Human => {
+                super::out::line(format!(
+                    "scenario passed: {calls} RTAS calls, {} virqs mapped",
+                    k.irq.len()
+                ))?;
+                if let Some(first) = k.client_warnings.first() {
+                    super::out::line(format!(
+                        "client warnings: {} (the first: {first}; --warn-as-error fails on them)",
+                        k.client_warnings.len()
+                    ))?;
+                }
+            }
             TraceFormat::Json => super::out::line(serde_json::json!({
                 "event": "summary",
                 "passed": true,
                 "rtas_calls": calls,
                 "virqs": k.irq.len(),
+                "client_warnings": k.client_warnings,
             }))?,
             TraceFormat::Qemu => {}
         }

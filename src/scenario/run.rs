@@ -171,9 +171,19 @@ impl<'o> Runner<'o> {
     /// Runs one step. A compiled client that crashed, hung or died on it fails it, like
     /// an oops: its report names where in the client.
     pub fn step(&mut self, step: &Step) -> Result<(), Error> {
+        let warned = self.kernel.as_ref().map_or(0, |k| k.client_warnings.len());
         let r = self.step_inner(step);
         if let Some(why) = self.kernel.as_ref().and_then(|k| k.client_failure()) {
             return Err(self.fail(step, why));
+        }
+        if platform::linux::options().warn_as_error {
+            let new = self
+                .kernel
+                .as_ref()
+                .and_then(|k| k.client_warnings.get(warned));
+            if let Some(w) = new.cloned() {
+                return Err(self.fail(step, format!("the client warned (--warn-as-error): {w}")));
+            }
         }
         r
     }

@@ -92,6 +92,7 @@ impl Kernel {
             snapshot: Vec::new(),
             platform_data: None,
             tree_generation: 0,
+            client_warnings: Vec::new(),
             client: None,
         };
         k.hook("setup_arch", "");

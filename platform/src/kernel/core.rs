@@ -101,6 +101,9 @@ pub struct Kernel {
     /// How many times the tree was handed out to be changed (a client caching
     /// properties reads them anew when it grows).
     pub(crate) tree_generation: u64,
+    /// The compiled client's kernel warnings (`WARN`, `WARN_ON`: "WARNING: file:line"),
+    /// in order.
+    pub client_warnings: Vec<String>,
     /// The compiled Linux client negotiating MSIs instead of the description's hooks.
     pub(crate) client: Option<Box<dyn MsiClient>>,
 }

@@ -246,5 +246,8 @@ unsafe extern "C" fn log(c: *mut c_void, level: i32, text: *const c_char) {
     if level <= 3 {
         log::warn!("linux client: {text}");
     }
+    if text.starts_with("WARNING: ") {
+        c.k.client_warnings.push(text.clone());
+    }
     c.k.msg(text);
 }

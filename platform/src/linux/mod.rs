@@ -40,6 +40,8 @@ pub struct Options {
     /// Sanitizers to build the client (and, in a tree, the core with it) and the
     /// runner with: `address`, `undefined`.
     pub sanitize: Vec<String>,
+    /// Whether a kernel warning of the client (`WARN_ON`) fails the run.
+    pub warn_as_error: bool,
 }
 
 /// The default watchdog limit of one call into a client.
@@ -61,6 +63,7 @@ pub fn options() -> Options {
         .unwrap_or(Options {
             timeout: DEFAULT_TIMEOUT,
             sanitize: Vec::new(),
+            warn_as_error: false,
         })
 }
 
