@@ -101,7 +101,7 @@ pub fn run(a: BootArgs) -> Result<ExitCode, String> {
             of_tree::dtb::read(DEFAULT_MACHINE).map_err(|e| format!("built-in machine: {e}"))?
         }
     };
-    let client = platform::linux::Client::parse(&a.client).map_err(|e| e.to_string())?;
+    let client = super::client::parse(&a.client)?;
     let opts = BootOptions {
         profile: a.profile,
         client,

@@ -9,12 +9,13 @@ mod client_error;
 mod compile;
 mod host;
 mod instance;
+mod link_errors;
 mod tree;
 mod tree_build;
 mod tree_files;
 mod tree_setup;
 
-pub use client_error::ClientError;
+pub use client_error::{ClientError, Undefined};
 pub use compile::cache_dir;
 pub use instance::Instance;
 pub use tree_setup::{check as check_tree, version_of, Version};
@@ -49,17 +50,22 @@ pub struct LinuxClient {
     pub source: PathBuf,
     /// The shared object built from it (in the cache).
     pub library: PathBuf,
+    /// What the compiler warned about the file (empty: nothing), kept with the build.
+    pub warnings: String,
 }
 
 static BUILT: Mutex<Option<HashMap<PathBuf, &'static LinuxClient>>> = Mutex::new(None);
 
 impl LinuxClient {
     /// Compiles a `msi.c`, or the client of a kernel tree when `source` is a folder
-    /// (once per process and content; builds are cached on disk by content). A missing file, a file that does not compile, or no C compiler is an
-    /// error that says which, with the compiler's own messages.
+    /// (once per process and content; builds are cached on disk by content). A missing
+    /// file, a file that does not compile or does not link (a function that exists
+    /// nowhere), or no C compiler is an error that says which, with the compiler's own
+    /// messages; the warnings of a file that compiles are kept in
+    /// [`LinuxClient::warnings`].
     pub fn build(source: &Path) -> Result<&'static LinuxClient, Error> {
-        let library = if source.is_dir() {
-            tree::build(source).map_err(Error::Client)?
+        let (library, warnings) = if source.is_dir() {
+            (tree::build(source).map_err(Error::Client)?, String::new())
         } else {
             let text = std::fs::read(source).map_err(|e| {
                 Error::Client(ClientError::Read {
@@ -67,7 +73,8 @@ impl LinuxClient {
                     error: e.to_string(),
                 })
             })?;
-            compile::build(source, &text).map_err(Error::Client)?
+            let b = compile::build(source, &text).map_err(Error::Client)?;
+            (b.library, b.warnings)
         };
         let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
         let map = built.get_or_insert_with(HashMap::new);
@@ -77,6 +84,7 @@ impl LinuxClient {
         let c: &'static LinuxClient = Box::leak(Box::new(LinuxClient {
             source: source.to_path_buf(),
             library: library.clone(),
+            warnings,
         }));
         map.insert(library, c);
         Ok(c)
@@ -86,6 +94,10 @@ impl LinuxClient {
 impl ClientBuild for LinuxClient {
     fn name(&self) -> String {
         format!("linux:{}", self.source.display())
+    }
+
+    fn warnings(&self) -> &str {
+        &self.warnings
     }
 
     fn instantiate(&self) -> Result<Box<dyn MsiClient>, Error> {
