@@ -4,6 +4,7 @@
 
 mod common;
 
+use common::linux61::{linux, msi_c};
 use common::*;
 use platform::linux::Client;
 use platform::{Kernel, MsiType};
@@ -13,39 +14,6 @@ use rtas::{Profile, Service};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
-
-const TARBALL: &str = "/usr/src/linux-source-6.1.tar.xz";
-const MEMBER: &str = "linux-source-6.1/arch/powerpc/platforms/pseries/msi.c";
-
-/// The package's msi.c, unpacked once into the target folder; fails loudly without it.
-fn msi_c() -> &'static Path {
-    static P: OnceLock<PathBuf> = OnceLock::new();
-    P.get_or_init(|| {
-        let dir = root().join("target").join("linux-client-test");
-        // Builds of this test binary in their own cache, not the user's.
-        std::env::set_var("PSERIES_SIM_CACHE", dir.join("cache"));
-        let file = dir.join(MEMBER);
-        if !file.is_file() {
-            assert!(
-                Path::new(TARBALL).is_file(),
-                "{TARBALL} is required (Debian: linux-source-6.1); run scripts/test.sh, which installs it"
-            );
-            std::fs::create_dir_all(&dir).unwrap();
-            let st = Command::new("tar")
-                .args(["-xJf", TARBALL, "-C"])
-                .arg(&dir)
-                .arg(MEMBER)
-                .status()
-                .expect("tar runs");
-            assert!(st.success(), "tar could not unpack {MEMBER}");
-        }
-        file
-    })
-}
-
-fn linux() -> Client {
-    Client::parse(&format!("linux:{}", msi_c().display())).unwrap_or_else(|e| panic!("{e}"))
-}
 
 fn boot(rel: &str, profile: Profile, client: Client) -> Kernel {
     pseries_sim::harness::boot(

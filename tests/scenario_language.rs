@@ -222,6 +222,15 @@ fn fault_lines_reach_the_firmware() {
     );
     let e = run("fault ibm,change-msi busy\nboot\n").unwrap_err();
     assert!(e.contains(":3:1:") && e.contains("not booted yet"), "{e}");
+    // change-msi busy needs the OS to say at CAS that it handles it, before boot.
+    let e = run("boot\nfault ibm,change-msi busy times 2\n").unwrap_err();
+    assert!(e.contains(":4:1:") && e.contains("can never fire"), "{e}");
+    assert_eq!(
+        run("negotiate change-msi-busy on\nboot\nfault ibm,change-msi busy times 2\nrequest 0000:00:01.0 msix 3\nexpect fires 0000:00:01.0 2\n"),
+        Ok(())
+    );
+    let e = run("boot\nnegotiate change-msi-busy on\n").unwrap_err();
+    assert!(e.contains(":4:1: 'negotiate' after 'boot'"), "{e}");
 }
 
 #[test]

@@ -161,7 +161,7 @@ impl Firmware {
 
     /// Whether change-msi may answer busy: the OS said at CAS it handles it (an OS that
     /// made no CAS call gets the old behaviour).
-    pub(crate) fn msi_busy_allowed(&self) -> bool {
+    pub fn msi_busy_allowed(&self) -> bool {
         self.cas.is_none_or(|c| c.msi_busy)
     }
 

@@ -105,7 +105,7 @@ pub fn run(a: BootArgs) -> Result<ExitCode, String> {
         }
     };
     a.client_opts.apply()?;
-    let client = platform::linux::Client::parse(&a.client).map_err(|e| e.to_string())?;
+    let client = super::client::parse(&a.client)?;
     let opts = BootOptions {
         profile: a.profile,
         client,

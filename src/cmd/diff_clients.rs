@@ -2,11 +2,14 @@
 //! a compiled Linux `msi.c`); the first MSI call, virq or vector where they differ.
 
 use clap::Args;
-use platform::linux::Client;
+use pseries_sim::scenario::{ClientRun, Difference};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Runs a scenario with two MSI clients and says where they part. Given once, --client
+/// Runs a scenario with two MSI clients, each set up as `run` sets it up, and says where
+/// they part; exit status 0 only when both ran it to its end alike (a client that fails
+/// the scenario is named with the line it stopped at: nothing after it was compared).
+/// Given once, --client
 /// names the client compared with the model (the model on the left, it on the right);
 /// given twice, the left client, then the right one (each `model` or
 /// `linux:PATH/msi.c`). The left client's lines come first.
@@ -54,51 +57,105 @@ fn too_many_clients() -> ! {
     .exit()
 }
 
-/// Runs it: exit 0 when they agree, 1 at the first difference.
+/// Runs it: exit 0 when they agree (both ran the scenario to its end, alike), 1 at the
+/// first difference or when a client failed the scenario (nothing after its failing line
+/// was compared).
 pub fn run(a: DiffClientsArgs) -> Result<ExitCode, String> {
     let Some((left_spec, right_spec)) = sides(&a.client)? else {
         too_many_clients()
     };
     a.client_opts.apply()?;
-    let left_client = Client::parse(&left_spec).map_err(|e| e.to_string())?;
-    let right_client = Client::parse(&right_spec).map_err(|e| e.to_string())?;
+    let left_client = super::client::parse(&left_spec)?;
+    let right_client = super::client::parse(&right_spec)?;
     // Each line names its client, the left one first.
     let (left, right, first) =
         pseries_sim::scenario::diff_clients(&a.scenario, left_client, right_client)
             .map_err(|e| e.to_string())?;
-    let outcome = |r: &pseries_sim::scenario::ClientRun| match &r.failure {
-        None => "passed".to_string(),
-        Some(why) => format!("failed: {why}"),
-    };
     let mut out = super::out::Buffered::new();
-    out.line(format!("{}: {}", left.client, outcome(&left)));
-    out.line(format!("{}: {}", right.client, outcome(&right)));
-    let code = match first {
-        None => {
-            out.line(format!(
-                "the clients agree: {} MSI calls, virq mappings and vectors alike",
-                left.observations.len()
-            ));
+    for l in report(
+        &a.scenario.display().to_string(),
+        &left,
+        &right,
+        first.as_ref(),
+    ) {
+        out.line(l);
+    }
+    out.flush();
+    Ok(
+        if pseries_sim::scenario::agree(&left, &right, first.as_ref()) {
             ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        },
+    )
+}
+
+/// What the comparison prints: each client's outcome, left first; that they agree, or
+/// where they part, or that the runs were alike as far as they went though a client
+/// failed; then where each failed client stopped.
+fn report(
+    file: &str,
+    left: &ClientRun,
+    right: &ClientRun,
+    first: Option<&Difference>,
+) -> Vec<String> {
+    let outcome = |r: &ClientRun| match &r.failure {
+        None => format!("{}: passed", r.client),
+        Some(why) => format!("{}: failed: {why}", r.client),
+    };
+    let mut out = vec![outcome(left), outcome(right)];
+    let alike = format!(
+        "{} MSI calls, virq mappings and vectors alike",
+        left.observations.len()
+    );
+    match (first, &left.failure, &right.failure) {
+        (Some(d), ..) => {
+            out.push(format!("first difference, at observation {}:", d.index + 1));
+            for (run, side) in [(left, &d.left), (right, &d.right)] {
+                out.push(match side {
+                    Some((line, o)) => format!("  {} (line {line}): {o}", run.client),
+                    None => format!("  {}: (nothing more)", run.client),
+                });
+            }
         }
-        Some(d) => {
-            out.line(format!("first difference, at observation {}:", d.index + 1));
-            for (run, side) in [(&left, &d.left), (&right, &d.right)] {
-                match side {
-                    Some((line, o)) => out.line(format!("  {} (line {line}): {o}", run.client)),
-                    None => out.line(format!("  {}: (nothing more)", run.client)),
+        (None, None, None) => out.push(format!("the clients agree: {alike}")),
+        (None, Some(_), Some(_)) => out.push(format!(
+            "both clients failed ({alike} before that): not an agreement"
+        )),
+        (None, Some(_), None) | (None, None, Some(_)) => {
+            let (failed, passed) = if left.failure.is_some() {
+                (left, right)
+            } else {
+                (right, left)
+            };
+            out.push(format!(
+                "the clients differ in outcome: {} failed, {} passed ({alike} before that)",
+                failed.client, passed.client
+            ));
+        }
+    }
+    match (left.stopped_at, right.stopped_at) {
+        (Some(l), Some(r)) if l == r => out.push(format!(
+            "both clients stopped at {file}:{l}: nothing after that line was compared"
+        )),
+        (l, r) => {
+            for (run, at) in [(left, l), (right, r)] {
+                if let Some(line) = at {
+                    out.push(format!(
+                        "{} stopped at {file}:{line}: nothing after that line was compared",
+                        run.client
+                    ));
                 }
             }
-            ExitCode::FAILURE
         }
-    };
-    out.flush();
-    Ok(code)
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
-    use super::sides;
+    use super::{report, sides};
+    use pseries_sim::scenario::{ClientRun, Difference};
 
     fn s(v: &[&str]) -> Vec<String> {
         v.iter().map(|x| x.to_string()).collect()
@@ -118,5 +175,86 @@ mod tests {
             pair("linux:a.c", "model")
         );
         assert_eq!(sides(&s(&["model", "model", "model"])), Ok(None));
+    }
+
+    /// A run of `n` observations, failed at `line` if given.
+    fn run(client: &str, n: usize, line: Option<usize>) -> ClientRun {
+        ClientRun {
+            client: client.into(),
+            observations: (0..n).map(|i| (3, format!("o{i}"))).collect(),
+            failure: line.map(|l| format!("f.scenario:{l}:1: wrong")),
+            stopped_at: line,
+        }
+    }
+
+    #[test]
+    fn only_two_runs_to_the_end_alike_agree() {
+        let agree = report("f.scenario", &run("a", 2, None), &run("b", 2, None), None);
+        assert_eq!(
+            agree[2],
+            "the clients agree: 2 MSI calls, virq mappings and vectors alike"
+        );
+        assert_eq!(agree.len(), 3);
+        let both = report(
+            "f.scenario",
+            &run("a", 2, Some(4)),
+            &run("b", 2, Some(4)),
+            None,
+        );
+        assert_eq!(
+            both[..],
+            [
+                "a: failed: f.scenario:4:1: wrong",
+                "b: failed: f.scenario:4:1: wrong",
+                "both clients failed (2 MSI calls, virq mappings and vectors alike before that): not an agreement",
+                "both clients stopped at f.scenario:4: nothing after that line was compared",
+            ]
+        );
+        let one = report(
+            "f.scenario",
+            &run("a", 2, None),
+            &run("b", 2, Some(5)),
+            None,
+        );
+        assert_eq!(
+            one[2..],
+            [
+                "the clients differ in outcome: b failed, a passed (2 MSI calls, virq mappings and vectors alike before that)",
+                "b stopped at f.scenario:5: nothing after that line was compared",
+            ]
+        );
+        let apart = report(
+            "f.scenario",
+            &run("a", 2, Some(7)),
+            &run("b", 1, Some(6)),
+            None,
+        );
+        assert_eq!(
+            apart[3..],
+            [
+                "a stopped at f.scenario:7: nothing after that line was compared",
+                "b stopped at f.scenario:6: nothing after that line was compared",
+            ]
+        );
+        let d = Difference {
+            index: 1,
+            left: Some((3, "o1".into())),
+            right: None,
+        };
+        let differ = report(
+            "f.scenario",
+            &run("a", 2, None),
+            &run("b", 1, Some(3)),
+            Some(&d),
+        );
+        assert_eq!(
+            differ[2..],
+            [
+                "first difference, at observation 2:",
+                "  a (line 3): o1",
+                "  b: (nothing more)",
+                "b stopped at f.scenario:3: nothing after that line was compared",
+            ]
+        );
     }
 }

@@ -3,6 +3,7 @@
 pub mod boot;
 pub mod call;
 pub mod check;
+pub mod client;
 pub mod client_opts;
 pub mod diff_clients;
 pub mod dt;

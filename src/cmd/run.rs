@@ -26,6 +26,9 @@ use std::process::ExitCode;
 ///                                       client-architecture-support, before boot (default auto)
 ///   negotiate ims on|off                whether the OS asks the hypervisor for the new interrupt
 ///                                       scheme at boot (IMS), before boot (default off)
+///   negotiate change-msi-busy on|off    whether the OS says at client-architecture-support
+///                                       that it handles busy answers from ibm,change-msi,
+///                                       before boot (default off, as Linux)
 ///   boot                                once
 ///   request DEV msix|msi|ims N [min M]  a driver asks for N vectors (at least M, default N);
 ///                                       if it fails, an `expect request-fails DEV` must follow;
@@ -50,6 +53,8 @@ use std::process::ExitCode;
 ///   fault SERVICE KIND [after N] [times M]
 ///                                       after N calls of the RTAS service the next M get
 ///                                       KIND: busy|hw-error|delay N|fewer N|status N
+///                                       (change-msi busy or delay needs
+///                                       `negotiate change-msi-busy on`)
 ///   hotplug add DEV FILE.dts            QEMU's device_add of the one node of FILE (relative to
 ///                                       the scenario), then the OS's addition and its driver
 ///   hotplug remove DEV                  QEMU's device_del, then the OS's removal
@@ -110,7 +115,7 @@ fn run_many(a: &RunArgs) -> Result<ExitCode, String> {
     let started = std::time::Instant::now();
     let progress = super::progress::Progress::bar(a.files.len() as u64, "scenarios");
     a.client_opts.apply()?;
-    let client = platform::linux::Client::parse(&a.client).map_err(|e| e.to_string())?;
+    let client = super::client::parse(&a.client)?;
     let outcomes = pseries_sim::many::run_all_with(&a.files, jobs, client, &|_| progress.inc());
     progress.finish();
     let total = started.elapsed();
@@ -154,7 +159,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
     let format = if a.json { TraceFormat::Json } else { a.trace };
     let file = &a.files[0];
     a.client_opts.apply()?;
-    let client = platform::linux::Client::parse(&a.client).map_err(|e| e.to_string())?;
+    let client = super::client::parse(&a.client)?;
     let k = match pseries_sim::scenario::run_file_with(file, format, &mut Stdout, client) {
         Ok(k) => k,
         Err(e) => {

@@ -22,6 +22,10 @@ pub enum Command {
     /// `negotiate ims on|off`: whether the OS asks the hypervisor for the new interrupt
     /// scheme at boot (default off, as an older guest).
     NegotiateIms(bool),
+    /// `negotiate change-msi-busy on|off`: whether the OS says at
+    /// client-architecture-support (option vector 4) that it handles busy and
+    /// extended-delay answers from `ibm,change-msi` (default off, as Linux).
+    NegotiateMsiBusy(bool),
     /// `boot`
     Boot,
     /// `request DEV msix|msi N [min M]`

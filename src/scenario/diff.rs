@@ -2,8 +2,7 @@
 //! Linux `msi.c`), and the first MSI call, virq or vector where they differ.
 
 use super::command::{Command, Step};
-use super::parse::parse;
-use super::run::Runner;
+use super::run::{load, Runner};
 use crate::Error;
 use platform::kernel::rtas::{CHANGE_MSI, QUERY_SOURCE};
 use platform::linux::Client;
@@ -20,6 +19,26 @@ pub struct ClientRun {
     pub observations: Vec<(usize, String)>,
     /// None: the scenario passed; else why it stopped.
     pub failure: Option<String>,
+    /// The scenario line it failed at (None: it passed); nothing after it was observed.
+    pub stopped_at: Option<usize>,
+}
+
+impl ClientRun {
+    /// It stopped at a line, with why: the run fails there.
+    fn stop(&mut self, line: usize, e: Error) {
+        self.stopped_at = Some(match &e {
+            Error::Scenario { line, .. } => *line,
+            _ => line,
+        });
+        self.failure = Some(e.to_string());
+    }
+}
+
+/// Whether two runs agree: both ran the scenario to its end and no observation differs.
+/// A scenario either client fails is never an agreement, however alike the runs were up
+/// to there: nothing after the failing line was compared.
+pub fn agree(left: &ClientRun, right: &ClientRun, first: Option<&Difference>) -> bool {
+    first.is_none() && left.failure.is_none() && right.failure.is_none()
 }
 
 /// Where two runs part.
@@ -73,8 +92,7 @@ fn observe(e: &Event) -> Option<String> {
 /// Runs a scenario with one client, observing as it goes.
 pub fn observe_run(file: &Path, steps: &[Step], client: Client) -> ClientRun {
     let mut out = super::Discard;
-    let mut r = Runner::new(file, TraceFormat::Human, &mut out);
-    r.client = client;
+    let mut r = Runner::for_steps(file, steps, TraceFormat::Human, &mut out, client);
     let mut run = ClientRun {
         client: client.name(),
         ..Default::default()
@@ -102,25 +120,25 @@ pub fn observe_run(file: &Path, steps: &[Step], client: Client) -> ClientRun {
             }
         }
         if let Err(e) = res {
-            run.failure = Some(e.to_string());
+            run.stop(s.line, e);
             return run;
         }
     }
     if let Err(e) = r.finish() {
-        run.failure = Some(e.to_string());
+        run.stop(steps.last().map_or(0, |s| s.line), e);
     }
     run
 }
 
-/// Runs the scenario with both clients; the first difference, if any.
+/// Runs the scenario with both clients, each set up as `run` sets it up; the first
+/// observation where they differ, if any (see [`agree`]: no difference is not yet an
+/// agreement when a client failed).
 pub fn diff_clients(
     file: &Path,
     a: Client,
     b: Client,
 ) -> Result<(ClientRun, ClientRun, Option<Difference>), Error> {
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| Error::Failed(format!("{}: {e}", file.display())))?;
-    let steps = parse(&text, &file.display().to_string())?;
+    let steps = load(file)?;
     let left = observe_run(file, &steps, a);
     let right = observe_run(file, &steps, b);
     let n = left.observations.len().max(right.observations.len());

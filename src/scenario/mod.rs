@@ -3,6 +3,7 @@
 
 mod command;
 mod diff;
+mod logs;
 mod parse;
 mod parse_eeh;
 mod parse_errors;
@@ -11,6 +12,7 @@ mod parse_hotplug;
 mod run;
 
 pub use command::{Command, Step};
-pub use diff::{diff_clients, observe_run, ClientRun, Difference};
+pub use diff::{agree, diff_clients, observe_run, ClientRun, Difference};
+pub use logs::compare_logs;
 pub use parse::parse;
-pub use run::{compare_logs, run_file, run_file_with, virqs_stable, Discard, Output, Runner};
+pub use run::{load, run_file, run_file_with, virqs_stable, Discard, Output, Runner};

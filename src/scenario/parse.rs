@@ -7,6 +7,7 @@
 //! cas xics|xive|auto
 //! boot
 //! negotiate ims on|off
+//! negotiate change-msi-busy on|off
 //! request DDDD:BB:DD.F msix|msi|ims N [min M]
 //! request /node@addr msi N [min M]   # a non-PCI MSI device, by its node path
 //! free DDDD:BB:DD.F
@@ -51,6 +52,27 @@ fn kind(i: &str) -> R<'_, MsiType> {
     ))(i)
 }
 
+fn on_off(i: &str) -> R<'_, bool> {
+    alt((value(true, tag("on")), value(false, tag("off"))))(i)
+}
+
+/// `negotiate ims on|off` and `negotiate change-msi-busy on|off`.
+fn negotiate(i: &str) -> R<'_, Command> {
+    preceded(
+        tuple((tag("negotiate"), space1)),
+        alt((
+            map(
+                preceded(tuple((tag("ims"), space1)), on_off),
+                Command::NegotiateIms,
+            ),
+            map(
+                preceded(tuple((tag("change-msi-busy"), space1)), on_off),
+                Command::NegotiateMsiBusy,
+            ),
+        )),
+    )(i)
+}
+
 fn command(i: &str) -> R<'_, Command> {
     alt((
         alt((
@@ -83,13 +105,7 @@ fn command(i: &str) -> R<'_, Command> {
             ),
             Command::Cas,
         ),
-        map(
-            preceded(
-                tuple((tag("negotiate"), space1, tag("ims"), space1)),
-                alt((value(true, tag("on")), value(false, tag("off")))),
-            ),
-            Command::NegotiateIms,
-        ),
+        negotiate,
         value(Command::Boot, tag("boot")),
         map(
             preceded(
@@ -296,6 +312,29 @@ mod tests {
         assert!(e.starts_with("f:1:3:"), "{e}");
         assert!(parse("request 0000:00:1.0 msix 3", "f").is_err());
         assert!(parse("fire 0000:00:01.0", "f").is_err());
+    }
+
+    #[test]
+    fn negotiate_ims_and_change_msi_busy() {
+        let s = parse(
+            "negotiate ims on\nnegotiate change-msi-busy on\nnegotiate change-msi-busy off # as Linux\n",
+            "s",
+        )
+        .unwrap();
+        assert_eq!(s[0].cmd, Command::NegotiateIms(true));
+        assert_eq!(s[1].cmd, Command::NegotiateMsiBusy(true));
+        assert_eq!(s[2].cmd, Command::NegotiateMsiBusy(false));
+        for (text, at) in [
+            ("negotiate change-msi-busy yes\n", "f:1:27:"),
+            ("negotiate busy on\n", "f:1:11:"),
+            ("negotiate change-msi-busy\n", "f:1:26:"),
+        ] {
+            let e = parse(text, "f").unwrap_err().to_string();
+            assert!(
+                e.starts_with(at) && e.contains("negotiate change-msi-busy on|off"),
+                "{text:?}: {e}"
+            );
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@ pub(super) fn expected(word: &str) -> &'static str {
         "profile" => "profile qemu|papr",
         "boot" => "boot",
         "cas" => "cas xics|xive|auto",
-        "negotiate" => "negotiate ims on|off",
+        "negotiate" => "negotiate ims on|off or negotiate change-msi-busy on|off",
         "request" => "request DDDD:BB:DD.F msix|msi|ims N [min M] (or a node path for a non-PCI device)",
         "free" => "free DDDD:BB:DD.F",
         "unbind" => "unbind DDDD:BB:DD.F",
@@ -59,7 +59,10 @@ pub(super) fn bad_token(raw: &str) -> Option<usize> {
         "profile" => vec![&|t: &str| t == "qemu" || t == "papr"],
         "cas" => vec![&|t: &str| matches!(t, "xics" | "xive" | "auto")],
         "boot" | "suspend" => vec![],
-        "negotiate" => vec![&|t: &str| t == "ims", &|t: &str| t == "on" || t == "off"],
+        "negotiate" => vec![
+            &|t: &str| t == "ims" || t == "change-msi-busy",
+            &|t: &str| t == "on" || t == "off",
+        ],
         "request" => match rest.len() {
             n if n > 3 => vec![&is_dev, &is_kind, &is_num, &|t: &str| t == "min", &is_num],
             _ => vec![&is_dev, &is_kind, &is_num],

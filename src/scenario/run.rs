@@ -14,12 +14,12 @@ mod fault;
 mod hotplug;
 #[path = "stable.rs"]
 mod stable;
+use super::logs::compare_logs;
 use crate::harness::{self, BootOptions};
 use crate::Error;
-use platform::kernel::rtas::{CHANGE_MSI, QUERY_SOURCE};
 use platform::kernel::Kernel;
 use platform::trace::TraceFormat;
-use rtas::calllog::{self, CallRecord};
+use rtas::calllog;
 use rtas::Profile;
 pub use stable::virqs_stable;
 use std::path::{Path, PathBuf};
@@ -61,6 +61,8 @@ pub struct Runner<'o> {
     cas: platform::kernel::prom_init::CasRequest,
     /// `negotiate ims on|off` (default off).
     negotiate_ims: bool,
+    /// `negotiate change-msi-busy on|off` (default off).
+    msi_busy: bool,
     /// The booted kernel.
     pub kernel: Option<Kernel>,
     format: TraceFormat,
@@ -88,6 +90,7 @@ impl<'o> Runner<'o> {
             profile: Profile::Papr,
             cas: Default::default(),
             negotiate_ims: false,
+            msi_busy: false,
             kernel: None,
             format,
             printed_qemu: 0,
@@ -99,6 +102,27 @@ impl<'o> Runner<'o> {
             client: platform::linux::Client::Model,
             eeh: false,
         }
+    }
+
+    /// A runner for a scenario's steps, set up as every run of it is (`run` and
+    /// `diff-clients` alike): the client, and the OS enabling EEH at boot when the
+    /// scenario has `eeh` or `expect frozen` lines.
+    pub fn for_steps(
+        file: &Path,
+        steps: &[Step],
+        format: TraceFormat,
+        out: &'o mut dyn Output,
+        client: platform::linux::Client,
+    ) -> Self {
+        let mut r = Runner::new(file, format, out);
+        r.client = client;
+        r.eeh = steps.iter().any(|s| {
+            matches!(
+                s.cmd,
+                Command::EehFreeze(_) | Command::EehRecover(_) | Command::ExpectFrozen(_)
+            )
+        });
+        r
     }
 
     fn fail(&self, step: &Step, msg: impl Into<String>) -> Error {
@@ -202,12 +226,13 @@ impl<'o> Runner<'o> {
             | Command::Profile(_)
             | Command::Cas(_)
             | Command::NegotiateIms(_)
+            | Command::NegotiateMsiBusy(_)
             | Command::Boot => {
                 let what = match step.cmd {
                     Command::Machine(_) => "machine",
                     Command::Profile(_) => "profile",
                     Command::Cas(_) => "cas",
-                    Command::NegotiateIms(_) => "negotiate",
+                    Command::NegotiateIms(_) | Command::NegotiateMsiBusy(_) => "negotiate",
                     _ => "boot",
                 };
                 if let Some(msg) = after_boot(what) {
@@ -233,6 +258,7 @@ impl<'o> Runner<'o> {
             Command::Profile(p) => self.profile = *p,
             Command::Cas(c) => self.cas = *c,
             Command::NegotiateIms(on) => self.negotiate_ims = *on,
+            Command::NegotiateMsiBusy(on) => self.msi_busy = *on,
             Command::ExpectController(want) => {
                 let got = self.kernel(step)?.intc_mode;
                 if got != Some(*want) {
@@ -259,6 +285,7 @@ impl<'o> Runner<'o> {
                     cas: self.cas,
                     eeh: self.eeh,
                     negotiate_ims: self.negotiate_ims,
+                    msi_busy: self.msi_busy,
                     ..Default::default()
                 };
                 let k = harness::boot(tree, opts)
@@ -398,50 +425,6 @@ impl<'o> Runner<'o> {
     }
 }
 
-/// Compares the calls of the services the expected log mentions (the MSI services when
-/// it is empty), in order. Says the first difference.
-pub fn compare_logs(got: &[CallRecord], want: &[CallRecord]) -> Option<String> {
-    let mut services: Vec<&str> = want.iter().map(|r| r.service.as_str()).collect();
-    if services.is_empty() {
-        services = vec![CHANGE_MSI.name, QUERY_SOURCE.name];
-    }
-    let ours: Vec<&CallRecord> = got
-        .iter()
-        .filter(|r| services.contains(&r.service.as_str()))
-        .collect();
-    for (i, w) in want.iter().enumerate() {
-        match ours.get(i) {
-            None => {
-                return Some(format!(
-                    "call {} (line {}) expected {}, but only {} calls were made",
-                    i + 1,
-                    i + 1,
-                    w.to_json(),
-                    ours.len()
-                ))
-            }
-            Some(g) if *g != w => {
-                return Some(format!(
-                    "call {} (line {}): expected {}, got {}",
-                    i + 1,
-                    i + 1,
-                    w.to_json(),
-                    g.to_json()
-                ))
-            }
-            _ => {}
-        }
-    }
-    if ours.len() > want.len() {
-        return Some(format!(
-            "{} more calls than expected, the first: {}",
-            ours.len() - want.len(),
-            ours[want.len()].to_json()
-        ));
-    }
-    None
-}
-
 /// Parses and runs a scenario file.
 pub fn run_file(
     file: &Path,
@@ -451,13 +434,9 @@ pub fn run_file(
     run_file_with(file, format, out, platform::linux::Client::Model)
 }
 
-/// [`run_file`] with a chosen MSI client.
-pub fn run_file_with(
-    file: &Path,
-    format: TraceFormat,
-    out: &mut dyn Output,
-    client: platform::linux::Client,
-) -> Result<Option<Kernel>, Error> {
+/// Reads and parses a scenario file (a device tree blob or other binary data is no
+/// scenario).
+pub fn load(file: &Path) -> Result<Vec<Step>, Error> {
     let bytes =
         std::fs::read(file).map_err(|e| Error::Failed(format!("{}: {e}", file.display())))?;
     let text = match std::str::from_utf8(&bytes) {
@@ -474,15 +453,18 @@ pub fn run_file_with(
             )));
         }
     };
-    let steps = parse(text, &file.display().to_string())?;
-    let mut r = Runner::new(file, format, out);
-    r.client = client;
-    r.eeh = steps.iter().any(|s| {
-        matches!(
-            s.cmd,
-            Command::EehFreeze(_) | Command::EehRecover(_) | Command::ExpectFrozen(_)
-        )
-    });
+    parse(text, &file.display().to_string())
+}
+
+/// [`run_file`] with a chosen MSI client.
+pub fn run_file_with(
+    file: &Path,
+    format: TraceFormat,
+    out: &mut dyn Output,
+    client: platform::linux::Client,
+) -> Result<Option<Kernel>, Error> {
+    let steps = load(file)?;
+    let mut r = Runner::for_steps(file, &steps, format, out, client);
     for s in &steps {
         r.step(s)?;
     }

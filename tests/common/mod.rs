@@ -12,6 +12,7 @@ pub use files::*;
 #[allow(unused_imports)]
 pub use firmware::*;
 
+pub mod linux61;
 pub mod lopapr;
 #[path = "../../rtas/tests/common/lopapr.rs"]
 #[allow(dead_code)]

@@ -246,6 +246,10 @@ pub trait ClientBuild: std::fmt::Debug + Send + Sync {
     fn name(&self) -> String;
     /// A fresh instance for one kernel.
     fn instantiate(&self) -> Result<Box<dyn MsiClient>, Error>;
+    /// What its build warned about (the compiler's messages), empty when nothing.
+    fn warnings(&self) -> &str {
+        ""
+    }
 }
 
 /// Which code negotiates MSIs with the firmware.
@@ -264,6 +268,14 @@ impl Client {
         match self {
             Client::Model => "model".into(),
             Client::Built(c) => c.name(),
+        }
+    }
+
+    /// What the client's build warned about, empty when nothing (the model: nothing).
+    pub fn warnings(&self) -> &str {
+        match self {
+            Client::Model => "",
+            Client::Built(c) => c.warnings(),
         }
     }
 }

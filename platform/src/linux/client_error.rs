@@ -44,6 +44,17 @@ pub enum ClientError {
         /// The compiler's messages, trailing white space trimmed.
         diagnostics: String,
     },
+    /// The client compiled but does not link: it refers to functions (or data) that
+    /// exist nowhere, each named with the caller's line where the debug info gives it.
+    #[error("{} does not link ({cc}): it refers to symbols nothing defines:\n{}", file.display(), list(undefined))]
+    Undefined {
+        /// The file as the user named it.
+        file: PathBuf,
+        /// The compiler's command.
+        cc: String,
+        /// Each undefined reference, once.
+        undefined: Vec<Undefined>,
+    },
     /// A folder given as `linux:TREE` that is not a kernel source tree the client can
     /// be built from (no Makefile version, or files the build needs are missing).
     #[error("--client linux:{}: {why}", tree.display())]
@@ -90,4 +101,33 @@ pub enum ClientError {
         /// The shared object.
         library: PathBuf,
     },
+}
+
+/// A reference to a symbol nothing defines, as the linker reported it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Undefined {
+    /// `file:line` of the reference (the user's path for their file), when known.
+    pub at: Option<String>,
+    /// The function that makes it, when known.
+    pub function: Option<String>,
+    /// The symbol.
+    pub symbol: String,
+}
+
+impl std::fmt::Display for Undefined {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(at) = &self.at {
+            write!(f, "{at}: ")?;
+        }
+        if let Some(func) = &self.function {
+            write!(f, "in function `{func}`: ")?;
+        }
+        write!(f, "undefined reference to `{}`", self.symbol)
+    }
+}
+
+/// One reference a line, indented.
+fn list(undefined: &[Undefined]) -> String {
+    let lines: Vec<String> = undefined.iter().map(|u| format!("  {u}")).collect();
+    lines.join("\n")
 }

@@ -109,22 +109,54 @@ pub fn cache_dir() -> PathBuf {
     base.join("pseries-sim")
 }
 
-/// Compiles `source` (its text `text`) unless a build of the same text, stand-ins and
-/// compiler is cached; returns the shared object. Nothing is cached when it fails.
-pub fn build(source: &Path, text: &[u8], flags: &[String]) -> Result<PathBuf, ClientError> {
+/// How the client is compiled and linked. A call to a function nothing declares is an
+/// error, not a warning (`-Werror=implicit-function-declaration`), and the shared object
+/// must resolve every symbol (`-Wl,-z,defs`: the C library and the host table are all it
+/// may use), so a function that exists nowhere fails the build, naming the caller's
+/// line (from the debug info, `-g`; DWARF 4, whose file names GNU ld reports right)
+/// rather than the load or the call. `-Wall`, as the kernel's build. Frame pointers:
+/// the runner walks them to say where a crash or a stop happened.
+const FLAGS: &[&str] = &[
+    "-shared",
+    "-fPIC",
+    "-O1",
+    "-gdwarf-4",
+    "-fno-omit-frame-pointer",
+    "-std=gnu11",
+    "-Wall",
+    "-Werror=implicit-function-declaration",
+    "-Wl,-z,defs",
+];
+
+/// A build: the shared object and what the compiler said about a file it accepted
+/// (its warnings; empty when it said nothing).
+#[derive(Debug, Clone)]
+pub struct Built {
+    /// The shared object, in the cache.
+    pub library: PathBuf,
+    /// The compiler's warnings, naming the user's path and lines.
+    pub warnings: String,
+}
+
+/// Compiles `source` (its text `text`) unless a build of the same text, stand-ins,
+/// compiler and flags is cached; returns the shared object and the compiler's warnings
+/// (kept beside it, so a cached build shows them again). Nothing is cached when the
+/// build fails: the object is moved into the cache only once it compiled and linked
+/// with every symbol resolved.
+pub fn build(source: &Path, text: &[u8], flags: &[String]) -> Result<Built, ClientError> {
     let cc = compiler();
     let mut key = 0xcbf2_9ce4_8422_2325u64;
-    // The recipe: a change of the fixed flags below builds anew.
-    fnv(
-        &mut key,
-        b"recipe 2: -g -fno-omit-frame-pointer -ffile-prefix-map",
-    );
     fnv(&mut key, cc.as_bytes());
-    fnv(&mut key, source.to_string_lossy().as_bytes());
-    fnv(&mut key, text);
-    for f in flags {
+    fnv(&mut key, b"-ffile-prefix-map");
+    for f in FLAGS
+        .iter()
+        .copied()
+        .chain(flags.iter().map(String::as_str))
+    {
         fnv(&mut key, f.as_bytes());
     }
+    fnv(&mut key, source.to_string_lossy().as_bytes());
+    fnv(&mut key, text);
     for (p, t) in SOURCES {
         fnv(&mut key, p.as_bytes());
         fnv(&mut key, t.as_bytes());
@@ -134,28 +166,41 @@ pub fn build(source: &Path, text: &[u8], flags: &[String]) -> Result<PathBuf, Cl
     let _one = BUILDING.lock().unwrap_or_else(|e| e.into_inner());
     let dir = cache_dir().join("linux-client");
     let out = dir.join(format!("{key:016x}.so"));
+    let said = dir.join(format!("{key:016x}.warnings"));
     if out.is_file() {
         log::debug!("{}: cached build {}", source.display(), out.display());
-        return Ok(out);
+        let warnings = std::fs::read_to_string(&said).unwrap_or_default();
+        return Ok(Built {
+            library: out,
+            warnings,
+        });
     }
     std::fs::create_dir_all(&dir).map_err(|e| ClientError::Io {
         path: dir.clone(),
         error: e.to_string(),
     })?;
     let work = dir.join(format!("build-{key:016x}-{}", std::process::id()));
-    let r = build_in(&work, &cc, source, text, &out, flags);
+    // Absolute: the compiler runs in this process's folder (see build_in).
+    let work = std::path::absolute(&work).unwrap_or(work);
+    let r = build_in(&work, &cc, source, text, &out, &said, flags);
     let _ = std::fs::remove_dir_all(&work);
-    r.map(|_| out)
+    r.map(|warnings| Built {
+        library: out,
+        warnings,
+    })
 }
 
+/// Builds in `work`; on success writes the warnings to `said`, then moves the object to
+/// `out` (in that order: a cached object always has its warnings) and returns them.
 fn build_in(
     work: &Path,
     cc: &str,
     source: &Path,
     text: &[u8],
     out: &Path,
+    said: &Path,
     flags: &[String],
-) -> Result<(), ClientError> {
+) -> Result<String, ClientError> {
     let io = |p: &Path, e: std::io::Error| ClientError::Io {
         path: p.to_path_buf(),
         error: e.to_string(),
@@ -184,25 +229,22 @@ fn build_in(
     let msi = work.join("msi.c");
     std::fs::write(&msi, copy).map_err(|e| io(&msi, e))?;
     let tmp = work.join("client.so");
+    // Run where the user is, so that the compiler finds their file by the name they
+    // gave it: its messages quote their lines, with columns as their editor counts them.
     let output = Command::new(cc)
-        .current_dir(work)
-        .args([
-            "-shared",
-            "-fPIC",
-            "-O1",
-            "-g",
-            "-fno-omit-frame-pointer",
-            "-std=gnu11",
-        ])
-        .args(["-Iinclude", "-I."])
+        .args(FLAGS)
+        .args(flags)
+        // Our files named as the project has them, not by the build folder.
         .arg(format!(
             "-ffile-prefix-map={}=platform/linux-client",
             work.display()
         ))
-        .args(flags)
-        .args(["-o", "client.so"])
-        .args(c_files())
-        .arg("msi.c")
+        .arg(format!("-I{}", work.join("include").display()))
+        .arg(format!("-I{}", work.display()))
+        .arg("-o")
+        .arg(&tmp)
+        .args(c_files().map(|f| work.join(f)))
+        .arg(&msi)
         .output()
         .map_err(|e| ClientError::NoCompiler {
             cc: cc.to_string(),
@@ -210,6 +252,14 @@ fn build_in(
         })?;
     let diagnostics = String::from_utf8_lossy(&output.stderr).into_owned();
     if !output.status.success() {
+        let undefined = super::link_errors::undefined(&diagnostics, work, source);
+        if !undefined.is_empty() {
+            return Err(ClientError::Undefined {
+                file: source.to_path_buf(),
+                cc: cc.to_string(),
+                undefined,
+            });
+        }
         return Err(ClientError::Compile {
             file: source.to_path_buf(),
             cc: cc.to_string(),
@@ -217,12 +267,11 @@ fn build_in(
             diagnostics: diagnostics.trim_end().to_string(),
         });
     }
-    if !diagnostics.trim().is_empty() {
-        log::info!(
-            "{}: compiler said:\n{}",
-            source.display(),
-            diagnostics.trim_end()
-        );
+    let warnings = diagnostics.trim_end().to_string();
+    if !warnings.is_empty() {
+        log::info!("{}: compiler said:\n{warnings}", source.display());
     }
-    std::fs::rename(&tmp, out).map_err(|e| io(out, e))
+    std::fs::write(said, &warnings).map_err(|e| io(said, e))?;
+    std::fs::rename(&tmp, out).map_err(|e| io(out, e))?;
+    Ok(warnings)
 }

@@ -11,6 +11,7 @@ mod client_error;
 mod compile;
 mod host;
 mod instance;
+mod link_errors;
 mod runner;
 mod symbolize;
 mod tree;
@@ -18,7 +19,7 @@ mod tree_build;
 mod tree_files;
 mod tree_setup;
 
-pub use client_error::ClientError;
+pub use client_error::{ClientError, Undefined};
 pub use compile::cache_dir;
 pub use instance::Instance;
 pub use tree_setup::{check as check_tree, version_of, Version};
@@ -94,6 +95,8 @@ pub struct LinuxClient {
     pub runner: PathBuf,
     /// The watchdog's limit for one call.
     pub timeout: Duration,
+    /// What the compiler warned about the file (empty: nothing), kept with the build.
+    pub warnings: String,
 }
 
 type Built = HashMap<(PathBuf, Duration), &'static LinuxClient>;
@@ -101,14 +104,20 @@ static BUILT: Mutex<Option<Built>> = Mutex::new(None);
 
 impl LinuxClient {
     /// Compiles a `msi.c`, or the client of a kernel tree when `source` is a folder
-    /// (once per process and content; builds are cached on disk by content). A missing file, a file that does not compile, or no C compiler is an
-    /// error that says which, with the compiler's own messages.
+    /// (once per process and content; builds are cached on disk by content). A missing
+    /// file, a file that does not compile or does not link (a function that exists
+    /// nowhere), or no C compiler is an error that says which, with the compiler's own
+    /// messages; the warnings of a file that compiles are kept in
+    /// [`LinuxClient::warnings`].
     pub fn build(source: &Path) -> Result<&'static LinuxClient, Error> {
         let opts = options();
         let flags = runner::sanitizer_flags(&opts.sanitize);
         let runner = runner::build(&opts.sanitize).map_err(Error::Client)?;
-        let library = if source.is_dir() {
-            tree::build(source, &flags).map_err(Error::Client)?
+        let (library, warnings) = if source.is_dir() {
+            (
+                tree::build(source, &flags).map_err(Error::Client)?,
+                String::new(),
+            )
         } else {
             let text = std::fs::read(source).map_err(|e| {
                 Error::Client(ClientError::Read {
@@ -116,7 +125,8 @@ impl LinuxClient {
                     error: e.to_string(),
                 })
             })?;
-            compile::build(source, &text, &flags).map_err(Error::Client)?
+            let b = compile::build(source, &text, &flags).map_err(Error::Client)?;
+            (b.library, b.warnings)
         };
         let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
         let map = built.get_or_insert_with(HashMap::new);
@@ -128,6 +138,7 @@ impl LinuxClient {
             library: library.clone(),
             runner,
             timeout: opts.timeout,
+            warnings,
         }));
         map.insert((library, opts.timeout), c);
         Ok(c)
@@ -137,6 +148,10 @@ impl LinuxClient {
 impl ClientBuild for LinuxClient {
     fn name(&self) -> String {
         format!("linux:{}", self.source.display())
+    }
+
+    fn warnings(&self) -> &str {
+        &self.warnings
     }
 
     fn instantiate(&self) -> Result<Box<dyn MsiClient>, Error> {
