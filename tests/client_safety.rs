@@ -202,6 +202,11 @@ fn linux_clients_learn_hot_plugged_nodes() {
     // vectors: the client learns its node (OF_RECONFIG_ATTACH_NODE) and serves it.
     let hotplug = kernels::project().join("fixtures/hotplug.scenario");
     let (file, _) = msi_c();
+    // And agrees with the model on it.
+    let spec = format!("linux:{}", file.display());
+    let o = sim(&["diff-clients", hotplug.to_str().unwrap(), "--client", &spec]);
+    let t = text(&o);
+    assert!(o.status.success() && t.contains("the clients agree"), "{t}");
     for client in [file, tree("6.12"), tree("7.2")] {
         let spec = format!("linux:{}", client.display());
         let o = sim(&["run", hotplug.to_str().unwrap(), "--client", &spec]);
