@@ -20,6 +20,15 @@ sed -e '/^expect rtas-log/d' -e "s|^machine .*|machine $PWD/fixtures/linux-guest
     fixtures/linux-guest/boot.scenario >"$scenario"
 
 printf '| work | figure | goal |\n| --- | --- | --- |\n'
+# The file client: 6.1's msi.c on the stand-in core, in its own process like a tree's.
+msi=$kernels/linux-source-6.1/arch/powerpc/platforms/pseries/msi.c
+if [ -f "$msi" ]; then
+    export PSERIES_SIM_CACHE=$work/cache-file
+    "$sim" run "$scenario" --client "linux:$msi" >/dev/null 2>&1 || true
+    pair "$sim run $scenario --client linux:$msi" "$sim run $scenario"
+    printf '| 6.1 msi.c (file client): cached run vs the model on the same scenario | %s s vs %s s: %sx | <= 2x |\n' \
+        "$(secs "$pair_a")" "$(secs "$pair_b")" "$(ratio "$(secs "$pair_a")" "$(secs "$pair_b")")"
+fi
 for v in 6.1 6.12 7.2 7.3; do
     tree=$kernels/linux-source-$v
     [ -f "$tree/Makefile" ] || { echo "| Linux $v | not fetched (scripts/fetch-kernels.sh) | |"; continue; }

@@ -47,6 +47,19 @@ impl Process {
         source: &str,
         timeout: Duration,
     ) -> Result<Process, ClientError> {
+        let mut p = Self::start(runner, library, source, timeout)?;
+        p.ready()?;
+        Ok(p)
+    }
+
+    /// Starts `runner` on `library` without waiting for it (see [`Process::ready`]): it
+    /// loads the library while the simulator does other work.
+    pub fn start(
+        runner: &Path,
+        library: &Path,
+        source: &str,
+        timeout: Duration,
+    ) -> Result<Process, ClientError> {
         let io = |e: std::io::Error| ClientError::Io {
             path: runner.to_path_buf(),
             error: e.to_string(),
@@ -73,7 +86,7 @@ impl Process {
             .spawn()
             .map_err(io)?;
         map.close_fd();
-        let mut p = Process {
+        Ok(Process {
             map,
             child,
             library: library.to_path_buf(),
@@ -82,8 +95,14 @@ impl Process {
             failed: None,
             last: VecDeque::new(),
             has_unbind: false,
-        };
-        let deadline = Instant::now() + timeout.max(Duration::from_secs(10));
+        })
+    }
+
+    /// Waits until a started runner has loaded the library (or says why it could not).
+    pub fn ready(&mut self) -> Result<(), ClientError> {
+        let p = self;
+        let library = p.library.clone();
+        let deadline = Instant::now() + p.timeout.max(Duration::from_secs(10));
         let ready = p.wait_turn(deadline);
         let c = p.map.chan();
         if !ready || c.state != 0 || c.kind != msg::RETURN || c.i[0] != 0 {
@@ -98,12 +117,12 @@ impl Process {
             };
             p.kill();
             return Err(ClientError::Load {
-                library: library.to_path_buf(),
+                library,
                 error: why,
             });
         }
         p.has_unbind = c.has_unbind != 0;
-        Ok(p)
+        Ok(())
     }
 
     /// Why the process can no longer be called, if it cannot.

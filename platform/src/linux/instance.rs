@@ -31,8 +31,14 @@ impl Instance {
         source: &str,
         timeout: Duration,
     ) -> Result<Instance, ClientError> {
+        Self::with_process(Process::spawn(runner, library, source, timeout)?)
+    }
+
+    /// An instance in a started process (waits until it is ready).
+    pub fn with_process(mut proc: Process) -> Result<Instance, ClientError> {
+        proc.ready()?;
         Ok(Instance {
-            proc: Process::spawn(runner, library, source, timeout)?,
+            proc,
             nodes: Vec::new(),
             paths: Vec::new(),
             node_ids: Vec::new(),

@@ -97,6 +97,9 @@ pub struct LinuxClient {
     pub timeout: Duration,
     /// What the compiler warned about the file (empty: nothing), kept with the build.
     pub warnings: String,
+    /// A process started when the client was built, for the first instance: it loads
+    /// the library while the simulator reads the machine and boots its firmware.
+    spare: Mutex<Option<child::Process>>,
 }
 
 type Built = HashMap<(PathBuf, Duration), &'static LinuxClient>;
@@ -136,6 +139,15 @@ impl LinuxClient {
         let c: &'static LinuxClient = Box::leak(Box::new(LinuxClient {
             source: source.to_path_buf(),
             library: library.clone(),
+            spare: Mutex::new(
+                child::Process::start(
+                    &runner,
+                    &library,
+                    &source.display().to_string(),
+                    opts.timeout,
+                )
+                .ok(),
+            ),
             runner,
             timeout: opts.timeout,
             warnings,
@@ -155,9 +167,14 @@ impl ClientBuild for LinuxClient {
     }
 
     fn instantiate(&self) -> Result<Box<dyn MsiClient>, Error> {
-        let source = self.source.display().to_string();
-        let i = Instance::load(&self.runner, &self.library, &source, self.timeout)
-            .map_err(Error::Client)?;
-        Ok(Box::new(i))
+        let spare = self.spare.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let i = match spare {
+            Some(p) => Instance::with_process(p),
+            None => {
+                let source = self.source.display().to_string();
+                Instance::load(&self.runner, &self.library, &source, self.timeout)
+            }
+        };
+        Ok(Box::new(i.map_err(Error::Client)?))
     }
 }
