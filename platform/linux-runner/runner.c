@@ -44,12 +44,13 @@ static void hand_over(void)
 	__atomic_store_n(&ch->turn, PSIM_TURN_PARENT, __ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&ch->sleeping[0], __ATOMIC_SEQ_CST))
 		futex(&ch->turn, FUTEX_WAKE, 1);
-	/* Spin (the other side answers in microseconds when it has a core), then yield
-	 * (it may be waiting for ours), then sleep. */
-	for (int spin = 0; spin < 4000; spin++) {
+	/* Spin a little (the other side may answer at once), then yield: that returns at
+	 * once when the other side runs on another core, and runs it when it waits for
+	 * ours; then sleep. */
+	for (int spin = 0; spin < 20000; spin++) {
 		if (__atomic_load_n(&ch->turn, __ATOMIC_ACQUIRE) == PSIM_TURN_CHILD)
 			return;
-		if (spin >= 2000)
+		if (spin >= 64)
 			sched_yield();
 		else
 			__builtin_ia32_pause();

@@ -156,13 +156,14 @@ impl Mapping {
     /// caller checks whether the child lives).
     pub fn wait(&self, deadline: Instant) -> bool {
         let c = self.chan();
-        // Spin (the child answers in microseconds when it has a core), then yield (it
-        // may be waiting for ours), then sleep.
-        for spin in 0..4_000 {
+        // Spin a little (the child may answer at once), then yield: that returns at once
+        // when the child runs on another core, and runs it when it waits for ours; then
+        // sleep.
+        for spin in 0..20_000 {
             if c.turn.load(Ordering::Acquire) == TURN_PARENT {
                 return true;
             }
-            if spin >= 2_000 {
+            if spin >= 64 {
                 std::thread::yield_now();
             } else {
                 std::hint::spin_loop();
