@@ -70,6 +70,7 @@ struct psim_chan {
 	int32_t state;
 	int32_t version;
 	uint32_t sleeping[2];	/* a side waits in the kernel: [0] the simulator, [1] the child */
+	int32_t cpu[2];		/* the CPU each side last handed the turn over from */
 	int64_t i[24];
 	uint32_t len;		/* bytes of text */
 	uint32_t qlen;		/* bytes of queue */

@@ -41,16 +41,17 @@ static void futex(uint32_t *w, int op, uint32_t v)
  * ours again: spinning a while, then asleep (saying so first). */
 static void hand_over(void)
 {
+	int me = sched_getcpu();
+	__atomic_store_n(&ch->cpu[1], me, __ATOMIC_RELAXED);
 	__atomic_store_n(&ch->turn, PSIM_TURN_PARENT, __ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&ch->sleeping[0], __ATOMIC_SEQ_CST))
 		futex(&ch->turn, FUTEX_WAKE, 1);
-	/* Spin a little (the other side may answer at once), then yield: that returns at
-	 * once when the other side runs on another core, and runs it when it waits for
-	 * ours; then sleep. */
+	/* Spin while the simulator runs on another core (it answers in microseconds); yield
+	 * when it last ran on ours (it needs our core to answer); then sleep. */
 	for (int spin = 0; spin < 20000; spin++) {
 		if (__atomic_load_n(&ch->turn, __ATOMIC_ACQUIRE) == PSIM_TURN_CHILD)
 			return;
-		if (spin >= 64)
+		if (__atomic_load_n(&ch->cpu[0], __ATOMIC_RELAXED) == me)
 			sched_yield();
 		else
 			__builtin_ia32_pause();

@@ -1,7 +1,7 @@
 //! The channel to a client's process: `platform/linux-runner/chan.h`, field for field,
 //! in shared memory, and the turn-taking over it (spin, then a futex).
 
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 /// `PSIM_CHAN_TEXT`, `PSIM_CHAN_QUEUE`, `PSIM_CHAN_FRAMES`.
@@ -58,6 +58,7 @@ pub struct Chan {
     pub state: i32,
     pub version: i32,
     pub sleeping: [AtomicU32; 2],
+    pub cpu: [AtomicI32; 2],
     pub i: [i64; 24],
     pub len: u32,
     pub qlen: u32,
@@ -146,6 +147,8 @@ impl Mapping {
     /// Hands the turn to the child, waking it only if it sleeps.
     pub fn give(&self) {
         let c = self.chan();
+        // SAFETY: a plain system call.
+        c.cpu[0].store(unsafe { libc::sched_getcpu() }, Ordering::Relaxed);
         c.turn.store(TURN_CHILD, Ordering::SeqCst);
         if c.sleeping[1].load(Ordering::SeqCst) != 0 {
             futex(&c.turn, libc::FUTEX_WAKE, 1, None);
@@ -156,14 +159,15 @@ impl Mapping {
     /// caller checks whether the child lives).
     pub fn wait(&self, deadline: Instant) -> bool {
         let c = self.chan();
-        // Spin a little (the child may answer at once), then yield: that returns at once
-        // when the child runs on another core, and runs it when it waits for ours; then
-        // sleep.
-        for spin in 0..20_000 {
+        // Spin while the child runs on another core (it answers in microseconds); yield
+        // when it last ran on ours (it needs our core to answer); then sleep.
+        // SAFETY: a plain system call.
+        let me = unsafe { libc::sched_getcpu() };
+        for _ in 0..20_000 {
             if c.turn.load(Ordering::Acquire) == TURN_PARENT {
                 return true;
             }
-            if spin >= 64 {
+            if c.cpu[1].load(Ordering::Relaxed) == me {
                 std::thread::yield_now();
             } else {
                 std::hint::spin_loop();
