@@ -231,15 +231,48 @@ mod tests {
 
     #[test]
     fn the_layout_is_chan_h_s() {
-        // chan.h: 6 u32/i32, 24 i64, 4 u32/i32, 2 u64, 32 u64, 2 i32, then the buffers.
-        assert_eq!(std::mem::offset_of!(Chan, i), 24);
-        assert_eq!(std::mem::offset_of!(Chan, len), 24 + 24 * 8);
-        assert_eq!(std::mem::offset_of!(Chan, sig_addr), 24 + 24 * 8 + 16);
-        assert_eq!(std::mem::offset_of!(Chan, frames), 24 + 24 * 8 + 32);
-        assert_eq!(
+        // chan.h compiled by the C compiler, its offsets printed, against this mirror.
+        let dir = std::env::temp_dir().join(format!("psim-chan-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let c = dir.join("offsets.c");
+        std::fs::write(
+            &c,
+            "#include <stdio.h>\n#include <stddef.h>\n#include \"chan.h\"\n\
+             int main(void) { printf(\"%zu %zu %zu %zu %zu %zu %zu %zu %zu %zu\", \
+             offsetof(struct psim_chan, sleeping), offsetof(struct psim_chan, cpu), \
+             offsetof(struct psim_chan, i), offsetof(struct psim_chan, len), \
+             offsetof(struct psim_chan, sig_addr), offsetof(struct psim_chan, frames), \
+             offsetof(struct psim_chan, has_unbind), offsetof(struct psim_chan, text), \
+             sizeof(struct psim_chan), sizeof(struct psim_qmsg)); return 0; }\n",
+        )
+        .unwrap();
+        let include = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("linux-runner");
+        let exe = dir.join("offsets");
+        let st = std::process::Command::new("cc")
+            .arg(format!("-I{}", include.display()))
+            .arg(&c)
+            .arg("-o")
+            .arg(&exe)
+            .status()
+            .expect("cc runs");
+        assert!(st.success());
+        let out = std::process::Command::new(&exe).output().unwrap();
+        let theirs = String::from_utf8_lossy(&out.stdout).to_string();
+        let ours = [
+            std::mem::offset_of!(Chan, sleeping),
+            std::mem::offset_of!(Chan, cpu),
+            std::mem::offset_of!(Chan, i),
+            std::mem::offset_of!(Chan, len),
+            std::mem::offset_of!(Chan, sig_addr),
+            std::mem::offset_of!(Chan, frames),
+            std::mem::offset_of!(Chan, has_unbind),
             std::mem::offset_of!(Chan, text),
-            24 + 24 * 8 + 32 + 32 * 8 + 8
-        );
-        assert_eq!(std::mem::size_of::<QMsg>(), 40);
+            std::mem::size_of::<Chan>(),
+            std::mem::size_of::<QMsg>(),
+        ]
+        .map(|n| n.to_string())
+        .join(" ");
+        assert_eq!(ours, theirs);
+        let _ = std::fs::remove_dir_all(dir);
     }
 }
