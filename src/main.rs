@@ -61,13 +61,13 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Boot(a) => cmd::boot::run(a),
         Command::Call(a) => cmd::call::run(a),
-        Command::Check(a) => cmd::check::run(a),
+        Command::Check(a) => cmd::check::run(a).map_err(cmd::Error::from),
         Command::DiffClients(a) => cmd::diff_clients::run(a),
-        Command::Dt(a) => cmd::dt::run(a),
+        Command::Dt(a) => cmd::dt::run(a).map_err(cmd::Error::from),
         Command::Gen(a) => cmd::gen::run(a),
-        Command::Import(a) => cmd::import::run(a),
-        Command::Map(a) => cmd::map::run(a),
-        Command::Replay(a) => cmd::replay::run(a),
+        Command::Import(a) => cmd::import::run(a).map_err(cmd::Error::from),
+        Command::Map(a) => cmd::map::run(a).map_err(cmd::Error::from),
+        Command::Replay(a) => cmd::replay::run(a).map_err(cmd::Error::from),
         Command::Run(a) => cmd::run::run(a),
         Command::Completions(a) => {
             let mut c = <Cli as clap::CommandFactory>::command();
@@ -79,16 +79,17 @@ fn main() -> ExitCode {
             let mut out = Vec::new();
             match clap_mangen::Man::new(c).render(&mut out) {
                 Ok(()) => cmd::out::line(String::from_utf8_lossy(&out).trim_end())
-                    .map(|()| ExitCode::SUCCESS),
-                Err(e) => Err(format!("man page: {e}")),
+                    .map(|()| ExitCode::SUCCESS)
+                    .map_err(cmd::Error::from),
+                Err(e) => Err(format!("man page: {e}").into()),
             }
         }
     };
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("pseries-sim: {e}");
-            ExitCode::from(1)
+            eprintln!("pseries-sim: {}", e.message());
+            ExitCode::from(e.code())
         }
     }
 }

@@ -193,6 +193,54 @@ fn usage_errors_exit_2_and_conflicting_flags_are_refused() {
     }
 }
 
+/// What only the command (not its parser) can refuse is a usage error all the same:
+/// exit 2, with the message that says why.
+#[test]
+fn options_the_command_refuses_exit_2_with_their_message() {
+    let tree = fixture("linux-guest/qemu-initial.dtb");
+    let tree = tree.to_str().unwrap();
+    for (args, says) in [
+        (vec!["gen", "--ims", "0"], "--ims 0: give 1 to"),
+        (vec!["gen", "--msi-devices", "257"], "--msi-devices 257:"),
+        (
+            vec!["gen", "--platform", "mpic", "--phbs", "17"],
+            "--platform: an MPIC machine",
+        ),
+        (vec!["run", "-j", "0", "a.scenario"], "-j takes a number"),
+        (
+            vec!["run", "-j", "0", "a.scenario", "b.scenario"],
+            "-j takes",
+        ),
+        (vec!["diff-clients", "x.scenario"], "needs --client"),
+        (vec!["boot", "--client", "bogus"], "unknown client `bogus`"),
+        (
+            vec!["boot", "--client-timeout", "0"],
+            "--client-timeout 0: give seconds",
+        ),
+        (
+            vec![
+                "call",
+                "--machine",
+                tree,
+                "--service",
+                "ibm,change-msi",
+                "--args",
+                "zz",
+            ],
+            "--args: 'zz' is not a number",
+        ),
+    ] {
+        let (code, stdout, stderr) = out(sim().args(&args).env_remove("PSERIES_SIM_MSI_C"));
+        assert_eq!(code, Some(2), "{args:?}: {stderr}");
+        assert!(stderr.starts_with("pseries-sim: "), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+        assert!(stdout.is_empty(), "{args:?}: {stdout}");
+    }
+    // A failure of the work stays 1: a client file that does not exist.
+    let (code, _, stderr) = out(sim().args(["boot", "--client", "linux:/no/such/msi.c"]));
+    assert_eq!(code, Some(1), "{stderr}");
+}
+
 #[test]
 fn completions_man_page_and_the_scenario_grammar() {
     let run = |args: &[&str]| {

@@ -96,7 +96,7 @@ pub fn peak_memory() -> Option<u64> {
 }
 
 /// Runs the boot.
-pub fn run(a: BootArgs) -> Result<ExitCode, String> {
+pub fn run(a: BootArgs) -> Result<ExitCode, super::Error> {
     let started = Instant::now();
     let tree = match &a.tree {
         Some(p) => super::files::read_tree(p)?,
@@ -147,14 +147,14 @@ pub fn run(a: BootArgs) -> Result<ExitCode, String> {
         Ok(r) => r,
         Err(e) => {
             progress.finish();
-            return Err(e);
+            return Err(e.into());
         }
     };
     let elapsed = started.elapsed();
     if let Some(why) = rep.kernel.client_failure() {
         progress.finish();
         out.borrow_mut().flush();
-        return Err(why);
+        return Err(why.into());
     }
     if let Some(p) = &a.rtas_log {
         std::fs::write(

@@ -64,8 +64,9 @@ fn default_nret(service: &str) -> u32 {
     }
 }
 
-/// The call buffer a --service call makes, as memory from 0.
-fn buffer(a: &CallArgs, tree: &of_tree::Tree) -> Result<Vec<u8>, String> {
+/// The call buffer a --service call makes, as memory from 0; --args that are not
+/// numbers are a usage error.
+fn buffer(a: &CallArgs, tree: &of_tree::Tree) -> Result<Vec<u8>, super::Error> {
     let service = a.service.as_deref().unwrap_or_default();
     let token = match number::<u32>(service) {
         Ok(t) => t,
@@ -84,7 +85,7 @@ fn buffer(a: &CallArgs, tree: &of_tree::Tree) -> Result<Vec<u8>, String> {
         .filter(|x| !x.trim().is_empty())
         .map(number::<u32>)
         .collect::<Result<_, _>>()
-        .map_err(|e| format!("--args: {e}"))?;
+        .map_err(|e| super::Error::Usage(format!("--args: {e}")))?;
     // The service's name, also when it was given by token.
     let name = tree
         .find("/rtas")
@@ -105,7 +106,7 @@ fn buffer(a: &CallArgs, tree: &of_tree::Tree) -> Result<Vec<u8>, String> {
 }
 
 /// Makes the call.
-pub fn run(a: CallArgs) -> Result<ExitCode, String> {
+pub fn run(a: CallArgs) -> Result<ExitCode, super::Error> {
     let tree = super::files::read_tree(&a.machine)?;
     let cfg = MachineConfig {
         profile: a.profile,
@@ -121,7 +122,9 @@ pub fn run(a: CallArgs) -> Result<ExitCode, String> {
     const BASE: u64 = 0x4000;
     let mut mem = Memory::new(BASE, image.len());
     mem.bytes_mut().copy_from_slice(&image);
-    let addr = BASE.checked_add(a.at).ok_or("--at is too large")?;
+    let addr = BASE
+        .checked_add(a.at)
+        .ok_or_else(|| super::Error::Usage("--at is too large".into()))?;
     fw.call_buffer_as(a.partition, &mut mem, addr)
         .map_err(|e| format!("{what}: {e}"))?;
     let rec = fw.log.last().ok_or("the firmware logged no call")?;

@@ -21,18 +21,23 @@ pub struct ClientOpts {
 }
 
 impl ClientOpts {
-    /// Sets them for the clients parsed from now on; refuses what cannot be used.
-    pub fn apply(&self) -> Result<(), String> {
+    /// Sets them for the clients parsed from now on; refuses what cannot be used (a
+    /// usage error).
+    pub fn apply(&self) -> Result<(), super::Error> {
         let timeout = match self.client_timeout {
             None => platform::linux::DEFAULT_TIMEOUT,
             Some(s) if s.is_finite() && s > 0.0 && s <= 86_400.0 => Duration::from_secs_f64(s),
-            Some(s) => return Err(format!("--client-timeout {s}: give seconds, more than 0")),
+            Some(s) => {
+                return Err(super::Error::Usage(format!(
+                    "--client-timeout {s}: give seconds, more than 0"
+                )))
+            }
         };
         for s in &self.sanitize {
             if s != "address" && s != "undefined" {
-                return Err(format!(
+                return Err(super::Error::Usage(format!(
                     "--sanitize {s}: the sanitizers are address and undefined"
-                ));
+                )));
             }
         }
         platform::linux::set_options(platform::linux::Options {

@@ -32,7 +32,7 @@ pub struct DiffClientsArgs {
 }
 
 /// The two clients' specifications, left then right; None when --client is given more
-/// than twice.
+/// than twice; an error (of usage) when none is given nor set in the environment.
 fn sides(given: &[String]) -> Result<Option<(String, String)>, String> {
     let model = || "model".to_string();
     Ok(match given {
@@ -60,8 +60,8 @@ fn too_many_clients() -> ! {
 /// Runs it: exit 0 when they agree (both ran the scenario to its end, alike), 1 at the
 /// first difference or when a client failed the scenario (nothing after its failing line
 /// was compared).
-pub fn run(a: DiffClientsArgs) -> Result<ExitCode, String> {
-    let Some((left_spec, right_spec)) = sides(&a.client)? else {
+pub fn run(a: DiffClientsArgs) -> Result<ExitCode, super::Error> {
+    let Some((left_spec, right_spec)) = sides(&a.client).map_err(super::Error::Usage)? else {
         too_many_clients()
     };
     a.client_opts.apply()?;

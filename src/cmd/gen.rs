@@ -66,8 +66,10 @@ fn functions(s: &str) -> Result<u32, String> {
     }
 }
 
-/// Generates and writes the tree.
-pub fn run(a: GenArgs) -> Result<ExitCode, String> {
+/// Generates and writes the tree. What the options cannot make (a platform's limits,
+/// --ims and --msi-devices out of range or on another platform) is a usage error.
+pub fn run(a: GenArgs) -> Result<ExitCode, super::Error> {
+    use super::Error::Usage;
     let progress = super::progress::Progress::spinner("generating");
     let platform = match a.platform {
         PlatformArg::Pseries => Platform::Pseries,
@@ -84,24 +86,26 @@ pub fn run(a: GenArgs) -> Result<ExitCode, String> {
         },
     )
     .map_err(|e| match e {
-        GenError::TooManyFunctions { .. } => format!("--functions {}: {e}", a.functions),
-        GenError::Platform(_) => format!("--platform: {e}"),
+        GenError::TooManyFunctions { .. } => Usage(format!("--functions {}: {e}", a.functions)),
+        GenError::Platform(_) => Usage(format!("--platform: {e}")),
     });
     progress.finish();
     let mut tree = tree?;
     if a.msi_devices > 0 {
         if !matches!(platform, Platform::Pseries) {
-            return Err("--msi-devices: only --platform pseries has them".into());
+            return Err(Usage(
+                "--msi-devices: only --platform pseries has them".into(),
+            ));
         }
         pseries_sim::gen_msi::add_msi_devices(&mut tree, a.msi_devices)
-            .map_err(|e| format!("--msi-devices {}: {e}", a.msi_devices))?;
+            .map_err(|e| Usage(format!("--msi-devices {}: {e}", a.msi_devices)))?;
     }
     if let Some(slots) = a.ims {
         if !matches!(platform, Platform::Pseries) {
-            return Err("--ims: only --platform pseries has it".into());
+            return Err(Usage("--ims: only --platform pseries has it".into()));
         }
         pseries_sim::gen_ims::add_ims(&mut tree, slots)
-            .map_err(|e| format!("--ims {slots}: {e}"))?;
+            .map_err(|e| Usage(format!("--ims {slots}: {e}")))?;
     }
     match a.output {
         Some(p) if p.extension().is_some_and(|e| e == "dts") => {

@@ -101,13 +101,10 @@ impl Output for Stdout {
 }
 
 /// Several scenarios: a line each, then the count.
-fn run_many(a: &RunArgs) -> Result<ExitCode, String> {
+fn run_many(a: &RunArgs) -> Result<ExitCode, super::Error> {
     super::malloc_tuning::reuse_freed_memory();
     if a.rtas_log.is_some() {
-        return Err("--rtas-log takes one scenario".into());
-    }
-    if a.jobs == Some(0) {
-        return Err("-j takes a number of scenarios of at least 1".into());
+        return Err(super::Error::Usage("--rtas-log takes one scenario".into()));
     }
     let jobs = a
         .jobs
@@ -152,7 +149,13 @@ fn run_many(a: &RunArgs) -> Result<ExitCode, String> {
 }
 
 /// Runs it.
-pub fn run(a: RunArgs) -> Result<ExitCode, String> {
+pub fn run(a: RunArgs) -> Result<ExitCode, super::Error> {
+    // Refused with one file too, where it would mean nothing.
+    if a.jobs == Some(0) {
+        return Err(super::Error::Usage(
+            "-j takes a number of scenarios of at least 1".into(),
+        ));
+    }
     if a.files.len() > 1 || a.junit.is_some() {
         return run_many(&a);
     }
@@ -170,7 +173,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
                     "error": e.to_string(),
                 }))?;
             }
-            return Err(e.to_string());
+            return Err(e.to_string().into());
         }
     };
     if let (Some(k), Some(p)) = (&k, &a.rtas_log) {
