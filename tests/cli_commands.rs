@@ -438,3 +438,17 @@ fn errors_name_the_file_once_and_count_bytes_right() {
         "{err}"
     );
 }
+
+/// `--trace-filter` takes `irq`, the word the human trace prints handler events with, as
+/// well as `handler`.
+#[test]
+fn the_trace_filter_takes_irq_as_the_trace_prints_it() {
+    for kind in ["irq", "handler", "irq,msg"] {
+        let (code, stdout, stderr) = out(sim().args(["boot", "--trace-filter", kind]));
+        assert_eq!(code, Some(0), "{kind}: {stderr}");
+        assert!(stdout.contains("vectors"), "{kind}: {stdout}");
+    }
+    let (code, _, stderr) = out(sim().args(["boot", "--trace-filter", "irqs"]));
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("handler (or irq), driver"), "{stderr}");
+}

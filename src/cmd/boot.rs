@@ -46,7 +46,8 @@ pub struct BootArgs {
     #[arg(long, value_enum)]
     backend: Option<Backend>,
     /// Leave out of the trace these event kinds (hook, rtas, hcall, msg, map, unmap,
-    /// remap, handler, driver) and messages containing TEXT (msg:TEXT), comma-separated.
+    /// remap, handler or irq as the human trace names it, driver) and messages containing
+    /// TEXT (msg:TEXT), comma-separated.
     /// Example: --trace-filter 'msg:rtas_msi: counting'
     #[arg(long, default_value = "")]
     trace_filter: TraceFilter,

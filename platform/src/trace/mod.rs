@@ -245,8 +245,9 @@ impl std::fmt::Display for Event {
 }
 
 /// Which events a trace leaves out: kinds (`hook`, `rtas`, `hcall`, `msg`, `map`,
-/// `unmap`, `remap`, `handler`, `driver`) and messages containing a text (`msg:TEXT`),
-/// comma-separated: `msg:rtas_msi: counting,hook`.
+/// `unmap`, `remap`, `handler`, `driver`; `irq` too, as the human trace names handler
+/// events) and messages containing a text (`msg:TEXT`), comma-separated:
+/// `msg:rtas_msi: counting,hook`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TraceFilter {
     kinds: Vec<String>,
@@ -260,14 +261,28 @@ pub const EVENT_KINDS: &[&str] = &[
 
 /// A trace filter item that is neither an event kind nor `msg:TEXT`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown event kind '{0}': use {kinds} or msg:TEXT", kinds = EVENT_KINDS.join(", "))]
+#[error("unknown event kind '{0}': use {kinds} or msg:TEXT", kinds = kind_names())]
 pub struct UnknownEventKind(pub String);
+
+/// The kinds as a filter takes them, `irq` beside `handler`.
+fn kind_names() -> String {
+    EVENT_KINDS
+        .iter()
+        .map(|k| match *k {
+            "handler" => "handler (or irq)",
+            k => k,
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 impl std::str::FromStr for TraceFilter {
     type Err = UnknownEventKind;
     fn from_str(s: &str) -> Result<Self, UnknownEventKind> {
         let mut f = TraceFilter::default();
         for item in s.split(',').filter(|i| !i.is_empty()) {
+            // The human trace prints handler events as `irq` lines: either name works.
+            let item = if item == "irq" { "handler" } else { item };
             if let Some(text) = item.strip_prefix("msg:") {
                 f.texts.push(text.to_string());
             } else if EVENT_KINDS.contains(&item) {
@@ -332,6 +347,19 @@ mod tests {
         };
         assert!(!f.keeps(&hook));
         assert!(TraceFilter::default().keeps(&hook));
+        // `irq`, as the human trace prints handler events, is the handler kind.
+        let handler = Event::Handler {
+            device: "d".into(),
+            vector: 0,
+            virq: 16,
+            count: 1,
+        };
+        assert!(handler.to_string().starts_with("irq "), "{handler}");
+        for name in ["irq", "handler"] {
+            let f: TraceFilter = name.parse().unwrap();
+            assert!(!f.keeps(&handler), "{name}");
+            assert!(f.keeps(&hook), "{name}");
+        }
         assert!("nope"
             .parse::<TraceFilter>()
             .unwrap_err()
