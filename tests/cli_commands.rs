@@ -452,3 +452,29 @@ fn the_trace_filter_takes_irq_as_the_trace_prints_it() {
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("handler (or irq), driver"), "{stderr}");
 }
+
+/// A machine that makes no client-architecture-support (MPIC) says so in one sensible
+/// line: the controller it found, never that "no CAS" was negotiated at CAS.
+#[test]
+fn a_machine_without_cas_names_its_controller() {
+    let dir = scratch("cli-no-cas");
+    let tree = dir.join("mpic.dtb");
+    let (code, _, stderr) = out(sim().args(["gen", "--platform", "mpic", "-o"]).arg(&tree));
+    assert_eq!(code, Some(0), "{stderr}");
+    let (code, stdout, stderr) = out(sim().arg("boot").arg(&tree));
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!stdout.contains("negotiated"), "{stdout}");
+    assert!(
+        stdout.lines().any(|l| l
+            == "interrupt controller /interrupt-controller@f8040000 (mpic machine, no client-architecture-support)"),
+        "{stdout}"
+    );
+    // A pseries machine still says what CAS negotiated.
+    let (_, stdout, _) = out(sim().arg("boot"));
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l == "XIVE interrupt controller (negotiated at client-architecture-support)"),
+        "{stdout}"
+    );
+}

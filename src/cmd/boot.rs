@@ -67,11 +67,31 @@ pub struct BootArgs {
     cas: platform::kernel::prom_init::CasRequest,
 }
 
-/// How the negotiated controller reads in the output.
+/// How the controller reads in the output: the mode client-architecture-support
+/// negotiated, else (a machine that makes no CAS, such as an MPIC or Axon one) the
+/// controller init_irq found and the machine.
 fn controller(k: &platform::kernel::Kernel) -> String {
+    match (k.intc_mode, &k.intc) {
+        (Some(m), _) => format!("{} interrupt controller", m.to_string().to_uppercase()),
+        (None, Some(c)) => format!(
+            "interrupt controller {} ({} machine, no client-architecture-support)",
+            c.path, k.desc.name
+        ),
+        (None, None) => format!(
+            "no interrupt controller ({} machine, no client-architecture-support)",
+            k.desc.name
+        ),
+    }
+}
+
+/// The human trace's line about the controller, before the table.
+fn controller_line(k: &platform::kernel::Kernel) -> String {
     match k.intc_mode {
-        Some(m) => format!("{} interrupt controller", m.to_string().to_uppercase()),
-        None => "no client-architecture-support".to_string(),
+        Some(_) => format!(
+            "{} (negotiated at client-architecture-support)",
+            controller(k)
+        ),
+        None => controller(k),
     }
 }
 
@@ -214,10 +234,7 @@ pub fn run(a: BootArgs) -> Result<ExitCode, super::Error> {
         o.line(s);
     } else {
         o.line("");
-        o.line(format!(
-            "{} (negotiated at client-architecture-support)",
-            controller(&rep.kernel)
-        ));
+        o.line(controller_line(&rep.kernel));
         // Wide enough for the longest name (a non-PCI device's node path).
         let w = table
             .iter()
