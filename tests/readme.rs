@@ -3,7 +3,8 @@
 //! (so a page's examples may use the files its earlier examples wrote), with
 //! `pseries-sim` on the PATH; what it prints (stdout and stderr) must show the lines
 //! the page shows, in order and adjacent, where `...` stands for lines left out. A
-//! failure names the page and the line.
+//! failure names the page and the line. Every file the examples write must be one
+//! `.gitignore` lists, so that running them from the checkout leaves `git status` clean.
 
 mod common;
 
@@ -100,8 +101,27 @@ fn pages() -> Vec<String> {
     all
 }
 
+/// Every file (or symbolic link, not followed) under `dir`, relative to it.
+fn files_under(dir: &std::path::Path) -> std::collections::BTreeSet<std::path::PathBuf> {
+    let mut out = std::collections::BTreeSet::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if e.file_type().unwrap().is_dir() {
+                todo.push(p);
+            } else {
+                out.insert(p.strip_prefix(dir).unwrap().to_path_buf());
+            }
+        }
+    }
+    out
+}
+
 /// Runs one page's examples in a fresh scratch directory holding the fixtures; returns
-/// how many ran and a message per failure, naming the page and the line.
+/// how many ran, a message per failure, naming the page and the line, and a message per
+/// file the examples wrote that `.gitignore` does not list (a user running them from the
+/// checkout would find it in `git status`).
 fn run_page(page: &str, path: &str) -> (usize, Vec<String>) {
     let text = std::fs::read_to_string(root().join(page)).unwrap();
     let all = examples(&text);
@@ -113,6 +133,7 @@ fn run_page(page: &str, path: &str) -> (usize, Vec<String>) {
         .status()
         .unwrap();
     assert!(st.success());
+    let before = files_under(&dir);
     let mut failures = Vec::new();
     for e in &all {
         let o = Command::new("bash")
@@ -132,10 +153,43 @@ fn run_page(page: &str, path: &str) -> (usize, Vec<String>) {
             failures.push(format!("{page}:{}: `{}`: {why}\n{text}", e.line, e.command));
         }
     }
+    let written: Vec<_> = files_under(&dir).difference(&before).cloned().collect();
+    failures.extend(not_ignored(&written).into_iter().map(|f| {
+        format!(
+            "{page}: its examples write {}, which .gitignore does not list",
+            f.display()
+        )
+    }));
     if failures.is_empty() {
         let _ = std::fs::remove_dir_all(&dir);
     }
     (all.len(), failures)
+}
+
+/// Those of `files` (relative to the checkout) that git would show as untracked; none
+/// when the sources are not a git checkout.
+fn not_ignored(files: &[std::path::PathBuf]) -> Vec<std::path::PathBuf> {
+    if files.is_empty() {
+        return Vec::new();
+    }
+    let o = Command::new("git")
+        .arg("-C")
+        .arg(root())
+        .args(["check-ignore", "--no-index", "--"])
+        .args(files)
+        .output();
+    // 0: some are ignored, 1: none is; anything else (no git, no checkout): unknown.
+    let Ok(o) = o else { return Vec::new() };
+    if !matches!(o.status.code(), Some(0 | 1)) {
+        return Vec::new();
+    }
+    let ignored = String::from_utf8_lossy(&o.stdout).into_owned();
+    let ignored: Vec<&str> = ignored.lines().collect();
+    files
+        .iter()
+        .filter(|f| !ignored.contains(&f.to_str().unwrap_or_default()))
+        .cloned()
+        .collect()
 }
 
 #[test]
