@@ -550,8 +550,9 @@ fn bad_clients_give_one_clear_error_and_cache_nothing() {
     assert!(err.contains("cannot run the C compiler"), "{err}");
     assert_eq!(cached(&cache), 0, "nothing cached");
 
+    // A client that is neither kind is bad usage.
     let o = cli(&["boot", "--client", "java:x"], &cache);
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("expected `model` or `linux:PATH/msi.c`"));
 }
 
