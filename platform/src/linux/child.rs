@@ -157,7 +157,7 @@ impl Process {
         self.map.give();
         loop {
             if !self.wait_turn(deadline) {
-                return Err(self.fail_waiting(k, nodes, deadline));
+                return Err(self.fail_waiting(k, nodes));
             }
             if self.map.chan().state != 0 {
                 self.drain(k, nodes);
@@ -188,13 +188,12 @@ impl Process {
     }
 
     /// The turn did not come back: the child died, or the watchdog stops it.
-    fn fail_waiting(&mut self, k: &mut Kernel, nodes: &[NodeId], deadline: Instant) -> String {
+    fn fail_waiting(&mut self, k: &mut Kernel, nodes: &[NodeId]) -> String {
         if let Ok(Some(status)) = self.child.try_wait() {
             self.drain(k, nodes);
             let why = format!("the client process ended ({status})");
             return self.fail_crashed(Some(why));
         }
-        let _ = deadline;
         // SAFETY: a signal to our own child.
         unsafe { libc::kill(self.child.id() as i32, libc::SIGUSR1) };
         let stopped = self.wait_turn(Instant::now() + Duration::from_secs(2));

@@ -88,6 +88,23 @@ pub(super) fn fnv(h: &mut u64, bytes: &[u8]) {
     }
 }
 
+/// The cache key of a build: FNV-1a over its parts (words such as the compiler and
+/// flags), then every embedded file's path and text.
+pub(super) fn build_key<'a>(
+    parts: impl IntoIterator<Item = &'a [u8]>,
+    sources: &[(&str, &str)],
+) -> u64 {
+    let mut key = 0xcbf2_9ce4_8422_2325u64;
+    for p in parts {
+        fnv(&mut key, p);
+    }
+    for (p, t) in sources {
+        fnv(&mut key, p.as_bytes());
+        fnv(&mut key, t.as_bytes());
+    }
+    key
+}
+
 /// The C compiler: `$CC`, else `cc`.
 pub(super) fn compiler() -> String {
     std::env::var("CC")

@@ -2,7 +2,7 @@
 //! sanitizer set into the cache, it is the process every client instance runs in.
 
 use super::client_error::ClientError;
-use super::compile::{cache_dir, compiler, fnv};
+use super::compile::{build_key, cache_dir, compiler};
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -31,15 +31,8 @@ pub fn sanitizer_flags(sanitize: &[String]) -> Vec<String> {
 pub fn build(sanitize: &[String]) -> Result<PathBuf, ClientError> {
     let cc = compiler();
     let flags = sanitizer_flags(sanitize);
-    let mut key = 0xcbf2_9ce4_8422_2325u64;
-    fnv(&mut key, cc.as_bytes());
-    for f in &flags {
-        fnv(&mut key, f.as_bytes());
-    }
-    for (p, t) in SOURCES {
-        fnv(&mut key, p.as_bytes());
-        fnv(&mut key, t.as_bytes());
-    }
+    let parts = std::iter::once(cc.as_bytes()).chain(flags.iter().map(|f| f.as_bytes()));
+    let key = build_key(parts, SOURCES);
     static BUILDING: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _one = BUILDING.lock().unwrap_or_else(|e| e.into_inner());
     let dir = cache_dir().join("linux-runner");

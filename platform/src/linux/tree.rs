@@ -6,7 +6,7 @@
 //! docs/real-kernel.md says which files run real per version and why.
 
 use super::client_error::ClientError;
-use super::compile::{cache_dir, compiler, fnv};
+use super::compile::{build_key, cache_dir, compiler, fnv};
 use super::tree_files::SOURCES;
 use super::tree_setup::check;
 use std::path::{Path, PathBuf};
@@ -20,21 +20,13 @@ pub fn build(tree: &Path, flags: &[String]) -> Result<PathBuf, ClientError> {
         error: e.to_string(),
     })?;
     let cc = compiler();
-    let mut key = 0xcbf2_9ce4_8422_2325u64;
     // The recipe (tree_build.rs's fixed flags and steps): a change builds anew.
-    fnv(
-        &mut key,
-        b"recipe 2: -fno-omit-frame-pointer -ffile-prefix-map, traps allow-listed",
-    );
-    fnv(&mut key, cc.as_bytes());
-    fnv(&mut key, root.to_string_lossy().as_bytes());
-    for f in flags {
-        fnv(&mut key, f.as_bytes());
-    }
-    for (p, t) in SOURCES {
-        fnv(&mut key, p.as_bytes());
-        fnv(&mut key, t.as_bytes());
-    }
+    let recipe: &[u8] = b"recipe 2: -fno-omit-frame-pointer -ffile-prefix-map, traps allow-listed";
+    let root_name = root.to_string_lossy();
+    let parts = [recipe, cc.as_bytes(), root_name.as_bytes()]
+        .into_iter()
+        .chain(flags.iter().map(|f| f.as_bytes()));
+    let key = build_key(parts, SOURCES);
     static BUILDING: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _one = BUILDING.lock().unwrap_or_else(|e| e.into_inner());
     let dir = cache_dir().join("linux-tree");
