@@ -63,10 +63,10 @@ fn main() -> ExitCode {
         Command::Call(a) => cmd::call::run(a),
         Command::Check(a) => cmd::check::run(a).map_err(cmd::Error::from),
         Command::DiffClients(a) => cmd::diff_clients::run(a),
-        Command::Dt(a) => cmd::dt::run(a).map_err(cmd::Error::from),
+        Command::Dt(a) => cmd::dt::run(a),
         Command::Gen(a) => cmd::gen::run(a),
-        Command::Import(a) => cmd::import::run(a).map_err(cmd::Error::from),
-        Command::Map(a) => cmd::map::run(a).map_err(cmd::Error::from),
+        Command::Import(a) => cmd::import::run(a),
+        Command::Map(a) => cmd::map::run(a),
         Command::Replay(a) => cmd::replay::run(a).map_err(cmd::Error::from),
         Command::Run(a) => cmd::run::run(a),
         Command::Completions(a) => {

@@ -1,9 +1,11 @@
 //! `pseries-sim run A B ...`: many scenarios at once, each on its own machine in a
 //! thread of its own, a line per scenario, a closing count, and JUnit XML for CI.
 
-use crate::scenario::{run_file_with, Discard};
+use crate::scenario::{load, run_steps, save_paths, Discard, Step};
+use crate::Error;
 use platform::linux::Client;
 use platform::trace::TraceFormat;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -22,9 +24,12 @@ pub struct Outcome {
     pub time: Duration,
 }
 
-fn run_one(file: &Path, client: Client) -> Outcome {
+fn run_one(file: &Path, steps: &Result<Vec<Step>, Error>, client: Client) -> Outcome {
     let started = Instant::now();
-    let r = run_file_with(file, TraceFormat::Human, &mut Discard, client);
+    let r = match steps {
+        Ok(steps) => run_steps(file, steps, TraceFormat::Human, &mut Discard, client),
+        Err(e) => Err(e.clone()),
+    };
     let (failure, counts) = match r {
         Ok(Some(k)) => (None, (crate::harness::call_log(&k).len(), k.irq.len())),
         Ok(None) => (None, (0, 0)),
@@ -35,6 +40,87 @@ fn run_one(file: &Path, client: Client) -> Outcome {
         failure,
         counts,
         time: started.elapsed(),
+    }
+}
+
+/// A file that several scenarios of one run `save` to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharedSave {
+    /// The file, its path absolute.
+    pub path: PathBuf,
+    /// How many scenarios save to it.
+    pub scenarios: usize,
+}
+
+/// The scenarios of a run read and parsed, and put in groups: scenarios that save to
+/// one file share a group and run one after another (each restores what it saved
+/// itself), groups run at once.
+pub struct Plan {
+    files: Vec<PathBuf>,
+    steps: Vec<Result<Vec<Step>, Error>>,
+    groups: Vec<Vec<usize>>,
+    /// The files several scenarios save to, in the order of first use.
+    pub shared: Vec<SharedSave>,
+}
+
+/// Reads every scenario (`-`: standard input, once) and plans the run.
+pub fn plan(files: &[PathBuf]) -> Plan {
+    let steps: Vec<_> = files.iter().map(|f| load(f)).collect();
+    // Each scenario's group: the first scenario that saves to a file it saves to.
+    let mut group: Vec<usize> = (0..files.len()).collect();
+    let mut savers: Vec<(PathBuf, Vec<usize>)> = Vec::new();
+    let mut by_path: HashMap<PathBuf, usize> = HashMap::new();
+    for (i, (f, s)) in files.iter().zip(&steps).enumerate() {
+        let Ok(s) = s else { continue };
+        for (_, p) in save_paths(f, s) {
+            let k = *by_path.entry(p.clone()).or_insert_with(|| {
+                savers.push((p, Vec::new()));
+                savers.len() - 1
+            });
+            if savers[k].1.last() != Some(&i) {
+                savers[k].1.push(i);
+            }
+        }
+    }
+    // Scenarios sharing a file join the group of the lowest (to a fixed point: a chain
+    // of shared files makes one group).
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for (_, who) in &savers {
+            let low = who.iter().map(|&i| group[i]).min().unwrap_or(0);
+            for &i in who {
+                if group[i] != low {
+                    group[i] = low;
+                    changed = true;
+                }
+            }
+        }
+    }
+    // A group is named by its lowest member, which comes first.
+    let mut at: Vec<usize> = vec![0; files.len()];
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for (i, &g) in group.iter().enumerate() {
+        if g == i {
+            at[i] = groups.len();
+            groups.push(vec![i]);
+        } else {
+            groups[at[g]].push(i);
+        }
+    }
+    let shared = savers
+        .into_iter()
+        .filter(|(_, who)| who.len() > 1)
+        .map(|(path, who)| SharedSave {
+            path,
+            scenarios: who.len(),
+        })
+        .collect();
+    Plan {
+        files: files.to_vec(),
+        steps,
+        groups,
+        shared,
     }
 }
 
@@ -51,17 +137,33 @@ pub fn run_all_with(
     client: Client,
     done: &(dyn Fn(&Outcome) + Sync),
 ) -> Vec<Outcome> {
+    run_plan(&plan(files), jobs, client, done)
+}
+
+/// Runs a planned run's groups, `jobs` at a time (a group's scenarios one after
+/// another), and returns the outcomes in the files' order. `done` is told after each.
+pub fn run_plan(
+    plan: &Plan,
+    jobs: usize,
+    client: Client,
+    done: &(dyn Fn(&Outcome) + Sync),
+) -> Vec<Outcome> {
+    let files = &plan.files;
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Outcome>>> = Mutex::new(vec![None; files.len()]);
     std::thread::scope(|s| {
-        for _ in 0..jobs.clamp(1, files.len().max(1)) {
+        for _ in 0..jobs.clamp(1, plan.groups.len().max(1)) {
             s.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(f) = files.get(i) else { break };
-                let o = run_one(f, client);
-                done(&o);
-                if let Ok(mut r) = results.lock() {
-                    r[i] = Some(o);
+                let g = next.fetch_add(1, Ordering::Relaxed);
+                let Some(members) = plan.groups.get(g) else {
+                    break;
+                };
+                for &i in members {
+                    let o = run_one(&files[i], &plan.steps[i], client);
+                    done(&o);
+                    if let Ok(mut r) = results.lock() {
+                        r[i] = Some(o);
+                    }
                 }
             });
         }
@@ -115,7 +217,7 @@ pub fn junit(outcomes: &[Outcome], total: Duration) -> String {
         total.as_secs_f64()
     ));
     for o in outcomes {
-        let name = xml_escape(&o.file.display().to_string());
+        let name = xml_escape(&crate::files::name(&o.file));
         let t = o.time.as_secs_f64();
         match &o.failure {
             None => x.push_str(&format!(
@@ -138,6 +240,50 @@ pub fn junit(outcomes: &[Outcome], total: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scenarios_saving_to_one_file_share_a_group_in_order() {
+        let dir = std::env::temp_dir().join(format!("psim-plan-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        let mut files = Vec::new();
+        for (name, text) in [
+            ("a", "save x.state\n"),
+            ("b", "save y.state\n"),
+            ("c", "save sub/../x.state\n"),
+            ("d", "boot\n"),
+            ("e", "save y.state\nsave z.state\n"),
+            ("f", "save z.state\nrestore z.state\n"),
+            ("g", "save w.state\n"),
+        ] {
+            let f = dir.join(format!("{name}.scenario"));
+            std::fs::write(&f, text).unwrap();
+            files.push(f);
+        }
+        // The same file twice saves twice to one path.
+        files.push(files[6].clone());
+        let p = plan(&files);
+        assert_eq!(
+            p.groups,
+            vec![vec![0, 2], vec![1, 4, 5], vec![3], vec![6, 7]]
+        );
+        let canon = std::fs::canonicalize(&dir).unwrap();
+        let shared: Vec<_> = p
+            .shared
+            .iter()
+            .map(|s| (s.path.strip_prefix(&canon).unwrap().to_owned(), s.scenarios))
+            .collect();
+        assert_eq!(
+            shared,
+            [
+                ("x.state", 2),
+                ("y.state", 2),
+                ("z.state", 2),
+                ("w.state", 2)
+            ]
+            .map(|(p, n)| (PathBuf::from(p), n))
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn junit_escapes_and_counts() {

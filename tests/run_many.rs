@@ -120,3 +120,70 @@ fn a_failing_scenario_fails_the_run() {
         .unwrap()
         .contains("the handler did not run"));
 }
+
+/// Thirty copies of a scenario that saves its state and restores it, all to one file:
+/// run one at a time, said in one line, each restoring the blob it saved, so that every
+/// run of them passes. Copies saving to files of their own still run at once (no line).
+#[test]
+fn scenarios_saving_to_one_file_run_one_at_a_time() {
+    let dir = scratch("run-many-shared-save");
+    let files: Vec<_> = copies(&dir, 60)
+        .into_iter()
+        .filter(|f| std::fs::read_to_string(f).unwrap().contains("\nsave "))
+        .collect();
+    assert_eq!(files.len(), 30);
+    // One state file for all.
+    for f in &files {
+        let t = std::fs::read_to_string(f).unwrap();
+        let t: Vec<String> = t
+            .lines()
+            .map(|l| match l.split_once(' ') {
+                Some((c @ ("save" | "restore"), _)) => format!("{c} shared.state"),
+                _ => l.to_string(),
+            })
+            .collect();
+        std::fs::write(f, t.join("\n")).unwrap();
+    }
+    let shared = std::fs::canonicalize(&dir).unwrap().join("shared.state");
+    for _ in 0..3 {
+        let o = sim()
+            .arg("run")
+            .args(&files)
+            .args(["-j", "2"])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&o.stdout);
+        assert!(o.status.success(), "{stdout}");
+        let lines: Vec<&str> = stdout.lines().collect();
+        assert_eq!(
+            lines[0],
+            format!(
+                "30 scenarios save to the same path ({}): run one at a time",
+                shared.display()
+            )
+        );
+        assert_eq!(lines.last(), Some(&"30 passed, 0 failed"));
+    }
+    // The same file given twice saves twice to one path too.
+    let o = sim()
+        .arg("run")
+        .args([&files[0], &files[0]])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.starts_with("2 scenarios save to the same path ("),
+        "{stdout}"
+    );
+    // Files of their own: at once, and no line.
+    let own = copies(&dir, 4);
+    let o = sim()
+        .arg("run")
+        .args(&own)
+        .args(["-j", "2"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{stdout}");
+    assert!(!stdout.contains("save to the same path"), "{stdout}");
+}

@@ -119,6 +119,11 @@ pub fn peak_memory() -> Option<u64> {
 /// Runs the boot.
 pub fn run(a: BootArgs) -> Result<ExitCode, super::Error> {
     let started = Instant::now();
+    for (flag, p) in [("--rtas-log", &a.rtas_log), ("--dump-tree", &a.dump_tree)] {
+        if let Some(p) = p {
+            super::files::check_output(flag, p)?;
+        }
+    }
     let tree = match &a.tree {
         Some(p) => super::files::read_tree(p)?,
         None => {
@@ -177,17 +182,16 @@ pub fn run(a: BootArgs) -> Result<ExitCode, super::Error> {
         out.borrow_mut().flush();
         return Err(why.into());
     }
+    // The trace so far before an output that goes to stdout (`-`).
+    out.borrow_mut().flush();
     if let Some(p) = &a.rtas_log {
-        std::fs::write(
-            p,
-            rtas::calllog::to_jsonl(pseries_sim::harness::call_log(&rep.kernel)),
-        )
-        .map_err(|e| format!("{}: {e}", p.display()))?;
+        let log = rtas::calllog::to_jsonl(pseries_sim::harness::call_log(&rep.kernel));
+        super::files::write(p, log.as_bytes(), false)?;
     }
     if let Some(p) = &a.dump_tree {
         let blob = of_tree::dtb::write(rep.kernel.tree(), &Default::default())
             .map_err(|e| format!("{}: {e}", p.display()))?;
-        std::fs::write(p, blob).map_err(|e| format!("{}: {e}", p.display()))?;
+        super::files::write(p, &blob, true)?;
     }
     progress.finish();
     let mut o = out.borrow_mut();

@@ -1,7 +1,6 @@
 //! `pseries-sim dt`: converts between DTS and DTB.
 
 use clap::{Args, ValueEnum};
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -14,7 +13,7 @@ use std::process::ExitCode;
 #[derive(Args)]
 #[command(about = "Converts a device tree between DTS and DTB")]
 pub struct DtArgs {
-    /// The input tree (DTS or DTB).
+    /// The input tree (DTS or DTB; `-`: standard input).
     input: PathBuf,
     /// Where to write the output (DTS: stdout by default).
     #[arg(short = 'o', long = "output")]
@@ -37,47 +36,59 @@ pub enum Format {
 }
 
 /// Runs the conversion.
-pub fn run(a: DtArgs) -> Result<ExitCode, String> {
-    let progress = super::progress::Progress::spinner("converting");
-    if a.to == Some(Format::Dtb) {
-        if let Some(p) = a.output.as_ref().filter(|p| !super::files::is_std(p)) {
-            let bytes = super::files::read(&a.input)?;
-            if of_tree::dtb::is_dtb(&bytes) {
-                // Blob to blob: checked and written as through the tree, without it.
-                let r = blob_to_blob(&a, &bytes, p);
-                progress.finish();
-                return r;
-            }
-        }
+pub fn run(a: DtArgs) -> Result<ExitCode, super::Error> {
+    if let Some(p) = &a.output {
+        super::files::check_output("-o", p)?;
     }
-    let done = convert(&a);
+    let progress = super::progress::Progress::spinner("converting");
+    // Read once: standard input can be read only once.
+    let bytes = super::files::read(&a.input);
+    let done = bytes.and_then(|bytes| {
+        let is_dtb = of_tree::dtb::is_dtb(&bytes);
+        match a.output.as_ref().filter(|p| !super::files::is_std(p)) {
+            // Blob to blob: checked and written as through the tree, without it.
+            Some(p) if is_dtb && a.to == Some(Format::Dtb) => {
+                blob_to_blob(&a, &bytes, p).map(|()| None)
+            }
+            _ => convert(&a, &bytes).map(Some),
+        }
+    });
     progress.finish();
-    let (to, out) = done?;
-    write_out(&a, to, &out)
+    match done? {
+        Some((to, out)) => write_out(&a, to, &out),
+        None => Ok(ExitCode::SUCCESS),
+    }
 }
 
 /// A blob rewritten into the file `out`, streamed.
-fn blob_to_blob(a: &DtArgs, bytes: &[u8], out: &std::path::Path) -> Result<ExitCode, String> {
-    let f = std::fs::File::create(out).map_err(|e| format!("{}: {e}", out.display()))?;
-    let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
-    let r = of_tree::dtb::rewrite(bytes, &mut w).map_err(|e| format!("{}: {e}", a.input.display()));
-    let r = r.and_then(|()| w.flush().map_err(|e| format!("{}: {e}", out.display())));
-    if r.is_err() {
-        drop(w);
-        let _ = std::fs::remove_file(out);
-    }
-    r.map(|()| ExitCode::SUCCESS)
+fn blob_to_blob(a: &DtArgs, bytes: &[u8], out: &std::path::Path) -> Result<(), String> {
+    let r = pseries_sim::files::write_atomic_with(out, |mut w| {
+        of_tree::dtb::rewrite(bytes, &mut w)
+            .map_err(|e| Rewrite::Input(format!("{}: {e}", a.input.display())))
+    });
+    r.map_err(|e| match e {
+        Rewrite::Input(m) => m,
+        Rewrite::Output(e) => format!("{}: {e}", out.display()),
+    })
 }
 
-/// Reads the input and makes the output's bytes.
-fn convert(a: &DtArgs) -> Result<(Format, Vec<u8>), String> {
-    let bytes = super::files::read(&a.input)?;
-    let is_dtb = of_tree::dtb::is_dtb(&bytes);
-    let tree = if is_dtb {
-        of_tree::dtb::read(&bytes).map_err(|e| format!("{}: {e}", super::files::name(&a.input)))?
-    } else {
-        super::files::read_tree_with(&a.input, &of_tree::dts::Options { symbols: a.symbols })?
-    };
+/// Why a blob was not rewritten: its input, or the output file.
+enum Rewrite {
+    Input(String),
+    Output(std::io::Error),
+}
+
+impl From<std::io::Error> for Rewrite {
+    fn from(e: std::io::Error) -> Self {
+        Rewrite::Output(e)
+    }
+}
+
+/// The input's bytes to the output's.
+fn convert(a: &DtArgs, bytes: &[u8]) -> Result<(Format, Vec<u8>), String> {
+    let is_dtb = of_tree::dtb::is_dtb(bytes);
+    let opts = of_tree::dts::Options { symbols: a.symbols };
+    let tree = super::files::tree_from(bytes, &a.input, &opts)?;
     let to =
         a.to.unwrap_or(if is_dtb { Format::Dts } else { Format::Dtb });
     let out: Vec<u8> = match to {
@@ -92,7 +103,7 @@ fn convert(a: &DtArgs) -> Result<(Format, Vec<u8>), String> {
 }
 
 /// Writes the output where it goes.
-fn write_out(a: &DtArgs, to: Format, out: &[u8]) -> Result<ExitCode, String> {
+fn write_out(a: &DtArgs, to: Format, out: &[u8]) -> Result<ExitCode, super::Error> {
     let stdout = std::path::PathBuf::from("-");
     let p = a.output.as_deref().unwrap_or(&stdout);
     super::files::write(p, out, to == Format::Dtb)?;

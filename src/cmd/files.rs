@@ -1,32 +1,16 @@
-//! File arguments: `-` is stdin for an input and stdout for an output, everywhere.
+//! File arguments: `-` is stdin for an input and stdout for an output, everywhere; an
+//! output file is checked before the work and written whole (temporary file, rename).
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 
-/// Whether a path argument means stdin or stdout.
-pub fn is_std(p: &Path) -> bool {
-    p.as_os_str() == "-"
-}
+pub use pseries_sim::files::{is_std, name, read};
 
-/// The name an argument has in messages.
-pub fn name(p: &Path) -> String {
-    if is_std(p) {
-        "<stdin>".into()
-    } else {
-        p.display().to_string()
-    }
-}
-
-/// An input's bytes (`-`: stdin).
-pub fn read(p: &Path) -> Result<Vec<u8>, String> {
-    if is_std(p) {
-        let mut b = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut b)
-            .map_err(|e| format!("<stdin>: {e}"))?;
-        return Ok(b);
-    }
-    std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))
+/// Refuses, before any work, an output file that could not be written: a usage error
+/// naming the flag, the path and why.
+pub fn check_output(flag: &str, p: &Path) -> Result<(), super::Error> {
+    pseries_sim::files::check_output(p)
+        .map_err(|why| super::Error::Usage(format!("{flag} {}: {why}", p.display())))
 }
 
 /// An input's text (`-`: stdin).
@@ -41,18 +25,27 @@ pub fn read_tree(p: &Path) -> Result<of_tree::Tree, String> {
 
 /// [`read_tree`], DTS compiled with `opts` (dtc's -@).
 pub fn read_tree_with(p: &Path, opts: &of_tree::dts::Options) -> Result<of_tree::Tree, String> {
-    let bytes = read(p)?;
+    tree_from(&read(p)?, p, opts)
+}
+
+/// A device tree from an input's bytes (`p` names it and, for a DTS file, is where its
+/// /include/s resolve).
+pub fn tree_from(
+    bytes: &[u8],
+    p: &Path,
+    opts: &of_tree::dts::Options,
+) -> Result<of_tree::Tree, String> {
     let n = name(p);
-    if of_tree::dtb::is_dtb(&bytes) {
-        return of_tree::dtb::read(&bytes).map_err(|e| format!("{n}: {e}"));
+    if of_tree::dtb::is_dtb(bytes) {
+        return of_tree::dtb::read(bytes).map_err(|e| format!("{n}: {e}"));
     }
     let binary = || format!("{n}: neither a DTB (no magic 0xd00dfeed) nor DTS text (binary data)");
-    let text = String::from_utf8(bytes).map_err(|_| binary())?;
+    let text = std::str::from_utf8(bytes).map_err(|_| binary())?;
     if text.contains('\0') {
         return Err(binary());
     }
     if is_std(p) {
-        of_tree::dts::parse_str_with(&text, "<stdin>", opts).map_err(|e| e.to_string())
+        of_tree::dts::parse_str_with(text, "<stdin>", opts).map_err(|e| e.to_string())
     } else {
         // From the file, so that /include/ and /incbin/ resolve beside it.
         of_tree::dts::parse_file_with(p, opts).map_err(|e| e.to_string())
@@ -73,7 +66,8 @@ pub fn about(p: Option<&Path>, e: impl std::fmt::Display) -> String {
 /// Writes an output (`-`: stdout). `binary` output is refused on a terminal only.
 pub fn write(p: &Path, bytes: &[u8], binary: bool) -> Result<(), String> {
     if !is_std(p) {
-        return std::fs::write(p, bytes).map_err(|e| format!("{}: {e}", p.display()));
+        return pseries_sim::files::write_atomic(p, bytes)
+            .map_err(|e| format!("{}: {e}", p.display()));
     }
     if binary && std::io::stdout().is_terminal() {
         return Err(

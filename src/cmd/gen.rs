@@ -70,6 +70,9 @@ fn functions(s: &str) -> Result<u32, String> {
 /// --ims and --msi-devices out of range or on another platform) is a usage error.
 pub fn run(a: GenArgs) -> Result<ExitCode, super::Error> {
     use super::Error::Usage;
+    if let Some(p) = &a.output {
+        super::files::check_output("-o", p)?;
+    }
     let progress = super::progress::Progress::spinner("generating");
     let platform = match a.platform {
         PlatformArg::Pseries => Platform::Pseries,

@@ -55,11 +55,26 @@ fn relative(dir: &Path, target: &Path) -> PathBuf {
 }
 
 /// Runs the import.
-pub fn run(a: ImportArgs) -> Result<ExitCode, String> {
-    let text = std::fs::read_to_string(&a.log).map_err(|e| format!("{}: {e}", a.log.display()))?;
+pub fn run(a: ImportArgs) -> Result<ExitCode, super::Error> {
+    let calls_path = match (&a.output, &a.scenario) {
+        (Some(p), _) => Some(p.clone()),
+        (None, Some(s)) => Some(s.with_extension("jsonl")),
+        (None, None) => None,
+    };
+    let flag = if a.output.is_some() {
+        "-o"
+    } else {
+        "--scenario"
+    };
+    for (flag, p) in [("--scenario", &a.scenario), (flag, &calls_path)] {
+        if let Some(p) = p {
+            super::files::check_output(flag, p)?;
+        }
+    }
+    let text = super::files::read_text(&a.log)?;
     let mut buids = HashMap::new();
     if let Some(m) = &a.machine {
-        let tree = of_tree::read_file(m).map_err(|e| e.to_string())?;
+        let tree = super::files::read_tree(m)?;
         let cfg = rtas::MachineConfig {
             profile: rtas::Profile::Qemu,
             pool_size: None,
@@ -71,18 +86,13 @@ pub fn run(a: ImportArgs) -> Result<ExitCode, String> {
             buids.insert(p.index, p.buid);
         }
     }
-    let imp = import(&text, &buids).map_err(|e| format!("{}: {e}", a.log.display()))?;
+    let imp = import(&text, &buids).map_err(|e| format!("{}: {e}", super::files::name(&a.log)))?;
     for n in &imp.notes {
         eprintln!("note: {n}");
     }
     let jsonl = rtas::calllog::to_jsonl(&imp.calls);
-    let calls_path = match (&a.output, &a.scenario) {
-        (Some(p), _) => Some(p.clone()),
-        (None, Some(s)) => Some(s.with_extension("jsonl")),
-        (None, None) => None,
-    };
     match &calls_path {
-        Some(p) => std::fs::write(p, &jsonl).map_err(|e| format!("{}: {e}", p.display()))?,
+        Some(p) => super::files::write(p, jsonl.as_bytes(), false)?,
         None => std::io::stdout()
             .write_all(jsonl.as_bytes())
             .map_err(|e| format!("stdout: {e}"))?,
@@ -94,7 +104,7 @@ pub fn run(a: ImportArgs) -> Result<ExitCode, String> {
             .unwrap_or(Path::new("."));
         let mut sc = format!(
             "# Imported from {} by pseries-sim import.\n",
-            a.log.display()
+            super::files::name(&a.log)
         );
         sc.push_str(&format!(
             "machine {}\nprofile qemu\n",
@@ -108,7 +118,7 @@ pub fn run(a: ImportArgs) -> Result<ExitCode, String> {
             "expect rtas-log {}\n",
             relative(dir, calls).display()
         ));
-        std::fs::write(s, sc).map_err(|e| format!("{}: {e}", s.display()))?;
+        super::files::write(s, sc.as_bytes(), false)?;
     }
     eprintln!(
         "imported {} RTAS calls, {} driver actions",

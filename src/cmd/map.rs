@@ -1,7 +1,8 @@
 //! `pseries-sim map`: a picture of the interrupt source number space.
 
 use clap::Args;
-use pseries_sim::scenario::{run_file, Discard};
+use platform::linux::Client::Model;
+use pseries_sim::scenario::{run_steps, steps_from, Discard};
 use pseries_sim::BootOptions;
 use rtas::Profile;
 use std::path::PathBuf;
@@ -16,7 +17,7 @@ use std::process::ExitCode;
 #[derive(Args)]
 #[command(about = "Draws the interrupt source number space as SVG")]
 pub struct MapArgs {
-    /// A tree (DTS or DTB) or a scenario file.
+    /// A tree (DTS or DTB) or a scenario file (`-`: standard input).
     input: PathBuf,
     /// The SVG file to write.
     #[arg(short = 'o', long = "output")]
@@ -27,14 +28,16 @@ pub struct MapArgs {
 }
 
 /// Draws the map.
-pub fn run(a: MapArgs) -> Result<ExitCode, String> {
-    let bytes = std::fs::read(&a.input).map_err(|e| format!("{}: {e}", a.input.display()))?;
+pub fn run(a: MapArgs) -> Result<ExitCode, super::Error> {
+    super::files::check_output("-o", &a.output)?;
+    let bytes = super::files::read(&a.input)?;
+    let name = super::files::name(&a.input);
     let is_tree = of_tree::dtb::is_dtb(&bytes)
         || String::from_utf8_lossy(&bytes)
             .trim_start()
             .starts_with("/dts-v1/");
     let (kernel, title) = if is_tree {
-        let tree = of_tree::read_file(&a.input).map_err(|e| e.to_string())?;
+        let tree = super::files::tree_from(&bytes, &a.input, &Default::default())?;
         let opts = BootOptions {
             profile: a.profile,
             trace: false,
@@ -43,15 +46,15 @@ pub fn run(a: MapArgs) -> Result<ExitCode, String> {
         let rep = pseries_sim::boot::boot_all(tree, opts).map_err(|e| e.to_string())?;
         (
             rep.kernel,
-            format!("{} after boot ({} profile)", a.input.display(), a.profile),
+            format!("{name} after boot ({} profile)", a.profile),
         )
     } else {
-        let k = run_file(&a.input, Default::default(), &mut Discard)
+        let steps = steps_from(&bytes, &name).map_err(|e| e.to_string())?;
+        let k = run_steps(&a.input, &steps, Default::default(), &mut Discard, Model)
             .map_err(|e| e.to_string())?
-            .ok_or_else(|| format!("{}: the scenario never boots a machine", a.input.display()))?;
+            .ok_or_else(|| format!("{name}: the scenario never boots a machine"))?;
         let title = format!(
-            "{} after the scenario ({} profile)",
-            a.input.display(),
+            "{name} after the scenario ({} profile)",
             pseries_sim::harness::firmware(&k).profile()
         );
         (k, title)

@@ -61,7 +61,7 @@ use std::process::ExitCode;
 #[derive(Args)]
 #[command(about = "Runs scenario files")]
 pub struct RunArgs {
-    /// The scenario files.
+    /// The scenario files (`-`: standard input, once).
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// Scenarios run at once (several files): default, the machine's cores.
@@ -110,25 +110,33 @@ fn run_many(a: &RunArgs) -> Result<ExitCode, super::Error> {
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let started = std::time::Instant::now();
-    let progress = super::progress::Progress::bar(a.files.len() as u64, "scenarios");
     a.client_opts.apply()?;
     let client = super::client::parse(&a.client)?;
-    let outcomes = pseries_sim::many::run_all_with(&a.files, jobs, client, &|_| progress.inc());
+    let plan = pseries_sim::many::plan(&a.files);
+    let mut out = super::out::Buffered::new();
+    for s in &plan.shared {
+        out.line(format!(
+            "{} scenarios save to the same path ({}): run one at a time",
+            s.scenarios,
+            s.path.display()
+        ));
+    }
+    out.flush();
+    let progress = super::progress::Progress::bar(a.files.len() as u64, "scenarios");
+    let outcomes = pseries_sim::many::run_plan(&plan, jobs, client, &|_| progress.inc());
     progress.finish();
     let total = started.elapsed();
-    let mut out = super::out::Buffered::new();
     let mut failed = 0;
     for o in &outcomes {
+        let name = super::files::name(&o.file);
         match &o.failure {
             None => out.line(format!(
-                "passed {}: {} RTAS calls, {} virqs mapped",
-                o.file.display(),
-                o.counts.0,
-                o.counts.1
+                "passed {name}: {} RTAS calls, {} virqs mapped",
+                o.counts.0, o.counts.1
             )),
             Some(why) => {
                 failed += 1;
-                out.line(format!("FAILED {}: {why}", o.file.display()));
+                out.line(format!("FAILED {name}: {why}"));
             }
         }
     }
@@ -138,8 +146,8 @@ fn run_many(a: &RunArgs) -> Result<ExitCode, super::Error> {
     ));
     out.flush();
     if let Some(p) = &a.junit {
-        std::fs::write(p, pseries_sim::many::junit(&outcomes, total))
-            .map_err(|e| format!("{}: {e}", p.display()))?;
+        let xml = pseries_sim::many::junit(&outcomes, total);
+        super::files::write(p, xml.as_bytes(), false)?;
     }
     Ok(if failed > 0 {
         ExitCode::FAILURE
@@ -155,6 +163,17 @@ pub fn run(a: RunArgs) -> Result<ExitCode, super::Error> {
         return Err(super::Error::Usage(
             "-j takes a number of scenarios of at least 1".into(),
         ));
+    }
+    let stdin = a.files.iter().filter(|f| super::files::is_std(f)).count();
+    if stdin > 1 {
+        return Err(super::Error::Usage(format!(
+            "- (standard input) is given {stdin} times: it can be read once"
+        )));
+    }
+    for (flag, p) in [("--junit", &a.junit), ("--rtas-log", &a.rtas_log)] {
+        if let Some(p) = p {
+            super::files::check_output(flag, p)?;
+        }
     }
     if a.files.len() > 1 || a.junit.is_some() {
         return run_many(&a);
@@ -177,11 +196,8 @@ pub fn run(a: RunArgs) -> Result<ExitCode, super::Error> {
         }
     };
     if let (Some(k), Some(p)) = (&k, &a.rtas_log) {
-        std::fs::write(
-            p,
-            rtas::calllog::to_jsonl(pseries_sim::harness::call_log(k)),
-        )
-        .map_err(|e| format!("{}: {e}", p.display()))?;
+        let log = rtas::calllog::to_jsonl(pseries_sim::harness::call_log(k));
+        super::files::write(p, log.as_bytes(), false)?;
     }
     if let Some(k) = k {
         let calls = pseries_sim::harness::call_log(&k).len();

@@ -2,7 +2,7 @@
 //! failed expectation ends the run.
 
 use super::command::{Command, Step};
-use super::parse::parse;
+use super::load::{base_dir, check_saves, load};
 
 #[path = "run_driver.rs"]
 mod driver;
@@ -84,8 +84,8 @@ impl<'o> Runner<'o> {
     /// A runner for a scenario file (paths resolve against its folder).
     pub fn new(file: &Path, format: TraceFormat, out: &'o mut dyn Output) -> Self {
         Runner {
-            file: file.display().to_string(),
-            dir: file.parent().map(Path::to_path_buf).unwrap_or_default(),
+            file: crate::files::name(file),
+            dir: base_dir(file),
             machine: None,
             profile: Profile::Papr,
             cas: Default::default(),
@@ -328,7 +328,7 @@ impl<'o> Runner<'o> {
             Command::Save(p) => {
                 let path = self.dir.join(p);
                 let blob = harness::save(self.kernel(step)?);
-                std::fs::write(&path, blob)
+                crate::files::write_atomic(&path, &blob)
                     .map_err(|e| self.fail(step, format!("{}: {e}", path.display())))?;
             }
             Command::Restore(p) => {
@@ -434,28 +434,6 @@ pub fn run_file(
     run_file_with(file, format, out, platform::linux::Client::Model)
 }
 
-/// Reads and parses a scenario file (a device tree blob or other binary data is no
-/// scenario).
-pub fn load(file: &Path) -> Result<Vec<Step>, Error> {
-    let bytes =
-        std::fs::read(file).map_err(|e| Error::Failed(format!("{}: {e}", file.display())))?;
-    let text = match std::str::from_utf8(&bytes) {
-        Ok(t) if !t.contains('\0') => t,
-        _ => {
-            let what = if bytes.starts_with(&0xd00d_feed_u32.to_be_bytes()) {
-                "a device tree blob"
-            } else {
-                "binary data"
-            };
-            return Err(Error::Failed(format!(
-                "{}: not a scenario ({what})",
-                file.display()
-            )));
-        }
-    };
-    parse(text, &file.display().to_string())
-}
-
 /// [`run_file`] with a chosen MSI client.
 pub fn run_file_with(
     file: &Path,
@@ -463,9 +441,21 @@ pub fn run_file_with(
     out: &mut dyn Output,
     client: platform::linux::Client,
 ) -> Result<Option<Kernel>, Error> {
-    let steps = load(file)?;
-    let mut r = Runner::for_steps(file, &steps, format, out, client);
-    for s in &steps {
+    run_steps(file, &load(file)?, format, out, client)
+}
+
+/// Runs a scenario's steps, read from `file` (`-`: standard input). A `save` line whose
+/// file could not be written fails the scenario before its first step.
+pub fn run_steps(
+    file: &Path,
+    steps: &[Step],
+    format: TraceFormat,
+    out: &mut dyn Output,
+    client: platform::linux::Client,
+) -> Result<Option<Kernel>, Error> {
+    check_saves(file, steps)?;
+    let mut r = Runner::for_steps(file, steps, format, out, client);
+    for s in steps {
         r.step(s)?;
     }
     r.finish()?;
