@@ -7,15 +7,31 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Loads FILE as OS memory (at address 0x4000) and makes the RTAS call whose buffer
-/// starts at --at: big-endian cells token, nargs, nret, args, rets. Or, with --service,
-/// builds that buffer itself: the service by name (its token from the tree's /rtas) or
-/// token, the inputs from --args. Prints the outputs as the OS reads them back, the
-/// status first. A buffer that does not fit in memory is an error (exit 1).
+/// starts at --at; or, with --service, builds that buffer itself: the service by name
+/// (its token from the tree's /rtas) or token, the inputs from --args. Prints the
+/// outputs as the OS reads them back, the status first. A buffer that does not fit in
+/// memory is an error (exit 1).
 ///
 /// Example: pseries-sim call buffer.bin --machine fixtures/qemu/a_default.dtb --at 0x10
 /// Example: pseries-sim call --service ibm,change-msi --args 2048,0x8000000,0x20000000,3,0,1 --machine fixtures/linux-guest/qemu-initial.dtb
+///
+/// The call buffer, big-endian 32-bit cells from --at:
+///
+///   token                   the service (its value under the tree's /rtas)
+///   nargs                   the number of inputs
+///   nret                    the number of outputs
+///   arg 1 ... arg nargs     the inputs
+///   ret 1 ... ret nret      the outputs, which the firmware writes; ret 1 is the status
+///
+/// --args, the inputs of a --service call:
+///
+///   ARG[,ARG]...            each a cell, hex (0x...) or decimal; no field may be empty
+///   (empty, the default)    no inputs
 #[derive(Args)]
-#[command(about = "Makes one raw RTAS call from a memory image")]
+#[command(
+    about = "Makes one raw RTAS call from a memory image",
+    verbatim_doc_comment
+)]
 pub struct CallArgs {
     /// The memory image holding the call buffer (not with --service).
     #[arg(required_unless_present = "service", conflicts_with = "service")]
@@ -36,7 +52,7 @@ pub struct CallArgs {
     #[arg(long, default_value = "0", value_parser = number::<u64>)]
     at: u64,
     /// Firmware behaviour.
-    #[arg(long, default_value = "papr")]
+    #[arg(long, default_value = "papr", value_parser = super::choices::profile())]
     profile: Profile,
     /// The calling partition.
     #[arg(long, default_value_t = 0)]
