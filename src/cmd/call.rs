@@ -70,6 +70,20 @@ fn number<T: TryFrom<u64>>(s: &str) -> Result<T, String> {
     T::try_from(v).map_err(|_| format!("'{s}' is too large"))
 }
 
+/// The cells of `--args`: none when it is empty, else one for each comma-separated field.
+fn inputs(list: &str) -> Result<Vec<u32>, String> {
+    if list.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    let fields = list.split(',').enumerate();
+    fields
+        .map(|(i, f)| match f.trim() {
+            "" => Err(format!("field {} of '{list}' is empty", i + 1)),
+            _ => number::<u32>(f),
+        })
+        .collect()
+}
+
 /// LoPAPR's output count of the services the OS calls.
 fn default_nret(service: &str) -> u32 {
     match service {
@@ -95,13 +109,7 @@ fn buffer(a: &CallArgs, tree: &of_tree::Tree) -> Result<Vec<u8>, super::Error> {
             })?
         }
     };
-    let args: Vec<u32> = a
-        .args
-        .split(',')
-        .filter(|x| !x.trim().is_empty())
-        .map(number::<u32>)
-        .collect::<Result<_, _>>()
-        .map_err(|e| super::Error::Usage(format!("--args: {e}")))?;
+    let args = inputs(&a.args).map_err(|e| super::Error::Usage(format!("--args: {e}")))?;
     // The service's name, also when it was given by token.
     let name = tree
         .find("/rtas")
@@ -135,6 +143,12 @@ pub fn run(a: CallArgs) -> Result<ExitCode, super::Error> {
         Some(f) => (super::files::read(f)?, super::files::name(f)),
         None => (buffer(&a, &tree)?, "--service".to_string()),
     };
+    if image.is_empty() {
+        return Err(format!(
+            "{what}: the memory image is empty: it holds no call buffer (token, nargs, nret, args, rets)"
+        )
+        .into());
+    }
     const BASE: u64 = 0x4000;
     let mut mem = Memory::new(BASE, image.len());
     mem.bytes_mut().copy_from_slice(&image);
@@ -146,4 +160,21 @@ pub fn run(a: CallArgs) -> Result<ExitCode, super::Error> {
     let rec = fw.log.last().ok_or("the firmware logged no call")?;
     super::out::line(format!("{} {:?} -> {:?}", rec.service, rec.args, rec.rets))?;
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::inputs;
+
+    #[test]
+    fn an_empty_field_is_refused_by_its_position() {
+        assert_eq!(inputs(""), Ok(vec![]));
+        assert_eq!(inputs("2048, 0x10"), Ok(vec![2048, 16]));
+        assert_eq!(
+            inputs("2048,,3"),
+            Err("field 2 of '2048,,3' is empty".to_string())
+        );
+        assert_eq!(inputs("1,"), Err("field 2 of '1,' is empty".to_string()));
+        assert!(inputs(",1").unwrap_err().starts_with("field 1 "));
+    }
 }

@@ -56,22 +56,22 @@ fn relative(dir: &Path, target: &Path) -> PathBuf {
 
 /// Runs the import.
 pub fn run(a: ImportArgs) -> Result<ExitCode, String> {
-    let text = std::fs::read_to_string(&a.log).map_err(|e| format!("{}: {e}", a.log.display()))?;
+    let text = super::files::read_text(&a.log)?;
     let mut buids = HashMap::new();
     if let Some(m) = &a.machine {
-        let tree = of_tree::read_file(m).map_err(|e| e.to_string())?;
+        let tree = super::files::read_tree(m)?;
         let cfg = rtas::MachineConfig {
             profile: rtas::Profile::Qemu,
             pool_size: None,
             bare_metal: false,
         };
         let machine =
-            rtas::Machine::from_tree(&tree, &cfg).map_err(|e| format!("{}: {e}", m.display()))?;
+            rtas::Machine::from_tree(&tree, &cfg).map_err(|e| super::files::about(Some(m), e))?;
         for p in &machine.phbs {
             buids.insert(p.index, p.buid);
         }
     }
-    let imp = import(&text, &buids).map_err(|e| format!("{}: {e}", a.log.display()))?;
+    let imp = import(&text, &buids).map_err(|e| super::files::about(Some(&a.log), e))?;
     for n in &imp.notes {
         eprintln!("note: {n}");
     }

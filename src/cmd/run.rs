@@ -128,7 +128,10 @@ fn run_many(a: &RunArgs) -> Result<ExitCode, super::Error> {
             )),
             Some(why) => {
                 failed += 1;
-                out.line(format!("FAILED {}: {why}", o.file.display()));
+                out.line(format!(
+                    "FAILED {}",
+                    super::files::about(Some(&o.file), why)
+                ));
             }
         }
     }
