@@ -29,3 +29,33 @@ pub enum Error {
     #[error("{0}")]
     Failed(String),
 }
+
+/// The message `e` about the file `name`, naming it once: as it is when it begins with
+/// the name already (an I/O or parse error of that file), else after `name: `.
+pub fn about_file(name: &str, e: impl std::fmt::Display) -> String {
+    let e = e.to_string();
+    match e.strip_prefix(name) {
+        Some(rest) if rest.starts_with(':') => e,
+        _ => format!("{name}: {e}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::about_file;
+
+    #[test]
+    fn the_name_comes_once() {
+        let io = "a.dts: No such file or directory (os error 2)";
+        assert_eq!(about_file("a.dts", io), io);
+        assert_eq!(
+            about_file("a.dts", "a.dts:3:1: expected ';'"),
+            "a.dts:3:1: expected ';'"
+        );
+        assert_eq!(
+            about_file("a.dts", "DTB offset 0x8: bad"),
+            "a.dts: DTB offset 0x8: bad"
+        );
+        assert_eq!(about_file("a.dts", "a.dtsi: x"), "a.dts: a.dtsi: x");
+    }
+}

@@ -27,5 +27,5 @@ pub mod import;
 pub mod many;
 pub mod scenario;
 
-pub use error::Error;
+pub use error::{about_file, Error};
 pub use harness::BootOptions;

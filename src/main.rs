@@ -25,20 +25,13 @@ enum Command {
     Map(cmd::map::MapArgs),
     Replay(cmd::replay::ReplayArgs),
     Run(cmd::run::RunArgs),
-    Completions(CompletionsArgs),
-    /// Prints the manual page (roff).
-    #[command(about = "Prints the manual page (roff)")]
-    Man,
+    Completions(cmd::completions::CompletionsArgs),
+    Man(cmd::man::ManArgs),
 }
 
-/// Prints a shell completion script for pseries-sim.
-///
-/// Example: pseries-sim completions bash > /etc/bash_completion.d/pseries-sim
-#[derive(clap::Args)]
-#[command(about = "Prints a shell completion script")]
-struct CompletionsArgs {
-    /// The shell.
-    shell: clap_complete::Shell,
+/// The command line's definition, as parsed and as the completions and pages show it.
+fn command() -> clap::Command {
+    cmd::man::with_page_names(<Cli as clap::CommandFactory>::command())
 }
 
 fn main() -> ExitCode {
@@ -50,7 +43,8 @@ fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn"))
         .format_timestamp(None)
         .init();
-    let cli = match Cli::try_parse() {
+    let parsed = command().try_get_matches();
+    let cli = match parsed.and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m)) {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
@@ -69,21 +63,8 @@ fn main() -> ExitCode {
         Command::Map(a) => cmd::map::run(a),
         Command::Replay(a) => cmd::replay::run(a).map_err(cmd::Error::from),
         Command::Run(a) => cmd::run::run(a),
-        Command::Completions(a) => {
-            let mut c = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(a.shell, &mut c, "pseries-sim", &mut std::io::stdout());
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Man => {
-            let c = <Cli as clap::CommandFactory>::command();
-            let mut out = Vec::new();
-            match clap_mangen::Man::new(c).render(&mut out) {
-                Ok(()) => cmd::out::line(String::from_utf8_lossy(&out).trim_end())
-                    .map(|()| ExitCode::SUCCESS)
-                    .map_err(cmd::Error::from),
-                Err(e) => Err(format!("man page: {e}").into()),
-            }
-        }
+        Command::Completions(a) => cmd::completions::run(a, command()),
+        Command::Man(a) => cmd::man::run(a, command()),
     };
     match result {
         Ok(code) => code,

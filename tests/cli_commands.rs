@@ -236,9 +236,10 @@ fn options_the_command_refuses_exit_2_with_their_message() {
         assert!(stderr.contains(says), "{args:?}: {stderr}");
         assert!(stdout.is_empty(), "{args:?}: {stdout}");
     }
-    // A failure of the work stays 1: a client file that does not exist.
+    // A client that cannot be built, here a file that does not exist (a commit without
+    // it, to `git bisect run`), is neither: 125, git bisect's "skip".
     let (code, _, stderr) = out(sim().args(["boot", "--client", "linux:/no/such/msi.c"]));
-    assert_eq!(code, Some(1), "{stderr}");
+    assert_eq!(code, Some(125), "{stderr}");
 }
 
 #[test]

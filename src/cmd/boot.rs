@@ -26,7 +26,7 @@ pub struct BootArgs {
     /// The machine's tree (DTS or DTB); the built-in machine when absent.
     tree: Option<PathBuf>,
     /// Firmware behaviour: papr (LoPAPR) or qemu (QEMU 7.2).
-    #[arg(long, default_value = "papr")]
+    #[arg(long, default_value = "papr", value_parser = super::choices::profile())]
     profile: Profile,
     /// Trace and table as JSON Lines (the same as --trace json).
     #[arg(long, conflicts_with_all = ["trace", "quiet"])]
@@ -34,7 +34,7 @@ pub struct BootArgs {
     /// Trace format: human (default), json (JSON Lines: each event, then a "vector"
     /// line per row of the table), or qemu (the firmware's calls as QEMU's spapr_pci*
     /// trace events).
-    #[arg(long, default_value = "human")]
+    #[arg(long, default_value = "human", value_parser = super::choices::trace_format())]
     trace: TraceFormat,
     /// Print only a summary (functions, vectors, time, peak memory, RTAS calls).
     #[arg(long, conflicts_with = "trace_filter")]
@@ -49,7 +49,7 @@ pub struct BootArgs {
     /// remap, handler or irq as the human trace names it, driver) and messages containing
     /// TEXT (msg:TEXT), comma-separated.
     /// Example: --trace-filter 'msg:rtas_msi: counting'
-    #[arg(long, default_value = "")]
+    #[arg(long, default_value = "", value_parser = super::choices::trace_filter(), hide_possible_values = true)]
     trace_filter: TraceFilter,
     /// Which code negotiates MSIs: `model` (the project's, the default),
     /// `linux:TREE` (a kernel tree's own pseries msi.c on its own MSI core) or
@@ -63,7 +63,7 @@ pub struct BootArgs {
     dump_tree: Option<PathBuf>,
     /// The interrupt mode the OS asks for at client-architecture-support: xics, xive,
     /// or auto (what Linux 6.1 asks: XIVE where the platform offers it).
-    #[arg(long, default_value = "auto")]
+    #[arg(long, default_value = "auto", value_parser = super::choices::cas())]
     cas: platform::kernel::prom_init::CasRequest,
 }
 

@@ -7,15 +7,31 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Loads FILE as OS memory (at address 0x4000) and makes the RTAS call whose buffer
-/// starts at --at: big-endian cells token, nargs, nret, args, rets. Or, with --service,
-/// builds that buffer itself: the service by name (its token from the tree's /rtas) or
-/// token, the inputs from --args. Prints the outputs as the OS reads them back, the
-/// status first. A buffer that does not fit in memory is an error (exit 1).
+/// starts at --at; or, with --service, builds that buffer itself: the service by name
+/// (its token from the tree's /rtas) or token, the inputs from --args. Prints the
+/// outputs as the OS reads them back, the status first. A buffer that does not fit in
+/// memory is an error (exit 1).
 ///
 /// Example: pseries-sim call buffer.bin --machine fixtures/qemu/a_default.dtb --at 0x10
 /// Example: pseries-sim call --service ibm,change-msi --args 2048,0x8000000,0x20000000,3,0,1 --machine fixtures/linux-guest/qemu-initial.dtb
+///
+/// The call buffer, big-endian 32-bit cells from --at:
+///
+///   token                   the service (its value under the tree's /rtas)
+///   nargs                   the number of inputs
+///   nret                    the number of outputs
+///   arg 1 ... arg nargs     the inputs
+///   ret 1 ... ret nret      the outputs, which the firmware writes; ret 1 is the status
+///
+/// --args, the inputs of a --service call:
+///
+///   ARG[,ARG]...            each a cell, hex (0x...) or decimal; no field may be empty
+///   (empty, the default)    no inputs
 #[derive(Args)]
-#[command(about = "Makes one raw RTAS call from a memory image")]
+#[command(
+    about = "Makes one raw RTAS call from a memory image",
+    verbatim_doc_comment
+)]
 pub struct CallArgs {
     /// The memory image holding the call buffer (not with --service).
     #[arg(required_unless_present = "service", conflicts_with = "service")]
@@ -36,7 +52,7 @@ pub struct CallArgs {
     #[arg(long, default_value = "0", value_parser = number::<u64>)]
     at: u64,
     /// Firmware behaviour.
-    #[arg(long, default_value = "papr")]
+    #[arg(long, default_value = "papr", value_parser = super::choices::profile())]
     profile: Profile,
     /// The calling partition.
     #[arg(long, default_value_t = 0)]
@@ -52,6 +68,20 @@ fn number<T: TryFrom<u64>>(s: &str) -> Result<T, String> {
     }
     .map_err(|_| format!("'{s}' is not a number (hex 0x... or decimal)"))?;
     T::try_from(v).map_err(|_| format!("'{s}' is too large"))
+}
+
+/// The cells of `--args`: none when it is empty, else one for each comma-separated field.
+fn inputs(list: &str) -> Result<Vec<u32>, String> {
+    if list.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    let fields = list.split(',').enumerate();
+    fields
+        .map(|(i, f)| match f.trim() {
+            "" => Err(format!("field {} of '{list}' is empty", i + 1)),
+            _ => number::<u32>(f),
+        })
+        .collect()
 }
 
 /// LoPAPR's output count of the services the OS calls.
@@ -79,13 +109,7 @@ fn buffer(a: &CallArgs, tree: &of_tree::Tree) -> Result<Vec<u8>, super::Error> {
             })?
         }
     };
-    let args: Vec<u32> = a
-        .args
-        .split(',')
-        .filter(|x| !x.trim().is_empty())
-        .map(number::<u32>)
-        .collect::<Result<_, _>>()
-        .map_err(|e| super::Error::Usage(format!("--args: {e}")))?;
+    let args = inputs(&a.args).map_err(|e| super::Error::Usage(format!("--args: {e}")))?;
     // The service's name, also when it was given by token.
     let name = tree
         .find("/rtas")
@@ -119,6 +143,12 @@ pub fn run(a: CallArgs) -> Result<ExitCode, super::Error> {
         Some(f) => (super::files::read(f)?, super::files::name(f)),
         None => (buffer(&a, &tree)?, "--service".to_string()),
     };
+    if image.is_empty() {
+        return Err(format!(
+            "{what}: the memory image is empty: it holds no call buffer (token, nargs, nret, args, rets)"
+        )
+        .into());
+    }
     const BASE: u64 = 0x4000;
     let mut mem = Memory::new(BASE, image.len());
     mem.bytes_mut().copy_from_slice(&image);
@@ -130,4 +160,21 @@ pub fn run(a: CallArgs) -> Result<ExitCode, super::Error> {
     let rec = fw.log.last().ok_or("the firmware logged no call")?;
     super::out::line(format!("{} {:?} -> {:?}", rec.service, rec.args, rec.rets))?;
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::inputs;
+
+    #[test]
+    fn an_empty_field_is_refused_by_its_position() {
+        assert_eq!(inputs(""), Ok(vec![]));
+        assert_eq!(inputs("2048, 0x10"), Ok(vec![2048, 16]));
+        assert_eq!(
+            inputs("2048,,3"),
+            Err("field 2 of '2048,,3' is empty".to_string())
+        );
+        assert_eq!(inputs("1,"), Err("field 2 of '1,' is empty".to_string()));
+        assert!(inputs(",1").unwrap_err().starts_with("field 1 "));
+    }
 }

@@ -12,7 +12,12 @@ pub struct ClientOpts {
     client_timeout: Option<f64>,
     /// Build the compiled client (a tree's MSI core with it) with these sanitizers,
     /// comma-separated: address, undefined. Its first report fails the run.
-    #[arg(long, value_name = "address,undefined", value_delimiter = ',')]
+    #[arg(
+        long,
+        value_name = "address,undefined",
+        value_delimiter = ',',
+        value_parser = super::choices::sanitizer()
+    )]
     sanitize: Vec<String>,
     /// A kernel warning of the compiled client (WARN, WARN_ON) fails the run at its
     /// scenario line (they are traced and counted either way).

@@ -15,6 +15,7 @@ use std::process::ExitCode;
 /// `linux:PATH/msi.c`). The left client's lines come first.
 ///
 /// Example: pseries-sim diff-clients boot.scenario --client linux:msi.c
+///
 /// Example: pseries-sim diff-clients boot.scenario --client linux:old/msi.c --client linux:new/msi.c
 #[derive(Args)]
 #[command(

@@ -54,13 +54,8 @@ pub fn tree_from(
 
 /// An error about a tree's contents, named after the tree's file (once).
 pub fn about(p: Option<&Path>, e: impl std::fmt::Display) -> String {
-    let e = e.to_string();
     let n = p.map_or_else(|| "built-in machine".to_string(), name);
-    if e.starts_with(&format!("{n}:")) {
-        e
-    } else {
-        format!("{n}: {e}")
-    }
+    pseries_sim::about_file(&n, e)
 }
 
 /// Writes an output (`-`: stdout). `binary` output is refused on a terminal only.

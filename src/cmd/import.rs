@@ -81,12 +81,12 @@ pub fn run(a: ImportArgs) -> Result<ExitCode, super::Error> {
             bare_metal: false,
         };
         let machine =
-            rtas::Machine::from_tree(&tree, &cfg).map_err(|e| format!("{}: {e}", m.display()))?;
+            rtas::Machine::from_tree(&tree, &cfg).map_err(|e| super::files::about(Some(m), e))?;
         for p in &machine.phbs {
             buids.insert(p.index, p.buid);
         }
     }
-    let imp = import(&text, &buids).map_err(|e| format!("{}: {e}", super::files::name(&a.log)))?;
+    let imp = import(&text, &buids).map_err(|e| super::files::about(Some(&a.log), e))?;
     for n in &imp.notes {
         eprintln!("note: {n}");
     }

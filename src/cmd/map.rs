@@ -23,7 +23,7 @@ pub struct MapArgs {
     #[arg(short = 'o', long = "output")]
     output: PathBuf,
     /// Firmware behaviour for a tree (a scenario names its own).
-    #[arg(long, default_value = "papr")]
+    #[arg(long, default_value = "papr", value_parser = super::choices::profile())]
     profile: Profile,
 }
 

@@ -3,14 +3,17 @@
 pub mod boot;
 pub mod call;
 pub mod check;
+pub mod choices;
 pub mod client;
 pub mod client_opts;
+pub mod completions;
 pub mod diff_clients;
 pub mod dt;
 pub mod files;
 pub mod gen;
 pub mod import;
 pub mod malloc_tuning;
+pub mod man;
 pub mod map;
 pub mod out;
 pub mod progress;

@@ -20,7 +20,7 @@ pub struct ReplayArgs {
     #[arg(long)]
     machine: Option<PathBuf>,
     /// Firmware behaviour: papr (LoPAPR) or qemu (QEMU 7.2).
-    #[arg(long, default_value = "papr")]
+    #[arg(long, default_value = "papr", value_parser = super::choices::profile())]
     profile: Profile,
 }
 

@@ -59,7 +59,7 @@ use std::process::ExitCode;
 ///                                       the scenario), then the OS's addition and its driver
 ///   hotplug remove DEV                  QEMU's device_del, then the OS's removal
 #[derive(Args)]
-#[command(about = "Runs scenario files")]
+#[command(about = "Runs scenario files", verbatim_doc_comment)]
 pub struct RunArgs {
     /// The scenario files (`-`: standard input, once).
     #[arg(required = true)]
@@ -75,7 +75,7 @@ pub struct RunArgs {
     json: bool,
     /// Trace format: human (default), json (JSON Lines, one event a line), or qemu
     /// (the firmware's calls as QEMU's spapr_pci* trace events).
-    #[arg(long, default_value = "human")]
+    #[arg(long, default_value = "human", value_parser = super::choices::trace_format())]
     trace: TraceFormat,
     /// Also write every RTAS call made (JSON Lines: service, args, rets) to this file.
     #[arg(long)]
@@ -136,7 +136,7 @@ fn run_many(a: &RunArgs) -> Result<ExitCode, super::Error> {
             )),
             Some(why) => {
                 failed += 1;
-                out.line(format!("FAILED {name}: {why}"));
+                out.line(format!("FAILED {}", pseries_sim::about_file(&name, why)));
             }
         }
     }

@@ -277,7 +277,9 @@ impl<'o> Runner<'o> {
                     .machine
                     .clone()
                     .ok_or_else(|| self.fail(step, "'boot' before 'machine'"))?;
-                let tree = of_tree::read_file(&path).map_err(|e| self.fail(step, e.to_string()))?;
+                let tree = of_tree::read_file(&path).map_err(|e| {
+                    self.fail(step, crate::about_file(&path.display().to_string(), e))
+                })?;
                 let opts = BootOptions {
                     profile: self.profile,
                     qemu_trace: self.format == TraceFormat::Qemu,

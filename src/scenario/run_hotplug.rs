@@ -12,8 +12,9 @@ impl Runner<'_> {
         match &step.cmd {
             Command::HotplugAdd { dev, file } => {
                 let path = self.dir.join(file);
-                let dts = of_tree::read_file(&path)
-                    .map_err(|e| self.fail(step, format!("{}: {e}", path.display())))?;
+                let dts = of_tree::read_file(&path).map_err(|e| {
+                    self.fail(step, crate::about_file(&path.display().to_string(), e))
+                })?;
                 let source = path.display().to_string();
                 let k = self.kernel(step)?;
                 let r = harness::hotplug_add(k, dev, &dts, &source);
