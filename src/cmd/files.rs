@@ -48,7 +48,7 @@ pub fn read_tree_with(p: &Path, opts: &of_tree::dts::Options) -> Result<of_tree:
     }
     let binary = || format!("{n}: neither a DTB (no magic 0xd00dfeed) nor DTS text (binary data)");
     let text = String::from_utf8(bytes).map_err(|_| binary())?;
-    if text.contains('\0') {
+    if of_tree::dts::binary_at(&text).is_some() {
         return Err(binary());
     }
     if is_std(p) {
