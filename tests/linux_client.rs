@@ -556,6 +556,36 @@ fn bad_clients_give_one_clear_error_and_cache_nothing() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("expected `model` or `linux:PATH/msi.c`"));
 }
 
+/// A Linux client (pseries' msi.c, which calls RTAS) with a forced backend that has no
+/// RTAS MSI is bad usage naming both flags, refused before anything is compiled; with
+/// --backend pseries the client runs.
+#[test]
+fn a_linux_client_with_a_backend_without_rtas_is_bad_usage() {
+    let dir = root()
+        .join("target")
+        .join("linux-client-test")
+        .join("backend");
+    let _ = std::fs::remove_dir_all(&dir);
+    let cache = dir.join("cache");
+    let spec = format!("--client=linux:{}", msi_c().display());
+    for backend in ["generic", "mpic", "axon"] {
+        let o = cli(&["boot", "--quiet", "--backend", backend, &spec], &cache);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{backend}: {err}");
+        assert!(
+            err.contains(&format!("--client linux:{}", msi_c().display()))
+                && err.contains(&format!("--backend {backend} programs MSIs without RTAS")),
+            "{err}"
+        );
+        assert!(o.stdout.is_empty());
+    }
+    assert_eq!(cached(&cache), 0, "nothing compiled");
+    let o = cli(&["boot", "--quiet", "--backend", "pseries", &spec], &cache);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(out.contains("0 fell back to LSI"), "{out}");
+}
+
 #[test]
 fn diff_clients_exits_by_agreement() {
     let spec = format!("--client=linux:{}", msi_c().display());
