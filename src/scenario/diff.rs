@@ -2,7 +2,8 @@
 //! Linux `msi.c`), and the first MSI call, virq or vector where they differ.
 
 use super::command::{Command, Step};
-use super::run::{load, Runner};
+use super::load::load;
+use super::run::Runner;
 use crate::Error;
 use platform::kernel::rtas::{CHANGE_MSI, QUERY_SOURCE};
 use platform::linux::Client;

@@ -3,6 +3,7 @@
 
 mod command;
 mod diff;
+mod load;
 mod logs;
 mod parse;
 mod parse_eeh;
@@ -13,6 +14,7 @@ mod run;
 
 pub use command::{Command, Step};
 pub use diff::{agree, diff_clients, observe_run, ClientRun, Difference};
+pub use load::load;
 pub use logs::compare_logs;
 pub use parse::parse;
-pub use run::{load, run_file, run_file_with, virqs_stable, Discard, Output, Runner};
+pub use run::{run_file, run_file_with, virqs_stable, Discard, Output, Runner};
