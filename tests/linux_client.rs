@@ -519,7 +519,7 @@ fn bad_clients_give_one_clear_error_and_cache_nothing() {
     let spec = format!("--client=linux:{}", broken.display());
     let o = cli(&["run", scen.to_str().unwrap(), &spec], &cache);
     let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert_eq!(o.status.code(), Some(125), "{err}");
     assert!(err.contains("does not compile"), "{err}");
     assert!(
         err.contains(&format!("{}:1:", broken.display())),
@@ -532,7 +532,7 @@ fn bad_clients_give_one_clear_error_and_cache_nothing() {
     let spec = format!("--client=linux:{}", missing.display());
     let o = cli(&["boot", &spec], &cache);
     let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert_eq!(o.status.code(), Some(125), "{err}");
     assert!(
         err.contains("nope.c") && err.contains("No such file"),
         "{err}"
@@ -554,6 +554,36 @@ fn bad_clients_give_one_clear_error_and_cache_nothing() {
     let o = cli(&["boot", "--client", "java:x"], &cache);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("expected `model` or `linux:PATH/msi.c`"));
+}
+
+/// A Linux client (pseries' msi.c, which calls RTAS) with a forced backend that has no
+/// RTAS MSI is bad usage naming both flags, refused before anything is compiled; with
+/// --backend pseries the client runs.
+#[test]
+fn a_linux_client_with_a_backend_without_rtas_is_bad_usage() {
+    let dir = root()
+        .join("target")
+        .join("linux-client-test")
+        .join("backend");
+    let _ = std::fs::remove_dir_all(&dir);
+    let cache = dir.join("cache");
+    let spec = format!("--client=linux:{}", msi_c().display());
+    for backend in ["generic", "mpic", "axon"] {
+        let o = cli(&["boot", "--quiet", "--backend", backend, &spec], &cache);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{backend}: {err}");
+        assert!(
+            err.contains(&format!("--client linux:{}", msi_c().display()))
+                && err.contains(&format!("--backend {backend} programs MSIs without RTAS")),
+            "{err}"
+        );
+        assert!(o.stdout.is_empty());
+    }
+    assert_eq!(cached(&cache), 0, "nothing compiled");
+    let o = cli(&["boot", "--quiet", "--backend", "pseries", &spec], &cache);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(out.contains("0 fell back to LSI"), "{out}");
 }
 
 #[test]

@@ -260,7 +260,7 @@ fn unbind_releases_the_vectors_and_the_driver_binds_again() {
     for (body, says) in [
         (
             "boot\nunbind 0000:00:1f.0\n",
-            ":4:1: no device 0000:00:1f.0",
+            ":4:8: no device 0000:00:1f.0",
         ),
         (
             "unbind 0000:00:01.0\nboot\n",
@@ -361,4 +361,132 @@ fn request_min_is_honoured_when_req_msix_clamps() {
         &format!("boot\nrequest {dev} msix 16 min 4\nexpect granted {dev} 6\nexpect fires {dev} 5\nfree {dev}\nrequest {dev} msix 16 min 7\nexpect request-fails {dev}\n"),
         &["pseries.msi_check_device 0000:00:08.0 msix 6"],
     );
+}
+
+/// A device the machine does not have fails the scenario at the line and column that
+/// name it, right after boot and before any of the trace, listing the devices there
+/// are (the nearest names on a large machine); a device a `hotplug add` line adds is
+/// not unknown.
+#[test]
+fn an_unknown_device_fails_before_any_output_naming_the_devices() {
+    let qemu = fixture("linux-guest/qemu-initial.dtb");
+    let body = "boot\nrequest 0000:00:01.0 msix 2\nfire  0000:00:19.0 0\n";
+    let (r, out, _) = run_on(&qemu, body, TraceFormat::Human);
+    let e = r.unwrap_err();
+    assert!(
+        e.contains(":5:7: no device 0000:00:19.0: the machine has 0000:00:01.0, 0000:00:02.0, "),
+        "{e}"
+    );
+    assert!(e.ends_with(" and 0001:00:03.0"), "{e}");
+    assert!(out.is_empty(), "no trace before the error: {out:?}");
+    // Named only after the `hotplug add` that brings it: known.
+    std::fs::copy(
+        fixture("hotplug-virtio-net.dts"),
+        dir().join("hotplug-virtio-net.dts"),
+    )
+    .unwrap();
+    let devices = fixture("qemu/b_devices.dtb");
+    let body =
+        "boot\nhotplug add 0000:00:10.0 hotplug-virtio-net.dts\nexpect granted 0000:00:10.0 5\n";
+    assert_eq!(run_on(&devices, body, TraceFormat::Human).0, Ok(()));
+    // A machine of 40 functions: the five nearest names.
+    let big = dir().join("forty.dtb");
+    let spec = pseries_sim::gen::GenSpec {
+        phbs: 1,
+        functions: 40,
+        msix: 2,
+        msi: 0,
+    };
+    let blob = of_tree::dtb::write(&pseries_sim::gen::generate(&spec), &Default::default());
+    std::fs::write(&big, blob.unwrap()).unwrap();
+    let e = run_on(
+        &big,
+        "boot\nexpect granted 0001:00:03.2 0\n",
+        TraceFormat::Human,
+    )
+    .0
+    .unwrap_err();
+    assert!(
+        e.contains(":4:16: no device 0001:00:03.2: the machine has 40 devices, the nearest 0000:00:03.2, 0000:00:00.2, "),
+        "{e}"
+    );
+    assert_eq!(
+        e.matches(", 0000:").count() + e.matches(" and 0000:").count(),
+        4
+    );
+}
+
+/// A scenario that plays nothing (empty, or only setup lines) is an error naming the
+/// file, not a silent pass.
+#[test]
+fn a_scenario_without_actions_is_an_error() {
+    for (text, why) in [
+        (
+            "# only a comment\n\n",
+            "no line but blank ones and comments",
+        ),
+        (
+            "machine m.dtb\nprofile qemu\ncas xics\n",
+            "nothing after its machine, profile, cas and negotiate lines",
+        ),
+    ] {
+        let f = dir().join("idle.scenario");
+        std::fs::write(&f, text).unwrap();
+        let mut out: Vec<String> = Vec::new();
+        let e = pseries_sim::scenario::run_file(&f, TraceFormat::Human, &mut out)
+            .err()
+            .unwrap_or_else(|| panic!("{text:?} passes"))
+            .to_string();
+        let want = format!("{}: scenario has no actions ({why})", f.display());
+        assert!(e.starts_with(&want), "{e}");
+        assert!(out.is_empty());
+    }
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_pseries-sim"))
+        .arg("run")
+        .arg(dir().join("idle.scenario"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("scenario has no actions"));
+}
+
+/// A request for a function whose driver holds vectors (from its probe at `hotplug add`,
+/// or an earlier request) says so, from which line, and to free first; after a free
+/// the request is granted.
+#[test]
+fn a_request_while_holding_vectors_says_where_they_came_from() {
+    std::fs::copy(
+        fixture("hotplug-virtio-net.dts"),
+        dir().join("hotplug-virtio-net.dts"),
+    )
+    .unwrap();
+    let devices = fixture("qemu/b_devices.dtb");
+    let add = "boot\nhotplug add 0000:00:10.0 hotplug-virtio-net.dts\n";
+    let e = run_on(
+        &devices,
+        &format!("{add}request 0000:00:10.0 msix 2\n"),
+        TraceFormat::Human,
+    )
+    .0
+    .unwrap_err();
+    assert!(
+        e.contains(":5:1: the request for 0000:00:10.0 failed: invalid request (-EINVAL): its driver already holds 5 vectors, from its probe at 'hotplug add' (line 4): 'free 0000:00:10.0' first"),
+        "{e}"
+    );
+    let e = run_on(
+        &devices,
+        "boot\nrequest 0000:00:02.0 msix 1\nrequest 0000:00:02.0 msix 2\n",
+        TraceFormat::Human,
+    )
+    .0
+    .unwrap_err();
+    assert!(
+        e.contains(":5:1:")
+            && e.contains("holds 1 vector, from the request at line 4: 'free 0000:00:02.0' first"),
+        "{e}"
+    );
+    let body = format!(
+        "{add}free 0000:00:10.0\nrequest 0000:00:10.0 msix 2\nexpect granted 0000:00:10.0 2\n"
+    );
+    assert_eq!(run_on(&devices, &body, TraceFormat::Human).0, Ok(()));
 }

@@ -116,6 +116,25 @@ pub fn peak_memory() -> Option<u64> {
     Some(kb * 1024)
 }
 
+/// A Linux client is pseries' `msi.c`, which negotiates through RTAS: a forced backend
+/// that programs MSIs without RTAS has nothing for it to call (usage error, before
+/// anything is compiled).
+fn refuse_client_without_rtas(a: &BootArgs) -> Result<(), super::Error> {
+    let name = match a.backend {
+        Some(Backend::Generic) => "generic",
+        Some(Backend::Mpic) => "mpic",
+        Some(Backend::Axon) => "axon",
+        Some(Backend::Pseries) | None => return Ok(()),
+    };
+    if !a.client.starts_with("linux:") {
+        return Ok(());
+    }
+    Err(super::Error::Usage(format!(
+        "--client {} runs Linux's pseries msi.c, which asks the firmware through RTAS, and --backend {name} programs MSIs without RTAS: give one of them (--backend pseries takes the client)",
+        a.client
+    )))
+}
+
 /// Runs the boot.
 pub fn run(a: BootArgs) -> Result<ExitCode, super::Error> {
     let started = Instant::now();
@@ -131,6 +150,7 @@ pub fn run(a: BootArgs) -> Result<ExitCode, super::Error> {
         }
     };
     a.client_opts.apply()?;
+    refuse_client_without_rtas(&a)?;
     let client = super::client::parse(&a.client)?;
     let opts = BootOptions {
         profile: a.profile,

@@ -41,7 +41,7 @@ pub fn tree_from(
     }
     let binary = || format!("{n}: neither a DTB (no magic 0xd00dfeed) nor DTS text (binary data)");
     let text = std::str::from_utf8(bytes).map_err(|_| binary())?;
-    if text.contains('\0') {
+    if of_tree::dts::binary_at(text).is_some() {
         return Err(binary());
     }
     if is_std(p) {

@@ -88,6 +88,35 @@ pub enum Command {
     HotplugRemove(String),
 }
 
+impl Command {
+    /// The device the line names, one that must exist when it runs (`hotplug add`
+    /// names the device it adds: see [`Command::added`]).
+    pub fn device(&self) -> Option<&str> {
+        match self {
+            Command::Request { dev, .. }
+            | Command::Free(dev)
+            | Command::Unbind(dev)
+            | Command::Fire(dev, _)
+            | Command::ExpectGranted(dev, _)
+            | Command::ExpectRequestFails(dev)
+            | Command::ExpectFires(dev, _)
+            | Command::EehFreeze(dev)
+            | Command::EehRecover(dev)
+            | Command::ExpectFrozen(dev)
+            | Command::HotplugRemove(dev) => Some(dev),
+            _ => None,
+        }
+    }
+
+    /// The device a `hotplug add` line adds.
+    pub fn added(&self) -> Option<&str> {
+        match self {
+            Command::HotplugAdd { dev, .. } => Some(dev),
+            _ => None,
+        }
+    }
+}
+
 /// A command and where it stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Step {
@@ -95,6 +124,8 @@ pub struct Step {
     pub line: usize,
     /// The command.
     pub cmd: Command,
+    /// Column (from 1) of the device the command names; 1 when it names none.
+    pub dev_col: usize,
 }
 
 pub(super) type R<'a, T> = IResult<&'a str, T>;

@@ -20,7 +20,7 @@ pub fn load(file: &Path) -> Result<Vec<Step>, Error> {
     steps_from(&bytes, &files::name(file))
 }
 
-/// Parses a scenario's bytes, named `name` in messages.
+/// Parses a scenario's bytes, named `name` in messages; one that plays nothing is refused.
 pub fn steps_from(bytes: &[u8], name: &str) -> Result<Vec<Step>, Error> {
     let text = match std::str::from_utf8(bytes) {
         Ok(t) if !t.contains('\0') => t,
@@ -33,7 +33,28 @@ pub fn steps_from(bytes: &[u8], name: &str) -> Result<Vec<Step>, Error> {
             return Err(Error::Failed(format!("{name}: not a scenario ({what})")));
         }
     };
-    parse(text, name)
+    let steps = parse(text, name)?;
+    // A scenario that plays nothing passes without a word: say it is empty instead.
+    let setup = |c: &Command| {
+        matches!(
+            c,
+            Command::Machine(_)
+                | Command::Profile(_)
+                | Command::Cas(_)
+                | Command::NegotiateIms(_)
+                | Command::NegotiateMsiBusy(_)
+        )
+    };
+    if steps.iter().all(|s| setup(&s.cmd)) {
+        let what = match steps.is_empty() {
+            true => "no line but blank ones and comments",
+            false => "nothing after its machine, profile, cas and negotiate lines",
+        };
+        return Err(Error::Failed(format!(
+            "{name}: scenario has no actions ({what}): put 'boot' and the lines to play"
+        )));
+    }
+    Ok(steps)
 }
 
 /// The files the scenario's `save` lines write, with their lines, each path absolute

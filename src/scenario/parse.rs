@@ -217,12 +217,39 @@ fn line(i: &str) -> R<'_, Option<Command>> {
     ))(i)
 }
 
+/// The column (from 1) of the word of a line that is the device `dev` (as parsed: a PCI
+/// name in lower case); 1 if none is.
+fn column_of(raw: &str, dev: &str) -> usize {
+    let mut off = 0;
+    for w in raw.split(char::is_whitespace) {
+        if w.get(..dev.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(dev))
+        {
+            return raw[..off].chars().count() + 1;
+        }
+        off += w.len()
+            + raw[off + w.len()..]
+                .chars()
+                .next()
+                .map_or(0, char::len_utf8);
+    }
+    1
+}
+
 /// Parses a scenario; `file` names it in errors.
 pub fn parse(text: &str, file: &str) -> Result<Vec<Step>, Error> {
     let mut steps = Vec::new();
     for (n, raw) in text.lines().enumerate() {
         match line(raw) {
-            Ok((_, Some(cmd))) => steps.push(Step { line: n + 1, cmd }),
+            Ok((_, Some(cmd))) => {
+                let dev = cmd.device().or(cmd.added());
+                let dev_col = dev.map_or(1, |d| column_of(raw, d));
+                steps.push(Step {
+                    line: n + 1,
+                    cmd,
+                    dev_col,
+                })
+            }
             Ok((_, None)) => {}
             Err(e) => {
                 let rest = match &e {
@@ -265,9 +292,17 @@ mod tests {
             s[0],
             Step {
                 line: 2,
-                cmd: Command::Machine("a.dtb".into())
+                cmd: Command::Machine("a.dtb".into()),
+                dev_col: 1,
             }
         );
+        assert_eq!(s[5].dev_col, 6, "free's device");
+        let t = parse(
+            "\t expect fires  0000:00:0A.0 2\nhotplug add 0000:00:10.0 f.dts\n",
+            "s",
+        );
+        let cols: Vec<usize> = t.unwrap().iter().map(|s| s.dev_col).collect();
+        assert_eq!(cols, [17, 13]);
         assert_eq!(
             s[3].cmd,
             Command::Request {

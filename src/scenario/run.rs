@@ -12,6 +12,8 @@ mod eeh;
 mod fault;
 #[path = "run_hotplug.rs"]
 mod hotplug;
+#[path = "run_names.rs"]
+mod names;
 #[path = "stable.rs"]
 mod stable;
 use super::logs::compare_logs;
@@ -78,6 +80,12 @@ pub struct Runner<'o> {
     pub client: platform::linux::Client,
     /// The OS enables EEH at boot (the scenario has `eeh` lines).
     pub eeh: bool,
+    /// The scenario's steps, when the runner was made for them: the devices they name
+    /// are checked at `boot`.
+    steps: Vec<Step>,
+    /// Where each device's driver got the vectors it holds: the line of its request or
+    /// of the `hotplug add` whose probe asked for them.
+    vectors_from: std::collections::HashMap<String, String>,
 }
 
 impl<'o> Runner<'o> {
@@ -101,6 +109,8 @@ impl<'o> Runner<'o> {
             booted_at: None,
             client: platform::linux::Client::Model,
             eeh: false,
+            steps: Vec::new(),
+            vectors_from: Default::default(),
         }
     }
 
@@ -116,6 +126,7 @@ impl<'o> Runner<'o> {
     ) -> Self {
         let mut r = Runner::new(file, format, out);
         r.client = client;
+        r.steps = steps.to_vec();
         r.eeh = steps.iter().any(|s| {
             matches!(
                 s.cmd,
@@ -168,8 +179,9 @@ impl<'o> Runner<'o> {
     }
 
     fn device(&mut self, step: &Step, name: &str) -> Result<platform::kernel::DevId, Error> {
-        let found = self.kernel(step)?.device(name).ok();
-        found.ok_or_else(|| self.fail(step, format!("no device {name}")))
+        self.kernel(step)?;
+        let k = self.kernel.as_ref().expect("booted");
+        k.device(name).map_err(|_| self.no_device(step, k, name))
     }
 
     /// A request that failed and was not expected to: the scenario fails at its line.
@@ -294,6 +306,8 @@ impl<'o> Runner<'o> {
                     .map_err(|e| self.fail(step, format!("{}: {e}", path.display())))?;
                 self.kernel = Some(k);
                 self.booted_at = Some(step.line);
+                // A name no device has fails here, before the boot's trace is shown.
+                self.check_names()?;
             }
             Command::Request { .. } | Command::Free(_) | Command::Unbind(_) | Command::Fire(..) => {
                 self.driver_step(step)?

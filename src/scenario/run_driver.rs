@@ -13,9 +13,27 @@ impl Runner<'_> {
             Command::Request { dev, kind, n, min } => {
                 let d = self.device(step, dev)?;
                 let k = self.kernel(step)?;
+                let held = k.devices[d].msi.as_ref().map_or(0, |m| m.virqs.len());
                 // A refused request is traced; the scenario fails unless an
                 // `expect request-fails` follows.
                 let r = k.request(d, *kind, *n, *min).map_err(|e| e.to_string());
+                let r = match r {
+                    Ok(got) => {
+                        let from = format!("the request at line {}", step.line);
+                        self.vectors_from.insert(dev.clone(), from);
+                        Ok(got)
+                    }
+                    // The driver never freed what it holds: say so, and where from.
+                    Err(why) if held > 0 => {
+                        let from = self.vectors_from.get(dev);
+                        let from = from.map_or("an earlier request", String::as_str);
+                        let s = if held == 1 { "" } else { "s" };
+                        Err(format!(
+                            "{why}: its driver already holds {held} vector{s}, from {from}: 'free {dev}' first"
+                        ))
+                    }
+                    Err(why) => Err(why),
+                };
                 if let Err(why) = &r {
                     self.unexpected_failure = Some((step.line, dev.clone(), why.clone()));
                 }

@@ -25,6 +25,17 @@ impl Runner<'_> {
                         return Err(self.fail(step, format!("hotplug add {dev}: {e}")));
                     }
                 };
+                // Each added function's driver probed, asking for its vectors.
+                let k = self.kernel(step)?;
+                let probed: Vec<String> = added
+                    .iter()
+                    .filter(|&&d| k.devices[d].msi.is_some())
+                    .map(|&d| k.devices[d].name.clone())
+                    .collect();
+                for name in probed {
+                    let from = format!("its probe at 'hotplug add' (line {})", step.line);
+                    self.vectors_from.insert(name, from);
+                }
                 if added.is_empty() {
                     let k = self.kernel(step)?;
                     k.note(format!(

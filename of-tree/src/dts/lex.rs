@@ -16,10 +16,12 @@ pub(crate) struct PErr<'a> {
 }
 
 impl<'a> nom::error::ParseError<&'a str> for PErr<'a> {
-    fn from_error_kind(input: &'a str, kind: nom::error::ErrorKind) -> Self {
+    fn from_error_kind(input: &'a str, _: nom::error::ErrorKind) -> Self {
+        // nom's kind (Tag, Char, ...) means nothing to a reader: say what is there. The
+        // grammar's `expect` and `must` replace this with what was expected.
         PErr {
             input,
-            msg: Cow::Owned(format!("syntax error ({})", kind.description())),
+            msg: Cow::Owned(unexpected(input)),
         }
     }
 
@@ -34,6 +36,27 @@ impl<'a> nom::error::ParseError<&'a str> for PErr<'a> {
         } else {
             self
         }
+    }
+}
+
+/// "unexpected X" for the token that starts `input` (after white space).
+pub(crate) fn unexpected(input: &str) -> String {
+    let t = input.trim_start();
+    let Some(c) = t.chars().next() else {
+        return "unexpected end of input".into();
+    };
+    let word: String = if is_name_char(c) {
+        t.chars()
+            .take_while(|&c| is_name_char(c))
+            .take(32)
+            .collect()
+    } else {
+        c.to_string()
+    };
+    match c {
+        '\0' => "unexpected NUL byte".into(),
+        c if c.is_control() => format!("unexpected control character {:#04x}", c as u32),
+        _ => format!("unexpected '{word}'"),
     }
 }
 
@@ -93,9 +116,19 @@ pub(crate) fn expect<'a, O>(
     move |i: &'a str| {
         p(i).map_err(|e| match e {
             nom::Err::Error(mut err) => {
-                if err.input.len() >= i.len() {
-                    err.input = ws(i).map(|(t, _)| t).unwrap_or(i);
-                    err.msg = Cow::Owned(format!("expected {what}"));
+                // Nothing consumed but white space (which `p` may skip itself before
+                // failing): the next token is not `what`.
+                let at = ws(i).map(|(t, _)| t).unwrap_or(i);
+                if err.input.len() >= at.len() {
+                    // At the end of the text, where the last token ends (as dtc).
+                    (err.input, err.msg) = if at.is_empty() {
+                        (
+                            i,
+                            Cow::Owned(format!("expected {what}, found the end of the file")),
+                        )
+                    } else {
+                        (at, Cow::Owned(format!("expected {what}")))
+                    };
                 }
                 nom::Err::Error(err)
             }

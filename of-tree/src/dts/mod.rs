@@ -21,6 +21,13 @@ use crate::tree::Tree;
 use source::Source;
 use std::path::Path;
 
+/// Where text shows it is binary data rather than DTS: the byte offset of a NUL outside
+/// string and character literals and comments (dtc takes a NUL inside those as any
+/// other character).
+pub fn binary_at(text: &str) -> Option<usize> {
+    source::binary_at(text)
+}
+
 /// Parses DTS text named `origin` (for messages); `/include/` resolves against the
 /// current directory.
 pub fn parse_str(text: &str, origin: &str) -> Result<Tree, Error> {

@@ -103,7 +103,7 @@ pub(crate) fn file<'a>(i: &'a str) -> PResult<'a, Vec<Top>> {
         }
         if let Ok((r2, _)) = sym("/")(r) {
             if labs.is_empty() {
-                let (r2, items) = must("'{' of the root node", body)(r2)?;
+                let (r2, items) = must("'{' of the root node", |i| body(i, "/"))(r2)?;
                 let (r2, _) = must("';' after '}'", sym(";"))(r2)?;
                 out.push(Top::Root(items));
                 i = r2;
@@ -111,7 +111,8 @@ pub(crate) fn file<'a>(i: &'a str) -> PResult<'a, Vec<Top>> {
             }
         }
         if let Ok((r2, (target, at))) = reference(r) {
-            let (r2, items) = must("'{' after the reference", body)(r2)?;
+            let name = target.to_string();
+            let (r2, items) = must("'{' after the reference", |i| body(i, &name))(r2)?;
             let (r2, _) = must("';' after '}'", sym(";"))(r2)?;
             out.push(Top::Extend {
                 labels: labs,
@@ -131,16 +132,16 @@ pub(crate) fn file<'a>(i: &'a str) -> PResult<'a, Vec<Top>> {
     }
 }
 
-/// A node body `{ items }` (without the closing `;`).
-fn body(i: &str) -> PResult<'_, Vec<Item>> {
+/// A node body `{ items }` (without the closing `;`); `node` names it in messages.
+fn body<'a>(i: &'a str, node: &str) -> PResult<'a, Vec<Item>> {
     let (i, _) = sym("{")(i)?;
     enter(i)?;
-    let r = body_items(i);
+    let r = body_items(i, node);
     leave();
     r
 }
 
-fn body_items(i: &str) -> PResult<'_, Vec<Item>> {
+fn body_items<'a>(i: &'a str, node: &str) -> PResult<'a, Vec<Item>> {
     let mut i = i;
     let mut items = Vec::new();
     let mut seen_node = false;
@@ -150,7 +151,11 @@ fn body_items(i: &str) -> PResult<'_, Vec<Item>> {
             return Ok((r, items));
         }
         if t.is_empty() {
-            return fatal(t, "expected '}': the node is not closed");
+            // Where the last token ends, as dtc places an error at the end of input.
+            return fatal(
+                i,
+                format!("expected '}}': the file ends inside node '{node}' (a '}};' missing)"),
+            );
         }
         let (r, item) = item(t)?;
         match item {
@@ -200,7 +205,7 @@ fn item(i: &str) -> PResult<'_, Item> {
         return fatal(t, "/omit-if-no-ref/ applies to nodes: expected '{'");
     }
     if t.starts_with('{') {
-        let (r, items) = body(t)?;
+        let (r, items) = body(t, n)?;
         let (r, _) = must("';' after '}'", sym(";"))(r)?;
         return Ok((
             r,

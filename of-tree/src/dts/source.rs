@@ -81,7 +81,14 @@ impl Source {
             pos = found.end;
             match found.what {
                 Directive::Marker { line, file: marked } => {
-                    self.names.push(marked);
+                    if marked.contains(&0) {
+                        return Err(Error::Dts {
+                            loc,
+                            msg: "nul in line number directive".into(),
+                        });
+                    }
+                    self.names
+                        .push(String::from_utf8_lossy(&marked).into_owned());
                     seg_name = self.names.len() - 1;
                     seg_line = line.saturating_sub(1);
                 }
@@ -160,8 +167,9 @@ impl Source {
 enum Directive {
     /// `/include/ "file"`: the file name, or what is wrong with it.
     Include(Result<String, String>),
-    /// cpp's `# LINE "FILE" FLAGS...`: the next line is LINE of FILE.
-    Marker { line: usize, file: String },
+    /// cpp's `# LINE "FILE" FLAGS...`: the next line is LINE of FILE (its bytes, the
+    /// string's escapes done).
+    Marker { line: usize, file: Vec<u8> },
 }
 
 struct Found {
@@ -170,31 +178,62 @@ struct Found {
     what: Directive,
 }
 
+/// If a comment, string or character literal starts at byte `i`: where it ends (past
+/// its closing characters; a `//` comment at its newline) and whether it is closed.
+fn literal_at(b: &[u8], i: usize) -> Option<(usize, bool)> {
+    let find = |from: usize, what: &[u8]| {
+        b[from.min(b.len())..]
+            .windows(what.len())
+            .position(|w| w == what)
+            .map(|n| from + n)
+    };
+    match b[i] {
+        b'/' if b[i..].starts_with(b"//") => Some((find(i, b"\n").unwrap_or(b.len()), true)),
+        b'/' if b[i..].starts_with(b"/*") => match find(i + 2, b"*/") {
+            Some(n) => Some((n + 2, true)),
+            None => Some((b.len(), false)),
+        },
+        q @ (b'"' | b'\'') => {
+            let mut j = i + 1;
+            // A string may go on over lines (dtc's), a char literal may not.
+            while j < b.len() && b[j] != q && (q == b'"' || b[j] != b'\n') {
+                j += if b[j] == b'\\' { 2 } else { 1 };
+            }
+            let closed = j < b.len() && b[j] == q;
+            Some(((j + 1).min(b.len()), closed))
+        }
+        _ => None,
+    }
+}
+
+/// The byte offset of the first NUL outside string and character literals and
+/// comments (dtc takes NULs inside them): text with one is binary data, not DTS.
+pub(crate) fn binary_at(t: &str) -> Option<usize> {
+    let b = t.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match literal_at(b, i) {
+            Some((end, true)) => i = end,
+            // An unclosed literal holds nothing: what follows counts.
+            Some((_, false)) => return b[i..].iter().position(|&c| c == 0).map(|n| i + n),
+            None if b[i] == 0 => return Some(i),
+            None => i += 1,
+        }
+    }
+    None
+}
+
 /// Finds the next `/include/ "file"` or line marker outside comments, strings and char
 /// literals.
 fn find_directive(t: &str, from: usize) -> Option<Found> {
     let b = t.as_bytes();
     let mut i = from;
     while i < b.len() {
+        if let Some((end, _)) = literal_at(b, i) {
+            i = end;
+            continue;
+        }
         match b[i] {
-            b'/' if b[i..].starts_with(b"//") => {
-                i = t[i..].find('\n').map(|n| i + n).unwrap_or(b.len());
-            }
-            b'/' if b[i..].starts_with(b"/*") => {
-                i = t[i + 2..]
-                    .find("*/")
-                    .map(|n| i + 2 + n + 2)
-                    .unwrap_or(b.len());
-            }
-            b'"' | b'\'' => {
-                let q = b[i];
-                i += 1;
-                // A string may go on over lines (dtc's), a char literal may not.
-                while i < b.len() && b[i] != q && (q == b'"' || b[i] != b'\n') {
-                    i += if b[i] == b'\\' { 2 } else { 1 };
-                }
-                i += 1;
-            }
             b'#' if i == 0 || b[i - 1] == b'\n' => match line_marker(&t[i..]) {
                 Some((len, line, file)) => {
                     return Some(Found {
@@ -236,8 +275,8 @@ fn include(t: &str, start: usize) -> Found {
 }
 
 /// dtc's `^#(line)?[ \t]+[0-9]+[ \t]+"FILE"([ \t]+[0-9]+)*`: the length matched, the
-/// line number and the file name.
-fn line_marker(t: &str) -> Option<(usize, usize, String)> {
+/// line number and the file name's bytes (FILE is a string literal, escapes and all).
+fn line_marker(t: &str) -> Option<(usize, usize, Vec<u8>)> {
     let blanks = |s: &str| s.len() - s.trim_start_matches([' ', '\t']).len();
     let digits = |s: &str| s.len() - s.trim_start_matches(|c: char| c.is_ascii_digit()).len();
     let mut r = &t[1..];
@@ -249,13 +288,11 @@ fn line_marker(t: &str) -> Option<(usize, usize, String)> {
     let line = r[n..n + d].parse().ok()?;
     r = &r[n + d..];
     let n = blanks(r);
-    r = r[n..].strip_prefix('"').filter(|_| n > 0)?;
-    let close = r.find(['"', '\n'])?;
-    if !r[close..].starts_with('"') {
+    if n == 0 || !r[n..].starts_with('"') {
         return None;
     }
-    let file = r[..close].to_string();
-    r = &r[close + 1..];
+    let (rest, file) = super::lex::string_lit(&r[n..]).ok()?;
+    r = rest;
     loop {
         let (n, d) = (blanks(r), digits(&r[blanks(r)..]));
         if n == 0 || d == 0 {
@@ -269,6 +306,23 @@ fn line_marker(t: &str) -> Option<(usize, usize, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nuls_in_literals_and_comments_are_text_elsewhere_binary() {
+        let text = "/ { s = \"a\0b\"; e = \"\\\0\"; c = <'\0'>; /* \0 */ }; // \0\n";
+        assert_eq!(binary_at(text), None);
+        assert_eq!(binary_at("s = \"\\\"\0\";"), None, "after an escaped quote");
+        assert_eq!(binary_at("\0\x01\x02 not a tree"), Some(0));
+        assert_eq!(binary_at("p = \"a\"\0;"), Some(7));
+        assert_eq!(
+            binary_at("p = 'a\n\0'"),
+            Some(7),
+            "a char literal ends at a newline"
+        );
+        // An unclosed literal or comment holds nothing.
+        assert_eq!(binary_at("p = \"a\0"), Some(6));
+        assert_eq!(binary_at("/* a\0"), Some(4));
+    }
 
     #[test]
     fn maps_offsets_back_through_includes() {
@@ -306,9 +360,20 @@ mod tests {
         assert!(s.text.contains("# 9 \"no\""), "not at a line start");
         assert_eq!(
             line_marker("# 12 \"f.dts\"\n"),
-            Some((12, 12, "f.dts".into()))
+            Some((12, 12, b"f.dts".to_vec()))
         );
         assert_eq!(line_marker("#12 \"f\""), None);
+        // The name is a string literal: escapes are done, a quote may be escaped.
+        assert_eq!(
+            line_marker("# 100 \"\\\".dts\" 1\n"),
+            Some((16, 100, b"\".dts".to_vec()))
+        );
+        let s = Source::load("# 3 \"\\\".dts\"\nx", "t.dts", Path::new(".")).unwrap();
+        assert_eq!(s.location(s.text.find('x').unwrap()).file, "\".dts");
+        for nul in ["# 1 \"a\\0b\"\n", "# 1 \"a\\\0b\"\n", "# 1 \"a\0b\"\n"] {
+            let e = Source::load(nul, "t.dts", Path::new(".")).err().unwrap();
+            assert_eq!(e.to_string(), "t.dts:1:1: nul in line number directive");
+        }
         assert_eq!(line_marker("# 12 f"), None);
     }
 }
