@@ -317,7 +317,7 @@ fn a_function_that_exists_nowhere_is_a_build_error_naming_it_and_its_line() {
     let (undeclared, line) = edited(&dir, "undeclared.c", "psim_no_such_function(func);");
     let o = with_client("run", &scen, &undeclared, &cache);
     let err = text(&o.stderr);
-    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert_eq!(o.status.code(), Some(125), "{err}");
     assert!(
         err.contains(&format!("{}:{line}:", undeclared.display())),
         "{err}"
@@ -336,7 +336,7 @@ fn a_function_that_exists_nowhere_is_a_build_error_naming_it_and_its_line() {
     );
     let o = with_client("run", &scen, &declared, &cache);
     let err = text(&o.stderr);
-    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert_eq!(o.status.code(), Some(125), "{err}");
     assert_eq!(
         err,
         format!(
