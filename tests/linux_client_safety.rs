@@ -353,7 +353,7 @@ fn a_function_that_exists_nowhere_is_a_build_error_naming_it_and_its_line() {
     );
     // diff-clients says the same.
     let o = with_client("diff-clients", &scen, &declared, &cache);
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(125));
     assert!(text(&o.stderr).contains("undefined reference to `psim_no_such_function`"));
     assert_eq!(cached(&cache), Vec::<String>::new());
 }
