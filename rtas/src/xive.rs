@@ -3,6 +3,7 @@
 //! registers in its own memory, one per (target, priority).
 
 use crate::memory::Memory;
+use crate::tctx::Tctx;
 use papr_abi::table::Table;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -114,6 +115,10 @@ pub struct Xive {
     pub notified: Vec<(u32, u8)>,
     /// Events lost because the target queue was missing.
     pub lost: u64,
+    /// Each CPU's thread context (its OS ring), by server; not kept in a state blob
+    /// (a restored machine's CPUs run as Linux leaves them: see [`Tctx::default`]).
+    #[serde(skip)]
+    pub tctx: BTreeMap<u32, Tctx>,
 }
 
 impl Xive {
@@ -173,6 +178,7 @@ impl Xive {
             q.generation = !q.generation;
         }
         self.notified.push((s.target, s.priority));
+        self.tctx.entry(s.target).or_default().notify(s.priority);
         true
     }
 

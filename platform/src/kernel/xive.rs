@@ -79,7 +79,11 @@ impl Kernel {
         let data = self.xive.as_ref().and_then(|x| x.source(hw));
         let mmio = data.filter(|d| d.flags as u64 & XIVE_SRC_H_INT_ESB == 0);
         match mmio.and_then(|d| d.eoi_page()) {
-            Some(p) => self.port.mmio_read(p + offset, 8).unwrap_or(u64::MAX),
+            // A big-endian page: the load reads its bytes in the CPU's order.
+            Some(p) => self
+                .port
+                .mmio_read(p + offset, 8)
+                .map_or(u64::MAX, u64::swap_bytes),
             _ => {
                 let r = self.hcall(H_INT_ESB, &[0, hw as u64, offset, 0]);
                 r.get(1).copied().unwrap_or(-1) as u64

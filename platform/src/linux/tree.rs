@@ -21,7 +21,8 @@ pub fn build(tree: &Path, flags: &[String]) -> Result<PathBuf, ClientError> {
     })?;
     let cc = compiler();
     // The recipe (tree_build.rs's fixed flags and steps): a change builds anew.
-    let recipe: &[u8] = b"recipe 2: -fno-omit-frame-pointer -ffile-prefix-map, traps allow-listed";
+    let recipe: &[u8] =
+        b"recipe 3: -fno-omit-frame-pointer -ffile-prefix-map, traps allow-listed, XIVE driver";
     let root_name = root.to_string_lossy();
     let parts = [recipe, cc.as_bytes(), root_name.as_bytes()]
         .into_iter()
