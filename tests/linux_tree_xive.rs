@@ -29,17 +29,7 @@ fn tree_client(t: &Path) -> String {
 /// The fixture guest's scenario (on XIVE: the machine offers it, Linux asks for it)
 /// without its RTAS log, then every vector its drivers still hold fired.
 fn boot_and_fire(dir: &Path) -> PathBuf {
-    let src = root().join("fixtures/linux-guest/boot.scenario");
-    let machine = root().join("fixtures/linux-guest/qemu-initial.dtb");
-    let mut body: String = std::fs::read_to_string(&src)
-        .unwrap()
-        .lines()
-        .filter(|l| !l.starts_with("expect rtas-log"))
-        .map(|l| match l.strip_prefix("machine ") {
-            Some(_) => format!("machine {}\n", machine.display()),
-            None => format!("{l}\n"),
-        })
-        .collect();
+    let mut body = kernels::boot_without_log_text();
     let held = [
         ("0000:00:01.0", 3),
         ("0001:00:01.0", 3),

@@ -50,41 +50,27 @@ static long hcall(unsigned long opcode, unsigned long *retbuf, int nret, va_list
 	return rc;
 }
 
-long plpar_hcall_norets(unsigned long opcode, ...)
-{
-	va_list ap;
-	va_start(ap, opcode);
-	long rc = hcall(opcode, NULL, 0, ap);
-	va_end(ap);
-	return rc;
-}
+/* The hcall entry points of hvcall.h: `nret` outputs into the return buffer. */
+#define PSIM_HCALL(name, buf, nret)                                     \
+	long name(unsigned long opcode PSIM_HCALL_BUF_##buf, ...)       \
+	{                                                               \
+		va_list ap;                                             \
+		va_start(ap, PSIM_HCALL_LAST_##buf);                    \
+		long rc = hcall(opcode, PSIM_HCALL_RET_##buf, nret, ap); \
+		va_end(ap);                                             \
+		return rc;                                              \
+	}
+#define PSIM_HCALL_BUF_none
+#define PSIM_HCALL_LAST_none opcode
+#define PSIM_HCALL_RET_none NULL
+#define PSIM_HCALL_BUF_buf , unsigned long *retbuf
+#define PSIM_HCALL_LAST_buf retbuf
+#define PSIM_HCALL_RET_buf retbuf
 
-long plpar_hcall_norets_notrace(unsigned long opcode, ...)
-{
-	va_list ap;
-	va_start(ap, opcode);
-	long rc = hcall(opcode, NULL, 0, ap);
-	va_end(ap);
-	return rc;
-}
-
-long plpar_hcall(unsigned long opcode, unsigned long *retbuf, ...)
-{
-	va_list ap;
-	va_start(ap, retbuf);
-	long rc = hcall(opcode, retbuf, PLPAR_HCALL_BUFSIZE, ap);
-	va_end(ap);
-	return rc;
-}
-
-long plpar_hcall9(unsigned long opcode, unsigned long *retbuf, ...)
-{
-	va_list ap;
-	va_start(ap, retbuf);
-	long rc = hcall(opcode, retbuf, PLPAR_HCALL9_BUFSIZE, ap);
-	va_end(ap);
-	return rc;
-}
+PSIM_HCALL(plpar_hcall_norets, none, 0)
+PSIM_HCALL(plpar_hcall_norets_notrace, none, 0)
+PSIM_HCALL(plpar_hcall, buf, PLPAR_HCALL_BUFSIZE)
+PSIM_HCALL(plpar_hcall9, buf, PLPAR_HCALL9_BUFSIZE)
 
 /* The simulated clock does not run: a delay passes at once. */
 void __const_udelay(unsigned long xloops)
@@ -127,6 +113,14 @@ struct page *__alloc_pages_noprof(gfp_t gfp, unsigned int order, int nid, nodema
 	next_page = at + size;
 	return &mem_map[at >> PAGE_SHIFT];
 }
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 3, 0)
+/* 7.3's alloc_pages_node is a function of mm/page_alloc.c. */
+struct page *alloc_pages_node_noprof(int nid, gfp_t gfp, unsigned int order)
+{
+	return __alloc_pages_noprof(gfp, order, nid, NULL);
+}
+#endif
 
 /* A freed queue page is not handed out again: a queue re-registered later gets a
  * fresh one, as the firmware may still hold the old address. */

@@ -70,6 +70,20 @@ unsafe fn ctx<'a>(ctx: *mut c_void) -> &'a mut CallCtx<'a> {
     &mut *(ctx as *mut CallCtx<'a>)
 }
 
+/// A call's inputs as a slice and its output count; None for a negative count.
+///
+/// # Safety
+/// `args` points to `nargs` values (or `nargs` is 0), alive for the call.
+unsafe fn call_args<'a, T>(args: *const T, nargs: i32, nret: i32) -> Option<(&'a [T], usize)> {
+    let (na, nr) = (usize::try_from(nargs).ok()?, usize::try_from(nret).ok()?);
+    let args = if na == 0 {
+        &[][..]
+    } else {
+        std::slice::from_raw_parts(args, na)
+    };
+    Some((args, nr))
+}
+
 fn dev_ok(k: &Kernel, dev: i32) -> Option<usize> {
     usize::try_from(dev).ok().filter(|&d| d < k.devices.len())
 }
@@ -83,13 +97,8 @@ unsafe extern "C" fn rtas(
     rets: *mut i32,
 ) -> c_int {
     let c = ctx(c);
-    let (Ok(na), Ok(nr)) = (usize::try_from(nargs), usize::try_from(nret)) else {
+    let Some((args, nr)) = call_args(args, nargs, nret) else {
         return -1;
-    };
-    let args = if na == 0 {
-        &[][..]
-    } else {
-        std::slice::from_raw_parts(args, na)
     };
     let mut out = vec![0i64; nr];
     if !c.k.rtas_by_token(token as u32, args, &mut out) {
@@ -268,13 +277,8 @@ unsafe extern "C" fn hcall(
     rets: *mut u64,
 ) -> i64 {
     let c = ctx(c);
-    let (Ok(na), Ok(nr)) = (usize::try_from(nargs), usize::try_from(nret)) else {
+    let Some((args, nr)) = call_args(args, nargs, nret) else {
         return -1;
-    };
-    let args = if na == 0 {
-        &[][..]
-    } else {
-        std::slice::from_raw_parts(args, na)
     };
     let r = c.k.hcall(opcode, args);
     let status = r.first().copied().unwrap_or(-1);
