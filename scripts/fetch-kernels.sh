@@ -19,10 +19,11 @@ DEST=${1:-${PSERIES_SIM_KERNELS:-$HOME/.cache/pseries-sim/kernels}}
 mkdir -p "$DEST"
 
 # What the client reads from a tree.
-subset() {
+full_subset() {
     local t=linux-source-$1
     echo "$t/Makefile $t/include $t/arch/powerpc/include $t/arch/powerpc/platforms/pseries"
     echo "$t/kernel/irq $t/drivers/pci/msi $t/drivers/pci/pci.h $t/lib/xarray.c"
+    echo "$t/$XIVE"
     echo "$t/lib/radix-tree.*"
     case $1 in 6.1) ;; *) echo "$t/drivers/irqchip/irq-msi-lib.*";; esac
 }
@@ -34,6 +35,9 @@ mirror() {
         /etc/apt/sources.list.d/*.list /etc/apt/sources.list | head -n1 || true)
     echo "${m:-http://deb.debian.org/debian}"
 }
+
+# The XIVE driver, added to the subset later: a tree without it gets it alone.
+XIVE=arch/powerpc/sysdev/xive
 
 A=$DEST/apt
 APT=(-o "Dir::Etc::SourceList=$A/sources.list" -o Dir::Etc::SourceParts=/dev/null
@@ -60,10 +64,14 @@ apt_ready() {
 
 for v in "$@"; do
     tree=$DEST/linux-source-$v
-    if [ -f "$tree/Makefile" ]; then
+    if [ -f "$tree/Makefile" ] && [ -d "$tree/$XIVE" ]; then
         echo "linux-source-$v: $(cat "$tree.debian" 2>/dev/null || echo kept) in $tree"
         continue
     fi
+    # A tree kept from before gets the missing part only (in place: files are added).
+    topup=""
+    [ -f "$tree/Makefile" ] && topup=1
+    subset() { if [ -n "$topup" ]; then echo "linux-source-$1/$XIVE"; else full_subset "$1"; fi; }
     rm -rf "$tree.part"
     mkdir -p "$tree.part"
     if [ "$v" = 6.1 ]; then
@@ -71,11 +79,13 @@ for v in "$@"; do
         [ -f $tarball ] || { echo "$tarball is missing: apt-get install linux-source-6.1" >&2; exit 1; }
         # shellcheck disable=SC2046
         tar -xJf $tarball -C "$tree.part" --wildcards $(subset "$v")
-        dpkg-query -W -f='${Version}\n' linux-source-6.1 > "$tree.debian" 2>/dev/null || echo unknown > "$tree.debian"
+        [ -n "$topup" ] || dpkg-query -W -f='${Version}\n' linux-source-6.1 > "$tree.debian" 2>/dev/null || echo unknown > "$tree.debian"
     else
         apt_ready
         pkg=linux-source-$v
         ver=$(apt-cache "${APT[@]}" policy "$pkg" | sed -n 's/^  Candidate: //p')
+        # A kept tree is topped up from its own version, if the mirror still has it.
+        [ -n "$topup" ] && [ -s "$tree.debian" ] && ver=$(cat "$tree.debian")
         if [ -z "$ver" ] || [ "$ver" = "(none)" ]; then
             echo "$pkg: not in trixie, bookworm-backports, sid or experimental of $(mirror)" >&2
             exit 1
@@ -89,6 +99,13 @@ for v in "$@"; do
             | tar -x -C "$tree.part" --wildcards $(subset "$v")
         rm -f "$deb"
         echo "$ver" > "$tree.debian"
+    fi
+    if [ -n "$topup" ]; then
+        mkdir -p "$(dirname "$tree/$XIVE")"
+        mv "$tree.part/linux-source-$v/$XIVE" "$tree/$XIVE"
+        rm -rf "$tree.part"
+        echo "linux-source-$v: $XIVE added to $tree"
+        continue
     fi
     mv "$tree.part/linux-source-$v" "$tree"
     rmdir "$tree.part"

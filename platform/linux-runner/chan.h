@@ -34,6 +34,8 @@ enum {
 	PSIM_CALL_FREE,
 	PSIM_CALL_UNBIND,
 	PSIM_CALL_EXIT,
+	PSIM_CALL_INIT_IRQ,
+	PSIM_CALL_TAKE,
 	PSIM_REPLY = 32,
 	PSIM_RETURN = 33,
 	/* callbacks with a reply */
@@ -48,6 +50,7 @@ enum {
 	PSIM_CB_XIVE,
 	PSIM_CB_WANTS,
 	PSIM_CB_FLUSH,
+	PSIM_CB_HCALL,
 	/* queued */
 	PSIM_Q_LOG = 96,
 	PSIM_Q_VIRQ_MAP,
@@ -55,6 +58,7 @@ enum {
 	PSIM_Q_IRQ_UNMASK,
 	PSIM_Q_IRQ_MASK,
 	PSIM_Q_MMIO_WRITE,
+	PSIM_Q_HANDLED,
 };
 
 /* A queued message: its header, then `len` bytes of text (NUL included). */

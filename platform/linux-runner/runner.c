@@ -273,6 +273,27 @@ static void h_log(void *ctx, int32_t level, const char *text)
 	queue(PSIM_Q_LOG, level, 0, 0, 0, text);
 }
 
+static int64_t h_hcall(void *ctx, uint64_t opcode, int32_t nargs, const uint64_t *args,
+		       int32_t nret, uint64_t *rets)
+{
+	if (nargs < 0 || nret < 0 || nargs > 16 || nret > 16)
+		return -1;
+	ch->i[0] = (int64_t)opcode;
+	ch->i[1] = nargs;
+	ch->i[2] = nret;
+	for (int k = 0; k < nargs; k++)
+		ch->i[3 + k] = (int64_t)args[k];
+	ask(PSIM_CB_HCALL);
+	for (int k = 0; k < nret; k++)
+		rets[k] = (uint64_t)ch->i[1 + k];
+	return ch->i[0];
+}
+
+static void h_handled(void *ctx, int32_t virq)
+{
+	queue(PSIM_Q_HANDLED, virq, 0, 0, 0, NULL);
+}
+
 static const struct psim_host host = {
 	.rtas = h_rtas,
 	.rtas_token = h_rtas_token,
@@ -290,6 +311,8 @@ static const struct psim_host host = {
 	.xive = h_xive,
 	.log = h_log,
 	.wants = h_wants,
+	.hcall = h_hcall,
+	.handled = h_handled,
 };
 
 /* ---- signals: a crash, or the watchdog's SIGUSR1 ---- */
@@ -383,6 +406,8 @@ int main(int argc, char **argv)
 	dev_t_ request_irqs = (dev_t_)dlsym(lib, "psim_request_irqs");
 	dev_t_ free_ = (dev_t_)dlsym(lib, "psim_free");
 	dev_t_ unbind = (dev_t_)dlsym(lib, "psim_unbind");
+	ctx0_t init_irq = (ctx0_t)dlsym(lib, "psim_init_irq");
+	int (*take)(void *, int32_t, const uint64_t *) = dlsym(lib, "psim_take");
 	const char *missing = !abi ? "psim_abi" : !init ? "psim_init" : !add_node ? "psim_add_node"
 		: !add_phb ? "psim_add_phb" : !add_device ? "psim_add_device" : !msi_init ? "psim_msi_init"
 		: !fixup ? "psim_pci_irq_fixup" : !request ? "psim_request" : !vector ? "psim_vector"
@@ -430,6 +455,24 @@ int main(int argc, char **argv)
 		case PSIM_CALL_REQUEST_IRQS: r = request_irqs(NULL, (int32_t)i[0]); break;
 		case PSIM_CALL_FREE: r = free_(NULL, (int32_t)i[0]); break;
 		case PSIM_CALL_UNBIND: r = unbind ? unbind(NULL, (int32_t)i[0]) : free_(NULL, (int32_t)i[0]); break;
+		case PSIM_CALL_INIT_IRQ: r = init_irq ? init_irq(NULL) : 1; break;
+		case PSIM_CALL_TAKE: {
+			/* The words are the channel's text: callbacks reuse it. */
+			int32_t n = (int32_t)i[0];
+			if (n < 0 || (size_t)n * 16 > PSIM_CHAN_TEXT) {
+				r = -22;
+				break;
+			}
+			uint64_t *w = malloc((size_t)n * 16 + 16);
+			if (!w) {
+				r = -12;
+				break;
+			}
+			memcpy(w, ch->text, (size_t)n * 16);
+			r = take ? take(NULL, n, w) : -38;
+			free(w);
+			break;
+		}
 		case PSIM_CALL_EXIT: _exit(0);
 		}
 		ch->i[0] = r;

@@ -4,6 +4,8 @@
 
 use crate::firmware::Firmware;
 use crate::pci::PciAddr;
+use crate::tctx;
+use papr_abi::cas::{XIVE_TM_BASE, XIVE_TM_SHIFT};
 
 pub use papr_abi::ics::*;
 
@@ -65,6 +67,10 @@ impl Firmware {
             let v = self.esb_load(a.lisn, a.offset);
             let at = addr - crate::xive::ESB_BASE;
             self.qtrace(|| format!("xive_source_esb_read @{at:#x} IRQ {:#x} val={v:#x}", a.lisn));
+            // The ESB page is big-endian, as the TIMA.
+            return Some(tctx::cpu_order(v, size));
+        }
+        if let Some(v) = self.tima_read(addr, size) {
             return Some(v);
         }
         if let Some(off) = self.ics_page(addr) {
@@ -94,6 +100,7 @@ impl Firmware {
             }
         }
         if let Some(a) = self.esb_access(addr) {
+            let value = tctx::cpu_order(value, size);
             let at = addr - crate::xive::ESB_BASE;
             self.qtrace(|| {
                 format!(
@@ -105,6 +112,9 @@ impl Firmware {
                 return self.machine.trigger_source(a.lisn);
             }
             self.esb_store(a.lisn, a.offset, value);
+            return true;
+        }
+        if self.tima_write(addr, size, value) {
             return true;
         }
         if let Some(off) = self.ics_page(addr) {
@@ -170,6 +180,61 @@ impl Firmware {
         let off = addr.checked_sub(ICS_MMIO_BASE)?;
         (self.machine.bare_metal && self.machine.mpic.is_none() && off < ICS_MMIO_SIZE)
             .then_some(off)
+    }
+}
+
+impl Firmware {
+    /// The offset in the OS page of the TIMA an address makes, under XIVE.
+    fn tima_os(&self, addr: u64) -> Option<u64> {
+        let page = XIVE_TM_BASE + (2 << XIVE_TM_SHIFT);
+        let off = addr.checked_sub(page)?;
+        (self.xive_active() && off < 1 << XIVE_TM_SHIFT).then_some(off)
+    }
+
+    /// The thread context of the CPU the OS runs on (one CPU makes the loads: server 0).
+    fn tctx(&mut self) -> &mut tctx::Tctx {
+        let x = self.machine.xive.get_or_insert_with(Default::default);
+        x.tctx.entry(0).or_default()
+    }
+
+    /// A load from the TIMA's OS page: the value in the CPU's order, or None when the
+    /// address is not there.
+    pub(crate) fn tima_read(&mut self, addr: u64, size: u32) -> Option<u64> {
+        let off = self.tima_os(addr)?;
+        let v = if off == tctx::SPC_ACK_OS_REG && size == 2 {
+            let v = self.tctx().ack() as u64;
+            self.qtrace(|| {
+                format!(
+                    "xive_tctx_tm_read @{:#x} sz=2 val={v:#x}",
+                    off + (2 << XIVE_TM_SHIFT)
+                )
+            });
+            v
+        } else if (tctx::QW1_OS..tctx::QW1_OS + 16).contains(&off)
+            && off + size as u64 <= tctx::QW1_OS + 16
+        {
+            let mut regs = [0u8; 16];
+            regs[..8].copy_from_slice(&self.tctx().bytes());
+            let at = (off - tctx::QW1_OS) as usize;
+            regs[at..at + size as usize]
+                .iter()
+                .fold(0u64, |v, &b| v << 8 | b as u64)
+        } else {
+            0
+        };
+        Some(tctx::cpu_order(v, size))
+    }
+
+    /// A store to the TIMA's OS page (the CPPR; others are ignored). False when the
+    /// address is not there.
+    pub(crate) fn tima_write(&mut self, addr: u64, size: u32, value: u64) -> bool {
+        let Some(off) = self.tima_os(addr) else {
+            return false;
+        };
+        if off == tctx::QW1_OS + tctx::CPPR && size == 1 {
+            self.tctx().set_cppr(value as u8);
+        }
+        true
     }
 }
 

@@ -42,6 +42,7 @@ pub mod replay;
 pub mod service;
 mod services;
 pub mod state;
+pub mod tctx;
 mod tree_id;
 pub mod xive;
 

@@ -3,6 +3,7 @@
 //! registers in its own memory, one per (target, priority).
 
 use crate::memory::Memory;
+use crate::tctx::Tctx;
 use papr_abi::table::Table;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -102,8 +103,9 @@ impl EventQueue {
     }
 }
 
-/// The controller's state.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// The controller's state. Two are equal when their sources, queues, notifications and
+/// losses are: the thread contexts are the CPUs', not kept in a state blob.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Xive {
     /// Sources by number (untouched ones in the reset state); a state blob keeps the
     /// touched ones only.
@@ -114,7 +116,20 @@ pub struct Xive {
     pub notified: Vec<(u32, u8)>,
     /// Events lost because the target queue was missing.
     pub lost: u64,
+    /// Each CPU's thread context (its OS ring), by server; not kept in a state blob
+    /// (a restored machine's CPUs run as Linux leaves them: see [`Tctx::default`]).
+    #[serde(skip)]
+    pub tctx: BTreeMap<u32, Tctx>,
 }
+
+impl PartialEq for Xive {
+    fn eq(&self, o: &Self) -> bool {
+        (&self.sources, &self.queues, &self.notified, self.lost)
+            == (&o.sources, &o.queues, &o.notified, o.lost)
+    }
+}
+
+impl Eq for Xive {}
 
 impl Xive {
     /// A source's state (the reset state if untouched).
@@ -173,6 +188,7 @@ impl Xive {
             q.generation = !q.generation;
         }
         self.notified.push((s.target, s.priority));
+        self.tctx.entry(s.target).or_default().notify(s.priority);
         true
     }
 

@@ -72,3 +72,18 @@ pub fn edited(src: &Path, after: usize, line: &str, out: &Path) {
     lines.insert(after, line);
     std::fs::write(out, lines.join("\n") + "\n").unwrap();
 }
+
+/// fixtures/linux-guest/boot.scenario with its machine by absolute path and without its
+/// `expect rtas-log` (6.1's calls), for runs that make other calls by design.
+pub fn boot_without_log_text() -> String {
+    let src = project().join("fixtures/linux-guest/boot.scenario");
+    let text = std::fs::read_to_string(src).unwrap();
+    let machine = project().join("fixtures/linux-guest/qemu-initial.dtb");
+    text.lines()
+        .filter(|l| !l.starts_with("expect rtas-log"))
+        .map(|l| match l.strip_prefix("machine ") {
+            Some(_) => format!("machine {}\n", machine.display()),
+            None => format!("{l}\n"),
+        })
+        .collect()
+}

@@ -44,5 +44,11 @@ struct psim_host {
 	void (*log)(void *ctx, int32_t level, const char *text);
 	/* Whether messages of this level are wanted (else they are not even formatted). */
 	int (*wants)(void *ctx, int32_t level);
+	/* A hypervisor call: nargs inputs, up to nret outputs (R4...) into rets; the status
+	 * (R3). */
+	int64_t (*hcall)(void *ctx, uint64_t opcode, int32_t nargs, const uint64_t *args,
+			 int32_t nret, uint64_t *rets);
+	/* The flow handler of a virq ran its action (the interrupt reached the driver). */
+	void (*handled)(void *ctx, int32_t virq);
 };
 #endif

@@ -44,4 +44,13 @@ void psim_devres_release_all(struct device *dev);
 
 /* The XIVE flag (asm/xive.h), set from the host. */
 extern bool __xive_enabled;
+
+/* The root of the device tree (the node without a parent). */
+extern struct device_node *psim_of_root;
+
+/* Stores a word the firmware wrote into a queue page (bottom/xive.c); false when the
+ * address is no queue page. */
+bool psim_queue_store(uint64_t addr, uint32_t value);
+/* Set when an EOI asks for the external-interrupt handler to run again. */
+extern int psim_replay;
 #endif

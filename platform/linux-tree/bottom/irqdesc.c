@@ -175,3 +175,27 @@ void clear_irq_resend(struct irq_desc *desc)
 {
 }
 #endif
+
+/* ---- taking an interrupt: the flow handler runs, the action is the host's ---- */
+
+/* kernel/irq/irqdesc.c: the descriptor's flow handler (the controller's, as its domain
+ * set it: handle_fasteoi_irq under XIVE). */
+int generic_handle_irq(unsigned int irq)
+{
+	struct irq_desc *desc = irq_to_desc(irq);
+	if (!desc)
+		return -EINVAL;
+	desc->handle_irq(desc);
+	return 0;
+}
+
+/* kernel/irq/handle.c's step around the actions: the driver's handler is the
+ * simulator's, told which virq ran. */
+irqreturn_t handle_irq_event(struct irq_desc *desc)
+{
+	desc->istate &= ~IRQS_PENDING;
+	irqd_set(&desc->irq_data, IRQD_IRQ_INPROGRESS);
+	psim_h->handled(psim_ctx, (int32_t)desc->irq_data.irq);
+	irqd_clear(&desc->irq_data, IRQD_IRQ_INPROGRESS);
+	return IRQ_HANDLED;
+}

@@ -309,6 +309,21 @@ void __bitmap_set(unsigned long *map, unsigned int start, int len)
 		map[i / BITS_PER_LONG] |= 1UL << (i % BITS_PER_LONG);
 }
 
+unsigned long *bitmap_zalloc(unsigned int nbits, gfp_t flags)
+{
+	return alloc(BITS_TO_LONGS(nbits) * sizeof(unsigned long));
+}
+
+void bitmap_free(const unsigned long *bitmap)
+{
+	kfree(bitmap);
+}
+
+unsigned long __sw_hweight64(__u64 w)
+{
+	return (unsigned long)__builtin_popcountll(w);
+}
+
 unsigned long _find_next_bit(const unsigned long *addr, unsigned long size, unsigned long offset)
 {
 	for (; offset < size; offset++)

@@ -12,7 +12,9 @@
 struct machdep_calls ppc_md;
 struct machdep_calls mach_pseries;
 __typeof__(machine_id) machine_id = &mach_pseries;
+#ifndef PSIM_XIVE_DRIVER
 bool __xive_enabled;
+#endif
 
 int rtas_call(int token, int nargs, int nret, int *outputs, ...)
 {
@@ -99,7 +101,9 @@ void *pci_traverse_device_nodes(struct device_node *start,
 	return NULL;
 }
 
-/* The XIVE driver is not part of this client: the interrupt controller is the host's. */
+#ifndef PSIM_XIVE_DRIVER
+/* A tree without the XIVE driver: the interrupt controller is the host's. */
 void xive_irq_free_data(unsigned int virq)
 {
 }
+#endif

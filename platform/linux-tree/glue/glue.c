@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include "glue.h"
 
 void *psim_glue_alloc(unsigned long size)
@@ -13,6 +14,19 @@ void *psim_glue_alloc(unsigned long size)
 void psim_glue_free(const void *p)
 {
 	free((void *)p);
+}
+
+void *psim_glue_map_at(unsigned long addr, unsigned long len)
+{
+	void *p = mmap((void *)addr, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	if (p != (void *)addr) {
+		munmap(p, len);
+		return NULL;
+	}
+	return p;
 }
 
 int psim_glue_snprintf(char *buf, unsigned long size, const char *fmt, ...)

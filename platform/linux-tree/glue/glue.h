@@ -9,6 +9,9 @@
 void *psim_glue_alloc(unsigned long size);
 /* Releases memory from psim_glue_alloc (NULL is ignored). */
 void psim_glue_free(const void *p);
+/* Zeroed memory at the fixed address `addr` (`len` bytes), or NULL when the address
+ * range is taken. */
+void *psim_glue_map_at(unsigned long addr, unsigned long len);
 /* libc's snprintf, for one conversion the kernel formatter hands over. */
 int psim_glue_snprintf(char *buf, unsigned long size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -31,6 +31,30 @@ static int vectors(struct pci_dev *pdev, int *virqs, int max)
 	return n;
 }
 
+/* SMP's irq_setup_affinity (the core here is built for one CPU, where it does
+ * nothing): the default affinity, every online CPU, set through the chip, so that the
+ * controller's driver picks the interrupt's target as it does on a pSeries guest. */
+static void setup_affinity(struct irq_desc *desc)
+{
+	struct irq_data *d = irq_desc_get_irq_data(desc);
+	struct irq_chip *chip = irq_data_get_irq_chip(d);
+	if (chip && chip->irq_set_affinity)
+		chip->irq_set_affinity(d, cpu_online_mask, false);
+}
+
+/* irq_startup as an SMP kernel's runs it: the affinity set before or after the start
+ * as the chip asks (IRQCHIP_AFFINITY_PRE_STARTUP). */
+static void start(struct irq_desc *desc)
+{
+	struct irq_chip *chip = irq_data_get_irq_chip(irq_desc_get_irq_data(desc));
+	bool pre = chip && (chip->flags & IRQCHIP_AFFINITY_PRE_STARTUP);
+	if (pre)
+		setup_affinity(desc);
+	irq_startup(desc, IRQ_RESEND, IRQ_START_COND);
+	if (!pre)
+		setup_affinity(desc);
+}
+
 /* request_irq's core steps (__setup_irq, not shared): activate, then start up. */
 void psim_driver_request_irqs(struct pci_dev *pdev)
 {
@@ -42,7 +66,7 @@ void psim_driver_request_irqs(struct pci_dev *pdev)
 			continue;
 		if (irq_activate(desc))
 			continue;
-		irq_startup(desc, IRQ_RESEND, IRQ_START_COND);
+		start(desc);
 		desc->action = (struct irqaction *)&pdev->dev; /* marks it requested */
 	}
 	container_of(pdev, struct psim_pdev, pdev)->requested = 1;

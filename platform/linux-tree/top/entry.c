@@ -68,7 +68,57 @@ PSIM_EXPORT int psim_init(void *ctx, const struct psim_host *host, int32_t n)
 	for (int i = 0; i < n; i++)
 		if (!node_slot(i))
 			return -ENOMEM;
+#ifdef PSIM_XIVE_DRIVER
+	if (__xive_enabled)
+		return 0; /* the tree's XIVE driver makes the root domain (psim_init_irq) */
+#endif
 	return psim_root_init(__xive_enabled);
+}
+
+#ifdef PSIM_XIVE_DRIVER
+extern bool xive_spapr_init(void);
+#endif
+
+/* pseries_init_irq: the tree's XIVE driver set up from the tree the OS booted with.
+ * 0 when it drives the controller; 1 when the root domain stands for the simulator's
+ * (no driver in the tree, XICS, or the driver declined). */
+PSIM_EXPORT int psim_init_irq(void *ctx)
+{
+	ENTER(ctx);
+#ifdef PSIM_XIVE_DRIVER
+	if (__xive_enabled && !psim_root_domain() && xive_spapr_init())
+		return psim_root_observe();
+	__xive_enabled = psim_h->xive(ctx) != 0;
+#endif
+	if (psim_root_domain())
+		return 1;
+	int rc = psim_root_init(__xive_enabled);
+	return rc ? rc : 1;
+}
+
+/* An external interrupt: the firmware's writes into the queue pages since the last one
+ * (`n` pairs of address and word) stored, then Linux's __do_irq, again while the EOI
+ * asks for a replay: ppc_md.get_irq (the XIVE driver's queue scan), the flow handler.
+ * Returns the interrupts taken. */
+PSIM_EXPORT int psim_take(void *ctx, int32_t n, const uint64_t *words)
+{
+	ENTER(ctx);
+	int taken = 0;
+	for (int32_t i = 0; i < n; i++)
+		if (!psim_queue_store(words[2 * i], (uint32_t)words[2 * i + 1]))
+			pr_warn("psim: the firmware wrote 0x%llx, which is no queue page\n",
+				(unsigned long long)words[2 * i]);
+	if (!ppc_md.get_irq)
+		return -ENOSYS;
+	do {
+		psim_replay = 0;
+		unsigned int irq = ppc_md.get_irq();
+		if (!irq)
+			break;
+		generic_handle_irq(irq);
+		taken++;
+	} while (psim_replay && taken < (1 << 16));
+	return taken;
 }
 
 PSIM_EXPORT int psim_add_node(void *ctx, int32_t id, int32_t parent, const char *path)
@@ -81,6 +131,8 @@ PSIM_EXPORT int psim_add_node(void *ctx, int32_t id, int32_t parent, const char 
 		return -EINVAL;
 	struct device_node *dn = &n->dn;
 	const char *last = strrchr(path, '/');
+	if (parent < 0 && !psim_of_root)
+		psim_of_root = dn;
 	n->id = id;
 	dn->full_name = kstrdup(last && last[1] ? last + 1 : path, GFP_KERNEL);
 	dn->name = dn->full_name;
@@ -203,6 +255,8 @@ PSIM_EXPORT int psim_msi_init(void *ctx)
 {
 	ENTER(ctx);
 	int rc = -ENOSYS;
+	if (!psim_root_domain() && psim_root_init(__xive_enabled))
+		return -ENOMEM;
 	for (int i = 0; i < nphbs; i++)
 		pseries_msi_allocate_domains(phbs[i]);
 	for (initcall_entry_t *c = __start_psim_initcall3; c < __stop_psim_initcall3; c++) {

@@ -93,6 +93,30 @@ static const struct irq_domain_ops root_ops = {
 	.translate = irq_domain_translate_twocell,
 };
 
+struct irq_domain *psim_root_domain(void)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 16, 0)
+	return irq_get_default_domain();
+#else
+	return irq_get_default_host();
+#endif
+}
+
+/* The XIVE domain's operations, with an activation that only tells the host (XIVE's
+ * domain has none of its own: the irq core activates parents before children). */
+static struct irq_domain_ops observed;
+
+int psim_root_observe(void)
+{
+	struct irq_domain *d = psim_root_domain();
+	if (!d || d->ops->activate)
+		return 0;
+	observed = *d->ops;
+	observed.activate = root_activate;
+	d->ops = &observed;
+	return 0;
+}
+
 int psim_root_init(int xive)
 {
 	xive_mode = xive;

@@ -10,6 +10,11 @@
 
 /* The root domain standing for the interrupt controller (XICS or XIVE). */
 int psim_root_init(int xive);
+/* The root domain made (the default host), or NULL. */
+struct irq_domain *psim_root_domain(void);
+/* The tree's XIVE domain became the root: the host learns each activated virq's
+ * device vector from it as from the stand-in's. 0. */
+int psim_root_observe(void);
 
 /* The driver's side: pci_alloc_irq_vectors, pci_irq_vector, request_irq on every
  * vector, free_irq + pci_free_irq_vectors, and the driver's unbind. */

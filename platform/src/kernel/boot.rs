@@ -95,6 +95,9 @@ impl Kernel {
             client_warnings: Vec::new(),
             client: None,
         };
+        if let (Client::Built(c), Some(_)) = (opts.client, desc.msi_init) {
+            k.client = Some(c.instantiate()?);
+        }
         k.hook("setup_arch", "");
         if let Some(h) = desc.setup_arch {
             h(&mut k)?;
@@ -110,9 +113,8 @@ impl Kernel {
             None => defaults::discover_phbs(&mut k)?,
         }
         k.hook("msi_init", "");
-        k.msi_enabled = match (opts.client, desc.msi_init) {
-            (Client::Built(c), Some(_)) => {
-                let mut inst = c.instantiate()?;
+        k.msi_enabled = match (k.client.take(), desc.msi_init) {
+            (Some(mut inst), Some(_)) => {
                 let ok = inst.msi_init(&mut k);
                 k.client = Some(inst);
                 ok

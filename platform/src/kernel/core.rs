@@ -233,6 +233,18 @@ pub trait MsiClient {
     fn unbind(&mut self, k: &mut Kernel, dev: DevId) {
         self.free(k, dev)
     }
+    /// The interrupt controller's driver of the client's own set up (Linux's
+    /// `pseries_init_irq` under XIVE): true when it drives the controller from now on,
+    /// false when the kernel's model does (the default).
+    fn init_irq(&mut self, _k: &mut Kernel) -> bool {
+        false
+    }
+    /// The interrupts the CPUs were raised with, taken by the client's controller
+    /// driver: the virqs whose handlers ran, in order; None when the kernel takes them
+    /// (the default).
+    fn take_interrupts(&mut self, _k: &mut Kernel) -> Option<Vec<u32>> {
+        None
+    }
     /// Why the client can no longer be called (its code crashed, hung or died), if it
     /// cannot. The model never fails so.
     fn failure(&self) -> Option<String> {
@@ -290,6 +302,17 @@ impl Kernel {
     /// died), if it cannot; the run that made it fail should stop there.
     pub fn client_failure(&self) -> Option<String> {
         self.client.as_ref().and_then(|c| c.failure())
+    }
+
+    /// The client's interrupt-controller driver set up in place of the model's (see
+    /// [`MsiClient::init_irq`]); false without a client or when it has none.
+    pub(crate) fn client_init_irq(&mut self) -> bool {
+        let Some(mut c) = self.client.take() else {
+            return false;
+        };
+        let ok = c.init_irq(self);
+        self.client = Some(c);
+        ok
     }
 
     /// Grows each time the tree is handed out to be changed.

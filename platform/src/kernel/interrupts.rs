@@ -96,6 +96,16 @@ impl Kernel {
     /// handler of each source's virq; returns the handlers that ran, in order.
     pub fn handle_interrupts(&mut self) -> Vec<Handled> {
         let mut out = Vec::new();
+        if let Some(mut c) = self.client.take() {
+            let taken = c.take_interrupts(self);
+            self.client = Some(c);
+            if let Some(virqs) = taken {
+                for virq in virqs {
+                    self.dispatch(virq, &mut out);
+                }
+                return out;
+            }
+        }
         let sources = if self.xive.is_some() {
             self.xive_take()
         } else {

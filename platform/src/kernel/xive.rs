@@ -12,6 +12,8 @@ use papr_abi::xive::esb;
 const QUEUE_BASE: u64 = 0x0300_0000;
 /// Bytes apart of the CPUs' queue pages (1 MiB).
 const QUEUE_STRIDE: u64 = 0x10_0000;
+/// The EISN of a source routed nowhere (Linux's `XIVE_BAD_IRQ`).
+const XIVE_BAD_IRQ: u64 = 0x7fff_ffff;
 /// Queue size as a page shift (`ibm,xive-eq-sizes` = 16: 64 KiB).
 const QUEUE_SHIFT: u32 = 16;
 
@@ -79,7 +81,11 @@ impl Kernel {
         let data = self.xive.as_ref().and_then(|x| x.source(hw));
         let mmio = data.filter(|d| d.flags as u64 & XIVE_SRC_H_INT_ESB == 0);
         match mmio.and_then(|d| d.eoi_page()) {
-            Some(p) => self.port.mmio_read(p + offset, 8).unwrap_or(u64::MAX),
+            // A big-endian page: the load reads its bytes in the CPU's order.
+            Some(p) => self
+                .port
+                .mmio_read(p + offset, 8)
+                .map_or(u64::MAX, u64::swap_bytes),
             _ => {
                 let r = self.hcall(H_INT_ESB, &[0, hw as u64, offset, 0]);
                 r.get(1).copied().unwrap_or(-1) as u64
@@ -110,10 +116,14 @@ impl Kernel {
         );
     }
 
-    /// xive_irq_shutdown: masked through the ESB (PQ 01), then unrouted (priority 0xff).
+    /// xive_irq_shutdown: masked through the ESB (PQ 01), then unrouted: the same
+    /// target, priority 0xff and the EISN `XIVE_BAD_IRQ`, as Linux's driver makes it.
     pub(crate) fn xive_mask(&mut self, hw: u32) {
         self.xive_esb(hw, esb::SET_PQ_01);
-        self.hcall(H_INT_SET_SOURCE_CONFIG, &[0, hw as u64, 0, 0xff, 0]);
+        self.hcall(
+            H_INT_SET_SOURCE_CONFIG,
+            &[XIVE_SRC_SET_EISN, hw as u64, 0, 0xff, XIVE_BAD_IRQ],
+        );
     }
 
     /// The CPUs notified read their queues: each valid entry's EISN is a virq; its

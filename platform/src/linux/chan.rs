@@ -30,6 +30,8 @@ pub mod msg {
     pub const FREE: u32 = 10;
     pub const UNBIND: u32 = 11;
     pub const EXIT: u32 = 12;
+    pub const INIT_IRQ: u32 = 13;
+    pub const TAKE: u32 = 14;
     pub const REPLY: u32 = 32;
     pub const RETURN: u32 = 33;
     pub const CB_RTAS: u32 = 64;
@@ -42,12 +44,14 @@ pub mod msg {
     pub const CB_VIRQ_ALLOC: u32 = 71;
     pub const CB_XIVE: u32 = 72;
     pub const CB_WANTS: u32 = 73;
+    pub const CB_HCALL: u32 = 75;
     pub const Q_LOG: u32 = 96;
     pub const Q_VIRQ_MAP: u32 = 97;
     pub const Q_VIRQ_FREE: u32 = 98;
     pub const Q_IRQ_UNMASK: u32 = 99;
     pub const Q_IRQ_MASK: u32 = 100;
     pub const Q_MMIO_WRITE: u32 = 101;
+    pub const Q_HANDLED: u32 = 102;
 }
 
 /// `struct psim_chan`.

@@ -6,6 +6,7 @@ use super::chan::{self, msg, Mapping, QMsg};
 use super::client_error::ClientError;
 use super::host::{CallCtx, HOST};
 use super::symbolize;
+use super::xive_mirror::XiveMirror;
 use crate::kernel::Kernel;
 use of_tree::NodeId;
 use std::collections::VecDeque;
@@ -31,6 +32,8 @@ pub struct Process {
     last: VecDeque<String>,
     /// Whether the library defines `psim_unbind`.
     pub has_unbind: bool,
+    /// The tree's XIVE driver's queues and the handlers that ran.
+    pub xive: XiveMirror,
 }
 
 impl std::fmt::Debug for Process {
@@ -95,6 +98,7 @@ impl Process {
             failed: None,
             last: VecDeque::new(),
             has_unbind: false,
+            xive: XiveMirror::default(),
         })
     }
 
@@ -172,6 +176,13 @@ impl Process {
             self.map.chan().kind = msg::REPLY;
             self.map.give();
         }
+    }
+
+    /// Puts bytes in the channel's text for the next call (cut to fit).
+    pub fn put_bytes(&mut self, bytes: &[u8]) {
+        let c = self.map.chan();
+        let n = bytes.len().min(chan::TEXT);
+        c.text[..n].copy_from_slice(&bytes[..n]);
     }
 
     /// Waits for the turn until `deadline`, checking now and then that the child lives.
@@ -264,8 +275,8 @@ impl Process {
         let _ = self.child.wait();
     }
 
-    fn ctx<'a>(k: &'a mut Kernel, nodes: &'a [NodeId]) -> CallCtx<'a> {
-        CallCtx { k, nodes }
+    fn ctx<'a>(k: &'a mut Kernel, nodes: &'a [NodeId], xive: &'a mut XiveMirror) -> CallCtx<'a> {
+        CallCtx { k, nodes, xive }
     }
 
     /// Handles the queued messages, in order.
@@ -274,7 +285,7 @@ impl Process {
         let qlen = (c.qlen as usize).min(chan::QUEUE);
         let mut at = 0;
         let head = std::mem::size_of::<QMsg>();
-        let mut cx = Self::ctx(k, nodes);
+        let mut cx = Self::ctx(k, nodes, &mut self.xive);
         let p = &mut cx as *mut CallCtx as *mut c_void;
         while at + head <= qlen {
             // SAFETY: a header the runner wrote at this offset (unaligned read).
@@ -306,6 +317,7 @@ impl Process {
                     msg::Q_MMIO_WRITE => {
                         (HOST.mmio_write)(p, i[0] as u64, i[1] as i32, i[2] as u64)
                     }
+                    msg::Q_HANDLED => (HOST.handled)(p, i[0] as i32),
                     _ => {}
                 }
             }
@@ -316,7 +328,7 @@ impl Process {
     /// Answers one callback, in the channel.
     fn serve(&mut self, k: &mut Kernel, nodes: &[NodeId], kind: u32) {
         let c = self.map.chan();
-        let mut cx = Self::ctx(k, nodes);
+        let mut cx = Self::ctx(k, nodes, &mut self.xive);
         let p = &mut cx as *mut CallCtx as *mut c_void;
         let i = c.i;
         let name = || CString::new(chan::c_string(&c.text)).unwrap_or_default();
@@ -371,6 +383,23 @@ impl Process {
                 msg::CB_VIRQ_ALLOC => c.i[0] = (HOST.virq_alloc)(p, i[0] as i32) as i64,
                 msg::CB_XIVE => c.i[0] = (HOST.xive)(p) as i64,
                 msg::CB_WANTS => c.i[0] = (HOST.wants)(p, i[0] as i32) as i64,
+                msg::CB_HCALL => {
+                    let (na, nr) = (i[1].clamp(0, 16) as usize, i[2].clamp(0, 16) as usize);
+                    let args: Vec<u64> = i[3..(3 + na).min(24)].iter().map(|&a| a as u64).collect();
+                    let mut rets = [0u64; 16];
+                    let r = (HOST.hcall)(
+                        p,
+                        i[0] as u64,
+                        args.len() as i32,
+                        args.as_ptr(),
+                        nr as i32,
+                        rets.as_mut_ptr(),
+                    );
+                    c.i[0] = r;
+                    for (n, v) in rets[..nr.min(23)].iter().enumerate() {
+                        c.i[1 + n] = *v as i64;
+                    }
+                }
                 _ => {}
             }
         }

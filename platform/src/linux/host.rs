@@ -2,6 +2,7 @@
 //! firmware call, config access, MMIO, tree lookup, virq and message the real kernel
 //! code makes arrives here and goes through the kernel's port and layers.
 
+use super::xive_mirror::XiveMirror;
 use crate::irq::Owner;
 use crate::kernel::{ControllerKind, Kernel};
 use crate::trace::Event;
@@ -29,6 +30,8 @@ pub(super) struct Host {
     pub(super) xive: unsafe extern "C" fn(*mut c_void) -> c_int,
     pub(super) log: unsafe extern "C" fn(*mut c_void, i32, *const c_char),
     pub(super) wants: unsafe extern "C" fn(*mut c_void, i32) -> c_int,
+    pub(super) hcall: unsafe extern "C" fn(*mut c_void, u64, i32, *const u64, i32, *mut u64) -> i64,
+    pub(super) handled: unsafe extern "C" fn(*mut c_void, i32),
 }
 
 /// The table handed to the client.
@@ -49,18 +52,36 @@ pub(super) static HOST: Host = Host {
     xive,
     log,
     wants,
+    hcall,
+    handled,
 };
 
 /// What a call into the client works on: the kernel, and its nodes by client id.
 pub(super) struct CallCtx<'a> {
     pub k: &'a mut Kernel,
     pub nodes: &'a [NodeId],
+    /// The XIVE driver's queues and the handlers that ran.
+    pub xive: &'a mut XiveMirror,
 }
 
 /// # Safety
 /// `ctx` is the `CallCtx` the entry point was given, alive for the whole call.
 unsafe fn ctx<'a>(ctx: *mut c_void) -> &'a mut CallCtx<'a> {
     &mut *(ctx as *mut CallCtx<'a>)
+}
+
+/// A call's inputs as a slice and its output count; None for a negative count.
+///
+/// # Safety
+/// `args` points to `nargs` values (or `nargs` is 0), alive for the call.
+unsafe fn call_args<'a, T>(args: *const T, nargs: i32, nret: i32) -> Option<(&'a [T], usize)> {
+    let (na, nr) = (usize::try_from(nargs).ok()?, usize::try_from(nret).ok()?);
+    let args = if na == 0 {
+        &[][..]
+    } else {
+        std::slice::from_raw_parts(args, na)
+    };
+    Some((args, nr))
 }
 
 fn dev_ok(k: &Kernel, dev: i32) -> Option<usize> {
@@ -76,13 +97,8 @@ unsafe extern "C" fn rtas(
     rets: *mut i32,
 ) -> c_int {
     let c = ctx(c);
-    let (Ok(na), Ok(nr)) = (usize::try_from(nargs), usize::try_from(nret)) else {
+    let Some((args, nr)) = call_args(args, nargs, nret) else {
         return -1;
-    };
-    let args = if na == 0 {
-        &[][..]
-    } else {
-        std::slice::from_raw_parts(args, na)
     };
     let mut out = vec![0i64; nr];
     if !c.k.rtas_by_token(token as u32, args, &mut out) {
@@ -250,4 +266,32 @@ unsafe extern "C" fn log(c: *mut c_void, level: i32, text: *const c_char) {
         c.k.client_warnings.push(text.clone());
     }
     c.k.msg(text);
+}
+
+unsafe extern "C" fn hcall(
+    c: *mut c_void,
+    opcode: u64,
+    nargs: i32,
+    args: *const u64,
+    nret: i32,
+    rets: *mut u64,
+) -> i64 {
+    let c = ctx(c);
+    let Some((args, nr)) = call_args(args, nargs, nret) else {
+        return -1;
+    };
+    let r = c.k.hcall(opcode, args);
+    let status = r.first().copied().unwrap_or(-1);
+    c.xive.saw_hcall(opcode, args, status);
+    for i in 0..nr {
+        *rets.add(i) = r.get(i + 1).copied().unwrap_or(0) as u64;
+    }
+    status
+}
+
+unsafe extern "C" fn handled(c: *mut c_void, virq: i32) {
+    let c = ctx(c);
+    if let Ok(v) = u32::try_from(virq) {
+        c.xive.handled.push(v);
+    }
 }

@@ -20,6 +20,10 @@ pub struct Instance {
     paths: Vec<String>,
     node_ids: Vec<i32>,
     devices: usize,
+    /// The tree was handed over (INIT and every node): Some(whether it went well).
+    handed: Option<bool>,
+    /// The tree's XIVE driver drives the interrupt controller.
+    xive_driver: bool,
 }
 
 impl Instance {
@@ -43,6 +47,8 @@ impl Instance {
             paths: Vec::new(),
             node_ids: Vec::new(),
             devices: 0,
+            handed: None,
+            xive_driver: false,
         })
     }
 
@@ -74,6 +80,41 @@ impl Instance {
         Some(id as i32)
     }
 
+    /// The tree's nodes handed over (once): INIT, then every node. Whether it went
+    /// well.
+    fn hand_over(&mut self, k: &mut Kernel) -> bool {
+        if let Some(ok) = self.handed {
+            return ok;
+        }
+        let tree = k.tree();
+        let walk = tree.walk();
+        let max = walk.iter().map(|n| n.index()).max().unwrap_or(0);
+        let mut ids = vec![-1i32; max + 1];
+        for (i, n) in walk.iter().enumerate() {
+            ids[n.index()] = i as i32;
+        }
+        let paths: Vec<String> = walk.iter().map(|&n| tree.path(n)).collect();
+        let parents: Vec<i64> = walk
+            .iter()
+            .map(|&n| tree.node(n).parent().map_or(-1, |p| ids[p.index()] as i64))
+            .collect();
+        self.nodes = walk;
+        self.paths = paths.clone();
+        self.node_ids = ids;
+        let count = self.nodes.len() as i64;
+        let ok = self.call(k, msg::INIT, &[count], None) == Some(0)
+            && paths
+                .iter()
+                .zip(&parents)
+                .enumerate()
+                .all(|(i, (p, parent))| {
+                    self.call(k, msg::ADD_NODE, &[i as i64, *parent], Some(p))
+                        .is_some()
+                });
+        self.handed = Some(ok);
+        ok
+    }
+
     /// Calls an entry point; None when the process failed (it says why).
     fn call(&mut self, k: &mut Kernel, kind: u32, ints: &[i64], text: Option<&str>) -> Option<i64> {
         let nodes = std::mem::take(&mut self.nodes);
@@ -93,22 +134,9 @@ impl MsiClient for Instance {
     /// The tree's nodes and PHBs handed over, the MSI domains made, the initcalls run
     /// (Linux's discover_phbs tail and `rtas_msi_init`). True when MSI is registered.
     fn msi_init(&mut self, k: &mut Kernel) -> bool {
-        let tree = k.tree();
-        let walk = tree.walk();
-        let max = walk.iter().map(|n| n.index()).max().unwrap_or(0);
-        let mut ids = vec![-1i32; max + 1];
-        for (i, n) in walk.iter().enumerate() {
-            ids[n.index()] = i as i32;
+        if !self.hand_over(k) {
+            return false;
         }
-        let paths: Vec<String> = walk.iter().map(|&n| tree.path(n)).collect();
-        let parents: Vec<i64> = walk
-            .iter()
-            .map(|&n| tree.node(n).parent().map_or(-1, |p| ids[p.index()] as i64))
-            .collect();
-        self.nodes = walk;
-        self.paths = paths.clone();
-        self.node_ids = ids;
-        let count = self.nodes.len() as i64;
         let phbs: Vec<[i64; 3]> = k
             .phbs
             .iter()
@@ -120,23 +148,47 @@ impl MsiClient for Instance {
                 ]
             })
             .collect();
-        if self.call(k, msg::INIT, &[count], None) != Some(0) {
-            return false;
-        }
-        for (i, (p, parent)) in paths.iter().zip(&parents).enumerate() {
-            if self
-                .call(k, msg::ADD_NODE, &[i as i64, *parent], Some(p))
-                .is_none()
-            {
-                return false;
-            }
-        }
         for phb in phbs {
             if self.call(k, msg::ADD_PHB, &phb, None).is_none() {
                 return false;
             }
         }
         self.call(k, msg::MSI_INIT, &[], None) == Some(0)
+    }
+
+    /// The tree handed over, then `pseries_init_irq`: the tree's XIVE driver set up
+    /// (`xive_spapr_init`). True when it drives the controller.
+    fn init_irq(&mut self, k: &mut Kernel) -> bool {
+        self.xive_driver = self.hand_over(k) && self.call(k, msg::INIT_IRQ, &[], None) == Some(0);
+        self.xive_driver
+    }
+
+    /// The CPUs the controller raised take their interrupts through the tree's driver
+    /// (its queue scan, the flow handler, its EOI), while the firmware raises more.
+    fn take_interrupts(&mut self, k: &mut Kernel) -> Option<Vec<u32>> {
+        if !self.xive_driver {
+            return None;
+        }
+        let mut out = Vec::new();
+        // Each pass is one external interrupt; an EOI that re-triggers raises another.
+        for _ in 0..1024 {
+            let raised = k.port_mut().take_interrupts();
+            let words = self.proc.xive.new_entries(k.port(), super::chan::TEXT / 16);
+            if raised.is_empty() && words.is_empty() {
+                break;
+            }
+            let bytes: Vec<u8> = words
+                .iter()
+                .flat_map(|&(a, w)| a.to_ne_bytes().into_iter().chain((w as u64).to_ne_bytes()))
+                .collect();
+            self.proc.put_bytes(&bytes);
+            let taken = self.call(k, msg::TAKE, &[words.len() as i64], None);
+            out.append(&mut self.proc.xive.handled);
+            if taken.is_none_or(|n| n < 0) {
+                break;
+            }
+        }
+        Some(out)
     }
 
     /// A function found by the scan: handed over, then `ppc_md.pci_irq_fixup`.

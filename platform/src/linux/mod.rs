@@ -18,6 +18,7 @@ mod tree;
 mod tree_build;
 mod tree_files;
 mod tree_setup;
+mod xive_mirror;
 
 pub use client_error::{ClientError, Undefined};
 pub use compile::cache_dir;

@@ -21,10 +21,15 @@ pub fn build(tree: &Path, flags: &[String]) -> Result<PathBuf, ClientError> {
     })?;
     let cc = compiler();
     // The recipe (tree_build.rs's fixed flags and steps): a change builds anew.
-    let recipe: &[u8] = b"recipe 2: -fno-omit-frame-pointer -ffile-prefix-map, traps allow-listed";
+    let recipe: &[u8] =
+        b"recipe 3: -fno-omit-frame-pointer -ffile-prefix-map, traps allow-listed, XIVE driver";
     let root_name = root.to_string_lossy();
+    // Which of the files it may compile the tree has: a tree that gains one (its XIVE
+    // driver, say) builds anew, though no file the last build read changed.
+    let present = super::tree_setup::tree_files(&root);
     let parts = [recipe, cc.as_bytes(), root_name.as_bytes()]
         .into_iter()
+        .chain(present.iter().map(|f| f.as_bytes()))
         .chain(flags.iter().map(|f| f.as_bytes()));
     let key = build_key(parts, SOURCES);
     static BUILDING: std::sync::Mutex<()> = std::sync::Mutex::new(());

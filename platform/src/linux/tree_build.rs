@@ -3,6 +3,7 @@
 //! section, and trap functions for what nothing below the core provides.
 
 use super::client_error::ClientError;
+use super::tree_files::XIVE_FILES;
 use super::tree_setup::{self as tree, Version};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -92,9 +93,16 @@ fn units(work: &Path, root: &Path) -> Vec<Unit> {
             format!("-DKBUILD_MODNAME=\"{base}\""),
             format!("-DKBUILD_BASENAME=\"{base}\""),
         ];
-        if i == 0 {
-            // msi.c's pr_debug messages, as the simulator traces them.
+        if i == 0 || XIVE_FILES.contains(&f) {
+            // msi.c's and the XIVE driver's pr_debug messages, as the simulator traces
+            // them.
             defines.push("-DDEBUG".into());
+        }
+        if f == XIVE_FILES[0] {
+            // Built without SMP (one CPU runs the code): the one use of the SMP-only
+            // per-CPU IPI number outside common.c's CONFIG_SMP blocks (xive_prepare_cpu
+            // resets it) lands on the chip id that line resets next.
+            defines.push("-Dhw_ipi=chip_id".into());
         }
         out.push(Unit {
             includes: vec![src.parent().map(Path::to_path_buf).unwrap_or_default()],
@@ -104,6 +112,7 @@ fn units(work: &Path, root: &Path) -> Vec<Unit> {
             defines,
         });
     }
+    let xive = XIVE_FILES.iter().all(|f| root.join(f).is_file());
     for (p, _) in super::tree_files::SOURCES {
         if !p.ends_with(".c") {
             continue;
@@ -118,10 +127,13 @@ fn units(work: &Path, root: &Path) -> Vec<Unit> {
             source: work.join(p),
             object: obj(format!("psim_{}.o", p.replace('/', "_"))),
             kernel,
-            defines: vec![
+            defines: [
                 "-DKBUILD_MODNAME=\"psim\"".into(),
                 format!("-DKBUILD_BASENAME=\"{stem}\""),
-            ],
+            ]
+            .into_iter()
+            .chain(xive.then(|| "-DPSIM_XIVE_DRIVER".to_string()))
+            .collect(),
             includes: vec![
                 work.join("glue"),
                 work.join("bottom"),

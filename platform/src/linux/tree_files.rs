@@ -12,6 +12,10 @@ pub const SOURCES: &[(&str, &str)] = &[
         include_str!("../../linux-tree/arch/asm/elf.h"),
     ),
     (
+        "arch/asm/hw_irq.h",
+        include_str!("../../linux-tree/arch/asm/hw_irq.h"),
+    ),
+    (
         "arch/asm/io.h",
         include_str!("../../linux-tree/arch/asm/io.h"),
     ),
@@ -46,6 +50,30 @@ pub const SOURCES: &[(&str, &str)] = &[
     (
         "arch/asm/vmalloc.h",
         include_str!("../../linux-tree/arch/asm/vmalloc.h"),
+    ),
+    (
+        "arch/asm/bitops.h",
+        include_str!("../../linux-tree/arch/asm/bitops.h"),
+    ),
+    (
+        "arch/asm/smp.h",
+        include_str!("../../linux-tree/arch/asm/smp.h"),
+    ),
+    (
+        "arch/asm/svm.h",
+        include_str!("../../linux-tree/arch/asm/svm.h"),
+    ),
+    (
+        "arch/asm/ultravisor.h",
+        include_str!("../../linux-tree/arch/asm/ultravisor.h"),
+    ),
+    (
+        "arch/asm/xmon.h",
+        include_str!("../../linux-tree/arch/asm/xmon.h"),
+    ),
+    (
+        "arch/linux/libfdt.h",
+        include_str!("../../linux-tree/arch/linux/libfdt.h"),
     ),
     (
         "arch/uapi/asm/byteorder.h",
@@ -83,6 +111,10 @@ pub const SOURCES: &[(&str, &str)] = &[
     (
         "bottom/powerpc.c",
         include_str!("../../linux-tree/bottom/powerpc.c"),
+    ),
+    (
+        "bottom/xive.c",
+        include_str!("../../linux-tree/bottom/xive.c"),
     ),
     (
         "bottom/printk.c",
@@ -134,6 +166,11 @@ pub const POWERPC_HEADERS: &[&str] = &[
     "asm/device.h",
     "asm/xive.h",
     "asm/opal-api.h",
+    "asm/xive-regs.h",
+    "asm/hvcall.h",
+    "asm/prom.h",
+    "asm/firmware.h",
+    "asm/asm-const.h",
     "uapi/asm/eeh.h",
 ];
 
@@ -151,6 +188,15 @@ pub const TREE_FILES: &[&str] = &[
     "drivers/irqchip/irq-msi-lib.c",
     "lib/xarray.c",
     "lib/radix-tree.c",
+    XIVE_FILES[0],
+    XIVE_FILES[1],
+];
+
+/// The XIVE driver (compiled when the tree has it: the interrupt controller's driver
+/// under XIVE), its common part first.
+pub const XIVE_FILES: [&str; 2] = [
+    "arch/powerpc/sysdev/xive/common.c",
+    "arch/powerpc/sysdev/xive/spapr.c",
 ];
 
 /// What a tree must have for the client to be built (besides `Makefile`).

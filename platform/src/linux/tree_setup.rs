@@ -147,6 +147,13 @@ pub fn tree_files(root: &Path) -> Vec<&'static str> {
         .iter()
         .copied()
         .filter(|f| root.join(f).is_file())
+        // The XIVE driver's two files go together.
+        .filter(|f| {
+            !tree_files::XIVE_FILES.contains(f)
+                || tree_files::XIVE_FILES
+                    .iter()
+                    .all(|x| root.join(x).is_file())
+        })
         .collect()
 }
 

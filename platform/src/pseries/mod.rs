@@ -111,7 +111,12 @@ fn init_irq(k: &mut Kernel) -> Result<(), Error> {
                 kind,
                 registers: None,
             });
-            if kind == ControllerKind::Xive && k.intc_mode == Some(papr_abi::cas::IntcMode::Xive) {
+            // Linux's XIVE driver: the client's own (a tree's sysdev/xive), else the
+            // model's.
+            if kind == ControllerKind::Xive
+                && k.intc_mode == Some(papr_abi::cas::IntcMode::Xive)
+                && !k.client_init_irq()
+            {
                 k.xive_init();
             }
         }

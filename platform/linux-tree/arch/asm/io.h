@@ -30,6 +30,13 @@ static inline u64 in_le64(const volatile u64 __iomem *a) { return __raw_readq(a)
 static inline u16 in_be16(const volatile u16 __iomem *a) { return __builtin_bswap16(__raw_readw(a)); }
 static inline u32 in_be32(const volatile u32 __iomem *a) { return __builtin_bswap32(__raw_readl(a)); }
 static inline u64 in_be64(const volatile u64 __iomem *a) { return __builtin_bswap64(__raw_readq(a)); }
+static inline void out_8(volatile u8 __iomem *a, u8 v) { __raw_writeb(v, a); }
+static inline void out_le16(volatile u16 __iomem *a, u16 v) { __raw_writew(v, a); }
+static inline void out_le32(volatile u32 __iomem *a, u32 v) { __raw_writel(v, a); }
+static inline void out_le64(volatile u64 __iomem *a, u64 v) { __raw_writeq(v, a); }
+static inline void out_be16(volatile u16 __iomem *a, u16 v) { __raw_writew(__builtin_bswap16(v), a); }
+static inline void out_be32(volatile u32 __iomem *a, u32 v) { __raw_writel(__builtin_bswap32(v), a); }
+static inline void out_be64(volatile u64 __iomem *a, u64 v) { __raw_writeq(__builtin_bswap64(v), a); }
 static inline void _memcpy_fromio(void *d, const volatile void __iomem *s, unsigned long n)
 {
 	for (unsigned long i = 0; i < n; i++)
