@@ -53,7 +53,8 @@ fn trace(c: &mut Criterion) {
                 std::hint::black_box(bytes);
             });
             let opts = BootOptions::default();
-            boot_all_with(t.clone(), opts, Some(sink))
+            let tracer = Box::new(platform::trace::tracer::Stream::new(sink));
+            boot_all_with(t.clone(), opts, Some(tracer), None)
                 .expect("boot")
                 .kernel
         })

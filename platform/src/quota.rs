@@ -10,6 +10,23 @@ use of_tree::{NodeId, Tree};
 /// Quota assumed when no `ibm,pe-total-#msi` is found.
 pub const DEFAULT_PE_TOTAL: u32 = 8;
 
+/// The fixed beginnings of the quota walk's messages, by which a trace filter leaves
+/// them out before they are built.
+pub mod heads {
+    /// `rtas_msi: calc quota for NAME, request N`.
+    pub const CALC: &str = "rtas_msi: calc quota for ";
+    /// `rtas_msi: found prop on dn PATH`.
+    pub const FOUND_PROP: &str = "rtas_msi: found prop on dn ";
+    /// `rtas_msi: using PE dn PATH`.
+    pub const USING_PE: &str = "rtas_msi: using PE dn ";
+    /// `rtas_msi: found PE PATH`.
+    pub const FOUND_PE: &str = "rtas_msi: found PE ";
+    /// `rtas_msi: counting PATH`, one per node of the PE's walk.
+    pub const COUNTING: &str = "rtas_msi: counting ";
+    /// `rtas_msi: request clamped to quota N`.
+    pub const CLAMPED: &str = "rtas_msi: request clamped to quota ";
+}
+
 /// The PE of a node: the nearest node up from it with `ibm,pe-total-#msi`, else its
 /// parent with Linux's assumed 8. Messages are added to `say`.
 pub fn find_pe(
@@ -21,7 +38,7 @@ pub fn find_pe(
     while let Some(n) = cur {
         if let Ok(Some(total)) = tree.at(n).u32("ibm,pe-total-#msi") {
             if let Some(say) = say.as_mut() {
-                say.push(format!("rtas_msi: found prop on dn {}", tree.path(n)));
+                say.push(format!("{}{}", heads::FOUND_PROP, tree.path(n)));
             }
             return Some((n, total));
         }
@@ -29,7 +46,7 @@ pub fn find_pe(
     }
     let parent = tree.node(node).parent()?;
     if let Some(say) = say.as_mut() {
-        say.push(format!("rtas_msi: using PE dn {}", tree.path(parent)));
+        say.push(format!("{}{}", heads::USING_PE, tree.path(parent)));
     }
     Some((parent, DEFAULT_PE_TOTAL))
 }
@@ -76,21 +93,19 @@ pub fn quota_for(
     mut say: Option<&mut Vec<String>>,
 ) -> u32 {
     if let Some(say) = say.as_mut() {
-        say.push(format!(
-            "rtas_msi: calc quota for {name}, request {request}"
-        ));
+        say.push(format!("{}{name}, request {request}", heads::CALC));
     }
     let Some((pe, total)) = find_pe(tree, node, say.as_deref_mut()) else {
         return request;
     };
     if let Some(say) = say.as_mut() {
-        say.push(format!("rtas_msi: found PE {}", tree.path(pe)));
+        say.push(format!("{}{}", heads::FOUND_PE, tree.path(pe)));
     }
     let nodes = traverse(tree, pe);
     let mut num_devices = 0u32;
     for &n in &nodes {
         if let Some(say) = say.as_mut() {
-            say.push(format!("rtas_msi: counting {}", tree.path(n)));
+            say.push(format!("{}{}", heads::COUNTING, tree.path(n)));
         }
         if class_code(tree, n) >> 8 != CLASS_BRIDGE_PCI {
             num_devices += 1;
@@ -117,7 +132,7 @@ pub fn quota_for(
     quota += spare.checked_div(over).unwrap_or(0);
     let request = quota.min(request);
     if let Some(say) = say.as_mut() {
-        say.push(format!("rtas_msi: request clamped to quota {request}"));
+        say.push(format!("{}{request}", heads::CLAMPED));
     }
     request
 }
@@ -153,33 +168,40 @@ fn share(req: u32, quota: u32) -> (u64, u32) {
 
 impl QuotaCache {
     /// [`quota_for`] with its messages added to `say`, the same lines in the same
-    /// order, each PE walked once.
+    /// order, each PE walked once; a line whose fixed head `wants` refuses (see
+    /// [`heads`]) is not built.
     pub fn quota_for_saying(
         &mut self,
         tree: &Tree,
         node: NodeId,
         name: &str,
         request: u32,
+        wants: &dyn Fn(&str) -> bool,
         say: &mut Vec<String>,
     ) -> u32 {
-        say.push(format!(
-            "rtas_msi: calc quota for {name}, request {request}"
-        ));
-        let Some((pe, _)) = find_pe(tree, node, Some(say)) else {
+        if wants(heads::CALC) {
+            say.push(format!("{}{name}, request {request}", heads::CALC));
+        }
+        let pe_said = wants(heads::FOUND_PROP) || wants(heads::USING_PE);
+        let Some((pe, _)) = find_pe(tree, node, pe_said.then_some(&mut *say)) else {
             return request;
         };
-        say.push(format!("rtas_msi: found PE {}", tree.path(pe)));
-        let lines = self.counting.entry(pe).or_insert_with(|| {
-            traverse(tree, pe)
-                .into_iter()
-                .map(|n| format!("rtas_msi: counting {}", tree.path(n)))
-                .collect()
-        });
-        say.extend(lines.iter().cloned());
+        if wants(heads::FOUND_PE) {
+            say.push(format!("{}{}", heads::FOUND_PE, tree.path(pe)));
+        }
+        if wants(heads::COUNTING) {
+            let lines = self.counting.entry(pe).or_insert_with(|| {
+                traverse(tree, pe)
+                    .into_iter()
+                    .map(|n| format!("{}{}", heads::COUNTING, tree.path(n)))
+                    .collect()
+            });
+            say.extend(lines.iter().cloned());
+        }
         let q = self.quota_for(tree, node, request);
         if let Some(c) = self.pes.get(&pe) {
-            if c.num_devices != 0 && request > c.total / c.num_devices {
-                say.push(format!("rtas_msi: request clamped to quota {q}"));
+            if c.num_devices != 0 && request > c.total / c.num_devices && wants(heads::CLAMPED) {
+                say.push(format!("{}{q}", heads::CLAMPED));
             }
         }
         q
@@ -295,11 +317,44 @@ mod tests {
                     t.path(n)
                 );
                 let mut cached = Vec::new();
-                let q = cache.quota_for_saying(&t, n, "dev", request, &mut cached);
-                assert_eq!((q, cached), (walk, said), "{} {request}", t.path(n));
+                let q = cache.quota_for_saying(&t, n, "dev", request, &|_| true, &mut cached);
+                assert_eq!((q, &cached), (walk, &said), "{} {request}", t.path(n));
+                // The lines a filter refuses are left out, and only those.
+                let mut fewer = Vec::new();
+                let q = QuotaCache::default().quota_for_saying(
+                    &t,
+                    n,
+                    "dev",
+                    request,
+                    &|h| h != heads::COUNTING,
+                    &mut fewer,
+                );
+                let kept: Vec<String> = said
+                    .iter()
+                    .filter(|l| !l.starts_with(heads::COUNTING))
+                    .cloned()
+                    .collect();
+                assert_eq!((q, fewer), (walk, kept), "{} {request}", t.path(n));
                 seen += 1;
             }
         }
         assert_eq!(seen, 40);
+    }
+
+    #[test]
+    fn lines_no_one_wants_are_never_built() {
+        let src = "/dts-v1/; / { pci { ibm,pe-total-#msi = <4>; \
+            a@1 { ibm,req#msi-x = <9>; }; b@2 { ibm,req#msi = <1>; }; }; };";
+        let t = of_tree::dts::parse_str(src, "t.dts").unwrap();
+        let a = t.find("/pci/a@1").unwrap();
+        let mut cache = QuotaCache::default();
+        let mut said = Vec::new();
+        let q = cache.quota_for_saying(&t, a, "a", 9, &|_| false, &mut said);
+        assert_eq!((q, said.len()), (quota_for(&t, a, "a", 9, None), 0));
+        assert!(
+            cache.counting.is_empty(),
+            "the counting lines were built: {:?}",
+            cache.counting
+        );
     }
 }

@@ -1,11 +1,16 @@
 //! `pseries-sim boot`: boots a machine and lets every driver ask for its vectors.
 
+use super::progress::{large_trace_hint, Progress};
 use clap::{Args, ValueEnum};
-use platform::trace::{Event, TraceFilter, TraceFormat};
-use pseries_sim::boot::boot_all_with;
+use platform::trace::num::{Dec, Hex};
+use platform::trace::tracer::{Stream, Tracer};
+use platform::trace::{Event, Sink, TraceFilter, TraceFormat};
+use pseries_sim::boot::{boot_all_with, DriversDone, VectorRow};
 use pseries_sim::BootOptions;
 use rtas::Profile;
 use std::cell::RefCell;
+use std::fmt::Write;
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::rc::Rc;
@@ -162,33 +167,40 @@ pub fn run(a: BootArgs) -> Result<ExitCode, super::Error> {
             Backend::Axon => platform::ops::description("axon").expect("axon exists"),
         }),
         trace: !a.quiet,
-        rtas_log: !a.quiet || a.rtas_log.is_some(),
+        // The summary counts the calls; only the file needs them kept.
+        rtas_log: a.rtas_log.is_some(),
         qemu_trace: a.trace == TraceFormat::Qemu && !a.quiet,
         cas: a.cas,
         ..Default::default()
     };
-    let progress = super::progress::Progress::spinner("booting");
+    let progress = Progress::counted("booting", "functions", "vectors mapped");
+    let lines = progress.lines();
     let format = if a.json { TraceFormat::Json } else { a.trace };
     let json = format == TraceFormat::Json;
     // The trace streams to stdout as it happens: memory stays flat, the first line comes
-    // at once.
+    // at once; what the filter leaves out is never built.
     let out = Rc::new(RefCell::new(super::out::Buffered::new()));
-    let sink: Option<platform::trace::Sink> =
-        (!a.quiet && format != TraceFormat::Qemu).then(|| {
-            let (out, filter) = (out.clone(), a.trace_filter.clone());
-            Box::new(move |e: &Event| {
-                if filter.keeps(e) {
-                    let mut o = out.borrow_mut();
-                    if json {
-                        o.line(e.to_json());
-                    } else {
-                        o.line(e);
-                    }
+    let tracer = (!a.quiet && format != TraceFormat::Qemu).then(|| {
+        let (out, lines) = (out.clone(), lines.clone());
+        // A human line is made in one reused buffer and written in one piece.
+        let mut line = String::with_capacity(256);
+        let sink: Sink = Box::new(move |e: &Event| {
+            lines.add();
+            let mut o = out.borrow_mut();
+            if json {
+                o.line(e.to_json());
+            } else {
+                line.clear();
+                if write!(line, "{e}").is_ok() {
+                    o.line(&line);
                 }
-            }) as platform::trace::Sink
+            }
         });
-    let rep =
-        boot_all_with(tree, opts, sink).map_err(|e| super::files::about(a.tree.as_deref(), e));
+        Box::new(Stream::filtered(sink, a.trace_filter.clone())) as Box<dyn Tracer>
+    });
+    let watch = |d: DriversDone| progress.set(d.functions, d.of, d.vectors);
+    let rep = boot_all_with(tree, opts, tracer, Some(&watch))
+        .map_err(|e| super::files::about(a.tree.as_deref(), e));
     let rep = match rep {
         Ok(r) => r,
         Err(e) => {
@@ -214,77 +226,181 @@ pub fn run(a: BootArgs) -> Result<ExitCode, super::Error> {
         super::files::write(p, &blob, true)?;
     }
     progress.finish();
+    let calls = pseries_sim::harness::firmware(&rep.kernel).calls;
     let mut o = out.borrow_mut();
     if a.quiet {
         let mem = peak_memory()
             .map(|b| format!("{:.1} MiB", b as f64 / (1 << 20) as f64))
             .unwrap_or_else(|| "unknown".into());
         o.line(format!(
-            "booted {} functions: {} asked for vectors, {} fell back to LSI; {} vectors mapped in {:.3} s; peak memory {mem}; {}; {} RTAS calls",
+            "booted {} functions: {} asked for vectors, {} fell back to LSI; {} vectors mapped in {:.3} s; peak memory {mem}; {}; {calls} RTAS calls",
             rep.pci_functions(),
             rep.requested,
             rep.failed,
             rep.vectors,
             elapsed.as_secs_f64(),
             controller(&rep.kernel),
-            pseries_sim::harness::firmware(&rep.kernel).calls
         ));
-        o.flush();
-        std::mem::forget(rep);
-        return Ok(ExitCode::SUCCESS);
-    }
-    if format == TraceFormat::Qemu {
+    } else if format == TraceFormat::Qemu {
         for l in pseries_sim::harness::qemu_trace(&rep.kernel) {
             o.line(l);
         }
-        o.flush();
-        return Ok(ExitCode::SUCCESS);
-    }
-    let table = rep.table();
-    if json {
-        for r in &table {
-            let v = serde_json::json!({"event": "vector", "device": r.device, "vector": r.vector, "source": r.source, "virq": r.virq, "address": r.address, "data": r.data});
-            o.line(v);
-        }
-        let s = serde_json::json!({
-            "event": "summary",
-            "functions": rep.pci_functions(),
-            "requested": rep.requested,
-            "fell_back_to_lsi": rep.failed,
-            "vectors": rep.vectors,
-            "rtas_calls": pseries_sim::harness::firmware(&rep.kernel).calls,
-            "controller": rep.kernel.intc_mode.map(|m| m.to_string()),
-        });
-        o.line(s);
     } else {
-        o.line("");
-        o.line(controller_line(&rep.kernel));
-        // Wide enough for the longest name (a non-PCI device's node path).
-        let w = table
-            .iter()
-            .map(|r| r.device.len())
-            .max()
-            .unwrap_or(0)
-            .max(14);
-        o.line(format!(
-            "{:<w$} {:>6} {:>10} {:>6} {:>18} {:>10}",
-            "device", "vector", "source", "virq", "address", "data"
-        ));
-        for r in &table {
+        if !json {
+            o.line("");
+            o.line(controller_line(&rep.kernel));
+        }
+        // Each row is written as it is made: the table holds none.
+        let width = rep.widest_device();
+        for l in table_lines(rep.rows(), width, json) {
+            o.line(l);
+        }
+        if json {
+            let s = serde_json::json!({
+                "event": "summary",
+                "functions": rep.pci_functions(),
+                "requested": rep.requested,
+                "fell_back_to_lsi": rep.failed,
+                "vectors": rep.vectors,
+                "rtas_calls": calls,
+                "controller": rep.kernel.intc_mode.map(|m| m.to_string()),
+            });
+            o.line(s);
+        } else {
             o.line(format!(
-                "{:<w$} {:>6} {:>#10x} {:>6} {:>#18x} {:>#10x}",
-                r.device, r.vector, r.source, r.virq, r.address, r.data
+                "{} functions, {} asked for vectors, {} fell back to LSI, {} vectors, {calls} RTAS calls",
+                rep.pci_functions(),
+                rep.requested,
+                rep.failed,
+                rep.vectors,
             ));
         }
-        o.line(format!(
-            "{} functions, {} asked for vectors, {} fell back to LSI, {} vectors, {} RTAS calls",
-            rep.pci_functions(),
-            rep.requested,
-            rep.failed,
-            rep.vectors,
-            pseries_sim::harness::call_log(&rep.kernel).len()
-        ));
     }
     o.flush();
+    if let Some(hint) = large_trace_hint(lines.get()) {
+        if std::io::stderr().is_terminal() {
+            eprintln!("{hint}");
+        }
+    }
+    // The kernel of a large machine takes a while to free, and the process ends here.
+    std::mem::forget(rep);
     Ok(ExitCode::SUCCESS)
+}
+
+/// The table's lines after the trace, each made when it is written: the human header
+/// and a line per row (device names padded to `width`, at least 14), or a JSON
+/// `vector` line per row.
+fn table_lines<'a>(
+    rows: impl Iterator<Item = VectorRow<'a>> + 'a,
+    width: usize,
+    json: bool,
+) -> impl Iterator<Item = TableLine<'a>> + 'a {
+    let width = width.max(14);
+    let header = (!json).then_some(TableLine::Header { width });
+    header
+        .into_iter()
+        .chain(rows.map(move |row| TableLine::Row { row, width, json }))
+}
+
+/// One line of the table, written straight to the output.
+enum TableLine<'a> {
+    /// The column names.
+    Header { width: usize },
+    /// A vector: human columns, or a JSON `vector` event.
+    Row {
+        row: VectorRow<'a>,
+        width: usize,
+        json: bool,
+    },
+}
+
+impl std::fmt::Display for TableLine<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            TableLine::Header { width: w } => write!(
+                f,
+                "{:<w$} {:>6} {:>10} {:>6} {:>18} {:>10}",
+                "device", "vector", "source", "virq", "address", "data"
+            ),
+            TableLine::Row {
+                row: r, json: true, ..
+            } => {
+                let v = serde_json::json!({"event": "vector", "device": r.device, "vector": r.vector, "source": r.source, "virq": r.virq, "address": r.address, "data": r.data});
+                write!(f, "{v}")
+            }
+            TableLine::Row {
+                row: r, width: w, ..
+            } => {
+                let (hex, dec) = (|v: u64| Hex(v), |v: u32| Dec(v as i64));
+                write!(
+                    f,
+                    "{:<w$} {:>6} {:>10} {:>6} {:>18} {:>10}",
+                    r.device,
+                    dec(r.vector),
+                    hex(r.source as u64),
+                    dec(r.virq),
+                    hex(r.address),
+                    hex(r.data as u64)
+                )
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+
+    fn rows<'a>(made: &'a Cell<usize>) -> impl Iterator<Item = VectorRow<'a>> + 'a {
+        (0..1000u32).map(move |i| {
+            made.set(made.get() + 1);
+            VectorRow {
+                device: "0000:00:01.0",
+                vector: i,
+                source: 0x1000 + i,
+                virq: 16 + i,
+                address: 0x4000_0000_0000,
+                data: 0x1000 + i,
+            }
+        })
+    }
+
+    #[test]
+    fn the_table_holds_no_row_it_has_written() {
+        for json in [false, true] {
+            let made = Cell::new(0);
+            let mut lines = table_lines(rows(&made), 0, json);
+            if !json {
+                let header = lines.next().unwrap().to_string();
+                assert!(header.starts_with("device         vector"), "{header}");
+                assert_eq!(made.get(), 0, "no row made for the header");
+            }
+            for n in 1..=3 {
+                let l = lines.next().unwrap().to_string();
+                assert_eq!(
+                    made.get(),
+                    n,
+                    "json {json}: one row made per line, at the line"
+                );
+                let source = if json {
+                    format!("\"source\":{}", 0x1000 + n - 1)
+                } else {
+                    format!("{:#x}", 0x1000 + n - 1)
+                };
+                assert!(l.contains(&source), "{l}");
+            }
+            assert_eq!(lines.count(), 997);
+            assert_eq!(made.get(), 1000);
+        }
+        let made = Cell::new(0);
+        let first = table_lines(rows(&made), 20, false)
+            .nth(1)
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            first,
+            "0000:00:01.0              0     0x1000     16     0x400000000000     0x1000"
+        );
+    }
 }

@@ -14,7 +14,7 @@ use crate::Error;
 use of_tree::Tree;
 use platform::kernel::{DevId, Kernel, OsOptions, Select};
 use platform::ops::{descriptions, MachineDescription, ResumeMode};
-use platform::trace::Sink;
+use platform::trace::tracer::Tracer;
 use port::FirmwarePort;
 use rtas::calllog::CallRecord;
 use rtas::{Firmware, MachineConfig, Profile, Signal};
@@ -87,8 +87,13 @@ pub fn boot(tree: Tree, opts: BootOptions) -> Result<Kernel, Error> {
     boot_with(tree, opts, None)
 }
 
-/// [`boot`], each trace event handed to `sink` as it happens instead of kept.
-pub fn boot_with(tree: Tree, opts: BootOptions, sink: Option<Sink>) -> Result<Kernel, Error> {
+/// [`boot`], the trace events going to `tracer` (a sink, filtered or not:
+/// [`platform::trace::tracer::Stream`]) instead of kept.
+pub fn boot_with(
+    tree: Tree,
+    opts: BootOptions,
+    tracer: Option<Box<dyn Tracer>>,
+) -> Result<Kernel, Error> {
     let bare_metal = chosen(&tree, &opts).is_some_and(|d| !d.papr);
     let cfg = MachineConfig {
         profile: opts.profile,
@@ -119,7 +124,7 @@ pub fn boot_with(tree: Tree, opts: BootOptions, sink: Option<Sink>) -> Result<Ke
         negotiate_ims: opts.negotiate_ims,
     };
     let port = Box::new(FirmwarePort::new(fw, opts.partition));
-    Ok(Kernel::boot(os_tree, port, select, os, sink)?)
+    Ok(Kernel::boot(os_tree, port, select, os, tracer)?)
 }
 
 /// Every RTAS call made so far (while the log is on).

@@ -7,20 +7,22 @@ use crate::error::Error;
 use crate::irq::IrqDomain;
 use crate::port::Port;
 use crate::trace::tracer::{self, Tracer};
-use crate::trace::{Event, Sink};
+use crate::trace::{Event, EventKind};
 use of_tree::Tree;
 
 impl Kernel {
     /// Boots from a tree through a port: probe, RTAS instantiation, setup_arch,
     /// init_irq, PHB discovery, MSI init, PCI scan with the per-function fix-up.
+    /// Events go to `tracer` when given (and `opts.trace` is on), else into the
+    /// kernel's trace.
     pub fn boot(
         mut tree: Tree,
         mut port: Box<dyn Port>,
         select: Select,
         opts: OsOptions,
-        sink: Option<Sink>,
+        tracer: Option<Box<dyn Tracer>>,
     ) -> Result<Kernel, Error> {
-        let mut tracer = tracer::for_options(opts.trace, sink);
+        let mut tracer = tracer::for_options(opts.trace, tracer);
         let mut trace = Vec::new();
         let mut record = |tracer: &mut Box<dyn Tracer>, e: Event| {
             if let Some(e) = tracer.take(e) {
@@ -41,7 +43,7 @@ impl Kernel {
                 m.to_string().to_uppercase()
             ));
         }
-        if tracer.enabled() {
+        if tracer.wants(EventKind::Msg) {
             for text in msgs {
                 record(&mut tracer, Event::Msg { text });
             }
@@ -52,7 +54,7 @@ impl Kernel {
                 let mut found = None;
                 for d in list {
                     let ok = (d.probe)(&tree);
-                    if tracer.enabled() {
+                    if tracer.wants(EventKind::Hook) {
                         let e = Event::Hook {
                             hook: "probe",
                             machine: d.name,

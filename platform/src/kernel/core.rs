@@ -13,7 +13,7 @@ use crate::error::{Error, MsiError};
 use crate::irq::IrqDomain;
 use crate::port::Port;
 use crate::trace::tracer::Tracer;
-use crate::trace::Event;
+use crate::trace::{Event, EventKind};
 use of_tree::Tree;
 use papr_abi::pci::PciAddr;
 
@@ -350,21 +350,43 @@ impl Kernel {
         self.tracer.enabled()
     }
 
+    /// Whether events of a kind are wanted (else none of them is built).
+    pub(crate) fn traces(&self, kind: EventKind) -> bool {
+        self.tracer.wants(kind)
+    }
+
     /// Records a hook call.
     pub(crate) fn hook(&mut self, hook: &'static str, detail: &str) {
+        self.hook_with(hook, |_| detail.to_string());
+    }
+
+    /// Records a hook call whose detail is built only when wanted (trace or debug log).
+    pub(crate) fn hook_with(&mut self, hook: &'static str, detail: impl FnOnce(&Kernel) -> String) {
+        let log = log::log_enabled!(log::Level::Debug);
+        let trace = self.traces(EventKind::Hook);
+        if !log && !trace {
+            return;
+        }
+        let detail = detail(self);
         log::debug!("{}.{hook} {detail}", self.desc.name);
-        if self.tracing() {
+        if trace {
             self.emit(Event::Hook {
                 hook,
                 machine: self.desc.name,
-                detail: detail.to_string(),
+                detail,
             });
         }
     }
 
     /// Whether messages are wanted (trace or debug log).
     pub(crate) fn verbose(&self) -> bool {
-        self.tracing() || log::log_enabled!(log::Level::Debug)
+        self.traces(EventKind::Msg) || log::log_enabled!(log::Level::Debug)
+    }
+
+    /// Whether a message that begins with `head` may be wanted (trace or debug log):
+    /// false, and it need not be built.
+    pub(crate) fn wants_msg(&self, head: &str) -> bool {
+        self.tracer.wants_msg(head) || log::log_enabled!(log::Level::Debug)
     }
 
     /// Records a message (for the simulator's notes in a run's trace).
@@ -375,7 +397,7 @@ impl Kernel {
     /// Records a message in the words of Linux's debug output.
     pub(crate) fn msg(&mut self, text: String) {
         log::debug!("{text}");
-        if self.tracing() {
+        if self.traces(EventKind::Msg) {
             self.emit(Event::Msg { text });
         }
     }
@@ -395,7 +417,7 @@ impl Kernel {
         text: String,
         detail: crate::trace::DriverDetail,
     ) {
-        if self.tracing() {
+        if self.traces(EventKind::Driver) {
             let device = self.devices[dev].name.clone();
             self.emit(Event::Driver {
                 device,
@@ -423,7 +445,7 @@ impl Kernel {
     /// A hypervisor call through the port, traced.
     pub fn hcall(&mut self, opcode: u64, args: &[u64]) -> Vec<i64> {
         let rets = self.port.hcall(opcode, args);
-        if self.tracing() {
+        if self.traces(EventKind::Hcall) {
             self.emit(Event::Hcall {
                 name: papr_abi::hcall::name(opcode),
                 args: args.to_vec(),

@@ -3,7 +3,7 @@
 //! to its virq's handler.
 
 use super::{ControllerKind, DevId, Kernel, DEFAULT_PRIORITY};
-use crate::trace::Event;
+use crate::trace::{Event, EventKind};
 use papr_abi::ics::{ICS_REG_SELECT, ICS_REG_XIVE};
 
 /// Priority that masks a source.
@@ -56,12 +56,14 @@ impl Kernel {
         if first {
             self.unmask(src);
         }
-        let detail = crate::trace::DriverDetail {
-            action: "request_irq",
-            virq: Some(virq),
-            ..Default::default()
-        };
-        self.driver_event(dev, format!("request_irq LSI virq {virq}"), detail);
+        if self.traces(EventKind::Driver) {
+            let detail = crate::trace::DriverDetail {
+                action: "request_irq",
+                virq: Some(virq),
+                ..Default::default()
+            };
+            self.driver_event(dev, format!("request_irq LSI virq {virq}"), detail);
+        }
         true
     }
 
@@ -137,7 +139,7 @@ impl Kernel {
         // Every handler on the line, in the order they were requested.
         for owner in self.irq.owners(virq) {
             let (dev, vector) = (owner.dev, owner.vector);
-            if self.tracing() {
+            if self.traces(EventKind::Handler) {
                 let device = self.devices[dev].name.clone();
                 self.emit(Event::Handler {
                     device,

@@ -6,7 +6,7 @@ use super::{DevId, Kernel, MsiState};
 use crate::error::MsiError;
 use crate::irq::Owner;
 use crate::kernel::ops::MsiType;
-use crate::trace::Event;
+use crate::trace::{Event, EventKind};
 
 impl Kernel {
     /// A driver asks for between `min` and `max` vectors of a kind, as Linux's
@@ -20,7 +20,7 @@ impl Kernel {
         min: u32,
     ) -> Result<u32, MsiError> {
         let r = self.request_inner(dev, kind, max, min);
-        if !self.tracing() {
+        if !self.traces(EventKind::Driver) {
             // The event exists only to be traced: nothing to build.
             return r;
         }
@@ -74,22 +74,17 @@ impl Kernel {
         }
         let mut nvec = max.min(offered);
         loop {
-            let verbose = self.verbose();
-            if verbose {
-                let name = &self.devices[dev].name;
-                let detail = format!("{name} {kind} {nvec}");
-                self.hook("msi_check_device", &detail);
-            }
+            self.hook_with("msi_check_device", |k| {
+                format!("{} {kind} {nvec}", k.devices[dev].name)
+            });
             let check = match self.desc.msi_check_device {
                 Some(h) => h(self, dev, nvec, kind),
                 None => Ok(()),
             };
             let rc = check.and_then(|_| {
-                if verbose {
-                    let name = &self.devices[dev].name;
-                    let detail = format!("{name} {kind} {nvec}");
-                    self.hook("setup_msi_irqs", &detail);
-                }
+                self.hook_with("setup_msi_irqs", |k| {
+                    format!("{} {kind} {nvec}", k.devices[dev].name)
+                });
                 match self.desc.setup_msi_irqs {
                     Some(h) => h(self, dev, nvec, kind),
                     None => Err(MsiError::NotSupported),
@@ -130,9 +125,8 @@ impl Kernel {
         let Some(h) = self.desc.teardown_msi_irqs else {
             return;
         };
-        let name = self.devices[dev].name.clone();
         for _ in 0..2 {
-            self.hook("teardown_msi_irqs", &name);
+            self.hook_with("teardown_msi_irqs", |k| k.devices[dev].name.clone());
             h(self, dev);
         }
     }
@@ -172,7 +166,7 @@ impl Kernel {
     /// Maps a device's vector to a new virq.
     pub fn map_vector(&mut self, dev: DevId, vector: u32, source: u32) -> u32 {
         let virq = self.irq.map(source, Owner::vector(dev, vector));
-        if self.tracing() {
+        if self.traces(EventKind::Map) {
             let device = self.devices[dev].name.clone();
             self.emit(Event::Map {
                 device,
@@ -187,7 +181,7 @@ impl Kernel {
     /// Maps a device's vector to a new virq that is its own hardware number.
     pub fn map_vector_direct(&mut self, dev: DevId, vector: u32) -> u32 {
         let virq = self.irq.map_direct(Owner::vector(dev, vector));
-        if self.tracing() {
+        if self.traces(EventKind::Map) {
             let device = self.devices[dev].name.clone();
             self.emit(Event::Map {
                 device,
@@ -207,7 +201,7 @@ impl Kernel {
         let virqs = m.virqs.clone();
         for v in virqs {
             if let Some(d) = self.irq.dispose(v) {
-                if self.tracing() {
+                if self.traces(EventKind::Unmap) {
                     let device = self.devices[dev].name.clone();
                     self.emit(Event::Unmap {
                         device,
@@ -273,8 +267,7 @@ impl Kernel {
         }
         self.disable_capability(dev, m.kind);
         self.unmap_vectors(dev);
-        let name = self.devices[dev].name.clone();
-        self.hook("teardown_msi_irqs", &name);
+        self.hook_with("teardown_msi_irqs", |k| k.devices[dev].name.clone());
         if let Some(h) = self.desc.teardown_msi_irqs {
             h(self, dev);
         }
@@ -282,7 +275,7 @@ impl Kernel {
 
     /// The driver's event for a free or an unbind (nothing built when not traced).
     fn released(&mut self, dev: DevId, action: &'static str, text: &str) {
-        if !self.tracing() {
+        if !self.traces(EventKind::Driver) {
             return;
         }
         let detail = crate::trace::DriverDetail {

@@ -3,7 +3,7 @@
 
 pub use super::rtas_tokens::*;
 use super::Kernel;
-use crate::trace::Event;
+use crate::trace::{Event, EventKind};
 
 impl Kernel {
     /// An RTAS call by token, as Linux's `rtas_call` makes it (the trace names the
@@ -12,7 +12,7 @@ impl Kernel {
         if !self.port.rtas_call(token, args, out) {
             return false;
         }
-        if self.tracing() {
+        if self.traces(EventKind::Rtas) {
             let service = self
                 .rtas
                 .as_ref()
@@ -43,7 +43,7 @@ impl Kernel {
         if !self.port.rtas_call(token, args, out) {
             return false;
         }
-        if self.tracing() {
+        if self.traces(EventKind::Rtas) {
             self.emit(Event::Rtas {
                 service: service.name.to_string(),
                 token,

@@ -4,7 +4,7 @@
 use super::{of, pci_name, Device, Kernel};
 use crate::error::Error;
 use crate::irq::Owner;
-use crate::trace::Event;
+use crate::trace::{Event, EventKind};
 
 impl Kernel {
     pub(super) fn pci_scan(&mut self) -> Result<(), Error> {
@@ -99,21 +99,20 @@ impl Kernel {
     pub(super) fn attach_device(&mut self, d: Device) -> super::DevId {
         let id = self.devices.len();
         let lsi = d.lsi;
-        let name = d.name.clone();
         self.devices.push(d);
         if let Some(src) = lsi {
             let virq = self.irq.map_lsi(src, Owner::lsi(id));
             self.devices[id].lsi_virq = Some(virq);
-            if self.tracing() {
+            if self.traces(EventKind::Map) {
                 self.emit(Event::Map {
-                    device: name.clone(),
+                    device: self.devices[id].name.clone(),
                     vector: None,
                     source: src,
                     virq,
                 });
             }
         }
-        self.hook("pci_irq_fixup", &name);
+        self.hook_with("pci_irq_fixup", |k| k.devices[id].name.clone());
         if let Some(mut c) = self.client.take() {
             c.pci_irq_fixup(self, id);
             self.client = Some(c);

@@ -88,26 +88,34 @@ pub(super) fn check_device(
     check_req(k, dev, nvec, kind)
 }
 
-/// [`quota_for`] for a device of the kernel, its messages in the trace.
+/// [`quota_for`] for a device of the kernel, its messages in the trace (those the trace
+/// leaves out are not built).
 pub(crate) fn quota_for_device(k: &mut Kernel, dev: DevId, request: u32) -> u32 {
     let node = k.devices[dev].node;
-    let name = k.devices[dev].name.clone();
-    let verbose = k.verbose();
-    // The same answers and lines as Linux's walk, each PE walked once.
-    let slot = k
+    // The same answers and lines as Linux's walk, each PE walked once; the cache is
+    // taken out while the walk asks the kernel which lines it wants.
+    let mut slot = k
         .platform_data
-        .get_or_insert_with(|| Box::new(QuotaCache::default()));
-    let Some(cache) = slot.downcast_mut::<QuotaCache>() else {
-        return quota_for(&k.tree, node, &name, request, None);
+        .take()
+        .unwrap_or_else(|| Box::new(QuotaCache::default()));
+    let q = match slot.downcast_mut::<QuotaCache>() {
+        None => {
+            let name = &k.devices[dev].name;
+            quota_for(&k.tree, node, name, request, None)
+        }
+        Some(cache) if !k.verbose() => cache.quota_for(&k.tree, node, request),
+        Some(cache) => {
+            let mut msgs = Vec::new();
+            let wants = |head: &str| k.wants_msg(head);
+            let name = &k.devices[dev].name;
+            let q = cache.quota_for_saying(&k.tree, node, name, request, &wants, &mut msgs);
+            for m in msgs {
+                k.msg(m);
+            }
+            q
+        }
     };
-    if !verbose {
-        return cache.quota_for(&k.tree, node, request);
-    }
-    let mut msgs = Vec::new();
-    let q = cache.quota_for_saying(&k.tree, node, &name, request, &mut msgs);
-    for m in msgs {
-        k.msg(m);
-    }
+    k.platform_data = Some(slot);
     q
 }
 

@@ -157,7 +157,7 @@ pub(super) fn resume(k: &mut Kernel, dev: DevId, m: &MsiState) -> Result<(), cra
         k.write_msi_msg(dev, m.kind, i as u32, msg);
         let old = k.irq.remap(virq, msg.data).unwrap_or(m.sources[i]);
         state.sources[i] = msg.data;
-        if k.tracing() {
+        if k.traces(crate::trace::EventKind::Remap) {
             k.emit(crate::trace::Event::Remap {
                 device: name.clone(),
                 vector: i as u32,

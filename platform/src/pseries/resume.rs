@@ -7,7 +7,7 @@ use super::msi;
 use crate::error::Error;
 use crate::kernel::ops::{MsiType, ResumeMode};
 use crate::kernel::Kernel;
-use crate::trace::Event;
+use crate::trace::{Event, EventKind};
 
 pub(super) fn resume(k: &mut Kernel, _mode: ResumeMode) -> Result<(), Error> {
     for dev in 0..k.devices.len() {
@@ -49,7 +49,7 @@ pub(super) fn resume(k: &mut Kernel, _mode: ResumeMode) -> Result<(), Error> {
             })?;
             let old = k.irq.remap(virq, new).unwrap_or(m.sources[i]);
             state.sources[i] = new;
-            if k.tracing() {
+            if k.traces(EventKind::Remap) {
                 k.emit(Event::Remap {
                     device: name.clone(),
                     vector: i as u32,

@@ -1,8 +1,13 @@
 //! The boot and scenario trace: every hook call, RTAS call and interrupt mapping, in
 //! order, as text or JSON Lines.
 
+mod filter;
+pub mod num;
 mod rtas_line;
 pub mod tracer;
+
+pub use filter::{EventKind, TraceFilter, UnknownEventKind, EVENT_KINDS};
+use num::{Dec, Hex};
 
 use serde::Serialize;
 
@@ -178,25 +183,20 @@ impl std::fmt::Display for Event {
                 ..
             } => rtas_line::write(f, service, args, rets),
             Event::Hcall { name, args, rets } => {
-                let args: Vec<String> = args.iter().map(|a| format!("{a:#x}")).collect();
+                write!(f, "hcall  {name} [")?;
+                for (i, a) in args.iter().enumerate() {
+                    let sep = if i == 0 { "" } else { ", " };
+                    write!(f, "{sep}{}", Hex(*a))?;
+                }
+                f.write_str("] -> [")?;
                 // The status in decimal, R4.. in hex (addresses, flags).
-                let rets: Vec<String> = rets
-                    .iter()
-                    .enumerate()
-                    .map(|(i, r)| {
-                        if i == 0 {
-                            r.to_string()
-                        } else {
-                            format!("{r:#x}")
-                        }
-                    })
-                    .collect();
-                write!(
-                    f,
-                    "hcall  {name} [{}] -> [{}]",
-                    args.join(", "),
-                    rets.join(", ")
-                )
+                for (i, r) in rets.iter().enumerate() {
+                    match i {
+                        0 => write!(f, "{}", Dec(*r))?,
+                        _ => write!(f, ", {}", Hex(*r as u64))?,
+                    }
+                }
+                f.write_str("]")
             }
             Event::Msg { text } => write!(f, "msg    {text}"),
             Event::Map {
@@ -204,18 +204,27 @@ impl std::fmt::Display for Event {
                 vector,
                 source,
                 virq,
-            } => match vector {
-                Some(v) => write!(
-                    f,
-                    "map    {device} vector {v}: source {source:#x} -> virq {virq}"
-                ),
-                None => write!(f, "map    {device} LSI: source {source:#x} -> virq {virq}"),
-            },
+            } => {
+                let (source, virq) = (Hex(*source as u64), Dec(*virq as i64));
+                match vector {
+                    Some(v) => write!(
+                        f,
+                        "map    {device} vector {}: source {source} -> virq {virq}",
+                        Dec(*v as i64)
+                    ),
+                    None => write!(f, "map    {device} LSI: source {source} -> virq {virq}"),
+                }
+            }
             Event::Unmap {
                 device,
                 virq,
                 source,
-            } => write!(f, "unmap  {device} virq {virq} (source {source:#x})"),
+            } => write!(
+                f,
+                "unmap  {device} virq {} (source {})",
+                Dec(*virq as i64),
+                Hex(*source as u64)
+            ),
             Event::Handler {
                 device,
                 vector,
@@ -244,66 +253,12 @@ impl std::fmt::Display for Event {
     }
 }
 
-/// Which events a trace leaves out: kinds (`hook`, `rtas`, `hcall`, `msg`, `map`,
-/// `unmap`, `remap`, `handler`, `driver`; `irq` too, as the human trace names handler
-/// events) and messages containing a text (`msg:TEXT`), comma-separated:
-/// `msg:rtas_msi: counting,hook`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TraceFilter {
-    kinds: Vec<String>,
-    texts: Vec<String>,
-}
-
-/// The kinds an event can be.
-pub const EVENT_KINDS: &[&str] = &[
-    "hook", "rtas", "hcall", "msg", "map", "unmap", "remap", "handler", "driver",
-];
-
-/// A trace filter item that is neither an event kind nor `msg:TEXT`.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown event kind '{0}': use {kinds} or msg:TEXT", kinds = kind_names())]
-pub struct UnknownEventKind(pub String);
-
-/// The kinds as a filter takes them, `irq` beside `handler`.
-fn kind_names() -> String {
-    EVENT_KINDS
-        .iter()
-        .map(|k| match *k {
-            "handler" => "handler (or irq)",
-            k => k,
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-impl std::str::FromStr for TraceFilter {
-    type Err = UnknownEventKind;
-    fn from_str(s: &str) -> Result<Self, UnknownEventKind> {
-        let mut f = TraceFilter::default();
-        for item in s.split(',').filter(|i| !i.is_empty()) {
-            // The human trace prints handler events as `irq` lines: either name works.
-            let item = if item == "irq" { "handler" } else { item };
-            if let Some(text) = item.strip_prefix("msg:") {
-                f.texts.push(text.to_string());
-            } else if EVENT_KINDS.contains(&item) {
-                f.kinds.push(item.to_string());
-            } else {
-                return Err(UnknownEventKind(item.to_string()));
-            }
-        }
-        Ok(f)
-    }
-}
-
 impl TraceFilter {
     /// Whether the trace keeps an event.
     pub fn keeps(&self, e: &Event) -> bool {
-        if self.kinds.iter().any(|k| k == e.kind()) {
-            return false;
-        }
         match e {
-            Event::Msg { text } => !self.texts.iter().any(|t| text.contains(t.as_str())),
-            _ => true,
+            Event::Msg { text } => self.keeps_text(text),
+            e => self.keeps_kind(e.event_kind()),
         }
     }
 }
@@ -311,16 +266,21 @@ impl TraceFilter {
 impl Event {
     /// The event's kind, as its JSON `event` field names it.
     pub fn kind(&self) -> &'static str {
+        self.event_kind().name()
+    }
+
+    /// The event's kind.
+    pub fn event_kind(&self) -> EventKind {
         match self {
-            Event::Hook { .. } => "hook",
-            Event::Rtas { .. } => "rtas",
-            Event::Hcall { .. } => "hcall",
-            Event::Msg { .. } => "msg",
-            Event::Map { .. } => "map",
-            Event::Unmap { .. } => "unmap",
-            Event::Remap { .. } => "remap",
-            Event::Handler { .. } => "handler",
-            Event::Driver { .. } => "driver",
+            Event::Hook { .. } => EventKind::Hook,
+            Event::Rtas { .. } => EventKind::Rtas,
+            Event::Hcall { .. } => EventKind::Hcall,
+            Event::Msg { .. } => EventKind::Msg,
+            Event::Map { .. } => EventKind::Map,
+            Event::Unmap { .. } => EventKind::Unmap,
+            Event::Remap { .. } => EventKind::Remap,
+            Event::Handler { .. } => EventKind::Handler,
+            Event::Driver { .. } => EventKind::Driver,
         }
     }
 

@@ -1,56 +1,78 @@
 //! An RTAS call as a person reads it: the service's arguments by name, BUIDs, config
-//! addresses and sources in hex, the outputs by name when the call succeeded.
+//! addresses and sources in hex, the outputs by name when the call succeeded. Written
+//! straight to the formatter, with no string built on the way.
 
+use super::num::{Dec, Hex};
 use std::fmt::{self, Write};
 
-/// `args` by name, as `service` takes them; None for a service without names here.
-fn named_args(service: &str, a: &[u32]) -> Option<String> {
-    let buid = |hi: u32, lo: u32| (hi as u64) << 32 | lo as u64;
-    let s = match (service, a) {
+/// Writes ` ARGS` by name, as `service` takes them; false (nothing written) for a
+/// service without names here.
+fn named_args(f: &mut impl Write, service: &str, a: &[u32]) -> Result<bool, fmt::Error> {
+    let buid = |hi: u32, lo: u32| Hex((hi as u64) << 32 | lo as u64);
+    let (h, d) = (|v: &u32| Hex(*v as u64), |v: &u32| Dec(*v as i64));
+    match (service, a) {
         // The sequence number only when it is a continuation (not the first call's 1).
-        ("ibm,change-msi", [cfg, hi, lo, func, num, seq]) => format!(
-            "cfg {cfg:#x} buid {:#x} func {func} num {num}{}",
-            buid(*hi, *lo),
-            if *seq == 1 {
-                String::new()
-            } else {
-                format!(" seq {seq}")
+        ("ibm,change-msi", [cfg, hi, lo, func, num, seq]) => {
+            let (cfg, buid, func, num) = (h(cfg), buid(*hi, *lo), d(func), d(num));
+            write!(f, " cfg {cfg} buid {buid} func {func} num {num}")?;
+            if *seq != 1 {
+                write!(f, " seq {}", d(seq))?;
             }
-        ),
+        }
         ("ibm,query-interrupt-source-number", [cfg, hi, lo, i]) => {
-            format!("cfg {cfg:#x} buid {:#x} vector {i}", buid(*hi, *lo))
+            write!(f, " cfg {} buid {} vector {}", h(cfg), buid(*hi, *lo), d(i))?
         }
-        ("ibm,read-pci-config", [cfg, hi, lo, size]) => {
-            format!("cfg {cfg:#x} buid {:#x} size {size}", buid(*hi, *lo))
+        ("ibm,read-pci-config", [cfg, hi, lo, size]) => write!(
+            f,
+            " cfg {} buid {} size {}",
+            h(cfg),
+            buid(*hi, *lo),
+            d(size)
+        )?,
+        ("ibm,write-pci-config", [cfg, hi, lo, size, v]) => write!(
+            f,
+            " cfg {} buid {} size {} value {}",
+            h(cfg),
+            buid(*hi, *lo),
+            d(size),
+            h(v)
+        )?,
+        ("ibm,set-xive", [src, server, prio]) => write!(
+            f,
+            " source {} server {} priority {}",
+            h(src),
+            d(server),
+            d(prio)
+        )?,
+        ("ibm,get-xive" | "ibm,int-on" | "ibm,int-off", [src, ..]) => {
+            write!(f, " source {}", h(src))?
         }
-        ("ibm,write-pci-config", [cfg, hi, lo, size, v]) => format!(
-            "cfg {cfg:#x} buid {:#x} size {size} value {v:#x}",
-            buid(*hi, *lo)
-        ),
-        ("ibm,set-xive", [src, server, prio]) => {
-            format!("source {src:#x} server {server} priority {prio}")
-        }
-        ("ibm,get-xive" | "ibm,int-on" | "ibm,int-off", [src, ..]) => format!("source {src:#x}"),
-        ("ibm,suspend-me", []) => String::new(),
-        _ => return None,
-    };
-    Some(s)
+        ("ibm,suspend-me", []) => {}
+        _ => return Ok(false),
+    }
+    Ok(true)
 }
 
-/// The outputs after the status, by name, for a call that succeeded.
-fn named_rets(service: &str, r: &[i64]) -> Option<String> {
-    let s = match (service, r) {
-        ("ibm,change-msi", [_, num, seq, ty]) => format!("num {num} seq {seq} type {ty}"),
-        ("ibm,change-msi", [_, num, seq]) => format!("num {num} seq {seq}"),
-        ("ibm,query-interrupt-source-number", [_, src, ty]) => {
-            format!("source {src:#x} {}", if *ty == 0 { "LSI" } else { "MSI" })
+/// Writes ` OUTPUTS` after the status, by name, for a call that succeeded; false
+/// (nothing written) for outputs without names here.
+fn named_rets(f: &mut impl Write, service: &str, r: &[i64]) -> Result<bool, fmt::Error> {
+    match (service, r) {
+        ("ibm,change-msi", [_, num, seq, ty]) => {
+            write!(f, " num {} seq {} type {}", Dec(*num), Dec(*seq), Dec(*ty))?
         }
-        ("ibm,read-pci-config", [_, v]) => format!("value {v:#x}"),
-        ("ibm,get-xive", [_, server, prio]) => format!("server {server} priority {prio}"),
-        (_, [_]) | (_, []) => String::new(),
-        _ => return None,
-    };
-    Some(s)
+        ("ibm,change-msi", [_, num, seq]) => write!(f, " num {} seq {}", Dec(*num), Dec(*seq))?,
+        ("ibm,query-interrupt-source-number", [_, src, ty]) => {
+            let kind = if *ty == 0 { "LSI" } else { "MSI" };
+            write!(f, " source {} {kind}", Hex(*src as u64))?
+        }
+        ("ibm,read-pci-config", [_, v]) => write!(f, " value {}", Hex(*v as u64))?,
+        ("ibm,get-xive", [_, server, prio]) => {
+            write!(f, " server {} priority {}", Dec(*server), Dec(*prio))?
+        }
+        (_, [_]) | (_, []) => {}
+        _ => return Ok(false),
+    }
+    Ok(true)
 }
 
 /// Writes `rtas   SERVICE ARGS -> STATUS [OUTPUTS]`.
@@ -60,27 +82,21 @@ pub(super) fn write(
     args: &[u32],
     rets: &[i64],
 ) -> fmt::Result {
-    let mut line = format!("rtas   {service}");
-    match named_args(service, args) {
-        Some(a) if !a.is_empty() => write!(line, " {a}")?,
-        Some(_) => {}
-        None => write!(line, " {args:?}")?,
+    write!(f, "rtas   {service}")?;
+    if !named_args(f, service, args)? {
+        write!(f, " {args:?}")?;
     }
-    line.push_str(" ->");
+    f.write_str(" ->")?;
     match rets.first() {
-        None => line.push_str(" (no outputs)"),
+        None => f.write_str(" (no outputs)")?,
         Some(&status) => {
-            write!(line, " {status}")?;
-            if status == 0 {
-                match named_rets(service, rets) {
-                    Some(r) if !r.is_empty() => write!(line, " {r}")?,
-                    Some(_) => {}
-                    None => write!(line, " {:?}", &rets[1..])?,
-                }
+            write!(f, " {}", Dec(status))?;
+            if status == 0 && !named_rets(f, service, rets)? {
+                write!(f, " {:?}", &rets[1..])?;
             }
         }
     }
-    f.write_str(&line)
+    Ok(())
 }
 
 #[cfg(test)]
