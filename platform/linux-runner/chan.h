@@ -34,6 +34,7 @@ enum {
 	PSIM_CALL_FREE,
 	PSIM_CALL_UNBIND,
 	PSIM_CALL_EXIT,
+	PSIM_CALL_FORK,
 	PSIM_REPLY = 32,
 	PSIM_RETURN = 33,
 	/* callbacks with a reply */

@@ -7,6 +7,7 @@ pub mod client;
 pub mod client_opts;
 pub mod diff_clients;
 pub mod dt;
+pub mod explore;
 pub mod files;
 pub mod gen;
 pub mod import;

@@ -30,6 +30,7 @@ pub mod msg {
     pub const FREE: u32 = 10;
     pub const UNBIND: u32 = 11;
     pub const EXIT: u32 = 12;
+    pub const FORK: u32 = 13;
     pub const REPLY: u32 = 32;
     pub const RETURN: u32 = 33;
     pub const CB_RTAS: u32 = 64;
