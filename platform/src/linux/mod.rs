@@ -14,6 +14,7 @@ mod host;
 mod instance;
 mod link_errors;
 mod runner;
+mod starter;
 mod symbolize;
 mod tree;
 mod tree_build;
@@ -145,7 +146,7 @@ impl LinuxClient {
             source: source.to_path_buf(),
             library: library.clone(),
             spare: Mutex::new(
-                child::Process::start(
+                starter::start(
                     &runner,
                     &library,
                     &source.display().to_string(),
