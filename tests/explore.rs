@@ -200,6 +200,18 @@ fn explore_takes_two_clients() {
 }
 
 #[test]
+fn explore_help_shows_examples() {
+    let o = sim(&["explore", "--help"]);
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    let examples: Vec<&str> = t
+        .lines()
+        .filter(|l| l.starts_with("Example: pseries-sim explore "))
+        .collect();
+    assert_eq!(examples.len(), 2, "{t}");
+}
+
+#[test]
 fn the_printed_scenario_runs_from_the_current_folder() {
     let dir = scratch("explore-print");
     let (a, b) = rounding_clients(&dir);

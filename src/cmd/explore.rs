@@ -21,6 +21,7 @@ use std::process::ExitCode;
 /// how fast. The same seed makes the same scenarios, whatever -j.
 ///
 /// Example: pseries-sim explore --client linux:msi.c --client linux:edited.c -o min.scenario
+///
 /// Example: pseries-sim explore --client linux:linux-6.12 --client linux:linux-7.2 --machine qemu-initial.dtb -n 500 --seed 7
 #[derive(Args)]
 #[command(
