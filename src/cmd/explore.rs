@@ -96,9 +96,10 @@ pub fn run(a: ExploreArgs) -> Result<ExitCode, super::Error> {
     let Some(found) = report.found else {
         let secs = report.elapsed.as_secs_f64();
         super::out::line(format!(
-            "no difference in {} scenarios (seed {}): {secs:.2} s, {:.0} scenarios/s",
+            "no difference in {} scenarios (seed {}, {} run to their end): {secs:.2} s, {:.0} scenarios/s",
             report.ran,
             a.seed,
+            report.completed,
             report.ran as f64 / secs.max(1e-9)
         ))?;
         return Ok(ExitCode::SUCCESS);

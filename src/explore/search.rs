@@ -49,6 +49,9 @@ pub struct Found {
 pub struct Report {
     /// Scenarios run (all of them when none differed).
     pub ran: u64,
+    /// Of those, the scenarios both clients ran to their end (the others stopped at a
+    /// line, alike: a fault the scenario injects, most often).
+    pub completed: u64,
     /// How long the search took (the shrinking not counted).
     pub elapsed: Duration,
     /// The first difference, shrunk.
@@ -63,13 +66,14 @@ pub fn explore(opts: &Options, progress: &(dyn Fn(u64) + Sync)) -> Result<Report
         .map(|w| Workspace::new(opts.scratch.join(format!("w{w}"))).map(Mutex::new))
         .collect::<Result<_, _>>()?;
     let r = search(opts, &spaces, progress);
-    let r = r.and_then(|(ran, elapsed, first)| {
+    let r = r.and_then(|(ran, completed, elapsed, first)| {
         let found = match first {
             Some((index, case)) => Some(minimise(opts, &spaces, index, case)?),
             None => None,
         };
         Ok(Report {
             ran,
+            completed,
             elapsed,
             found,
         })
@@ -78,9 +82,10 @@ pub fn explore(opts: &Options, progress: &(dyn Fn(u64) + Sync)) -> Result<Report
     r
 }
 
-/// Scenarios made and run until the first difference: how many ran, how long it
-/// took, the lowest-numbered case that differs.
-type Searched = (u64, Duration, Option<(u64, Case)>);
+/// Scenarios made and run until the first difference: how many ran, how many of
+/// those both clients ran to their end, how long it took, the lowest-numbered case
+/// that differs.
+type Searched = (u64, u64, Duration, Option<(u64, Case)>);
 
 fn search(
     opts: &Options,
@@ -90,10 +95,12 @@ fn search(
     let start = Instant::now();
     let next = AtomicU64::new(0);
     let ran = AtomicU64::new(0);
+    let completed = AtomicU64::new(0);
     let stop = AtomicU64::new(u64::MAX);
     let found: Mutex<Option<(u64, Case)>> = Mutex::new(None);
     let error: Mutex<Option<String>> = Mutex::new(None);
-    let (next, ran, stop, found_at, error_at) = (&next, &ran, &stop, &found, &error);
+    let (next, ran, completed_at) = (&next, &ran, &completed);
+    let (stop, found_at, error_at) = (&stop, &found, &error);
     std::thread::scope(|s| {
         for (w, space) in spaces.iter().enumerate() {
             s.spawn(move || {
@@ -106,6 +113,9 @@ fn search(
                     }
                     match generate(&mut ws, &opts.base, opts.clients, opts.seed, i) {
                         Ok((case, outcome)) => {
+                            if outcome.left.failure.is_none() && outcome.right.failure.is_none() {
+                                completed_at.fetch_add(1, Ordering::SeqCst);
+                            }
                             progress(ran.fetch_add(1, Ordering::SeqCst) + 1);
                             if outcome.differs() {
                                 stop.fetch_min(i, Ordering::SeqCst);
@@ -130,7 +140,8 @@ fn search(
     }
     let found = found.into_inner().unwrap_or_else(|e| e.into_inner());
     let ran = ran.load(Ordering::SeqCst);
-    Ok((ran, start.elapsed(), found))
+    let completed = completed.load(Ordering::SeqCst);
+    Ok((ran, completed, start.elapsed(), found))
 }
 
 /// Shrinks the case while the clients still differ on it.
