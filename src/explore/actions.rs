@@ -5,7 +5,7 @@
 
 use super::case::STEM;
 use super::rng::Rng;
-use super::slots::{hotplug_dts, hotplug_slots};
+use super::slots::{drc_index, hotplug_dts, hotplug_slots};
 use crate::harness;
 use crate::scenario::Command;
 use platform::kernel::{DevId, Kernel};
@@ -77,7 +77,8 @@ impl Actions {
     pub fn next(&mut self, rng: &mut Rng, k: &Kernel) -> Option<Action> {
         let name = |d: DevId| k.devices[d].name.clone();
         if k.suspended {
-            let mode = if rng.one_in(2) {
+            // Only a firmware that hands out vectors renumbers them (pSeries).
+            let mode = if rng.one_in(2) || k.desc.name != "pseries" {
                 ResumeMode::Keep
             } else {
                 self.restorable = false;
@@ -119,8 +120,12 @@ impl Actions {
             .iter()
             .copied()
             .filter(|&d| {
+                // Function 0 of a slot whose PHB has its connector.
                 let dev = &k.devices[d];
-                dev.addr.bus == 0 && dev.addr.devfn & 7 == 0 && k.drc_index(d).is_ok()
+                let phb = k.phbs[dev.phb].node;
+                dev.addr.bus == 0
+                    && dev.addr.devfn & 7 == 0
+                    && drc_index(k.tree(), phb, dev.addr.devfn).is_some()
             })
             .collect();
         let weights = [

@@ -11,6 +11,7 @@ use crate::scenario::{Discard, Observer, Step};
 use of_tree::Tree;
 use platform::kernel::prom_init::CasRequest;
 use platform::linux::Client;
+use rtas::cas::IntcMode;
 use rtas::Profile;
 use std::path::{Path, PathBuf};
 
@@ -98,9 +99,11 @@ fn setup(rng: &mut Rng, base: &Tree) -> Setup {
     } else {
         Profile::Papr
     };
+    // A mode the machine offers (asking for another fails the boot alike).
+    let offer = rtas::offer::IntcOffer::from_tree(base);
     let cas = match rng.below(8) {
-        0 => Some(CasRequest::Xics),
-        1 => Some(CasRequest::Xive),
+        0 if offer.allows(IntcMode::Xics) => Some(CasRequest::Xics),
+        1 if offer.allows(IntcMode::Xive) => Some(CasRequest::Xive),
         _ => None,
     };
     Setup {
@@ -137,7 +140,14 @@ pub fn generate(
         actions: Vec::new(),
         files: Vec::new(),
     };
-    let eeh = rng.one_in(4);
+    // EEH where the firmware has it and a PCI function is (an `eeh` line names one).
+    let eeh = rng.one_in(4)
+        && base
+            .find("/rtas")
+            .is_ok_and(|r| base.at(r).has("ibm,set-eeh-option"))
+        && super::tree_edit::phbs(base)
+            .iter()
+            .any(|(_, f)| !f.is_empty());
     ws.prepare(base, &case)?;
     let file = ws.file();
     let mut out = Discard;
