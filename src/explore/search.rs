@@ -152,8 +152,7 @@ fn minimise(
     case: Case,
 ) -> Result<Found, String> {
     let error: Mutex<Option<String>> = Mutex::new(None);
-    let keeps = |c: &Case, slot: usize| {
-        super::cpu::keep_to(slot);
+    let differs = |c: &Case, slot: usize| {
         let mut ws = spaces[slot].lock().unwrap_or_else(|e| e.into_inner());
         match check(&mut ws, &opts.base, opts.clients, c) {
             Ok(o) => o.differs(),
@@ -163,7 +162,12 @@ fn minimise(
             }
         }
     };
-    if !keeps(&case, 0) {
+    // On the threads shrink starts, each kept to a CPU with its clients.
+    let keeps = |c: &Case, slot: usize| {
+        super::cpu::keep_to(slot);
+        differs(c, slot)
+    };
+    if !differs(&case, 0) {
         let e = error.into_inner().unwrap_or_else(|e| e.into_inner());
         return Err(e.unwrap_or_else(|| {
             format!("scenario {} differed as it was made but not when run again: the clients do not behave the same from run to run", index + 1)

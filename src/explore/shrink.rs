@@ -22,8 +22,9 @@ pub struct Shrunk<T> {
 /// Shrinks `start` while `keeps` holds: tries the candidates `smaller` makes of the
 /// current value, in order, and goes on from the first that holds, until none does
 /// or `budget` candidates were tried. `keeps(candidate, slot)` is asked about `jobs`
-/// candidates at once (`slot` in `0..jobs` says which of them); the first in order
-/// that holds wins, so the result is the same whatever `jobs` is.
+/// candidates at once, each on a thread of its own (`slot` in `0..jobs` says which of
+/// them); the first in order that holds wins, so the result is the same whatever
+/// `jobs` is.
 pub fn shrink<T, S, K>(start: T, smaller: S, keeps: K, jobs: usize, budget: usize) -> Shrunk<T>
 where
     T: Clone + Sync,
@@ -40,22 +41,20 @@ where
             if batch.is_empty() {
                 break 'next;
             }
-            let held: Vec<bool> = if batch.len() == 1 {
-                vec![keeps(&batch[0], 0)]
-            } else {
-                std::thread::scope(|s| {
-                    let keeps = &keeps;
-                    let handles: Vec<_> = batch
-                        .iter()
-                        .enumerate()
-                        .map(|(slot, c)| s.spawn(move || keeps(c, slot)))
-                        .collect();
-                    handles
-                        .into_iter()
-                        .map(|h| h.join().unwrap_or(false))
-                        .collect()
-                })
-            };
+            // Each on a thread of its own, even one alone: `keeps` may set up its
+            // thread (keep it to a CPU), never the caller's.
+            let held: Vec<bool> = std::thread::scope(|s| {
+                let keeps = &keeps;
+                let handles: Vec<_> = batch
+                    .iter()
+                    .enumerate()
+                    .map(|(slot, c)| s.spawn(move || keeps(c, slot)))
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or(false))
+                    .collect()
+            });
             match held.iter().position(|&h| h) {
                 Some(i) => {
                     tries += i + 1;
