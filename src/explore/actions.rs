@@ -128,6 +128,9 @@ impl Actions {
                     && drc_index(k.tree(), phb, dev.addr.devfn).is_some()
             })
             .collect();
+        // How likely each action is, in the order of the match below: request, free,
+        // unbind, fire, suspend, save, restore, fault, freeze, recover, hotplug add,
+        // hotplug remove (0: not legal now).
         let weights = [
             if idle.is_empty() { 0 } else { 30 },
             if held.is_empty() { 0 } else { 10 },

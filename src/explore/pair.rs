@@ -91,7 +91,7 @@ impl Workspace {
     }
 }
 
-/// The set-up of scenario `rng` draws: the profile, now and then a CAS request or
+/// A set-up drawn from `rng`: the profile, now and then a CAS request or
 /// change-msi's busy answers, and half the time tree edits.
 fn setup(rng: &mut Rng, base: &Tree) -> Setup {
     let profile = if rng.one_in(2) {
