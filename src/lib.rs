@@ -14,6 +14,7 @@ pub mod boot;
 pub mod check;
 pub mod driver;
 mod error;
+pub mod explore;
 pub mod files;
 pub mod fuzzing;
 pub mod gen;

@@ -705,3 +705,34 @@ fn diff_clients_takes_two_clients_left_then_right() {
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("--client is given once"), "{err}");
 }
+
+/// A client built by a thread that then ends still gives working instances, those made
+/// before the thread ended and those after (they are forked from a runner the client
+/// started when it was built, which must not die with that thread).
+#[test]
+fn instances_outlive_the_thread_that_built_the_client() {
+    // A file of its own (a comment added), so that this test builds the client.
+    let text = std::fs::read_to_string(msi_c()).unwrap();
+    let file = msi_c().with_file_name(format!("msi-thread-{}.c", std::process::id()));
+    std::fs::write(&file, format!("{text}/* built by a thread that ends */\n")).unwrap();
+    let spec = format!("linux:{}", file.display());
+    let (built, end) = (std::sync::mpsc::channel(), std::sync::mpsc::channel::<()>());
+    let builder = std::thread::spawn(move || {
+        let c = Client::parse(&spec).unwrap_or_else(|e| panic!("{e}"));
+        built.0.send(c).unwrap();
+        let _ = end.1.recv();
+    });
+    let client = built.1.recv().unwrap();
+    let before = boot("linux-guest/qemu-initial.dtb", Profile::Qemu, client);
+    end.0.send(()).unwrap();
+    builder.join().unwrap();
+    // Let the thread's end reach what it started.
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let after = boot("linux-guest/qemu-initial.dtb", Profile::Qemu, client);
+    for mut k in [before, after] {
+        let d = k.device("0000:00:01.0").unwrap();
+        assert_eq!(k.request(d, MsiType::Msix, 3, 3), Ok(3));
+        assert_eq!(k.client_failure(), None);
+    }
+    let _ = std::fs::remove_file(file);
+}

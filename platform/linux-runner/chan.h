@@ -36,6 +36,7 @@ enum {
 	PSIM_CALL_EXIT,
 	PSIM_CALL_INIT_IRQ,
 	PSIM_CALL_TAKE,
+	PSIM_CALL_FORK,
 	PSIM_REPLY = 32,
 	PSIM_RETURN = 33,
 	/* callbacks with a reply */

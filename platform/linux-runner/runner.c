@@ -7,10 +7,16 @@
  * addresses (frame pointers) are written into the channel.
  *
  *   runner LIBRARY FD        (FD: the channel's shared memory)
+ *
+ * A runner that has loaded its library and was never called may be asked to fork
+ * (PSIM_CALL_FORK, the simulator's descriptor of a new channel in i[0]): the copy is a
+ * fresh instance, as a new runner would be, without the exec and the dynamic loader's
+ * start-up; it serves the new channel, the runner goes on serving its own.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
@@ -366,6 +372,42 @@ static void guard(void)
 	}
 }
 
+/* ---- forks ---- */
+
+/* Forks a fresh instance onto the channel whose descriptor the simulator (our parent)
+ * holds as `fd`: the child's pid here; in the child 0, with `ch` the new channel. The
+ * runner reaps its children itself (they are not the simulator's), and a child dies
+ * with it. The child's stderr is /dev/null: its reports go through the channel. */
+static int64_t fork_onto(int64_t fd)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)getppid(), (int)fd);
+	int nfd = open(path, O_RDWR);
+	if (nfd < 0)
+		return -errno;
+	signal(SIGCHLD, SIG_IGN);
+	pid_t pid = fork();
+	if (pid != 0) {
+		int e = errno;
+		close(nfd);
+		return pid < 0 ? -e : pid;
+	}
+	signal(SIGCHLD, SIG_DFL);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	struct psim_chan *c = mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE, MAP_SHARED, nfd, 0);
+	close(nfd);
+	if (c == MAP_FAILED)
+		_exit(3);
+	munmap(ch, sizeof(*ch));
+	ch = c;
+	int null = open("/dev/null", O_WRONLY);
+	if (null >= 0) {
+		dup2(null, 2);
+		close(null);
+	}
+	return 0;
+}
+
 /* ---- the entry points ---- */
 
 typedef int (*ctx0_t)(void *);
@@ -412,6 +454,7 @@ int main(int argc, char **argv)
 		: !add_phb ? "psim_add_phb" : !add_device ? "psim_add_device" : !msi_init ? "psim_msi_init"
 		: !fixup ? "psim_pci_irq_fixup" : !request ? "psim_request" : !vector ? "psim_vector"
 		: !request_irqs ? "psim_request_irqs" : !free_ ? "psim_free" : NULL;
+	uint64_t base = ch->base;
 	ch->has_unbind = unbind != NULL;
 	if (missing || abi() != 1) {
 		snprintf(ch->text, PSIM_CHAN_TEXT, "%s", missing ? missing : "psim_abi");
@@ -474,6 +517,14 @@ int main(int argc, char **argv)
 			break;
 		}
 		case PSIM_CALL_EXIT: _exit(0);
+		case PSIM_CALL_FORK:
+			r = (int)fork_onto(i[0]);
+			if (r == 0) {
+				/* The child: ready on its channel, as a new runner. */
+				ch->base = base;
+				ch->has_unbind = unbind != NULL;
+			}
+			break;
 		}
 		ch->i[0] = r;
 		ch->kind = PSIM_RETURN;

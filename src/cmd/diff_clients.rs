@@ -94,7 +94,7 @@ pub fn run(a: DiffClientsArgs) -> Result<ExitCode, super::Error> {
 /// What the comparison prints: each client's outcome, left first; that they agree, or
 /// where they part, or that the runs were alike as far as they went though a client
 /// failed; then where each failed client stopped.
-fn report(
+pub(super) fn report(
     file: &str,
     left: &ClientRun,
     right: &ClientRun,

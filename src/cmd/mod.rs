@@ -9,6 +9,7 @@ pub mod client_opts;
 pub mod completions;
 pub mod diff_clients;
 pub mod dt;
+pub mod explore;
 pub mod files;
 pub mod gen;
 pub mod import;

@@ -3,9 +3,10 @@
 
 use super::command::{Command, Step};
 use super::load::load;
-use super::run::Runner;
+use super::run::{Output, Runner};
 use crate::Error;
 use platform::kernel::rtas::{CHANGE_MSI, QUERY_SOURCE};
+use platform::kernel::Kernel;
 use platform::linux::Client;
 use platform::trace::{Event, TraceFormat};
 use std::path::Path;
@@ -90,24 +91,56 @@ fn observe(e: &Event) -> Option<String> {
     }
 }
 
-/// Runs a scenario with one client, observing as it goes.
-pub fn observe_run(file: &Path, steps: &[Step], client: Client) -> ClientRun {
-    let mut out = super::Discard;
-    let mut r = Runner::for_steps(file, steps, TraceFormat::Human, &mut out, client);
-    let mut run = ClientRun {
-        client: client.name(),
-        ..Default::default()
-    };
-    let mut seen = 0;
-    for s in steps {
-        let res = r.step(s);
-        if let Some(k) = r.kernel.as_ref() {
-            for e in &k.trace[seen.min(k.trace.len())..] {
+/// A run with one client, observed step by step: what `diff-clients` does for each
+/// client, one step at a time, so that the steps may be chosen as the run goes.
+pub struct Observer<'o> {
+    runner: Runner<'o>,
+    run: ClientRun,
+    seen: usize,
+}
+
+impl<'o> Observer<'o> {
+    /// A run of a scenario with `client`, set up as `run` sets it up for `steps` (paths
+    /// resolve against `file`'s folder; the trace goes to `out`).
+    pub fn new(file: &Path, steps: &[Step], client: Client, out: &'o mut dyn Output) -> Self {
+        Observer {
+            runner: Runner::for_steps(file, steps, TraceFormat::Human, out, client),
+            run: ClientRun {
+                client: client.name(),
+                ..Default::default()
+            },
+            seen: 0,
+        }
+    }
+
+    /// The runner, to set it up before `boot` (whether the OS enables EEH).
+    pub fn runner(&mut self) -> &mut Runner<'o> {
+        &mut self.runner
+    }
+
+    /// The booted kernel, once booted.
+    pub fn kernel(&self) -> Option<&Kernel> {
+        self.runner.kernel.as_ref()
+    }
+
+    /// Whether the run stopped at a step (nothing more is run then).
+    pub fn stopped(&self) -> bool {
+        self.run.stopped_at.is_some()
+    }
+
+    /// Runs one step and observes what it did; false when the run stopped there.
+    pub fn step(&mut self, s: &Step) -> bool {
+        if self.stopped() {
+            return false;
+        }
+        let res = self.runner.step(s);
+        if let Some(k) = self.runner.kernel.as_ref() {
+            for e in &k.trace[self.seen.min(k.trace.len())..] {
                 if let Some(o) = observe(e) {
-                    run.observations.push((s.line, o));
+                    self.run.observations.push((s.line, o));
                 }
             }
-            seen = k.trace.len();
+            self.seen = k.trace.len();
             if let Command::Request { dev, .. } = &s.cmd {
                 if let Some(m) = k.device(dev).ok().and_then(|d| k.devices[d].msi.as_ref()) {
                     let v: Vec<String> = m
@@ -115,20 +148,55 @@ pub fn observe_run(file: &Path, steps: &[Step], client: Client) -> ClientRun {
                         .iter()
                         .map(|m| format!("{:#x}/{:#x}", m.address, m.data))
                         .collect();
-                    run.observations
+                    self.run
+                        .observations
                         .push((s.line, format!("vectors {dev}: {}", v.join(" "))));
                 }
             }
         }
-        if let Err(e) = res {
-            run.stop(s.line, e);
-            return run;
+        match res {
+            Ok(()) => true,
+            Err(e) => {
+                self.run.stop(s.line, e);
+                false
+            }
         }
     }
-    if let Err(e) = r.finish() {
-        run.stop(steps.last().map_or(0, |s| s.line), e);
+
+    /// Ends the run after its last step (`last_line`): what the client did.
+    pub fn finish(mut self, last_line: usize) -> ClientRun {
+        if !self.stopped() {
+            if let Err(e) = self.runner.finish() {
+                self.run.stop(last_line, e);
+            }
+        }
+        self.run
     }
-    run
+}
+
+/// Runs a scenario with one client, observing as it goes.
+pub fn observe_run(file: &Path, steps: &[Step], client: Client) -> ClientRun {
+    let mut out = super::Discard;
+    let mut o = Observer::new(file, steps, client, &mut out);
+    for s in steps {
+        if !o.step(s) {
+            break;
+        }
+    }
+    o.finish(steps.last().map_or(0, |s| s.line))
+}
+
+/// The first observation where two runs differ, if any.
+pub fn first_difference(left: &ClientRun, right: &ClientRun) -> Option<Difference> {
+    let n = left.observations.len().max(right.observations.len());
+    (0..n).find_map(|i| {
+        let (l, r) = (left.observations.get(i), right.observations.get(i));
+        (l.map(|x| &x.1) != r.map(|x| &x.1)).then(|| Difference {
+            index: i,
+            left: l.cloned(),
+            right: r.cloned(),
+        })
+    })
 }
 
 /// Runs the scenario with both clients, each set up as `run` sets it up; the first
@@ -142,14 +210,6 @@ pub fn diff_clients(
     let steps = load(file)?;
     let left = observe_run(file, &steps, a);
     let right = observe_run(file, &steps, b);
-    let n = left.observations.len().max(right.observations.len());
-    let first = (0..n).find_map(|i| {
-        let (l, r) = (left.observations.get(i), right.observations.get(i));
-        (l.map(|x| &x.1) != r.map(|x| &x.1)).then(|| Difference {
-            index: i,
-            left: l.cloned(),
-            right: r.cloned(),
-        })
-    });
+    let first = first_difference(&left, &right);
     Ok((left, right, first))
 }

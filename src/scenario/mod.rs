@@ -10,10 +10,13 @@ mod parse_eeh;
 mod parse_errors;
 mod parse_fault;
 mod parse_hotplug;
+mod print;
 mod run;
 
 pub use command::{Command, Step};
-pub use diff::{agree, diff_clients, observe_run, ClientRun, Difference};
+pub use diff::{
+    agree, diff_clients, first_difference, observe_run, ClientRun, Difference, Observer,
+};
 pub use load::{base_dir, check_saves, load, save_paths, steps_from};
 pub use logs::compare_logs;
 pub use parse::parse;

@@ -4,6 +4,7 @@
 
 use super::chan::{self, msg, Mapping, QMsg};
 use super::client_error::ClientError;
+use super::handle::Handle;
 use super::host::{CallCtx, HOST};
 use super::symbolize;
 use super::xive_mirror::XiveMirror;
@@ -11,9 +12,8 @@ use crate::kernel::Kernel;
 use of_tree::NodeId;
 use std::collections::VecDeque;
 use std::ffi::{c_void, CString};
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// How many of the client's last kernel messages a failure quotes.
@@ -22,7 +22,7 @@ const LAST_MESSAGES: usize = 4;
 /// A running client process.
 pub struct Process {
     map: Mapping,
-    child: Child,
+    child: Handle,
     library: PathBuf,
     /// What the user named (their msi.c or tree), for messages.
     source: String,
@@ -34,6 +34,8 @@ pub struct Process {
     pub has_unbind: bool,
     /// The tree's XIVE driver's queues and the handlers that ran.
     pub xive: XiveMirror,
+    /// It said it loaded the library (see [`Process::ready`]).
+    loaded: bool,
 }
 
 impl std::fmt::Debug for Process {
@@ -91,7 +93,7 @@ impl Process {
         map.close_fd();
         Ok(Process {
             map,
-            child,
+            child: Handle::Spawned(child),
             library: library.to_path_buf(),
             source: source.to_string(),
             timeout,
@@ -99,6 +101,69 @@ impl Process {
             last: VecDeque::new(),
             has_unbind: false,
             xive: XiveMirror::default(),
+            loaded: false,
+        })
+    }
+
+    /// A fresh instance forked from this runner, which loaded its library and was
+    /// never called (so every copy starts from that state), on a channel of its own;
+    /// cheaper than starting a runner (no exec, no dynamic loading). Waits until this
+    /// runner is ready first; it stays usable after a failed fork only if it answered.
+    pub fn fork(&mut self) -> Result<Process, ClientError> {
+        if !self.loaded {
+            self.ready()?;
+        }
+        let library = self.library.clone();
+        let io = |e: std::io::Error| ClientError::Io {
+            path: library.clone(),
+            error: format!("fork of the client process: {e}"),
+        };
+        let mut map = Mapping::new().map_err(io)?;
+        map.chan().version = 1;
+        map.chan()
+            .turn
+            .store(chan::TURN_CHILD, std::sync::atomic::Ordering::Release);
+        {
+            let c = self.map.chan();
+            c.kind = msg::FORK;
+            c.i[0] = map.fd as i64;
+        }
+        self.map.give();
+        let answered = self.wait_turn(Instant::now() + self.timeout.max(Duration::from_secs(10)));
+        let c = self.map.chan();
+        let pid = c.i[0];
+        if !answered || c.state != 0 || c.kind != msg::RETURN || pid <= 0 {
+            if !answered || c.state != 0 {
+                self.kill();
+                self.failed = Some("the client process that forks instances stopped".into());
+            }
+            let e = std::io::Error::from_raw_os_error((-pid).clamp(0, 4095) as i32);
+            return Err(io(e));
+        }
+        map.close_fd();
+        let child = Handle::forked(pid as i32).map_err(io)?;
+        // It runs on the CPUs the calling thread may use, as a runner this thread
+        // started would (a child inherits them): a thread kept to one CPU keeps its
+        // instances there, and each hand-over of the turn is a yield on that CPU.
+        // SAFETY: plain system calls on a set that lives across them.
+        unsafe {
+            let mut set: libc::cpu_set_t = std::mem::zeroed();
+            let size = std::mem::size_of::<libc::cpu_set_t>();
+            if libc::sched_getaffinity(0, size, &mut set) == 0 {
+                libc::sched_setaffinity(pid as i32, size, &set);
+            }
+        }
+        Ok(Process {
+            map,
+            child,
+            library: self.library.clone(),
+            source: self.source.clone(),
+            timeout: self.timeout,
+            failed: None,
+            last: VecDeque::new(),
+            has_unbind: false,
+            xive: XiveMirror::default(),
+            loaded: false,
         })
     }
 
@@ -126,6 +191,7 @@ impl Process {
             });
         }
         p.has_unbind = c.has_unbind != 0;
+        p.loaded = true;
         Ok(())
     }
 
@@ -192,7 +258,7 @@ impl Process {
             if self.map.wait(slice) {
                 return true;
             }
-            if Instant::now() >= deadline || matches!(self.child.try_wait(), Ok(Some(_))) {
+            if Instant::now() >= deadline || self.child.ended().is_some() {
                 return false;
             }
         }
@@ -200,13 +266,12 @@ impl Process {
 
     /// The turn did not come back: the child died, or the watchdog stops it.
     fn fail_waiting(&mut self, k: &mut Kernel, nodes: &[NodeId]) -> String {
-        if let Ok(Some(status)) = self.child.try_wait() {
+        if let Some(status) = self.child.ended() {
             self.drain(k, nodes);
             let why = format!("the client process ended ({status})");
             return self.fail_crashed(Some(why));
         }
-        // SAFETY: a signal to our own child.
-        unsafe { libc::kill(self.child.id() as i32, libc::SIGUSR1) };
+        self.child.signal(libc::SIGUSR1);
         let stopped = self.wait_turn(Instant::now() + Duration::from_secs(2));
         self.drain(k, nodes);
         let secs = self.timeout.as_secs_f64();
@@ -235,10 +300,7 @@ impl Process {
         let (sig, addr, state) = (c.sig, c.sig_addr, c.state);
         let frames = symbolize::frames(&self.library, c.base, &c.frames[..n]);
         self.kill();
-        let mut stderr = String::new();
-        if let Some(e) = self.child.stderr.as_mut() {
-            let _ = e.read_to_string(&mut stderr);
-        }
+        let stderr = self.child.stderr();
         let mut why = match ended {
             Some(w) if state == 0 => w,
             _ => {
@@ -271,8 +333,7 @@ impl Process {
     }
 
     fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.child.kill();
     }
 
     fn ctx<'a>(k: &'a mut Kernel, nodes: &'a [NodeId], xive: &'a mut XiveMirror) -> CallCtx<'a> {
@@ -408,7 +469,7 @@ impl Process {
 
 impl Drop for Process {
     fn drop(&mut self) {
-        if self.failed.is_none() && matches!(self.child.try_wait(), Ok(None)) {
+        if self.failed.is_none() && self.loaded && self.child.ended().is_none() {
             let c = self.map.chan();
             c.kind = msg::EXIT;
             self.map.give();

@@ -9,10 +9,12 @@ mod chan;
 mod child;
 mod client_error;
 mod compile;
+mod handle;
 mod host;
 mod instance;
 mod link_errors;
 mod runner;
+mod starter;
 mod symbolize;
 mod tree;
 mod tree_build;
@@ -100,7 +102,11 @@ pub struct LinuxClient {
     pub warnings: String,
     /// A process started when the client was built, for the first instance: it loads
     /// the library while the simulator reads the machine and boots its firmware.
+    /// Without sanitizers, it then forks every instance (see [`child::Process::fork`]).
     spare: Mutex<Option<child::Process>>,
+    /// Whether instances are forked from the spare (not under sanitizers: a forked
+    /// instance's stderr, where their reports go, is not read).
+    forks: bool,
 }
 
 type Built = HashMap<(PathBuf, Duration), &'static LinuxClient>;
@@ -141,7 +147,7 @@ impl LinuxClient {
             source: source.to_path_buf(),
             library: library.clone(),
             spare: Mutex::new(
-                child::Process::start(
+                starter::start(
                     &runner,
                     &library,
                     &source.display().to_string(),
@@ -152,6 +158,7 @@ impl LinuxClient {
             runner,
             timeout: opts.timeout,
             warnings,
+            forks: opts.sanitize.is_empty(),
         }));
         map.insert((library, opts.timeout), c);
         Ok(c)
@@ -168,7 +175,24 @@ impl ClientBuild for LinuxClient {
     }
 
     fn instantiate(&self) -> Result<Box<dyn MsiClient>, Error> {
-        let spare = self.spare.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let mut spare = self.spare.lock().unwrap_or_else(|e| e.into_inner());
+        let forked = match spare.as_mut().filter(|_| self.forks) {
+            Some(z) => match z.fork() {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    // Started as a new runner instead, from now on.
+                    log::debug!("{e}");
+                    *spare = None;
+                    None
+                }
+            },
+            None => None,
+        };
+        let spare = match forked {
+            Some(p) => Some(p),
+            None if self.forks => None,
+            None => spare.take(),
+        };
         let i = match spare {
             Some(p) => Instance::with_process(p),
             None => {
