@@ -115,9 +115,15 @@ pub fn scenario(data: &[u8]) {
     };
     for s in steps.iter().take(200) {
         match &s.cmd {
-            Command::Request { dev, kind, n, min } => {
+            Command::Request {
+                dev,
+                kind,
+                n,
+                min,
+                start,
+            } => {
                 if let Ok(d) = k.device(dev) {
-                    let _ = k.request(d, *kind, (*n).min(4096), *min);
+                    let _ = k.request_started(d, *kind, (*n).min(4096), *min, *start);
                 }
             }
             Command::Free(dev) => {

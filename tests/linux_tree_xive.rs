@@ -178,3 +178,39 @@ fn a_save_and_restore_keeps_the_driver_s_vectors() {
     let t = run(&scenario, &tree_client(&tree("6.1")));
     assert_eq!(count(&t, "irq    "), 4, "{t}");
 }
+
+/// `start K` under XIVE: every vector's source info is asked for at allocation, but
+/// only the started vectors' sources are configured (routed at request, unrouted at
+/// free); the model makes the real 6.1 driver's calls.
+#[test]
+fn only_started_vectors_get_a_source_config() {
+    let dir = scratch("xive-start");
+    let machine = root().join("fixtures/linux-guest/qemu-initial.dtb");
+    for (start, configured) in [("start 0", 0), ("start 1", 1), ("", 3)] {
+        let scenario = dir.join(format!("start{configured}.scenario"));
+        std::fs::write(
+            &scenario,
+            format!(
+                "machine {}\nprofile qemu\nboot\nrequest 0000:00:01.0 msix 3 {start}\nfree 0000:00:01.0\n",
+                machine.display()
+            ),
+        )
+        .unwrap();
+        let real = run(&scenario, &tree_client(&tree("6.1")));
+        let model = run(&scenario, "model");
+        assert_eq!(hcalls(&model), hcalls(&real), "{start:?}");
+        for t in [&real, &model] {
+            for lisn in 0x1300..0x1303 {
+                let info = format!("hcall  H_INT_GET_SOURCE_INFO [0x0, {lisn:#x}]");
+                assert_eq!(count(t, &info), 1, "{start:?} {lisn:#x}\n{t}");
+            }
+            let routed = "hcall  H_INT_SET_SOURCE_CONFIG [0x2, 0x130";
+            // At request, then at free.
+            assert_eq!(count(t, routed), 2 * configured, "{start:?}\n{t}");
+        }
+        if configured == 1 {
+            let want = "hcall  H_INT_SET_SOURCE_CONFIG [0x2, 0x1300, 0x0, 0x6, 0x17] -> [0]";
+            assert!(real.contains(want), "{real}");
+        }
+    }
+}

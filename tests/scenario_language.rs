@@ -101,6 +101,51 @@ fn granted_and_fires() {
     assert!(e.contains(":5:1:") && e.contains("does not fire"), "{e}");
 }
 
+/// `start K`: the driver starts only its first K vectors. Firing another fails naming
+/// the request; a free stops only those started; K above the grant is refused.
+#[test]
+fn a_vector_never_started_has_no_handler() {
+    let (r, out, _) = run_on(
+        &fixture("linux-guest/qemu-initial.dtb"),
+        "cas xics\nboot\nrequest 0000:00:01.0 msix 3 start 1\nfire 0000:00:01.0 0\nexpect granted 0000:00:01.0 3\nfree 0000:00:01.0\n",
+        TraceFormat::Human,
+    );
+    assert_eq!(r, Ok(()));
+    // Under XICS request_irq's unmask is ibm,set-xive then ibm,int-on: once, for 0x1300.
+    let lines = |what: &str| -> Vec<&String> { out.iter().filter(|l| l.contains(what)).collect() };
+    assert_eq!(
+        lines("ibm,int-on"),
+        ["rtas   ibm,int-on source 0x1300 -> 0"]
+    );
+    // free_irq only on the started vector.
+    assert_eq!(
+        lines("ibm,int-off"),
+        ["rtas   ibm,int-off source 0x1300 -> 0"]
+    );
+    for (v, line) in [(1, 6), (2, 6)] {
+        let body = format!("boot\nrequest 0000:00:01.0 msix 3 start 1\nfire 0000:00:01.0 0\nfire 0000:00:01.0 {v}\n");
+        let e = run(&body).unwrap_err();
+        let want = format!(
+            ":{line}:1: vector {v} of 0000:00:01.0 was never started (its request at line 4 starts 1): no handler"
+        );
+        assert!(e.contains(&want), "{e}");
+    }
+    let e = run("boot\nrequest 0000:00:01.0 msix 3 start 0\nexpect fires 0000:00:01.0 0\n")
+        .unwrap_err();
+    assert!(
+        e.contains(":5:1: vector 0 of 0000:00:01.0 was never started"),
+        "{e}"
+    );
+    // A new request without `start` starts them all again.
+    let body = "boot\nrequest 0000:00:01.0 msix 3 start 0\nfree 0000:00:01.0\nrequest 0000:00:01.0 msix 3\nfire 0000:00:01.0 2\n";
+    assert_eq!(run(body), Ok(()));
+    let e = run("boot\nrequest 0000:00:01.0 msix 3 start 4\n").unwrap_err();
+    assert!(
+        e.contains(":4:1: start 4 is more than the 3 vectors 0000:00:01.0 was granted"),
+        "{e}"
+    );
+}
+
 #[test]
 fn a_failed_request_fails_the_scenario_unless_expected() {
     // ethernet@1 has no ibm,req#msi: an MSI request fails.

@@ -198,14 +198,14 @@ int psim_vector(void *ctx, int32_t id, uint32_t nr)
 	return d ? psim_irq_vector(d, nr) : -EINVAL;
 }
 
-/* request_irq on every vector of a device. */
-int psim_request_irqs(void *ctx, int32_t id)
+/* request_irq on the first `count` vectors of a device (count < 0: on every one). */
+int psim_request_irqs(void *ctx, int32_t id, int32_t count)
 {
 	ENTER(ctx);
 	struct pci_dev *d = dev_of(id);
 	if (!d)
 		return -EINVAL;
-	psim_request_irqs_of(d);
+	psim_request_irqs_of(d, count);
 	return 0;
 }
 

@@ -468,22 +468,24 @@ int psim_irq_vector(struct pci_dev *dev, unsigned int nr)
 	return nr ? -EINVAL : (int)dev->irq;
 }
 
-void psim_request_irqs_of(struct pci_dev *dev)
+/* request_irq on the first `count` vectors (count < 0: every one); psim_requested
+ * counts the vectors started. */
+void psim_request_irqs_of(struct pci_dev *dev, int count)
 {
 	struct msi_desc *desc;
+	int n = 0;
 	for_each_desc(desc, &dev->dev, MSI_DESC_ASSOCIATED)
-		for (unsigned int i = 0; i < desc->nvec_used; i++)
+		for (unsigned int i = 0; i < desc->nvec_used && (count < 0 || n < count); i++, n++)
 			psim_irq_startup(desc->irq + i);
-	dev->psim_requested = 1;
+	dev->psim_requested = n;
 }
 
 void psim_free_irqs(struct pci_dev *dev)
 {
 	struct msi_desc *desc;
-	if (!dev->psim_requested)
-		return;
+	int n = 0;
 	for_each_desc(desc, &dev->dev, MSI_DESC_ASSOCIATED)
-		for (unsigned int i = 0; i < desc->nvec_used; i++)
+		for (unsigned int i = 0; i < desc->nvec_used && n < dev->psim_requested; i++, n++)
 			psim_irq_shutdown(desc->irq + i);
 	dev->psim_requested = 0;
 }

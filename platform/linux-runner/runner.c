@@ -445,7 +445,7 @@ int main(int argc, char **argv)
 	int (*fixup)(void *, int32_t, uint32_t) = dlsym(lib, "psim_pci_irq_fixup");
 	int (*request)(void *, int32_t, int32_t, int32_t, int32_t) = dlsym(lib, "psim_request");
 	int (*vector)(void *, int32_t, uint32_t) = dlsym(lib, "psim_vector");
-	dev_t_ request_irqs = (dev_t_)dlsym(lib, "psim_request_irqs");
+	int (*request_irqs)(void *, int32_t, int32_t) = dlsym(lib, "psim_request_irqs");
 	dev_t_ free_ = (dev_t_)dlsym(lib, "psim_free");
 	dev_t_ unbind = (dev_t_)dlsym(lib, "psim_unbind");
 	ctx0_t init_irq = (ctx0_t)dlsym(lib, "psim_init_irq");
@@ -495,7 +495,7 @@ int main(int argc, char **argv)
 			r = request(NULL, (int32_t)i[0], (int32_t)i[1], (int32_t)i[2], (int32_t)i[3]);
 			break;
 		case PSIM_CALL_VECTOR: r = vector(NULL, (int32_t)i[0], (uint32_t)i[1]); break;
-		case PSIM_CALL_REQUEST_IRQS: r = request_irqs(NULL, (int32_t)i[0]); break;
+		case PSIM_CALL_REQUEST_IRQS: r = request_irqs(NULL, (int32_t)i[0], (int32_t)i[1]); break;
 		case PSIM_CALL_FREE: r = free_(NULL, (int32_t)i[0]); break;
 		case PSIM_CALL_UNBIND: r = unbind ? unbind(NULL, (int32_t)i[0]) : free_(NULL, (int32_t)i[0]); break;
 		case PSIM_CALL_INIT_IRQ: r = init_irq ? init_irq(NULL) : 1; break;

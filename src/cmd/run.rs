@@ -30,13 +30,16 @@ use std::process::ExitCode;
 ///                                       that it handles busy answers from ibm,change-msi,
 ///                                       before boot (default off, as Linux)
 ///   boot                                once
-///   request DEV msix|msi|ims N [min M]  a driver asks for N vectors (at least M, default N);
+///   request DEV msix|msi|ims N [min M] [start K]
+///                                       a driver asks for N vectors (at least M, default N);
 ///                                       if it fails, an `expect request-fails DEV` must follow;
-///                                       a non-PCI device's request is `msi`
+///                                       a non-PCI device's request is `msi`; it starts
+///                                       (request_irq) the first K it gets (default all)
 ///   free DEV                            the driver releases all its vectors
 ///   unbind DEV                          the driver detaches: its vectors are freed and the
 ///                                       kernel releases the device's MSI state
 ///   fire DEV V                          the function signals vector V: its handler must run
+///                                       (a vector never started has none: the line fails)
 ///   suspend                             ibm,suspend-me (not twice)
 ///   resume keep|renumber                the firmware keeps, or renumbers, its assignments
 ///   save PATH / restore PATH            the firmware state to a file and back

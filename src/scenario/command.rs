@@ -28,7 +28,7 @@ pub enum Command {
     NegotiateMsiBusy(bool),
     /// `boot`
     Boot,
-    /// `request DEV msix|msi N [min M]`
+    /// `request DEV msix|msi N [min M] [start K]`
     Request {
         /// Device name.
         dev: String,
@@ -38,6 +38,8 @@ pub enum Command {
         n: u32,
         /// Fewest accepted.
         min: u32,
+        /// Vectors the driver starts (request_irq on the first K); None: all it holds.
+        start: Option<u32>,
     },
     /// `free DEV`
     Free(String),

@@ -8,8 +8,8 @@
 //! boot
 //! negotiate ims on|off
 //! negotiate change-msi-busy on|off
-//! request DDDD:BB:DD.F msix|msi|ims N [min M]
-//! request /node@addr msi N [min M]   # a non-PCI MSI device, by its node path
+//! request DDDD:BB:DD.F msix|msi|ims N [min M] [start K]
+//! request /node@addr msi N [min M] [start K]   # a non-PCI MSI device, by its node path
 //! free DDDD:BB:DD.F
 //! unbind DDDD:BB:DD.F
 //! fire DDDD:BB:DD.F V
@@ -73,6 +73,27 @@ fn negotiate(i: &str) -> R<'_, Command> {
     )(i)
 }
 
+/// `request DEV KIND N [min M] [start K]`.
+fn request(i: &str) -> R<'_, Command> {
+    map(
+        tuple((
+            tag("request"),
+            preceded(space1, device),
+            preceded(space1, kind),
+            preceded(space1, number),
+            opt(preceded(tuple((space1, tag("min"), space1)), number)),
+            opt(preceded(tuple((space1, tag("start"), space1)), number)),
+        )),
+        |(_, dev, kind, n, min, start)| Command::Request {
+            dev,
+            kind,
+            n,
+            min: min.unwrap_or(n),
+            start,
+        },
+    )(i)
+}
+
 fn command(i: &str) -> R<'_, Command> {
     alt((
         alt((
@@ -117,21 +138,7 @@ fn command(i: &str) -> R<'_, Command> {
             ),
             Command::ExpectController,
         ),
-        map(
-            tuple((
-                tag("request"),
-                preceded(space1, device),
-                preceded(space1, kind),
-                preceded(space1, number),
-                opt(preceded(tuple((space1, tag("min"), space1)), number)),
-            )),
-            |(_, dev, kind, n, min)| Command::Request {
-                dev,
-                kind,
-                n,
-                min: min.unwrap_or(n),
-            },
-        ),
+        request,
         map(
             preceded(tuple((tag("free"), space1)), device),
             Command::Free,
@@ -309,7 +316,8 @@ mod tests {
                 dev: "0000:00:01.0".into(),
                 kind: MsiType::Msix,
                 n: 3,
-                min: 3
+                min: 3,
+                start: None,
             }
         );
         assert_eq!(
@@ -318,7 +326,8 @@ mod tests {
                 dev: "0001:00:02.0".into(),
                 kind: MsiType::Msi,
                 n: 4,
-                min: 2
+                min: 2,
+                start: None,
             }
         );
         assert_eq!(s[6].cmd, Command::Fire("0000:00:01.0".into(), 2));
@@ -347,6 +356,35 @@ mod tests {
         assert!(e.starts_with("f:1:3:"), "{e}");
         assert!(parse("request 0000:00:1.0 msix 3", "f").is_err());
         assert!(parse("fire 0000:00:01.0", "f").is_err());
+    }
+
+    #[test]
+    fn request_says_which_vectors_its_driver_starts() {
+        let s = parse(
+            "request 0000:00:01.0 msix 4 start 1\nrequest 0000:00:02.0 msix 4 min 2 start 0 # later\nrequest /hpet@f0000000 msi 2 start 2\n",
+            "s",
+        )
+        .unwrap();
+        let starts: Vec<Option<u32>> = s
+            .iter()
+            .map(|s| match s.cmd {
+                Command::Request { start, .. } => start,
+                _ => None,
+            })
+            .collect();
+        assert_eq!(starts, [Some(1), Some(0), Some(2)]);
+        assert!(matches!(s[1].cmd, Command::Request { min: 2, .. }));
+        for (text, at) in [
+            ("request 0000:00:01.0 msix 4 start\n", "f:1:34:"),
+            ("request 0000:00:01.0 msix 4 start x\n", "f:1:35:"),
+            ("request 0000:00:01.0 msix 4 start 1 min 2\n", "f:1:37:"),
+        ] {
+            let e = parse(text, "f").unwrap_err().to_string();
+            assert!(
+                e.starts_with(at) && e.contains("[start K]"),
+                "{text:?}: {e}"
+            );
+        }
     }
 
     #[test]

@@ -12,7 +12,7 @@ pub(super) fn expected(word: &str) -> &'static str {
         "boot" => "boot",
         "cas" => "cas xics|xive|auto",
         "negotiate" => "negotiate ims on|off or negotiate change-msi-busy on|off",
-        "request" => "request DDDD:BB:DD.F msix|msi|ims N [min M] (or a node path for a non-PCI device)",
+        "request" => "request DDDD:BB:DD.F msix|msi|ims N [min M] [start K] (or a node path for a non-PCI device)",
         "free" => "free DDDD:BB:DD.F",
         "unbind" => "unbind DDDD:BB:DD.F",
         "fire" => "fire DDDD:BB:DD.F V",
@@ -53,6 +53,9 @@ pub(super) fn bad_token(raw: &str) -> Option<usize> {
     let is_kind = |t: &str| matches!(t, "msi" | "msix" | "ims");
     let any = |_: &str| true;
     type Check<'c> = &'c dyn Fn(&str) -> bool;
+    let is_min = |t: &str| t == "min";
+    let is_start = |t: &str| t == "start";
+    let is_min_or_start = |t: &str| t == "min" || t == "start";
     let (&(_, word), rest) = toks.split_first()?;
     let want: Vec<Check> = match word {
         "machine" | "save" | "restore" => vec![&any],
@@ -63,10 +66,18 @@ pub(super) fn bad_token(raw: &str) -> Option<usize> {
             &|t: &str| t == "ims" || t == "change-msi-busy",
             &|t: &str| t == "on" || t == "off",
         ],
-        "request" => match rest.len() {
-            n if n > 3 => vec![&is_dev, &is_kind, &is_num, &|t: &str| t == "min", &is_num],
-            _ => vec![&is_dev, &is_kind, &is_num],
-        },
+        "request" => {
+            let mut v: Vec<Check> = vec![&is_dev, &is_kind, &is_num];
+            match rest.get(3).map(|t| t.1) {
+                None => {}
+                Some("min") if rest.len() > 5 => {
+                    v.extend::<[Check; 4]>([&is_min, &is_num, &is_start, &is_num])
+                }
+                Some("min") => v.extend::<[Check; 2]>([&is_min, &is_num]),
+                Some(_) => v.extend::<[Check; 2]>([&is_min_or_start, &is_num]),
+            }
+            v
+        }
         "free" | "unbind" => vec![&is_dev],
         "fire" => vec![&is_dev, &is_num],
         "eeh" => vec![&|t: &str| t == "freeze" || t == "recover", &is_dev],

@@ -86,6 +86,9 @@ pub struct Runner<'o> {
     /// Where each device's driver got the vectors it holds: the line of its request or
     /// of the `hotplug add` whose probe asked for them.
     vectors_from: std::collections::HashMap<String, String>,
+    /// Devices whose driver started only some of its vectors: the line of the request
+    /// and how many, from the first, it started.
+    started: std::collections::HashMap<String, (usize, u32)>,
 }
 
 impl<'o> Runner<'o> {
@@ -111,6 +114,7 @@ impl<'o> Runner<'o> {
             eeh: false,
             steps: Vec::new(),
             vectors_from: Default::default(),
+            started: Default::default(),
         }
     }
 
@@ -391,6 +395,7 @@ impl<'o> Runner<'o> {
             }
             Command::ExpectFires(dev, v) => {
                 let d = self.device(step, dev)?;
+                self.check_started(step, dev, *v)?;
                 let k = self.kernel(step)?;
                 let want = k.devices[d]
                     .msi

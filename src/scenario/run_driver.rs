@@ -7,20 +7,41 @@ use crate::harness;
 use crate::Error;
 
 impl Runner<'_> {
-    /// `request DEV KIND N [min M]`, `free DEV`, `unbind DEV`, `fire DEV V`.
+    /// `request DEV KIND N [min M] [start K]`, `free DEV`, `unbind DEV`, `fire DEV V`.
     pub(super) fn driver_step(&mut self, step: &Step) -> Result<(), Error> {
         match &step.cmd {
-            Command::Request { dev, kind, n, min } => {
+            Command::Request {
+                dev,
+                kind,
+                n,
+                min,
+                start,
+            } => {
                 let d = self.device(step, dev)?;
                 let k = self.kernel(step)?;
                 let held = k.devices[d].msi.as_ref().map_or(0, |m| m.virqs.len());
                 // A refused request is traced; the scenario fails unless an
                 // `expect request-fails` follows.
-                let r = k.request(d, *kind, *n, *min).map_err(|e| e.to_string());
+                let r = k.request_started(d, *kind, *n, *min, *start);
+                let r = r.map_err(|e| e.to_string());
                 let r = match r {
                     Ok(got) => {
                         let from = format!("the request at line {}", step.line);
                         self.vectors_from.insert(dev.clone(), from);
+                        self.started.remove(dev);
+                        if let Some(k) = *start {
+                            self.started.insert(dev.clone(), (step.line, k));
+                        }
+                        if start.is_some_and(|k| k > got) {
+                            self.flush();
+                            let k = start.unwrap_or(0);
+                            return Err(self.fail(
+                                step,
+                                format!(
+                                    "start {k} is more than the {got} vectors {dev} was granted"
+                                ),
+                            ));
+                        }
                         Ok(got)
                     }
                     // The driver never freed what it holds: say so, and where from.
@@ -45,13 +66,16 @@ impl Runner<'_> {
                 if k.free(d).is_err() {
                     return Err(self.fail(step, format!("{dev} holds no vectors to free")));
                 }
+                self.started.remove(dev);
             }
             Command::Unbind(dev) => {
                 let d = self.device(step, dev)?;
                 self.kernel(step)?.unbind(d);
+                self.started.remove(dev);
             }
             Command::Fire(dev, v) => {
                 let d = self.device(step, dev)?;
+                self.check_started(step, dev, *v)?;
                 let k = self.kernel(step)?;
                 if let Err(why) = harness::fire(k, d, *v) {
                     self.flush();
@@ -64,5 +88,19 @@ impl Runner<'_> {
             _ => {}
         }
         Ok(())
+    }
+
+    /// A vector its driver never started has no handler: firing it fails, naming the
+    /// request that left it so.
+    pub(super) fn check_started(&self, step: &Step, dev: &str, v: u32) -> Result<(), Error> {
+        match self.started.get(dev) {
+            Some(&(line, k)) if v >= k => Err(self.fail(
+                step,
+                format!(
+                    "vector {v} of {dev} was never started (its request at line {line} starts {k}): no handler"
+                ),
+            )),
+            _ => Ok(()),
+        }
     }
 }

@@ -34,6 +34,7 @@ impl Runner<'_> {
                     .collect();
                 for name in probed {
                     let from = format!("its probe at 'hotplug add' (line {})", step.line);
+                    self.started.remove(&name);
                     self.vectors_from.insert(name, from);
                 }
                 if added.is_empty() {

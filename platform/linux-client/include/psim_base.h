@@ -217,7 +217,7 @@ struct pci_dev {
 	pci_power_t current_state;
 	void __iomem *msix_base;
 	int psim_id; /* the simulator's device */
-	int psim_requested;
+	int psim_requested; /* vectors started (request_irq) */
 };
 #define to_pci_dev(d) container_of(d, struct pci_dev, dev)
 static inline bool dev_is_pci(struct device *d) { return d && d->is_pci; }

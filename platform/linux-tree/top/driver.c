@@ -55,11 +55,14 @@ static void start(struct irq_desc *desc)
 		setup_affinity(desc);
 }
 
-/* request_irq's core steps (__setup_irq, not shared): activate, then start up. */
-void psim_driver_request_irqs(struct pci_dev *pdev)
+/* request_irq's core steps (__setup_irq, not shared): activate, then start up, on the
+ * first `count` vectors (count < 0: on every one). */
+void psim_driver_request_irqs(struct pci_dev *pdev, int count)
 {
 	static int virqs[4096];
 	int n = vectors(pdev, virqs, 4096);
+	if (count >= 0 && count < n)
+		n = count;
 	for (int i = 0; i < n; i++) {
 		struct irq_desc *desc = irq_to_desc((unsigned int)virqs[i]);
 		if (!desc || desc->action)

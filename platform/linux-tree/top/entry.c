@@ -298,13 +298,13 @@ PSIM_EXPORT int psim_vector(void *ctx, int32_t id, uint32_t nr)
 	return d ? psim_driver_vector(d, nr) : -EINVAL;
 }
 
-PSIM_EXPORT int psim_request_irqs(void *ctx, int32_t id)
+PSIM_EXPORT int psim_request_irqs(void *ctx, int32_t id, int32_t count)
 {
 	ENTER(ctx);
 	struct pci_dev *d = dev_of(id);
 	if (!d)
 		return -EINVAL;
-	psim_driver_request_irqs(d);
+	psim_driver_request_irqs(d, count);
 	return 0;
 }
 

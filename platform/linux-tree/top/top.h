@@ -16,11 +16,11 @@ struct irq_domain *psim_root_domain(void);
  * device vector from it as from the stand-in's. 0. */
 int psim_root_observe(void);
 
-/* The driver's side: pci_alloc_irq_vectors, pci_irq_vector, request_irq on every
- * vector, free_irq + pci_free_irq_vectors, and the driver's unbind. */
+/* The driver's side: pci_alloc_irq_vectors, pci_irq_vector, request_irq on the
+ * vectors it starts, free_irq + pci_free_irq_vectors, and the driver's unbind. */
 int psim_driver_request(struct pci_dev *pdev, int msix, int min, int max);
 int psim_driver_vector(struct pci_dev *pdev, unsigned int nr);
-void psim_driver_request_irqs(struct pci_dev *pdev);
+void psim_driver_request_irqs(struct pci_dev *pdev, int count);
 void psim_driver_free(struct pci_dev *pdev);
 void psim_driver_unbind(struct pci_dev *pdev);
 #endif

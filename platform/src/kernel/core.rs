@@ -222,8 +222,8 @@ pub trait MsiClient {
         max: u32,
         min: u32,
     ) -> Result<(u32, Vec<u32>), MsiError>;
-    /// request_irq on every vector the driver holds.
-    fn request_irqs(&mut self, k: &mut Kernel, dev: DevId);
+    /// request_irq on the first `start` vectors the driver holds (None: on every one).
+    fn request_irqs(&mut self, k: &mut Kernel, dev: DevId, start: Option<u32>);
     /// free_irq on every vector, then the vectors released.
     fn free(&mut self, k: &mut Kernel, dev: DevId);
     /// The driver detaches from the device: its vectors are freed and the client

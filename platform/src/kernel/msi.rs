@@ -19,6 +19,23 @@ impl Kernel {
         max: u32,
         min: u32,
     ) -> Result<u32, MsiError> {
+        self.request_started(dev, kind, max, min, None)
+    }
+
+    /// [`Kernel::request`] by a driver that starts (request_irq) only the first
+    /// `start` of the vectors it gets (None: all); the others are allocated and mapped
+    /// but never started, as a driver that starts them later leaves them.
+    pub fn request_started(
+        &mut self,
+        dev: DevId,
+        kind: MsiType,
+        max: u32,
+        min: u32,
+        start: Option<u32>,
+    ) -> Result<u32, MsiError> {
+        if self.devices[dev].msi.is_none() {
+            self.devices[dev].started = start;
+        }
         let r = self.request_inner(dev, kind, max, min);
         if !self.traces(EventKind::Driver) {
             // The event exists only to be traced: nothing to build.
@@ -112,7 +129,7 @@ impl Kernel {
                 .as_ref()
                 .map(|m| m.sources.clone())
                 .unwrap_or_default();
-            for s in sources {
+            for s in self.started_of(dev, sources) {
                 self.unmask(s);
             }
         }
@@ -158,7 +175,8 @@ impl Kernel {
             granted: n,
         });
         if self.opts.request_irqs {
-            c.request_irqs(self, dev);
+            let start = self.devices[dev].started;
+            c.request_irqs(self, dev, start);
         }
         Ok(n)
     }
@@ -261,7 +279,7 @@ impl Kernel {
     /// virqs disposed of, then the platform's teardown.
     fn release_vectors(&mut self, dev: DevId, m: &MsiState) {
         if self.opts.request_irqs {
-            for &s in &m.sources {
+            for s in self.started_of(dev, m.sources.clone()) {
                 self.mask(s);
             }
         }
@@ -293,9 +311,17 @@ impl Kernel {
         };
         self.enable_capability(dev, m.kind, m.virqs.len() as u32);
         if self.opts.request_irqs {
-            for s in m.sources {
+            for s in self.started_of(dev, m.sources) {
                 self.unmask(s);
             }
         }
+    }
+
+    /// The sources, of a device's vectors, that its driver started.
+    fn started_of(&self, dev: DevId, mut sources: Vec<u32>) -> Vec<u32> {
+        if let Some(n) = self.devices[dev].started {
+            sources.truncate(n as usize);
+        }
+        sources
     }
 }

@@ -65,6 +65,7 @@ impl Kernel {
                 lsi: None,
                 lsi_virq: None,
                 lsi_requested: false,
+                started: None,
                 msi: None,
                 no_64bit_msi: false,
                 removed: false,

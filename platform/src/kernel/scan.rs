@@ -85,6 +85,7 @@ impl Kernel {
             lsi,
             lsi_virq: None,
             lsi_requested: false,
+            started: None,
             msi: None,
             no_64bit_msi: at.has("pseries-sim,no-64bit-msi"),
             is_bridge: of::is_bridge(&self.tree, node),

@@ -61,6 +61,9 @@ pub struct Device {
     pub lsi_requested: bool,
     /// MSI state while a driver holds vectors.
     pub msi: Option<MsiState>,
+    /// How many of its vectors, from the first, its driver started (request_irq) at
+    /// its last request; None: every vector it holds.
+    pub started: Option<u32>,
     /// The device cannot take 64-bit MSI addresses (`pseries-sim,no-64bit-msi`).
     pub no_64bit_msi: bool,
     /// A PCI-PCI or CardBus bridge (by class code).

@@ -252,9 +252,10 @@ impl MsiClient for Instance {
         Ok((n as u32, virqs))
     }
 
-    /// request_irq on every vector of a device.
-    fn request_irqs(&mut self, k: &mut Kernel, dev: DevId) {
-        self.call(k, msg::REQUEST_IRQS, &[dev as i64], None);
+    /// request_irq on the first `start` vectors of a device (-1 to the client: all).
+    fn request_irqs(&mut self, k: &mut Kernel, dev: DevId, start: Option<u32>) {
+        let n = start.map_or(-1, |n| n.min(i32::MAX as u32) as i64);
+        self.call(k, msg::REQUEST_IRQS, &[dev as i64, n], None);
     }
 
     /// free_irq on every vector, then `pci_free_irq_vectors`.
