@@ -229,6 +229,7 @@ impl Actions {
             kind,
             n,
             min,
+            start: None,
         }
     }
 

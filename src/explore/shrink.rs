@@ -98,12 +98,19 @@ fn without(case: &Case, from: usize, to: usize) -> Case {
 fn simpler(a: &Command) -> Vec<Command> {
     let mut out = Vec::new();
     match a {
-        Command::Request { dev, kind, n, min } => {
+        Command::Request {
+            dev,
+            kind,
+            n,
+            min,
+            start,
+        } => {
             let req = |n: u32, min: u32| Command::Request {
                 dev: dev.clone(),
                 kind: *kind,
                 n,
                 min,
+                start: start.map(|k| k.min(n)),
             };
             if min != n {
                 out.push(req(*n, *n));

@@ -36,11 +36,21 @@ impl fmt::Display for Command {
                 write!(f, "negotiate change-msi-busy {}", on_off(*on))
             }
             Command::Boot => f.write_str("boot"),
-            Command::Request { dev, kind, n, min } if min == n => {
-                write!(f, "request {dev} {kind} {n}")
-            }
-            Command::Request { dev, kind, n, min } => {
-                write!(f, "request {dev} {kind} {n} min {min}")
+            Command::Request {
+                dev,
+                kind,
+                n,
+                min,
+                start,
+            } => {
+                write!(f, "request {dev} {kind} {n}")?;
+                if min != n {
+                    write!(f, " min {min}")?;
+                }
+                match start {
+                    Some(k) => write!(f, " start {k}"),
+                    None => Ok(()),
+                }
             }
             Command::Free(d) => write!(f, "free {d}"),
             Command::Unbind(d) => write!(f, "unbind {d}"),
