@@ -264,6 +264,7 @@ mod tests {
             kind: MsiType::Msix,
             n,
             min,
+            start: None,
         }
     }
 
