@@ -1,4 +1,4 @@
-//! PCI hotplug (issue 19): QEMU's device_add / device_del on a running machine's DR
+//! PCI hotplug: QEMU's device_add / device_del on a running machine's DR
 //! connectors and Linux's add and removal paths, checked against the firmware's own
 //! MSI pool and QEMU's function-0 and bridge rules (hw/ppc/spapr_pci.c, QEMU 7.2).
 

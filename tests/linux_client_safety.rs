@@ -1,4 +1,4 @@
-//! What a kernel engineer's code under development meets (issue 34): `diff-clients`
+//! What a kernel engineer's code under development meets: `diff-clients`
 //! never calls a comparison it did not finish an agreement and sets a scenario up as
 //! `run` does; a `fault` the firmware may never give this OS is refused with its line,
 //! and with busy declared at client-architecture-support Linux's busy retry runs; the
