@@ -154,7 +154,14 @@ mod tests {
         let c = case();
         let text = c.text("m.dts", &["a header".into()]);
         assert!(text.starts_with("# a header\nmachine m.dts\nprofile qemu\ncas xics\n"));
-        assert_eq!(parse(&text, "t").unwrap(), c.steps("m.dts", 1));
+        // Lines and commands alike (the parser also notes the device's column).
+        let plain = |v: Vec<Step>| -> Vec<(usize, Command)> {
+            v.into_iter().map(|s| (s.line, s.cmd)).collect()
+        };
+        assert_eq!(
+            plain(parse(&text, "t").unwrap()),
+            plain(c.steps("m.dts", 1))
+        );
     }
 
     #[test]
