@@ -19,6 +19,15 @@ scenario=$work/boot.scenario
 sed -e '/^expect rtas-log/d' -e "s|^machine .*|machine $PWD/fixtures/linux-guest/qemu-initial.dtb|" \
     fixtures/linux-guest/boot.scenario >"$scenario"
 
+# The same boot under XIVE (the machine offers it, Linux asks for it at CAS) with every
+# vector its drivers still hold fired: the tree's own XIVE driver configures each source,
+# takes each interrupt from its queue and EOIs it.
+fired=$work/boot-fire.scenario
+cp "$scenario" "$fired"
+for held in 0000:00:01.0/3 0001:00:01.0/3 0000:00:04.0/4 0000:00:05.0/1 0001:00:03.0/1 0000:00:06.0/1; do
+    for v in $(seq 0 $((${held#*/} - 1))); do echo "fire ${held%/*} $v" >>"$fired"; done
+done
+
 printf '| work | figure | goal |\n| --- | --- | --- |\n'
 # The file client: 6.1's msi.c on the stand-in core, in its own process like a tree's.
 msi=$kernels/linux-source-6.1/arch/powerpc/platforms/pseries/msi.c
@@ -42,4 +51,7 @@ for v in 6.1 6.12 7.2 7.3; do
     printf '| Linux %s: first build and run of the fixture boot (empty cache) | %s s | < 60 s |\n' "$v" "$(secs "$first")"
     printf '| Linux %s: cached run vs the model on the same scenario | %s s vs %s s: %sx, %s MiB | <= 2x |\n' \
         "$v" "$(secs "$pair_a")" "$(secs "$pair_b")" "$(ratio "$(secs "$pair_a")" "$(secs "$pair_b")")" "$(mib "$pair_a")"
+    pair "$sim run $fired --client linux:$tree" "$sim run $fired"
+    printf '| Linux %s: its XIVE driver, the boot and 13 vectors fired, cached, vs the model | %s s vs %s s: %sx | <= 3x |\n' \
+        "$v" "$(secs "$pair_a")" "$(secs "$pair_b")" "$(ratio "$(secs "$pair_a")" "$(secs "$pair_b")")"
 done

@@ -214,3 +214,45 @@ fn only_started_vectors_get_a_source_config() {
         }
     }
 }
+
+/// Under the real driver a resume with the same sources keeps every vector; a renumbering
+/// resume loses them. Neither 6.1 nor 7.2 asks the firmware again after a resume: not
+/// `msi.c`, not the XIVE driver, and `post_mobility_fixup` re-reads only the tree. Linux
+/// counts on the firmware keeping its source numbers.
+#[test]
+fn a_resume_keeps_the_driver_s_vectors_and_a_renumbering_one_loses_them() {
+    let dir = scratch("xive-resume");
+    let machine = root().join("fixtures/linux-guest/qemu-initial.dtb");
+    let scenario = dir.join("resume.scenario");
+    std::fs::write(
+        &scenario,
+        format!(
+            "machine {}\nprofile papr\nboot\nrequest 0000:00:01.0 msix 3\nfire 0000:00:01.0 0\n\
+             suspend\nresume keep\nfire 0000:00:01.0 1\nsuspend\nresume renumber\n\
+             fire 0000:00:01.0 2\n",
+            machine.display()
+        ),
+    )
+    .unwrap();
+    for version in ["6.1", "7.2"] {
+        let o = sim(&[
+            "run",
+            &scenario.display().to_string(),
+            "--client",
+            &tree_client(&tree(version)),
+        ]);
+        let t = text(&o);
+        assert_eq!(o.status.code(), Some(1), "{version}\n{t}");
+        assert_eq!(
+            count(&t, "irq    "),
+            2,
+            "{version}: both vectors before the renumbering\n{t}"
+        );
+        assert!(
+            t.contains(":11:1: fire 0000:00:01.0 2: the handler did not run: the message reached no source"),
+            "{version}\n{t}"
+        );
+    }
+    // The model's resume hook asks for the new sources: the same scenario passes.
+    run(&scenario, "model");
+}
