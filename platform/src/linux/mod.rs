@@ -104,6 +104,8 @@ pub struct LinuxClient {
     /// the library while the simulator reads the machine and boots its firmware.
     /// Without sanitizers, it then forks every instance (see [`child::Process::fork`]).
     spare: Mutex<Option<child::Process>>,
+    /// The spare while it is being started (taken into `spare` by the first instance).
+    pending: Mutex<Option<starter::Pending>>,
     /// Whether instances are forked from the spare (not under sanitizers: a forked
     /// instance's stderr, where their reports go, is not read).
     forks: bool,
@@ -123,9 +125,19 @@ impl LinuxClient {
         let opts = options();
         let flags = runner::sanitizer_flags(&opts.sanitize);
         let runner = runner::build(&opts.sanitize).map_err(Error::Client)?;
+        let source_name = source.display().to_string();
+        let start = |library: &Path| starter::start(&runner, library, &source_name, opts.timeout);
+        // A tree's cached build is started before its files are checked (the check
+        // stats some 600 headers); a build that turns out stale drops that runner.
+        let mut early: Option<(PathBuf, starter::Pending)> = None;
         let (library, warnings) = if source.is_dir() {
+            let mut on_cached = |so: &Path| {
+                if !Self::is_built(so, opts.timeout) {
+                    early = Some((so.to_path_buf(), start(so)));
+                }
+            };
             (
-                tree::build(source, &flags).map_err(Error::Client)?,
+                tree::build(source, &flags, &mut on_cached).map_err(Error::Client)?,
                 String::new(),
             )
         } else {
@@ -143,18 +155,15 @@ impl LinuxClient {
         if let Some(c) = map.get(&(library.clone(), opts.timeout)) {
             return Ok(c);
         }
+        let pending = match early {
+            Some((so, p)) if so == library => p,
+            _ => start(&library),
+        };
         let c: &'static LinuxClient = Box::leak(Box::new(LinuxClient {
             source: source.to_path_buf(),
             library: library.clone(),
-            spare: Mutex::new(
-                starter::start(
-                    &runner,
-                    &library,
-                    &source.display().to_string(),
-                    opts.timeout,
-                )
-                .ok(),
-            ),
+            spare: Mutex::new(None),
+            pending: Mutex::new(Some(pending)),
             runner,
             timeout: opts.timeout,
             warnings,
@@ -162,6 +171,14 @@ impl LinuxClient {
         }));
         map.insert((library, opts.timeout), c);
         Ok(c)
+    }
+
+    /// Whether this process has built the client of `library` already.
+    fn is_built(library: &Path, timeout: Duration) -> bool {
+        let built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+        built
+            .as_ref()
+            .is_some_and(|m| m.contains_key(&(library.to_path_buf(), timeout)))
     }
 }
 
@@ -176,6 +193,14 @@ impl ClientBuild for LinuxClient {
 
     fn instantiate(&self) -> Result<Box<dyn MsiClient>, Error> {
         let mut spare = self.spare.lock().unwrap_or_else(|e| e.into_inner());
+        let pending = self
+            .pending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(p) = pending {
+            *spare = p.wait();
+        }
         let forked = match spare.as_mut().filter(|_| self.forks) {
             Some(z) => match z.fork() {
                 Ok(p) => Some(p),

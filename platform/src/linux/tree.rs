@@ -13,7 +13,11 @@ use std::path::{Path, PathBuf};
 
 /// Builds the client of `tree` unless a build of the same files is cached; returns the
 /// shared object. Nothing is cached when it fails.
-pub fn build(tree: &Path, flags: &[String]) -> Result<PathBuf, ClientError> {
+pub fn build(
+    tree: &Path,
+    flags: &[String],
+    early: &mut dyn FnMut(&Path),
+) -> Result<PathBuf, ClientError> {
     let v = check(tree)?;
     let root = tree.canonicalize().map_err(|e| ClientError::Io {
         path: tree.to_path_buf(),
@@ -36,7 +40,7 @@ pub fn build(tree: &Path, flags: &[String]) -> Result<PathBuf, ClientError> {
     let _one = BUILDING.lock().unwrap_or_else(|e| e.into_inner());
     let dir = cache_dir().join("linux-tree");
     let manifest = dir.join(format!("{key:016x}.manifest"));
-    if let Some(so) = cached(&manifest) {
+    if let Some(so) = cached(&manifest, early) {
         log::debug!("{}: cached build {}", tree.display(), so.display());
         return Ok(so);
     }
@@ -101,11 +105,14 @@ fn manifest_text(deps: &[PathBuf]) -> String {
 
 /// The cached shared object of a manifest whose every file still has its content: a
 /// file with its recorded size and time is taken as unchanged (as make and ccache do),
-/// any other is hashed.
-fn cached(manifest: &Path) -> Option<PathBuf> {
+/// any other is hashed. `early` is told the object before the files are checked.
+fn cached(manifest: &Path, early: &mut dyn FnMut(&Path)) -> Option<PathBuf> {
     let text = std::fs::read_to_string(manifest).ok()?;
     let mut lines = text.lines();
     let so = PathBuf::from(lines.next()?.strip_prefix("so ")?);
+    if so.is_file() {
+        early(&so);
+    }
     for l in lines {
         let mut f = l.splitn(4, ' ');
         let (h, len, time, p) = (f.next()?, f.next()?, f.next()?, Path::new(f.next()?));
@@ -131,19 +138,27 @@ mod tests {
         std::fs::write(&so, "elf").unwrap();
         let text = manifest_text(std::slice::from_ref(&src));
         std::fs::write(&manifest, format!("so {}\n{text}", so.display())).unwrap();
-        assert_eq!(cached(&manifest), Some(so.clone()));
+        assert_eq!(cached(&manifest, &mut |_| {}), Some(so.clone()));
         std::fs::write(&src, "int b;\n").unwrap();
-        assert_eq!(cached(&manifest), None, "an edited file rebuilds");
+        // The object is named before the check that finds it stale.
+        let mut told = Vec::new();
+        let stale = cached(&manifest, &mut |p| told.push(p.to_path_buf()));
+        assert_eq!(stale, None, "an edited file rebuilds");
+        assert_eq!(told, std::slice::from_ref(&so));
         // Touched, same content: still cached (the hash decides when the stamp differs).
         std::fs::write(&src, "int a;\n").unwrap();
         assert_eq!(
-            cached(&manifest),
+            cached(&manifest, &mut |_| {}),
             Some(so.clone()),
             "a touched file does not rebuild"
         );
         std::fs::write(&src, "int a;\n").unwrap();
         std::fs::remove_file(&so).unwrap();
-        assert_eq!(cached(&manifest), None, "a lost object rebuilds");
+        assert_eq!(
+            cached(&manifest, &mut |_| {}),
+            None,
+            "a lost object rebuilds"
+        );
         let _ = std::fs::remove_dir_all(dir);
     }
 }
