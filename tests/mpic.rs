@@ -293,3 +293,35 @@ fn commands_work_on(platform: &str) {
         "{err}"
     );
 }
+
+/// A Linux client (pseries' msi.c, which calls RTAS) on a machine that probes as MPIC
+/// or a Cell blade is bad usage that names the machine, refused before any compile.
+#[test]
+fn a_linux_client_on_a_machine_without_rtas_msi_is_bad_usage() {
+    for platform in ["mpic", "axon"] {
+        let dir = common::scratch(&format!("{platform}-linux-client"));
+        let tree = dir.join("m.dtb");
+        let t = tree.to_str().unwrap();
+        let o = cli(&[
+            "gen",
+            "--platform",
+            platform,
+            "--phbs",
+            "1",
+            "--functions",
+            "1",
+            "-o",
+            t,
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        // The file need not exist: the refusal comes before the client is read.
+        let o = cli(&["boot", t, "--quiet", "--client", "linux:/nonexistent/msi.c"]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{platform}: {err}");
+        assert!(
+            err.contains(&format!("this machine probes as {platform}")),
+            "{platform}: {err}"
+        );
+        assert!(o.stdout.is_empty());
+    }
+}

@@ -121,19 +121,31 @@ pub fn peak_memory() -> Option<u64> {
     Some(kb * 1024)
 }
 
-/// A Linux client is pseries' `msi.c`, which negotiates through RTAS: a forced backend
-/// that programs MSIs without RTAS has nothing for it to call (usage error, before
-/// anything is compiled).
-fn refuse_client_without_rtas(a: &BootArgs) -> Result<(), super::Error> {
+/// A Linux client is pseries' `msi.c`, which negotiates through RTAS: a forced backend,
+/// or a machine that probes as one, that programs MSIs without RTAS has nothing for it
+/// to call (usage error, before anything is compiled).
+fn refuse_client_without_rtas(a: &BootArgs, tree: &of_tree::Tree) -> Result<(), super::Error> {
+    if !a.client.starts_with("linux:") {
+        return Ok(());
+    }
     let name = match a.backend {
         Some(Backend::Generic) => "generic",
         Some(Backend::Mpic) => "mpic",
         Some(Backend::Axon) => "axon",
-        Some(Backend::Pseries) | None => return Ok(()),
+        Some(Backend::Pseries) => return Ok(()),
+        None => {
+            let probed = platform::ops::descriptions()
+                .iter()
+                .find(|d| (d.probe)(tree));
+            return match probed {
+                Some(d) if d.name != "pseries" => Err(super::Error::Usage(format!(
+                    "--client {} runs Linux's pseries msi.c, which asks the firmware through RTAS, and this machine probes as {} (it programs MSIs without RTAS): give a pSeries machine, or drop --client",
+                    a.client, d.name
+                ))),
+                _ => Ok(()),
+            };
+        }
     };
-    if !a.client.starts_with("linux:") {
-        return Ok(());
-    }
     Err(super::Error::Usage(format!(
         "--client {} runs Linux's pseries msi.c, which asks the firmware through RTAS, and --backend {name} programs MSIs without RTAS: give one of them (--backend pseries takes the client)",
         a.client
@@ -155,7 +167,7 @@ pub fn run(a: BootArgs) -> Result<ExitCode, super::Error> {
         }
     };
     a.client_opts.apply()?;
-    refuse_client_without_rtas(&a)?;
+    refuse_client_without_rtas(&a, &tree)?;
     let client = super::client::parse(&a.client)?;
     let opts = BootOptions {
         profile: a.profile,
