@@ -672,7 +672,7 @@ fn diff_clients_takes_two_clients_left_then_right() {
         [
             "model: passed".to_string(),
             format!("{linux}: passed"),
-            "the clients agree: 78 MSI calls, virq mappings and vectors alike".into()
+            "the clients agree: 114 MSI calls, virq mappings and vectors alike".into()
         ]
     );
     let (code, got, _) = diff(&unbind, &[&linux, "model"]);

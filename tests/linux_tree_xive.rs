@@ -106,11 +106,10 @@ fn the_model_makes_the_6_1_driver_s_xive_calls() {
 }
 
 /// A copy of 6.1 (its files linked, not copied) whose spapr.c routes every source at
-/// priority 5: the trace shows what the edited driver asked.
-#[test]
-fn an_edited_spapr_c_s_priority_reaches_the_firmware() {
+/// priority 5, in the scratch folder `name`.
+fn priority_5_copy(name: &str) -> PathBuf {
     let real = tree("6.1");
-    let copy = scratch("xive-prio5/linux");
+    let copy = scratch(&format!("{name}/linux"));
     let _ = std::fs::remove_dir_all(&copy);
     let link_all = |from: &Path, to: &Path, keep: &str| {
         std::fs::create_dir_all(to).unwrap();
@@ -132,7 +131,11 @@ fn an_edited_spapr_c_s_priority_reaches_the_firmware() {
     assert!(spapr.contains(from), "6.1's plpar_int_set_source_config");
     let edited = spapr.replace(from, "\t\t\t\t\ttarget, prio == 0xff ? prio : 5, sw_irq);");
     std::fs::write(cp.join("sysdev/xive/spapr.c"), edited).unwrap();
-    let dir = scratch("xive-prio5");
+    copy
+}
+
+/// A request of 3 vectors on the fixture machine.
+fn request_scenario(dir: &Path) -> PathBuf {
     let scenario = dir.join("request.scenario");
     let machine = root().join("fixtures/linux-guest/qemu-initial.dtb");
     std::fs::write(
@@ -143,6 +146,14 @@ fn an_edited_spapr_c_s_priority_reaches_the_firmware() {
         ),
     )
     .unwrap();
+    scenario
+}
+
+/// The edited driver's priority shows in the trace.
+#[test]
+fn an_edited_spapr_c_s_priority_reaches_the_firmware() {
+    let copy = priority_5_copy("xive-prio5");
+    let scenario = request_scenario(&scratch("xive-prio5"));
     let t = run(&scenario, &tree_client(&copy));
     for (lisn, virq) in [(0x1300, 0x17), (0x1301, 0x18), (0x1302, 0x19)] {
         let want =
@@ -150,9 +161,40 @@ fn an_edited_spapr_c_s_priority_reaches_the_firmware() {
         assert!(t.contains(&want), "{want}\n{t}");
     }
     assert_eq!(count(&t, "hcall  H_INT_SET_SOURCE_CONFIG [0x2, 0x130"), 3);
-    let unedited = run(&scenario, &tree_client(&real));
+    let unedited = run(&scenario, &tree_client(&tree("6.1")));
     assert!(
         unedited.contains("hcall  H_INT_SET_SOURCE_CONFIG [0x2, 0x1300, 0x0, 0x6, 0x17] -> [0]")
+    );
+}
+
+/// `diff-clients` compares the XIVE calls for each source: the unedited tree agrees
+/// with the model, and the edited one differs first at its first source config.
+#[test]
+fn diff_clients_finds_the_edited_priority() {
+    let copy = priority_5_copy("xive-prio5-diff");
+    let scenario = request_scenario(&scratch("xive-prio5-diff"));
+    let s = scenario.display().to_string();
+    let real = tree_client(&tree("6.1"));
+    let o = sim(&["diff-clients", &s, "--client", &real]);
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    assert!(t.contains("the clients agree"), "{t}");
+    let o = sim(&[
+        "diff-clients",
+        &s,
+        "--client",
+        &real,
+        "--client",
+        &tree_client(&copy),
+    ]);
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{t}");
+    assert!(
+        t.contains("(line 4): hcall H_INT_SET_SOURCE_CONFIG args [0x2, 0x1300, 0x0, 0x6, 0x17]")
+            && t.contains(
+                "(line 4): hcall H_INT_SET_SOURCE_CONFIG args [0x2, 0x1300, 0x0, 0x5, 0x17]"
+            ),
+        "{t}"
     );
 }
 

@@ -1,5 +1,6 @@
 //! `diff-clients`: one scenario run with two MSI clients (the model and a compiled
-//! Linux `msi.c`), and the first MSI call, virq or vector where they differ.
+//! Linux `msi.c`), and the first MSI call (RTAS, or XIVE's `H_INT_*` for a source),
+//! virq or vector where they differ.
 
 use super::command::{Command, Step};
 use super::load::load;
@@ -16,8 +17,9 @@ use std::path::Path;
 pub struct ClientRun {
     /// The client's name.
     pub client: String,
-    /// Each MSI RTAS call, virq mapping and release, driver outcome and the vectors
-    /// read back after each request, with the scenario line it came from.
+    /// Each MSI RTAS call, XIVE source call, virq mapping and release, driver outcome
+    /// and the vectors read back after each request, with the scenario line it came
+    /// from.
     pub observations: Vec<(usize, String)>,
     /// None: the scenario passed; else why it stopped.
     pub failure: Option<String>,
@@ -54,8 +56,25 @@ pub struct Difference {
     pub right: Option<(usize, String)>,
 }
 
+/// The XIVE calls about one source (LoPAPR's `H_INT_*`): what the OS's interrupt
+/// controller driver asked of each MSI's source. Queue and thread set-up are left out.
+const SOURCE_HCALLS: [&str; 5] = [
+    "H_INT_GET_SOURCE_INFO",
+    "H_INT_SET_SOURCE_CONFIG",
+    "H_INT_GET_SOURCE_CONFIG",
+    "H_INT_ESB",
+    "H_INT_SYNC",
+];
+
 fn observe(e: &Event) -> Option<String> {
     match e {
+        Event::Hcall { name, args, rets } if SOURCE_HCALLS.contains(&name.as_str()) => {
+            let args: Vec<String> = args.iter().map(|a| format!("{a:#x}")).collect();
+            Some(format!(
+                "hcall {name} args [{}] rets {rets:?}",
+                args.join(", ")
+            ))
+        }
         Event::Rtas {
             service,
             args,

@@ -295,10 +295,12 @@ pub(super) fn setup_msi_irqs(
         if i == 0 {
             first = src;
         }
-        let virq = k.map_vector(dev, i, src);
+        // The parent domain (XIVE) allocates the source before the mapping is made,
+        // as in Linux's hierarchy.
         if k.xive.is_some() {
             k.xive_alloc(src);
         }
+        let virq = k.map_vector(dev, i, src);
         state.virqs.push(virq);
         state.sources.push(src);
     }

@@ -80,10 +80,12 @@ pub(super) fn setup(k: &mut Kernel, dev: DevId, nvec: u32, kind: MsiType) -> Res
             call(k, dev, 0, 0);
             return Err(MsiError::Inval);
         };
-        let virq = k.map_vector(dev, i, msg.data);
+        // The parent domain (XIVE) allocates the source before the mapping is made,
+        // as in Linux's hierarchy.
         if k.xive.is_some() {
             k.xive_alloc(msg.data);
         }
+        let virq = k.map_vector(dev, i, msg.data);
         state.virqs.push(virq);
         state.sources.push(msg.data);
     }
