@@ -134,7 +134,7 @@ impl Runner<'_> {
                 by(v)
             )),
             None if pending.is_empty() => Some(format!(
-                "every vector of {dev} is already started (vector 0 by {})",
+                "every vector of {dev} is already started (vector 0 by {}): nothing to start",
                 by(0)
             )),
             _ => None,
