@@ -136,6 +136,14 @@ pub fn scenario(data: &[u8]) {
                     k.unbind(d);
                 }
             }
+            Command::Start(dev, v) => {
+                if let Ok(d) = k.device(dev) {
+                    let held = k.devices[d].msi.as_ref().map_or(0, |m| m.virqs.len());
+                    for v in v.map_or(0..held as u32, |v| v..v.saturating_add(1)) {
+                        let _ = k.start_vector(d, v);
+                    }
+                }
+            }
             Command::Fire(dev, v) => {
                 if let Ok(d) = k.device(dev) {
                     let _ = crate::harness::fire(&mut k, d, *v);

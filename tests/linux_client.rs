@@ -736,3 +736,41 @@ fn instances_outlive_the_thread_that_built_the_client() {
     }
     let _ = std::fs::remove_file(file);
 }
+
+/// `start DEV V|all` through the file client's `psim_start_irq`: the e1000e-like fixture
+/// (XIVE) and a XICS run make the model's calls, and the client's trace says which
+/// vector each start requested.
+#[test]
+fn vectors_started_later_make_the_model_s_calls_in_the_file_client() {
+    let fixture_file = fixture("start-later.scenario");
+    let (_, _, first) =
+        pseries_sim::scenario::diff_clients(&fixture_file, Client::Model, linux()).unwrap();
+    assert!(first.is_none(), "{first:?}");
+    let machine = fixture("linux-guest/qemu-initial.dtb");
+    let xics = work("start-later").join("xics.scenario");
+    std::fs::write(
+        &xics,
+        format!(
+            "machine {}\nprofile qemu\ncas xics\nboot\nrequest 0000:00:01.0 msix 3 start 0\n\
+             start 0000:00:01.0 2\nfire 0000:00:01.0 2\nstart 0000:00:01.0 all\n\
+             expect fires 0000:00:01.0 1\n",
+            machine.display()
+        ),
+    )
+    .unwrap();
+    let (_, _, first) = pseries_sim::scenario::diff_clients(&xics, Client::Model, linux()).unwrap();
+    assert!(first.is_none(), "{first:?}");
+    let mut out = Vec::new();
+    pseries_sim::scenario::run_file_with(&xics, Default::default(), &mut out, linux())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let on: Vec<&String> = out.iter().filter(|l| l.contains("ibm,int-on")).collect();
+    assert_eq!(
+        on,
+        [
+            "rtas   ibm,int-on source 0x1302 -> 0",
+            "rtas   ibm,int-on source 0x1300 -> 0",
+            "rtas   ibm,int-on source 0x1301 -> 0",
+        ],
+        "{out:#?}"
+    );
+}

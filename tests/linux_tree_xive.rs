@@ -298,3 +298,71 @@ fn a_resume_keeps_the_driver_s_vectors_and_a_renumbering_one_loses_them() {
     // The model's resume hook asks for the new sources: the same scenario passes.
     run(&scenario, "model");
 }
+
+/// `start DEV V|all` under XIVE: the real 6.1 driver and the model make the same calls,
+/// in the same order. A start makes its vector's source config (priority 6, the virq as
+/// EISN) and only that; the free unroutes exactly the three vectors started. A fire
+/// before the start fails alike under both, naming the line that would start it.
+#[test]
+fn a_vector_started_later_gets_its_source_config_then() {
+    let dir = scratch("xive-start-later");
+    let machine = root().join("fixtures/linux-guest/qemu-initial.dtb");
+    let head = format!(
+        "machine {}\nprofile qemu\nboot\nrequest 0000:00:01.0 msix 3 start 0\n",
+        machine.display()
+    );
+    let scenario = dir.join("start-later.scenario");
+    std::fs::write(
+        &scenario,
+        format!(
+            "{head}start 0000:00:01.0 1\nfire 0000:00:01.0 1\nstart 0000:00:01.0 all\n\
+             fire 0000:00:01.0 2\nfire 0000:00:01.0 0\nfree 0000:00:01.0\n"
+        ),
+    )
+    .unwrap();
+    let real = run(&scenario, &tree_client(&tree("6.1")));
+    let model = run(&scenario, "model");
+    let configs = |t: &str| -> Vec<String> {
+        t.lines()
+            .filter(|l| l.starts_with("hcall  H_INT_SET_SOURCE_CONFIG [0x2, 0x130"))
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(hcalls(&model), hcalls(&real));
+    assert_eq!(configs(&model), configs(&real));
+    let c = |lisn: u32, prio: u32, eisn: u32| {
+        format!("hcall  H_INT_SET_SOURCE_CONFIG [0x2, {lisn:#x}, 0x0, {prio:#x}, {eisn:#x}] -> [0]")
+    };
+    let bad = 0x7fff_ffff;
+    assert_eq!(
+        configs(&real),
+        [
+            c(0x1301, 6, 0x18),
+            c(0x1300, 6, 0x17),
+            c(0x1302, 6, 0x19),
+            c(0x1300, 0xff, bad),
+            c(0x1301, 0xff, bad),
+            c(0x1302, 0xff, bad),
+        ],
+        "{real}"
+    );
+    for t in [&real, &model] {
+        assert_eq!(count(t, "irq    "), 3, "{t}");
+    }
+    // The fire before any start: refused under both, with the same words.
+    let early = dir.join("fire-early.scenario");
+    std::fs::write(&early, format!("{head}fire 0000:00:01.0 0\n")).unwrap();
+    for client in [tree_client(&tree("6.1")), "model".into()] {
+        let o = sim(&["run", &early.display().to_string(), "--client", &client]);
+        let t = text(&o);
+        assert_eq!(o.status.code(), Some(1), "{client}\n{t}");
+        assert!(
+            t.contains(":5:1: vector 0 of 0000:00:01.0 was never started (its request at line 4 starts 0; `start 0000:00:01.0 0` starts it later): no handler"),
+            "{client}\n{t}"
+        );
+        assert!(
+            !t.contains("H_INT_SET_SOURCE_CONFIG [0x2, 0x130"),
+            "{client}\n{t}"
+        );
+    }
+}

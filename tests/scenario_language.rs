@@ -126,7 +126,7 @@ fn a_vector_never_started_has_no_handler() {
         let body = format!("boot\nrequest 0000:00:01.0 msix 3 start 1\nfire 0000:00:01.0 0\nfire 0000:00:01.0 {v}\n");
         let e = run(&body).unwrap_err();
         let want = format!(
-            ":{line}:1: vector {v} of 0000:00:01.0 was never started (its request at line 4 starts 1): no handler"
+            ":{line}:1: vector {v} of 0000:00:01.0 was never started (its request at line 4 starts 1; `start 0000:00:01.0 {v}` starts it later): no handler"
         );
         assert!(e.contains(&want), "{e}");
     }

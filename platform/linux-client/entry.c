@@ -209,6 +209,14 @@ int psim_request_irqs(void *ctx, int32_t id, int32_t count)
 	return 0;
 }
 
+/* request_irq on one vector of a device, after its request (0 or a negative errno). */
+int psim_start_irq(void *ctx, int32_t id, uint32_t vector)
+{
+	ENTER(ctx);
+	struct pci_dev *d = dev_of(id);
+	return d ? psim_start_irq_of(d, vector) : -EINVAL;
+}
+
 /* free_irq on every requested vector, then pci_free_irq_vectors. */
 int psim_free(void *ctx, int32_t id)
 {

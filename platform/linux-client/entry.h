@@ -19,5 +19,6 @@ int psim_pci_irq_fixup(void *ctx, int32_t id, uint32_t irq);
 int psim_request(void *ctx, int32_t id, int32_t msix, int32_t min, int32_t max);
 int psim_vector(void *ctx, int32_t id, uint32_t nr);
 int psim_request_irqs(void *ctx, int32_t id, int32_t count);
+int psim_start_irq(void *ctx, int32_t id, uint32_t vector);
 int psim_free(void *ctx, int32_t id);
 #endif

@@ -46,5 +46,6 @@ int psim_enable_msi_range(struct pci_dev *dev, int minvec, int maxvec);
 void psim_free_irq_vectors(struct pci_dev *dev);
 int psim_irq_vector(struct pci_dev *dev, unsigned int nr);
 void psim_request_irqs_of(struct pci_dev *dev, int count);
+int psim_start_irq_of(struct pci_dev *dev, unsigned int nr);
 void psim_free_irqs(struct pci_dev *dev);
 #endif

@@ -480,12 +480,27 @@ void psim_request_irqs_of(struct pci_dev *dev, int count)
 	dev->psim_requested = n;
 }
 
+/* request_irq on vector `nr` later (a driver that starts its vectors when opened):
+ * 0, -EINVAL when the device holds no such vector, -EBUSY when it was started. */
+int psim_start_irq_of(struct pci_dev *dev, unsigned int nr)
+{
+	int virq = psim_irq_vector(dev, nr);
+	if (virq < 0 || (!dev->msix_enabled && !dev->msi_enabled))
+		return -EINVAL;
+	struct irq_data *d = irq_get_irq_data((unsigned int)virq);
+	if (d && d->common->started)
+		return -EBUSY;
+	psim_irq_startup((unsigned int)virq);
+	dev->psim_requested++;
+	return 0;
+}
+
+/* free_irq on every vector started (at the request or later). */
 void psim_free_irqs(struct pci_dev *dev)
 {
 	struct msi_desc *desc;
-	int n = 0;
 	for_each_desc(desc, &dev->dev, MSI_DESC_ASSOCIATED)
-		for (unsigned int i = 0; i < desc->nvec_used && n < dev->psim_requested; i++, n++)
+		for (unsigned int i = 0; i < desc->nvec_used; i++)
 			psim_irq_shutdown(desc->irq + i);
 	dev->psim_requested = 0;
 }

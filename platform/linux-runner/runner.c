@@ -448,6 +448,8 @@ int main(int argc, char **argv)
 	int (*request_irqs)(void *, int32_t, int32_t) = dlsym(lib, "psim_request_irqs");
 	dev_t_ free_ = (dev_t_)dlsym(lib, "psim_free");
 	dev_t_ unbind = (dev_t_)dlsym(lib, "psim_unbind");
+	/* Optional: a library built before it has none; its call then answers -ENOSYS. */
+	int (*start_irq)(void *, int32_t, uint32_t) = dlsym(lib, "psim_start_irq");
 	ctx0_t init_irq = (ctx0_t)dlsym(lib, "psim_init_irq");
 	int (*take)(void *, int32_t, const uint64_t *) = dlsym(lib, "psim_take");
 	const char *missing = !abi ? "psim_abi" : !init ? "psim_init" : !add_node ? "psim_add_node"
@@ -497,6 +499,9 @@ int main(int argc, char **argv)
 		case PSIM_CALL_VECTOR: r = vector(NULL, (int32_t)i[0], (uint32_t)i[1]); break;
 		case PSIM_CALL_REQUEST_IRQS: r = request_irqs(NULL, (int32_t)i[0], (int32_t)i[1]); break;
 		case PSIM_CALL_FREE: r = free_(NULL, (int32_t)i[0]); break;
+		case PSIM_CALL_START_IRQ:
+			r = start_irq ? start_irq(NULL, (int32_t)i[0], (uint32_t)i[1]) : -38;
+			break;
 		case PSIM_CALL_UNBIND: r = unbind ? unbind(NULL, (int32_t)i[0]) : free_(NULL, (int32_t)i[0]); break;
 		case PSIM_CALL_INIT_IRQ: r = init_irq ? init_irq(NULL) : 1; break;
 		case PSIM_CALL_TAKE: {

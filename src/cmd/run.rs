@@ -38,6 +38,8 @@ use std::process::ExitCode;
 ///   free DEV                            the driver releases all its vectors
 ///   unbind DEV                          the driver detaches: its vectors are freed and the
 ///                                       kernel releases the device's MSI state
+///   start DEV V|all                     the driver starts (request_irq) vector V later, or
+///                                       every vector it holds not yet started
 ///   fire DEV V                          the function signals vector V: its handler must run
 ///                                       (a vector never started has none: the line fails)
 ///   suspend                             ibm,suspend-me (not twice)

@@ -70,18 +70,29 @@ where
 }
 
 /// The case without `actions[from..to]`, and without an `expect request-fails` left
-/// without its request, nor a file no line names any more.
+/// without its request, a `start` left without the request whose vectors it starts,
+/// nor a file no line names any more.
 fn without(case: &Case, from: usize, to: usize) -> Case {
     let mut c = case.clone();
     c.actions.drain(from..to);
     let mut kept: Vec<Command> = Vec::with_capacity(c.actions.len());
+    // Devices with a request since their last free, unbind or removal.
+    let mut requested: Vec<String> = Vec::new();
     for a in c.actions {
-        if let Command::ExpectRequestFails(dev) = &a {
-            let after_its_request =
-                matches!(kept.last(), Some(Command::Request { dev: d, .. }) if d == dev);
-            if !after_its_request {
-                continue;
+        match &a {
+            Command::ExpectRequestFails(dev) => {
+                let after_its_request =
+                    matches!(kept.last(), Some(Command::Request { dev: d, .. }) if d == dev);
+                if !after_its_request {
+                    continue;
+                }
             }
+            Command::Start(dev, _) if !requested.contains(dev) => continue,
+            Command::Request { dev, .. } => requested.push(dev.clone()),
+            Command::Free(dev) | Command::Unbind(dev) | Command::HotplugRemove(dev) => {
+                requested.retain(|d| d != dev)
+            }
+            _ => {}
         }
         kept.push(a);
     }
@@ -268,23 +279,28 @@ mod tests {
         }
     }
 
-    #[test]
-    fn dropping_a_request_drops_its_expectation() {
-        let case = Case {
+    /// A case of these actions on the default set-up.
+    fn case_of(actions: Vec<Command>) -> Case {
+        Case {
             setup: Setup {
                 profile: rtas::Profile::Papr,
                 cas: None,
                 msi_busy: false,
                 edits: Vec::new(),
             },
-            actions: vec![
-                req("0000:00:01.0", 9, 9),
-                Command::ExpectRequestFails("0000:00:01.0".into()),
-                Command::Save("explore.state".into()),
-                Command::Restore("explore.state".into()),
-            ],
+            actions,
             files: Vec::new(),
-        };
+        }
+    }
+
+    #[test]
+    fn dropping_a_request_drops_its_expectation() {
+        let case = case_of(vec![
+            req("0000:00:01.0", 9, 9),
+            Command::ExpectRequestFails("0000:00:01.0".into()),
+            Command::Save("explore.state".into()),
+            Command::Restore("explore.state".into()),
+        ]);
         let c = without(&case, 0, 1);
         assert_eq!(c.actions.len(), 2);
         assert_eq!(c.actions[0], Command::Save("explore.state".into()));
@@ -295,5 +311,32 @@ mod tests {
         assert!(all
             .iter()
             .any(|c| c.actions.first() == Some(&req("0000:00:01.0", 4, 4))));
+    }
+
+    #[test]
+    fn dropping_a_request_drops_the_starts_of_its_vectors() {
+        let dev = "0000:00:01.0";
+        let start = |v| Command::Start(dev.into(), v);
+        let case = case_of(vec![
+            req(dev, 3, 3),
+            start(Some(1)),
+            Command::Free(dev.into()),
+            start(None),
+            req(dev, 2, 2),
+            start(None),
+        ]);
+        // The first request gone: its start goes, the free stays; the start after the
+        // free had no request to start anyway.
+        let c = without(&case, 0, 1);
+        assert_eq!(
+            c.actions,
+            [Command::Free(dev.into()), req(dev, 2, 2), start(None)]
+        );
+        // A start kept while its request is.
+        assert_eq!(without(&case, 2, 3).actions.len(), 5);
+        assert_eq!(
+            without(&case, 4, 5).actions,
+            [req(dev, 3, 3), start(Some(1)), Command::Free(dev.into())]
+        );
     }
 }

@@ -46,6 +46,9 @@ pub enum Command {
     /// `unbind DEV`: the driver detaches from the device; its vectors are freed and the
     /// kernel releases the device's MSI state.
     Unbind(String),
+    /// `start DEV V|all`: the driver starts (request_irq) vector V of those it holds,
+    /// or every one not yet started (None), after its request.
+    Start(String, Option<u32>),
     /// `fire DEV V`
     Fire(String, u32),
     /// `expect rtas-log PATH`
@@ -98,6 +101,7 @@ impl Command {
             Command::Request { dev, .. }
             | Command::Free(dev)
             | Command::Unbind(dev)
+            | Command::Start(dev, _)
             | Command::Fire(dev, _)
             | Command::ExpectGranted(dev, _)
             | Command::ExpectRequestFails(dev)

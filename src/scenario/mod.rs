@@ -12,6 +12,7 @@ mod parse_fault;
 mod parse_hotplug;
 mod print;
 mod run;
+mod started;
 
 pub use command::{Command, Step};
 pub use diff::{

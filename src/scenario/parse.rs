@@ -12,6 +12,7 @@
 //! request /node@addr msi N [min M] [start K]   # a non-PCI MSI device, by its node path
 //! free DDDD:BB:DD.F
 //! unbind DDDD:BB:DD.F
+//! start DDDD:BB:DD.F V|all    # the driver starts a vector later (request_irq)
 //! fire DDDD:BB:DD.F V
 //! expect rtas-log PATH.jsonl
 //! suspend
@@ -94,12 +95,25 @@ fn request(i: &str) -> R<'_, Command> {
     )(i)
 }
 
+/// `start DEV V|all`.
+fn start(i: &str) -> R<'_, Command> {
+    map(
+        tuple((
+            tag("start"),
+            preceded(space1, device),
+            preceded(space1, alt((map(number, Some), value(None, tag("all"))))),
+        )),
+        |(_, d, v)| Command::Start(d, v),
+    )(i)
+}
+
 fn command(i: &str) -> R<'_, Command> {
     alt((
         alt((
             super::parse_eeh::eeh_command,
             super::parse_fault::fault_command,
             super::parse_hotplug::hotplug_command,
+            start,
         )),
         map(
             preceded(tuple((tag("machine"), space1)), path),
@@ -287,6 +301,14 @@ pub fn parse(text: &str, file: &str) -> Result<Vec<Step>, Error> {
 mod tests {
     use super::*;
 
+    /// Each text fails to parse at its `f:LINE:COL:`, saying what the command expects.
+    fn refused_at(cases: &[(&str, &str)], usage: &str) {
+        for (text, at) in cases {
+            let e = parse(text, "f").unwrap_err().to_string();
+            assert!(e.starts_with(at) && e.contains(usage), "{text:?}: {e}");
+        }
+    }
+
     #[test]
     fn commands() {
         let s = parse(
@@ -388,6 +410,41 @@ mod tests {
     }
 
     #[test]
+    fn start_names_a_vector_or_all() {
+        let s = parse(
+            "start 0000:00:01.0 1\n  start  0000:00:0A.0 all # opened\nstart /hpet@f0000000 0x2\n",
+            "s",
+        )
+        .unwrap();
+        let cmds: Vec<&Command> = s.iter().map(|s| &s.cmd).collect();
+        assert_eq!(
+            cmds,
+            [
+                &Command::Start("0000:00:01.0".into(), Some(1)),
+                &Command::Start("0000:00:0a.0".into(), None),
+                &Command::Start("/hpet@f0000000".into(), Some(2)),
+            ]
+        );
+        let cols: Vec<usize> = s.iter().map(|s| s.dev_col).collect();
+        assert_eq!(cols, [7, 10, 7]);
+        refused_at(
+            &[
+                ("start 0000:00:01.0\n", "f:1:19:"),
+                ("start 0000:00:01.0 some\n", "f:1:20:"),
+                ("start 0000:00:01.0 -1\n", "f:1:20:"),
+                ("boot\nstart 0000:00:1.0 1\n", "f:2:7:"),
+                ("start all\n", "f:1:7:"),
+                ("start 0000:00:01.0 1 2\n", "f:1:22:"),
+            ],
+            "expected start DDDD:BB:DD.F V|all",
+        );
+        let e = parse("started 0000:00:01.0 1\n", "f")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("fire, start, suspend"), "{e}");
+    }
+
+    #[test]
     fn negotiate_ims_and_change_msi_busy() {
         let s = parse(
             "negotiate ims on\nnegotiate change-msi-busy on\nnegotiate change-msi-busy off # as Linux\n",
@@ -397,17 +454,14 @@ mod tests {
         assert_eq!(s[0].cmd, Command::NegotiateIms(true));
         assert_eq!(s[1].cmd, Command::NegotiateMsiBusy(true));
         assert_eq!(s[2].cmd, Command::NegotiateMsiBusy(false));
-        for (text, at) in [
-            ("negotiate change-msi-busy yes\n", "f:1:27:"),
-            ("negotiate busy on\n", "f:1:11:"),
-            ("negotiate change-msi-busy\n", "f:1:26:"),
-        ] {
-            let e = parse(text, "f").unwrap_err().to_string();
-            assert!(
-                e.starts_with(at) && e.contains("negotiate change-msi-busy on|off"),
-                "{text:?}: {e}"
-            );
-        }
+        refused_at(
+            &[
+                ("negotiate change-msi-busy yes\n", "f:1:27:"),
+                ("negotiate busy on\n", "f:1:11:"),
+                ("negotiate change-msi-busy\n", "f:1:26:"),
+            ],
+            "negotiate change-msi-busy on|off",
+        );
     }
 
     #[test]
@@ -415,17 +469,14 @@ mod tests {
         let s = parse("unbind 0000:00:0A.1\nunbind /hpet@f0000000 # detach\n", "s").unwrap();
         assert_eq!(s[0].cmd, Command::Unbind("0000:00:0a.1".into()));
         assert_eq!(s[1].cmd, Command::Unbind("/hpet@f0000000".into()));
-        for (text, at) in [
-            ("boot\nunbind 0000:00:1.0\n", "f:2:8:"),
-            ("unbind\n", "f:1:7:"),
-            ("  unbind 0000:00:01.0 now\n", "f:1:23:"),
-        ] {
-            let e = parse(text, "f").unwrap_err().to_string();
-            assert!(
-                e.starts_with(at) && e.contains("expected unbind DDDD:BB:DD.F"),
-                "{text:?}: {e}"
-            );
-        }
+        refused_at(
+            &[
+                ("boot\nunbind 0000:00:1.0\n", "f:2:8:"),
+                ("unbind\n", "f:1:7:"),
+                ("  unbind 0000:00:01.0 now\n", "f:1:23:"),
+            ],
+            "expected unbind DDDD:BB:DD.F",
+        );
         let e = parse("unbound 0000:00:01.0\n", "f")
             .unwrap_err()
             .to_string();

@@ -16,6 +16,7 @@ pub(super) fn expected(word: &str) -> &'static str {
         "free" => "free DDDD:BB:DD.F",
         "unbind" => "unbind DDDD:BB:DD.F",
         "fire" => "fire DDDD:BB:DD.F V",
+        "start" => "start DDDD:BB:DD.F V|all",
         "expect" => "expect rtas-log PATH, expect virqs-stable, expect sources-changed, expect granted DEV N, expect request-fails DEV, expect fires DEV V, expect frozen DEV or expect controller xics|xive",
         "eeh" => "eeh freeze|recover DDDD:BB:DD.F",
         "fault" => "fault SERVICE busy|hw-error|delay N|fewer N|status N [after N] [times M] (SERVICE an RTAS service's name, delay 0..5)",
@@ -24,7 +25,7 @@ pub(super) fn expected(word: &str) -> &'static str {
         "resume" => "resume keep|renumber",
         "save" => "save PATH",
         "restore" => "restore PATH",
-        _ => "a command: machine, profile, cas, negotiate, boot, request, free, unbind, fire, suspend, resume, save, restore, eeh, fault, hotplug or expect",
+        _ => "a command: machine, profile, cas, negotiate, boot, request, free, unbind, fire, start, suspend, resume, save, restore, eeh, fault, hotplug or expect",
     }
 }
 
@@ -56,6 +57,7 @@ pub(super) fn bad_token(raw: &str) -> Option<usize> {
     let is_min = |t: &str| t == "min";
     let is_start = |t: &str| t == "start";
     let is_min_or_start = |t: &str| t == "min" || t == "start";
+    let is_num_or_all = |t: &str| t == "all" || is_num(t);
     let (&(_, word), rest) = toks.split_first()?;
     let want: Vec<Check> = match word {
         "machine" | "save" | "restore" => vec![&any],
@@ -80,6 +82,7 @@ pub(super) fn bad_token(raw: &str) -> Option<usize> {
         }
         "free" | "unbind" => vec![&is_dev],
         "fire" => vec![&is_dev, &is_num],
+        "start" => vec![&is_dev, &is_num_or_all],
         "eeh" => vec![&|t: &str| t == "freeze" || t == "recover", &is_dev],
         "fault" => return super::parse_fault::bad_fault_token(code, rest),
         "hotplug" => match rest.first().map(|t| t.1) {

@@ -54,6 +54,8 @@ impl fmt::Display for Command {
             }
             Command::Free(d) => write!(f, "free {d}"),
             Command::Unbind(d) => write!(f, "unbind {d}"),
+            Command::Start(d, Some(v)) => write!(f, "start {d} {v}"),
+            Command::Start(d, None) => write!(f, "start {d} all"),
             Command::Fire(d, v) => write!(f, "fire {d} {v}"),
             Command::ExpectRtasLog(p) => write!(f, "expect rtas-log {p}"),
             Command::Suspend => f.write_str("suspend"),
@@ -105,6 +107,7 @@ mod tests {
             request 0000:00:01.0 msix 3\nrequest 0001:00:02.0 msi 4 min 2\n\
             request /hpet@f0000000 msi 2 min 1\nrequest 0000:00:04.0 ims 8\n\
             free 0000:00:03.0\nunbind 0000:00:03.0\nfire 0000:00:01.0 2\n\
+            start 0000:00:01.0 1\nstart /hpet@f0000000 all\n\
             expect rtas-log x.jsonl\nsuspend\nresume keep\nresume renumber\n\
             save s.state\nrestore s.state\nexpect virqs-stable\nexpect sources-changed\n\
             expect granted 0000:00:01.0 3\nexpect request-fails 0000:00:01.0\n\

@@ -86,9 +86,9 @@ pub struct Runner<'o> {
     /// Where each device's driver got the vectors it holds: the line of its request or
     /// of the `hotplug add` whose probe asked for them.
     vectors_from: std::collections::HashMap<String, String>,
-    /// Devices whose driver started only some of its vectors: the line of the request
-    /// and how many, from the first, it started.
-    started: std::collections::HashMap<String, (usize, u32)>,
+    /// What each device's driver started of the vectors its `request` line got, and
+    /// which line started each.
+    started: std::collections::HashMap<String, super::started::Started>,
 }
 
 impl<'o> Runner<'o> {
@@ -141,10 +141,15 @@ impl<'o> Runner<'o> {
     }
 
     fn fail(&self, step: &Step, msg: impl Into<String>) -> Error {
+        self.fail_at(step, 1, msg)
+    }
+
+    /// A failure at a column of the step's line.
+    fn fail_at(&self, step: &Step, col: usize, msg: impl Into<String>) -> Error {
         Error::Scenario {
             file: self.file.clone(),
             line: step.line,
-            col: 1,
+            col,
             msg: msg.into(),
         }
     }
@@ -313,9 +318,11 @@ impl<'o> Runner<'o> {
                 // A name no device has fails here, before the boot's trace is shown.
                 self.check_names()?;
             }
-            Command::Request { .. } | Command::Free(_) | Command::Unbind(_) | Command::Fire(..) => {
-                self.driver_step(step)?
-            }
+            Command::Request { .. }
+            | Command::Free(_)
+            | Command::Unbind(_)
+            | Command::Start(..)
+            | Command::Fire(..) => self.driver_step(step)?,
             Command::ExpectRtasLog(p) => {
                 let path = self.dir.join(p);
                 let text = std::fs::read_to_string(&path)

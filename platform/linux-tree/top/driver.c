@@ -55,24 +55,46 @@ static void start(struct irq_desc *desc)
 		setup_affinity(desc);
 }
 
-/* request_irq's core steps (__setup_irq, not shared): activate, then start up, on the
- * first `count` vectors (count < 0: on every one). */
+/* request_irq's core steps (__setup_irq, not shared) on one virq: activate, then
+ * start up. 0, -EBUSY when it was requested already, or activation's error. */
+static int request_one(struct pci_dev *pdev, unsigned int virq)
+{
+	struct irq_desc *desc = irq_to_desc(virq);
+	if (!desc || desc->action)
+		return -EBUSY;
+	int r = irq_activate(desc);
+	if (r)
+		return r;
+	start(desc);
+	desc->action = (struct irqaction *)&pdev->dev; /* marks it requested */
+	return 0;
+}
+
+/* request_irq on the first `count` vectors (count < 0: on every one). */
 void psim_driver_request_irqs(struct pci_dev *pdev, int count)
 {
 	static int virqs[4096];
 	int n = vectors(pdev, virqs, 4096);
 	if (count >= 0 && count < n)
 		n = count;
-	for (int i = 0; i < n; i++) {
-		struct irq_desc *desc = irq_to_desc((unsigned int)virqs[i]);
-		if (!desc || desc->action)
-			continue;
-		if (irq_activate(desc))
-			continue;
-		start(desc);
-		desc->action = (struct irqaction *)&pdev->dev; /* marks it requested */
-	}
+	for (int i = 0; i < n; i++)
+		request_one(pdev, (unsigned int)virqs[i]);
 	container_of(pdev, struct psim_pdev, pdev)->requested = 1;
+}
+
+/* request_irq on vector `nr` later, as a driver that starts its vectors when opened:
+ * 0, -EINVAL when the device holds no such vector, -EBUSY when it was requested. */
+int psim_driver_start_irq(struct pci_dev *pdev, unsigned int nr)
+{
+	if (!pdev->msix_enabled && !pdev->msi_enabled)
+		return -EINVAL;
+	int v = pci_irq_vector(pdev, nr);
+	if (v < 0)
+		return v;
+	int r = request_one(pdev, (unsigned int)v);
+	if (!r)
+		container_of(pdev, struct psim_pdev, pdev)->requested = 1;
+	return r;
 }
 
 /* free_irq's core steps (__free_irq, the last action gone): shut down, deactivate. */

@@ -308,6 +308,14 @@ PSIM_EXPORT int psim_request_irqs(void *ctx, int32_t id, int32_t count)
 	return 0;
 }
 
+/* request_irq on one vector of a device, after its request (0 or a negative errno). */
+PSIM_EXPORT int psim_start_irq(void *ctx, int32_t id, uint32_t vector)
+{
+	ENTER(ctx);
+	struct pci_dev *d = dev_of(id);
+	return d ? psim_driver_start_irq(d, vector) : -EINVAL;
+}
+
 PSIM_EXPORT int psim_free(void *ctx, int32_t id)
 {
 	ENTER(ctx);

@@ -17,10 +17,12 @@ struct irq_domain *psim_root_domain(void);
 int psim_root_observe(void);
 
 /* The driver's side: pci_alloc_irq_vectors, pci_irq_vector, request_irq on the
- * vectors it starts, free_irq + pci_free_irq_vectors, and the driver's unbind. */
+ * vectors it starts (at the request or later), free_irq + pci_free_irq_vectors, and
+ * the driver's unbind. */
 int psim_driver_request(struct pci_dev *pdev, int msix, int min, int max);
 int psim_driver_vector(struct pci_dev *pdev, unsigned int nr);
 void psim_driver_request_irqs(struct pci_dev *pdev, int count);
+int psim_driver_start_irq(struct pci_dev *pdev, unsigned int nr);
 void psim_driver_free(struct pci_dev *pdev);
 void psim_driver_unbind(struct pci_dev *pdev);
 #endif

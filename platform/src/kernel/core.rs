@@ -224,7 +224,10 @@ pub trait MsiClient {
     ) -> Result<(u32, Vec<u32>), MsiError>;
     /// request_irq on the first `start` vectors the driver holds (None: on every one).
     fn request_irqs(&mut self, k: &mut Kernel, dev: DevId, start: Option<u32>);
-    /// free_irq on every vector, then the vectors released.
+    /// request_irq on vector `vector` of those the driver holds, after its request (a
+    /// driver that starts its vectors later); Err says why the client could not.
+    fn start_irq(&mut self, k: &mut Kernel, dev: DevId, vector: u32) -> Result<(), String>;
+    /// free_irq on every vector started, then the vectors released.
     fn free(&mut self, k: &mut Kernel, dev: DevId);
     /// The driver detaches from the device: its vectors are freed and the client
     /// releases what it keeps for the device's MSIs (a Linux 7.x client its per-device

@@ -35,6 +35,7 @@ impl Kernel {
     ) -> Result<u32, MsiError> {
         if self.devices[dev].msi.is_none() {
             self.devices[dev].started = start;
+            self.devices[dev].started_later.clear();
         }
         let r = self.request_inner(dev, kind, max, min);
         if !self.traces(EventKind::Driver) {
@@ -317,11 +318,62 @@ impl Kernel {
         }
     }
 
-    /// The sources, of a device's vectors, that its driver started.
-    fn started_of(&self, dev: DevId, mut sources: Vec<u32>) -> Vec<u32> {
-        if let Some(n) = self.devices[dev].started {
-            sources.truncate(n as usize);
+    /// Whether the driver started (request_irq) vector `v` of those it holds: at its
+    /// request (the first K) or later.
+    pub fn vector_started(&self, dev: DevId, v: u32) -> bool {
+        let d = &self.devices[dev];
+        d.started.is_none_or(|k| v < k) || d.started_later.contains(&v)
+    }
+
+    /// The driver starts (request_irq) vector `v` of those it holds, after its request,
+    /// as a driver that starts its vectors when its interface opens: the source
+    /// unmasked (under XIVE, configured), by the client when it holds the vectors. Err
+    /// when the device holds no such vector, it was started, or the client failed.
+    pub fn start_vector(&mut self, dev: DevId, v: u32) -> Result<(), String> {
+        let name = self.devices[dev].name.clone();
+        let Some(m) = self.devices[dev].msi.clone() else {
+            return Err(format!("{name} holds no vectors"));
+        };
+        let held = m.virqs.len() as u32;
+        if v >= held {
+            return Err(format!(
+                "{name} holds {held} vectors: there is no vector {v}"
+            ));
         }
-        sources
+        if self.vector_started(dev, v) {
+            return Err(format!("vector {v} of {name} is already started"));
+        }
+        if self.opts.request_irqs {
+            let by_client = !self.is_msi_device(dev) && m.kind != MsiType::Ims;
+            match self.client.take_if(|_| by_client) {
+                Some(mut c) => {
+                    let r = c.start_irq(self, dev, v);
+                    self.client = Some(c);
+                    r?;
+                }
+                None => self.unmask(m.sources[v as usize]),
+            }
+        }
+        self.devices[dev].started_later.push(v);
+        if self.traces(EventKind::Driver) {
+            let virq = m.virqs[v as usize];
+            let detail = crate::trace::DriverDetail {
+                action: "request_irq",
+                virq: Some(virq),
+                ..Default::default()
+            };
+            let text = format!("request_irq vector {v} virq {virq}");
+            self.driver_event(dev, text, detail);
+        }
+        Ok(())
+    }
+
+    /// The sources, of a device's vectors, that its driver started.
+    fn started_of(&self, dev: DevId, sources: Vec<u32>) -> Vec<u32> {
+        (0u32..)
+            .zip(sources)
+            .filter(|&(v, _)| self.vector_started(dev, v))
+            .map(|(_, s)| s)
+            .collect()
     }
 }

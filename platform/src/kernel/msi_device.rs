@@ -66,6 +66,7 @@ impl Kernel {
                 lsi_virq: None,
                 lsi_requested: false,
                 started: None,
+                started_later: Vec::new(),
                 msi: None,
                 no_64bit_msi: false,
                 removed: false,

@@ -86,6 +86,7 @@ impl Kernel {
             lsi_virq: None,
             lsi_requested: false,
             started: None,
+            started_later: Vec::new(),
             msi: None,
             no_64bit_msi: at.has("pseries-sim,no-64bit-msi"),
             is_bridge: of::is_bridge(&self.tree, node),

@@ -64,6 +64,9 @@ pub struct Device {
     /// How many of its vectors, from the first, its driver started (request_irq) at
     /// its last request; None: every vector it holds.
     pub started: Option<u32>,
+    /// Vectors its driver started later, after its last request (request_irq on each
+    /// when its interface opened), in the order started.
+    pub started_later: Vec<u32>,
     /// The device cannot take 64-bit MSI addresses (`pseries-sim,no-64bit-msi`).
     pub no_64bit_msi: bool,
     /// A PCI-PCI or CardBus bridge (by class code).

@@ -33,6 +33,7 @@ pub mod msg {
     pub const INIT_IRQ: u32 = 13;
     pub const TAKE: u32 = 14;
     pub const FORK: u32 = 15;
+    pub const START_IRQ: u32 = 16;
     pub const REPLY: u32 = 32;
     pub const RETURN: u32 = 33;
     pub const CB_RTAS: u32 = 64;

@@ -258,7 +258,26 @@ impl MsiClient for Instance {
         self.call(k, msg::REQUEST_IRQS, &[dev as i64, n], None);
     }
 
-    /// free_irq on every vector, then `pci_free_irq_vectors`.
+    /// `psim_start_irq` on one vector; a library without it (built before the entry
+    /// point existed) answers -ENOSYS from the runner.
+    fn start_irq(&mut self, k: &mut Kernel, dev: DevId, vector: u32) -> Result<(), String> {
+        match self.call(k, msg::START_IRQ, &[dev as i64, vector as i64], None) {
+            Some(0) => Ok(()),
+            Some(-38) => Err(
+                "the client library has no entry point psim_start_irq (built \
+                 before it existed): rebuild it from this version's client files"
+                    .into(),
+            ),
+            Some(n) => Err(format!("psim_start_irq answered {n}")),
+            None => Err(self
+                .proc
+                .failure()
+                .unwrap_or("the client could not be called")
+                .to_string()),
+        }
+    }
+
+    /// free_irq on every vector started, then `pci_free_irq_vectors`.
     fn free(&mut self, k: &mut Kernel, dev: DevId) {
         self.call(k, msg::FREE, &[dev as i64], None);
     }

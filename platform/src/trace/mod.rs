@@ -140,7 +140,8 @@ pub enum Event {
 /// A driver action, field by field (what JSON consumers read instead of `text`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct DriverDetail {
-    /// `request` (MSI/MSI-X), `free`, `unbind`, or `request_irq` (the LSI).
+    /// `request` (MSI/MSI-X), `free`, `unbind`, or `request_irq` (the LSI, or a vector
+    /// started after its request).
     pub action: &'static str,
     /// MSI or MSI-X, for a request.
     #[serde(skip_serializing_if = "Option::is_none")]
