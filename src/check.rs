@@ -4,7 +4,7 @@
 use crate::driver::driver_request;
 use of_tree::{NodeId, Tree};
 use platform::kernel::{of, pci_name};
-use platform::quota::{find_pe, pe_devices, quota_for, req_of, QuotaCache};
+use platform::quota::{find_pe, find_pe_total, pe_devices, quota_for, req_of, QuotaCache};
 use rtas::pci::PciAddr;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -51,7 +51,8 @@ pub struct FunctionLine {
     pub req_msix: Option<u32>,
     /// The PE node.
     pub pe: Option<String>,
-    /// Vectors the PE may hold (8 when assumed).
+    /// Vectors the PE may hold: its `ibm,pe-total-#msi`, 0 when none is found at or
+    /// above the function (Linux 5.13+ then gives its PHB no MSI domain).
     pub pe_total: u32,
     /// Quota of an even share.
     pub quota: u32,
@@ -75,13 +76,28 @@ impl Report {
     }
 }
 
-/// What Linux grants a driver asking for `request` vectors of a function: the quota
-/// clamps the request unless it is 0 (Linux 6.1's `if (quota && quota < nvec)`).
+/// What Linux grants a driver asking for `request` vectors of a function: nothing when
+/// its PHB has no MSI domain (no `ibm,pe-total-#msi` at or above the PHB), else the
+/// quota clamps the request unless it is 0 (Linux 6.1's `if (quota && quota < nvec)`).
 pub fn linux_grant(tree: &Tree, node: NodeId, name: &str, request: u32) -> u32 {
+    if !phb_has_msi_domain(tree, node) {
+        return 0;
+    }
     match quota_for(tree, node, name, request, None) {
         0 => request,
         q => q.min(request),
     }
+}
+
+/// Whether Linux 5.13+ gives the PHB of `node` (its ancestor below the root, or itself)
+/// an MSI domain: `ibm,pe-total-#msi` at or above the PHB's node.
+fn phb_has_msi_domain(tree: &Tree, node: NodeId) -> bool {
+    let root = tree.root();
+    let mut phb = node;
+    while let Some(p) = tree.node(phb).parent().filter(|&p| p != root) {
+        phb = p;
+    }
+    find_pe_total(tree, phb).is_some()
 }
 
 /// The bus numbers below a PHB: every bridge's secondary bus (`bus-range`, else the
@@ -128,6 +144,9 @@ fn bus_findings(tree: &Tree, phb: NodeId, rep: &mut Report) {
     }
 }
 
+/// The warning on a PHB without `ibm,pe-total-#msi` at or above it.
+const NO_PE_TOTAL: &str = "no 'ibm,pe-total-#msi' here or above: Linux 5.13 and later give the PHB no MSI domain, so its functions get no MSI or MSI-X (quota 0); earlier kernels assumed 8 for the PE";
+
 /// Checks a tree, its buses numbered as firmware numbers them.
 pub fn check(tree: &Tree) -> Report {
     let tree = &*rtas::enumerated(tree);
@@ -156,6 +175,7 @@ pub fn check(tree: &Tree) -> Report {
         }
         let domain = of::phb_domain(tree, phb, &mut used_domains);
         bus_findings(tree, phb, &mut rep);
+        let msi_domain = find_pe_total(tree, phb).is_some();
         let mut seen: BTreeMap<PciAddr, String> = BTreeMap::new();
         for f in of::pci_functions(tree, phb) {
             let at = tree.at(f);
@@ -212,60 +232,58 @@ pub fn check(tree: &Tree) -> Report {
                 continue;
             };
             let pe_path = tree.path(pe);
-            let assumed = tree
-                .at(pe)
-                .u32("ibm,pe-total-#msi")
-                .ok()
-                .flatten()
-                .is_none();
-            if assumed && want > 0 && warned_pe.insert(pe_path.clone()) {
-                err(
-                    &mut rep,
-                    Severity::Warning,
-                    pe_path.clone(),
-                    "no 'ibm,pe-total-#msi' here or above: Linux assumes 8 for the PE".into(),
-                );
-            }
-            let (ndevs, wanting) = *pes.entry(pe).or_insert_with(|| {
-                let devs = pe_devices(tree, pe);
-                let wanting = devs.iter().filter(|&&d| req_of(tree, d) > 0).count();
-                (devs.len() as u32, wanting as u32)
-            });
-            if !assumed && total < wanting && warned_pe.insert(pe_path.clone()) {
-                err(
-                    &mut rep,
-                    Severity::Warning,
-                    pe_path.clone(),
-                    format!("PE total {total} is smaller than the {wanting} functions that want vectors"),
-                );
-            }
-            let quota = total.checked_div(ndevs).unwrap_or(total);
-            let grant = match quotas.quota_for(tree, f, want) {
-                _ if want == 0 => 0,
-                0 => want,
-                q => q.min(want),
-            };
-            if want > total {
-                err(&mut rep, Severity::Warning, path.clone(), format!("req# {want} is larger than the PE total {total}: Linux grants at most {grant}"));
-            }
-            if let Some(n) = req_msix.filter(|n| *n > 0 && !n.is_power_of_two()) {
-                let m = n.next_power_of_two();
-                if quotas.quota_for(tree, f, m) >= m {
+            let (pe_total, quota, grant) = if msi_domain {
+                let (ndevs, wanting) = *pes.entry(pe).or_insert_with(|| {
+                    let devs = pe_devices(tree, pe);
+                    let wanting = devs.iter().filter(|&&d| req_of(tree, d) > 0).count();
+                    (devs.len() as u32, wanting as u32)
+                });
+                if total < wanting && warned_pe.insert(pe_path.clone()) {
                     err(
                         &mut rep,
                         Severity::Warning,
-                        path.clone(),
-                        format!("Linux rounds an MSI-X request of {n} up to {m}, past the table of {n}: expect a second change-msi at {n}"),
+                        pe_path.clone(),
+                        format!("PE total {total} is smaller than the {wanting} functions that want vectors"),
                     );
                 }
-            }
+                let quota = total.checked_div(ndevs).unwrap_or(total);
+                let grant = match quotas.quota_for(tree, f, want) {
+                    _ if want == 0 => 0,
+                    0 => want,
+                    q => q.min(want),
+                };
+                if want > total {
+                    err(&mut rep, Severity::Warning, path.clone(), format!("req# {want} is larger than the PE total {total}: Linux grants at most {grant}"));
+                }
+                if let Some(n) = req_msix.filter(|n| *n > 0 && !n.is_power_of_two()) {
+                    let m = n.next_power_of_two();
+                    if quotas.quota_for(tree, f, m) >= m {
+                        err(
+                            &mut rep,
+                            Severity::Warning,
+                            path.clone(),
+                            format!("Linux rounds an MSI-X request of {n} up to {m}, past the table of {n}: expect a second change-msi at {n}"),
+                        );
+                    }
+                }
+                (total, quota, grant)
+            } else {
+                // No MSI domain: nothing granted; the PE's total only where a node
+                // below the PHB has one.
+                if want > 0 && warned_pe.insert(phb_path.clone()) {
+                    let msg = NO_PE_TOTAL.to_string();
+                    err(&mut rep, Severity::Warning, phb_path.clone(), msg);
+                }
+                let found = find_pe_total(tree, f).is_some();
+                (if found { total } else { 0 }, 0, 0)
+            };
             rep.functions.push(FunctionLine {
                 name,
                 path,
                 req_msi,
                 req_msix,
                 pe: Some(pe_path),
-                pe_total: total,
+                pe_total,
                 quota,
                 grant,
             });
@@ -307,15 +325,49 @@ mod tests {
 
     #[test]
     fn quota_and_warnings() {
-        let (t, _) = tree();
+        let (mut t, phb) = tree();
+        t.set_prop(phb, "ibm,pe-total-#msi", be(8));
         let rep = check(&t);
         assert!(!rep.has_errors(), "{:?}", rep.findings);
         assert_eq!(rep.functions.len(), 3);
         assert_eq!(rep.functions[0].name.as_deref(), Some("0000:00:01.0"));
         assert_eq!((rep.functions[0].pe_total, rep.functions[0].quota), (8, 2));
-        assert!(rep.findings.iter().any(|f| f.msg.contains("assumes 8")));
         // 3 each of 8: quota 2, spare 8 % 3 = 2 shared among 3 over quota -> 2.
         assert_eq!(rep.functions[0].grant, 2);
+        let f = t.find("/pci/eth@1").unwrap();
+        assert_eq!(linux_grant(&t, f, "0000:00:01.0", 3), 2);
+        // On the root, above the PHB: the PHB has its MSI domain, the root is the PE
+        // (Linux's walk from the root counts the PHB alone).
+        t.remove_prop(phb, "ibm,pe-total-#msi");
+        let root = t.root();
+        t.set_prop(root, "ibm,pe-total-#msi", be(8));
+        let rep = check(&t);
+        assert_eq!(rep.functions[0].pe.as_deref(), Some("/"));
+        assert_eq!(rep.functions[0].grant, 3);
+        assert!(
+            !rep.findings.iter().any(|f| f.msg.contains("pe-total")),
+            "{:?}",
+            rep.findings
+        );
+        // Nowhere at or above the PHB: no MSI domain, nothing granted, one warning.
+        t.remove_prop(root, "ibm,pe-total-#msi");
+        // A total on a function below the PHB does not give the PHB a domain.
+        t.set_prop(f, "ibm,pe-total-#msi", be(4));
+        let rep = check(&t);
+        assert!(!rep.has_errors(), "{:?}", rep.findings);
+        let cols: Vec<_> = rep
+            .functions
+            .iter()
+            .map(|l| (l.pe_total, l.quota, l.grant))
+            .collect();
+        assert_eq!(cols, [(4, 0, 0), (0, 0, 0), (0, 0, 0)]);
+        let warnings: Vec<String> = rep.findings.iter().map(|f| f.to_string()).collect();
+        assert_eq!(
+            warnings,
+            [format!("warning: {}: {NO_PE_TOTAL}", t.path(phb))]
+        );
+        assert!(NO_PE_TOTAL.contains("no MSI domain") && NO_PE_TOTAL.contains("(quota 0)"));
+        assert_eq!(linux_grant(&t, f, "0000:00:01.0", 3), 0);
     }
 
     #[test]

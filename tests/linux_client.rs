@@ -374,6 +374,82 @@ fn refused_requests_make_the_same_calls_in_both_clients() {
     assert_eq!(out[0].0 .1, Ok(4));
 }
 
+/// The built-in machine's tree without any `ibm,pe-total-#msi`.
+fn tree_without_pe_total() -> of_tree::Tree {
+    let mut tree = fixture_tree("linux-guest/qemu-initial.dtb");
+    for n in tree.walk() {
+        tree.remove_prop(n, "ibm,pe-total-#msi");
+    }
+    tree
+}
+
+#[test]
+fn a_phb_without_pe_total_refuses_msi_in_both_clients() {
+    // Linux 5.13+: pseries_msi_allocate_domains finds no ibm,pe-total-#msi at or above
+    // the PHB and gives it no MSI domain; every request under it fails before any
+    // firmware call, with the model as with 6.1's msi.c.
+    let mut seen = Vec::new();
+    for client in [Client::Model, linux()] {
+        let mut k = pseries_sim::harness::boot(
+            tree_without_pe_total(),
+            BootOptions {
+                profile: Profile::Qemu,
+                client,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let from = pseries_sim::harness::call_log(&k).len();
+        let eth = k.device("0000:00:01.0").unwrap();
+        let sata = k.device("0001:00:03.0").unwrap();
+        let r = (
+            k.request(eth, MsiType::Msix, 3, 1),
+            k.request(sata, MsiType::Msi, 1, 1),
+        );
+        assert!(k.devices.iter().all(|d| d.msi.is_none()));
+        seen.push((r, msi_calls(&k, from)));
+    }
+    assert_eq!(seen[0], seen[1]);
+    let refused = Err(platform::MsiError::NotSupported);
+    assert_eq!(seen[0].0, (refused, refused));
+    assert_eq!(seen[0].1, Vec::<String>::new(), "no MSI call");
+
+    // A scenario expecting the refusals: both pass, alike, and both say why at boot.
+    let dir = work("no-pe-total");
+    let dtb = dir.join("no-pe-total.dtb");
+    let blob = of_tree::dtb::write(&tree_without_pe_total(), &Default::default()).unwrap();
+    std::fs::write(&dtb, blob).unwrap();
+    let scen = dir.join("no-pe-total.scenario");
+    std::fs::write(
+        &scen,
+        "machine no-pe-total.dtb\nprofile qemu\nboot\n\
+         request 0000:00:01.0 msix 3\nexpect request-fails 0000:00:01.0\n\
+         request 0001:00:03.0 msi 1\nexpect request-fails 0001:00:03.0\n",
+    )
+    .unwrap();
+    let (l, r, first) = pseries_sim::scenario::diff_clients(&scen, Client::Model, linux()).unwrap();
+    assert_eq!((l.failure, r.failure), (None, None));
+    assert!(first.is_none(), "{first:?}");
+    let failed = "driver 0000:00:01.0: request msix 3 (min 3) failed: MSI not supported";
+    assert!(
+        l.observations.iter().any(|o| o.1 == failed),
+        "{:?}",
+        l.observations
+    );
+    for client in [Client::Model, linux()] {
+        let mut out = Vec::new();
+        pseries_sim::scenario::run_file_with(&scen, Default::default(), &mut out, client)
+            .unwrap_or_else(|e| panic!("{e}"));
+        for phb in [
+            "/pci@800000020000000 (domain 0)",
+            "/pci@800000020000001 (domain 1)",
+        ] {
+            let line = format!("PCI: failed to find MSIs for bridge {phb}");
+            assert!(out.iter().any(|l| l.ends_with(&line)), "{line}: {out:?}");
+        }
+    }
+}
+
 /// A small deterministic generator (xorshift).
 struct Rng(u64);
 

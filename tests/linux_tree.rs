@@ -299,3 +299,66 @@ fn diff_clients_of_6_12_and_7_2_names_the_first_change_msi_of_virtio_net() {
         "{t}"
     );
 }
+
+#[test]
+fn without_pe_total_every_tree_crashes_at_the_first_request() {
+    // No ibm,pe-total-#msi on the PHBs: pseries_msi_allocate_domains gives them no MSI
+    // domain (as the model and 6.1's msi.c on the stand-in core do: the request fails,
+    // "MSI not supported"). The real core then finds the interrupt controller's domain
+    // for the PHB node instead (XIVE's match takes any node), whose host_data is NULL:
+    // the client crashes at the first request, reported as an error, exit status 1.
+    let dir = kernels::scratch("no-pe-total");
+    let src =
+        std::fs::read_to_string(root().join("fixtures/linux-guest/qemu-initial.dts")).unwrap();
+    let dts: String = src
+        .lines()
+        .filter(|l| !l.contains("ibm,pe-total-#msi"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(dts.len() < src.len());
+    std::fs::write(dir.join("no-pe-total.dts"), dts).unwrap();
+    let scen = dir.join("no-pe-total.scenario");
+    std::fs::write(
+        &scen,
+        "machine no-pe-total.dts\nprofile qemu\nboot\nrequest 0000:00:01.0 msix 3\nexpect request-fails 0000:00:01.0\n",
+    )
+    .unwrap();
+    let model = sim(&["run", &scen.display().to_string()]);
+    assert!(model.status.success(), "{}", text(&model));
+    for (v, at) in [
+        (
+            "6.1",
+            ["kernel/irq/msi.c", "msi_domain_alloc_irqs_descs_locked"],
+        ),
+        (
+            "6.12",
+            ["drivers/pci/msi/irqdomain.c", "pci_msi_domain_supports"],
+        ),
+        (
+            "7.2",
+            ["drivers/pci/msi/irqdomain.c", "pci_msi_domain_supports"],
+        ),
+        (
+            "7.3",
+            ["drivers/pci/msi/irqdomain.c", "pci_msi_domain_supports"],
+        ),
+    ] {
+        let client = format!("linux:{}", tree(v).display());
+        let o = sim(&["run", &scen.display().to_string(), "--client", &client]);
+        let t = text(&o);
+        assert_eq!(o.status.code(), Some(1), "{v}: an error, not a signal\n{t}");
+        let err = t
+            .lines()
+            .find(|l| l.starts_with("pseries-sim: "))
+            .unwrap_or_else(|| panic!("{v}: no error line\n{t}"));
+        assert!(err.contains("no-pe-total.scenario:4:1: "), "{v}: {err}");
+        assert!(err.contains("the client crashed: SIGSEGV"), "{v}: {err}");
+        for name in at {
+            assert!(err.contains(name), "{v}: {name} in {err}");
+        }
+        assert!(
+            t.contains("PCI: failed to find MSIs for bridge /pci@800000020000000 (domain 0)"),
+            "{v}: {t}"
+        );
+    }
+}

@@ -125,7 +125,8 @@ fn quota_without_and_with_spares() {
         Ok(2),
         "22 / 11 = 2, no spare"
     );
-    // Absent total: Linux assumes 8 for the PE.
+    // The total gone after boot: the PHB keeps the MSI domain it got then, and the
+    // quota walk assumes 8 for the PE.
     k.tree_mut().remove_prop(phb, "ibm,pe-total-#msi");
     let e = k.device("0000:00:09.0").unwrap();
     // 8 / 11 = 0 each, spare 8 over 11 devices = 0: a quota of 0, which Linux does not
@@ -415,4 +416,69 @@ fn every_vector_fires_on_every_tree_and_backend() {
             assert_eq!(rep.kernel.spurious, 0);
         }
     }
+}
+
+#[test]
+fn a_phb_without_pe_total_at_or_above_it_gets_no_msi() {
+    let boot_with = |edit: &dyn Fn(&mut of_tree::Tree)| {
+        let mut tree = fixture_tree("linux-guest/qemu-initial.dtb");
+        edit(&mut tree);
+        let k = pseries_sim::harness::boot(
+            tree,
+            BootOptions {
+                profile: Profile::Qemu,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let said = |phb: &str| {
+            let line = format!("PCI: failed to find MSIs for bridge {phb}");
+            k.trace.iter().any(|e| e.to_string().contains(&line))
+        };
+        let said = (
+            said("/pci@800000020000000 (domain 0)"),
+            said("/pci@800000020000001"),
+        );
+        (k, said)
+    };
+    let (phb0, phb1) = ("/pci@800000020000000", "/pci@800000020000001");
+    // PHB 0's total moved to its first function: PHB 0 has none at or above it.
+    let (mut k, said) = boot_with(&|t| {
+        let p = t.find(phb0).unwrap();
+        let total = t.at(p).u32("ibm,pe-total-#msi").unwrap().unwrap();
+        t.remove_prop(p, "ibm,pe-total-#msi");
+        let f = t.find(&format!("{phb0}/ethernet@1")).unwrap();
+        t.set_prop(f, "ibm,pe-total-#msi", total.to_be_bytes().to_vec());
+    });
+    assert_eq!(said, (true, false));
+    let from = pseries_sim::harness::call_log(&k).len();
+    let eth0 = k.device("0000:00:01.0").unwrap();
+    assert_eq!(
+        k.request(eth0, MsiType::Msix, 3, 1),
+        Err(MsiError::NotSupported)
+    );
+    let sata = k.device("0000:00:05.0").unwrap();
+    assert_eq!(
+        k.request(sata, MsiType::Msi, 1, 1),
+        Err(MsiError::NotSupported)
+    );
+    assert_eq!(changes(&k, from), [], "refused before any firmware call");
+    let eth1 = k.device("0001:00:01.0").unwrap();
+    assert_eq!(
+        k.request(eth1, MsiType::Msix, 3, 1),
+        Ok(3),
+        "PHB 1 has its total"
+    );
+    // The total on the root, above both PHBs: both have a domain.
+    let (mut k, said) = boot_with(&|t| {
+        let root = t.root();
+        for phb in [phb0, phb1] {
+            let p = t.find(phb).unwrap();
+            t.remove_prop(p, "ibm,pe-total-#msi");
+        }
+        t.set_prop(root, "ibm,pe-total-#msi", 64u32.to_be_bytes().to_vec());
+    });
+    assert_eq!(said, (false, false));
+    let eth0 = k.device("0000:00:01.0").unwrap();
+    assert!(k.request(eth0, MsiType::Msix, 3, 1).is_ok());
 }

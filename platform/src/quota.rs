@@ -2,12 +2,17 @@
 //! tree: the PE found by `ibm,pe-total-#msi` (else the function's parent with 8), the
 //! devices counted by `pci_traverse_device_nodes`, the spare shared among those over
 //! quota. `boot` and `check` both use it.
+//!
+//! Since Linux 5.13 a PHB with no `ibm,pe-total-#msi` at or above its node gets no MSI
+//! domain ([`find_pe_total`] finds none), so its functions never reach the quota; the
+//! assumed 8 counts only where the property went away after the PHB was set up.
 
 use crate::kernel::of::class_code;
 use crate::kernel::pci::{CLASS_BRIDGE_CARDBUS, CLASS_BRIDGE_PCI};
 use of_tree::{NodeId, Tree};
 
-/// Quota assumed when no `ibm,pe-total-#msi` is found.
+/// Quota assumed when no `ibm,pe-total-#msi` is found at or above a function whose
+/// PHB has an MSI domain.
 pub const DEFAULT_PE_TOTAL: u32 = 8;
 
 /// The fixed beginnings of the quota walk's messages, by which a trace filter leaves
@@ -27,6 +32,20 @@ pub mod heads {
     pub const CLAMPED: &str = "rtas_msi: request clamped to quota ";
 }
 
+/// The nearest node at or above `node` with `ibm,pe-total-#msi`, with its value
+/// (Linux's `__find_pe_total_msi`); None when there is none. Linux 5.13 and later give
+/// a PHB for which this finds nothing no MSI domain.
+pub fn find_pe_total(tree: &Tree, node: NodeId) -> Option<(NodeId, u32)> {
+    let mut cur = Some(node);
+    while let Some(n) = cur {
+        if let Ok(Some(total)) = tree.at(n).u32("ibm,pe-total-#msi") {
+            return Some((n, total));
+        }
+        cur = tree.node(n).parent();
+    }
+    None
+}
+
 /// The PE of a node: the nearest node up from it with `ibm,pe-total-#msi`, else its
 /// parent with Linux's assumed 8. Messages are added to `say`.
 pub fn find_pe(
@@ -34,15 +53,11 @@ pub fn find_pe(
     node: NodeId,
     mut say: Option<&mut Vec<String>>,
 ) -> Option<(NodeId, u32)> {
-    let mut cur = Some(node);
-    while let Some(n) = cur {
-        if let Ok(Some(total)) = tree.at(n).u32("ibm,pe-total-#msi") {
-            if let Some(say) = say.as_mut() {
-                say.push(format!("{}{}", heads::FOUND_PROP, tree.path(n)));
-            }
-            return Some((n, total));
+    if let Some((n, total)) = find_pe_total(tree, node) {
+        if let Some(say) = say.as_mut() {
+            say.push(format!("{}{}", heads::FOUND_PROP, tree.path(n)));
         }
-        cur = tree.node(n).parent();
+        return Some((n, total));
     }
     let parent = tree.node(node).parent()?;
     if let Some(say) = say.as_mut() {
@@ -290,6 +305,27 @@ mod tests {
             "the disk below a non-bridge is not visited"
         );
         assert_eq!(pe_devices(&t, pe).len(), 3, "the bridge is not counted");
+    }
+
+    #[test]
+    fn the_pe_total_is_found_at_or_above_a_node_only() {
+        let src = "/dts-v1/; / { a { pci { br { ibm,pe-total-#msi = <4>; f { }; }; g { }; }; }; \
+            b { ibm,pe-total-#msi = <12>; pci { h { }; }; }; };";
+        let t = of_tree::dts::parse_str(src, "t.dts").unwrap();
+        let at = |p: &str| t.find(p).unwrap();
+        let found = |p: &str| find_pe_total(&t, at(p)).map(|(n, v)| (t.path(n), v));
+        // Below the PHB only: the PHB finds nothing (Linux 5.13+: no MSI domain).
+        assert_eq!(found("/a/pci"), None);
+        assert_eq!(found("/a/pci/g"), None);
+        assert_eq!(found("/a/pci/br/f"), Some(("/a/pci/br".into(), 4)));
+        // Above the PHB counts.
+        assert_eq!(found("/b/pci"), Some(("/b".into(), 12)));
+        assert_eq!(found("/b/pci/h"), Some(("/b".into(), 12)));
+        // The quota walk alone still falls back to the parent with 8.
+        assert_eq!(
+            find_pe(&t, at("/a/pci/g"), None).map(|(n, v)| (t.path(n), v)),
+            Some(("/a/pci".into(), DEFAULT_PE_TOTAL))
+        );
     }
 
     #[test]

@@ -21,7 +21,8 @@ pub enum TreeEdit {
         /// The quota.
         n: u32,
     },
-    /// No `ibm,pe-total-#msi` on a PHB (Linux then assumes 8).
+    /// No `ibm,pe-total-#msi` on a PHB: Linux 5.13 and later give it no MSI domain, so
+    /// its functions get no MSI or MSI-X (kernels before 5.13 assumed 8 for the PE).
     NoPeTotal {
         /// The PHB's path.
         phb: String,

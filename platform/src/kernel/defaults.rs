@@ -85,6 +85,7 @@ pub fn discover_phbs(k: &mut Kernel) -> Result<(), Error> {
             node,
             msi,
             windows,
+            no_msi_domain: false,
         });
         k.msg(format!(
             "PCI host bridge {path}, domain {domain:04x}, BUID {buid:#x}"

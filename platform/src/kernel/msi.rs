@@ -90,6 +90,11 @@ impl Kernel {
         if offered < min {
             return Err(MsiError::NoSpc);
         }
+        if self.no_msi_domain(dev, kind) {
+            // Linux's PCI MSI core finds no MSI domain on the function and no arch
+            // fallback: -ENOSYS, before any platform hook.
+            return Err(MsiError::NotSupported);
+        }
         let mut nvec = max.min(offered);
         loop {
             self.hook_with("msi_check_device", |k| {
@@ -135,6 +140,13 @@ impl Kernel {
             }
         }
         Ok(nvec)
+    }
+
+    /// Whether an MSI or MSI-X request of a PCI function finds no MSI domain: its PHB
+    /// was given none ([`PhbInfo::no_msi_domain`](super::PhbInfo::no_msi_domain)).
+    fn no_msi_domain(&self, dev: DevId, kind: MsiType) -> bool {
+        let d = &self.devices[dev];
+        kind != MsiType::Ims && d.msi_device.is_none() && self.phbs[d.phb].no_msi_domain
     }
 
     /// The platform's teardown after a failed setup, as often as Linux 6.1's MSI core

@@ -127,6 +127,10 @@ pub struct PhbInfo {
     pub msi: Option<MsiRange>,
     /// Its memory windows (None: no `ranges`, bus addresses are CPU addresses).
     pub windows: Option<Vec<MemWindow>>,
+    /// The platform's MSI set-up gave it no MSI domain (pSeries: no
+    /// `ibm,pe-total-#msi` at or above its node): every MSI and MSI-X request of a
+    /// function under it fails, "MSI not supported".
+    pub no_msi_domain: bool,
 }
 
 /// Which interrupt controller the OS drives.

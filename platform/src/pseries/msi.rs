@@ -6,7 +6,7 @@ use crate::error::MsiError;
 use crate::kernel::ops::MsiType;
 use crate::kernel::rtas::{CHANGE_MSI, QUERY_SOURCE};
 use crate::kernel::{DevId, Kernel, MsiState};
-use crate::quota::{quota_for, QuotaCache};
+use crate::quota::{find_pe_total, quota_for, QuotaCache};
 
 const FN_SET: u32 = 1;
 const FN_MSI: u32 = 3;
@@ -24,7 +24,10 @@ fn is_busy(status: i64) -> bool {
     status == BUSY || (9900..=9905).contains(&status)
 }
 
+/// The tail of Linux's PHB discovery (`pseries_msi_allocate_domains` per PHB), then
+/// `rtas_msi_init`. True when MSI is registered.
 pub(super) fn init(k: &mut Kernel) -> bool {
+    allocate_domains(k);
     let have = k.rtas_token(CHANGE_MSI).is_some() && k.rtas_token(QUERY_SOURCE).is_some();
     if !have {
         k.msg("rtas_msi: no RTAS tokens, no MSI support.".into());
@@ -32,6 +35,25 @@ pub(super) fn init(k: &mut Kernel) -> bool {
     }
     k.msg("rtas_msi: Registering RTAS MSI callbacks.".into());
     true
+}
+
+/// Linux 5.13+'s `pseries_msi_allocate_domains` for every PHB: one without
+/// `ibm,pe-total-#msi` at or above its node gets no MSI domain.
+fn allocate_domains(k: &mut Kernel) {
+    for p in 0..k.phbs.len() {
+        if find_pe_total(&k.tree, k.phbs[p].node).is_some() {
+            continue;
+        }
+        k.phbs[p].no_msi_domain = true;
+        k.msg_with(|k| {
+            let phb = &k.phbs[p];
+            format!(
+                "PCI: failed to find MSIs for bridge {} (domain {})",
+                k.tree.path(phb.node),
+                phb.domain
+            )
+        });
+    }
 }
 
 fn prop_name(kind: MsiType) -> &'static str {
