@@ -850,3 +850,75 @@ fn vectors_started_later_make_the_model_s_calls_in_the_file_client() {
         "{out:#?}"
     );
 }
+
+/// A scenario's trace with 6.1's msi.c (it must pass) and the index of the line of
+/// `dev`'s hot removal.
+fn trace_split_at_removal(scen: &Path, dev: &str) -> (Vec<String>, usize) {
+    let mut out = Vec::new();
+    pseries_sim::scenario::run_file_with(scen, Default::default(), &mut out, linux())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let removed = out
+        .iter()
+        .position(|l| l.contains(&format!("dlpar: removed {dev}")))
+        .unwrap_or_else(|| panic!("{out:?}"));
+    (out, removed)
+}
+
+/// PHB 0 with a PE total of 8 for its 9 functions: 0000:00:01.0's request of 2 is not
+/// limited while usb-xhci@8 is counted (quota 8 / 9 = 0, which 6.1 takes as no limit),
+/// then usb-xhci@8 is hot-removed and the same request meets quota 8 / 8 = 1.
+const QUOTA_AFTER_REMOVAL: &str = "request 0000:00:01.0 msix 2\nexpect granted 0000:00:01.0 2\nfree 0000:00:01.0\nhotplug remove 0000:00:08.0\nrequest 0000:00:01.0 msix 2\nexpect request-fails 0000:00:01.0\n";
+
+#[test]
+fn a_hot_removed_function_is_no_longer_counted_by_msi_c() {
+    let scen = quota_scenario(&work("hot-removed"), 8, QUOTA_AFTER_REMOVAL);
+    let (out, removed) = trace_split_at_removal(&scen, "0000:00:08.0");
+    let counted = |lines: &[String]| {
+        lines
+            .iter()
+            .filter(|l| l.ends_with("rtas_msi: counting /pci@800000020000000/usb-xhci@8"))
+            .count()
+    };
+    assert!(counted(&out[..removed]) > 0, "{out:?}");
+    assert_eq!(counted(&out[removed..]), 0, "{out:?}");
+    assert!(
+        out[removed..]
+            .iter()
+            .any(|l| l.ends_with("rtas_msi: request clamped to quota 1")),
+        "{out:?}"
+    );
+    let (l, r, first) = pseries_sim::scenario::diff_clients(&scen, Client::Model, linux()).unwrap();
+    assert_eq!((l.failure, r.failure), (None, None));
+    assert!(first.is_none(), "{first:?}");
+}
+
+#[test]
+fn a_function_hot_added_again_is_counted_once_by_msi_c() {
+    // fixtures/hotplug.scenario adds and removes ethernet@10; it is added again and the
+    // PE's functions counted at each request: its old node left msi.c's tree at the
+    // removal, so every walk after it meets ethernet@10 once, as it meets vga@0.
+    let text = std::fs::read_to_string(fixture("hotplug.scenario")).unwrap();
+    let nic = fixture("hotplug-virtio-net.dts");
+    let text = text
+        .replace(
+            "machine qemu/b_devices.dtb",
+            &format!("machine {}", fixture("qemu/b_devices.dtb").display()),
+        )
+        .replace("hotplug-virtio-net.dts", &nic.display().to_string())
+        + &format!(
+            "hotplug add 0000:00:10.0 {}\nexpect granted 0000:00:10.0 5\nfree 0000:00:02.0\nrequest 0000:00:02.0 msix 5\n",
+            nic.display()
+        );
+    let scen = work("added-again").join("added-again.scenario");
+    std::fs::write(&scen, text).unwrap();
+    let (out, removed) = trace_split_at_removal(&scen, "0000:00:10.0");
+    let walks = |name: &str| {
+        let line = format!("rtas_msi: counting /pci@800000020000000/{name}");
+        out[removed..].iter().filter(|l| l.ends_with(&line)).count()
+    };
+    assert!(walks("vga@0") > 0, "{out:?}");
+    assert_eq!(walks("ethernet@10"), walks("vga@0"), "{out:?}");
+    let (l, r, first) = pseries_sim::scenario::diff_clients(&scen, Client::Model, linux()).unwrap();
+    assert_eq!((l.failure, r.failure), (None, None));
+    assert!(first.is_none(), "{first:?}");
+}

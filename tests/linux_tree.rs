@@ -300,6 +300,21 @@ fn diff_clients_of_6_12_and_7_2_names_the_first_change_msi_of_virtio_net() {
     );
 }
 
+/// `NAME.dts` (the text `dts`) and `NAME.scenario` in `dir`: the QEMU profile booted on
+/// it, then `body`; the scenario, checked to pass with the model.
+fn scenario_passing_on_the_model(dir: &Path, name: &str, dts: &str, body: &str) -> PathBuf {
+    std::fs::write(dir.join(format!("{name}.dts")), dts).unwrap();
+    let scen = dir.join(format!("{name}.scenario"));
+    std::fs::write(
+        &scen,
+        format!("machine {name}.dts\nprofile qemu\nboot\n{body}"),
+    )
+    .unwrap();
+    let model = sim(&["run", &scen.display().to_string()]);
+    assert!(model.status.success(), "{}", text(&model));
+    scen
+}
+
 #[test]
 fn without_pe_total_every_tree_crashes_at_the_first_request() {
     // No ibm,pe-total-#msi on the PHBs: pseries_msi_allocate_domains gives them no MSI
@@ -316,15 +331,12 @@ fn without_pe_total_every_tree_crashes_at_the_first_request() {
         .map(|l| format!("{l}\n"))
         .collect();
     assert!(dts.len() < src.len());
-    std::fs::write(dir.join("no-pe-total.dts"), dts).unwrap();
-    let scen = dir.join("no-pe-total.scenario");
-    std::fs::write(
-        &scen,
-        "machine no-pe-total.dts\nprofile qemu\nboot\nrequest 0000:00:01.0 msix 3\nexpect request-fails 0000:00:01.0\n",
-    )
-    .unwrap();
-    let model = sim(&["run", &scen.display().to_string()]);
-    assert!(model.status.success(), "{}", text(&model));
+    let scen = scenario_passing_on_the_model(
+        &dir,
+        "no-pe-total",
+        &dts,
+        "request 0000:00:01.0 msix 3\nexpect request-fails 0000:00:01.0\n",
+    );
     for (v, at) in [
         (
             "6.1",
@@ -361,4 +373,38 @@ fn without_pe_total_every_tree_crashes_at_the_first_request() {
             "{v}: {t}"
         );
     }
+}
+
+#[test]
+fn a_hot_removed_function_leaves_the_trees_device_tree() {
+    // PHB 0's PE total 8 for its 9 functions: 0000:00:01.0's request of 2 is not limited
+    // while usb-xhci@8 is counted (8 / 9 = 0, no limit), is clamped to 8 / 8 = 1 once the
+    // function is hot-removed (of_detach_node) and fails, as the model's does.
+    let dir = kernels::scratch("hot-removed");
+    let src =
+        std::fs::read_to_string(root().join("fixtures/linux-guest/qemu-initial.dts")).unwrap();
+    let dts = src.replacen(
+        "ibm,pe-total-#msi = <0xd00>;",
+        "ibm,pe-total-#msi = <8>;",
+        1,
+    );
+    assert_ne!(dts, src);
+    let scen = scenario_passing_on_the_model(
+        &dir,
+        "pe-total-8",
+        &dts,
+        "request 0000:00:01.0 msix 2\nexpect granted 0000:00:01.0 2\nfree 0000:00:01.0\nhotplug remove 0000:00:08.0\nrequest 0000:00:01.0 msix 2\nexpect request-fails 0000:00:01.0\n",
+    );
+    let t = run(&scen, "6.1");
+    let (before, after) = t
+        .split_once("dlpar: removed 0000:00:08.0")
+        .unwrap_or_else(|| panic!("{t}"));
+    let counting = "rtas_msi: counting /pci@800000020000000/usb-xhci@8";
+    assert!(before.contains(counting), "{t}");
+    assert!(!after.contains(counting), "{t}");
+    assert!(
+        after.contains("rtas_msi: request clamped to quota 1"),
+        "{t}"
+    );
+    assert!(t.contains("scenario passed"), "{t}");
 }

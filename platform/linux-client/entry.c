@@ -146,6 +146,44 @@ int psim_add_device(void *ctx, int32_t id, int32_t phb, int32_t node, int32_t bu
 	return 0;
 }
 
+/* of_detach_node: `dn` unlinked from its parent's children and marked detached (kept:
+ * Linux keeps the node referenced), the subtree first, as pseries' DLPAR detaches
+ * children before their parent. Its function is removed (pci_remove_device_node_info,
+ * the pci_dev gone), so no walk or call finds either. */
+static void detach(struct device_node *dn)
+{
+	while (dn->child)
+		detach(dn->child);
+	struct device_node *p = dn->parent;
+	if (of_node_check_flag(dn, OF_DETACHED) || !p)
+		return;
+	struct device_node *prev = NULL;
+	for (struct device_node *c = p->child; c && c != dn; c = c->sibling)
+		prev = c;
+	if (prev)
+		prev->sibling = dn->sibling;
+	else if (p->child == dn)
+		p->child = dn->sibling;
+	if (p->last_child == dn)
+		p->last_child = prev;
+	of_node_set_flag(dn, OF_DETACHED);
+	for (int i = 0; i < ndevs; i++)
+		if (devs[i] && devs[i]->dev.of_node == dn)
+			devs[i] = NULL;
+	dn->data = NULL;
+}
+
+/* Node `id` (and its subtree) leaves the tree: a DLPAR removal, after the driver's
+ * free. */
+int psim_remove_node(void *ctx, int32_t id)
+{
+	ENTER(ctx);
+	if (id < 0 || id >= nnodes || !nodes[id]->parent)
+		return -EINVAL;
+	detach(nodes[id]);
+	return 0;
+}
+
 /* pSeries_discover_phbs's last step for every PHB, then the machine's initcalls.
  * Returns the first initcall's status (0: MSI support registered). */
 int psim_msi_init(void *ctx)
@@ -155,6 +193,8 @@ int psim_msi_init(void *ctx)
 		pseries_msi_allocate_domains(&phbs[i]);
 	/* Devices see their PHB's MSI domain, as the PCI core sets it at scan. */
 	for (int i = 0; i < ndevs; i++) {
+		if (!devs[i])
+			continue;
 		struct pci_dn *pdn = pci_get_pdn(devs[i]);
 		devs[i]->dev.msi_domain = pdn && pdn->phb ? pdn->phb->msi_domain : NULL;
 	}

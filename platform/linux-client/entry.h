@@ -21,4 +21,5 @@ int psim_vector(void *ctx, int32_t id, uint32_t nr);
 int psim_request_irqs(void *ctx, int32_t id, int32_t count);
 int psim_start_irq(void *ctx, int32_t id, uint32_t vector);
 int psim_free(void *ctx, int32_t id);
+int psim_remove_node(void *ctx, int32_t id);
 #endif

@@ -38,6 +38,7 @@ enum {
 	PSIM_CALL_TAKE,
 	PSIM_CALL_FORK,
 	PSIM_CALL_START_IRQ,
+	PSIM_CALL_REMOVE_NODE,
 	PSIM_REPLY = 32,
 	PSIM_RETURN = 33,
 	/* callbacks with a reply */

@@ -450,6 +450,7 @@ int main(int argc, char **argv)
 	dev_t_ unbind = (dev_t_)dlsym(lib, "psim_unbind");
 	/* Optional: a library built before it has none; its call then answers -ENOSYS. */
 	int (*start_irq)(void *, int32_t, uint32_t) = dlsym(lib, "psim_start_irq");
+	dev_t_ remove_node = (dev_t_)dlsym(lib, "psim_remove_node");
 	ctx0_t init_irq = (ctx0_t)dlsym(lib, "psim_init_irq");
 	int (*take)(void *, int32_t, const uint64_t *) = dlsym(lib, "psim_take");
 	const char *missing = !abi ? "psim_abi" : !init ? "psim_init" : !add_node ? "psim_add_node"
@@ -502,6 +503,7 @@ int main(int argc, char **argv)
 		case PSIM_CALL_START_IRQ:
 			r = start_irq ? start_irq(NULL, (int32_t)i[0], (uint32_t)i[1]) : -38;
 			break;
+		case PSIM_CALL_REMOVE_NODE: r = remove_node ? remove_node(NULL, (int32_t)i[0]) : -38; break;
 		case PSIM_CALL_UNBIND: r = unbind ? unbind(NULL, (int32_t)i[0]) : free_(NULL, (int32_t)i[0]); break;
 		case PSIM_CALL_INIT_IRQ: r = init_irq ? init_irq(NULL) : 1; break;
 		case PSIM_CALL_TAKE: {

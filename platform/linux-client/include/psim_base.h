@@ -131,7 +131,17 @@ struct device_node {
 	struct device_node *parent, *child, *sibling, *last_child;
 	void *data; /* struct pci_dn */
 	int id;     /* the simulator's node */
+	unsigned long _flags;
 };
+#define OF_DETACHED 2 /* detached from the device tree */
+static inline int of_node_check_flag(const struct device_node *n, unsigned long flag)
+{
+	return (n->_flags & (1UL << flag)) != 0;
+}
+static inline void of_node_set_flag(struct device_node *n, unsigned long flag)
+{
+	n->_flags |= 1UL << flag;
+}
 const void *of_get_property(const struct device_node *np, const char *name, int *lenp);
 static inline struct device_node *of_node_get(struct device_node *n) { return n; }
 static inline void of_node_put(struct device_node *n) { (void)n; }

@@ -28,6 +28,7 @@ struct psim_pdev {
 	struct pci_dev pdev;
 	int id;
 	int requested;
+	int removed; /* its node left the tree (a DLPAR removal) */
 };
 
 /* The simulator's id of a node or function (-1 when not one of ours). */

@@ -269,7 +269,45 @@ PSIM_EXPORT int psim_msi_init(void *ctx)
 
 static struct pci_dev *dev_of(int32_t id)
 {
-	return id >= 0 && id < ndevs ? &devs[id]->pdev : NULL;
+	return id >= 0 && id < ndevs && !devs[id]->removed ? &devs[id]->pdev : NULL;
+}
+
+/* __of_detach_node: `dn` unlinked from its parent's children and marked OF_DETACHED
+ * (not freed: Linux keeps the node referenced), its children first, as pseries' DLPAR
+ * detaches a subtree. The function on it is removed (pci_stop_and_remove_bus_device,
+ * pci_remove_device_node_info): no call or walk finds its pci_dev or pci_dn again. */
+static void detach(struct device_node *dn)
+{
+	while (dn->child)
+		detach(dn->child);
+	struct device_node *p = dn->parent;
+	if (of_node_check_flag(dn, OF_DETACHED) || !p)
+		return;
+	if (p->child == dn) {
+		p->child = dn->sibling;
+	} else {
+		struct device_node *prev = p->child;
+		while (prev && prev->sibling != dn)
+			prev = prev->sibling;
+		if (prev)
+			prev->sibling = dn->sibling;
+	}
+	of_node_set_flag(dn, OF_DETACHED);
+	for (int i = 0; i < ndevs; i++)
+		if (devs[i]->pdev.dev.of_node == dn)
+			devs[i]->removed = 1;
+	dn->data = NULL;
+}
+
+/* Node `id` (and its subtree) leaves the tree: a DLPAR removal, after the driver's
+ * free (of_detach_node). */
+PSIM_EXPORT int psim_remove_node(void *ctx, int32_t id)
+{
+	ENTER(ctx);
+	if (id < 0 || id >= nnodes || !nodes[id]->dn.parent)
+		return -EINVAL;
+	detach(&nodes[id]->dn);
+	return 0;
 }
 
 PSIM_EXPORT int psim_pci_irq_fixup(void *ctx, int32_t id, uint32_t irq)

@@ -236,6 +236,13 @@ pub trait MsiClient {
     fn unbind(&mut self, k: &mut Kernel, dev: DevId) {
         self.free(k, dev)
     }
+    /// Node `node` (and its subtree) leaves the OS's tree, a DLPAR removal after the
+    /// driver's free (Linux's `of_detach_node`): the client's walks no longer find it.
+    /// Err says why the client could not. The model reads the kernel's tree, so it has
+    /// nothing to do (the default).
+    fn remove_node(&mut self, _k: &mut Kernel, _node: of_tree::NodeId) -> Result<(), String> {
+        Ok(())
+    }
     /// The interrupt controller's driver of the client's own set up (Linux's
     /// `pseries_init_irq` under XIVE): true when it drives the controller from now on,
     /// false when the kernel's model does (the default).

@@ -98,7 +98,7 @@ impl Kernel {
             .map(|d| (d.addr, d.node))
             .collect();
         let Some(d) = self.scanned_device(phb, map.as_ref(), node, &mut taken) else {
-            let _ = self.tree_mut().remove_node(node);
+            self.remove_tree_node(node);
             let _ = self.set_indicator(ISOLATION_STATE, index, 0);
             return Err(fail("the configured node is no usable PCI function".into()));
         };
@@ -169,13 +169,27 @@ impl Kernel {
                 }
                 other => {
                     if let Some(n) = first {
-                        let _ = self.tree_mut().remove_node(n);
+                        self.remove_tree_node(n);
                     }
                     return Err(fail(format!("answered {other}")));
                 }
             }
         }
         Err(fail(format!("not done after {CC_MAX_STEPS} calls")))
+    }
+
+    /// Node `node` (and its subtree) leaves the OS's tree: the client detaches it from
+    /// its own first (a client that cannot is said in a message), then the kernel's.
+    fn remove_tree_node(&mut self, node: of_tree::NodeId) {
+        if let Some(mut c) = self.client.take() {
+            let r = c.remove_node(self, node);
+            self.client = Some(c);
+            if let Err(e) = r {
+                let path = self.tree.path(node);
+                self.msg(format!("dlpar: the client kept {path} in its tree: {e}"));
+            }
+        }
+        let _ = self.tree_mut().remove_node(node);
     }
 
     /// The device's connector (`ibm,my-drc-index` of its node).
@@ -219,7 +233,7 @@ impl Kernel {
             }
         }
         let node = self.devices[dev].node;
-        let _ = self.tree_mut().remove_node(node);
+        self.remove_tree_node(node);
         self.devices[dev].removed = true;
         self.msg(format!("dlpar: removed {name} (connector {index:#x})"));
         Ok(())

@@ -34,6 +34,7 @@ pub mod msg {
     pub const TAKE: u32 = 14;
     pub const FORK: u32 = 15;
     pub const START_IRQ: u32 = 16;
+    pub const REMOVE_NODE: u32 = 17;
     pub const REPLY: u32 = 32;
     pub const RETURN: u32 = 33;
     pub const CB_RTAS: u32 = 64;

@@ -115,6 +115,14 @@ impl Instance {
         ok
     }
 
+    /// Why the last call failed, for a message.
+    fn failure_text(&self) -> String {
+        self.proc
+            .failure()
+            .unwrap_or("the client could not be called")
+            .to_string()
+    }
+
     /// Calls an entry point; None when the process failed (it says why).
     fn call(&mut self, k: &mut Kernel, kind: u32, ints: &[i64], text: Option<&str>) -> Option<i64> {
         let nodes = std::mem::take(&mut self.nodes);
@@ -269,12 +277,41 @@ impl MsiClient for Instance {
                     .into(),
             ),
             Some(n) => Err(format!("psim_start_irq answered {n}")),
-            None => Err(self
-                .proc
-                .failure()
-                .unwrap_or("the client could not be called")
-                .to_string()),
+            None => Err(self.failure_text()),
         }
+    }
+
+    /// `psim_remove_node` on the node when the client knows it (else on each node
+    /// below it that it knows), which then no longer stand for any node here; a
+    /// library without the entry point answers -ENOSYS from the runner.
+    fn remove_node(&mut self, k: &mut Kernel, node: NodeId) -> Result<(), String> {
+        let mut sub = vec![node];
+        sub.extend(k.tree().descendants(node, |_, _| true));
+        let known: Vec<(NodeId, i32)> = sub
+            .iter()
+            .filter_map(|n| Some((*n, *self.node_ids.get(n.index()).filter(|&&i| i >= 0)?)))
+            .collect();
+        let calls = match known.first() {
+            Some(&(n, id)) if n == node => vec![id],
+            _ => known.iter().map(|&(_, id)| id).collect(),
+        };
+        for (n, _) in &known {
+            self.node_ids[n.index()] = -1;
+        }
+        for id in calls {
+            match self.call(k, msg::REMOVE_NODE, &[id as i64], None) {
+                Some(0) => {}
+                Some(-38) => {
+                    return Err("the client library has no entry point psim_remove_node \
+                                (built before it existed): rebuild it from this version's \
+                                client files"
+                        .into())
+                }
+                Some(n) => return Err(format!("psim_remove_node answered {n}")),
+                None => return Err(self.failure_text()),
+            }
+        }
+        Ok(())
     }
 
     /// free_irq on every vector started, then `pci_free_irq_vectors`.
