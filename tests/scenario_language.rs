@@ -102,7 +102,7 @@ fn granted_and_fires() {
 }
 
 /// `start K`: the driver starts only its first K vectors. Firing another fails naming
-/// the request; a free stops only those started; K above the grant is refused.
+/// the request; K above the grant is refused.
 #[test]
 fn a_vector_never_started_has_no_handler() {
     let (r, out, _) = run_on(
@@ -117,11 +117,10 @@ fn a_vector_never_started_has_no_handler() {
         lines("ibm,int-on"),
         ["rtas   ibm,int-on source 0x1300 -> 0"]
     );
-    // free_irq only on the started vector.
-    assert_eq!(
-        lines("ibm,int-off"),
-        ["rtas   ibm,int-off source 0x1300 -> 0"]
-    );
+    // free_irq's shutdown reaches no firmware under XICS: 6.1's ICS chip has no
+    // irq_shutdown, so no ibm,int-off (under XIVE only the started source is shut down:
+    // tests/start_later.rs).
+    assert!(lines("ibm,int-off").is_empty(), "{out:?}");
     for (v, line) in [(1, 6), (2, 6)] {
         let body = format!("boot\nrequest 0000:00:01.0 msix 3 start 1\nfire 0000:00:01.0 0\nfire 0000:00:01.0 {v}\n");
         let e = run(&body).unwrap_err();

@@ -66,8 +66,8 @@ fn lines<'a>(out: &'a [String], what: &str) -> Vec<&'a str> {
 }
 
 /// Under XICS a vector started later is unmasked as at a request (ibm,set-xive, then
-/// ibm,int-on) when its line comes, fires, and is stopped at the free with the others
-/// started.
+/// ibm,int-on) when its line comes and fires; the free's shutdown makes no call (as
+/// 6.1's); under XIVE the free stops exactly the vectors started.
 #[test]
 fn a_vector_started_later_fires_and_the_free_stops_it() {
     let body = format!(
@@ -83,7 +83,9 @@ fn a_vector_started_later_fires_and_the_free_stops_it() {
             "rtas   ibm,int-on source 0x1302 -> 0",
         ]
     );
-    assert_eq!(lines(&out, "ibm,int-off").len(), 3, "{out:#?}");
+    // free_irq's shutdown reaches no firmware under XICS: 6.1's ICS chip has no
+    // irq_shutdown.
+    assert!(lines(&out, "ibm,int-off").is_empty(), "{out:#?}");
     assert_eq!(
         lines(&out, "request_irq"),
         [
@@ -92,13 +94,14 @@ fn a_vector_started_later_fires_and_the_free_stops_it() {
             "driver 0000:00:01.0: request_irq vector 2 virq 25",
         ]
     );
-    // Only what was started is stopped: vector 2 never was.
-    let body = format!("cas xics\nboot\nrequest {DEV} msix 3 start 0\nstart {DEV} 1\nfree {DEV}\n");
+    // Only what was started is stopped (under XIVE, where the shutdown reaches the
+    // firmware): vector 2 never was.
+    let body = format!("cas xive\nboot\nrequest {DEV} msix 3 start 0\nstart {DEV} 1\nfree {DEV}\n");
     let (r, out) = run(&body);
     assert_eq!(r, Ok(()));
     assert_eq!(
-        lines(&out, "ibm,int-off"),
-        ["rtas   ibm,int-off source 0x1301 -> 0"]
+        lines(&out, ", 0xff, 0x7fffffff]"),
+        ["hcall  H_INT_SET_SOURCE_CONFIG [0x2, 0x1301, 0x0, 0xff, 0x7fffffff] -> [0]"]
     );
 }
 
@@ -152,8 +155,10 @@ fn a_start_is_refused_at_its_device_with_why() {
     }
     // Refused lines change nothing: played on past them, vector 1 still has no handler
     // and the free stops vectors 0 and 2 only.
+    // (Under XIVE, where the free's shutdowns reach the firmware.)
     let body = format!(
-        "{boot}start {DEV} 3\nstart {DEV} 0\nstart {DEV} 2\nstart {DEV} 2\nfire {DEV} 1\nfree {DEV}\nstart {DEV} all\n"
+        "{}start {DEV} 3\nstart {DEV} 0\nstart {DEV} 2\nstart {DEV} 2\nfire {DEV} 1\nfree {DEV}\nstart {DEV} all\n",
+        boot.replace("cas xics", "cas xive")
     );
     let (errors, out) = play_on(&body);
     let at: Vec<&str> = errors
@@ -166,10 +171,10 @@ fn a_start_is_refused_at_its_device_with_why() {
         "{errors:#?}"
     );
     assert_eq!(
-        lines(&out, "ibm,int-off"),
+        lines(&out, ", 0xff, 0x7fffffff]"),
         [
-            "rtas   ibm,int-off source 0x1300 -> 0",
-            "rtas   ibm,int-off source 0x1302 -> 0",
+            "hcall  H_INT_SET_SOURCE_CONFIG [0x2, 0x1300, 0x0, 0xff, 0x7fffffff] -> [0]",
+            "hcall  H_INT_SET_SOURCE_CONFIG [0x2, 0x1302, 0x0, 0xff, 0x7fffffff] -> [0]",
         ]
     );
     // A hotplugged or unknown device is caught before the run, as on other lines.

@@ -166,6 +166,9 @@ pub struct MachineDescription {
     pub irq_unmask: Option<fn(&mut Kernel, u32)>,
     /// Masks an interrupt source (`irq_chip.irq_mask`; None: the registers directly).
     pub irq_mask: Option<fn(&mut Kernel, u32)>,
+    /// Shuts a started source down at `free_irq` (Linux's `irq_chip.irq_shutdown` of the
+    /// vector's chip; None: masked, as Linux does for a chip without one).
+    pub irq_shutdown: Option<fn(&mut Kernel, u32)>,
     /// The flow handler of a cascaded controller's interrupt (Linux's
     /// `irq_set_chained_handler`); None: every source is a virq of its own.
     pub chained_handler: Option<ChainedHook>,
@@ -194,6 +197,7 @@ impl MachineDescription {
         write_config: None,
         irq_unmask: None,
         irq_mask: None,
+        irq_shutdown: None,
         chained_handler: None,
         suspend: None,
         resume: None,

@@ -38,6 +38,15 @@ impl Kernel {
         }
     }
 
+    /// Shuts a started source down (free_irq), the platform's way: its shutdown hook,
+    /// else a mask.
+    pub fn shutdown(&mut self, source: u32) {
+        match self.desc.irq_shutdown {
+            Some(h) => h(self, source),
+            None => self.mask(source),
+        }
+    }
+
     /// The driver requests its LSI (request_irq with IRQF_SHARED): the line is
     /// unmasked when its first handler comes. False when the device has no LSI.
     pub fn request_lsi(&mut self, dev: DevId) -> bool {

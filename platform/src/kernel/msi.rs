@@ -293,7 +293,7 @@ impl Kernel {
     fn release_vectors(&mut self, dev: DevId, m: &MsiState) {
         if self.opts.request_irqs {
             for s in self.started_of(dev, m.sources.clone()) {
-                self.mask(s);
+                self.shutdown(s);
             }
         }
         self.disable_capability(dev, m.kind);

@@ -28,6 +28,7 @@ pub static PSERIES: MachineDescription = MachineDescription {
     write_config: Some(write_config),
     irq_unmask: Some(irq_unmask),
     irq_mask: Some(irq_mask),
+    irq_shutdown: Some(irq_shutdown),
     suspend: Some(suspend),
     resume: Some(resume::resume),
     ..MachineDescription::EMPTY
@@ -172,6 +173,16 @@ fn irq_mask(k: &mut Kernel, source: u32) {
         return;
     }
     k.rtas(INT_OFF, &[source], &mut [0i64; 1]);
+}
+
+/// free_irq's shutdown of an MSI: Linux's `pseries_msi_shutdown` hands it to the parent
+/// chip's `irq_shutdown`. XIVE's masks the ESB (PQ 01) and sets the priority to 0xff;
+/// XICS's ICS chip (`ics_rtas_irq_chip`, 5.13 and later) has none, so nothing reaches
+/// the firmware: no `ibm,int-off`.
+fn irq_shutdown(k: &mut Kernel, source: u32) {
+    if under_xive(k) {
+        k.xive_mask(source);
+    }
 }
 
 fn suspend(k: &mut Kernel) -> Result<(), Error> {
