@@ -239,28 +239,35 @@ fn the_commands_work_on_a_cell_blade() {
     commands_work_on("axon");
 }
 
+/// `gen --platform PLATFORM SHAPE.. -o OUT`, which must succeed.
+fn gen_machine(platform: &str, shape: &[&str], out: &str) {
+    let mut args = vec!["gen", "--platform", platform];
+    args.extend_from_slice(shape);
+    args.extend(["-o", out]);
+    let o = cli(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
 /// gen, check, map, boot --trace json and --quiet, and a scenario with suspend, save,
 /// restore and a refused renumbering.
 fn commands_work_on(platform: &str) {
     let dir = common::scratch(&format!("{platform}-cli"));
     let tree = dir.join("mp.dtb");
     let t = tree.to_str().unwrap();
-    let o = cli(&[
-        "gen",
-        "--platform",
+    gen_machine(
         platform,
-        "--phbs",
-        "2",
-        "--functions",
-        "2",
-        "--msix",
-        "2",
-        "--msi",
-        "1",
-        "-o",
+        &[
+            "--phbs",
+            "2",
+            "--functions",
+            "2",
+            "--msix",
+            "2",
+            "--msi",
+            "1",
+        ],
         t,
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    );
     assert!(cli(&["check", t]).status.success());
     let svg = dir.join("mp.svg");
     assert!(cli(&["map", t, "-o", svg.to_str().unwrap()])
@@ -302,18 +309,7 @@ fn a_linux_client_on_a_machine_without_rtas_msi_is_bad_usage() {
         let dir = common::scratch(&format!("{platform}-linux-client"));
         let tree = dir.join("m.dtb");
         let t = tree.to_str().unwrap();
-        let o = cli(&[
-            "gen",
-            "--platform",
-            platform,
-            "--phbs",
-            "1",
-            "--functions",
-            "1",
-            "-o",
-            t,
-        ]);
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        gen_machine(platform, &["--phbs", "1", "--functions", "1"], t);
         // The file need not exist: the refusal comes before the client is read.
         let o = cli(&["boot", t, "--quiet", "--client", "linux:/nonexistent/msi.c"]);
         let err = String::from_utf8_lossy(&o.stderr);
